@@ -1,0 +1,33 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { SPEC_PATH } from '../spec/contract';
+
+export const PRISM_BIN = join(__dirname, '..', 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js');
+
+export interface MockOptions { port: number; host: string; dynamic?: boolean; errors?: boolean }
+
+/** Starts `prism mock` on the spec. The child is prism's own node process, so killing it stops the server. */
+export function startPrismMock(options: MockOptions, stdio: 'inherit' | 'pipe' = 'inherit'): ChildProcess {
+  const args = [PRISM_BIN, 'mock', SPEC_PATH, '--port', String(options.port), '--host', options.host];
+  if (options.dynamic) args.push('--dynamic');
+  if (options.errors) args.push('--errors');
+  return spawn(process.execPath, args, { stdio });
+}
+
+export function registerMock(program: Command): void {
+  program
+    .command('mock')
+    .description('Serve a stateless mock of the spec with Prism (examples only: no state, no clock, no webhooks)')
+    .option('--port <port>', 'port to listen on', (v) => Number.parseInt(v, 10), Number(process.env.LASTMILE_MOCK_PORT ?? 4010))
+    .option('--host <host>', 'interface to listen on', process.env.LASTMILE_HOST ?? '127.0.0.1')
+    .option('--dynamic', 'generate responses from schemas instead of serving the examples', false)
+    .option('--errors', 'answer requests that break the spec with the spec\'s error responses', false)
+    .action((opts: MockOptions) => {
+      const child = startPrismMock(opts);
+      const stop = () => child.kill('SIGTERM');
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      child.on('exit', (code) => { process.exitCode = code ?? 0; });
+    });
+}

@@ -1,0 +1,105 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  getOperation, operations, schemaAt, spec, specExamples, validateRequestBody, validateResponse,
+  validateWebhookPayload, validatorAt, webhookEventTypes, dottedPath,
+} from './contract';
+import { deriveMutations } from './mutations';
+
+const createBody = getOperation('createJob').requestBody!.pointer;
+const fullCreateExample = () => structuredClone(spec.components.examples.CreateJobRequest.value);
+
+describe('spec examples', () => {
+  const examples = specExamples();
+  it('has at least one example per request body and per response with a body', () => {
+    for (const op of operations) {
+      if (op.requestBody) expect(examples.some((e) => e.pointer === op.requestBody!.pointer)).toBe(true);
+      for (const pointer of Object.values(op.responses)) {
+        if (pointer) expect([op.operationId, examples.some((e) => e.pointer === pointer)]).toEqual([op.operationId, true]);
+      }
+    }
+  });
+  it.each(examples.map((e) => [e.where, e] as const))('%s validates against its schema', (_where, example) => {
+    const validate = validatorAt(example.pointer);
+    expect(validate(example.value) ? [] : validate.errors).toEqual([]);
+  });
+});
+
+describe('operations index', () => {
+  it('covers every client and sandbox operation of the contract', () => {
+    const ids = operations.map((o) => `${o.method} ${o.path}`);
+    for (const expected of [
+      'POST /jobs/availability/v2', 'GET /jobs/availability/{slot_id}/check', 'PUT /jobs/{slot_id}/extend-expiration-time',
+      'POST /jobs', 'GET /jobs/{job_id}', 'POST /jobs/{job_id}/cancel', 'PUT /jobs/{job_id}/update-delivery-code',
+      'PUT /jobs/{job_id}/reschedule', 'GET /sandbox/clock', 'POST /sandbox/clock/advance', 'POST /sandbox/jobs/{job_id}/advance',
+      'GET /sandbox/webhook-endpoints', 'POST /sandbox/webhook-endpoints', 'DELETE /sandbox/webhook-endpoints/{endpoint_id}',
+      'GET /sandbox/webhook-deliveries', 'POST /sandbox/webhook-deliveries/{delivery_id}/retry', 'POST /sandbox/reset',
+    ]) expect(ids).toContain(expected);
+  });
+  it('tags every /sandbox operation as sandbox-only and no production one', () => {
+    for (const op of operations) expect([op.path, op.sandbox]).toEqual([op.path, !op.path.startsWith('/jobs')]);
+  });
+  it('lists one webhook per event type of the EventType enum', () => {
+    expect([...webhookEventTypes].sort()).toEqual([...schemaAt('#/components/schemas/EventType').enum].sort());
+  });
+});
+
+describe('validation errors name the field', () => {
+  it('names a missing required field at every depth, and only it', () => {
+    const missing = deriveMutations(createBody, fullCreateExample()).filter((m) => m.kind === 'missing-required');
+    const params = missing.map((m) => m.param);
+    for (const p of ['slot_id', 'client_reference', 'recipient', 'recipient.name', 'recipient.phone_number',
+      'recipient.identification.number', 'payment_info.currency_code', 'payment_info.prices.order_value',
+      'payment_info.payment.method', 'payment_info.payment.payment_status', 'payment_info.prices.attributes[0].value',
+      'payment_info.payment.metadata.transaction[0].amount_value', 'round_trip_info.enabled']) expect(params).toContain(p);
+    for (const m of missing) {
+      const result = validateRequestBody('createJob', m.body);
+      expect(result.ok ? [] : result.errors.map((e) => e.param)).toEqual([m.param]);
+    }
+  });
+  it('names a wrong type, an outside enum value and a broken format', () => {
+    const body = fullCreateExample();
+    body.payment_info.prices.attributes[0].value = '450';
+    body.payment_info.payment.method = 'BITCOIN';
+    body.recipient.email = 'not-an-email';
+    body.payment_info.payment.metadata.transaction[0].created_at = 'yesterday';
+    body.payment_info.currency_code = 'mxn';
+    const result = validateRequestBody('createJob', body);
+    expect(result.ok).toBe(false);
+    const params = result.ok ? [] : result.errors.map((e) => e.param).sort();
+    expect(params).toEqual([
+      'payment_info.currency_code', 'payment_info.payment.metadata.transaction[0].created_at',
+      'payment_info.payment.method', 'payment_info.prices.attributes[0].value', 'recipient.email',
+    ]);
+  });
+  it('derives at least one mutation of every kind from the full example, each refused at its field', () => {
+    const kinds = new Set(deriveMutations(createBody, fullCreateExample()).map((m) => m.kind));
+    expect([...kinds].sort()).toEqual(['enum', 'format', 'missing-required', 'pattern', 'wrong-type']);
+  });
+  it('writes array indexes in brackets but numeric map keys as names', () => {
+    expect(dottedPath('/a/0/b', { a: [{ b: 1 }] })).toBe('a[0].b');
+    expect(dottedPath('/m/0', { m: { 0: 'x' } })).toBe('m.0');
+  });
+});
+
+describe('responses and webhooks', () => {
+  it('refuses an undocumented status and a body of the wrong shape', () => {
+    expect(validateResponse('getJob', 418, {}).ok).toBe(false);
+    expect(validateResponse('createJob', 201, { message: 'x', job_id: 3, warnings: [] }).ok).toBe(false);
+    expect(validateResponse('deleteWebhookEndpoint', 204, undefined).ok).toBe(true);
+  });
+  it('validates webhook payloads', () => {
+    expect(validateWebhookPayload(spec.components.examples.WebhookEvent.value).ok).toBe(true);
+    expect(validateWebhookPayload({ id: 'x', type: 'CREATED' }).ok).toBe(false);
+  });
+});
+
+describe('generated types', () => {
+  it('are what openapi-typescript makes of the spec now (run npm run spec:types after editing it)', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'lastmile-types-')), 'types.gen.ts');
+    execFileSync(process.execPath, [join(__dirname, '..', 'node_modules', 'openapi-typescript', 'bin', 'cli.js'), join(__dirname, 'openapi.yaml'), '-o', out], { stdio: 'pipe' });
+    expect(readFileSync(join(__dirname, 'types.gen.ts'), 'utf8')).toBe(readFileSync(out, 'utf8'));
+  });
+});

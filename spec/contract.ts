@@ -1,0 +1,325 @@
+/**
+ * The compiled contract: spec/openapi.yaml loaded once, its operations indexed, and ajv
+ * (JSON Schema 2020-12) validators compiled from it. Server, conformance kit and fixture
+ * factory all import this module; nothing else compiles schemas.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { parse } from 'yaml';
+import type { components } from './types.gen';
+
+export type Schemas = components['schemas'];
+
+export const SPEC_PATH = join(__dirname, 'openapi.yaml');
+export const specText: string = readFileSync(SPEC_PATH, 'utf8');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const spec: any = parse(specText);
+
+const SPEC_ID = 'lastmile-openapi';
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+const MAX_ERROR_ITEMS = 100;
+const MAX_ECHOED_VALUE_CHARS = 200;
+
+export type ValidationErrorItem = Schemas['ValidationErrorItem'];
+
+export interface Operation {
+  operationId: string;
+  method: string; // upper case
+  path: string; // OpenAPI template, e.g. /jobs/{job_id}
+  tags: string[];
+  /** Sandbox-only operations (tags Sandbox or Operations). */
+  sandbox: boolean;
+  /** Whether the operation needs the x-api-key header. */
+  secured: boolean;
+  requestBody: { required: boolean; pointer: string } | null;
+  /** Status code (as a string) to the JSON pointer of its body schema, or null for no body. */
+  responses: Record<string, string | null>;
+  queryParameters: Array<{ name: string; pointer: string; required: boolean }>;
+  pathParameters: string[];
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function resolveRef<T = any>(node: any): T {
+  let current = node;
+  while (current && typeof current.$ref === 'string') {
+    const parts = current.$ref.replace(/^#\//, '').split('/').map((p: string) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    current = parts.reduce((acc: any, key: string) => acc?.[key], spec);
+  }
+  return current;
+}
+
+function indexOperations(): Operation[] {
+  const operations: Operation[] = [];
+  for (const [path, pathItem] of Object.entries<any>(spec.paths ?? {})) {
+    for (const method of HTTP_METHODS) {
+      const op = pathItem[method];
+      if (!op) continue;
+      const base = `#/paths/${escapePointer(path)}/${method}`;
+      const params = [...(pathItem.parameters ?? []), ...(op.parameters ?? [])].map((p: any) => resolveRef(p));
+      const body = op.requestBody ? resolveRef(op.requestBody) : null;
+      const responses: Record<string, string | null> = {};
+      for (const [status, response] of Object.entries<any>(op.responses ?? {})) {
+        const resolved = resolveRef(response);
+        const responseBase = response.$ref
+          ? response.$ref
+          : `${base}/responses/${status}`;
+        responses[status] = resolved.content?.['application/json']?.schema
+          ? `${responseBase}/content/application~1json/schema`
+          : null;
+      }
+      operations.push({
+        operationId: op.operationId,
+        method: method.toUpperCase(),
+        path,
+        tags: op.tags ?? [],
+        sandbox: (op.tags ?? []).some((t: string) => t === 'Sandbox' || t === 'Operations'),
+        secured: !(Array.isArray(op.security) && op.security.length === 0),
+        requestBody: body
+          ? { required: Boolean(body.required), pointer: `${base}/requestBody/content/application~1json/schema` }
+          : null,
+        responses,
+        queryParameters: (op.parameters ?? [])
+          .map((p: any, i: number) => ({ raw: p, resolved: resolveRef(p), i }))
+          .filter(({ resolved }: any) => resolved.in === 'query')
+          .map(({ resolved, i }: any) => ({
+            name: resolved.name,
+            required: Boolean(resolved.required),
+            pointer: `${base}/parameters/${i}/schema`,
+          })),
+        pathParameters: params.filter((p: any) => p.in === 'path').map((p: any) => p.name),
+      });
+    }
+  }
+  return operations;
+}
+
+export const operations: Operation[] = indexOperations();
+export const operationsById: ReadonlyMap<string, Operation> = new Map(operations.map((o) => [o.operationId, o]));
+
+export function getOperation(operationId: string): Operation {
+  const op = operationsById.get(operationId);
+  if (!op) throw new Error(`No operation ${operationId} in the spec`);
+  return op;
+}
+
+/** The names of the webhook event types, as the spec's `webhooks:` section lists them. */
+export const webhookEventTypes: string[] = Object.keys(spec.webhooks ?? {});
+
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, strictTypes: false, validateFormats: true });
+addFormats(ajv);
+// OpenAPI annotations that are not JSON Schema keywords.
+ajv.addVocabulary(['example', 'xml', 'externalDocs', 'discriminator', 'paths', 'webhooks', 'components']);
+// The whole document is registered once; validators are compiled per pointer and cached.
+ajv.addSchema(stripNonSchemaRoots(spec), SPEC_ID);
+
+function stripNonSchemaRoots(doc: any): any {
+  // ajv treats the registered document as a schema: keep only the subtrees that hold
+  // schemas, so that its meta-schema check does not trip on OpenAPI's root fields.
+  return { $id: SPEC_ID, paths: doc.paths, webhooks: doc.webhooks, components: doc.components };
+}
+
+const compiled = new Map<string, ValidateFunction>();
+
+/** The validator for a JSON pointer into the spec (e.g. `#/components/schemas/Job`). */
+export function validatorAt(pointer: string): ValidateFunction {
+  let validate = compiled.get(pointer);
+  if (!validate) {
+    validate = ajv.getSchema(`${SPEC_ID}${pointer}`);
+    if (!validate) throw new Error(`No schema at ${pointer}`);
+    compiled.set(pointer, validate);
+  }
+  return validate;
+}
+
+export function schemaValidator(name: keyof Schemas & string): ValidateFunction {
+  return validatorAt(`#/components/schemas/${escapePointer(name)}`);
+}
+
+function describeValue(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  const text = JSON.stringify(value);
+  if (text === undefined || text.length > MAX_ECHOED_VALUE_CHARS) return undefined;
+  return value;
+}
+
+/** `/payment_info/prices/attributes/0/value` on the data → `payment_info.prices.attributes[0].value`. */
+export function dottedPath(instancePath: string, data: unknown, extra?: string): string {
+  const segments = instancePath === '' ? [] : instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (extra !== undefined) segments.push(extra);
+  let out = '';
+  let node: any = data;
+  for (const segment of segments) {
+    if (Array.isArray(node) && /^\d+$/.test(segment)) out += `[${segment}]`;
+    else out += out === '' ? segment : `.${segment}`;
+    node = node == null ? undefined : node[segment];
+  }
+  return out;
+}
+
+function valueAt(instancePath: string, data: unknown): unknown {
+  if (instancePath === '') return data;
+  let node: any = data;
+  for (const s of instancePath.slice(1).split('/')) {
+    if (node == null) return undefined;
+    node = node[s.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return node;
+}
+
+/** Turns ajv errors into the contract's 422 `errors[]` items. */
+export function formatErrors(errors: ErrorObject[] | null | undefined, data: unknown, location: ValidationErrorItem['location'] = 'body'): ValidationErrorItem[] {
+  const items: ValidationErrorItem[] = [];
+  const seen = new Set<string>();
+  for (const error of errors ?? []) {
+    if (items.length >= MAX_ERROR_ITEMS) break;
+    let param: string;
+    let msg = error.message ?? 'is invalid';
+    let value: unknown;
+    if (error.keyword === 'required') {
+      param = dottedPath(error.instancePath, data, (error.params as { missingProperty: string }).missingProperty);
+      msg = 'is required';
+    } else {
+      param = dottedPath(error.instancePath, data);
+      value = describeValue(valueAt(error.instancePath, data));
+      if (error.keyword === 'enum') msg = `must be one of: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    }
+    const key = `${param}\u0000${msg}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const item: ValidationErrorItem = { location, param, msg };
+    if (value !== undefined) item.value = value;
+    items.push(item);
+  }
+  return items;
+}
+
+export type ValidationResult = { ok: true } | { ok: false; errors: ValidationErrorItem[] };
+
+function run(validate: ValidateFunction, data: unknown, location: ValidationErrorItem['location']): ValidationResult {
+  return validate(data) ? { ok: true } : { ok: false, errors: formatErrors(validate.errors, data, location) };
+}
+
+export function validateRequestBody(operationId: string, body: unknown): ValidationResult {
+  const op = getOperation(operationId);
+  if (!op.requestBody) return { ok: true };
+  return run(validatorAt(op.requestBody.pointer), body, 'body');
+}
+
+export function validateQueryParameter(operationId: string, name: string, value: unknown): ValidationResult {
+  const param = getOperation(operationId).queryParameters.find((p) => p.name === name);
+  if (!param) throw new Error(`${operationId} has no query parameter ${name}`);
+  return run(validatorAt(param.pointer), value, 'query');
+}
+
+/** Validates a response body; an undocumented status is itself a violation. */
+export function validateResponse(operationId: string, status: number, body: unknown): ValidationResult {
+  const op = getOperation(operationId);
+  const key = String(status);
+  if (!(key in op.responses)) {
+    return { ok: false, errors: [{ location: 'body', param: '', msg: `status ${status} is not documented for ${operationId}` }] };
+  }
+  const pointer = op.responses[key];
+  if (pointer === null) {
+    return body === undefined || body === '' ? { ok: true } : { ok: false, errors: [{ location: 'body', param: '', msg: `status ${status} of ${operationId} has no body` }] };
+  }
+  return run(validatorAt(pointer), body, 'body');
+}
+
+export function validateWebhookPayload(payload: unknown): ValidationResult {
+  return run(schemaValidator('WebhookEvent'), payload, 'body');
+}
+
+export function validateSchema(name: keyof Schemas & string, value: unknown): ValidationResult {
+  return run(schemaValidator(name), value, 'body');
+}
+
+/** The schema node at a pointer, with `$ref`s followed. */
+export function schemaAt(pointer: string): any {
+  const parts = pointer.replace(/^#\//, '').split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return resolveRef(parts.reduce((acc: any, key) => acc?.[key], spec));
+}
+
+export { resolveRef as resolveSchema };
+
+/**
+ * Fields the schema does not declare, as dotted paths: production accepts them, so the
+ * contract reports them as warnings rather than refusing them. Maps of free-form keys
+ * (`additionalProperties` schemas) are not walked for names.
+ */
+export function unknownFields(pointer: string, data: unknown): string[] {
+  const found: string[] = [];
+  const walk = (schema: any, value: unknown, path: string) => {
+    schema = resolveRef(schema);
+    if (!schema || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      if (schema.items) value.forEach((v, i) => walk(schema.items, v, `${path}[${i}]`));
+      return;
+    }
+    if (!schema.properties) return;
+    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+      const childPath = path === '' ? key : `${path}.${key}`;
+      const childSchema = Object.prototype.hasOwnProperty.call(schema.properties, key) ? schema.properties[key] : undefined;
+      if (childSchema === undefined) {
+        if (found.length < MAX_ERROR_ITEMS) found.push(childPath);
+      } else walk(childSchema, child, childPath);
+    }
+  };
+  walk(schemaAt(pointer), data, '');
+  return found;
+}
+
+/** Drops the fields the schema does not declare (the inverse of `unknownFields`). */
+export function knownFieldsOnly<T>(pointer: string, data: T): T {
+  const prune = (schema: any, value: any): any => {
+    schema = resolveRef(schema);
+    if (!schema || value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) return schema.items ? value.map((v) => prune(schema.items, v)) : value;
+    if (!schema.properties) return { ...value };
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) {
+      if (Object.prototype.hasOwnProperty.call(schema.properties, key)) out[key] = prune(schema.properties[key], child);
+    }
+    return out;
+  };
+  return prune(schemaAt(pointer), data);
+}
+
+/** Every example in the spec with the pointer of the schema it illustrates. */
+export function specExamples(): Array<{ where: string; pointer: string; value: unknown }> {
+  const found: Array<{ where: string; pointer: string; value: unknown }> = [];
+  const visitMedia = (media: any, mediaPointer: string, where: string) => {
+    if (!media?.schema) return;
+    for (const [name, ex] of Object.entries<any>(media.examples ?? {})) {
+      found.push({ where: `${where} example ${name}`, pointer: `${mediaPointer}/schema`, value: resolveRef(ex).value });
+    }
+  };
+  const visitOperation = (op: any, base: string, where: string) => {
+    if (op.requestBody) {
+      const body = resolveRef(op.requestBody);
+      const bodyBase = op.requestBody.$ref ?? `${base}/requestBody`;
+      visitMedia(body.content?.['application/json'], `${bodyBase}/content/application~1json`, `${where} request`);
+    }
+    for (const [status, response] of Object.entries<any>(op.responses ?? {})) {
+      const resolved = resolveRef(response);
+      const responseBase = response.$ref ?? `${base}/responses/${status}`;
+      visitMedia(resolved.content?.['application/json'], `${responseBase}/content/application~1json`, `${where} ${status}`);
+    }
+  };
+  for (const [path, item] of Object.entries<any>(spec.paths ?? {})) {
+    for (const method of HTTP_METHODS) {
+      if (item[method]) visitOperation(item[method], `#/paths/${escapePointer(path)}/${method}`, `${method.toUpperCase()} ${path}`);
+    }
+  }
+  for (const [name, item] of Object.entries<any>(spec.webhooks ?? {})) {
+    if (item.post) visitOperation(item.post, `#/webhooks/${escapePointer(name)}/post`, `webhook ${name}`);
+  }
+  for (const [name, param] of Object.entries<any>(spec.components?.parameters ?? {})) {
+    if (param.example !== undefined) found.push({ where: `parameter ${name}`, pointer: `#/components/parameters/${name}/schema`, value: param.example });
+  }
+  return found;
+}
