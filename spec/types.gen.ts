@@ -335,8 +335,12 @@ export interface paths {
          *     The step to `CLIENT_RECEIVED` of a job with a delivery code needs
          *     `delivery_code`. A move is all or nothing: a wrong code moves nothing and is
          *     `422 INVALID_DELIVERY_CODE` with `attempts_remaining`; once the attempts are used
-         *     up (5 by default) the final step is locked, `423 DELIVERY_CODE_LOCKED`, until the
-         *     code is updated.
+         *     up (5 by default: the fifth wrong code answers `422` with `attempts_remaining: 0`)
+         *     the final step is locked and every further try, right or wrong, is
+         *     `423 DELIVERY_CODE_LOCKED`, until the code is updated. A missing `delivery_code`
+         *     where one is needed is `422 VALIDATION_FAILED` (param `delivery_code`) and costs no
+         *     attempt. `delivery_code` is ignored on moves that do not reach `CLIENT_RECEIVED`
+         *     and on jobs without a code.
          */
         post: operations["advanceJob"];
         delete?: never;
