@@ -1,0 +1,145 @@
+/**
+ * Where tenant state lives. The domain sees only these interfaces; the in-memory
+ * implementation below is the only one today, and a persistent or shared store can be
+ * added beside it without touching the domain.
+ */
+import { createHash } from 'node:crypto';
+import { TenantClock, type TimeSource } from './clock';
+import type { Schemas } from '../../spec/contract';
+
+export type Job = Schemas['Job'];
+export type Slot = Schemas['Slot'];
+
+export interface Collection<T> {
+  get(id: string): T | undefined;
+  set(id: string, value: T): void;
+  delete(id: string): boolean;
+  /** In insertion order, oldest first. */
+  values(): IterableIterator<T>;
+  readonly size: number;
+}
+
+/** What a slot remembers of the availability request it answered. */
+export interface Quote {
+  origin: Schemas['Location'];
+  destination: Schemas['Location'];
+  job_items: Schemas['JobItem'][];
+  currency_code: string;
+}
+
+export interface SlotRecord {
+  slot: Slot;
+  expiresAtMs: number;
+  originalExpiresAtMs: number;
+  extended: boolean;
+  usedByJobId: string | null;
+  quote: Quote;
+}
+
+export interface IdempotencyRecord {
+  fingerprint: string;
+  expiresAtMs: number;
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+export interface EndpointRecord {
+  id: string;
+  url: string;
+  secret: string;
+  created_at: string;
+}
+
+export interface DeliveryAttemptRecord {
+  at: string;
+  status_code?: number;
+  error?: string;
+  latency_ms: number;
+}
+
+export interface DeliveryRecord {
+  id: string;
+  endpoint_id: string;
+  url: string;
+  event_id: string;
+  event_type: Schemas['EventType'];
+  job_id: string;
+  status: Schemas['DeliveryStatus'];
+  attempts: DeliveryAttemptRecord[];
+  nextAttemptAtMs: number | null;
+  created_at: string;
+  /** The exact bytes sent, the same on every attempt. */
+  payloadText: string;
+  /** Production's signature covers only id, created_at and type, so it never changes. */
+  instaLeapSignature: string;
+  last_response_body?: string;
+}
+
+export interface TenantState {
+  /** The API key that opened the tenant. Never shown to anyone. */
+  readonly key: string;
+  /** The account id shown in webhook payloads. */
+  readonly clientId: string;
+  readonly clock: TenantClock;
+  readonly slots: Collection<SlotRecord>;
+  readonly jobs: Collection<Job>;
+  readonly idempotency: Collection<IdempotencyRecord>;
+  readonly endpoints: Collection<EndpointRecord>;
+  readonly deliveries: Collection<DeliveryRecord>;
+  /** Jobs not yet CLIENT_RECEIVED or CANCELLED. */
+  unfinishedJobs: number;
+}
+
+export interface Store {
+  /** The tenant of this key, opened on first use. */
+  tenant(key: string): TenantState;
+  /** Forgets the tenant entirely; the next use opens it afresh. */
+  drop(key: string): void;
+  tenants(): IterableIterator<TenantState>;
+}
+
+class MapCollection<T> implements Collection<T> {
+  private readonly map = new Map<string, T>();
+  get(id: string) { return this.map.get(id); }
+  set(id: string, value: T) { this.map.set(id, value); }
+  delete(id: string) { return this.map.delete(id); }
+  values() { return this.map.values(); }
+  get size() { return this.map.size; }
+}
+
+export function clientIdFor(key: string): string {
+  return `acct_${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+}
+
+export class InMemoryStore implements Store {
+  private readonly byKey = new Map<string, TenantState>();
+  constructor(private readonly realNow: TimeSource = Date.now) {}
+
+  tenant(key: string): TenantState {
+    let state = this.byKey.get(key);
+    if (!state) {
+      state = {
+        key,
+        clientId: clientIdFor(key),
+        clock: new TenantClock(this.realNow),
+        slots: new MapCollection(),
+        jobs: new MapCollection(),
+        idempotency: new MapCollection(),
+        endpoints: new MapCollection(),
+        deliveries: new MapCollection(),
+        unfinishedJobs: 0,
+      };
+      this.byKey.set(key, state);
+    }
+    return state;
+  }
+
+  drop(key: string): void {
+    this.byKey.delete(key);
+  }
+
+  tenants() {
+    return this.byKey.values();
+  }
+}

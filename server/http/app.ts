@@ -1,0 +1,212 @@
+/**
+ * The HTTP adapter: routes come from the spec's operations, every request goes through one
+ * pipeline (request id, auth, body, validation against the compiled contract, the domain,
+ * the reply) and every error becomes the contract's envelope in one place.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { operations, resolveSchema, schemaAt, specText, validateQueryParameter, validateRequestBody, type Operation } from '../../spec/contract';
+import type { operations as OperationTypes } from '../../spec/types.gen';
+import { DomainError } from '../domain/errors';
+import type { Sandbox } from '../domain/sandbox';
+import type { Outbox } from '../webhooks/outbox';
+import { readJsonBody } from './body';
+import { sendError, sendJson } from './errors';
+import { mountDocs } from './docs';
+
+export interface AppOptions {
+  sandbox: Sandbox;
+  outbox: Outbox;
+  logger: Logger;
+  /** When set, only these keys open tenants; otherwise any non-empty key does. */
+  apiKeys: ReadonlySet<string> | null;
+  maxBodyBytes: number;
+  version: string;
+  /** Extra routers mounted before the API (e.g. the console). */
+  extensions?: Array<(app: express.Express) => void>;
+}
+
+export interface RequestContext {
+  key: string;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  body: any;
+  headers: IncomingMessage['headers'];
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+type Handler = (ctx: RequestContext) => Reply | Promise<Reply>;
+
+const MAX_API_KEY_LENGTH = 512;
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    requestId?: string;
+  }
+}
+
+/** Webhook operations (`on...`) are what receivers implement, not this server. */
+type ServerOperationId = Exclude<keyof OperationTypes, `on${string}`>;
+
+function handlers({ sandbox, outbox, version }: AppOptions): Record<ServerOperationId, Handler> {
+  const ok = (body: unknown, status = 200): Reply => ({ status, body });
+  return {
+    getAvailability: ({ key, body }) => ok(sandbox.availability(key, body)),
+    checkSlot: ({ key, params }) => ok(sandbox.checkSlot(key, params.slot_id)),
+    extendSlot: ({ key, params }) => ok(sandbox.extendSlot(key, params.slot_id)),
+    createJob: ({ key, body, headers }) => {
+      const idempotencyKey = headers['idempotency-key'];
+      const result = sandbox.createJob(key, body, typeof idempotencyKey === 'string' ? idempotencyKey : undefined);
+      return { status: result.status, body: result.body, headers: result.replayed ? { ...result.headers, 'Idempotent-Replayed': 'true' } : result.headers };
+    },
+    getJob: ({ key, params }) => ok(sandbox.getJob(key, params.job_id)),
+    cancelJob: ({ key, params, body }) => ok(sandbox.cancelJob(key, params.job_id, body)),
+    updateDeliveryCode: ({ key, params, body }) => ok(sandbox.updateDeliveryCode(key, params.job_id, body)),
+    rescheduleJob: ({ key, params, body }) => ok(sandbox.rescheduleJob(key, params.job_id, body)),
+    getHealth: () => ok({ status: 'ok', version }),
+    getClock: ({ key }) => ok(sandbox.clock(key)),
+    advanceClock: ({ key, body }) => {
+      const clock = sandbox.advanceClock(key, body.seconds);
+      outbox.onClockAdvanced(key);
+      return ok(clock);
+    },
+    listJobs: ({ key, query }) => ok(sandbox.listJobs(key, query)),
+    advanceJob: ({ key, params, body }) => ok(sandbox.advanceJob(key, params.job_id, body)),
+    updateRecipientInstructions: ({ key, params, body }) => ok(sandbox.updateRecipientInstructions(key, params.job_id, body)),
+    listWebhookEndpoints: ({ key }) => ok(outbox.listEndpoints(key)),
+    createWebhookEndpoint: async ({ key, body }) => ok(await outbox.createEndpoint(key, body), 201),
+    deleteWebhookEndpoint: ({ key, params }) => {
+      outbox.deleteEndpoint(key, params.endpoint_id);
+      return { status: 204 };
+    },
+    listWebhookDeliveries: ({ key, query }) => ok(outbox.listDeliveries(key, query)),
+    retryWebhookDelivery: ({ key, params }) => ok(outbox.retryDelivery(key, params.delivery_id), 202),
+    resetTenant: ({ key }) => {
+      sandbox.reset(key);
+      return ok({ message: 'Tenant reset' });
+    },
+  };
+}
+
+function expressPath(template: string): string {
+  return template.replace(/\{(\w+)\}/g, ':$1');
+}
+
+/** Query strings are text; the spec's parameter schemas say what to make of them. */
+function readQuery(op: Operation, req: Request): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const raw = req.query as Record<string, unknown>;
+  for (const param of op.queryParameters) {
+    const value = raw[param.name];
+    if (value === undefined) continue;
+    const schema = resolveSchema(schemaAt(param.pointer));
+    const parsed = typeof value === 'string' && schema?.type === 'integer' && /^-?\d{1,15}$/.test(value) ? Number(value) : value;
+    const result = validateQueryParameter(op.operationId, param.name, parsed);
+    if (!result.ok) {
+      throw new DomainError('VALIDATION_FAILED', 'The query is invalid', { errors: result.errors.map((e) => ({ ...e, param: param.name })) });
+    }
+    out[param.name] = parsed;
+  }
+  return out;
+}
+
+function authenticate(req: IncomingMessage, apiKeys: ReadonlySet<string> | null): string {
+  const header = req.headers['x-api-key'];
+  const key = typeof header === 'string' ? header.trim() : '';
+  if (key === '' || key.length > MAX_API_KEY_LENGTH || (apiKeys !== null && !apiKeys.has(key))) {
+    throw new DomainError('UNAUTHORIZED', 'Missing or invalid x-api-key header');
+  }
+  return key;
+}
+
+export function createApp(options: AppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'simple');
+  const table = handlers(options);
+  const { logger } = options;
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    req.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    const started = performance.now();
+    res.on('finish', () => {
+      logger.info({ req_id: requestId, method: req.method, url: req.originalUrl.slice(0, 300), status: res.statusCode, ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');
+    });
+    next();
+  });
+
+  for (const extend of options.extensions ?? []) extend(app);
+  mountDocs(app, specText);
+
+  for (const op of operations) {
+    const handler = table[op.operationId as ServerOperationId];
+    const method = op.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
+    app[method](expressPath(op.path), async (req: Request, res: Response) => {
+      const key = op.secured ? authenticate(req, options.apiKeys) : '';
+      let body: unknown;
+      if (op.requestBody) {
+        const read = await readJsonBody(req, options.maxBodyBytes);
+        if (!read.present && op.requestBody.required) throw new DomainError('MALFORMED_JSON', 'A JSON body is required');
+        body = read.present ? read.value : undefined;
+        if (body !== undefined) {
+          const result = validateRequestBody(op.operationId, body);
+          if (!result.ok) throw new DomainError('VALIDATION_FAILED', 'The request body is invalid', { errors: result.errors });
+        }
+      }
+      const reply = await handler({ key, params: req.params as Record<string, string>, query: readQuery(op, req), body, headers: req.headers });
+      if (reply.body === undefined) {
+        res.status(reply.status);
+        for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+        res.end();
+      } else sendJson(res, reply.status, reply.body, reply.headers);
+    });
+  }
+
+  // A known path with a method the spec does not list: 405 with the methods it does.
+  const methodsByPath = new Map<string, string[]>();
+  for (const op of operations) methodsByPath.set(op.path, [...(methodsByPath.get(op.path) ?? []), op.method]);
+  for (const [path, methods] of methodsByPath) {
+    const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])].join(', ');
+    app.all(expressPath(path), (req: Request, res: Response) => {
+      sendError(res, { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here; use ${allow}` }, { Allow: allow });
+    });
+  }
+
+  app.use((req: Request, res: Response) => {
+    sendError(res, { code: 'ROUTE_NOT_FOUND', message: `No route ${req.method} ${req.path.slice(0, 200)}` });
+  });
+
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (error instanceof DomainError) {
+      const headers: Record<string, string> = error.code === 'PAYLOAD_TOO_LARGE' ? { Connection: 'close' } : {};
+      sendError(res, { code: error.code, message: error.message, ...error.details }, headers);
+      return;
+    }
+    const status = (error as { status?: number; statusCode?: number })?.status ?? (error as { statusCode?: number })?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // Raised by Express itself, e.g. a path segment that is not valid percent-encoding.
+      sendError(res, { code: 'MALFORMED_REQUEST', message: (error as Error).message ?? 'Bad request' });
+      return;
+    }
+    logger.error({ req_id: req.requestId, err: error }, 'unhandled error');
+    sendError(res, { code: 'INTERNAL', message: 'Internal error', request_id: req.requestId });
+  });
+
+  return app;
+}

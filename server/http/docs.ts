@@ -1,0 +1,35 @@
+import express from 'express';
+import { parse } from 'yaml';
+import { absolutePath } from 'swagger-ui-dist';
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Last-mile Delivery Jobs API · lastmile-kit sandbox</title>
+  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+</head>
+<body>
+  <div id="reference"></div>
+  <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script>
+    window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#reference', deepLinking: true, persistAuthorization: true });
+  </script>
+</body>
+</html>`;
+
+/** The spec as served, and an API reference page rendered from it with local assets only. */
+export function mountDocs(app: express.Express, specText: string): void {
+  const specJson = JSON.stringify(parse(specText));
+  app.get('/openapi.yaml', (_req, res) => {
+    res.type('application/yaml').send(specText);
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(specJson);
+  });
+  app.use('/docs/assets', express.static(absolutePath(), { index: false, maxAge: '1h' }));
+  app.get(['/docs', '/docs/'], (_req, res) => {
+    res.type('html').send(PAGE);
+  });
+}

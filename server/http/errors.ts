@@ -1,0 +1,60 @@
+import type { ServerResponse } from 'node:http';
+import type { ErrorCode, ValidationErrorItem } from '../domain/errors';
+
+/** The one place where a contract error code becomes an HTTP status. */
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  MALFORMED_JSON: 400,
+  MALFORMED_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  ROUTE_NOT_FOUND: 404,
+  SLOT_NOT_FOUND: 404,
+  JOB_NOT_FOUND: 404,
+  WEBHOOK_ENDPOINT_NOT_FOUND: 404,
+  WEBHOOK_DELIVERY_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  SLOT_ALREADY_USED: 409,
+  ILLEGAL_TRANSITION: 409,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  DELIVERY_CODE_NOT_ENABLED: 409,
+  DELIVERY_CODE_FROZEN: 409,
+  WEBHOOK_ENDPOINT_LIMIT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  SLOT_EXPIRED: 417,
+  VALIDATION_FAILED: 422,
+  INVALID_DELIVERY_CODE: 422,
+  WEBHOOK_URL_REFUSED: 422,
+  DELIVERY_CODE_LOCKED: 423,
+  TENANT_FULL: 429,
+  HEADERS_TOO_LARGE: 431,
+  INTERNAL: 500,
+};
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  errors?: ValidationErrorItem[];
+  attempts_remaining?: number;
+  request_id?: string;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, body: ErrorBody, headers: Record<string, string> = {}): void {
+  sendJson(res, STATUS_BY_CODE[body.code], body, headers);
+}
+
+/** A whole HTTP/1.1 error response, for sockets that never became a request. */
+export function rawErrorResponse(code: ErrorCode, message: string): string {
+  const text = JSON.stringify({ code, message });
+  const status = STATUS_BY_CODE[code];
+  const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`;
+}

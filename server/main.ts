@@ -1,0 +1,92 @@
+/** Assembles the reference server: store, domain, outbox, HTTP adapter, listening socket. */
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import pino, { type Logger } from 'pino';
+import type express from 'express';
+import { DEFAULT_CONFIG, type ServerConfig } from './config';
+import { InMemoryStore } from './domain/store';
+import { Sandbox } from './domain/sandbox';
+import { Outbox } from './webhooks/outbox';
+import { createApp } from './http/app';
+import { rawErrorResponse } from './http/errors';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  config: ServerConfig;
+  sandbox: Sandbox;
+  outbox: Outbox;
+  logger: Logger;
+  /** Stops accepting, finishes in-flight requests, gives due deliveries one last try. */
+  close(): Promise<{ undelivered: number }>;
+}
+
+export interface StartOptions {
+  /** Real time source, for tests that pin it. */
+  now?: () => number;
+  /** Random source for retry jitter. */
+  random?: () => number;
+  /** Extra routes mounted before the API. */
+  extensions?: Array<(app: express.Express) => void>;
+  logger?: Logger;
+}
+
+export const VERSION: string = require('../package.json').version;
+
+/**
+ * Starts a server. Programmatic callers get `logLevel: 'silent'` unless they ask for
+ * logs, and port 0 (ephemeral) is the usual choice in tests.
+ */
+export async function startServer(overrides: Partial<ServerConfig> = {}, options: StartOptions = {}): Promise<RunningServer> {
+  const config: ServerConfig = { ...DEFAULT_CONFIG, logLevel: 'silent', ...overrides };
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'lastmile-sandbox' } });
+  const store = new InMemoryStore(options.now ?? Date.now);
+  const sandbox = new Sandbox(store, {
+    slotTtlSeconds: config.slotTtlSeconds,
+    deliveryCodeAttempts: config.deliveryCodeAttempts,
+    maxJobsPerTenant: config.maxJobsPerTenant,
+  });
+  const outbox = new Outbox(sandbox, {
+    retrySchedule: config.webhookRetrySchedule,
+    retryJitter: config.webhookRetryJitter,
+    timeoutMs: config.webhookTimeoutMs,
+    allowPrivate: config.webhookAllowPrivate,
+    ...(options.random ? { random: options.random } : {}),
+  });
+  const app = createApp({
+    sandbox, outbox, logger,
+    apiKeys: config.apiKeys ? new Set(config.apiKeys) : null,
+    maxBodyBytes: config.maxBodyBytes,
+    version: VERSION,
+    extensions: options.extensions,
+  });
+  const server = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, app);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    socket.end(rawErrorResponse(tooLarge ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST', tooLarge ? 'Request headers are too large' : 'Malformed HTTP request'));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closing: Promise<{ undelivered: number }> | null = null;
+  return {
+    url: `http://${hostForUrl}:${port}`,
+    port, config, sandbox, outbox, logger,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await stopped;
+        return outbox.shutdown(config.shutdownGraceMs);
+      })();
+      return closing;
+    },
+  };
+}
