@@ -323,3 +323,21 @@ export function specExamples(): Array<{ where: string; pointer: string; value: u
   }
   return found;
 }
+
+const operationMatchers = operations.map((op) => ({
+  op,
+  regex: new RegExp(`^${op.path.replace(/\./g, '\\.').replace(/\{\w+\}/g, '[^/]+')}$`),
+}));
+
+/** The operation a request is for, by method and path (query string ignored). */
+export function findOperation(method: string, path: string): Operation | undefined {
+  const bare = path.split('?')[0];
+  const upper = method.toUpperCase();
+  // Literal paths win over templated ones (`/jobs/availability/v2` before `/jobs/{job_id}`).
+  let best: Operation | undefined;
+  for (const { op, regex } of operationMatchers) {
+    if (op.method !== upper || !regex.test(bare)) continue;
+    if (!best || op.pathParameters.length < best.pathParameters.length) best = op;
+  }
+  return best;
+}
