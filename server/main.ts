@@ -9,6 +9,7 @@ import { Sandbox } from './domain/sandbox';
 import { Outbox } from './webhooks/outbox';
 import { createApp } from './http/app';
 import { rawErrorResponse } from './http/errors';
+import { createConsole } from './console';
 
 export interface RunningServer {
   url: string;
@@ -53,12 +54,14 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
     allowPrivate: config.webhookAllowPrivate,
     ...(options.random ? { random: options.random } : {}),
   });
+  const apiKeys = config.apiKeys ? new Set(config.apiKeys) : null;
+  const sandboxConsole = createConsole({ sandbox, apiKeys });
   const app = createApp({
     sandbox, outbox, logger,
-    apiKeys: config.apiKeys ? new Set(config.apiKeys) : null,
+    apiKeys,
     maxBodyBytes: config.maxBodyBytes,
     version: VERSION,
-    extensions: options.extensions,
+    extensions: [(app) => sandboxConsole.mount(app), ...(options.extensions ?? [])],
   });
   const server = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, app);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
@@ -82,6 +85,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        sandboxConsole.close();
         server.closeIdleConnections();
         await stopped;
         return outbox.shutdown(config.shutdownGraceMs);

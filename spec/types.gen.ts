@@ -190,7 +190,8 @@ export interface paths {
          *     (`409 DELIVERY_CODE_NOT_ENABLED` otherwise) and only before the final delivery step
          *     starts: once `DELIVERING_STARTED` has happened, or the job is final, it is
          *     `409 DELIVERY_CODE_FROZEN`. Updating the code also resets the wrong-attempt counter
-         *     and lifts a lock (`423`).
+         *     and lifts a lock (`423`); so that a lock at the door is not final, the one update
+         *     allowed at `DELIVERING_STARTED` is the one that lifts a lock.
          */
         put: operations["updateDeliveryCode"];
         post?: never;

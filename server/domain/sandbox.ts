@@ -299,7 +299,10 @@ export class Sandbox {
     if (!job.add_delivery_code) {
       throw new DomainError('DELIVERY_CODE_NOT_ENABLED', 'The job was created without add_delivery_code: true');
     }
-    if (job.state === 'CANCELLED' || LIFECYCLE.indexOf(job.state) >= CODE_FROZEN_FROM) {
+    // A lock at the door would otherwise be final: the one update allowed from
+    // DELIVERING_STARTED on is the one that lifts a lock.
+    const unlocking = job.state === 'DELIVERING_STARTED' && job.delivery_code_attempts_remaining === 0;
+    if (job.state === 'CANCELLED' || (LIFECYCLE.indexOf(job.state) >= CODE_FROZEN_FROM && !unlocking)) {
       throw new DomainError('DELIVERY_CODE_FROZEN', `Job is ${job.state}; the code can only change before DELIVERING_STARTED`);
     }
     job.delivery_code = request.delivery_code;

@@ -1,0 +1,81 @@
+/**
+ * The sandbox console at /console: static pages that drive the public API with the key
+ * the user typed (it stays in their browser), plus a live event stream per tenant.
+ */
+import { join } from 'node:path';
+import express, { type Request, type Response } from 'express';
+import type { Sandbox } from '../domain/sandbox';
+import { clientIdFor } from '../domain/store';
+import { sendError, sendJson } from '../http/errors';
+import { DEFAULT_STREAM_LIMITS, TenantStreams, type StreamLimits } from './streams';
+
+export interface ConsoleOptions {
+  sandbox: Sandbox;
+  /** When set, only these keys open tenants (the same rule as the API's). */
+  apiKeys: ReadonlySet<string> | null;
+  limits?: Partial<StreamLimits>;
+}
+
+export interface SandboxConsole {
+  mount(app: express.Express): void;
+  /** Ends the live streams; the server cannot finish closing while they are open. */
+  close(): void;
+  readonly streams: TenantStreams;
+}
+
+const PUBLIC_DIR = join(__dirname, 'public');
+const MAX_API_KEY_LENGTH = 512;
+
+/** Job data is hostile input: the page never runs anything it did not ship itself. */
+const PAGE_HEADERS: Record<string, string> = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};
+
+function keyFrom(req: Request, apiKeys: ReadonlySet<string> | null): string | null {
+  const header = req.headers['x-api-key'];
+  const key = typeof header === 'string' ? header.trim() : '';
+  if (key === '' || key.length > MAX_API_KEY_LENGTH || (apiKeys !== null && !apiKeys.has(key))) return null;
+  return key;
+}
+
+export function createConsole({ sandbox, apiKeys, limits }: ConsoleOptions): SandboxConsole {
+  const streams = new TenantStreams(sandbox, { ...DEFAULT_STREAM_LIMITS, ...limits });
+
+  const router = express.Router({ strict: true });
+  router.use((_req: Request, res: Response, next) => {
+    for (const [name, value] of Object.entries(PAGE_HEADERS)) res.setHeader(name, value);
+    next();
+  });
+  router.get('/', (req: Request, res: Response, next) => {
+    if (req.originalUrl.split('?')[0] === '/console') return res.redirect(308, '/console/');
+    res.setHeader('cache-control', 'no-cache');
+    res.sendFile(join(PUBLIC_DIR, 'index.html'), (error) => error && next(error));
+  });
+  router.use('/assets', express.static(PUBLIC_DIR, { index: false, maxAge: 0 }));
+
+  router.post('/stream-tickets', (req: Request, res: Response) => {
+    const key = keyFrom(req, apiKeys);
+    if (key === null) return sendError(res, { code: 'UNAUTHORIZED', message: 'Missing or invalid x-api-key header' });
+    sendJson(res, 201, { ...streams.issueTicket(key), client_id: clientIdFor(key) }, { 'cache-control': 'no-store' });
+  });
+
+  router.get('/events', (req: Request, res: Response) => {
+    const ticket = typeof req.query.ticket === 'string' ? req.query.ticket : '';
+    const key = ticket === '' ? null : streams.redeem(ticket);
+    if (key === null) return sendError(res, { code: 'UNAUTHORIZED', message: 'Missing, used or expired stream ticket; ask POST /console/stream-tickets for one' });
+    streams.open(key, res);
+  });
+
+  return {
+    streams,
+    mount(app) {
+      app.use('/console', router);
+    },
+    close() {
+      streams.close();
+    },
+  };
+}
