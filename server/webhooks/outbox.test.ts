@@ -1,0 +1,261 @@
+import { createHmac } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { validateWebhookPayload } from '../../spec/contract';
+import { Receiver } from '../testing/receiver';
+import { startTestServer, type TestApi } from '../testing/harness';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const STEPS = ['CREATED', 'PICKING_STARTED', 'PICKING_FINISHED', 'CHECKING_OUT_STARTED', 'CHECKED_OUT',
+  'GOING_TO_DESTINATION_STARTED', 'ARRIVED_TO_DESTINATION', 'DELIVERING_STARTED', 'CLIENT_RECEIVED'];
+
+let api: TestApi;
+let close: () => Promise<unknown>;
+const receivers: Receiver[] = [];
+
+async function receiver(): Promise<Receiver> {
+  const r = await new Receiver().start();
+  receivers.push(r);
+  return r;
+}
+
+async function register(tenant: TestApi, url: string, secret = SECRET): Promise<string> {
+  const res = await tenant.post('/sandbox/webhook-endpoints', { url, secret });
+  expect(res.status).toBe(201);
+  return res.body.id;
+}
+
+async function deliveries(tenant: TestApi, query = ''): Promise<any[]> {
+  return (await tenant.get(`/sandbox/webhook-deliveries${query}`)).body;
+}
+
+/** Waits for the outbox to have nothing in flight (loopback round trips, not timers). */
+async function settled(): Promise<void> {
+  await new Promise((r) => setImmediate(r));
+  await (api.server.outbox.idle());
+}
+
+beforeAll(async () => {
+  ({ api, close } = await startTestServer({ webhookRetrySchedule: [60, 600], webhookTimeoutMs: 300 }));
+});
+afterAll(async () => {
+  await close();
+  await Promise.all(receivers.map((r) => r.stop()));
+});
+
+describe('webhook delivery', () => {
+  it('delivers every event of a job once, in order, schema-valid, with both signatures', async () => {
+    const tenant = api.as(`walk-${Date.now()}`);
+    const hook = await receiver();
+    await register(tenant, hook.url);
+    const { id } = await tenant.createJob({ add_delivery_code: true });
+    const code = (await tenant.get(`/jobs/${id}`)).body.delivery_code;
+    for (const step of STEPS.slice(1, -1)) await tenant.post(`/sandbox/jobs/${id}/advance`, { to: step });
+    await tenant.post(`/sandbox/jobs/${id}/advance`, { delivery_code: code });
+    await hook.waitFor(STEPS.length);
+    await settled();
+
+    expect(hook.received.map((r) => r.json.type)).toEqual(STEPS);
+    expect(new Set(hook.received.map((r) => r.json.id)).size).toBe(STEPS.length);
+    const verifier = new Webhook(SECRET);
+    for (const { json, body, headers } of hook.received) {
+      expect(validateWebhookPayload(json)).toEqual({ ok: true });
+      expect(json.job.id).toBe(id);
+      expect(json.job.delivery_code).toBe(code);
+      expect(json.job.state).toBe(json.type);
+      expect(headers['webhook-id']).toBe(json.id);
+      expect(() => verifier.verify(body, headers as Record<string, string>)).not.toThrow();
+      const production = createHmac('sha256', SECRET).update(`${json.id}&${json.created_at}&${json.type}`).digest('hex');
+      expect(headers['instaleap-signature']).toBe(production);
+    }
+    const log = await deliveries(tenant, `?job_id=${id}`);
+    expect(log).toHaveLength(STEPS.length);
+    expect(log.every((d) => d.status === 'SUCCEEDED' && d.attempts.length === 1 && d.attempts[0].status_code === 200)).toBe(true);
+  });
+
+  it('signatures made with another secret or over another body do not verify', async () => {
+    const tenant = api.as(`tamper-${Date.now()}`);
+    const hook = await receiver();
+    await register(tenant, hook.url);
+    await tenant.createJob();
+    await hook.waitFor(1);
+    const { body, headers } = hook.received[0];
+    expect(() => new Webhook('whsec_' + Buffer.from('another secret of enough length').toString('base64')).verify(body, headers as Record<string, string>)).toThrow();
+    expect(() => new Webhook(SECRET).verify(body.replace('CREATED', 'CANCELLED'), headers as Record<string, string>)).toThrow();
+  });
+
+  it('retries after two 500s on the tenant clock and logs all three attempts', async () => {
+    const tenant = api.as(`retry-${Date.now()}`);
+    const hook = await receiver();
+    hook.respondWith((_req, res, i) => { res.statusCode = i < 2 ? 500 : 200; res.end(i < 2 ? 'boom' : 'ok'); });
+    await register(tenant, hook.url);
+    const { id } = await tenant.createJob();
+    await hook.waitFor(1);
+    await settled();
+    let [delivery] = await deliveries(tenant, `?job_id=${id}`);
+    expect(delivery.status).toBe('PENDING');
+    const wait = Date.parse(delivery.next_attempt_at) - Date.parse(delivery.attempts[0].at);
+    expect(wait).toBeGreaterThanOrEqual(60_000);
+    expect(wait).toBeLessThan(61_000);
+
+    await tenant.advanceClock(61);
+    await hook.waitFor(2);
+    await settled();
+    await tenant.advanceClock(601);
+    await hook.waitFor(3);
+    await settled();
+    [delivery] = await deliveries(tenant, `?job_id=${id}`);
+    expect(delivery.status).toBe('SUCCEEDED');
+    expect(delivery.attempts.map((a: any) => a.status_code)).toEqual([500, 500, 200]);
+    expect(delivery.next_attempt_at).toBeNull();
+    expect(hook.received.map((r) => r.headers['webhook-id'])).toEqual(Array(3).fill(delivery.event_id));
+  });
+
+  it('dead-letters after the schedule when the receiver stays down, and a manual retry re-sends', async () => {
+    const tenant = api.as(`dead-${Date.now()}`);
+    const hook = await receiver();
+    hook.respondWith((_req, res) => { res.statusCode = 503; res.end(); });
+    await register(tenant, hook.url);
+    const { id } = await tenant.createJob();
+    await hook.waitFor(1);
+    await settled();
+    await tenant.advanceClock(61);
+    await hook.waitFor(2);
+    await settled();
+    await tenant.advanceClock(601);
+    await hook.waitFor(3);
+    await settled();
+    let [delivery] = await deliveries(tenant, `?job_id=${id}`);
+    expect([delivery.status, delivery.attempts.length]).toEqual(['DEAD_LETTERED', 3]);
+    expect((await deliveries(tenant, '?status=DEAD_LETTERED')).map((d) => d.id)).toEqual([delivery.id]);
+
+    hook.respondWith((_req, res) => res.end('ok'));
+    const retry = await tenant.post(`/sandbox/webhook-deliveries/${delivery.id}/retry`);
+    expect([retry.status, retry.body.status]).toEqual([202, 'PENDING']);
+    await hook.waitFor(4);
+    await settled();
+    [delivery] = await deliveries(tenant, `?job_id=${id}`);
+    expect([delivery.status, delivery.attempts.length]).toEqual(['SUCCEEDED', 4]);
+    expect((await tenant.post('/sandbox/webhook-deliveries/whd_nope/retry')).status).toBe(404);
+  });
+
+  it('treats a redirect as a failure and does not follow it', async () => {
+    const tenant = api.as(`redirect-${Date.now()}`);
+    const target = await receiver();
+    const hook = await receiver();
+    hook.respondWith((_req, res) => { res.statusCode = 302; res.setHeader('location', target.url); res.end(); });
+    await register(tenant, hook.url);
+    await tenant.createJob();
+    await hook.waitFor(1);
+    await settled();
+    const [delivery] = await deliveries(tenant);
+    expect(delivery.status).toBe('PENDING');
+    expect(delivery.attempts[0]).toMatchObject({ status_code: 302, error: expect.stringContaining('redirect') });
+    expect(target.received).toHaveLength(0);
+  });
+
+  it('times out a receiver that never answers, without delaying another endpoint', async () => {
+    const tenant = api.as(`slow-${Date.now()}`);
+    const slow = await receiver();
+    slow.respondWith(() => { /* never answers */ });
+    const fast = await receiver();
+    await register(tenant, slow.url);
+    await register(tenant, fast.url);
+    const started = Date.now();
+    await tenant.createJob();
+    await fast.waitFor(1);
+    expect(Date.now() - started).toBeLessThan(250);
+    await settled();
+    const log = await deliveries(tenant);
+    const slowDelivery = log.find((d) => d.url === slow.url);
+    expect(slowDelivery.attempts[0].error).toMatch(/timeout/);
+    expect(log.find((d) => d.url === fast.url).status).toBe('SUCCEEDED');
+  });
+
+  it('holds later events of a job behind a failing earlier one, in order', async () => {
+    const tenant = api.as(`order-${Date.now()}`);
+    const hook = await receiver();
+    hook.respondWith((_req, res, i) => { res.statusCode = i === 0 ? 500 : 200; res.end(); });
+    await register(tenant, hook.url);
+    const { id } = await tenant.createJob();
+    await tenant.post(`/sandbox/jobs/${id}/advance`, { to: 'PICKING_FINISHED' });
+    await hook.waitFor(1);
+    await settled();
+    expect(hook.received).toHaveLength(1);
+    await tenant.advanceClock(61);
+    await hook.waitFor(4);
+    await settled();
+    expect(hook.received.map((r) => r.json.type)).toEqual(['CREATED', 'CREATED', 'PICKING_STARTED', 'PICKING_FINISHED']);
+  });
+
+  it('never sends one tenant\'s events to another tenant\'s endpoint', async () => {
+    const a = api.as(`iso-a-${Date.now()}`);
+    const b = api.as(`iso-b-${Date.now()}`);
+    const hookA = await receiver();
+    const hookB = await receiver();
+    await register(a, hookA.url);
+    await register(b, hookB.url);
+    const { id } = await a.createJob();
+    await a.post(`/sandbox/jobs/${id}/advance`);
+    await hookA.waitFor(2);
+    await settled();
+    expect(hookB.received).toHaveLength(0);
+    expect(await deliveries(b)).toEqual([]);
+    expect((await b.post(`/sandbox/webhook-deliveries/${(await deliveries(a))[0].id}/retry`)).status).toBe(404);
+  });
+});
+
+describe('webhook endpoints', () => {
+  it('generates a secret when none is given, shows it once, and lists endpoints without it', async () => {
+    const tenant = api.as(`endpoints-${Date.now()}`);
+    const created = await tenant.post('/sandbox/webhook-endpoints', { url: 'http://127.0.0.1:9/hooks' });
+    expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    const list = (await tenant.get('/sandbox/webhook-endpoints')).body;
+    expect(list).toEqual([{ id: created.body.id, url: 'http://127.0.0.1:9/hooks', created_at: expect.any(String) }]);
+    expect((await tenant.delete(`/sandbox/webhook-endpoints/${created.body.id}`)).status).toBe(204);
+    expect((await tenant.delete(`/sandbox/webhook-endpoints/${created.body.id}`)).status).toBe(404);
+  });
+
+  it('allows at most 3 endpoints per tenant', async () => {
+    const tenant = api.as(`limit-${Date.now()}`);
+    for (let i = 0; i < 3; i++) expect((await tenant.post('/sandbox/webhook-endpoints', { url: `http://127.0.0.1:9/h${i}` })).status).toBe(201);
+    const fourth = await tenant.post('/sandbox/webhook-endpoints', { url: 'http://127.0.0.1:9/h4' });
+    expect([fourth.status, fourth.body.code]).toEqual([409, 'WEBHOOK_ENDPOINT_LIMIT']);
+  });
+
+  it.each([
+    ['file:///etc/passwd'], ['gopher://127.0.0.1:70/'], ['http://user:pass@127.0.0.1/'], ['http://127.0.0.1/\r\nX-Injected: 1'], ['not a url'], ['ftp://example.com/'],
+  ])('refuses %j with 422 naming url', async (url) => {
+    const res = await api.post('/sandbox/webhook-endpoints', { url });
+    expect(res.status).toBe(422);
+    expect(res.body.errors[0].param).toBe('url');
+  });
+
+  it('with --webhook-allow-private=false, refuses loopback, private and link-local targets', async () => {
+    const hosted = await startTestServer({ webhookAllowPrivate: false });
+    try {
+      for (const url of ['http://127.0.0.1/h', 'http://10.1.2.3/h', 'http://192.168.0.1/h', 'http://169.254.169.254/latest', 'http://[::1]/h', 'http://localhost/h', 'http://0.0.0.0/h']) {
+        const res = await hosted.api.post('/sandbox/webhook-endpoints', { url });
+        expect([url, res.status, res.body.code]).toEqual([url, 422, 'WEBHOOK_URL_REFUSED']);
+      }
+    } finally {
+      await hosted.close();
+    }
+  });
+
+  it('refuses a secret that is not base64', async () => {
+    const res = await api.post('/sandbox/webhook-endpoints', { url: 'http://127.0.0.1:9/', secret: 'not base64 at all!!' });
+    expect([res.status, res.body.errors[0].param]).toEqual([422, 'secret']);
+  });
+
+  it('dead-letters pending deliveries of a removed endpoint', async () => {
+    const tenant = api.as(`removed-${Date.now()}`);
+    const hook = await receiver();
+    hook.respondWith((_req, res) => { res.statusCode = 500; res.end(); });
+    const endpoint = await register(tenant, hook.url);
+    await tenant.createJob();
+    await hook.waitFor(1);
+    await settled();
+    await tenant.delete(`/sandbox/webhook-endpoints/${endpoint}`);
+    expect((await deliveries(tenant))[0].status).toBe('DEAD_LETTERED');
+  });
+});
