@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerMock } from './mock';
 import { registerServe } from '../server/cli';
+import { registerConform } from '../conformance/cli';
 
 export function buildProgram(): Command {
   const program = new Command('lastmile')
@@ -8,6 +9,7 @@ export function buildProgram(): Command {
     .version(require('../package.json').version);
   registerServe(program);
   registerMock(program);
+  registerConform(program);
   return program;
 }
 

@@ -1,0 +1,138 @@
+import { getOperation } from '../../spec/contract';
+import { deriveMutations } from '../../spec/mutations';
+import type { CheckContext } from '../context';
+import { advanceJob, getJob, LIFECYCLE, newJob, type Json } from '../flows';
+import type { Check } from '../types';
+
+const CODE = /^[0-9]{4}$/;
+
+function otherCode(code: string): string {
+  return String((Number.parseInt(code, 10) + 1) % 10000).padStart(4, '0');
+}
+
+async function jobWithCode(ctx: CheckContext): Promise<{ jobId: string; code: string; job: Json }> {
+  const { jobId } = await newJob(ctx, { deliveryCode: true });
+  const job = await getJob(ctx, jobId);
+  ctx.expect(typeof job.delivery_code === 'string' && CODE.test(job.delivery_code), 'a job created with add_delivery_code has a 4-digit delivery_code', {
+    expected: 'delivery_code of 4 digits', received: job.delivery_code,
+  });
+  return { jobId, code: job.delivery_code, job };
+}
+
+export const deliveryCodeChecks: Check[] = [
+  {
+    id: 'DELIVERY-CODE-PRESENT',
+    title: 'add_delivery_code: true gives the job a 4-digit delivery_code; false or absent gives none',
+    category: 'delivery-code',
+    level: 'contract',
+    operations: ['getAvailability', 'createJob', 'getJob'],
+    async run(ctx) {
+      await jobWithCode(ctx);
+      for (const deliveryCode of [false, undefined]) {
+        const { jobId } = await newJob(ctx, { deliveryCode });
+        const job = await getJob(ctx, jobId);
+        ctx.expect(!('delivery_code' in job) && job.add_delivery_code === false, `a job created with add_delivery_code ${deliveryCode === undefined ? 'absent' : 'false'} has no code`, {
+          expected: { add_delivery_code: false, delivery_code: '(absent)' }, received: { add_delivery_code: job.add_delivery_code, delivery_code: job.delivery_code },
+        });
+      }
+    },
+  },
+  {
+    id: 'DELIVERY-CODE-UPDATE',
+    title: 'A code is replaced by a new 4-digit one; anything else is 422 naming delivery_code; a job without a code is 409 DELIVERY_CODE_NOT_ENABLED',
+    category: 'delivery-code',
+    level: 'contract',
+    operations: ['updateDeliveryCode', 'getJob'],
+    async run(ctx) {
+      const { jobId, code } = await jobWithCode(ctx);
+      const next = otherCode(code);
+      const pathParams = { job_id: jobId };
+      const updated = await ctx.call('updateDeliveryCode', { pathParams, body: { delivery_code: next } });
+      ctx.expectStatus(updated, 200);
+      ctx.expectEqual('the answer carries the new code', next, updated.json.delivery_code, updated);
+      ctx.expectEqual('GET shows the new code', next, (await getJob(ctx, jobId)).delivery_code);
+      const pointer = getOperation('updateDeliveryCode').requestBody!.pointer;
+      const bodies = [...deriveMutations(pointer, { delivery_code: '1234' }).map((m) => m.body), { delivery_code: '123' }, { delivery_code: '12345' }, { delivery_code: '12a4' }];
+      for (const body of bodies) {
+        const response = await ctx.call('updateDeliveryCode', { pathParams, body });
+        if (!ctx.softStatus(response, 422, 'VALIDATION_FAILED', `delivery code ${JSON.stringify(body)}`)) continue;
+        const params = (response.json.errors ?? []).map((e: Json) => e?.param);
+        if (!params.includes('delivery_code')) ctx.fail(`${JSON.stringify(body)}: errors[] must name delivery_code`, { expected: 'delivery_code', received: params, exchange: response.exchange });
+      }
+      ctx.expectEqual('refused updates leave the code alone', next, (await getJob(ctx, jobId)).delivery_code);
+      const { jobId: plain } = await newJob(ctx, { deliveryCode: false });
+      ctx.expectStatus(await ctx.call('updateDeliveryCode', { pathParams: { job_id: plain }, body: { delivery_code: '1234' } }), 409, 'DELIVERY_CODE_NOT_ENABLED');
+    },
+  },
+  {
+    id: 'DELIVERY-CODE-FROZEN-409',
+    title: 'The code can change up to ARRIVED_TO_DESTINATION; from DELIVERING_STARTED on it is 409 DELIVERY_CODE_FROZEN',
+    category: 'delivery-code',
+    level: 'sandbox',
+    operations: ['advanceJob', 'updateDeliveryCode'],
+    negative: true,
+    async run(ctx) {
+      const { jobId, code } = await jobWithCode(ctx);
+      await advanceJob(ctx, jobId, { to: 'ARRIVED_TO_DESTINATION' });
+      ctx.expectStatus(await ctx.call('updateDeliveryCode', { pathParams: { job_id: jobId }, body: { delivery_code: otherCode(code) } }), 200);
+      await advanceJob(ctx, jobId, { to: 'DELIVERING_STARTED' });
+      ctx.expectStatus(await ctx.call('updateDeliveryCode', { pathParams: { job_id: jobId }, body: { delivery_code: code } }), 409, 'DELIVERY_CODE_FROZEN');
+    },
+  },
+  {
+    id: 'DELIVERY-CODE-COMPLETION',
+    title: 'The step to CLIENT_RECEIVED needs the code: none is 422 VALIDATION_FAILED naming delivery_code at no cost; the right one completes',
+    category: 'delivery-code',
+    level: 'sandbox',
+    operations: ['advanceJob', 'getJob'],
+    async run(ctx) {
+      const { jobId, code, job } = await jobWithCode(ctx);
+      await advanceJob(ctx, jobId, { to: 'DELIVERING_STARTED' });
+      const missing = await ctx.call('advanceJob', { pathParams: { job_id: jobId } });
+      ctx.expectStatus(missing, 422, 'VALIDATION_FAILED');
+      const params = (missing.json.errors ?? []).map((e: Json) => e?.param);
+      ctx.expect(params.includes('delivery_code'), 'errors[] names delivery_code', { expected: 'delivery_code', received: params, response: missing });
+      const after = await getJob(ctx, jobId);
+      ctx.expectEqual('a missing code moves nothing and costs no attempt',
+        { state: 'DELIVERING_STARTED', attempts: job.delivery_code_attempts_remaining }, { state: after.state, attempts: after.delivery_code_attempts_remaining });
+      const done = await advanceJob(ctx, jobId, { delivery_code: code });
+      ctx.expectEqual('the right code completes the job', 'CLIENT_RECEIVED', done.state);
+      ctx.expectEqual('history is the whole lifecycle', LIFECYCLE, (done.history ?? []).map((h: Json) => h.type));
+    },
+  },
+  {
+    id: 'DELIVERY-CODE-LOCKED-423',
+    title: 'Each wrong code is 422 INVALID_DELIVERY_CODE counting attempts_remaining down to 0 and moving nothing; then 423 DELIVERY_CODE_LOCKED until the code is updated',
+    category: 'delivery-code',
+    level: 'sandbox',
+    operations: ['advanceJob', 'updateDeliveryCode', 'getJob'],
+    negative: true,
+    async run(ctx) {
+      const { jobId, code } = await jobWithCode(ctx);
+      const wrong = otherCode(code);
+      const pathParams = { job_id: jobId };
+      // Wrong tries on the whole way to CLIENT_RECEIVED: a move is all or nothing, and the
+      // code can still be updated (it freezes at DELIVERING_STARTED).
+      const first = await ctx.call('advanceJob', { pathParams, body: { to: 'CLIENT_RECEIVED', delivery_code: wrong } });
+      ctx.expectStatus(first, 422, 'INVALID_DELIVERY_CODE');
+      const limit = first.json.attempts_remaining + 1;
+      ctx.expect(Number.isInteger(limit) && limit >= 1 && limit <= 100, 'INVALID_DELIVERY_CODE carries attempts_remaining', {
+        expected: 'an integer', received: first.json.attempts_remaining, response: first,
+      });
+      ctx.expectEqual('a wrong code moves nothing', 'CREATED', (await getJob(ctx, jobId)).state);
+      for (let remaining = limit - 2; remaining >= 0; remaining--) {
+        const response = await ctx.call('advanceJob', { pathParams, body: { to: 'CLIENT_RECEIVED', delivery_code: wrong } });
+        ctx.expectStatus(response, 422, 'INVALID_DELIVERY_CODE');
+        ctx.expectEqual('attempts_remaining counts down', remaining, response.json.attempts_remaining, response);
+      }
+      ctx.expectStatus(await ctx.call('advanceJob', { pathParams, body: { to: 'CLIENT_RECEIVED', delivery_code: code } }), 423, 'DELIVERY_CODE_LOCKED');
+      ctx.expectStatus(await ctx.call('advanceJob', { pathParams, body: { to: 'CLIENT_RECEIVED', delivery_code: wrong } }), 423, 'DELIVERY_CODE_LOCKED');
+      ctx.expectEqual('a locked job has not moved', 'CREATED', (await getJob(ctx, jobId)).state);
+      const updated = await ctx.call('updateDeliveryCode', { pathParams, body: { delivery_code: wrong } });
+      ctx.expectStatus(updated, 200);
+      ctx.expectEqual('updating the code resets the attempts', limit, updated.json.delivery_code_attempts_remaining ?? limit, updated);
+      const done = await advanceJob(ctx, jobId, { to: 'CLIENT_RECEIVED', delivery_code: wrong });
+      ctx.expectEqual('the new code completes the job', 'CLIENT_RECEIVED', done.state);
+    },
+  },
+];

@@ -1,0 +1,154 @@
+import { randomToken } from '../context';
+import { advanceClock, availabilityRequest, holdSlot, holdSlots, minimalOrder, tenantNow, type Json } from '../flows';
+import type { Check } from '../types';
+
+const MINUTE_MS = 60_000;
+/** Tolerance for expiry arithmetic: the tenant clock moves with real time between calls. */
+const CLOCK_SLACK_MS = 3_000;
+
+export const slotChecks: Check[] = [
+  {
+    id: 'SLOT-AVAILABILITY-SHAPE',
+    title: 'Availability returns one slot per slot_size step of the window and per operational model, each inside the window; a window shorter than a slot gives []',
+    category: 'slots',
+    level: 'contract',
+    operations: ['getAvailability'],
+    async run(ctx) {
+      const models = ['FULL_SERVICE', 'PICK_AND_COLLECT'];
+      const request = availabilityRequest({ slot_size: 60, operational_models_priority: models });
+      const slots = await holdSlots(ctx, ctx.client, request);
+      const start = Date.parse(request.start);
+      const expected = models.flatMap((model) => [0, 1, 2, 3].map((k) => `${model} ${new Date(start + k * 60 * MINUTE_MS).toISOString()}`)).sort();
+      const received = slots.map((s: Json) => `${s.operational_model} ${new Date(Date.parse(s.from)).toISOString()}`).sort();
+      ctx.expectEqual('slots per model and step of a four-hour window with 60-minute slots', expected, received);
+      for (const slot of slots) {
+        ctx.expectEqual(`slot ${slot.id} lasts slot_size minutes`, 60 * MINUTE_MS, Date.parse(slot.to) - Date.parse(slot.from));
+      }
+      ctx.expectEqual('slot ids are unique', slots.length, new Set(slots.map((s: Json) => s.id)).size);
+      const short = await ctx.call('getAvailability', { body: { ...request, end: new Date(start + 30 * MINUTE_MS).toISOString() } });
+      ctx.expectStatus(short, 200);
+      ctx.expectEqual('a 30-minute window holds no 60-minute slot', [], short.json, short);
+    },
+  },
+  {
+    id: 'SLOT-CHECK-200',
+    title: 'A held slot checks valid: 200 AVAILABLE with the expiry availability gave',
+    category: 'slots',
+    level: 'contract',
+    operations: ['getAvailability', 'checkSlot'],
+    async run(ctx) {
+      const slot = await holdSlot(ctx);
+      const response = await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } });
+      ctx.expectStatus(response, 200);
+      ctx.expectEqual('the check of a fresh slot', { slot_id: slot.id, valid: true, status: 'AVAILABLE', expires_at: Date.parse(slot.expires_at) },
+        { slot_id: response.json.slot_id, valid: response.json.valid, status: response.json.status, expires_at: Date.parse(response.json.expires_at) }, response);
+    },
+  },
+  {
+    id: 'SLOT-UNKNOWN-404',
+    title: 'An unknown slot id is 404 SLOT_NOT_FOUND on check, extend and create-job',
+    category: 'slots',
+    level: 'contract',
+    operations: ['checkSlot', 'extendSlot', 'createJob'],
+    negative: true,
+    async run(ctx) {
+      const slotId = `conform-${randomToken()}`;
+      ctx.softStatus(await ctx.call('checkSlot', { pathParams: { slot_id: slotId } }), 404, 'SLOT_NOT_FOUND', 'check');
+      ctx.softStatus(await ctx.call('extendSlot', { pathParams: { slot_id: slotId } }), 404, 'SLOT_NOT_FOUND', 'extend');
+      ctx.softStatus(await ctx.call('createJob', { body: minimalOrder(slotId) }), 404, 'SLOT_NOT_FOUND', 'create job');
+    },
+  },
+  {
+    id: 'SLOT-EXTEND-200',
+    title: 'Extending pushes the expiry out and marks the slot extended; extending again changes nothing',
+    category: 'slots',
+    level: 'contract',
+    operations: ['getAvailability', 'extendSlot', 'checkSlot'],
+    async run(ctx) {
+      const slot = await holdSlot(ctx);
+      const first = await ctx.call('extendSlot', { pathParams: { slot_id: slot.id } });
+      ctx.expectStatus(first, 200);
+      ctx.expect(first.json.extended === true && first.json.valid === true && first.json.status === 'AVAILABLE', 'an extended slot is valid, AVAILABLE and extended', {
+        expected: { valid: true, status: 'AVAILABLE', extended: true }, received: first.json, response: first,
+      });
+      ctx.expect(Date.parse(first.json.expires_at) > Date.parse(slot.expires_at), 'extending moves expires_at later', {
+        expected: `after ${slot.expires_at}`, received: first.json.expires_at, response: first,
+      });
+      const second = await ctx.call('extendSlot', { pathParams: { slot_id: slot.id } });
+      ctx.expectStatus(second, 200);
+      ctx.expectEqual('extending twice leaves the expiry where the first extension put it', Date.parse(first.json.expires_at), Date.parse(second.json.expires_at), second);
+      const check = await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } });
+      ctx.expectStatus(check, 200);
+      ctx.expectEqual('the check shows the extension', { extended: true, expires_at: Date.parse(first.json.expires_at) },
+        { extended: check.json.extended, expires_at: Date.parse(check.json.expires_at) }, check);
+    },
+  },
+  {
+    id: 'SLOT-SINGLE-USE-409',
+    title: 'A slot takes one job: a second is 409 SLOT_ALREADY_USED, the check says USED, extending is 409',
+    category: 'slots',
+    level: 'contract',
+    operations: ['getAvailability', 'createJob', 'checkSlot', 'extendSlot'],
+    negative: true,
+    async run(ctx) {
+      const slot = await holdSlot(ctx);
+      ctx.expectStatus(await ctx.call('createJob', { body: minimalOrder(slot.id) }), 201);
+      const second = await ctx.call('createJob', { body: minimalOrder(slot.id) });
+      ctx.expectStatus(second, 409, 'SLOT_ALREADY_USED');
+      const check = await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } });
+      ctx.expectStatus(check, 200);
+      ctx.expectEqual('a used slot checks invalid', { valid: false, status: 'USED' }, { valid: check.json.valid, status: check.json.status }, check);
+      ctx.expectStatus(await ctx.call('extendSlot', { pathParams: { slot_id: slot.id } }), 409);
+    },
+  },
+  {
+    id: 'SLOT-EXPIRED-417',
+    title: 'Once the tenant clock passes expires_at the slot checks EXPIRED, and create-job and extend are 417 SLOT_EXPIRED',
+    category: 'slots',
+    level: 'sandbox',
+    operations: ['getAvailability', 'getClock', 'advanceClock', 'checkSlot', 'createJob', 'extendSlot'],
+    negative: true,
+    async run(ctx) {
+      const slot = await holdSlot(ctx);
+      const untilExpiry = Date.parse(slot.expires_at) - await tenantNow(ctx);
+      ctx.expect(untilExpiry > 10_000, 'a fresh slot is held for more than 10 s', { expected: '> 10000 ms', received: untilExpiry });
+      await advanceClock(ctx, (untilExpiry - 10_000) / 1000);
+      const before = await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } });
+      ctx.expectStatus(before, 200);
+      ctx.expectEqual('a slot 10 s before its expiry is still valid', { valid: true, status: 'AVAILABLE' }, { valid: before.json.valid, status: before.json.status }, before);
+      await advanceClock(ctx, 11);
+      const after = await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } });
+      ctx.expectStatus(after, 200);
+      ctx.expectEqual('a slot past its expiry', { valid: false, status: 'EXPIRED' }, { valid: after.json.valid, status: after.json.status }, after);
+      ctx.expectStatus(await ctx.call('createJob', { body: minimalOrder(slot.id) }), 417, 'SLOT_EXPIRED');
+      ctx.expectStatus(await ctx.call('extendSlot', { pathParams: { slot_id: slot.id } }), 417, 'SLOT_EXPIRED');
+    },
+  },
+  {
+    id: 'SLOT-EXTEND-TTL',
+    title: 'An extension adds three hold times to the original expiry, and the slot takes a job after the original expiry passed',
+    category: 'slots',
+    level: 'sandbox',
+    operations: ['getClock', 'getAvailability', 'extendSlot', 'advanceClock', 'createJob'],
+    async run(ctx) {
+      const before = await tenantNow(ctx);
+      const slot = await holdSlot(ctx);
+      const after = await tenantNow(ctx);
+      const original = Date.parse(slot.expires_at);
+      const extended = await ctx.call('extendSlot', { pathParams: { slot_id: slot.id } });
+      ctx.expectStatus(extended, 200);
+      // The hold started between the two clock readings.
+      const added = Date.parse(extended.json.expires_at) - original;
+      const lowest = 3 * (original - after) - CLOCK_SLACK_MS;
+      const highest = 3 * (original - before) + CLOCK_SLACK_MS;
+      ctx.expect(added >= lowest && added <= highest, 'the extension adds three times the hold time to the original expiry', {
+        expected: `${Math.round(lowest / 1000)} s to ${Math.round(highest / 1000)} s added`, received: `${added / 1000} s added`, response: extended,
+      });
+      await advanceClock(ctx, (original - await tenantNow(ctx)) / 1000 + 1);
+      const check = await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } });
+      ctx.expectStatus(check, 200);
+      ctx.expectEqual('an extended slot past its original expiry', { valid: true, status: 'AVAILABLE' }, { valid: check.json.valid, status: check.json.status }, check);
+      ctx.expectStatus(await ctx.call('createJob', { body: minimalOrder(slot.id) }), 201);
+    },
+  },
+];

@@ -1,0 +1,44 @@
+import { operations, specExamples, type Operation } from '../../spec/contract';
+import type { Level } from '../types';
+
+/** The operations a level covers that need a key: production ones, or the sandbox's own. */
+export function securedOperations(level: Level): Operation[] {
+  return operations.filter((op) => op.secured && op.sandbox === (level === 'sandbox'));
+}
+
+export function bodyOperations(level: Level): Operation[] {
+  return securedOperations(level).filter((op) => op.requestBody !== null);
+}
+
+/** The first example the spec gives for an operation's request body. */
+export function exampleBody(op: Operation): unknown {
+  if (!op.requestBody) return undefined;
+  const found = specExamples().find((e) => e.pointer === op.requestBody!.pointer);
+  return found ? structuredClone(found.value) : {};
+}
+
+/** Runs `task` over `items`, at most `limit` at a time, in order of results. */
+export async function mapLimit<T, R>(items: T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** A small deterministic generator (mulberry32): the same seed gives the same orders. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

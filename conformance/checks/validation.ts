@@ -1,0 +1,122 @@
+import { getOperation } from '../../spec/contract';
+import { deriveMutations, type BodyMutation } from '../../spec/mutations';
+import type { CheckContext } from '../context';
+import { availabilityRequest, fullOrder, holdSlot, newJob } from '../flows';
+import type { Check, Level } from '../types';
+import { bodyOperations, exampleBody, mapLimit } from './util';
+
+const PARALLEL_CALLS = 8;
+const MALFORMED_JSON = '{"slot_id": "slt_1", "recipient": {"name": "Ana"';
+
+/** Each mutation must be refused with a 422 naming the broken field. */
+async function expectEachRefused(ctx: CheckContext, operationId: string, mutations: BodyMutation[]): Promise<void> {
+  ctx.expect(mutations.length > 0, `no mutation could be derived for ${operationId}`, { expected: 'at least one', received: 0 });
+  await mapLimit(mutations, PARALLEL_CALLS, async (mutation) => {
+    const response = await ctx.call(operationId, { body: mutation.body });
+    if (!ctx.softStatus(response, 422, 'VALIDATION_FAILED', `${mutation.kind}: ${mutation.description}`)) return;
+    const params: unknown[] = Array.isArray(response.json?.errors) ? response.json.errors.map((e: { param?: unknown }) => e?.param) : [];
+    if (!params.includes(mutation.param)) {
+      ctx.fail(`${mutation.kind}: ${mutation.description}: no errors[] item names the field`, {
+        expected: { errors: [{ param: mutation.param }] },
+        received: { params },
+        exchange: response.exchange,
+      });
+    }
+  });
+}
+
+/** Real ids for the path parameters, so that only the body can be what is refused. */
+async function pathParamsFor(ctx: CheckContext, level: Level): Promise<Record<string, string>> {
+  const { jobId } = await newJob(ctx);
+  const slot = await holdSlot(ctx);
+  return { job_id: jobId, slot_id: slot.id, endpoint_id: 'conform-placeholder-id', delivery_id: 'conform-placeholder-id' };
+}
+
+function malformedJson(level: Level): Check {
+  const suffix = level === 'sandbox' ? '-SANDBOX' : '';
+  return {
+    id: `VALIDATION-MALFORMED-JSON${suffix}-400`,
+    title: `A body that is not well-formed JSON is 400 MALFORMED_JSON on every ${level === 'sandbox' ? 'sandbox' : 'production'} operation that takes a body`,
+    category: 'validation',
+    level,
+    operations: bodyOperations(level).map((op) => op.operationId),
+    negative: true,
+    async run(ctx) {
+      const pathParams = await pathParamsFor(ctx, level);
+      for (const op of bodyOperations(level)) {
+        const response = await ctx.call(op.operationId, { pathParams, rawBody: MALFORMED_JSON, contentType: 'application/json' });
+        ctx.softStatus(response, 400, 'MALFORMED_JSON', `${op.method} ${op.path}`);
+      }
+    },
+  };
+}
+
+function wrongMediaType(level: Level): Check {
+  const suffix = level === 'sandbox' ? '-SANDBOX' : '';
+  return {
+    id: `VALIDATION-CONTENT-TYPE${suffix}-415`,
+    title: `A body sent as text/plain is 415 UNSUPPORTED_MEDIA_TYPE on every ${level === 'sandbox' ? 'sandbox' : 'production'} operation that takes a body`,
+    category: 'validation',
+    level,
+    operations: bodyOperations(level).map((op) => op.operationId),
+    negative: true,
+    async run(ctx) {
+      const pathParams = await pathParamsFor(ctx, level);
+      for (const op of bodyOperations(level)) {
+        const body = JSON.stringify(exampleBody(op) ?? {});
+        const response = await ctx.call(op.operationId, { pathParams, rawBody: body, contentType: 'text/plain' });
+        ctx.softStatus(response, 415, 'UNSUPPORTED_MEDIA_TYPE', `${op.method} ${op.path}`);
+      }
+    },
+  };
+}
+
+export const validationChecks: Check[] = [
+  {
+    id: 'VALIDATION-CREATE-JOB-422',
+    title: 'Every schema-derived invalid create-job body (missing field at any depth, wrong type, outside enum, broken format or pattern) is 422 naming the field',
+    category: 'validation',
+    level: 'contract',
+    operations: ['getAvailability', 'createJob'],
+    negative: true,
+    async run(ctx) {
+      const slot = await holdSlot(ctx);
+      const sample = fullOrder(slot.id);
+      await expectEachRefused(ctx, 'createJob', deriveMutations(getOperation('createJob').requestBody!.pointer, sample));
+      // A refused body must consume nothing: the slot still takes the valid order.
+      const response = await ctx.call('createJob', { body: sample });
+      ctx.expectStatus(response, 201);
+    },
+  },
+  {
+    id: 'VALIDATION-AVAILABILITY-422',
+    title: 'Every schema-derived invalid availability body is 422 naming the field',
+    category: 'validation',
+    level: 'contract',
+    operations: ['getAvailability'],
+    negative: true,
+    async run(ctx) {
+      await expectEachRefused(ctx, 'getAvailability', deriveMutations(getOperation('getAvailability').requestBody!.pointer, availabilityRequest()));
+    },
+  },
+  {
+    id: 'VALIDATION-AVAILABILITY-WINDOW-422',
+    title: 'An availability window that ends before it starts, or spans more than 7 days, is 422',
+    category: 'validation',
+    level: 'contract',
+    operations: ['getAvailability'],
+    negative: true,
+    async run(ctx) {
+      const valid = availabilityRequest();
+      const backwards = await ctx.call('getAvailability', { body: { ...valid, start: valid.end, end: valid.start } });
+      ctx.softStatus(backwards, 422, 'VALIDATION_FAILED', 'end before start');
+      const start = Date.parse(valid.start);
+      const tooLong = await ctx.call('getAvailability', { body: { ...valid, end: new Date(start + 8 * 24 * 3600_000).toISOString() } });
+      ctx.softStatus(tooLong, 422, 'VALIDATION_FAILED', 'an eight-day window');
+    },
+  },
+  malformedJson('contract'),
+  wrongMediaType('contract'),
+  malformedJson('sandbox'),
+  wrongMediaType('sandbox'),
+];

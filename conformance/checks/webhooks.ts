@@ -1,0 +1,136 @@
+import { validateWebhookPayload } from '../../spec/contract';
+import type { CheckContext } from '../context';
+import { advanceClock, advanceJob, availabilityRequest, example, getJob, LIFECYCLE, newJob, tenantNow, type Json } from '../flows';
+import type { ContractClient } from '../http';
+import type { Inbox, ReceivedDelivery } from '../receiver';
+import type { Check } from '../types';
+
+const RETRY_FAILURES = 2;
+
+export async function registerInbox(ctx: CheckContext, inbox: Inbox, client: ContractClient = ctx.client): Promise<void> {
+  const response = await client.call('createWebhookEndpoint', { body: { url: inbox.url, secret: inbox.secret } });
+  ctx.expectStatus(response, 201);
+  ctx.expectEqual('the endpoint keeps the secret it was given', inbox.secret, response.json.secret, response);
+}
+
+export function forJob(deliveries: ReceivedDelivery[], jobId: string): ReceivedDelivery[] {
+  return deliveries.filter((d) => d.json?.job?.id === jobId);
+}
+
+export async function awaitDeliveries(ctx: CheckContext, inbox: Inbox, jobId: string, count: number, what: string): Promise<ReceivedDelivery[]> {
+  const arrived = await inbox.waitFor((ds) => forJob(ds, jobId).length >= count, ctx.timeoutMs, ctx.signal);
+  const got = forJob(inbox.deliveries, jobId);
+  ctx.expect(arrived, `${what}: ${count} deliveries expected within ${ctx.timeoutMs} ms`, {
+    expected: `${count} deliveries`, received: got.map((d) => d.json?.type ?? d.body.slice(0, 200)),
+  });
+  return got;
+}
+
+/** Everything a single delivery must satisfy, whatever the event. */
+export function deliveryProblems(delivery: ReceivedDelivery): string[] {
+  const problems: string[] = [];
+  const label = `delivery ${delivery.seq} (${delivery.json?.type ?? 'unparsed'})`;
+  if (!/^application\/json\s*(;|$)/i.test(delivery.headers['content-type'] ?? '')) problems.push(`${label}: content-type ${delivery.headers['content-type'] ?? 'none'}`);
+  const schema = validateWebhookPayload(delivery.json);
+  if (!schema.ok) problems.push(...schema.errors.map((e) => `${label}: payload${e.param ? `.${e.param}` : ''} ${e.msg}`));
+  if (!delivery.standardSignature.ok) problems.push(`${label}: ${delivery.standardSignature.error}`);
+  if (!delivery.instaLeapSignature.ok) problems.push(`${label}: ${delivery.instaLeapSignature.error}`);
+  if (delivery.json && delivery.headers['webhook-id'] !== delivery.json.id) problems.push(`${label}: webhook-id ${delivery.headers['webhook-id']} is not the payload id ${delivery.json.id}`);
+  return problems;
+}
+
+/** Polls the delivery log (a state on the server, not a timer) until `ready` or the timeout. */
+async function deliveriesWhen(ctx: CheckContext, jobId: string, ready: (log: Json[]) => boolean, what: string): Promise<Json[]> {
+  const deadline = Date.now() + ctx.timeoutMs;
+  for (;;) {
+    const response = await ctx.call('listWebhookDeliveries', { query: { job_id: jobId } });
+    ctx.expectStatus(response, 200);
+    if (ready(response.json)) return response.json;
+    ctx.expect(Date.now() < deadline, `${what} did not show in the delivery log within ${ctx.timeoutMs} ms`, { expected: what, received: response.json, response });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export const webhookChecks: Check[] = [
+  {
+    id: 'WEBHOOK-LIFECYCLE-EVENTS',
+    title: 'A job driven to CLIENT_RECEIVED sends every lifecycle event once, in order, schema-valid, with both signatures valid and the delivery code in the job',
+    category: 'webhooks',
+    level: 'sandbox',
+    operations: ['createWebhookEndpoint', 'createJob', 'advanceJob', 'listWebhookDeliveries'],
+    usesReceiver: true,
+    async run(ctx) {
+      const inbox = ctx.openInbox();
+      await registerInbox(ctx, inbox);
+      const { jobId } = await newJob(ctx, { deliveryCode: true });
+      const { delivery_code: code } = await getJob(ctx, jobId);
+      await advanceJob(ctx, jobId, { to: 'CLIENT_RECEIVED', delivery_code: code });
+      const deliveries = await awaitDeliveries(ctx, inbox, jobId, LIFECYCLE.length, 'the lifecycle events');
+      ctx.expectEqual('event types, in order of arrival', LIFECYCLE, deliveries.map((d) => d.json.type));
+      ctx.expectEqual('each event arrives once (distinct ids)', LIFECYCLE.length, new Set(deliveries.map((d) => d.json.id)).size);
+      const problems = deliveries.flatMap(deliveryProblems);
+      for (const d of deliveries) {
+        if (d.json?.job?.delivery_code !== code) problems.push(`${d.json?.type}: job.delivery_code is ${JSON.stringify(d.json?.job?.delivery_code)}, expected ${code}`);
+        if (d.json?.job?.state !== d.json?.type) problems.push(`${d.json?.type}: job.state is ${d.json?.job?.state}`);
+        if (d.json?.client_id === ctx.apiKey) problems.push(`${d.json?.type}: client_id is the API key`);
+      }
+      ctx.expectEqual('every delivery conforms', [], problems);
+      const log = await deliveriesWhen(ctx, jobId, (entries) => entries.length >= LIFECYCLE.length && entries.every((e) => e.status === 'SUCCEEDED'), 'every delivery SUCCEEDED');
+      ctx.expectEqual('the log shows each delivery made in one attempt', LIFECYCLE.map(() => 1), log.map((e) => e.attempts.length));
+    },
+  },
+  {
+    id: 'WEBHOOK-OUT-OF-BAND-EVENTS',
+    title: 'Recipient instructions, reschedule and cancel send JOB_COMMENT_UPDATED, RESCHEDULED and CANCELLED after CREATED, in order',
+    category: 'webhooks',
+    level: 'sandbox',
+    operations: ['createWebhookEndpoint', 'updateRecipientInstructions', 'rescheduleJob', 'cancelJob'],
+    usesReceiver: true,
+    async run(ctx) {
+      const inbox = ctx.openInbox();
+      await registerInbox(ctx, inbox);
+      const { jobId } = await newJob(ctx);
+      const pathParams = { job_id: jobId };
+      ctx.expectStatus(await ctx.call('updateRecipientInstructions', { pathParams, body: example('RecipientInstructionsRequest') }), 200);
+      const slots = await ctx.call('getAvailability', { body: availabilityRequest() });
+      ctx.expectStatus(slots, 200);
+      ctx.expectStatus(await ctx.call('rescheduleJob', { pathParams, body: { slot_id: slots.json[0].id, reason: 'conformance' } }), 200);
+      ctx.expectStatus(await ctx.call('cancelJob', { pathParams, body: { reason: 'conformance' } }), 200);
+      const expected = ['CREATED', 'JOB_COMMENT_UPDATED', 'RESCHEDULED', 'CANCELLED'];
+      const deliveries = await awaitDeliveries(ctx, inbox, jobId, expected.length, 'the out-of-band events');
+      ctx.expectEqual('event types, in order of arrival', expected, deliveries.map((d) => d.json.type));
+      ctx.expectEqual('every delivery conforms', [], deliveries.flatMap(deliveryProblems));
+    },
+  },
+  {
+    id: 'WEBHOOK-RETRY',
+    title: 'A delivery answered 500 is retried when the tenant clock reaches next_attempt_at, with the same id and valid signatures, until it succeeds',
+    category: 'webhooks',
+    level: 'sandbox',
+    operations: ['createWebhookEndpoint', 'createJob', 'listWebhookDeliveries', 'getClock', 'advanceClock'],
+    usesReceiver: true,
+    async run(ctx) {
+      const inbox = ctx.openInbox();
+      inbox.answerNext(...Array.from({ length: RETRY_FAILURES }, () => 500));
+      await registerInbox(ctx, inbox);
+      const { jobId } = await newJob(ctx);
+      for (let attempt = 1; attempt <= RETRY_FAILURES; attempt++) {
+        await awaitDeliveries(ctx, inbox, jobId, attempt, `attempt ${attempt}`);
+        const log = await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.attempts?.length >= attempt && entries[0]?.next_attempt_at, `attempt ${attempt} failed with a next retry due`);
+        const entry = log[0];
+        ctx.expectEqual(`attempt ${attempt} is logged with the receiver's 500`, 500, entry.attempts[attempt - 1].status_code);
+        ctx.expectEqual(`the delivery is PENDING after attempt ${attempt}`, 'PENDING', entry.status);
+        const due = Date.parse(entry.next_attempt_at) - await tenantNow(ctx);
+        ctx.expect(due > 0, 'the retry is due later on the tenant clock, not at once', { expected: 'next_attempt_at in the future', received: entry.next_attempt_at });
+        await advanceClock(ctx, due / 1000 + 1);
+      }
+      const deliveries = await awaitDeliveries(ctx, inbox, jobId, RETRY_FAILURES + 1, 'the successful retry');
+      ctx.expectEqual('each attempt carries the same event', deliveries.map(() => deliveries[0].json.id), deliveries.map((d) => d.json.id));
+      ctx.expectEqual('each attempt carries the same webhook-id', deliveries.map(() => deliveries[0].json.id), deliveries.map((d) => d.headers['webhook-id']));
+      ctx.expectEqual('every attempt conforms', [], deliveries.flatMap(deliveryProblems));
+      const log = await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.status === 'SUCCEEDED', 'the delivery SUCCEEDED');
+      ctx.expectEqual('the log shows every attempt', [...Array.from({ length: RETRY_FAILURES }, () => 500), 200], log[0].attempts.map((a: Json) => a.status_code));
+      ctx.expectEqual('nothing more is due', null, log[0].next_attempt_at ?? null);
+    },
+  },
+];

@@ -1,0 +1,107 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { formatCheckLine, formatClosing } from './reporters/console';
+import { parseReportTarget, writeReports, type ReportTarget } from './reporters';
+import { DEFAULTS, runConformance, selectChecks, SelectionError, parseList } from './runner';
+import { catalogue } from './catalogue';
+import type { LevelOption } from './types';
+
+interface ConformFlags {
+  baseUrl: string;
+  apiKey: string;
+  secondApiKey?: string;
+  wrongApiKey?: string;
+  sharedTenant: boolean;
+  level: LevelOption;
+  only: string[];
+  skip: string[];
+  report: ReportTarget[];
+  receiverHost: string;
+  receiverPort: number;
+  receiverPublicUrl?: string;
+  timeout: number;
+  concurrency: number;
+  seed: number;
+  list: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(name: string, min = 1) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+    return n;
+  };
+}
+
+function url(value: string): string {
+  let parsed: URL;
+  try { parsed = new URL(value); } catch { throw new InvalidArgumentError(`not a URL: ${value}`); }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InvalidArgumentError(`not an http(s) URL: ${value}`);
+  return value;
+}
+
+function reportTarget(value: string, previous: ReportTarget[]): ReportTarget[] {
+  try {
+    return [...previous, parseReportTarget(value)];
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+export function registerConform(program: Command): void {
+  program
+    .command('conform')
+    .description('Run the conformance checks against any implementation of the contract, over HTTP')
+    .option('--base-url <url>', 'the implementation to test', url, process.env.LASTMILE_BASE_URL)
+    .option('--api-key <key>', 'an API key the implementation accepts', process.env.LASTMILE_API_KEY)
+    .option('--second-api-key <key>', 'a key of another tenant, for the isolation checks (default: a fresh random key, when the implementation accepts any key)')
+    .option('--wrong-api-key <key>', 'a key the implementation refuses (default: a fresh random key, when the implementation restricts keys)')
+    .option('--shared-tenant', 'act with --api-key in every check, one at a time, resetting it before sandbox checks (automatic when random keys are refused)', false)
+    .addOption(new Option('--level <level>', 'contract: production operations only; sandbox: only checks that use the /sandbox controls; all: both').choices(['contract', 'sandbox', 'all']).default('all'))
+    .option('--only <ids>', 'run only these check ids or categories (repeatable, comma lists)', collect, [])
+    .option('--skip <ids>', 'leave out these check ids or categories (repeatable, comma lists)', collect, [])
+    .option('--report <kind=file>', 'write a report: junit=FILE, json=FILE or html=FILE (repeatable)', reportTarget, [])
+    .option('--receiver-host <host>', 'interface of the kit\'s webhook receiver', DEFAULTS.receiverHost)
+    .option('--receiver-port <port>', 'port of the webhook receiver (0: any free port)', positiveInt('--receiver-port', 0), DEFAULTS.receiverPort)
+    .option('--receiver-public-url <url>', 'the URL the implementation must use to reach the receiver, when not host:port', url)
+    .option('--timeout <ms>', 'how long to wait for each HTTP answer and each expected webhook', positiveInt('--timeout'), DEFAULTS.timeoutMs)
+    .option('--concurrency <n>', 'checks run at once (fresh tenants only)', positiveInt('--concurrency'), DEFAULTS.concurrency)
+    .option('--seed <n>', 'seed of the generated orders', positiveInt('--seed', 0), 1)
+    .option('--list', 'list the selected checks and exit', false)
+    .action(async (flags: ConformFlags) => {
+      if (flags.list) {
+        for (const check of selectChecks(catalogue, flags)) process.stdout.write(`${check.id}\t${check.category}\t${check.level}\t${check.title}\n`);
+        return;
+      }
+      if (!flags.baseUrl) throw new InvalidArgumentError('--base-url is required (or LASTMILE_BASE_URL)');
+      if (!flags.apiKey) throw new InvalidArgumentError('--api-key is required (or LASTMILE_API_KEY)');
+      try {
+        const run = await runConformance({
+          baseUrl: flags.baseUrl,
+          apiKey: flags.apiKey,
+          secondApiKey: flags.secondApiKey,
+          wrongApiKey: flags.wrongApiKey,
+          sharedTenant: flags.sharedTenant,
+          level: flags.level,
+          only: parseList(flags.only),
+          skip: parseList(flags.skip),
+          timeoutMs: flags.timeout,
+          concurrency: flags.concurrency,
+          seed: flags.seed,
+          receiverHost: flags.receiverHost,
+          receiverPort: flags.receiverPort,
+          receiverPublicUrl: flags.receiverPublicUrl,
+          onResult: (result) => process.stdout.write(`${formatCheckLine(result)}\n`),
+        });
+        for (const path of writeReports(run, flags.report)) process.stdout.write(`report: ${path}\n`);
+        process.stdout.write(`${formatClosing(run)}\n`);
+        process.exitCode = run.summary.failed === 0 ? 0 : 1;
+      } catch (error) {
+        if (error instanceof SelectionError) throw new InvalidArgumentError(error.message);
+        throw error;
+      }
+    });
+}

@@ -1,0 +1,152 @@
+/**
+ * What a check gets to work with: a validating client bound to its own tenant, the
+ * assertions that turn surprises into expected-vs-received failures, and (when asked
+ * for) an inbox on the kit's webhook receiver.
+ */
+import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { CheckFailure, CheckSkipped } from './failure';
+import { ContractClient, type ApiResponse, type CallOptions } from './http';
+import type { Inbox, WebhookReceiver } from './receiver';
+import type { Check, Exchange, Failure } from './types';
+
+export interface Keys {
+  /** The key this check acts with. */
+  primary: string;
+  /** A second tenant's key, or why there is none. */
+  second: string | { unavailable: string };
+  /** A key the implementation refuses, or why none is known. */
+  wrong: string | { unavailable: string };
+}
+
+export interface ContextConfig {
+  check: Check;
+  baseUrl: string;
+  keys: Keys;
+  timeoutMs: number;
+  seed: number;
+  signal: AbortSignal;
+  receiver?: WebhookReceiver;
+}
+
+export function randomToken(bytes = 9): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export class CheckContext {
+  readonly exchanges: Exchange[] = [];
+  readonly failures: Failure[] = [];
+  readonly client: ContractClient;
+  readonly timeoutMs: number;
+  readonly seed: number;
+  readonly signal: AbortSignal;
+
+  constructor(private readonly config: ContextConfig) {
+    this.timeoutMs = config.timeoutMs;
+    this.seed = config.seed;
+    this.signal = config.signal;
+    this.client = this.clientFor(config.keys.primary);
+  }
+
+  get check(): Check {
+    return this.config.check;
+  }
+
+  get apiKey(): string {
+    return this.config.keys.primary;
+  }
+
+  /** A client acting as another key, its calls recorded and judged like the check's own. */
+  clientFor(apiKey: string): ContractClient {
+    return new ContractClient({
+      baseUrl: this.config.baseUrl,
+      apiKey,
+      timeoutMs: this.config.timeoutMs,
+      allowSandbox: this.config.check.level === 'sandbox',
+      signal: this.config.signal,
+      onExchange: (exchange) => this.recordExchange(exchange),
+    });
+  }
+
+  call(operationId: string, options?: CallOptions): Promise<ApiResponse> {
+    return this.client.call(operationId, options);
+  }
+
+  private recordExchange(exchange: Exchange): void {
+    this.exchanges.push(exchange);
+    if (exchange.violations.length > 0) {
+      this.failures.push({
+        message: `the response of ${exchange.operationId} breaks the contract`,
+        expected: 'a status the spec documents for the operation, with a JSON body valid against its schema',
+        received: exchange.violations,
+        exchange,
+      });
+    }
+  }
+
+  get lastExchange(): Exchange | undefined {
+    return this.exchanges[this.exchanges.length - 1];
+  }
+
+  /** The second tenant's key; skips the check when none is known. */
+  secondKey(): string {
+    const second = this.config.keys.second;
+    if (typeof second !== 'string') this.skip(second.unavailable);
+    return second as string;
+  }
+
+  /** A key the implementation refuses; skips the check when none is known. */
+  wrongKey(): string {
+    const wrong = this.config.keys.wrong;
+    if (typeof wrong !== 'string') this.skip(wrong.unavailable);
+    return wrong as string;
+  }
+
+  openInbox(): Inbox {
+    if (!this.config.receiver) throw new Error(`check ${this.check.id} did not declare usesReceiver`);
+    return this.config.receiver.openInbox();
+  }
+
+  skip(reason: string): never {
+    throw new CheckSkipped(reason);
+  }
+
+  /** Records a failure and lets the check go on. */
+  fail(message: string, details: Omit<Failure, 'message'> = {}): void {
+    this.failures.push({ message, ...details });
+  }
+
+  /** Stops the check unless the response has this status (and error `code`, when given). */
+  expectStatus(response: ApiResponse, status: number, code?: string): void {
+    const codeMatches = code === undefined || (response.json && response.json.code === code);
+    if (response.status === status && codeMatches) return;
+    const { method, url } = response.exchange.request;
+    throw new CheckFailure(`${method} ${url} answered ${response.status}${response.json?.code ? ` ${response.json.code}` : ''}, expected ${status}${code ? ` ${code}` : ''}`, {
+      expected: code === undefined ? { status } : { status, code },
+      received: { status: response.status, body: response.json ?? response.text },
+      exchange: response.exchange,
+    });
+  }
+
+  /** Stops the check unless `condition` holds. */
+  expect(condition: unknown, message: string, details: { expected?: unknown; received?: unknown; response?: ApiResponse } = {}): void {
+    if (condition) return;
+    throw new CheckFailure(message, { expected: details.expected, received: details.received, exchange: details.response?.exchange ?? this.lastExchange });
+  }
+
+  expectEqual(message: string, expected: unknown, received: unknown, response?: ApiResponse): void {
+    this.expect(isDeepStrictEqual(expected, received), message, { expected, received, response });
+  }
+
+  /** Like expectStatus, but records the failure and goes on (for checks that sweep many cases). */
+  softStatus(response: ApiResponse, status: number, code?: string, message?: string): boolean {
+    try {
+      this.expectStatus(response, status, code);
+      return true;
+    } catch (error) {
+      if (!(error instanceof CheckFailure)) throw error;
+      this.failures.push(message ? { ...error.failure, message: `${message}: ${error.failure.message}` } : error.failure);
+      return false;
+    }
+  }
+}

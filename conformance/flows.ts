@@ -1,0 +1,106 @@
+/**
+ * Steps many checks share (hold a slot, create a job, drive it), built from the spec's
+ * own examples so that the kit sends nothing the contract does not describe.
+ */
+import { spec } from '../spec/contract';
+import type { CheckContext } from './context';
+import type { ContractClient } from './http';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+const HOUR_MS = 3600_000;
+
+export const LIFECYCLE: string[] = [
+  'CREATED', 'PICKING_STARTED', 'PICKING_FINISHED', 'CHECKING_OUT_STARTED', 'CHECKED_OUT',
+  'GOING_TO_DESTINATION_STARTED', 'ARRIVED_TO_DESTINATION', 'DELIVERING_STARTED', 'CLIENT_RECEIVED',
+];
+
+export function example(name: string): Json {
+  const found = spec.components?.examples?.[name];
+  if (!found) throw new Error(`the spec has no example ${name}`);
+  return structuredClone(found.value);
+}
+
+/** The spec's availability example, moved to a window two days ahead so that it is never in the past. */
+export function availabilityRequest(overrides: Json = {}): Json {
+  const start = new Date(Math.ceil(Date.now() / HOUR_MS) * HOUR_MS + 48 * HOUR_MS);
+  const end = new Date(start.getTime() + 4 * HOUR_MS);
+  return { ...example('AvailabilityRequest'), start: start.toISOString(), end: end.toISOString(), ...overrides };
+}
+
+export async function holdSlots(ctx: CheckContext, client: ContractClient = ctx.client, body: Json = availabilityRequest()): Promise<Json[]> {
+  const response = await client.call('getAvailability', { body });
+  ctx.expectStatus(response, 200);
+  ctx.expect(Array.isArray(response.json) && response.json.length > 0, 'availability for a four-hour window returned no slot', {
+    expected: 'at least one slot', received: response.json, response,
+  });
+  return response.json;
+}
+
+export async function holdSlot(ctx: CheckContext, client: ContractClient = ctx.client): Promise<Json> {
+  return (await holdSlots(ctx, client))[0];
+}
+
+export function fullOrder(slotId: string, overrides: Json = {}): Json {
+  return { ...example('CreateJobRequest'), slot_id: slotId, client_reference: `CONFORM-${Date.now()}-${Math.floor(Math.random() * 1e6)}`, ...overrides };
+}
+
+export function minimalOrder(slotId: string, overrides: Json = {}): Json {
+  return { ...example('CreateJobRequestMinimal'), slot_id: slotId, client_reference: `CONFORM-${Date.now()}-${Math.floor(Math.random() * 1e6)}`, ...overrides };
+}
+
+export async function createJob(ctx: CheckContext, order: Json, client: ContractClient = ctx.client): Promise<string> {
+  const response = await client.call('createJob', { body: order });
+  ctx.expectStatus(response, 201);
+  return response.json.job_id;
+}
+
+/** A slot held and a job created on it; with `deliveryCode` the job has a code. */
+export async function newJob(ctx: CheckContext, options: { deliveryCode?: boolean; client?: ContractClient } = {}): Promise<{ jobId: string; slot: Json; order: Json }> {
+  const client = options.client ?? ctx.client;
+  const slot = await holdSlot(ctx, client);
+  const order = options.deliveryCode === undefined ? minimalOrder(slot.id) : minimalOrder(slot.id, { add_delivery_code: options.deliveryCode });
+  const jobId = await createJob(ctx, order, client);
+  return { jobId, slot, order };
+}
+
+export async function getJob(ctx: CheckContext, jobId: string, client: ContractClient = ctx.client): Promise<Json> {
+  const response = await client.call('getJob', { pathParams: { job_id: jobId } });
+  ctx.expectStatus(response, 200);
+  return response.json;
+}
+
+export async function advanceJob(ctx: CheckContext, jobId: string, body?: Json): Promise<Json> {
+  const response = await ctx.call('advanceJob', { pathParams: { job_id: jobId }, ...(body === undefined ? {} : { body }) });
+  ctx.expectStatus(response, 200);
+  return response.json;
+}
+
+export async function tenantNow(ctx: CheckContext): Promise<number> {
+  const response = await ctx.call('getClock');
+  ctx.expectStatus(response, 200);
+  return Date.parse(response.json.now);
+}
+
+export async function advanceClock(ctx: CheckContext, seconds: number): Promise<void> {
+  const response = await ctx.call('advanceClock', { body: { seconds: Math.max(1, Math.ceil(seconds)) } });
+  ctx.expectStatus(response, 200);
+}
+
+/** Every field of `sent` (deeply) is in `got` with the same value. */
+export function missingOrDifferent(sent: Json, got: Json, path = ''): string[] {
+  if (sent === null || typeof sent !== 'object') {
+    return Object.is(sent, got) ? [] : [`${path || '(root)'}: sent ${JSON.stringify(sent)}, got ${JSON.stringify(got)}`];
+  }
+  if (got === null || typeof got !== 'object' || Array.isArray(sent) !== Array.isArray(got)) {
+    return [`${path || '(root)'}: sent ${JSON.stringify(sent)}, got ${JSON.stringify(got)}`];
+  }
+  if (Array.isArray(sent) && sent.length !== got.length) return [`${path}: sent ${sent.length} items, got ${got.length}`];
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(sent)) {
+    const childPath = Array.isArray(sent) ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`;
+    out.push(...missingOrDifferent(value, got[key], childPath));
+  }
+  return out;
+}

@@ -1,0 +1,174 @@
+/**
+ * The kit's only way to reach an implementation. Every response is judged against the
+ * contract here (documented status, JSON media type, body schema, required headers), so
+ * no check can forget to; a violation is reported to the check that made the call.
+ */
+import { getOperation, resolveSchema, spec, validateResponse, type Operation } from '../spec/contract';
+import { curlCommand } from './curl';
+import { CheckFailure } from './failure';
+import type { Exchange, RecordedRequest, RecordedResponse } from './types';
+
+/** Kept in reports; a hostile implementation may answer with megabytes. */
+const MAX_RECORDED_BODY_CHARS = 64 * 1024;
+const MAX_READ_BODY_BYTES = 8 * 1024 * 1024;
+
+export interface CallOptions {
+  pathParams?: Record<string, string>;
+  query?: Record<string, string | number | undefined>;
+  /** Sent JSON-encoded with `content-type: application/json`. */
+  body?: unknown;
+  /** Sent byte for byte (malformed JSON, other media types). */
+  rawBody?: string;
+  /** Overrides the content type; null sends none. */
+  contentType?: string | null;
+  /** Overrides the check's key; null sends no `x-api-key` header at all. */
+  apiKey?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json: any;
+  exchange: Exchange;
+}
+
+export interface ClientConfig {
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+  /** Contract-level checks may not touch the /sandbox controls. */
+  allowSandbox: boolean;
+  signal?: AbortSignal;
+  onExchange(exchange: Exchange): void;
+}
+
+function documentedHeaders(op: Operation, status: string): string[] {
+  const raw = spec.paths?.[op.path]?.[op.method.toLowerCase()]?.responses?.[status];
+  const response = raw ? resolveSchema(raw) : undefined;
+  return Object.entries<any>(response?.headers ?? {})
+    .filter(([, header]) => resolveSchema(header)?.required)
+    .map(([name]) => name.toLowerCase());
+}
+
+/** What is wrong with a response according to the contract; empty when nothing is. */
+export function responseViolations(operationId: string, response: RecordedResponse): string[] {
+  const op = getOperation(operationId);
+  const status = String(response.status);
+  const documented = Object.keys(op.responses);
+  if (!documented.includes(status)) {
+    return [`status ${status} is not documented for ${operationId} (documented: ${documented.join(', ')})`];
+  }
+  const violations: string[] = [];
+  const pointer = op.responses[status];
+  const contentType = response.headers['content-type'] ?? '';
+  if (pointer === null) {
+    if (response.body !== '') violations.push(`status ${status} of ${operationId} has no body in the spec, got ${response.body.length} characters`);
+  } else {
+    if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+      violations.push(`content-type must be application/json, got ${contentType === '' ? 'none' : JSON.stringify(contentType)}`);
+    }
+    if (response.json === undefined) {
+      violations.push(response.body === '' ? 'the body is empty; the spec documents a JSON body' : 'the body is not valid JSON');
+    } else {
+      const result = validateResponse(operationId, response.status, response.json);
+      if (!result.ok) {
+        for (const error of result.errors) violations.push(`body${error.param === '' ? '' : `.${error.param}`}: ${error.msg}`);
+      }
+    }
+  }
+  for (const header of documentedHeaders(op, status)) {
+    if (!(header in response.headers)) violations.push(`required header ${header} is missing`);
+  }
+  return violations;
+}
+
+export function buildUrl(baseUrl: string, op: Operation, pathParams: Record<string, string> = {}, query: CallOptions['query'] = {}): string {
+  const path = op.path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
+    const value = pathParams[name];
+    if (value === undefined) throw new Error(`${op.operationId} needs path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) search.set(name, String(value));
+  const qs = search.toString();
+  return `${baseUrl.replace(/\/+$/, '')}${path}${qs ? `?${qs}` : ''}`;
+}
+
+async function readCapped(response: Response): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_READ_BODY_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error(`response body larger than ${MAX_READ_BODY_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function truncate(text: string): string {
+  return text.length > MAX_RECORDED_BODY_CHARS ? `${text.slice(0, MAX_RECORDED_BODY_CHARS)}… (${text.length - MAX_RECORDED_BODY_CHARS} more characters)` : text;
+}
+
+export class ContractClient {
+  constructor(private readonly config: ClientConfig) {}
+
+  get apiKey(): string {
+    return this.config.apiKey;
+  }
+
+  async call(operationId: string, options: CallOptions = {}): Promise<ApiResponse> {
+    const op = getOperation(operationId);
+    if (op.sandbox && !this.config.allowSandbox) {
+      throw new Error(`a contract-level check may not call the sandbox operation ${operationId}`);
+    }
+    const url = buildUrl(this.config.baseUrl, op, options.pathParams, options.query);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const apiKey = options.apiKey === undefined ? this.config.apiKey : options.apiKey;
+    if (apiKey !== null) headers['x-api-key'] = apiKey;
+    let body: string | undefined;
+    if (options.rawBody !== undefined) body = options.rawBody;
+    else if (options.body !== undefined) body = JSON.stringify(options.body);
+    const contentType = options.contentType === undefined ? (body === undefined ? null : 'application/json') : options.contentType;
+    if (contentType !== null) headers['content-type'] = contentType;
+    Object.assign(headers, options.headers ?? {});
+    const request: RecordedRequest = { method: op.method, url, headers, ...(body === undefined ? {} : { body }) };
+
+    const signals = [AbortSignal.timeout(this.config.timeoutMs)];
+    if (this.config.signal) signals.push(this.config.signal);
+    const started = performance.now();
+    const exchange: Exchange = { operationId, request, durationMs: 0, curl: curlCommand(request), violations: [] };
+    try {
+      const response = await fetch(url, { method: op.method, headers, body, redirect: 'manual', signal: AbortSignal.any(signals) });
+      const text = await readCapped(response);
+      const responseHeaders: Record<string, string> = {};
+      response.headers.forEach((value, name) => { responseHeaders[name.toLowerCase()] = value; });
+      let json: unknown;
+      if (text !== '') {
+        try { json = JSON.parse(text); } catch { json = undefined; }
+      }
+      const recorded: RecordedResponse = { status: response.status, headers: responseHeaders, body: text, ...(json === undefined ? {} : { json }) };
+      exchange.violations = responseViolations(operationId, recorded);
+      exchange.response = { ...recorded, body: truncate(text) };
+      exchange.durationMs = performance.now() - started;
+      this.config.onExchange(exchange);
+      return { status: response.status, headers: responseHeaders, text, json, exchange };
+    } catch (error) {
+      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      exchange.error = timedOut ? `no answer within ${this.config.timeoutMs} ms` : `${error instanceof Error ? error.message : String(error)}${cause}`;
+      exchange.durationMs = performance.now() - started;
+      this.config.onExchange(exchange);
+      throw new CheckFailure(`${op.method} ${op.path} failed: ${exchange.error}`, { expected: 'an HTTP response', received: exchange.error, exchange });
+    }
+  }
+}

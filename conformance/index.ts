@@ -1,0 +1,12 @@
+/**
+ * The conformance kit's public face: `runConformance(options)` judges any implementation of
+ * the contract over HTTP and returns the results; reporters turn them into files.
+ */
+export { runConformance, selectChecks, type ConformanceOptions } from './runner';
+export { catalogue } from './catalogue';
+export { renderHtml } from './reporters/html';
+export { renderJson } from './reporters/json';
+export { renderJunit } from './reporters/junit';
+export { writeReports, parseReportTarget, type ReportTarget } from './reporters';
+export type { Check, CheckResult, RunResult, Failure, Exchange, Level, LevelOption } from './types';
+export type { CheckContext } from './context';

@@ -1,0 +1,33 @@
+import type { CheckResult, Failure } from '../types';
+
+const MAX_DETAIL_CHARS = 4000;
+
+export function show(value: unknown): string {
+  if (value === undefined) return '(nothing)';
+  const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2) ?? String(value);
+  return text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS)}… (${text.length - MAX_DETAIL_CHARS} more characters)` : text;
+}
+
+/** A failure as plain text: message, expected, received, and the curl command that repeats the call. */
+export function describeFailure(failure: Failure): string {
+  const lines = [failure.message];
+  if (failure.expected !== undefined) lines.push(`expected: ${show(failure.expected)}`);
+  if (failure.received !== undefined) lines.push(`received: ${show(failure.received)}`);
+  if (failure.exchange) {
+    const response = failure.exchange.response;
+    if (response) lines.push(`response: ${response.status} ${show(response.json ?? response.body)}`);
+    else if (failure.exchange.error) lines.push(`response: none (${failure.exchange.error})`);
+    lines.push(`reproduce: ${failure.exchange.curl}`);
+  }
+  return lines.join('\n');
+}
+
+export function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+/** Failed first, then skipped, then passed; catalogue order within each. */
+export function failuresFirst(checks: CheckResult[]): CheckResult[] {
+  const rank = { failed: 0, skipped: 1, passed: 2 } as const;
+  return checks.map((c, i) => ({ c, i })).sort((a, b) => rank[a.c.status] - rank[b.c.status] || a.i - b.i).map(({ c }) => c);
+}

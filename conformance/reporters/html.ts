@@ -1,0 +1,84 @@
+import type { CheckResult, Exchange, Failure, RunResult } from '../types';
+import { failuresFirst, show } from './format';
+
+const MAX_EXCHANGES_SHOWN_PER_PASSED_CHECK = 20;
+const MAX_BODY_CHARS = 4000;
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+function clip(text: string): string {
+  return text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}… (${text.length - MAX_BODY_CHARS} more characters)` : text;
+}
+
+function pre(text: string): string {
+  return `<pre>${escapeHtml(clip(text))}</pre>`;
+}
+
+function prettyBody(body: string | undefined): string {
+  if (body === undefined || body === '') return '(no body)';
+  try { return JSON.stringify(JSON.parse(body), null, 2); } catch { return body; }
+}
+
+function headerLines(headers: Record<string, string>): string {
+  return Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\n');
+}
+
+function renderExchange(exchange: Exchange): string {
+  const { request, response } = exchange;
+  const status = response ? `${response.status}` : `no response (${exchange.error ?? 'unknown'})`;
+  const bad = exchange.violations.length > 0 || !response;
+  return `<details class="exchange${bad ? ' bad' : ''}"${bad ? ' open' : ''}>
+<summary><code>${escapeHtml(request.method)} ${escapeHtml(request.url)}</code> → <b>${escapeHtml(status)}</b> <span class="op">${escapeHtml(exchange.operationId)}, ${exchange.durationMs.toFixed(1)} ms</span></summary>
+${exchange.violations.length > 0 ? `<p class="violations">Contract violations:</p><ul>${exchange.violations.map((v) => `<li>${escapeHtml(v)}</li>`).join('')}</ul>` : ''}
+<div class="pair"><div><h5>Request</h5>${pre(`${request.method} ${request.url}\n${headerLines(request.headers)}\n\n${prettyBody(request.body)}`)}</div>
+<div><h5>Response</h5>${pre(response ? `${response.status}\n${headerLines(response.headers)}\n\n${prettyBody(response.body)}` : status)}</div></div>
+<h5>Reproduce</h5>${pre(exchange.curl)}
+</details>`;
+}
+
+function renderFailure(failure: Failure): string {
+  return `<div class="failure"><p><b>${escapeHtml(failure.message)}</b></p>
+${failure.expected !== undefined ? `<div class="pair"><div><h5>Expected</h5>${pre(show(failure.expected))}</div><div><h5>Received</h5>${pre(show(failure.received))}</div></div>` : ''}
+${failure.exchange ? renderExchange(failure.exchange) : ''}</div>`;
+}
+
+function renderCheck(check: CheckResult): string {
+  const shown = check.status === 'passed' ? check.exchanges.slice(0, MAX_EXCHANGES_SHOWN_PER_PASSED_CHECK) : check.exchanges;
+  const more = check.exchanges.length - shown.length;
+  return `<section class="check ${check.status}" id="${escapeHtml(check.id)}">
+<details${check.status === 'failed' ? ' open' : ''}>
+<summary><span class="badge ${check.status}">${check.status.toUpperCase()}</span> <code>${escapeHtml(check.id)}</code> ${escapeHtml(check.title)} <span class="op">${escapeHtml(check.category)}, ${escapeHtml(check.level)}, ${Math.round(check.durationMs)} ms</span></summary>
+<p class="op">Operations: ${check.operations.map((o) => `<code>${escapeHtml(o)}</code>`).join(' ')}</p>
+${check.reason ? `<p>Skipped: ${escapeHtml(check.reason)}</p>` : ''}
+${check.failures.map(renderFailure).join('\n')}
+<details><summary>${check.exchanges.length} HTTP calls</summary>
+${shown.map(renderExchange).join('\n')}
+${more > 0 ? `<p class="op">… ${more} more calls, all in the JSON report.</p>` : ''}
+</details>
+</details>
+</section>`;
+}
+
+const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1d1d1f;max-width:1200px}
+h1{font-size:1.4rem}code,pre{font:12px/1.4 ui-monospace,monospace}pre{background:#f5f5f7;padding:.6rem;overflow:auto;white-space:pre-wrap;word-break:break-all;margin:.2rem 0}
+.check{border-left:4px solid #ccc;margin:.4rem 0;padding:.2rem .8rem}.check.failed{border-color:#c62828}.check.passed{border-color:#2e7d32}.check.skipped{border-color:#f9a825}
+.badge{display:inline-block;min-width:3.6rem;text-align:center;font-weight:600;border-radius:3px;color:#fff;font-size:11px;padding:1px 4px}
+.badge.failed{background:#c62828}.badge.passed{background:#2e7d32}.badge.skipped{background:#f9a825;color:#000}
+.op{color:#666;font-size:12px}.pair{display:grid;grid-template-columns:1fr 1fr;gap:.6rem}.failure{background:#fff5f5;padding:.4rem .6rem;margin:.4rem 0}
+.exchange{margin:.3rem 0 .3rem 1rem}.exchange.bad>summary{color:#c62828}.violations{color:#c62828;margin:.2rem 0}h5{margin:.3rem 0 .1rem}summary{cursor:pointer}`;
+
+/** One self-contained page: no scripts, no external assets; failures first. */
+export function renderHtml(run: RunResult): string {
+  const { passed, failed, skipped } = run.summary;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>lastmile conform: ${failed} failed</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head>
+<body>
+<h1>Conformance of ${escapeHtml(run.baseUrl)}</h1>
+<p><b>${passed} passed, ${failed} failed, ${skipped} skipped</b> — level ${escapeHtml(run.level)}, ${escapeHtml(run.tenantMode)} tenants, started ${escapeHtml(run.startedAt)}, ${(run.durationMs / 1000).toFixed(2)} s, ${escapeHtml(run.tool.name)} ${escapeHtml(run.tool.version)}</p>
+${failuresFirst(run.checks).map(renderCheck).join('\n')}
+</body></html>
+`;
+}

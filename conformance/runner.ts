@@ -1,0 +1,212 @@
+/**
+ * A small runner of its own: selects checks by level, id and category, gives each a tenant
+ * of its own, runs them with a bounded concurrency and a deadline, and collects results.
+ */
+import { randomBytes } from 'node:crypto';
+import { catalogue } from './catalogue';
+import { CheckContext, type Keys } from './context';
+import { CheckSkipped, failureFromError } from './failure';
+import { WebhookReceiver } from './receiver';
+import type { Check, CheckResult, LevelOption, RunResult } from './types';
+
+export interface ConformanceOptions {
+  baseUrl: string;
+  apiKey: string;
+  level?: LevelOption;
+  /** Check ids or categories to run (case-insensitive); all when empty. */
+  only?: string[];
+  /** Check ids or categories to leave out. */
+  skip?: string[];
+  /** A key of another tenant, for the isolation checks. */
+  secondApiKey?: string;
+  /** A key the implementation refuses, for the wrong-key checks. */
+  wrongApiKey?: string;
+  /** Use `apiKey` for every check (one at a time, the tenant reset before sandbox checks) instead of a fresh tenant per check. */
+  sharedTenant?: boolean;
+  /** Per HTTP call and per wait for webhooks, in ms. */
+  timeoutMs?: number;
+  /** Per check, in ms. */
+  checkTimeoutMs?: number;
+  concurrency?: number;
+  seed?: number;
+  receiverHost?: string;
+  receiverPort?: number;
+  receiverPublicUrl?: string;
+  /** The checks to choose from; the whole catalogue by default. */
+  checks?: readonly Check[];
+  /** Called as each check finishes, for progress output. */
+  onResult?: (result: CheckResult) => void;
+}
+
+export class SelectionError extends Error {}
+
+export function parseList(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+}
+
+/** The checks a run selects, in catalogue order; unknown names are an error, not a silent no-op. */
+export function selectChecks(checks: readonly Check[], options: { level?: LevelOption; only?: string[]; skip?: string[] }): Check[] {
+  const level = options.level ?? 'all';
+  if (!['contract', 'sandbox', 'all'].includes(level)) throw new SelectionError(`unknown level ${level}: use contract, sandbox or all`);
+  const only = parseList(options.only).map((s) => s.toLowerCase());
+  const skip = parseList(options.skip).map((s) => s.toLowerCase());
+  const known = new Set(checks.flatMap((c) => [c.id.toLowerCase(), c.category.toLowerCase()]));
+  const unknown = [...only, ...skip].filter((name) => !known.has(name));
+  if (unknown.length > 0) throw new SelectionError(`no check id or category named ${unknown.join(', ')}`);
+  const matches = (check: Check, names: string[]) => names.includes(check.id.toLowerCase()) || names.includes(check.category.toLowerCase());
+  return checks.filter((check) => (level === 'all' || check.level === level)
+    && (only.length === 0 || matches(check, only))
+    && !matches(check, skip));
+}
+
+function freshKey(): string {
+  return `conform_${randomBytes(12).toString('hex')}`;
+}
+
+/**
+ * Whether the implementation opens a tenant for any key: a random key reading an unknown
+ * job gets 404 when it does, 401 when keys are restricted.
+ */
+export async function acceptsAnyKey(baseUrl: string, timeoutMs: number): Promise<boolean | undefined> {
+  try {
+    const response = await fetch(`${baseUrl.replace(/\/+$/, '')}/jobs/conform-probe-${randomBytes(6).toString('hex')}`, {
+      headers: { 'x-api-key': freshKey(), accept: 'application/json' },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.arrayBuffer().catch(() => undefined);
+    if (response.status === 404) return true;
+    if (response.status === 401) return false;
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const DEFAULTS = { timeoutMs: 5000, checkTimeoutMs: 60_000, concurrency: 4, receiverHost: '127.0.0.1', receiverPort: 0 };
+
+export async function runConformance(options: ConformanceOptions): Promise<RunResult> {
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const level = options.level ?? 'all';
+  const selected = selectChecks(options.checks ?? catalogue, options);
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  const checkTimeoutMs = options.checkTimeoutMs ?? Math.max(DEFAULTS.checkTimeoutMs, timeoutMs * 6);
+  const seed = options.seed ?? 1;
+  const openTenants = await acceptsAnyKey(options.baseUrl, timeoutMs);
+  const shared = options.sharedTenant === true || openTenants !== true;
+  const concurrency = shared ? 1 : Math.max(1, options.concurrency ?? DEFAULTS.concurrency);
+
+  const unavailableSecond = { unavailable: 'no second tenant: the implementation does not accept any key, so pass --second-api-key' };
+  const wrongKey: Keys['wrong'] = options.wrongApiKey
+    ?? (openTenants === false ? freshKey() : { unavailable: openTenants ? 'the implementation opens a tenant for any non-empty key, so no key is wrong; pass --wrong-api-key to test one it refuses' : 'could not tell whether a random key is refused; pass --wrong-api-key' });
+  const keysFor = (): Keys => shared
+    ? { primary: options.apiKey, second: options.secondApiKey ?? unavailableSecond, wrong: wrongKey }
+    : { primary: freshKey(), second: options.secondApiKey ?? freshKey(), wrong: wrongKey };
+
+  let receiver: WebhookReceiver | undefined;
+  const results: CheckResult[] = new Array(selected.length);
+  try {
+    if (selected.some((c) => c.usesReceiver)) {
+      receiver = new WebhookReceiver();
+      await receiver.start({
+        host: options.receiverHost ?? DEFAULTS.receiverHost,
+        port: options.receiverPort ?? DEFAULTS.receiverPort,
+        publicUrl: options.receiverPublicUrl,
+      });
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < selected.length) {
+        const index = next++;
+        const check = selected[index];
+        const result = await runOne(check, { baseUrl: options.baseUrl, keys: keysFor(), timeoutMs, checkTimeoutMs, seed, receiver, resetFirst: shared && check.level === 'sandbox' });
+        results[index] = result;
+        options.onResult?.(result);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, selected.length) }, worker));
+  } finally {
+    await receiver?.close();
+  }
+  const summary = {
+    passed: results.filter((r) => r.status === 'passed').length,
+    failed: results.filter((r) => r.status === 'failed').length,
+    skipped: results.filter((r) => r.status === 'skipped').length,
+  };
+  return {
+    tool: { name: 'lastmile conform', version: require('../package.json').version },
+    baseUrl: options.baseUrl,
+    level,
+    tenantMode: shared ? 'shared' : 'fresh',
+    startedAt,
+    durationMs: Date.now() - started,
+    summary,
+    checks: results,
+  };
+}
+
+interface RunOneConfig {
+  baseUrl: string;
+  keys: Keys;
+  timeoutMs: number;
+  checkTimeoutMs: number;
+  seed: number;
+  receiver?: WebhookReceiver;
+  resetFirst: boolean;
+}
+
+export async function runOne(check: Check, config: RunOneConfig): Promise<CheckResult> {
+  const abort = new AbortController();
+  const ctx = new CheckContext({ check, baseUrl: config.baseUrl, keys: config.keys, timeoutMs: config.timeoutMs, seed: config.seed, signal: abort.signal, receiver: config.receiver });
+  const started = performance.now();
+  let status: CheckResult['status'] = 'passed';
+  let reason: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(new Error(`the check took longer than ${config.checkTimeoutMs} ms`));
+      }, config.checkTimeoutMs);
+    });
+    const body = async () => {
+      if (config.resetFirst) await resetTenants(ctx, config.keys);
+      await check.run(ctx);
+    };
+    await Promise.race([body(), deadline]);
+  } catch (error) {
+    if (error instanceof CheckSkipped) {
+      status = 'skipped';
+      reason = error.reason;
+    } else {
+      ctx.failures.push(failureFromError(error, ctx.lastExchange));
+    }
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+  // A contract violation seen before a skip still fails the check.
+  if (ctx.failures.length > 0) status = 'failed';
+  return {
+    id: check.id,
+    title: check.title,
+    category: check.category,
+    level: check.level,
+    operations: [...check.operations],
+    negative: check.negative === true,
+    status,
+    ...(reason === undefined ? {} : { reason }),
+    durationMs: Math.round((performance.now() - started) * 10) / 10,
+    failures: ctx.failures,
+    exchanges: ctx.exchanges,
+  };
+}
+
+/** With one tenant shared by every check, a sandbox check starts from a wiped tenant. */
+async function resetTenants(ctx: CheckContext, keys: Keys): Promise<void> {
+  for (const key of [keys.primary, typeof keys.second === 'string' ? keys.second : undefined]) {
+    if (key === undefined) continue;
+    const response = await ctx.clientFor(key).call('resetTenant');
+    ctx.expectStatus(response, 200);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The shapes every part of the kit shares: a check is a small declarative object, the
+ * runner turns it into a result, the reporters render results.
+ */
+import type { CheckContext } from './context';
+
+export type Level = 'contract' | 'sandbox';
+export type LevelOption = Level | 'all';
+export type CheckStatus = 'passed' | 'failed' | 'skipped';
+
+export interface Check {
+  /** Stable id, upper-case words joined by dashes, e.g. `SLOT-EXPIRED-417`. */
+  id: string;
+  title: string;
+  /** Groups checks for `--only`/`--skip` and is the JUnit classname. */
+  category: string;
+  /** `contract`: production operations only. `sandbox`: needs the /sandbox controls. */
+  level: Level;
+  /** The spec's operationIds this check exercises. */
+  operations: string[];
+  /** True when the check expects the implementation to refuse something. */
+  negative?: boolean;
+  /** Starts the kit's webhook receiver before the check runs. */
+  usesReceiver?: boolean;
+  run(ctx: CheckContext): Promise<void>;
+}
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface RecordedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** The body parsed as JSON, when it is JSON. */
+  json?: unknown;
+}
+
+/** One HTTP call a check made, with what the contract says about its response. */
+export interface Exchange {
+  operationId: string;
+  request: RecordedRequest;
+  response?: RecordedResponse;
+  /** Transport failure (refused, reset, timed out), when no response came. */
+  error?: string;
+  durationMs: number;
+  curl: string;
+  /** Contract violations of the response; empty when it conforms. */
+  violations: string[];
+}
+
+export interface Failure {
+  message: string;
+  expected?: unknown;
+  received?: unknown;
+  /** The call that showed the failure, when there is one. */
+  exchange?: Exchange;
+}
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  category: string;
+  level: Level;
+  operations: string[];
+  negative: boolean;
+  status: CheckStatus;
+  /** Why the check was skipped. */
+  reason?: string;
+  durationMs: number;
+  failures: Failure[];
+  exchanges: Exchange[];
+}
+
+export interface RunSummary {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface RunResult {
+  tool: { name: string; version: string };
+  baseUrl: string;
+  level: LevelOption;
+  tenantMode: 'fresh' | 'shared';
+  startedAt: string;
+  durationMs: number;
+  summary: RunSummary;
+  checks: CheckResult[];
+}
