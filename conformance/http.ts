@@ -163,9 +163,11 @@ export class ContractClient {
       this.config.onExchange(exchange);
       return { status: response.status, headers: responseHeaders, text, json, exchange };
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-      exchange.error = timedOut ? `no answer within ${this.config.timeoutMs} ms` : `${error instanceof Error ? error.message : String(error)}${cause}`;
+      // Duck-typed: abort reasons are DOMExceptions, which come from another realm under test runners.
+      const { name, message, cause } = (error ?? {}) as { name?: unknown; message?: unknown; cause?: { message?: unknown } };
+      const timedOut = name === 'TimeoutError' || name === 'AbortError';
+      const why = cause && typeof cause.message === 'string' ? `: ${cause.message}` : '';
+      exchange.error = timedOut ? `no answer within ${this.config.timeoutMs} ms` : `${typeof message === 'string' ? message : String(error)}${why}`;
       exchange.durationMs = performance.now() - started;
       this.config.onExchange(exchange);
       throw new CheckFailure(`${op.method} ${op.path} failed: ${exchange.error}`, { expected: 'an HTTP response', received: exchange.error, exchange });

@@ -1,0 +1,109 @@
+import { findAll, parseXml } from '../testing/xml';
+import type { CheckResult, Exchange, RunResult } from '../types';
+import { formatCheckLine, formatClosing, summaryLine } from './console';
+import { failuresFirst } from './format';
+import { renderHtml } from './html';
+import { parseReportTarget } from './index';
+import { renderJson } from './json';
+import { renderJunit } from './junit';
+
+const HOSTILE = 'x<script>alert("1")</script>&amp;]]>\u0001\'';
+
+const exchange: Exchange = {
+  operationId: 'getJob',
+  request: { method: 'GET', url: 'http://127.0.0.1:1/jobs/j1', headers: { 'x-api-key': 'k' } },
+  response: { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: HOSTILE }), json: { id: HOSTILE } },
+  durationMs: 1.5,
+  curl: "curl -sS -i -X GET 'http://127.0.0.1:1/jobs/j1' -H 'x-api-key: k'",
+  violations: [`body.id: ${HOSTILE}`],
+};
+
+const result = (id: string, category: string, status: CheckResult['status'], extra: Partial<CheckResult> = {}): CheckResult => ({
+  id, title: `title of ${id}`, category, level: 'contract', operations: ['getJob'], negative: false, status, durationMs: 12.3, failures: [], exchanges: [], ...extra,
+});
+
+const run: RunResult = {
+  tool: { name: 'lastmile conform', version: '0.0.0' },
+  baseUrl: 'http://127.0.0.1:1',
+  level: 'all',
+  tenantMode: 'fresh',
+  startedAt: '2026-11-27T15:00:00.000Z',
+  durationMs: 1234,
+  summary: { passed: 1, failed: 1, skipped: 1 },
+  checks: [
+    result('A-PASS', 'alpha', 'passed', { exchanges: [exchange] }),
+    result('B-FAIL', 'beta', 'failed', { failures: [{ message: `broke ${HOSTILE}`, expected: { status: 200 }, received: { status: 500 }, exchange }], exchanges: [exchange] }),
+    result('C-SKIP', 'gamma', 'skipped', { reason: `no key ${HOSTILE}` }),
+  ],
+};
+
+describe('JUnit report', () => {
+  const doc = parseXml(renderJunit(run));
+  const cases = findAll(doc, 'testcase');
+
+  it('is well-formed XML with one testcase per check, classname the category', () => {
+    expect(cases.map((c) => [c.attributes.classname, c.attributes.name.split(' ')[0]])).toEqual([['alpha', 'A-PASS'], ['beta', 'B-FAIL'], ['gamma', 'C-SKIP']]);
+    expect(findAll(doc, 'testsuite')[0].attributes).toMatchObject({ tests: '3', failures: '1', skipped: '1' });
+  });
+  it('carries the failure with expected, received and the curl, and the skip reason, escaped', () => {
+    const failure = findAll(cases[1], 'failure')[0];
+    expect(failure.attributes.message).toBe(`broke ${HOSTILE.replace('\u0001', '\uFFFD')}`);
+    expect(failure.text).toContain('expected: {');
+    expect(failure.text).toContain('reproduce: curl -sS -i -X GET');
+    expect(findAll(cases[2], 'skipped')[0].attributes.message).toContain('no key x<script>');
+    expect(findAll(cases[0], 'failure')).toEqual([]);
+  });
+});
+
+describe('HTML report', () => {
+  const html = renderHtml(run);
+  it('puts failures first, then skips, then passes', () => {
+    expect(failuresFirst(run.checks).map((c) => c.id)).toEqual(['B-FAIL', 'C-SKIP', 'A-PASS']);
+    expect(html.indexOf('id="B-FAIL"')).toBeLessThan(html.indexOf('id="C-SKIP"'));
+    expect(html.indexOf('id="C-SKIP"')).toBeLessThan(html.indexOf('id="A-PASS"'));
+  });
+  it('escapes everything the implementation sent and loads nothing from elsewhere', () => {
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;');
+    expect(html).not.toMatch(/<(script|link|img)\b/);
+    expect(html).not.toMatch(/src=|href="http/);
+  });
+  it('shows the request, the response and the curl of a failure', () => {
+    expect(html).toContain('GET http://127.0.0.1:1/jobs/j1');
+    expect(html).toContain('curl -sS -i -X GET');
+    expect(html).toContain('1 passed, 1 failed, 1 skipped');
+  });
+});
+
+describe('console and JSON', () => {
+  it('prints one line per check and closes with the exact count line', () => {
+    expect(formatCheckLine(run.checks[0])).toBe('PASS A-PASS title of A-PASS (12 ms)');
+    expect(formatCheckLine(run.checks[2])).toMatch(/^SKIP C-SKIP .*\n {5}skipped: no key/);
+    const failed = formatCheckLine(run.checks[1]);
+    expect(failed).toMatch(/^FAIL B-FAIL/);
+    expect(failed).toContain('expected: {');
+    expect(failed).toContain('received: {');
+    expect(failed).toContain("reproduce: curl -sS -i -X GET 'http://127.0.0.1:1/jobs/j1'");
+    expect(summaryLine(run)).toBe('1 passed, 1 failed, 1 skipped');
+    expect(formatClosing(run).split('\n').pop()).toBe('1 passed, 1 failed, 1 skipped');
+    expect(formatClosing(run)).toContain('in 1.23 s');
+  });
+  it('writes everything as JSON', () => {
+    expect(JSON.parse(renderJson(run))).toEqual(run);
+  });
+  it('parses report targets and refuses unknown kinds or missing files', () => {
+    expect(parseReportTarget('junit=out/a=b.xml')).toEqual({ kind: 'junit', file: 'out/a=b.xml' });
+    expect(() => parseReportTarget('pdf=x.pdf')).toThrow(/unknown report kind/);
+    expect(() => parseReportTarget('html=')).toThrow(/names no file/);
+    expect(() => parseReportTarget('html')).toThrow(/names no file/);
+  });
+});
+
+describe('the test XML reader itself', () => {
+  it('refuses malformed XML, so that a passing parse means something', () => {
+    expect(() => parseXml('<a><b></a>')).toThrow();
+    expect(() => parseXml('<a x="1 & 2"/>')).toThrow();
+    expect(() => parseXml('<a>1 < 2</a>')).toThrow();
+    expect(() => parseXml('<a/><b/>')).toThrow();
+  });
+});
