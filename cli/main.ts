@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerMock } from './mock';
 import { registerServe } from '../server/cli';
 import { registerConform } from '../conformance/cli';
+import { registerFixtures } from '../fixtures/cli';
 
 export function buildProgram(): Command {
   const program = new Command('lastmile')
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerMock(program);
   registerConform(program);
+  registerFixtures(program);
   return program;
 }
 
