@@ -2,6 +2,8 @@ import type { CheckResult, Exchange, Failure, RunResult } from '../types';
 import { failuresFirst, show } from './format';
 
 const MAX_EXCHANGES_SHOWN_PER_PASSED_CHECK = 20;
+const MAX_EXCHANGES_SHOWN_PER_CHECK = 200;
+const MAX_FAILURES_SHOWN_PER_CHECK = 50;
 const MAX_BODY_CHARS = 4000;
 
 export function escapeHtml(text: string): string {
@@ -45,14 +47,16 @@ ${failure.exchange ? renderExchange(failure.exchange) : ''}</div>`;
 }
 
 function renderCheck(check: CheckResult): string {
-  const shown = check.status === 'passed' ? check.exchanges.slice(0, MAX_EXCHANGES_SHOWN_PER_PASSED_CHECK) : check.exchanges;
+  const shown = check.exchanges.slice(0, check.status === 'passed' ? MAX_EXCHANGES_SHOWN_PER_PASSED_CHECK : MAX_EXCHANGES_SHOWN_PER_CHECK);
+  const hiddenFailures = check.failures.length - MAX_FAILURES_SHOWN_PER_CHECK;
   const more = check.exchanges.length - shown.length;
   return `<section class="check ${check.status}" id="${escapeHtml(check.id)}">
 <details${check.status === 'failed' ? ' open' : ''}>
 <summary><span class="badge ${check.status}">${check.status.toUpperCase()}</span> <code>${escapeHtml(check.id)}</code> ${escapeHtml(check.title)} <span class="op">${escapeHtml(check.category)}, ${escapeHtml(check.level)}, ${Math.round(check.durationMs)} ms</span></summary>
 <p class="op">Operations: ${check.operations.map((o) => `<code>${escapeHtml(o)}</code>`).join(' ')}</p>
 ${check.reason ? `<p>Skipped: ${escapeHtml(check.reason)}</p>` : ''}
-${check.failures.map(renderFailure).join('\n')}
+${check.failures.slice(0, MAX_FAILURES_SHOWN_PER_CHECK).map(renderFailure).join('\n')}
+${hiddenFailures > 0 ? `<p class="op">… ${hiddenFailures} more failures, all in the JSON report.</p>` : ''}
 <details><summary>${check.exchanges.length} HTTP calls</summary>
 ${shown.map(renderExchange).join('\n')}
 ${more > 0 ? `<p class="op">… ${more} more calls, all in the JSON report.</p>` : ''}
@@ -78,6 +82,7 @@ export function renderHtml(run: RunResult): string {
 <body>
 <h1>Conformance of ${escapeHtml(run.baseUrl)}</h1>
 <p><b>${passed} passed, ${failed} failed, ${skipped} skipped</b> — level ${escapeHtml(run.level)}, ${escapeHtml(run.tenantMode)} tenants, started ${escapeHtml(run.startedAt)}, ${(run.durationMs / 1000).toFixed(2)} s, ${escapeHtml(run.tool.name)} ${escapeHtml(run.tool.version)}</p>
+${failed > 0 ? `<p>Failed: ${run.checks.filter((c) => c.status === 'failed').map((c) => `<a href="#${escapeHtml(c.id)}"><code>${escapeHtml(c.id)}</code></a>`).join(', ')}</p>` : ''}
 ${failuresFirst(run.checks).map(renderCheck).join('\n')}
 </body></html>
 `;
