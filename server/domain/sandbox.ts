@@ -102,19 +102,14 @@ export class Sandbox {
     }) as SlotRecord['quote'];
     const store = { id: request.store_reference ?? 'store-default', name: request.origin.name };
     const slots: Schemas['Slot'][] = [];
-    for (const model of models) {
-      for (let from = start; from + stepMs <= end && slots.length < MAX_SLOTS_PER_ANSWER; from += stepMs) {
-        const slot: Schemas['Slot'] = {
-          id: `slt_${randomBytes(16).toString('base64url')}`,
-          from: iso(from),
-          to: iso(from + stepMs),
-          operational_model: model,
-          description: `${model} ${iso(from).slice(11, 16)}-${iso(from + stepMs).slice(11, 16)} UTC`,
-          expires_at: iso(expiresAtMs),
-          store,
+    for (const operationalModel of models) {
+      for (let fromMs = start; fromMs + stepMs <= end && slots.length < MAX_SLOTS_PER_ANSWER; fromMs += stepMs) {
+        const record: SlotRecord = {
+          id: `slt_${randomBytes(16).toString('base64url')}`, fromMs, toMs: fromMs + stepMs, operationalModel, store,
+          expiresAtMs, originalExpiresAtMs: expiresAtMs, extended: false, usedByJobId: null, quote,
         };
-        this.rememberSlot(tenant, { slot, expiresAtMs, originalExpiresAtMs: expiresAtMs, extended: false, usedByJobId: null, quote });
-        slots.push(slot);
+        this.rememberSlot(tenant, record);
+        slots.push(slotView(record));
       }
     }
     return slots;
@@ -124,9 +119,9 @@ export class Sandbox {
     while (tenant.slots.size >= this.config.maxSlotsPerTenant) {
       const oldest = tenant.slots.values().next().value;
       if (!oldest) break;
-      tenant.slots.delete(oldest.slot.id);
+      tenant.slots.delete(oldest.id);
     }
-    tenant.slots.set(record.slot.id, record);
+    tenant.slots.set(record.id, record);
   }
 
   private slotRecord(tenant: TenantState, slotId: string): SlotRecord {
@@ -141,7 +136,7 @@ export class Sandbox {
 
   private slotCheck(tenant: TenantState, record: SlotRecord): Schemas['SlotCheck'] {
     const status = record.usedByJobId ? 'USED' : this.isExpired(tenant, record) ? 'EXPIRED' : 'AVAILABLE';
-    return { slot_id: record.slot.id, valid: status === 'AVAILABLE', status, expires_at: iso(record.expiresAtMs), extended: record.extended };
+    return { slot_id: record.id, valid: status === 'AVAILABLE', status, expires_at: iso(record.expiresAtMs), extended: record.extended };
   }
 
   checkSlot(key: string, slotId: string): Schemas['SlotCheck'] {
@@ -155,7 +150,6 @@ export class Sandbox {
     if (record.usedByJobId) throw new DomainError('SLOT_ALREADY_USED', `Slot ${slotId} already has a job`);
     if (this.isExpired(tenant, record)) throw this.expired(record);
     record.expiresAtMs = record.originalExpiresAtMs + 3 * this.config.slotTtlSeconds * 1000;
-    record.slot.expires_at = iso(record.expiresAtMs);
     record.extended = true;
     return this.slotCheck(tenant, record);
   }
@@ -385,8 +379,17 @@ export class Sandbox {
 }
 
 function jobSlot(record: SlotRecord): Job['slot'] {
-  const { id, from, to, operational_model, store } = record.slot;
-  return { id, from, to, operational_model, store };
+  return { id: record.id, from: iso(record.fromMs), to: iso(record.toMs), operational_model: record.operationalModel, store: record.store };
+}
+
+function slotView(record: SlotRecord): Schemas['Slot'] {
+  const from = iso(record.fromMs);
+  const to = iso(record.toMs);
+  return {
+    id: record.id, from, to, operational_model: record.operationalModel,
+    description: `${record.operationalModel} ${from.slice(11, 16)}-${to.slice(11, 16)} UTC`,
+    expires_at: iso(record.expiresAtMs), store: record.store,
+  };
 }
 
 function drawDeliveryCode(): string {

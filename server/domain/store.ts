@@ -27,8 +27,13 @@ export interface Quote {
   currency_code: string;
 }
 
+/** Kept as numbers and shared references: tenants hold many slots, so each must be small. */
 export interface SlotRecord {
-  slot: Slot;
+  id: string;
+  fromMs: number;
+  toMs: number;
+  operationalModel: Slot['operational_model'];
+  store: Slot['store'];
   expiresAtMs: number;
   originalExpiresAtMs: number;
   extended: boolean;

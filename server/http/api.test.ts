@@ -1,5 +1,5 @@
 import { operations } from '../../spec/contract';
-import { createJobRequest, minimalCreateJobRequest, startTestServer, type TestApi } from '../testing/harness';
+import { availabilityRequest, createJobRequest, minimalCreateJobRequest, startTestServer, type TestApi } from '../testing/harness';
 
 let api: TestApi;
 let close: () => Promise<unknown>;
@@ -55,13 +55,13 @@ describe('availability', () => {
   });
 
   it('refuses a window that ends before it starts, naming end', async () => {
-    const res = await api.post('/jobs/availability/v2', { ...(await import('../testing/harness')).availabilityRequest(), end: '2026-11-27T15:00:00Z' });
+    const res = await api.post('/jobs/availability/v2', { ...availabilityRequest(), end: '2026-11-27T15:00:00Z' });
     expect(res.status).toBe(422);
     expect(res.body.errors).toEqual([expect.objectContaining({ param: 'end' })]);
   });
 
   it('names nested fields in 422s', async () => {
-    const body = (await import('../testing/harness')).availabilityRequest();
+    const body = availabilityRequest();
     delete body.destination.latitude;
     body.job_items[0].quantity = 'two';
     const res = await api.post('/jobs/availability/v2', body);

@@ -42,12 +42,13 @@ export class TestApi {
       payload = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
-    const response = await fetch(`${this.server.url}${path}`, { method, headers, body: payload });
+    const body = payload === undefined || typeof payload === 'string' ? payload : new Uint8Array(payload);
+    const response = await fetch(`${this.server.url}${path}`, { method, headers, body });
     const text = await response.text();
     const type = response.headers.get('content-type') ?? '';
-    const body = text === '' ? undefined : type.startsWith('application/json') ? JSON.parse(text) : text;
-    checkAgainstSpec(method, path, response.status, type, body);
-    return { status: response.status, headers: response.headers, body, text };
+    const parsed = text === '' ? undefined : type.startsWith('application/json') ? JSON.parse(text) : text;
+    checkAgainstSpec(method, path, response.status, type, parsed);
+    return { status: response.status, headers: response.headers, body: parsed, text };
   }
 
   get(path: string, options?: CallOptions) { return this.call('GET', path, options); }

@@ -1,0 +1,304 @@
+/**
+ * `npm run bench [-- --quick] [--duration S] [--connections N] [--out FILE]`
+ *
+ * Measures, in one run on 127.0.0.1, with the same autocannon settings for every target,
+ * each server in its own process (never in this load generator's):
+ *   1. POST /jobs on the sandbox (full path: auth, parsing, validation, slot consumption,
+ *      logging) against Prism's mock, a canned Express 201 (the framework's ceiling) and a
+ *      canned node:http 201 (the runtime's ceiling);
+ *   2. GET /jobs/{id} and POST /jobs/availability/v2 (and availability on Prism);
+ *   3. memory per stored job (100,000 jobs over 100 tenants);
+ *   4. webhook deliveries per second to a local receiver, and how many were lost;
+ *   5. the conformance kit's wall time, and fixture orders per second.
+ * Prints a table and writes bench/results.json.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import autocannon from 'autocannon';
+import { spec } from '../spec/contract';
+
+const ROOT = join(__dirname, '..');
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const value = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+};
+const QUICK = flag('--quick');
+const DURATION = Number(value('--duration', QUICK ? '1' : '10'));
+const CONNECTIONS = Number(value('--connections', '50'));
+const PIPELINING = 1;
+const OUT = value('--out', join(ROOT, 'bench', 'results.json'));
+const MEMORY_JOBS = Number(value('--memory-jobs', QUICK ? '20000' : '100000'));
+const WEBHOOK_EVENTS = Number(value('--webhook-events', QUICK ? '2000' : '20000'));
+const FIXTURE_ORDERS = Number(value('--fixture-orders', QUICK ? '20000' : '200000'));
+const TSX = ['-r', 'tsx/cjs'];
+
+interface Child { url: string; proc: ChildProcess }
+const children: ChildProcess[] = [];
+
+function start(command: string[], ready: RegExp, label: string): Promise<Child> {
+  const proc = spawn(process.execPath, command, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(proc);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${label} did not start: ${out.slice(-500)}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk;
+      const match = ready.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        proc.stdout!.removeListener('data', onData);
+        proc.stdout!.resume();
+        proc.stderr!.resume();
+        resolve({ url: match[1], proc });
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', (c) => { out += c; });
+    proc.on('exit', (code) => reject(new Error(`${label} exited ${code}: ${out.slice(-500)}`)));
+  });
+}
+
+function stop(child: Child): Promise<void> {
+  return new Promise((resolve) => {
+    child.proc.removeAllListeners('exit');
+    if (child.proc.exitCode !== null) return resolve();
+    child.proc.on('exit', () => resolve());
+    child.proc.kill('SIGTERM');
+    setTimeout(() => child.proc.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+/** Prism needs a port number up front. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sandboxCommand = (extra: string[] = []) => [join(ROOT, 'bin', 'lastmile.js'), 'serve', '--port', '0', ...extra];
+const SANDBOX_READY = /Sandbox listening on (http:\/\/\S+)/;
+const LISTENING = /listening on (http:\/\/\S+)/i;
+const PRISM_READY = /Prism is listening on (http:\/\/[\d.:]+)/;
+
+async function json(url: string, init: RequestInit = {}): Promise<any> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} → ${res.status}: ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+const post = (url: string, key: string, body: unknown, extra: Record<string, string> = {}) => json(url, {
+  method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json', ...extra }, body: JSON.stringify(body),
+});
+
+interface LoadFigures { rps: number; p50: number; p99: number; non2xx: number; errors: number; requests: number }
+
+async function load(opts: autocannon.Options): Promise<LoadFigures> {
+  const result = await autocannon({ connections: CONNECTIONS, pipelining: PIPELINING, duration: DURATION, ...opts });
+  return {
+    rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99,
+    non2xx: result.non2xx, errors: result.errors + result.timeouts, requests: result.requests.total,
+  };
+}
+
+const AVAILABILITY = spec.components.examples.AvailabilityRequest.value;
+const WEEK = { ...AVAILABILITY, start: '2026-12-01T00:00:00Z', end: '2026-12-07T23:00:00Z', slot_size: 15 };
+const ORDER = spec.components.examples.CreateJobRequestMinimal.value;
+
+/** Enough held slots for a whole run of creates, spread over tenants so none fills up. */
+async function preCreateSlots(url: string, needed: number): Promise<Array<{ key: string; slot: string }>> {
+  const out: Array<{ key: string; slot: string }> = [];
+  const perTenant = 5000;
+  for (let t = 0; out.length < needed; t++) {
+    const key = `bench-${t}`;
+    for (let n = 0; n < perTenant && out.length < needed;) {
+      const slots: Array<{ id: string }> = await post(`${url}/jobs/availability/v2`, key, WEEK);
+      for (const s of slots) out.push({ key, slot: s.id });
+      n += slots.length;
+    }
+  }
+  return out;
+}
+
+function createRequests(pairs: Array<{ key: string; slot: string }>): autocannon.Request[] {
+  let next = 0;
+  return [{
+    method: 'POST',
+    path: '/jobs',
+    setupRequest: (req: any) => {
+      const pair = pairs[next++ % pairs.length];
+      req.headers = { 'content-type': 'application/json', 'x-api-key': pair.key };
+      req.body = JSON.stringify({ ...ORDER, slot_id: pair.slot });
+      return req;
+    },
+  }];
+}
+
+async function benchCreate(results: Record<string, unknown>) {
+  const body = JSON.stringify({ ...ORDER, slot_id: 'slt_bench' });
+  const headers = { 'content-type': 'application/json', 'x-api-key': 'bench' };
+
+  const sandbox = await start(sandboxCommand(['--log-level', 'info']), SANDBOX_READY, 'sandbox');
+  const expected = Math.max(2000, Math.ceil(DURATION * 15000));
+  const pairs = await preCreateSlots(sandbox.url, expected);
+  await load({ url: sandbox.url, duration: 1, requests: createRequests(pairs.splice(0, 3000)) }); // warm-up
+  const ours = await load({ url: sandbox.url, requests: createRequests(pairs) });
+  if (ours.requests > pairs.length) process.stderr.write(`warning: ${ours.requests} creates for ${pairs.length} slots; later ones were 409s\n`);
+
+  // GET /jobs/{id} on jobs that exist; availability on the same server.
+  const probe = await post(`${sandbox.url}/jobs/availability/v2`, 'bench-get', AVAILABILITY);
+  const created = await post(`${sandbox.url}/jobs`, 'bench-get', { ...ORDER, slot_id: probe[0].id });
+  const getJob = await load({ url: `${sandbox.url}/jobs/${created.job_id}`, headers: { 'x-api-key': 'bench-get' } });
+  const availability = await load({ url: `${sandbox.url}/jobs/availability/v2`, method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'bench-avail' }, body: JSON.stringify(AVAILABILITY) });
+  await stop(sandbox);
+
+  const prism = await start([join(ROOT, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js'), 'mock', join(ROOT, 'spec', 'openapi.yaml'), '--port', String(await freePort()), '--host', '127.0.0.1'], PRISM_READY, 'prism');
+  await load({ url: `${prism.url}/jobs`, method: 'POST', headers, body, duration: 1 });
+  const prismCreate = await load({ url: `${prism.url}/jobs`, method: 'POST', headers, body });
+  const prismAvailability = await load({ url: `${prism.url}/jobs/availability/v2`, method: 'POST', headers, body: JSON.stringify(AVAILABILITY) });
+  await stop(prism);
+
+  const ceilings: Record<string, LoadFigures> = {};
+  for (const kind of ['express', 'bare']) {
+    const server = await start([join(__dirname, 'bench', 'ceilings.js'), kind], LISTENING, kind);
+    await load({ url: `${server.url}/jobs`, method: 'POST', headers, body, duration: 1 });
+    ceilings[kind] = await load({ url: `${server.url}/jobs`, method: 'POST', headers, body });
+    await stop(server);
+  }
+  results.create = { sandbox: ours, prism: prismCreate, expressCeiling: ceilings.express, bareNode: ceilings.bare };
+  results.ratios = {
+    oursOverPrism: round(ours.rps / prismCreate.rps),
+    oursOverExpressCeiling: round(ours.rps / ceilings.express.rps),
+    oursOverBare: round(ours.rps / ceilings.bare.rps),
+  };
+  results.getJob = { sandbox: getJob };
+  results.availability = { sandbox: availability, prism: prismAvailability };
+}
+
+function runToEnd(command: string[], label: string): Promise<{ stdout: string; ms: number; code: number | null }> {
+  const started = performance.now();
+  const proc = spawn(process.execPath, command, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(proc);
+  let stdout = '';
+  let stderr = '';
+  proc.stdout!.on('data', (c) => { stdout += c; });
+  proc.stderr!.on('data', (c) => { stderr += c; });
+  return new Promise((resolve, reject) => {
+    proc.on('error', reject);
+    proc.on('exit', (code) => {
+      if (code !== 0 && label !== 'conformance') reject(new Error(`${label} exited ${code}: ${stderr.slice(-500)}`));
+      else resolve({ stdout, ms: performance.now() - started, code });
+    });
+  });
+}
+
+async function benchMemory(results: Record<string, unknown>) {
+  const { stdout } = await runToEnd(['--expose-gc', ...TSX, join(__dirname, 'bench', 'memory.ts'), String(MEMORY_JOBS), '100'], 'memory');
+  results.memory = JSON.parse(stdout.trim().split('\n').pop()!);
+}
+
+async function benchWebhooks(results: Record<string, unknown>) {
+  const receiver = await start([join(__dirname, 'bench', 'receiver.js')], LISTENING, 'receiver');
+  const sandbox = await start(sandboxCommand(['--log-level', 'warn']), SANDBOX_READY, 'sandbox');
+  const key = 'bench-webhooks';
+  await post(`${sandbox.url}/sandbox/webhook-endpoints`, key, { url: `${receiver.url}/hooks` });
+  const jobs = Math.ceil(WEBHOOK_EVENTS / 9); // CREATED and 8 steps per job
+  let emitted = 0;
+  const started = Date.now();
+  const queue = Array.from({ length: jobs }, (_, i) => i);
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    let slots: string[] = [];
+    for (let i = queue.pop(); i !== undefined; i = queue.pop()) {
+      if (slots.length === 0) slots = (await post(`${sandbox.url}/jobs/availability/v2`, key, WEEK)).map((s: { id: string }) => s.id);
+      const { job_id } = await post(`${sandbox.url}/jobs`, key, { ...ORDER, slot_id: slots.pop(), client_reference: `W-${i}` });
+      await post(`${sandbox.url}/sandbox/jobs/${job_id}/advance`, key, { to: 'CLIENT_RECEIVED' });
+      emitted += 9;
+    }
+  }));
+  let count = await json(`${receiver.url}/count`);
+  const deadline = Date.now() + 60_000;
+  while (count.distinct < emitted && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    count = await json(`${receiver.url}/count`);
+  }
+  const seconds = (count.lastAt - started) / 1000;
+  results.webhooks = { events: emitted, delivered: count.distinct, attempts: count.received, lost: emitted - count.distinct, seconds: round(seconds), perSecond: Math.round(count.distinct / seconds) };
+  await stop(sandbox);
+  await stop(receiver);
+}
+
+async function benchConformanceAndFixtures(results: Record<string, unknown>) {
+  const sandbox = await start(sandboxCommand(['--log-level', 'warn']), SANDBOX_READY, 'sandbox');
+  const conform = await runToEnd([join(ROOT, 'bin', 'lastmile.js'), 'conform', '--base-url', sandbox.url, '--api-key', 'bench-conformance'], 'conformance');
+  const summary = /(\d+) passed, (\d+) failed, (\d+) skipped/.exec(conform.stdout);
+  results.conformance = { seconds: round(conform.ms / 1000), exitCode: conform.code, summary: summary?.[0] ?? null };
+  await stop(sandbox);
+  const fixtures = await runToEnd([join(ROOT, 'bin', 'lastmile.js'), 'fixtures', '--count', String(FIXTURE_ORDERS), '--format', 'ndjson', '--seed', '1'], 'fixtures');
+  const lines = fixtures.stdout.split('\n').filter(Boolean).length;
+  results.fixtures = { orders: lines, seconds: round(fixtures.ms / 1000), perSecond: Math.round(lines / (fixtures.ms / 1000)) };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+function table(results: any): string {
+  const rows: string[][] = [['measure', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx']];
+  const add = (label: string, f: LoadFigures) => rows.push([label, String(f.rps), String(f.p50), String(f.p99), String(f.non2xx)]);
+  add('POST /jobs, sandbox (full path)', results.create.sandbox);
+  add('POST /jobs, prism mock', results.create.prism);
+  add('POST /jobs, canned Express 201', results.create.expressCeiling);
+  add('POST /jobs, canned node:http 201', results.create.bareNode);
+  add('GET /jobs/{id}, sandbox', results.getJob.sandbox);
+  add('POST /jobs/availability/v2, sandbox', results.availability.sandbox);
+  add('POST /jobs/availability/v2, prism mock', results.availability.prism);
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const lines = rows.map((r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`);
+  lines.splice(1, 0, `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  const m = results.memory;
+  const w = results.webhooks;
+  return [
+    ...lines,
+    '',
+    `ratios: ours/prism ${results.ratios.oursOverPrism}x, ours/express-ceiling ${results.ratios.oursOverExpressCeiling}, ours/bare-node ${results.ratios.oursOverBare}`,
+    `memory: ${m.jobs} jobs over ${m.tenants} tenants: RSS ${mb(m.rssBefore)} → ${mb(m.rssAfter)} MB, heap ${mb(m.heapBefore)} → ${mb(m.heapAfter)} MB, ${m.rssPerJob} B RSS/job, ${m.heapPerJob} B heap/job`,
+    `webhooks: ${w.delivered}/${w.events} delivered in ${w.seconds} s = ${w.perSecond}/s, lost ${w.lost}`,
+    `conformance: ${results.conformance.summary ?? 'no summary'} in ${results.conformance.seconds} s`,
+    `fixtures: ${results.fixtures.orders} orders in ${results.fixtures.seconds} s = ${results.fixtures.perSecond}/s`,
+  ].join('\n');
+}
+
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+
+async function main() {
+  const results: Record<string, unknown> = {
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: round(totalmem() / 1024 ** 3), node: process.version },
+    settings: { durationSeconds: DURATION, connections: CONNECTIONS, pipelining: PIPELINING, quick: QUICK },
+    at: new Date().toISOString(),
+  };
+  await benchCreate(results);
+  await benchMemory(results);
+  await benchWebhooks(results);
+  await benchConformanceAndFixtures(results);
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${table(results)}\n\nwritten to ${OUT}\n`);
+}
+
+main().then(() => process.exit(0), (error) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  for (const child of children) child.kill('SIGKILL');
+  process.exit(1);
+}).finally(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
