@@ -2,16 +2,18 @@
  * The console in a real browser (Debian's headless Chromium driven by playwright-core):
  * a job created over the API shows up live, and can be driven to delivery from its page.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { spec } from '../../spec/contract';
 import { startServer, type RunningServer } from '../main';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = join(__dirname, '..', '..', 'docs');
+// The committed screenshots change only on request, so a test run leaves the tree clean.
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(__dirname, '..', '..', 'docs') : mkdtempSync(join(tmpdir(), 'console-'));
 const KEY = 'console-test-key';
 const HOSTILE_COMMENT = 'Ring twice <img src=x onerror="document.body.dataset.pwned=1">';
 
@@ -75,6 +77,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   await new Promise((resolve) => receiver?.close(resolve));
+  if (process.env.UPDATE_SCREENSHOTS !== '1') rmSync(SCREENSHOTS, { recursive: true, force: true });
 });
 
 test('a job created over the API appears live, and is driven to CLIENT_RECEIVED from its page', async () => {
