@@ -87,6 +87,32 @@ describe('lastmile conform against the reference server', () => {
     expect(run.tenantMode).toBe('fresh');
   }, 60_000);
 
+  it('catches one subtle fault in an otherwise conforming implementation', async () => {
+    // A proxy that drops Location from the 201 and forgets the single-use rule's code.
+    const proxy = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const upstream = await fetch(`${open!.url}${req.url}`, {
+        method: req.method, headers: req.headers as Record<string, string>, body: chunks.length ? Buffer.concat(chunks) : undefined,
+      });
+      const headers: Record<string, string> = {};
+      upstream.headers.forEach((value, name) => { if (!['location', 'content-length', 'transfer-encoding', 'connection'].includes(name)) headers[name] = value; });
+      let body = await upstream.text();
+      if (upstream.status === 409) body = body.replace('SLOT_ALREADY_USED', 'ILLEGAL_TRANSITION');
+      res.writeHead(upstream.status, headers).end(body);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const run = await runConformance({ baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, apiKey: 'anything', only: ['SLOT-SINGLE-USE-409', 'SLOT-CHECK-200', 'JOB-SPEC-EXAMPLES-201'] });
+      expect(run.checks.map((c) => [c.id, c.status])).toEqual([['JOB-SPEC-EXAMPLES-201', 'failed'], ['SLOT-CHECK-200', 'passed'], ['SLOT-SINGLE-USE-409', 'failed']]);
+      expect(run.checks[0].failures.map((f) => f.received)).toContainEqual(['required header location is missing']);
+      expect(run.checks[2].failures).toContainEqual(expect.objectContaining({ expected: { status: 409, code: 'SLOT_ALREADY_USED' }, received: expect.objectContaining({ status: 409 }) }));
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  }, 60_000);
+
   it('runs only the contract level when asked, never calling /sandbox', async () => {
     const run = await runConformance({ baseUrl: open!.url, apiKey: 'anything', level: 'contract', skip: ['AUTH-WRONG-KEY-401'] });
     expect(run.summary.failed).toBe(0);

@@ -26,7 +26,7 @@ async function expectEachRefused(ctx: CheckContext, operationId: string, mutatio
 }
 
 /** Real ids for the path parameters, so that only the body can be what is refused. */
-async function pathParamsFor(ctx: CheckContext, level: Level): Promise<Record<string, string>> {
+async function pathParamsFor(ctx: CheckContext): Promise<Record<string, string>> {
   const { jobId } = await newJob(ctx);
   const slot = await holdSlot(ctx);
   return { job_id: jobId, slot_id: slot.id, endpoint_id: 'conform-placeholder-id', delivery_id: 'conform-placeholder-id' };
@@ -42,7 +42,7 @@ function malformedJson(level: Level): Check {
     operations: bodyOperations(level).map((op) => op.operationId),
     negative: true,
     async run(ctx) {
-      const pathParams = await pathParamsFor(ctx, level);
+      const pathParams = await pathParamsFor(ctx);
       for (const op of bodyOperations(level)) {
         const response = await ctx.call(op.operationId, { pathParams, rawBody: MALFORMED_JSON, contentType: 'application/json' });
         ctx.softStatus(response, 400, 'MALFORMED_JSON', `${op.method} ${op.path}`);
@@ -61,7 +61,7 @@ function wrongMediaType(level: Level): Check {
     operations: bodyOperations(level).map((op) => op.operationId),
     negative: true,
     async run(ctx) {
-      const pathParams = await pathParamsFor(ctx, level);
+      const pathParams = await pathParamsFor(ctx);
       for (const op of bodyOperations(level)) {
         const body = JSON.stringify(exampleBody(op) ?? {});
         const response = await ctx.call(op.operationId, { pathParams, rawBody: body, contentType: 'text/plain' });
