@@ -1,6 +1,6 @@
 import express from 'express';
 import { parse } from 'yaml';
-import { absolutePath } from 'swagger-ui-dist';
+import { dirname } from 'node:path';
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -19,6 +19,9 @@ const PAGE = `<!doctype html>
 </body>
 </html>`;
 
+// The package's main module loads the whole UI bundle into the server; only its folder is needed.
+const SWAGGER_UI_ASSETS = dirname(require.resolve('swagger-ui-dist/package.json'));
+
 /** The spec as served, and an API reference page rendered from it with local assets only. */
 export function mountDocs(app: express.Express, specText: string): void {
   const specJson = JSON.stringify(parse(specText));
@@ -28,7 +31,7 @@ export function mountDocs(app: express.Express, specText: string): void {
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(specJson);
   });
-  app.use('/docs/assets', express.static(absolutePath(), { index: false, maxAge: '1h' }));
+  app.use('/docs/assets', express.static(SWAGGER_UI_ASSETS, { index: false, maxAge: '1h' }));
   app.get(['/docs', '/docs/'], (_req, res) => {
     res.type('html').send(PAGE);
   });

@@ -266,7 +266,12 @@ export class Outbox {
       chain!.shift();
       if (chain!.length === 0) runtime.chains.delete(chainKey);
     }
-    this.pump(tenant);
+    // Only this chain changed: send its head if due, or wake up when it is. A full scan
+    // here would make every settled delivery cost as much as all pending chains together.
+    const head = runtime.chains.get(chainKey)?.[0];
+    if (!head || this.stopped || runtime.inFlight.has(head.id) || head.nextAttemptAtMs === null) return;
+    if (head.nextAttemptAtMs <= tenant.clock.now()) this.attempt(tenant, head, false);
+    else this.arm(tenant, runtime, head.nextAttemptAtMs);
   }
 
   private finish(delivery: DeliveryRecord, status: 'SUCCEEDED' | 'DEAD_LETTERED'): void {
