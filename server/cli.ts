@@ -66,6 +66,7 @@ export function registerServe(program: Command): void {
         server.logger.info({ signal }, 'shutting down');
         const { undelivered } = await server.close();
         server.logger.info({ undelivered }, 'stopped');
+        server.flushLogs();
         if (undelivered > 0) process.stderr.write(`lastmile: ${undelivered} webhook deliveries left undelivered\n`);
         process.exit(0);
       };

@@ -20,6 +20,8 @@ export interface RunningServer {
   logger: Logger;
   /** Stops accepting, finishes in-flight requests, gives due deliveries one last try. */
   close(): Promise<{ undelivered: number }>;
+  /** Writes out buffered log lines (call before exiting the process). */
+  flushLogs(): void;
 }
 
 export interface StartOptions {
@@ -40,7 +42,10 @@ export const VERSION: string = require('../package.json').version;
  */
 export async function startServer(overrides: Partial<ServerConfig> = {}, options: StartOptions = {}): Promise<RunningServer> {
   const config: ServerConfig = { ...DEFAULT_CONFIG, logLevel: 'silent', ...overrides };
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'lastmile-sandbox' } });
+  // Logs are written in buffered, asynchronous chunks: a synchronous write per request
+  // line cost the create-job path about 40 % of its throughput (BENCHMARKS.md).
+  const logDestination = options.logger || config.logLevel === 'silent' ? null : pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const logger = options.logger ?? (logDestination ? pino({ level: config.logLevel, base: { service: 'lastmile-sandbox' } }, logDestination) : pino({ level: 'silent' }));
   const store = new InMemoryStore(options.now ?? Date.now);
   const sandbox = new Sandbox(store, {
     slotTtlSeconds: config.slotTtlSeconds,
@@ -82,13 +87,18 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
   return {
     url: `http://${hostForUrl}:${port}`,
     port, config, sandbox, outbox, logger,
+    flushLogs() {
+      logDestination?.flushSync();
+    },
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         sandboxConsole.close();
         server.closeIdleConnections();
         await stopped;
-        return outbox.shutdown(config.shutdownGraceMs);
+        const result = await outbox.shutdown(config.shutdownGraceMs);
+        logDestination?.flushSync();
+        return result;
       })();
       return closing;
     },

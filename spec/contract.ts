@@ -44,11 +44,17 @@ function escapePointer(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+const refTargets = new Map<string, any>();
+
 function resolveRef<T = any>(node: any): T {
   let current = node;
   while (current && typeof current.$ref === 'string') {
-    const parts = current.$ref.replace(/^#\//, '').split('/').map((p: string) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-    current = parts.reduce((acc: any, key: string) => acc?.[key], spec);
+    const ref: string = current.$ref;
+    if (!refTargets.has(ref)) {
+      const parts = ref.replace(/^#\//, '').split('/').map((p: string) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+      refTargets.set(ref, parts.reduce((acc: any, key: string) => acc?.[key], spec));
+    }
+    current = refTargets.get(ref);
   }
   return current;
 }
@@ -240,8 +246,7 @@ export function validateSchema(name: keyof Schemas & string, value: unknown): Va
 
 /** The schema node at a pointer, with `$ref`s followed. */
 export function schemaAt(pointer: string): any {
-  const parts = pointer.replace(/^#\//, '').split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  return resolveRef(parts.reduce((acc: any, key) => acc?.[key], spec));
+  return resolveRef({ $ref: pointer });
 }
 
 export { resolveRef as resolveSchema };

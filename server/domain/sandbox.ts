@@ -3,7 +3,8 @@
  * clocks. Plain TypeScript: it knows nothing of HTTP. Every operation is synchronous, so
  * concurrent requests can never interleave inside one (a slot is consumed exactly once).
  */
-import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import { newId } from './ids';
 import { getOperation, knownFieldsOnly, unknownFields, type Schemas } from '../../spec/contract';
 import { iso } from './clock';
 import { DomainError, validationFailed } from './errors';
@@ -105,7 +106,7 @@ export class Sandbox {
     for (const operationalModel of models) {
       for (let fromMs = start; fromMs + stepMs <= end && slots.length < MAX_SLOTS_PER_ANSWER; fromMs += stepMs) {
         const record: SlotRecord = {
-          id: `slt_${randomBytes(16).toString('base64url')}`, fromMs, toMs: fromMs + stepMs, operationalModel, store,
+          id: newId('slt'), fromMs, toMs: fromMs + stepMs, operationalModel, store,
           expiresAtMs, originalExpiresAtMs: expiresAtMs, extended: false, usedByJobId: null, quote,
         };
         this.rememberSlot(tenant, record);
@@ -357,7 +358,7 @@ export class Sandbox {
     const at = iso(now);
     job.history.push({ type, at });
     job.updated_at = at;
-    const event: JobEvent = { id: `evt_${randomBytes(12).toString('base64url')}`, type, created_at: at, client_id: tenant.clientId, job };
+    const event: JobEvent = { id: newId('evt'), type, created_at: at, client_id: tenant.clientId, job };
     for (const listener of this.listeners) listener(tenant, event);
   }
 

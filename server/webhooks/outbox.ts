@@ -13,6 +13,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Schemas } from '../../spec/contract';
 import { iso } from '../domain/clock';
 import { DomainError } from '../domain/errors';
+import { newId } from '../domain/ids';
 import type { JobEvent, Sandbox } from '../domain/sandbox';
 import type { DeliveryRecord, EndpointRecord, TenantState } from '../domain/store';
 import { assertAllowedTarget, guardedLookup, isPrivateAddress, parseWebhookUrl } from './url-policy';
@@ -74,7 +75,7 @@ export class Outbox {
       throw new DomainError('WEBHOOK_ENDPOINT_LIMIT', `At most ${this.config.maxEndpointsPerTenant} webhook endpoints per tenant`);
     }
     const secret = request.secret ?? `whsec_${randomBytes(24).toString('base64')}`;
-    const endpoint: EndpointRecord = { id: `whe_${randomBytes(9).toString('base64url')}`, url: url.toString(), secret, created_at: iso(tenant.clock.now()) };
+    const endpoint: EndpointRecord = { id: newId('whe'), url: url.toString(), secret, created_at: iso(tenant.clock.now()) };
     tenant.endpoints.set(endpoint.id, endpoint);
     return { ...endpoint };
   }
@@ -146,7 +147,7 @@ export class Outbox {
     const nowMs = tenant.clock.now();
     for (const endpoint of tenant.endpoints.values()) {
       const delivery: DeliveryRecord = {
-        id: `whd_${randomBytes(12).toString('base64url')}`,
+        id: newId('whd'),
         endpoint_id: endpoint.id,
         url: endpoint.url,
         event_id: event.id,
