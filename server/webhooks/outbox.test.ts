@@ -259,3 +259,41 @@ describe('webhook endpoints', () => {
     expect((await deliveries(tenant))[0].status).toBe('DEAD_LETTERED');
   });
 });
+
+describe('shutdown', () => {
+  it('gives pending deliveries one last try and reports how many remain undelivered', async () => {
+    const own = await startTestServer({ webhookRetrySchedule: [600] });
+    const up = await receiver();
+    const down = await receiver();
+    down.respondWith((_req, res) => { res.statusCode = 500; res.end(); });
+    await register(own.api, up.url);
+    await register(own.api, down.url);
+    await own.api.createJob();
+    await up.waitFor(1);
+    await down.waitFor(1);
+    await new Promise((r) => setImmediate(r));
+    await own.server.outbox.idle();
+    up.respondWith((_req, res) => { res.statusCode = 500; res.end(); });
+    down.respondWith((_req, res) => res.end('ok'));
+    // The failed delivery is not due for 600 s; shutdown tries it once more anyway.
+    const { undelivered } = await own.close();
+    expect(undelivered).toBe(0);
+    expect(down.received).toHaveLength(2);
+    expect(up.received).toHaveLength(1);
+  });
+
+  it('counts what the last try could not deliver', async () => {
+    const own = await startTestServer({ webhookRetrySchedule: [600] });
+    const down = await receiver();
+    down.respondWith((_req, res) => { res.statusCode = 500; res.end(); });
+    await register(own.api, down.url);
+    const { id } = await own.api.createJob();
+    await own.api.post(`/sandbox/jobs/${id}/advance`);
+    await down.waitFor(1);
+    await new Promise((r) => setImmediate(r));
+    await own.server.outbox.idle();
+    const { undelivered } = await own.close();
+    expect(undelivered).toBe(2);
+    expect(down.received.map((r) => r.json.type)).toEqual(['CREATED', 'CREATED']);
+  });
+});
