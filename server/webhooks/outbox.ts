@@ -63,6 +63,7 @@ export class Outbox {
   constructor(private readonly sandbox: Sandbox, config: Partial<OutboxConfig> = {}) {
     this.config = { ...DEFAULT_OUTBOX_CONFIG, ...config };
     sandbox.onEvent((tenant, event) => this.enqueue(tenant, event));
+    sandbox.store.onDrop((tenant) => this.forget(tenant));
   }
 
   // ---- endpoints ----------------------------------------------------------------------
@@ -337,6 +338,14 @@ export class Outbox {
 
   // ---- lifecycle ----------------------------------------------------------------------
 
+  /** A reset or evicted tenant: no more attempts, and answers still in flight are ignored. */
+  private forget(tenant: TenantState): void {
+    const runtime = this.runtimes.get(tenant);
+    if (!runtime) return;
+    if (runtime.timer) clearTimeout(runtime.timer);
+    this.runtimes.delete(tenant);
+  }
+
   /** Attempts due by the tenant's clock right now (after it was advanced). */
   onClockAdvanced(key: string): void {
     this.pump(this.sandbox.tenant(key));
@@ -352,7 +361,9 @@ export class Outbox {
    * how many deliveries remain undelivered.
    */
   async shutdown(graceMs: number): Promise<{ undelivered: number }> {
+    const pending: DeliveryRecord[] = [];
     for (const tenant of this.sandbox.store.tenants()) {
+      for (const d of tenant.deliveries.values()) if (d.status === 'PENDING') pending.push(d);
       const runtime = this.runtimes.get(tenant);
       if (!runtime) continue;
       if (runtime.timer) clearTimeout(runtime.timer);
@@ -363,13 +374,9 @@ export class Outbox {
     }
     this.stopped = true;
     await Promise.race([this.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
-    let undelivered = 0;
-    for (const tenant of this.sandbox.store.tenants()) {
-      for (const d of tenant.deliveries.values()) if (d.status === 'PENDING') undelivered += 1;
-    }
     this.agents.http.destroy();
     this.agents.https.destroy();
-    return { undelivered };
+    return { undelivered: pending.filter((d) => d.status !== 'SUCCEEDED').length };
   }
 }
 
