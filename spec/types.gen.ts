@@ -23,8 +23,9 @@ export interface paths {
          *     The slot id is opaque: clients must not parse it. Slots span `start` to `end` in
          *     steps of `slot_size` minutes, once per operational model in
          *     `operational_models_priority` (default `FULL_SERVICE`). `end` must be after
-         *     `start` and the window at most 7 days long (`422` otherwise). A window shorter than
-         *     one slot yields an empty array.
+         *     `start` and the window at most 7 days long (`422` otherwise, with an `errors[]`
+         *     item whose `param` is `end`). A window shorter than one slot yields an empty array.
+         *     The sandbox does not judge the window against its clock: past windows are answered.
          */
         post: operations["getAvailability"];
         delete?: never;
@@ -780,7 +781,8 @@ export interface components {
             address: components["schemas"]["Text"];
             address_two?: components["schemas"]["Text"];
             description?: components["schemas"]["Text"];
-            country?: components["schemas"]["Text"];
+            /** @description Free text; an ISO 3166-1 alpha-2 code (`MX`) is what production's examples use. */
+            country?: string;
             city?: components["schemas"]["Text"];
             state?: components["schemas"]["Text"];
             zip_code?: components["schemas"]["Text"];
