@@ -1,0 +1,257 @@
+/**
+ * Deliberately broken variants of the reference server, each breaking one promise of the
+ * contract, and the conformance checks that must catch each. Test-only: built from the
+ * instances `startServer` returns or behind a rewriting proxy, never switchable from
+ * `lastmile serve`.
+ */
+import { randomUUID } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import type { RunningServer } from '../../server/main';
+import { DomainError } from '../../server/domain/errors';
+import type { JobEvent } from '../../server/domain/sandbox';
+import type { Job, TenantState } from '../../server/domain/store';
+import { behindProxy, editJson, patchMethod, patchedServer, type RunningMutant } from './tools';
+
+export interface Mutant {
+  id: string;
+  /** The promise of the contract this variant breaks. */
+  breaks: string;
+  /** Exactly the checks that fail against it (see mutants.test.ts for why exactly). */
+  killedBy: string[];
+  start(): Promise<RunningMutant>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+const priv = (instance: object): Any => instance;
+
+/** Runs the original; when it throws a DomainError with `code`, returns `fallback()` instead. */
+function swallow(code: string, original: (...args: Any[]) => Any, fallback: (...args: Any[]) => Any) {
+  return (...args: Any[]) => {
+    try {
+      return original(...args);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === code) return fallback(...args);
+      throw error;
+    }
+  };
+}
+
+const onServer = (mutate: (server: RunningServer) => void) => () => patchedServer(mutate);
+const onProxy = (rewrites: Parameters<typeof behindProxy>[1]) => async () => behindProxy(await patchedServer(() => undefined), rewrites);
+
+export const mutants: Mutant[] = [
+  {
+    id: 'NESTED-REQUIRED-NOT-VALIDATED',
+    breaks: 'payment_info.payment.payment_status is required (a field three levels down)',
+    killedBy: ['VALIDATION-CREATE-JOB-422'],
+    start: onProxy({
+      request: (method, path, body) => method === 'POST' && path === '/jobs'
+        ? Buffer.from(editJson(body.toString('utf8'), (order) => {
+          const payment = order?.payment_info?.payment;
+          if (payment && typeof payment === 'object' && !('payment_status' in payment)) payment.payment_status = 'PENDING';
+        }))
+        : body,
+    }),
+  },
+  {
+    id: 'EXPIRED-SLOT-ACCEPTED',
+    breaks: 'a job on an expired slot is 417 SLOT_EXPIRED',
+    killedBy: ['SLOT-EXPIRED-417'],
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'usableSlot', (original) => swallow('SLOT_EXPIRED', original, (tenant: TenantState, slotId: string) => tenant.slots.get(slotId)))),
+  },
+  {
+    id: 'SLOT-USABLE-TWICE',
+    breaks: 'a slot takes one job; a second is 409 SLOT_ALREADY_USED',
+    killedBy: ['IDEMPOTENCY-REPLAY', 'JOB-RESCHEDULE', 'SLOT-SINGLE-USE-409'],
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'usableSlot', (original) => swallow('SLOT_ALREADY_USED', original, (tenant: TenantState, slotId: string) => tenant.slots.get(slotId)))),
+  },
+  {
+    id: 'DELIVERY-CODE-3-DIGITS',
+    breaks: 'a delivery code has 4 digits',
+    killedBy: [
+      'DELIVERY-CODE-COMPLETION', 'DELIVERY-CODE-FROZEN-409', 'DELIVERY-CODE-LOCKED-423',
+      'DELIVERY-CODE-PRESENT', 'DELIVERY-CODE-UPDATE', 'ISOLATION-SLOT-JOB-404', 'JOB-SEEDED-ORDERS-201',
+      'JOB-SPEC-EXAMPLES-201', 'WEBHOOK-LIFECYCLE-EVENTS',
+    ],
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'createJob', (original) => (key: string, request: Any, idempotencyKey?: string) => {
+      const result = original(key, request, idempotencyKey);
+      const job = sandbox.tenant(key).jobs.get(result.body.job_id);
+      if (job?.delivery_code !== undefined && !result.replayed) job.delivery_code = job.delivery_code.slice(1);
+      return result;
+    })),
+  },
+  {
+    id: 'WRONG-DELIVERY-CODE-ACCEPTED',
+    breaks: 'a wrong delivery code is 422 INVALID_DELIVERY_CODE',
+    killedBy: ['DELIVERY-CODE-LOCKED-423'],
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'checkDeliveryCode', (original) => (job: Job, given?: string) => {
+      if (given === undefined) original(job, given);
+    })),
+  },
+  {
+    id: 'NO-LOCK-AFTER-ATTEMPTS',
+    breaks: 'after the last wrong code the job is 423 DELIVERY_CODE_LOCKED until the code is updated',
+    killedBy: ['DELIVERY-CODE-LOCKED-423'],
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'checkDeliveryCode', (original) => (job: Job, given?: string) => {
+      if ((job.delivery_code_attempts_remaining ?? 0) > 0 || given === undefined) return original(job, given);
+      if (given !== job.delivery_code) throw new DomainError('INVALID_DELIVERY_CODE', 'Wrong delivery code', { attempts_remaining: 0 });
+    })),
+  },
+  {
+    id: 'WEBHOOK-UNSIGNED',
+    breaks: 'every delivery carries webhook-signature',
+    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
+    start: onServer(({ outbox }) => patchMethod(outbox, 'send', (original) => (url: string, headers: Record<string, string>, body: string) => {
+      const { 'webhook-signature': _dropped, ...rest } = headers;
+      return original(url, rest, body);
+    })),
+  },
+  {
+    id: 'WEBHOOK-SIGNED-WITH-WRONG-SECRET',
+    breaks: 'webhook-signature is keyed with the endpoint\'s secret',
+    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
+    start: onServer(({ outbox }) => {
+      const stranger = new Webhook(`whsec_${Buffer.from('not the endpoint secret, 32 bytes').toString('base64')}`);
+      patchMethod(outbox, 'signer', () => () => stranger);
+    }),
+  },
+  {
+    id: 'WEBHOOK-SIGNED-OTHER-BODY',
+    breaks: 'webhook-signature covers the body as sent (here: signed, then re-serialized pretty-printed)',
+    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
+    start: onServer(({ outbox }) => patchMethod(outbox, 'send', (original) => (url: string, headers: Record<string, string>, body: string) => original(url, headers, JSON.stringify(JSON.parse(body), null, 2)))),
+  },
+  {
+    id: 'WEBHOOK-EVENTS-OUT-OF-ORDER',
+    breaks: 'a job\'s events arrive in the order they happened (here: each burst of events is sent last first)',
+    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS'],
+    start: onServer(({ outbox }) => {
+      let burst: Array<[TenantState, JobEvent]> = [];
+      patchMethod(outbox, 'enqueue', (original) => (tenant: TenantState, event: JobEvent) => {
+        if (burst.length === 0) {
+          queueMicrotask(() => {
+            const flushed = burst.reverse();
+            burst = [];
+            for (const [t, e] of flushed) original(t, e);
+          });
+        }
+        burst.push([tenant, { ...event, job: structuredClone(event.job) }]);
+      });
+    }),
+  },
+  {
+    id: 'WEBHOOK-NO-RETRY',
+    breaks: 'a delivery answered 500 is retried on the schedule (here: dead-lettered at once)',
+    killedBy: ['WEBHOOK-RETRY'],
+    start: onServer(({ outbox }) => { outbox.config.retrySchedule = []; }),
+  },
+  {
+    id: 'WEBHOOK-JOB-WITHOUT-DELIVERY-CODE',
+    breaks: 'the webhook\'s job carries the delivery code, as GET /jobs/{id} does',
+    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS'],
+    start: onServer(({ outbox }) => patchMethod(outbox, 'enqueue', (original) => (tenant: TenantState, event: JobEvent) => {
+      const { delivery_code: _dropped, ...job } = event.job;
+      original(tenant, { ...event, job: job as Job });
+    })),
+  },
+  {
+    id: 'TENANT-READS-OTHER-JOB',
+    breaks: 'another tenant\'s job is 404 (here: a job id is looked up in every tenant)',
+    killedBy: ['ISOLATION-SLOT-JOB-404', 'ISOLATION-WEBHOOKS'],
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'getJob', (original) => swallow('JOB_NOT_FOUND', original, (key: string, jobId: string) => {
+      for (const tenant of sandbox.store.tenants()) {
+        const job = tenant.jobs.get(jobId);
+        if (job) return job;
+      }
+      return original(key, jobId);
+    }))),
+  },
+  {
+    id: 'MALFORMED-JSON-500',
+    breaks: 'a body that is not JSON is 400 MALFORMED_JSON, not a crash',
+    killedBy: ['VALIDATION-MALFORMED-JSON-400', 'VALIDATION-MALFORMED-JSON-SANDBOX-400'],
+    start: onProxy({
+      response: (exchange) => exchange.status === 400 && exchange.body.includes('"MALFORMED_JSON"')
+        ? { ...exchange, status: 500, body: JSON.stringify({ code: 'INTERNAL', message: 'Unexpected end of JSON input' }) }
+        : exchange,
+    }),
+  },
+  {
+    id: 'CREATE-JOB-WITHOUT-LOCATION',
+    breaks: '201 on POST /jobs carries Location: /jobs/{id}',
+    killedBy: [
+      'DELIVERY-CODE-COMPLETION', 'DELIVERY-CODE-FROZEN-409', 'DELIVERY-CODE-LOCKED-423',
+      'DELIVERY-CODE-PRESENT', 'DELIVERY-CODE-UPDATE', 'IDEMPOTENCY-KEY-REUSED-409', 'IDEMPOTENCY-REPLAY',
+      'ISOLATION-SLOT-JOB-404', 'ISOLATION-WEBHOOKS', 'JOB-CANCEL', 'JOB-LIFECYCLE-STEPS', 'JOB-RESCHEDULE',
+      'JOB-SEEDED-ORDERS-201', 'JOB-SPEC-EXAMPLES-201', 'JOB-UNKNOWN-FIELDS-WARNED', 'SLOT-EXTEND-TTL',
+      'SLOT-SINGLE-USE-409', 'VALIDATION-CONTENT-TYPE-415', 'VALIDATION-CONTENT-TYPE-SANDBOX-415',
+      'VALIDATION-CREATE-JOB-422', 'VALIDATION-MALFORMED-JSON-400', 'VALIDATION-MALFORMED-JSON-SANDBOX-400',
+      'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY',
+    ],
+    start: onProxy({
+      response: (exchange) => {
+        if (exchange.method === 'POST' && exchange.path === '/jobs' && exchange.status === 201) delete exchange.headers.location;
+        return exchange;
+      },
+    }),
+  },
+  {
+    id: 'ATTEMPTS-REMAINING-AS-STRING',
+    breaks: 'attempts_remaining is an integer (here: a string, as read from a text column)',
+    killedBy: ['DELIVERY-CODE-LOCKED-423'],
+    start: onProxy({
+      response: (exchange) => exchange.status === 422 && exchange.body.includes('"INVALID_DELIVERY_CODE"')
+        ? { ...exchange, body: editJson(exchange.body, (error) => { error.attempts_remaining = String(error.attempts_remaining); }) }
+        : exchange,
+    }),
+  },
+  {
+    id: 'CANCEL-ANSWERS-204',
+    breaks: 'cancel answers a documented status (here: 204, which the spec does not list)',
+    killedBy: ['JOB-CANCEL', 'WEBHOOK-OUT-OF-BAND-EVENTS'],
+    start: onProxy({
+      response: (exchange) => exchange.method === 'POST' && exchange.path.endsWith('/cancel') && exchange.status === 200
+        ? { ...exchange, status: 204, body: '' }
+        : exchange,
+    }),
+  },
+  {
+    id: 'IDEMPOTENT-REPLAY-CREATES-JOB',
+    breaks: 'a replay with the same Idempotency-Key and body creates nothing',
+    killedBy: ['IDEMPOTENCY-REPLAY'],
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'createJob', (original) => (key: string, request: Any, idempotencyKey?: string) => {
+      const result = original(key, request, idempotencyKey);
+      if (!result.replayed) return result;
+      const tenant = sandbox.tenant(key);
+      const copy: Job = { ...structuredClone(tenant.jobs.get(result.body.job_id)!), id: randomUUID() };
+      tenant.jobs.set(copy.id, copy);
+      return { ...result, body: { ...result.body, job_id: copy.id }, headers: { Location: `/jobs/${copy.id}` }, replayed: false };
+    })),
+  },
+  {
+    id: 'EXPIRED-SLOT-EXTENDED',
+    breaks: 'an expired slot cannot be extended (417)',
+    killedBy: ['SLOT-EXPIRED-417'],
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'extendSlot', (original) => swallow('SLOT_EXPIRED', original, (key: string, slotId: string) => {
+      const tenant = sandbox.tenant(key);
+      const record = tenant.slots.get(slotId)!;
+      record.expiresAtMs = record.originalExpiresAtMs + 3 * sandbox.config.slotTtlSeconds * 1000;
+      record.extended = true;
+      return sandbox.checkSlot(key, slotId);
+    }))),
+  },
+  {
+    id: 'DELIVERED-JOB-CANCELLED',
+    breaks: 'a finished job cannot be cancelled (409 ILLEGAL_TRANSITION)',
+    killedBy: ['JOB-LIFECYCLE-STEPS'],
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'cancelJob', (original) => (key: string, jobId: string, request: Any = {}) => {
+      const job = sandbox.getJob(key, jobId);
+      if (job.state !== 'CLIENT_RECEIVED') return original(key, jobId, request);
+      const tenant = sandbox.tenant(key);
+      job.state = 'CANCELLED';
+      priv(sandbox).record(tenant, job, 'CANCELLED', tenant.clock.now());
+      return job;
+    })),
+  },
+];

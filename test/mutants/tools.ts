@@ -1,0 +1,102 @@
+/**
+ * How a mutant is made from the reference server without touching its source: a method
+ * of a running instance replaced (private ones by bracket access), or a small HTTP proxy
+ * in front of it that rewrites requests or responses. Test-only: nothing here is
+ * reachable from `lastmile serve`.
+ */
+import http, { type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startServer, type RunningServer } from '../../server/main';
+import type { ServerConfig } from '../../server/config';
+
+/** A running variant of the server, addressed over HTTP like any implementation. */
+export interface RunningMutant {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Replaces `target[name]` on this instance only. `wrap` gets the original, bound to the
+ * instance, and returns the replacement (called with the instance as `this`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function patchMethod(target: object, name: string, wrap: (original: (...args: any[]) => any) => (...args: any[]) => any): void {
+  const record = target as Record<string, unknown>;
+  const original = record[name];
+  if (typeof original !== 'function') throw new Error(`${target.constructor.name} has no method ${name} to patch`);
+  record[name] = wrap(original.bind(target));
+}
+
+/** The reference server with `mutate` applied to its instances before the first request. */
+export async function patchedServer(mutate: (server: RunningServer) => void, config: Partial<ServerConfig> = {}): Promise<RunningMutant> {
+  const server = await startServer({ port: 0, host: '127.0.0.1', ...config });
+  mutate(server);
+  return { url: server.url, close: async () => { await server.close(); } };
+}
+
+export interface ProxiedExchange {
+  method: string;
+  path: string;
+  requestHeaders: IncomingHttpHeaders;
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface ProxyRewrites {
+  /** The request body to send on; return it unchanged to leave it alone. */
+  request?(method: string, path: string, body: Buffer): Buffer;
+  /** The response to give back instead of the server's; mutate and return it. */
+  response?(exchange: ProxiedExchange): ProxiedExchange;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host']);
+
+/** A proxy in front of `upstream` that applies `rewrites`; closing it closes the upstream too. */
+export async function behindProxy(upstream: RunningMutant, rewrites: ProxyRewrites): Promise<RunningMutant> {
+  const target = new URL(upstream.url);
+  const agent = new http.Agent({ keepAlive: true });
+  const proxy = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    let body: Buffer = Buffer.concat(chunks);
+    if (rewrites.request) body = rewrites.request(method, path.split('?')[0], body);
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    if (body.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = String(body.length);
+    const upstreamReq = http.request({ host: target.hostname, port: target.port, method, path, headers, agent }, async (upstreamRes) => {
+      const answer: Buffer[] = [];
+      for await (const chunk of upstreamRes) answer.push(chunk as Buffer);
+      const responseHeaders: Record<string, string> = {};
+      for (const [name, value] of Object.entries(upstreamRes.headers)) {
+        if (value !== undefined && !HOP_BY_HOP.has(name)) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      let exchange: ProxiedExchange = { method, path: path.split('?')[0], requestHeaders: req.headers, status: upstreamRes.statusCode ?? 502, headers: responseHeaders, body: Buffer.concat(answer).toString('utf8') };
+      if (rewrites.response) exchange = rewrites.response(exchange);
+      res.writeHead(exchange.status, { ...exchange.headers, 'content-length': String(Buffer.byteLength(exchange.body)) }).end(exchange.body);
+    });
+    upstreamReq.on('error', (error) => res.writeHead(502).end(error.message));
+    upstreamReq.end(body);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    async close() {
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      agent.destroy();
+      await upstream.close();
+    },
+  };
+}
+
+/** Rewrites a JSON body in place; leaves anything that is not JSON alone. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function editJson(text: string, edit: (value: any) => unknown): string {
+  let value: unknown;
+  try { value = JSON.parse(text); } catch { return text; }
+  const result = edit(value);
+  return JSON.stringify(result === undefined ? value : result);
+}
