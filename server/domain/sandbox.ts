@@ -25,6 +25,11 @@ const RESCHEDULE_UNTIL = LIFECYCLE.indexOf('GOING_TO_DESTINATION_STARTED');
 const BACK_OFFICE_CONTACTLESS_COMMENTS = new Set(['LeaveInReception', 'LeaveAtTheDoor']);
 const MAX_WINDOW_MS = 7 * 24 * 3600 * 1000;
 const MAX_SLOTS_PER_ANSWER = 500;
+/**
+ * A tenant clock goes no further: every time derived from it (slot expiry, retries,
+ * idempotency) must stay a four-digit-year date-time, and Date itself ends in year 275760.
+ */
+const CLOCK_LIMIT_MS = Date.UTC(9000, 0, 1);
 const CREATE_BODY_POINTER = getOperation('createJob').requestBody!.pointer;
 
 export interface SandboxConfig {
@@ -370,7 +375,11 @@ export class Sandbox {
   }
 
   advanceClock(key: string, seconds: number): Schemas['Clock'] {
-    this.tenant(key).clock.advance(seconds);
+    const clock = this.tenant(key).clock;
+    if (clock.now() + seconds * 1000 > CLOCK_LIMIT_MS) {
+      throw validationFailed([{ location: 'body', param: 'seconds', value: seconds, msg: `would move the clock past ${iso(CLOCK_LIMIT_MS)}, where tenant clocks stop` }]);
+    }
+    clock.advance(seconds);
     return this.clock(key);
   }
 

@@ -7,12 +7,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { operations, resolveSchema, schemaAt, specText, validateQueryParameter, validateRequestBody, type Operation } from '../../spec/contract';
+import { formatErrors, operations, resolveSchema, schemaAt, spec, specText, validateQueryParameter, validateRequestBody, validatorAt, type Operation } from '../../spec/contract';
 import type { operations as OperationTypes } from '../../spec/types.gen';
 import { DomainError } from '../domain/errors';
 import type { Sandbox } from '../domain/sandbox';
 import type { Outbox } from '../webhooks/outbox';
 import { readJsonBody } from './body';
+import { firstOversized } from './limits';
 import { sendError, sendJson } from './errors';
 import { mountDocs } from './docs';
 
@@ -118,6 +119,28 @@ function readQuery(op: Operation, req: Request): Record<string, unknown> {
   return out;
 }
 
+/** The header parameters the spec declares for an operation (e.g. `Idempotency-Key`). */
+function headerParameters(op: Operation): Array<{ name: string; pointer: string }> {
+  const method = op.method.toLowerCase();
+  const base = `#/paths/${op.path.replace(/~/g, '~0').replace(/\//g, '~1')}/${method}`;
+  return (spec.paths[op.path][method].parameters ?? [])
+    .map((p: unknown, i: number) => ({ param: resolveSchema(p), pointer: `${base}/parameters/${i}/schema` }))
+    .filter(({ param }: { param: any }) => param?.in === 'header')
+    .map(({ param, pointer }: { param: any; pointer: string }) => ({ name: String(param.name).toLowerCase(), pointer }));
+}
+
+function checkHeaders(params: Array<{ name: string; pointer: string }>, req: IncomingMessage): void {
+  for (const { name, pointer } of params) {
+    const value = req.headers[name];
+    if (value === undefined) continue;
+    const validate = validatorAt(pointer);
+    if (!validate(value)) {
+      const errors = formatErrors(validate.errors, value, 'header').map((e) => ({ ...e, param: name }));
+      throw new DomainError('VALIDATION_FAILED', `The ${name} header is invalid`, { errors });
+    }
+  }
+}
+
 function authenticate(req: IncomingMessage, apiKeys: ReadonlySet<string> | null): string {
   const header = req.headers['x-api-key'];
   const key = typeof header === 'string' ? header.trim() : '';
@@ -153,14 +176,18 @@ export function createApp(options: AppOptions): express.Express {
   for (const op of operations) {
     const handler = table[op.operationId as ServerOperationId];
     const method = op.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
+    const headerParams = headerParameters(op);
     app[method](expressPath(op.path), async (req: Request, res: Response) => {
       const key = op.secured ? authenticate(req, options.apiKeys) : '';
+      checkHeaders(headerParams, req);
       let body: unknown;
       if (op.requestBody) {
         const read = await readJsonBody(req, options.maxBodyBytes);
         if (!read.present && op.requestBody.required) throw new DomainError('MALFORMED_JSON', 'A JSON body is required');
         body = read.present ? read.value : undefined;
         if (body !== undefined) {
+          const oversized = firstOversized(op.requestBody.pointer, body);
+          if (oversized) throw new DomainError('VALIDATION_FAILED', 'The request body is invalid', { errors: [oversized] });
           const result = validateRequestBody(op.operationId, body);
           if (!result.ok) throw new DomainError('VALIDATION_FAILED', 'The request body is invalid', { errors: result.errors });
         }

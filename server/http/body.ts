@@ -1,12 +1,23 @@
 /**
  * Reads a JSON request body: refuses what is too large before reading it when the length
  * is announced, and stops reading as soon as it is exceeded otherwise; refuses other media
- * types, invalid UTF-8, a byte-order mark, and anything JSON.parse refuses.
+ * types, invalid UTF-8, a byte-order mark, anything JSON.parse refuses, and values nested
+ * deeper than any request needs.
+ *
+ * Duplicate keys are kept as JSON.parse keeps them: the last one wins. RFC 8259 leaves
+ * them to the parser, production's own sample body has one, and refusing them would make
+ * the sandbox stricter than the API it stands in for.
  */
 import type { IncomingMessage } from 'node:http';
 import { DomainError } from '../domain/errors';
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
+/**
+ * No request schema nests more than 6 levels deep; unknown fields get room to spare. Deeper
+ * values would exhaust the stack of every recursive walk after parsing (JSON.stringify,
+ * validation, error reporting), so they are refused here, once, without recursion.
+ */
+export const MAX_JSON_DEPTH = 64;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export type BodyResult = { present: false } | { present: true; value: unknown };
@@ -62,10 +73,30 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     throw new DomainError('MALFORMED_JSON', 'Body is not valid UTF-8');
   }
   if (text.charCodeAt(0) === 0xfeff) throw new DomainError('MALFORMED_JSON', 'Body must not start with a byte-order mark');
+  let value: unknown;
   try {
-    return { present: true, value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch (error) {
     const detail = error instanceof Error ? error.message : 'parse error';
     throw new DomainError('MALFORMED_JSON', `Body is not valid JSON: ${detail.slice(0, 200)}`);
   }
+  if (depthExceeds(value, MAX_JSON_DEPTH)) {
+    const msg = `must not nest arrays and objects more than ${MAX_JSON_DEPTH} levels deep`;
+    throw new DomainError('VALIDATION_FAILED', `The request body ${msg}`, { errors: [{ location: 'body', param: '', msg }] });
+  }
+  return { present: true, value };
+}
+
+/** Whether arrays and objects nest deeper than `max`; iterative, so any depth is safe. */
+function depthExceeds(root: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
