@@ -12,6 +12,8 @@ export interface ServerConfig {
   logLevel: string;
   deliveryCodeAttempts: number;
   maxJobsPerTenant: number;
+  /** Tenants kept at once; opening one more evicts the least recently used idle tenant. */
+  maxTenants: number;
   webhookTimeoutMs: number;
   webhookRetrySchedule: number[];
   webhookRetryJitter: number;
@@ -29,6 +31,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logLevel: 'info',
   deliveryCodeAttempts: 5,
   maxJobsPerTenant: 10_000,
+  maxTenants: 10_000,
   webhookTimeoutMs: 5000,
   webhookRetrySchedule: [1, 5, 30, 120, 600],
   webhookRetryJitter: 0.1,
@@ -98,6 +101,7 @@ export const ENV = {
   logLevel: 'LASTMILE_LOG_LEVEL',
   deliveryCodeAttempts: 'LASTMILE_DELIVERY_CODE_ATTEMPTS',
   maxJobsPerTenant: 'LASTMILE_MAX_JOBS',
+  maxTenants: 'LASTMILE_MAX_TENANTS',
   webhookTimeoutMs: 'LASTMILE_WEBHOOK_TIMEOUT',
   webhookRetrySchedule: 'LASTMILE_WEBHOOK_RETRY_SCHEDULE',
   webhookRetryJitter: 'LASTMILE_WEBHOOK_RETRY_JITTER',

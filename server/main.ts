@@ -46,7 +46,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
   // line cost the create-job path about 40 % of its throughput (BENCHMARKS.md).
   const logDestination = options.logger || config.logLevel === 'silent' ? null : pino.destination({ dest: 1, sync: false, minLength: 4096 });
   const logger = options.logger ?? (logDestination ? pino({ level: config.logLevel, base: { service: 'lastmile-sandbox' } }, logDestination) : pino({ level: 'silent' }));
-  const store = new InMemoryStore(options.now ?? Date.now);
+  const store = new InMemoryStore(options.now ?? Date.now, { maxTenants: config.maxTenants });
   const sandbox = new Sandbox(store, {
     slotTtlSeconds: config.slotTtlSeconds,
     deliveryCodeAttempts: config.deliveryCodeAttempts,

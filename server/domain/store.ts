@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { TenantClock, type TimeSource } from './clock';
+import { DomainError } from './errors';
 import type { Schemas } from '../../spec/contract';
 
 export type Job = Schemas['Job'];
@@ -102,6 +103,27 @@ export interface Store {
   /** Forgets the tenant entirely; the next use opens it afresh. */
   drop(key: string): void;
   tenants(): IterableIterator<TenantState>;
+  /** Called with each tenant the store forgets (reset or eviction), after it is gone. */
+  onDrop(listener: (tenant: TenantState) => void): void;
+}
+
+export interface StoreLimits {
+  /**
+   * Tenants kept at once. Any non-empty key opens a tenant, so without a bound a stranger
+   * could fill memory; when full, opening one evicts the least recently used idle tenant.
+   */
+  maxTenants: number;
+}
+
+export const DEFAULT_STORE_LIMITS: StoreLimits = { maxTenants: 10_000 };
+
+/** How many of the least recently used tenants are looked at for an idle one. */
+const EVICTION_SCAN = 64;
+
+/** Idle: no webhook delivery still pending, so forgetting it loses nothing in flight. */
+function isIdle(tenant: TenantState): boolean {
+  for (const delivery of tenant.deliveries.values()) if (delivery.status === 'PENDING') return false;
+  return true;
 }
 
 class MapCollection<T> implements Collection<T> {
@@ -118,12 +140,19 @@ export function clientIdFor(key: string): string {
 }
 
 export class InMemoryStore implements Store {
+  /** Least recently used first. */
   private readonly byKey = new Map<string, TenantState>();
-  constructor(private readonly realNow: TimeSource = Date.now) {}
+  private readonly dropListeners: Array<(tenant: TenantState) => void> = [];
+
+  constructor(private readonly realNow: TimeSource = Date.now, private readonly limits: StoreLimits = DEFAULT_STORE_LIMITS) {}
 
   tenant(key: string): TenantState {
     let state = this.byKey.get(key);
-    if (!state) {
+    if (state) {
+      this.byKey.delete(key);
+      this.byKey.set(key, state);
+    } else {
+      this.makeRoom();
       state = {
         key,
         clientId: clientIdFor(key),
@@ -140,11 +169,31 @@ export class InMemoryStore implements Store {
     return state;
   }
 
+  private makeRoom(): void {
+    if (this.byKey.size < this.limits.maxTenants) return;
+    let scanned = 0;
+    for (const [key, state] of this.byKey) {
+      if (isIdle(state)) {
+        this.drop(key);
+        return;
+      }
+      if (++scanned >= EVICTION_SCAN) break;
+    }
+    throw new DomainError('TENANT_FULL', `The sandbox holds ${this.byKey.size} tenants, the most allowed, and none is idle; try again later`);
+  }
+
   drop(key: string): void {
+    const state = this.byKey.get(key);
+    if (!state) return;
     this.byKey.delete(key);
+    for (const listener of this.dropListeners) listener(state);
   }
 
   tenants() {
     return this.byKey.values();
+  }
+
+  onDrop(listener: (tenant: TenantState) => void): void {
+    this.dropListeners.push(listener);
   }
 }
