@@ -43,6 +43,7 @@ export const deliveryCodeChecks: Check[] = [
     category: 'delivery-code',
     level: 'contract',
     operations: ['updateDeliveryCode', 'getJob'],
+    negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);
       const next = otherCode(code);
@@ -85,6 +86,7 @@ export const deliveryCodeChecks: Check[] = [
     category: 'delivery-code',
     level: 'sandbox',
     operations: ['advanceJob', 'getJob'],
+    negative: true,
     async run(ctx) {
       const { jobId, code, job } = await jobWithCode(ctx);
       await advanceJob(ctx, jobId, { to: 'DELIVERING_STARTED' });

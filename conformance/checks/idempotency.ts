@@ -9,6 +9,7 @@ export const idempotencyChecks: Check[] = [
     category: 'idempotency',
     level: 'contract',
     operations: ['getAvailability', 'createJob'],
+    negative: true,
     async run(ctx) {
       const [slot] = await holdSlots(ctx);
       const order = minimalOrder(slot.id);

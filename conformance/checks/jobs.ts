@@ -125,6 +125,7 @@ export const jobChecks: Check[] = [
     category: 'jobs',
     level: 'contract',
     operations: ['cancelJob', 'getJob'],
+    negative: true,
     async run(ctx) {
       const { jobId } = await newJob(ctx);
       const reason = `conformance ${randomToken(4)}`;
@@ -144,6 +145,7 @@ export const jobChecks: Check[] = [
     category: 'jobs',
     level: 'contract',
     operations: ['getAvailability', 'rescheduleJob', 'checkSlot', 'getJob'],
+    negative: true,
     async run(ctx) {
       const [first, second] = await holdSlots(ctx);
       ctx.expect(second, 'availability for four hours returned a single slot; the check needs two', { expected: '2 or more slots', received: 1 });

@@ -20,6 +20,7 @@ export const sandboxChecks: Check[] = [
     category: 'sandbox',
     level: 'sandbox',
     operations: ['getClock', 'advanceClock'],
+    negative: true,
     async run(ctx) {
       const before = await ctx.call('getClock');
       ctx.expectStatus(before, 200);
@@ -39,6 +40,7 @@ export const sandboxChecks: Check[] = [
     category: 'jobs',
     level: 'sandbox',
     operations: ['advanceJob', 'cancelJob'],
+    negative: true,
     async run(ctx) {
       const { jobId } = await newJob(ctx);
       const pathParams = { job_id: jobId };
