@@ -137,4 +137,31 @@ export const deliveryCodeChecks: Check[] = [
       ctx.expectEqual('the new code completes the job', 'CLIENT_RECEIVED', done.state);
     },
   },
+  {
+    id: 'DELIVERY-CODE-UNLOCK-AT-DOOR',
+    title: 'A job locked at DELIVERING_STARTED is unlocked by the one code update allowed there (a second is 409 DELIVERY_CODE_FROZEN), and the new code completes it',
+    category: 'delivery-code',
+    level: 'sandbox',
+    operations: ['advanceJob', 'updateDeliveryCode', 'getJob'],
+    negative: true,
+    async run(ctx) {
+      const { jobId, code } = await jobWithCode(ctx);
+      const wrong = otherCode(code);
+      const pathParams = { job_id: jobId };
+      await advanceJob(ctx, jobId, { to: 'DELIVERING_STARTED' });
+      const first = await ctx.call('advanceJob', { pathParams, body: { delivery_code: wrong } });
+      ctx.expectStatus(first, 422, 'INVALID_DELIVERY_CODE');
+      const left = first.json.attempts_remaining;
+      ctx.expect(Number.isInteger(left) && left >= 0 && left < 100, 'INVALID_DELIVERY_CODE carries attempts_remaining', { expected: 'an integer', received: left, response: first });
+      for (let remaining = left - 1; remaining >= 0; remaining--) {
+        ctx.expectStatus(await ctx.call('advanceJob', { pathParams, body: { delivery_code: wrong } }), 422, 'INVALID_DELIVERY_CODE');
+      }
+      ctx.expectStatus(await ctx.call('advanceJob', { pathParams, body: { delivery_code: code } }), 423, 'DELIVERY_CODE_LOCKED');
+      const unlocked = await ctx.call('updateDeliveryCode', { pathParams, body: { delivery_code: wrong } });
+      ctx.expectStatus(unlocked, 200);
+      ctx.expectStatus(await ctx.call('updateDeliveryCode', { pathParams, body: { delivery_code: code } }), 409, 'DELIVERY_CODE_FROZEN');
+      const done = await advanceJob(ctx, jobId, { delivery_code: wrong });
+      ctx.expectEqual('the code set at the door completes the job', 'CLIENT_RECEIVED', done.state);
+    },
+  },
 ];

@@ -6,6 +6,10 @@ import type { Inbox, ReceivedDelivery } from '../receiver';
 import type { Check } from '../types';
 
 const RETRY_FAILURES = 2;
+/** Production allows 3 endpoints per tenant. */
+const ENDPOINT_LIMIT = 3;
+/** Attempts after which a delivery that still fails must have been dead-lettered. */
+const MAX_ATTEMPTS_BEFORE_DEAD_LETTER = 20;
 
 export async function registerInbox(ctx: CheckContext, inbox: Inbox, client: ContractClient = ctx.client): Promise<void> {
   const response = await client.call('createWebhookEndpoint', { body: { url: inbox.url, secret: inbox.secret } });
@@ -131,6 +135,79 @@ export const webhookChecks: Check[] = [
       const log = await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.status === 'SUCCEEDED', 'the delivery SUCCEEDED');
       ctx.expectEqual('the log shows every attempt', [...Array.from({ length: RETRY_FAILURES }, () => 500), 200], log[0].attempts.map((a: Json) => a.status_code));
       ctx.expectEqual('nothing more is due', null, log[0].next_attempt_at ?? null);
+    },
+  },
+  {
+    id: 'WEBHOOK-DEAD-LETTER',
+    title: `A delivery that keeps failing is retried on the tenant clock, then DEAD_LETTERED with nothing more due (within ${MAX_ATTEMPTS_BEFORE_DEAD_LETTER} attempts)`,
+    category: 'webhooks',
+    level: 'sandbox',
+    operations: ['createWebhookEndpoint', 'createJob', 'listWebhookDeliveries', 'getClock', 'advanceClock'],
+    usesReceiver: true,
+    async run(ctx) {
+      const inbox = ctx.openInbox();
+      inbox.answerNext(...Array.from({ length: MAX_ATTEMPTS_BEFORE_DEAD_LETTER + 1 }, () => 500));
+      await registerInbox(ctx, inbox);
+      const { jobId } = await newJob(ctx);
+      let entry: Json;
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS_BEFORE_DEAD_LETTER; attempt++) {
+        await awaitDeliveries(ctx, inbox, jobId, attempt, `attempt ${attempt}`);
+        const log = await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.attempts?.length >= attempt && (entries[0].next_attempt_at || entries[0].status === 'DEAD_LETTERED'), `attempt ${attempt} settled`);
+        entry = log[0];
+        if (entry.status === 'DEAD_LETTERED') break;
+        await advanceClock(ctx, (Date.parse(entry.next_attempt_at) - await tenantNow(ctx)) / 1000 + 1);
+      }
+      ctx.expectEqual(`after ${entry.attempts.length} failed attempts the delivery`, { status: 'DEAD_LETTERED', next_attempt_at: null }, { status: entry.status, next_attempt_at: entry.next_attempt_at ?? null });
+      ctx.expect(entry.attempts.length > 1, 'a failed delivery is retried before it is dead-lettered', { expected: 'more than 1 attempt', received: entry.attempts.length });
+    },
+  },
+  {
+    id: 'WEBHOOK-MANUAL-RETRY',
+    title: 'POST /sandbox/webhook-deliveries/{id}/retry sends a delivery once more, at once, with the same webhook-id and valid signatures; an unknown id is 404',
+    category: 'webhooks',
+    level: 'sandbox',
+    operations: ['createWebhookEndpoint', 'createJob', 'listWebhookDeliveries', 'retryWebhookDelivery'],
+    usesReceiver: true,
+    negative: true,
+    async run(ctx) {
+      const inbox = ctx.openInbox();
+      await registerInbox(ctx, inbox);
+      const { jobId } = await newJob(ctx);
+      await awaitDeliveries(ctx, inbox, jobId, 1, 'the CREATED event');
+      const [delivered] = await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.status === 'SUCCEEDED', 'the delivery SUCCEEDED');
+      const retried = await ctx.call('retryWebhookDelivery', { pathParams: { delivery_id: delivered.id } });
+      ctx.expectStatus(retried, 202);
+      ctx.expectEqual('the retried delivery', delivered.id, retried.json.id, retried);
+      const deliveries = await awaitDeliveries(ctx, inbox, jobId, 2, 'the manual retry');
+      ctx.expectEqual('the retry carries the same webhook-id', [delivered.event_id, delivered.event_id], deliveries.map((d) => d.headers['webhook-id']));
+      ctx.expectEqual('every attempt conforms', [], deliveries.flatMap(deliveryProblems));
+      await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.attempts?.length === 2 && entries[0].status === 'SUCCEEDED', 'the log showing both attempts');
+      ctx.expectStatus(await ctx.call('retryWebhookDelivery', { pathParams: { delivery_id: 'conform-unknown-delivery' } }), 404);
+    },
+  },
+  {
+    id: 'WEBHOOK-ENDPOINT-LIMIT-409',
+    title: `A tenant holds at most ${ENDPOINT_LIMIT} webhook endpoints: one more is 409 WEBHOOK_ENDPOINT_LIMIT until one is deleted`,
+    category: 'webhooks',
+    level: 'sandbox',
+    operations: ['createWebhookEndpoint', 'listWebhookEndpoints', 'deleteWebhookEndpoint'],
+    usesReceiver: true,
+    negative: true,
+    async run(ctx) {
+      const inboxes = Array.from({ length: ENDPOINT_LIMIT + 1 }, () => ctx.openInbox());
+      const ids: string[] = [];
+      for (const inbox of inboxes.slice(0, ENDPOINT_LIMIT)) {
+        const created = await ctx.call('createWebhookEndpoint', { body: { url: inbox.url, secret: inbox.secret } });
+        ctx.expectStatus(created, 201);
+        ids.push(created.json.id);
+      }
+      const extra = { body: { url: inboxes[ENDPOINT_LIMIT].url, secret: inboxes[ENDPOINT_LIMIT].secret } };
+      ctx.expectStatus(await ctx.call('createWebhookEndpoint', extra), 409, 'WEBHOOK_ENDPOINT_LIMIT');
+      const listed = await ctx.call('listWebhookEndpoints');
+      ctx.expectStatus(listed, 200);
+      ctx.expectEqual('the refused endpoint was not registered', [...ids].sort(), listed.json.map((e: Json) => e.id).sort(), listed);
+      ctx.expectStatus(await ctx.call('deleteWebhookEndpoint', { pathParams: { endpoint_id: ids[0] } }), 204);
+      ctx.expectStatus(await ctx.call('createWebhookEndpoint', extra), 201);
     },
   },
 ];

@@ -71,8 +71,8 @@ export const mutants: Mutant[] = [
     breaks: 'a delivery code has 4 digits',
     killedBy: [
       'DELIVERY-CODE-COMPLETION', 'DELIVERY-CODE-FROZEN-409', 'DELIVERY-CODE-LOCKED-423',
-      'DELIVERY-CODE-PRESENT', 'DELIVERY-CODE-UPDATE', 'ISOLATION-SLOT-JOB-404', 'JOB-SEEDED-ORDERS-201',
-      'JOB-SPEC-EXAMPLES-201', 'WEBHOOK-LIFECYCLE-EVENTS',
+      'DELIVERY-CODE-PRESENT', 'DELIVERY-CODE-UNLOCK-AT-DOOR', 'DELIVERY-CODE-UPDATE',
+      'ISOLATION-SLOT-JOB-404', 'JOB-SEEDED-ORDERS-201', 'JOB-SPEC-EXAMPLES-201', 'WEBHOOK-LIFECYCLE-EVENTS',
     ],
     start: onServer(({ sandbox }) => patchMethod(sandbox, 'createJob', (original) => (key: string, request: Any, idempotencyKey?: string) => {
       const result = original(key, request, idempotencyKey);
@@ -84,7 +84,7 @@ export const mutants: Mutant[] = [
   {
     id: 'WRONG-DELIVERY-CODE-ACCEPTED',
     breaks: 'a wrong delivery code is 422 INVALID_DELIVERY_CODE',
-    killedBy: ['DELIVERY-CODE-LOCKED-423'],
+    killedBy: ['DELIVERY-CODE-LOCKED-423', 'DELIVERY-CODE-UNLOCK-AT-DOOR'],
     start: onServer(({ sandbox }) => patchMethod(sandbox, 'checkDeliveryCode', (original) => (job: Job, given?: string) => {
       if (given === undefined) original(job, given);
     })),
@@ -92,7 +92,7 @@ export const mutants: Mutant[] = [
   {
     id: 'NO-LOCK-AFTER-ATTEMPTS',
     breaks: 'after the last wrong code the job is 423 DELIVERY_CODE_LOCKED until the code is updated',
-    killedBy: ['DELIVERY-CODE-LOCKED-423'],
+    killedBy: ['DELIVERY-CODE-LOCKED-423', 'DELIVERY-CODE-UNLOCK-AT-DOOR'],
     start: onServer(({ sandbox }) => patchMethod(sandbox, 'checkDeliveryCode', (original) => (job: Job, given?: string) => {
       if ((job.delivery_code_attempts_remaining ?? 0) > 0 || given === undefined) return original(job, given);
       if (given !== job.delivery_code) throw new DomainError('INVALID_DELIVERY_CODE', 'Wrong delivery code', { attempts_remaining: 0 });
@@ -101,7 +101,7 @@ export const mutants: Mutant[] = [
   {
     id: 'WEBHOOK-UNSIGNED',
     breaks: 'every delivery carries webhook-signature',
-    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
+    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
     start: onServer(({ outbox }) => patchMethod(outbox, 'send', (original) => (url: string, headers: Record<string, string>, body: string) => {
       const { 'webhook-signature': _dropped, ...rest } = headers;
       return original(url, rest, body);
@@ -110,7 +110,7 @@ export const mutants: Mutant[] = [
   {
     id: 'WEBHOOK-SIGNED-WITH-WRONG-SECRET',
     breaks: 'webhook-signature is keyed with the endpoint\'s secret',
-    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
+    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
     start: onServer(({ outbox }) => {
       const stranger = new Webhook(`whsec_${Buffer.from('not the endpoint secret, 32 bytes').toString('base64')}`);
       patchMethod(outbox, 'signer', () => () => stranger);
@@ -119,7 +119,7 @@ export const mutants: Mutant[] = [
   {
     id: 'WEBHOOK-SIGNED-OTHER-BODY',
     breaks: 'webhook-signature covers the body as sent (here: signed, then re-serialized pretty-printed)',
-    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
+    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
     start: onServer(({ outbox }) => patchMethod(outbox, 'send', (original) => (url: string, headers: Record<string, string>, body: string) => original(url, headers, JSON.stringify(JSON.parse(body), null, 2)))),
   },
   {
@@ -143,7 +143,7 @@ export const mutants: Mutant[] = [
   {
     id: 'WEBHOOK-NO-RETRY',
     breaks: 'a delivery answered 500 is retried on the schedule (here: dead-lettered at once)',
-    killedBy: ['WEBHOOK-RETRY'],
+    killedBy: ['WEBHOOK-DEAD-LETTER', 'WEBHOOK-RETRY'],
     start: onServer(({ outbox }) => { outbox.config.retrySchedule = []; }),
   },
   {
@@ -182,12 +182,13 @@ export const mutants: Mutant[] = [
     breaks: '201 on POST /jobs carries Location: /jobs/{id}',
     killedBy: [
       'DELIVERY-CODE-COMPLETION', 'DELIVERY-CODE-FROZEN-409', 'DELIVERY-CODE-LOCKED-423',
-      'DELIVERY-CODE-PRESENT', 'DELIVERY-CODE-UPDATE', 'IDEMPOTENCY-KEY-REUSED-409', 'IDEMPOTENCY-REPLAY',
-      'ISOLATION-SLOT-JOB-404', 'ISOLATION-WEBHOOKS', 'JOB-CANCEL', 'JOB-LIFECYCLE-STEPS', 'JOB-RESCHEDULE',
-      'JOB-SEEDED-ORDERS-201', 'JOB-SPEC-EXAMPLES-201', 'JOB-UNKNOWN-FIELDS-WARNED', 'SLOT-EXTEND-TTL',
-      'SLOT-SINGLE-USE-409', 'VALIDATION-CONTENT-TYPE-415', 'VALIDATION-CONTENT-TYPE-SANDBOX-415',
-      'VALIDATION-CREATE-JOB-422', 'VALIDATION-MALFORMED-JSON-400', 'VALIDATION-MALFORMED-JSON-SANDBOX-400',
-      'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY',
+      'DELIVERY-CODE-PRESENT', 'DELIVERY-CODE-UNLOCK-AT-DOOR', 'DELIVERY-CODE-UPDATE',
+      'IDEMPOTENCY-KEY-REUSED-409', 'IDEMPOTENCY-REPLAY', 'ISOLATION-SLOT-JOB-404', 'ISOLATION-WEBHOOKS',
+      'JOB-CANCEL', 'JOB-LIFECYCLE-STEPS', 'JOB-RESCHEDULE', 'JOB-SEEDED-ORDERS-201',
+      'JOB-SPEC-EXAMPLES-201', 'JOB-UNKNOWN-FIELDS-WARNED', 'SLOT-EXTEND-TTL', 'SLOT-SINGLE-USE-409',
+      'VALIDATION-CONTENT-TYPE-415', 'VALIDATION-CONTENT-TYPE-SANDBOX-415', 'VALIDATION-CREATE-JOB-422',
+      'VALIDATION-MALFORMED-JSON-400', 'VALIDATION-MALFORMED-JSON-SANDBOX-400', 'WEBHOOK-DEAD-LETTER',
+      'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY',
     ],
     start: onProxy({
       response: (exchange) => {
@@ -199,7 +200,7 @@ export const mutants: Mutant[] = [
   {
     id: 'ATTEMPTS-REMAINING-AS-STRING',
     breaks: 'attempts_remaining is an integer (here: a string, as read from a text column)',
-    killedBy: ['DELIVERY-CODE-LOCKED-423'],
+    killedBy: ['DELIVERY-CODE-LOCKED-423', 'DELIVERY-CODE-UNLOCK-AT-DOOR'],
     start: onProxy({
       response: (exchange) => exchange.status === 422 && exchange.body.includes('"INVALID_DELIVERY_CODE"')
         ? { ...exchange, body: editJson(exchange.body, (error) => { error.attempts_remaining = String(error.attempts_remaining); }) }
@@ -252,6 +253,35 @@ export const mutants: Mutant[] = [
       job.state = 'CANCELLED';
       priv(sandbox).record(tenant, job, 'CANCELLED', tenant.clock.now());
       return job;
+    })),
+  },
+  {
+    id: 'LOCK-NOT-LIFTED-AT-DOOR',
+    breaks: 'the one code update allowed at DELIVERING_STARTED lifts a lock (here: the code is frozen there, locked or not)',
+    killedBy: ['DELIVERY-CODE-UNLOCK-AT-DOOR'],
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'updateDeliveryCode', (original) => (key: string, jobId: string, request: Any) => {
+      if (sandbox.getJob(key, jobId).state === 'DELIVERING_STARTED') throw new DomainError('DELIVERY_CODE_FROZEN', 'Job is DELIVERING_STARTED');
+      return original(key, jobId, request);
+    })),
+  },
+  {
+    id: 'NO-WEBHOOK-ENDPOINT-LIMIT',
+    breaks: 'a tenant holds at most 3 webhook endpoints',
+    killedBy: ['WEBHOOK-ENDPOINT-LIMIT-409'],
+    start: onServer(({ outbox }) => { outbox.config.maxEndpointsPerTenant = Number.POSITIVE_INFINITY; }),
+  },
+  {
+    id: 'WEBHOOK-NEVER-DEAD-LETTERED',
+    breaks: 'a delivery that keeps failing is dead-lettered after the retry schedule (here: retried every second, for ever)',
+    killedBy: ['WEBHOOK-DEAD-LETTER'],
+    start: onServer(({ outbox }) => { outbox.config.retrySchedule = Array.from({ length: 10_000 }, () => 1); }),
+  },
+  {
+    id: 'WEBHOOK-MANUAL-RETRY-IGNORED',
+    breaks: 'POST /sandbox/webhook-deliveries/{id}/retry sends the delivery again (here: answers 202 and sends nothing)',
+    killedBy: ['WEBHOOK-MANUAL-RETRY'],
+    start: onServer(({ outbox }) => patchMethod(outbox, 'retryDelivery', (original) => (key: string, deliveryId: string) => {
+      return outbox.listDeliveries(key, { limit: 10_000 }).find((d) => d.id === deliveryId) ?? original(key, deliveryId);
     })),
   },
 ];
