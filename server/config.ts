@@ -33,7 +33,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxJobsPerTenant: 10_000,
   maxTenants: 10_000,
   webhookTimeoutMs: 5000,
-  webhookRetrySchedule: [1, 5, 30, 120, 600],
+  webhookRetrySchedule: Object.freeze([1, 5, 30, 120, 600]) as number[],
   webhookRetryJitter: 0.1,
   webhookAllowPrivate: true,
   shutdownGraceMs: 3000,

@@ -1430,7 +1430,10 @@ export interface operations {
             /** @description Created. `Location` points at the new job. */
             201: {
                 headers: {
-                    /** @description The path of the new job, `/jobs/{job_id}`. */
+                    /**
+                     * @description The path of the new job, `/jobs/{job_id}`.
+                     * @example /jobs/7c0e2f4a-6b1d-4f3e-9a8b-2d5c1e0f9a71
+                     */
                     Location: string;
                     [name: string]: unknown;
                 };

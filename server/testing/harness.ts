@@ -111,7 +111,7 @@ export function minimalCreateJobRequest(): any {
 }
 
 /** Starts a quiet server on 127.0.0.1:0 for one test file; stop it with `close`. */
-export async function startTestServer(config: Partial<ServerConfig> = {}, options: StartOptions = {}): Promise<{ server: RunningServer; api: TestApi; close: () => Promise<unknown> }> {
+export async function startTestServer(config: Partial<ServerConfig> = {}, options: StartOptions = {}): Promise<{ server: RunningServer; api: TestApi; close: () => Promise<{ undelivered: number }> }> {
   const server = await startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', webhookRetryJitter: 0, shutdownGraceMs: 200, ...config }, options);
   return { server, api: new TestApi(server), close: () => server.close() };
 }

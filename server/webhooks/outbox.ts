@@ -31,15 +31,15 @@ export interface OutboxConfig {
   random: () => number;
 }
 
-export const DEFAULT_OUTBOX_CONFIG: OutboxConfig = {
-  retrySchedule: [1, 5, 30, 120, 600],
+export const DEFAULT_OUTBOX_CONFIG: Readonly<OutboxConfig> = Object.freeze({
+  retrySchedule: Object.freeze([1, 5, 30, 120, 600]) as number[],
   retryJitter: 0.1,
   timeoutMs: 5000,
   allowPrivate: true,
   maxEndpointsPerTenant: 3,
   maxDeliveriesPerTenant: 10_000,
   random: Math.random,
-};
+});
 
 const MAX_RESPONSE_BODY_KEPT = 2048;
 
@@ -61,7 +61,8 @@ export class Outbox {
   private stopped = false;
 
   constructor(private readonly sandbox: Sandbox, config: Partial<OutboxConfig> = {}) {
-    this.config = { ...DEFAULT_OUTBOX_CONFIG, ...config };
+    // A copy of the schedule: an instance must never share (and so change) another's.
+    this.config = { ...DEFAULT_OUTBOX_CONFIG, ...config, retrySchedule: [...(config.retrySchedule ?? DEFAULT_OUTBOX_CONFIG.retrySchedule)] };
     sandbox.onEvent((tenant, event) => this.enqueue(tenant, event));
     sandbox.store.onDrop((tenant) => this.forget(tenant));
   }
