@@ -1267,9 +1267,11 @@ export interface components {
             };
         };
         /**
-         * @description `TENANT_FULL`: the tenant holds as many unfinished jobs as the server allows
-         *     (`--max-jobs`); finish, cancel or reset some first. Finished jobs are evicted
-         *     oldest first and never cause this.
+         * @description `TENANT_FULL`: on `POST /jobs`, the tenant holds as many unfinished jobs as the
+         *     server allows (`--max-jobs`); finish, cancel or reset some first (finished jobs are
+         *     evicted oldest first and never cause this). On any operation, the server holds as
+         *     many tenants as it allows (`--max-tenants`) and none of the least recently used is
+         *     idle enough to be evicted for a new key; try again later.
          */
         TenantFull: {
             headers: {
@@ -1351,6 +1353,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1377,6 +1380,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["SlotNotFound"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1405,6 +1409,7 @@ export interface operations {
             404: components["responses"]["SlotNotFound"];
             409: components["responses"]["Conflict"];
             417: components["responses"]["SlotExpired"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1476,6 +1481,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["JobNotFound"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1511,6 +1517,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1546,6 +1553,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1582,6 +1590,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             417: components["responses"]["SlotExpired"];
             422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1625,6 +1634,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1655,6 +1665,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1681,6 +1692,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1717,6 +1729,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             423: components["responses"]["DeliveryCodeLocked"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1752,6 +1765,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1774,6 +1788,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1805,6 +1820,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1829,6 +1845,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1856,6 +1873,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1882,6 +1900,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };
@@ -1904,6 +1923,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };
     };

@@ -13,7 +13,6 @@ import { DomainError } from '../domain/errors';
 import type { Sandbox } from '../domain/sandbox';
 import type { Outbox } from '../webhooks/outbox';
 import { readJsonBody } from './body';
-import { firstOversized } from './limits';
 import { sendError, sendJson } from './errors';
 import { mountDocs } from './docs';
 
@@ -186,8 +185,6 @@ export function createApp(options: AppOptions): express.Express {
         if (!read.present && op.requestBody.required) throw new DomainError('MALFORMED_JSON', 'A JSON body is required');
         body = read.present ? read.value : undefined;
         if (body !== undefined) {
-          const oversized = firstOversized(op.requestBody.pointer, body);
-          if (oversized) throw new DomainError('VALIDATION_FAILED', 'The request body is invalid', { errors: [oversized] });
           const result = validateRequestBody(op.operationId, body);
           if (!result.ok) throw new DomainError('VALIDATION_FAILED', 'The request body is invalid', { errors: result.errors });
         }
