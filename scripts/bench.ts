@@ -185,19 +185,24 @@ async function benchCreate(results: Record<string, unknown>) {
   results.availability = { sandbox: availability, prism: prismAvailability };
 }
 
-function runToEnd(command: string[], label: string): Promise<{ stdout: string; ms: number; code: number | null }> {
+/** Runs a command to its end; with `countLines`, stdout is only counted (it may be gigabytes). */
+function runToEnd(command: string[], label: string, countLines = false): Promise<{ stdout: string; lines: number; ms: number; code: number | null }> {
   const started = performance.now();
   const proc = spawn(process.execPath, command, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(proc);
   let stdout = '';
   let stderr = '';
-  proc.stdout!.on('data', (c) => { stdout += c; });
+  let lines = 0;
+  proc.stdout!.on('data', (c: Buffer) => {
+    if (!countLines) stdout += c;
+    for (let i = c.indexOf(10); i !== -1; i = c.indexOf(10, i + 1)) lines += 1;
+  });
   proc.stderr!.on('data', (c) => { stderr += c; });
   return new Promise((resolve, reject) => {
     proc.on('error', reject);
     proc.on('exit', (code) => {
       if (code !== 0 && label !== 'conformance') reject(new Error(`${label} exited ${code}: ${stderr.slice(-500)}`));
-      else resolve({ stdout, ms: performance.now() - started, code });
+      else resolve({ stdout, lines, ms: performance.now() - started, code });
     });
   });
 }
@@ -243,8 +248,8 @@ async function benchConformanceAndFixtures(results: Record<string, unknown>) {
   const summary = /(\d+) passed, (\d+) failed, (\d+) skipped/.exec(conform.stdout);
   results.conformance = { seconds: round(conform.ms / 1000), exitCode: conform.code, summary: summary?.[0] ?? null };
   await stop(sandbox);
-  const fixtures = await runToEnd([join(ROOT, 'bin', 'lastmile.js'), 'fixtures', '--count', String(FIXTURE_ORDERS), '--format', 'ndjson', '--seed', '1'], 'fixtures');
-  const lines = fixtures.stdout.split('\n').filter(Boolean).length;
+  const fixtures = await runToEnd([join(ROOT, 'bin', 'lastmile.js'), 'fixtures', '--count', String(FIXTURE_ORDERS), '--format', 'ndjson', '--seed', '1'], 'fixtures', true);
+  const { lines } = fixtures;
   results.fixtures = { orders: lines, seconds: round(fixtures.ms / 1000), perSecond: Math.round(lines / (fixtures.ms / 1000)) };
 }
 
