@@ -103,6 +103,7 @@ function expressPath(template: string): string {
 /** Query strings are text; the spec's parameter schemas say what to make of them. */
 function readQuery(op: Operation, req: Request): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  if (op.queryParameters.length === 0) return out;
   const raw = req.query as Record<string, unknown>;
   for (const param of op.queryParameters) {
     const value = raw[param.name];
@@ -169,9 +170,8 @@ export function createApp(options: AppOptions): express.Express {
     next();
   });
 
-  for (const extend of options.extensions ?? []) extend(app);
-  mountDocs(app, specText);
-
+  // The API's routes come first: Express tries layers in order, so every layer before
+  // them would cost each API request a path match.
   for (const op of operations) {
     const handler = table[op.operationId as ServerOperationId];
     const method = op.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
@@ -197,6 +197,9 @@ export function createApp(options: AppOptions): express.Express {
       } else sendJson(res, reply.status, reply.body, reply.headers);
     });
   }
+
+  for (const extend of options.extensions ?? []) extend(app);
+  mountDocs(app, specText);
 
   // A known path with a method the spec does not list: 405 with the methods it does.
   const methodsByPath = new Map<string, string[]>();
