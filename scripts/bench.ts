@@ -13,9 +13,9 @@
  * Prints a table and writes bench/results.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import autocannon from 'autocannon';
 import { spec } from '../spec/contract';
@@ -36,30 +36,39 @@ const MEMORY_JOBS = Number(value('--memory-jobs', QUICK ? '20000' : '100000'));
 const WEBHOOK_EVENTS = Number(value('--webhook-events', QUICK ? '2000' : '20000'));
 const FIXTURE_ORDERS = Number(value('--fixture-orders', QUICK ? '20000' : '200000'));
 const TSX = ['-r', 'tsx/cjs'];
+const LOG_DIR = mkdtempSync(join(tmpdir(), 'lastmile-bench-logs-'));
 
 interface Child { url: string; proc: ChildProcess }
 const children: ChildProcess[] = [];
 
+/**
+ * Starts a server in its own process. Its output goes to a log file, as a deployment's
+ * would, rather than through a pipe this process must drain: draining would take CPU from
+ * the load generator, and from the servers, on the same cores.
+ */
 function start(command: string[], ready: RegExp, label: string): Promise<Child> {
-  const proc = spawn(process.execPath, command, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logPath = join(LOG_DIR, `${label}-${children.length}.log`);
+  const log = openSync(logPath, 'w');
+  const proc = spawn(process.execPath, command, { cwd: ROOT, stdio: ['ignore', log, log] });
+  closeSync(log);
   children.push(proc);
   return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${label} did not start: ${out.slice(-500)}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk;
+    const deadline = Date.now() + 60_000;
+    const poll = setInterval(() => {
+      const out = readFileSync(logPath, 'utf8');
       const match = ready.exec(out);
       if (match) {
-        clearTimeout(timer);
-        proc.stdout!.removeListener('data', onData);
-        proc.stdout!.resume();
-        proc.stderr!.resume();
+        clearInterval(poll);
         resolve({ url: match[1], proc });
+      } else if (Date.now() > deadline) {
+        clearInterval(poll);
+        reject(new Error(`${label} did not start: ${out.slice(-500)}`));
       }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (c) => { out += c; });
-    proc.on('exit', (code) => reject(new Error(`${label} exited ${code}: ${out.slice(-500)}`)));
+    }, 25);
+    proc.on('exit', (code) => {
+      clearInterval(poll);
+      reject(new Error(`${label} exited ${code}: ${readFileSync(logPath, 'utf8').slice(-500)}`));
+    });
   });
 }
 
