@@ -107,7 +107,8 @@ export interface paths {
          *     - **Unknown fields are accepted**, as production does, and named in `warnings`
          *       (`UNKNOWN_FIELD`); so is a `contact_less.comment` other than `LeaveInReception` or
          *       `LeaveAtTheDoor` (`COMPATIBILITY`), which production accepts but its back office
-         *       does not understand.
+         *       does not understand, and a `payment_info.currency_code` other than the one the
+         *       slot was quoted in (`COMPATIBILITY`).
          *     - **Delivery code:** with `add_delivery_code: true` a 4-digit code is drawn from a
          *       cryptographic random source; it is shown as `delivery_code` on the job and in
          *       every webhook's `job`.

@@ -198,6 +198,9 @@ export class Sandbox {
     if (contactlessComment !== undefined && !BACK_OFFICE_CONTACTLESS_COMMENTS.has(contactlessComment)) {
       warnings.push({ code: 'COMPATIBILITY', param: 'contact_less.comment', msg: 'Use LeaveInReception or LeaveAtTheDoor for full compatibility with the back office' });
     }
+    if (request.payment_info.currency_code !== slot.quote.currency_code) {
+      warnings.push({ code: 'COMPATIBILITY', param: 'payment_info.currency_code', msg: `The slot was quoted in ${slot.quote.currency_code}` });
+    }
 
     const { slot_id: _slotId, ...known } = knownFieldsOnly(CREATE_BODY_POINTER, request);
     const at = iso(now);

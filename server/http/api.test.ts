@@ -151,6 +151,14 @@ describe('create job', () => {
     expect(job.recipient).toEqual({ name: 'Ana', phone_number: '+5255' });
   });
 
+  it('warns when the payment currency is not the one the slot was quoted in', async () => {
+    const body = minimalCreateJobRequest();
+    body.payment_info.currency_code = 'USD';
+    const res = await api.post('/jobs', { ...body, slot_id: await api.slotId() });
+    expect(res.status).toBe(201);
+    expect(res.body.warnings).toEqual([{ code: 'COMPATIBILITY', param: 'payment_info.currency_code', msg: 'The slot was quoted in MXN' }]);
+  });
+
   it('answers 417 SLOT_EXPIRED once the tenant clock passes expires_at (16 minutes later)', async () => {
     const tenant = api.as(`create-expired-${Date.now()}`);
     const slot = await tenant.slotId();
