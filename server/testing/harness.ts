@@ -1,9 +1,10 @@
 /**
- * Test-only support: starts a server on an ephemeral port and calls it through a client
+ * Test-only support: starts a server on an ephemeral port and calls it through supertest
  * that checks every response against the spec (documented status, JSON envelope, schema
  * for that status), so no test can forget to.
  */
 import { randomUUID } from 'node:crypto';
+import request from 'supertest';
 import { findOperation, spec, validateResponse, validateSchema } from '../../spec/contract';
 import { startServer, type RunningServer, type StartOptions } from '../main';
 import type { ServerConfig } from '../config';
@@ -25,6 +26,15 @@ export interface CallResult {
 
 export class ContractViolation extends Error {}
 
+/** Keeps every answer as text (the harness parses JSON itself, to check it exactly as sent). */
+function keepText(res: NodeJS.ReadableStream & { setEncoding(e: string): void }, done: (err: Error | null, body: string) => void): void {
+  let text = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => { text += chunk; });
+  res.on('end', () => done(null, text));
+  res.on('error', (error: Error) => done(error, text));
+}
+
 export class TestApi {
   constructor(readonly server: RunningServer, readonly key: string = `test-${randomUUID()}`) {}
 
@@ -42,13 +52,15 @@ export class TestApi {
       payload = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
-    const body = payload === undefined || typeof payload === 'string' ? payload : new Uint8Array(payload);
-    const response = await fetch(`${this.server.url}${path}`, { method, headers, body });
-    const text = await response.text();
-    const type = response.headers.get('content-type') ?? '';
+    let test = request(this.server.url)[method.toLowerCase() as 'get'](path).buffer(true).parse(keepText as unknown as Parameters<request.Test['parse']>[0]);
+    for (const [name, value] of Object.entries(headers)) test = test.set(name, value);
+    if (payload !== undefined) test = test.send(payload);
+    const response = await test.ok(() => true);
+    const text: string = response.body ?? '';
+    const type = String(response.headers['content-type'] ?? '');
     const parsed = text === '' ? undefined : type.startsWith('application/json') ? JSON.parse(text) : text;
     checkAgainstSpec(method, path, response.status, type, parsed);
-    return { status: response.status, headers: response.headers, body: parsed, text };
+    return { status: response.status, headers: new Headers(response.headers as Record<string, string>), body: parsed, text };
   }
 
   get(path: string, options?: CallOptions) { return this.call('GET', path, options); }
