@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Received {
+  url: string;
   headers: http.IncomingHttpHeaders;
   body: string;
   json: any;
@@ -12,7 +13,7 @@ export type Responder = (req: http.IncomingMessage, res: http.ServerResponse, in
 
 export class Receiver {
   readonly received: Received[] = [];
-  private waiters: Array<{ count: number; resolve: () => void }> = [];
+  private waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
   private server!: http.Server;
   url = '';
 
@@ -31,9 +32,9 @@ export class Receiver {
         let json: unknown;
         try { json = JSON.parse(body); } catch { json = undefined; }
         const index = this.received.length;
-        this.received.push({ headers: req.headers, body, json });
+        this.received.push({ url: req.url ?? '', headers: req.headers, body, json });
         this.responder(req, res, index);
-        this.waiters = this.waiters.filter((w) => (this.received.length >= w.count ? (w.resolve(), false) : true));
+        this.waiters = this.waiters.filter((w) => (w.check() ? (w.resolve(), false) : true));
       });
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -41,12 +42,14 @@ export class Receiver {
     return this;
   }
 
-  /** Resolves once `count` requests have arrived in all; fails after `timeoutMs`. */
-  waitFor(count: number, timeoutMs = 5000): Promise<void> {
-    if (this.received.length >= count) return Promise.resolve();
+  /** Resolves once `count` requests (to paths ending in `pathSuffix`, if given) have arrived; fails after `timeoutMs`. */
+  waitFor(count: number, timeoutMs = 5000, pathSuffix?: string): Promise<void> {
+    const arrived = () => (pathSuffix === undefined ? this.received : this.received.filter((r) => r.url.endsWith(pathSuffix))).length;
+    if (arrived() >= count) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`expected ${count} webhook requests, got ${this.received.length}`)), timeoutMs);
-      this.waiters.push({ count, resolve: () => { clearTimeout(timer); resolve(); } });
+      const timer = setTimeout(() => reject(new Error(`expected ${count} webhook requests${pathSuffix ? ` to *${pathSuffix}` : ''}, got ${arrived()}`)), timeoutMs);
+      const waiter = { check: () => arrived() >= count, resolve: () => { clearTimeout(timer); resolve(); } };
+      this.waiters.push(waiter);
     });
   }
 

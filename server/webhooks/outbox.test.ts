@@ -297,3 +297,25 @@ describe('shutdown', () => {
     expect(down.received.map((r) => r.json.type)).toEqual(['CREATED', 'CREATED']);
   });
 });
+
+describe('connection pools', () => {
+  it('keeps a hanging endpoint from holding up another on the same host and port', async () => {
+    const own = await startTestServer({ webhookTimeoutMs: 10_000 });
+    const shared = await receiver();
+    shared.respondWith((req, res) => { if (!req.url?.endsWith('/slow')) res.end('ok'); });
+    try {
+      await register(own.api, `${shared.url}/slow`);
+      await register(own.api, `${shared.url}/fast`);
+      const jobs = 40;
+      const slots = await own.api.slots({ slot_size: 15, end: '2026-11-28T04:00:00Z' });
+      for (let i = 0; i < jobs; i++) await own.api.createJob({ slot_id: slots[i].id });
+      // 40 hanging requests to /slow would fill a pool shared with /fast; /fast must still
+      // get all 40 long before the 10 s timeout frees anything.
+      await shared.waitFor(jobs, 3000, '/fast');
+      expect(shared.received.filter((r) => r.url.endsWith('/fast')).map((r) => r.json.type)).toEqual(Array(jobs).fill('CREATED'));
+    } finally {
+      own.server.sandbox.reset(own.api.key);
+      await own.close();
+    }
+  });
+});

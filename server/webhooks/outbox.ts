@@ -51,13 +51,19 @@ interface TenantRuntime {
   timer: NodeJS.Timeout | null;
   timerDueMs: number;
   signers: Map<string, Webhook>;
+  /**
+   * One connection pool per endpoint, so that a receiver that hangs can only hold up its
+   * own deliveries, even when another endpoint shares its host and port.
+   */
+  agents: Map<string, http.Agent>;
 }
+
+const SOCKETS_PER_ENDPOINT = 32;
 
 export class Outbox {
   readonly config: OutboxConfig;
   private readonly runtimes = new WeakMap<TenantState, TenantRuntime>();
   private readonly inFlightRequests = new Set<Promise<void>>();
-  private readonly agents = { http: new http.Agent({ keepAlive: true, maxSockets: 64 }), https: new https.Agent({ keepAlive: true, maxSockets: 64 }) };
   private stopped = false;
 
   constructor(private readonly sandbox: Sandbox, config: Partial<OutboxConfig> = {}) {
@@ -91,6 +97,8 @@ export class Outbox {
     if (!tenant.endpoints.delete(endpointId)) throw new DomainError('WEBHOOK_ENDPOINT_NOT_FOUND', `Webhook endpoint ${endpointId} not found`);
     const runtime = this.runtime(tenant);
     runtime.signers.delete(endpointId);
+    runtime.agents.get(endpointId)?.destroy();
+    runtime.agents.delete(endpointId);
     for (const [chainKey, chain] of runtime.chains) {
       if (!chainKey.startsWith(`${endpointId} `)) continue;
       for (const delivery of chain) this.finish(delivery, 'DEAD_LETTERED');
@@ -136,7 +144,7 @@ export class Outbox {
   private runtime(tenant: TenantState): TenantRuntime {
     let runtime = this.runtimes.get(tenant);
     if (!runtime) {
-      runtime = { chains: new Map(), inFlight: new Set(), timer: null, timerDueMs: Infinity, signers: new Map() };
+      runtime = { chains: new Map(), inFlight: new Set(), timer: null, timerDueMs: Infinity, signers: new Map(), agents: new Map() };
       this.runtimes.set(tenant, runtime);
     }
     return runtime;
@@ -221,6 +229,16 @@ export class Outbox {
     return signer;
   }
 
+  private agent(runtime: TenantRuntime, endpoint: EndpointRecord): http.Agent {
+    let agent = runtime.agents.get(endpoint.id);
+    if (!agent) {
+      const options = { keepAlive: true, maxSockets: SOCKETS_PER_ENDPOINT };
+      agent = endpoint.url.startsWith('https:') ? new https.Agent(options) : new http.Agent(options);
+      runtime.agents.set(endpoint.id, agent);
+    }
+    return agent;
+  }
+
   private attempt(tenant: TenantState, delivery: DeliveryRecord, manual: boolean): void {
     const runtime = this.runtime(tenant);
     const endpoint = tenant.endpoints.get(delivery.endpoint_id);
@@ -237,7 +255,7 @@ export class Outbox {
       'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
       'webhook-signature': this.signer(runtime, endpoint).sign(delivery.event_id, timestamp, delivery.payloadText),
     };
-    const request = this.send(delivery.url, headers, delivery.payloadText).then((outcome) => {
+    const request = this.send(delivery.url, this.agent(runtime, endpoint), headers, delivery.payloadText).then((outcome) => {
       runtime.inFlight.delete(delivery.id);
       if (this.runtimes.get(tenant) !== runtime || tenant.deliveries.get(delivery.id) !== delivery) return;
       delivery.attempts.push({ at, latency_ms: Math.round((performance.now() - started) * 100) / 100, ...outcome.attempt });
@@ -282,7 +300,7 @@ export class Outbox {
     delivery.nextAttemptAtMs = null;
   }
 
-  private send(rawUrl: string, headers: Record<string, string>, body: string): Promise<{ ok: boolean; attempt: { status_code?: number; error?: string }; responseBody?: string }> {
+  private send(rawUrl: string, agent: http.Agent, headers: Record<string, string>, body: string): Promise<{ ok: boolean; attempt: { status_code?: number; error?: string }; responseBody?: string }> {
     return new Promise((resolve) => {
       let settled = false;
       const done = (result: { ok: boolean; attempt: { status_code?: number; error?: string }; responseBody?: string }) => {
@@ -301,7 +319,7 @@ export class Outbox {
       const req = transport.request(url, {
         method: 'POST',
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-        agent: url.protocol === 'https:' ? this.agents.https : this.agents.http,
+        agent,
         lookup: guardedLookup(this.config.allowPrivate) as never,
       }, (res) => {
         const status = res.statusCode ?? 0;
@@ -344,6 +362,7 @@ export class Outbox {
     const runtime = this.runtimes.get(tenant);
     if (!runtime) return;
     if (runtime.timer) clearTimeout(runtime.timer);
+    for (const agent of runtime.agents.values()) agent.destroy();
     this.runtimes.delete(tenant);
   }
 
@@ -375,8 +394,9 @@ export class Outbox {
     }
     this.stopped = true;
     await Promise.race([this.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    for (const tenant of this.sandbox.store.tenants()) {
+      for (const agent of this.runtimes.get(tenant)?.agents.values() ?? []) agent.destroy();
+    }
     return { undelivered: pending.filter((d) => d.status !== 'SUCCEEDED').length };
   }
 }
