@@ -303,7 +303,8 @@ export interface paths {
         };
         /**
          * List the tenant's jobs
-         * @description Sandbox only. Newest first, at most `limit`, optionally only those in one `state`.
+         * @description Sandbox only. Newest first, at most `limit`, optionally only those in one `state`. The
+         *     answer ends early, with fewer than `limit` jobs, rather than exceed 64 MB.
          */
         get: operations["listJobs"];
         put?: never;

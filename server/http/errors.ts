@@ -38,8 +38,29 @@ export interface ErrorBody {
   request_id?: string;
 }
 
+/** Lists stop early rather than build a string past V8's limit (about 512 MB) and fail. */
+export const MAX_LIST_RESPONSE_CHARS = 64 * 1024 * 1024;
+
+/**
+ * JSON text of a response. A list is written item by item and ends early, still valid
+ * JSON, once the next item would pass `maxChars`: its items can each be up to the 1 MB a
+ * request may carry, so a long list could otherwise outgrow what a string can hold.
+ */
+export function responseText(body: unknown, maxChars = MAX_LIST_RESPONSE_CHARS): string {
+  if (!Array.isArray(body)) return JSON.stringify(body);
+  const parts: string[] = [];
+  let size = 2;
+  for (const item of body) {
+    const text = JSON.stringify(item);
+    if (size + text.length + 1 > maxChars) break;
+    parts.push(text);
+    size += text.length + 1;
+  }
+  return `[${parts.join(',')}]`;
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  const text = responseText(body);
   res.statusCode = status;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.setHeader('content-type', 'application/json; charset=utf-8');
