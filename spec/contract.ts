@@ -298,46 +298,37 @@ export function schemaAt(pointer: string): any {
 export { resolveRef as resolveSchema };
 
 /**
- * Fields the schema does not declare, as dotted paths: production accepts them, so the
- * contract reports them as warnings rather than refusing them. Maps of free-form keys
- * (`additionalProperties` schemas) are not walked for names.
+ * Splits a body into what the schema declares and what it does not, in one pass: `known`
+ * is a copy holding only declared fields, `unknown` the dotted paths of the others.
+ * Production accepts unknown fields, so the contract reports them as warnings rather than
+ * refusing them. Free-form maps (`additionalProperties` schemas) are copied whole.
  */
-export function unknownFields(pointer: string, data: unknown): string[] {
-  const found: string[] = [];
-  const walk = (schema: any, value: unknown, path: string) => {
-    schema = resolveRef(schema);
-    if (!schema || value === null || typeof value !== 'object') return;
-    if (Array.isArray(value)) {
-      if (schema.items) value.forEach((v, i) => walk(schema.items, v, `${path}[${i}]`));
-      return;
-    }
-    if (!schema.properties) return;
-    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-      const childPath = path === '' ? key : `${path}.${key}`;
-      const childSchema = Object.prototype.hasOwnProperty.call(schema.properties, key) ? schema.properties[key] : undefined;
-      if (childSchema === undefined) {
-        if (found.length < MAX_ERROR_ITEMS) found.push(childPath);
-      } else walk(childSchema, child, childPath);
-    }
-  };
-  walk(schemaAt(pointer), data, '');
-  return found;
-}
-
-/** Drops the fields the schema does not declare (the inverse of `unknownFields`). */
-export function knownFieldsOnly<T>(pointer: string, data: T): T {
-  const prune = (schema: any, value: any): any => {
-    schema = resolveRef(schema);
+export function splitKnownFields<T>(pointer: string, data: T): { known: T; unknown: string[] } {
+  const unknown: string[] = [];
+  const split = (rawSchema: any, value: any, path: string): any => {
+    const schema = resolveRef(rawSchema);
     if (!schema || value === null || typeof value !== 'object') return value;
-    if (Array.isArray(value)) return schema.items ? value.map((v) => prune(schema.items, v)) : value;
+    if (Array.isArray(value)) return schema.items ? value.map((v, i) => split(schema.items, v, `${path}[${i}]`)) : value;
     if (!schema.properties) return { ...value };
     const out: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(value)) {
-      if (Object.prototype.hasOwnProperty.call(schema.properties, key)) out[key] = prune(schema.properties[key], child);
+    for (const key of Object.keys(value)) {
+      const childPath = path === '' ? key : `${path}.${key}`;
+      if (Object.prototype.hasOwnProperty.call(schema.properties, key)) out[key] = split(schema.properties[key], value[key], childPath);
+      else if (unknown.length < MAX_ERROR_ITEMS) unknown.push(childPath);
     }
     return out;
   };
-  return prune(schemaAt(pointer), data);
+  return { known: split(schemaAt(pointer), data, ''), unknown };
+}
+
+/** Fields the schema does not declare, as dotted paths. */
+export function unknownFields(pointer: string, data: unknown): string[] {
+  return splitKnownFields(pointer, data).unknown;
+}
+
+/** A copy with only the fields the schema declares. */
+export function knownFieldsOnly<T>(pointer: string, data: T): T {
+  return splitKnownFields(pointer, data).known;
 }
 
 /** Every example in the spec with the pointer of the schema it illustrates. */

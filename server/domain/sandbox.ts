@@ -5,7 +5,7 @@
  */
 import { createHash, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { newId } from './ids';
-import { getOperation, knownFieldsOnly, unknownFields, type Schemas } from '../../spec/contract';
+import { getOperation, knownFieldsOnly, splitKnownFields, type Schemas } from '../../spec/contract';
 import { iso } from './clock';
 import { DomainError, validationFailed } from './errors';
 import type { Job, SlotRecord, Store, TenantState } from './store';
@@ -191,7 +191,8 @@ export class Sandbox {
     const slot = this.usableSlot(tenant, request.slot_id);
     this.makeRoomForJob(tenant);
 
-    const warnings: Schemas['Warning'][] = unknownFields(CREATE_BODY_POINTER, request).map((param) => ({
+    const { known: { slot_id: _slotId, ...known }, unknown } = splitKnownFields(CREATE_BODY_POINTER, request);
+    const warnings: Schemas['Warning'][] = unknown.map((param) => ({
       code: 'UNKNOWN_FIELD' as const, param, msg: 'Unknown field ignored',
     }));
     const contactlessComment = request.contact_less?.comment;
@@ -202,7 +203,6 @@ export class Sandbox {
       warnings.push({ code: 'COMPATIBILITY', param: 'payment_info.currency_code', msg: `The slot was quoted in ${slot.quote.currency_code}` });
     }
 
-    const { slot_id: _slotId, ...known } = knownFieldsOnly(CREATE_BODY_POINTER, request);
     const at = iso(now);
     const job: Job = {
       id: randomUUID(),
