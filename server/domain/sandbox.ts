@@ -224,7 +224,7 @@ export class Sandbox {
     slot.usedByJobId = job.id;
     tenant.jobs.set(job.id, job);
     tenant.unfinishedJobs += 1;
-    this.record(tenant, job, 'CREATED', now);
+    this.record(tenant, job, 'CREATED', now, at);
 
     const result: CreateJobResult = {
       status: 201,
@@ -362,8 +362,7 @@ export class Sandbox {
     if (FINAL_STATES.has(job.state)) throw new DomainError('ILLEGAL_TRANSITION', `Job is ${job.state}; it cannot ${what}`);
   }
 
-  private record(tenant: TenantState, job: Job, type: EventType, now: number): void {
-    const at = iso(now);
+  private record(tenant: TenantState, job: Job, type: EventType, now: number, at = iso(now)): void {
     job.history.push({ type, at });
     job.updated_at = at;
     const event: JobEvent = { id: newId('evt'), type, created_at: at, client_id: tenant.clientId, job };
