@@ -60,7 +60,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
     ...(options.random ? { random: options.random } : {}),
   });
   const apiKeys = config.apiKeys ? new Set(config.apiKeys) : null;
-  const sandboxConsole = createConsole({ sandbox, apiKeys });
+  const sandboxConsole = createConsole({ sandbox, apiKeys, deliveries: outbox });
   const app = createApp({
     sandbox, outbox, logger,
     apiKeys,

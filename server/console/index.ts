@@ -7,13 +7,15 @@ import express, { type Request, type Response } from 'express';
 import type { Sandbox } from '../domain/sandbox';
 import { clientIdFor } from '../domain/store';
 import { sendError, sendJson } from '../http/errors';
-import { DEFAULT_STREAM_LIMITS, TenantStreams, type StreamLimits } from './streams';
+import { DEFAULT_STREAM_LIMITS, TenantStreams, type StreamLimits, type DeliveryUpdates } from './streams';
 
 export interface ConsoleOptions {
   sandbox: Sandbox;
   /** When set, only these keys open tenants (the same rule as the API's). */
   apiKeys: ReadonlySet<string> | null;
   limits?: Partial<StreamLimits>;
+  /** The outbox, so that pages see each delivery attempt as it settles. */
+  deliveries?: DeliveryUpdates;
 }
 
 export interface SandboxConsole {
@@ -41,8 +43,8 @@ function keyFrom(req: Request, apiKeys: ReadonlySet<string> | null): string | nu
   return key;
 }
 
-export function createConsole({ sandbox, apiKeys, limits }: ConsoleOptions): SandboxConsole {
-  const streams = new TenantStreams(sandbox, { ...DEFAULT_STREAM_LIMITS, ...limits });
+export function createConsole({ sandbox, apiKeys, limits, deliveries }: ConsoleOptions): SandboxConsole {
+  const streams = new TenantStreams(sandbox, { ...DEFAULT_STREAM_LIMITS, ...limits }, Date.now, deliveries);
 
   const router = express.Router({ strict: true });
   router.use((_req: Request, res: Response, next) => {

@@ -72,6 +72,26 @@ test('a stream carries only its own tenant\'s job events, as type, job id and st
   stream.close();
 });
 
+test('a stream carries its own tenant\'s delivery attempts as they settle, and no other tenant\'s', async () => {
+  const receiver = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.statusCode = 500; res.end(); }); });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const hook = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
+  try {
+    for (const key of ['deliveries-a', 'deliveries-b']) await call(key, 'POST', '/sandbox/webhook-endpoints', { url: hook });
+    const stream = await openStream((await call('deliveries-a', 'POST', '/console/stream-tickets')).body.ticket);
+    await until(() => stream.events.some((e) => e.event === 'ready'));
+    await createJob('deliveries-b');
+    const jobId = await createJob('deliveries-a');
+    await until(() => stream.events.some((e) => e.event === 'delivery' && e.data.attempts === 1));
+    const deliveries = stream.events.filter((e) => e.event === 'delivery').map((e) => e.data);
+    expect(deliveries.every((d) => d.job_id === jobId)).toBe(true);
+    expect(deliveries.map((d) => [d.status, d.attempts])).toEqual([['PENDING', 0], ['PENDING', 1]]);
+    stream.close();
+  } finally {
+    await new Promise((r) => receiver.close(r));
+  }
+});
+
 test('a ticket opens one stream once, and only a key the API accepts gets one', async () => {
   expect((await call('', 'POST', '/console/stream-tickets')).status).toBe(401);
   const issued = await call('tenant-c', 'POST', '/console/stream-tickets');

@@ -7,6 +7,12 @@ import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { JobEvent, Sandbox } from '../domain/sandbox';
 import type { TenantState } from '../domain/store';
+import type { DeliveryListener } from '../webhooks/outbox';
+
+/** Where delivery updates come from (the outbox), when the console is given one. */
+export interface DeliveryUpdates {
+  onDeliveryUpdate(listener: DeliveryListener): () => void;
+}
 
 export interface StreamLimits {
   /** How long a stream ticket can wait to be used. */
@@ -43,12 +49,14 @@ export class TenantStreams {
   private readonly tickets = new Map<string, Ticket>();
   private readonly streamsByKey = new Map<string, Set<ServerResponse>>();
   private unsubscribe: (() => void) | null = null;
+  private unsubscribeDeliveries: (() => void) | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly sandbox: Sandbox,
     private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS,
     private readonly now: () => number = Date.now,
+    private readonly deliveries?: DeliveryUpdates,
   ) {}
 
   issueTicket(key: string): { ticket: string; expires_in_seconds: number } {
@@ -109,6 +117,10 @@ export class TenantStreams {
   private subscribe(): void {
     if (this.unsubscribe) return;
     this.unsubscribe = this.sandbox.onEvent((tenant, event) => this.publish(tenant, event));
+    this.unsubscribeDeliveries = this.deliveries?.onDeliveryUpdate((tenant, d) => {
+      const data = JSON.stringify({ delivery_id: d.id, job_id: d.job_id, status: d.status, attempts: d.attempts.length });
+      this.broadcast(tenant.key, `event: delivery\ndata: ${data}\n\n`);
+    }) ?? null;
     this.heartbeat = setInterval(() => this.beat(), this.limits.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -117,7 +129,13 @@ export class TenantStreams {
     const streams = this.streamsByKey.get(tenant.key);
     if (!streams) return;
     const data = JSON.stringify({ type: event.type, job_id: event.job.id, state: event.job.state });
-    for (const res of streams) this.send(tenant.key, res, `event: job\ndata: ${data}\n\n`);
+    this.broadcast(tenant.key, `event: job\ndata: ${data}\n\n`);
+  }
+
+  private broadcast(key: string, text: string): void {
+    const streams = this.streamsByKey.get(key);
+    if (!streams) return;
+    for (const res of streams) this.send(key, res, text);
   }
 
   private beat(): void {
@@ -140,6 +158,8 @@ export class TenantStreams {
     if (this.streamsByKey.size === 0) {
       this.unsubscribe?.();
       this.unsubscribe = null;
+      this.unsubscribeDeliveries?.();
+      this.unsubscribeDeliveries = null;
       if (this.heartbeat) clearInterval(this.heartbeat);
       this.heartbeat = null;
     }

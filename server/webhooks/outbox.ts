@@ -60,8 +60,12 @@ interface TenantRuntime {
 
 const SOCKETS_PER_ENDPOINT = 32;
 
+/** A delivery was created, attempted, retried or given up on. */
+export type DeliveryListener = (tenant: TenantState, delivery: Pick<DeliveryRecord, 'id' | 'job_id' | 'status' | 'attempts'>) => void;
+
 export class Outbox {
   readonly config: OutboxConfig;
+  private readonly deliveryListeners: DeliveryListener[] = [];
   private readonly runtimes = new WeakMap<TenantState, TenantRuntime>();
   private readonly inFlightRequests = new Set<Promise<void>>();
   private stopped = false;
@@ -71,6 +75,18 @@ export class Outbox {
     this.config = { ...DEFAULT_OUTBOX_CONFIG, ...config, retrySchedule: [...(config.retrySchedule ?? DEFAULT_OUTBOX_CONFIG.retrySchedule)] };
     sandbox.onEvent((tenant, event) => this.enqueue(tenant, event));
     sandbox.store.onDrop((tenant) => this.forget(tenant));
+  }
+
+  onDeliveryUpdate(listener: DeliveryListener): () => void {
+    this.deliveryListeners.push(listener);
+    return () => {
+      const i = this.deliveryListeners.indexOf(listener);
+      if (i >= 0) this.deliveryListeners.splice(i, 1);
+    };
+  }
+
+  private notify(tenant: TenantState, delivery: DeliveryRecord): void {
+    for (const listener of this.deliveryListeners) listener(tenant, delivery);
   }
 
   // ---- endpoints ----------------------------------------------------------------------
@@ -171,6 +187,7 @@ export class Outbox {
         instaLeapSignature: createHmac('sha256', endpoint.secret).update(`${event.id}&${event.created_at}&${event.type}`).digest('hex'),
       };
       this.remember(tenant, delivery);
+      this.notify(tenant, delivery);
       const chainKey = `${endpoint.id} ${event.job.id}`;
       const chain = runtime.chains.get(chainKey);
       if (chain) chain.push(delivery);
@@ -283,6 +300,7 @@ export class Outbox {
         delivery.nextAttemptAtMs = tenant.clock.now() + Math.round(wait * 1000 * jitter);
       }
     }
+    this.notify(tenant, delivery);
     if (isHead && delivery.status !== 'PENDING') {
       chain!.shift();
       if (chain!.length === 0) runtime.chains.delete(chainKey);

@@ -204,6 +204,11 @@
       try { event = JSON.parse(message.data); } catch { return; }
       onJobEvent(event);
     });
+    source.addEventListener('delivery', (message) => {
+      let event;
+      try { event = JSON.parse(message.data); } catch { return; }
+      if (state.route.name === 'job' && state.route.id === event.job_id) scheduleDeliveriesRefresh();
+    });
     source.onerror = () => {
       // Tickets are single-use, so reconnecting means asking for a new one.
       disconnect();
@@ -516,6 +521,13 @@
   });
 
   // ---- deliveries -------------------------------------------------------------------
+
+  // Attempts settle in bursts (a job's steps, retries after a clock advance): one fetch per burst.
+  let deliveriesRefreshTimer = null;
+  function scheduleDeliveriesRefresh() {
+    if (deliveriesRefreshTimer) return;
+    deliveriesRefreshTimer = setTimeout(() => { deliveriesRefreshTimer = null; refreshDeliveries(); }, 150);
+  }
 
   async function refreshDeliveries() {
     const id = state.route.id;
