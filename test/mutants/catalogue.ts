@@ -102,9 +102,9 @@ export const mutants: Mutant[] = [
     id: 'WEBHOOK-UNSIGNED',
     breaks: 'every delivery carries webhook-signature',
     killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
-    start: onServer(({ outbox }) => patchMethod(outbox, 'send', (original) => (url: string, headers: Record<string, string>, body: string) => {
+    start: onServer(({ outbox }) => patchMethod(outbox, 'send', (original) => (url: string, agent: unknown, headers: Record<string, string>, body: string) => {
       const { 'webhook-signature': _dropped, ...rest } = headers;
-      return original(url, rest, body);
+      return original(url, agent, rest, body);
     })),
   },
   {
@@ -120,7 +120,7 @@ export const mutants: Mutant[] = [
     id: 'WEBHOOK-SIGNED-OTHER-BODY',
     breaks: 'webhook-signature covers the body as sent (here: signed, then re-serialized pretty-printed)',
     killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
-    start: onServer(({ outbox }) => patchMethod(outbox, 'send', (original) => (url: string, headers: Record<string, string>, body: string) => original(url, headers, JSON.stringify(JSON.parse(body), null, 2)))),
+    start: onServer(({ outbox }) => patchMethod(outbox, 'send', (original) => (url: string, agent: unknown, headers: Record<string, string>, body: string) => original(url, agent, headers, JSON.stringify(JSON.parse(body), null, 2)))),
   },
   {
     id: 'WEBHOOK-EVENTS-OUT-OF-ORDER',
