@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   getOperation, operations, schemaAt, spec, specExamples, validateRequestBody, validateResponse,
-  validateWebhookPayload, validatorAt, webhookEventTypes, dottedPath,
+  validateWebhookPayload, validatorAt, webhookEventTypes, dottedPath, splitKnownFields,
 } from './contract';
 import { deriveMutations } from './mutations';
 
@@ -101,5 +101,40 @@ describe('generated types', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'lastmile-types-')), 'types.gen.ts');
     execFileSync(process.execPath, [join(__dirname, '..', 'node_modules', 'openapi-typescript', 'bin', 'cli.js'), join(__dirname, 'openapi.yaml'), '-o', out], { stdio: 'pipe' });
     expect(readFileSync(join(__dirname, 'types.gen.ts'), 'utf8')).toBe(readFileSync(out, 'utf8'));
+  });
+});
+
+describe('splitKnownFields', () => {
+  const pointer = getOperation('createJob').requestBody!.pointer;
+
+  it('drops undeclared fields at every depth and names them', () => {
+    const body = fullCreateExample();
+    body.extra = 1;
+    body.payment_info.prices.attributes[1].note = 'x';
+    body.recipient.identification.issuer = 'y';
+    const { known, unknown } = splitKnownFields(pointer, body);
+    expect(unknown).toEqual(['recipient.identification.issuer', 'payment_info.prices.attributes[1].note', 'extra']);
+    expect(known).toEqual(fullCreateExample());
+  });
+
+  it('shares the parts that need no change and copies only the paths to a dropped field', () => {
+    const body = fullCreateExample();
+    body.recipient.nickname = 'Anita';
+    const { known } = splitKnownFields(pointer, body);
+    expect(known).not.toBe(body);
+    expect(known.recipient).not.toBe(body.recipient);
+    expect(known.payment_info).toBe(body.payment_info);
+    expect(known.external_data).toBe(body.external_data);
+    const clean = fullCreateExample();
+    expect(splitKnownFields(pointer, clean).known).toBe(clean);
+  });
+
+  it('never turns a __proto__ key into a prototype', () => {
+    const body = JSON.parse('{"slot_id":"s","__proto__":{"polluted":true},"recipient":{"name":"a","phone_number":"1","__proto__":{"x":1}}}');
+    const { known, unknown } = splitKnownFields(pointer, body);
+    expect(unknown).toEqual(['__proto__', 'recipient.__proto__']);
+    expect(Object.getPrototypeOf(known)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(known.recipient)).toBe(Object.prototype);
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
   });
 });

@@ -299,26 +299,62 @@ export { resolveRef as resolveSchema };
 
 /**
  * Splits a body into what the schema declares and what it does not, in one pass: `known`
- * is a copy holding only declared fields, `unknown` the dotted paths of the others.
- * Production accepts unknown fields, so the contract reports them as warnings rather than
- * refusing them. Free-form maps (`additionalProperties` schemas) are copied whole.
+ * holds only declared fields, `unknown` the dotted paths of the others. Production accepts
+ * unknown fields, so the contract reports them as warnings rather than refusing them.
+ * Free-form maps (`additionalProperties` schemas) are kept whole. Parts of `known` without
+ * an undeclared field are the input's own objects, not copies: the usual body, with none,
+ * costs no allocation at all.
  */
 export function splitKnownFields<T>(pointer: string, data: T): { known: T; unknown: string[] } {
   const unknown: string[] = [];
-  const split = (rawSchema: any, value: any, path: string): any => {
+  const segments: Array<string | number> = [];
+  const pathWith = (key: string) => dottedSegments([...segments, key]);
+  const split = (rawSchema: any, value: any): any => {
     const schema = resolveRef(rawSchema);
     if (!schema || value === null || typeof value !== 'object') return value;
-    if (Array.isArray(value)) return schema.items ? value.map((v, i) => split(schema.items, v, `${path}[${i}]`)) : value;
-    if (!schema.properties) return { ...value };
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) {
-      const childPath = path === '' ? key : `${path}.${key}`;
-      if (Object.prototype.hasOwnProperty.call(schema.properties, key)) out[key] = split(schema.properties[key], value[key], childPath);
-      else if (unknown.length < MAX_ERROR_ITEMS) unknown.push(childPath);
+    if (Array.isArray(value)) {
+      if (!schema.items) return value;
+      let copy: unknown[] | null = null;
+      for (let i = 0; i < value.length; i++) {
+        segments.push(i);
+        const item = split(schema.items, value[i]);
+        segments.pop();
+        if (item !== value[i]) (copy ??= value.slice())[i] = item;
+      }
+      return copy ?? value;
     }
-    return out;
+    if (!schema.properties) return value;
+    let copy: Record<string, unknown> | null = null;
+    const keys = Object.keys(value);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
+      if (Object.prototype.hasOwnProperty.call(schema.properties, key)) {
+        segments.push(key);
+        const child = split(schema.properties[key], value[key]);
+        segments.pop();
+        if (child !== value[key]) (copy ??= copyKeys(value, keys, k))[key] = child;
+        else if (copy) copy[key] = child;
+      } else {
+        if (unknown.length < MAX_ERROR_ITEMS) unknown.push(pathWith(key));
+        copy ??= copyKeys(value, keys, k);
+      }
+    }
+    return copy ?? value;
   };
-  return { known: split(schemaAt(pointer), data, ''), unknown };
+  return { known: split(schemaAt(pointer), data), unknown };
+}
+
+/** A new object with the first `count` of `keys` copied from `value` (own data properties). */
+function copyKeys(value: Record<string, unknown>, keys: string[], count: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) Object.defineProperty(out, keys[i], { value: value[keys[i]], enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+function dottedSegments(segments: Array<string | number>): string {
+  let out = '';
+  for (const s of segments) out += typeof s === 'number' ? `[${s}]` : out === '' ? s : `.${s}`;
+  return out;
 }
 
 /** Fields the schema does not declare, as dotted paths. */
@@ -326,7 +362,7 @@ export function unknownFields(pointer: string, data: unknown): string[] {
   return splitKnownFields(pointer, data).unknown;
 }
 
-/** A copy with only the fields the schema declares. */
+/** Only the fields the schema declares (sharing the parts that need no change). */
 export function knownFieldsOnly<T>(pointer: string, data: T): T {
   return splitKnownFields(pointer, data).known;
 }
