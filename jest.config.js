@@ -9,4 +9,5 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!@faker-js/faker/)'],
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };
