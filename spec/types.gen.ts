@@ -230,6 +230,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/{job_id}/payment_info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id returned by `POST /jobs`. */
+                job_id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace a job's payment info
+         * @description Replaces `payment_info` as a whole (currency, prices, payment) and emits
+         *     `PAYMENT_UPDATED`, then `PRICES_UPDATED` when `prices` changed. Refused once the
+         *     job is final (`409 ILLEGAL_TRANSITION`). The same schema and rules as on creation.
+         */
+        put: operations["updatePaymentInfo"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{job_id}/external_data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id returned by `POST /jobs`. */
+                job_id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace a job's external data
+         * @description Replaces `external_data` as a whole (what is not sent is gone) and emits
+         *     `EXTERNAL_DATA_UPDATED`. These are the client's own string maps, echoed in webhook
+         *     payloads; they can be replaced in any state, final ones included.
+         */
+        put: operations["replaceExternalData"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -714,7 +764,7 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The job's external data was replaced (production only; the sandbox does not emit it yet) */
+        /** The job's external data was replaced */
         post: operations["onExternalDataUpdated"];
         delete?: never;
         options?: never;
@@ -731,7 +781,7 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The job's payment info changed (production only; the sandbox does not emit it yet) */
+        /** The job's payment info was replaced */
         post: operations["onPaymentUpdated"];
         delete?: never;
         options?: never;
@@ -748,7 +798,7 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The job's prices changed (production only; the sandbox does not emit it yet) */
+        /** The job's prices changed (with a payment info update) */
         post: operations["onPricesUpdated"];
         delete?: never;
         options?: never;
@@ -1591,6 +1641,77 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             417: components["responses"]["SlotExpired"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TenantFull"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    updatePaymentInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id returned by `POST /jobs`. */
+                job_id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentInfo"];
+            };
+        };
+        responses: {
+            /** @description The job with its new payment info. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["JobNotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TenantFull"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    replaceExternalData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id returned by `POST /jobs`. */
+                job_id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExternalData"];
+            };
+        };
+        responses: {
+            /** @description The job with its new external data. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["JobNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];

@@ -140,6 +140,27 @@ export const jobChecks: Check[] = [
     },
   },
   {
+    id: 'JOB-PAYMENT-AND-EXTERNAL-DATA',
+    title: 'payment_info and external_data are replaced whole and read back as sent; payment_info of a final job is 409 ILLEGAL_TRANSITION',
+    category: 'jobs',
+    level: 'contract',
+    operations: ['updatePaymentInfo', 'replaceExternalData', 'cancelJob', 'getJob'],
+    negative: true,
+    async run(ctx) {
+      const { jobId } = await newJob(ctx);
+      const pathParams = { job_id: jobId };
+      const paymentInfo = example('PaymentInfo');
+      ctx.expectStatus(await ctx.call('updatePaymentInfo', { pathParams, body: paymentInfo }), 200);
+      const externalData = { backoffice: { ticket: `BO-${randomToken(4)}` } };
+      ctx.expectStatus(await ctx.call('replaceExternalData', { pathParams, body: externalData }), 200);
+      const job = await getJob(ctx, jobId);
+      ctx.expectEqual('GET returns the new payment_info', [], missingOrDifferent(paymentInfo, job.payment_info));
+      ctx.expectEqual('external_data is replaced whole', externalData, job.external_data);
+      ctx.expectStatus(await ctx.call('cancelJob', { pathParams, body: { reason: 'conformance' } }), 200);
+      ctx.expectStatus(await ctx.call('updatePaymentInfo', { pathParams, body: paymentInfo }), 409, 'ILLEGAL_TRANSITION');
+    },
+  },
+  {
     id: 'JOB-RESCHEDULE',
     title: 'Rescheduling moves the job to a new held slot and uses it; a used slot is 409, an unknown one 404',
     category: 'jobs',

@@ -85,10 +85,10 @@ export const webhookChecks: Check[] = [
   },
   {
     id: 'WEBHOOK-OUT-OF-BAND-EVENTS',
-    title: 'Recipient instructions, reschedule and cancel send JOB_COMMENT_UPDATED, RESCHEDULED and CANCELLED after CREATED, in order',
+    title: 'Recipient instructions, reschedule, payment info, external data and cancel send JOB_COMMENT_UPDATED, RESCHEDULED, PAYMENT_UPDATED, PRICES_UPDATED, EXTERNAL_DATA_UPDATED and CANCELLED after CREATED, in order',
     category: 'webhooks',
     level: 'sandbox',
-    operations: ['createWebhookEndpoint', 'updateRecipientInstructions', 'rescheduleJob', 'cancelJob'],
+    operations: ['createWebhookEndpoint', 'updateRecipientInstructions', 'rescheduleJob', 'updatePaymentInfo', 'replaceExternalData', 'cancelJob'],
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -99,8 +99,10 @@ export const webhookChecks: Check[] = [
       const slots = await ctx.call('getAvailability', { body: availabilityRequest() });
       ctx.expectStatus(slots, 200);
       ctx.expectStatus(await ctx.call('rescheduleJob', { pathParams, body: { slot_id: slots.json[0].id, reason: 'conformance' } }), 200);
+      ctx.expectStatus(await ctx.call('updatePaymentInfo', { pathParams, body: example('PaymentInfo') }), 200);
+      ctx.expectStatus(await ctx.call('replaceExternalData', { pathParams, body: example('ExternalData') }), 200);
       ctx.expectStatus(await ctx.call('cancelJob', { pathParams, body: { reason: 'conformance' } }), 200);
-      const expected = ['CREATED', 'JOB_COMMENT_UPDATED', 'RESCHEDULED', 'CANCELLED'];
+      const expected = ['CREATED', 'JOB_COMMENT_UPDATED', 'RESCHEDULED', 'PAYMENT_UPDATED', 'PRICES_UPDATED', 'EXTERNAL_DATA_UPDATED', 'CANCELLED'];
       const deliveries = await awaitDeliveries(ctx, inbox, jobId, expected.length, 'the out-of-band events');
       ctx.expectEqual('event types, in order of arrival', expected, deliveries.map((d) => d.json.type));
       ctx.expectEqual('every delivery conforms', [], deliveries.flatMap(deliveryProblems));

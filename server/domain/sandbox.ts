@@ -348,6 +348,29 @@ export class Sandbox {
     }
   }
 
+  /** Production's payment update: a whole new `payment_info`; PRICES_UPDATED too when the prices changed. */
+  updatePaymentInfo(key: string, jobId: string, paymentInfo: Schemas['PaymentInfo']): Job {
+    const tenant = this.tenant(key);
+    const job = this.getJob(key, jobId);
+    this.refuseIfFinal(job, 'change its payment');
+    const next = knownFieldsOnly('#/components/schemas/PaymentInfo', paymentInfo);
+    const pricesChanged = JSON.stringify(job.payment_info.prices) !== JSON.stringify(next.prices);
+    job.payment_info = next;
+    const now = tenant.clock.now();
+    this.record(tenant, job, 'PAYMENT_UPDATED', now);
+    if (pricesChanged) this.record(tenant, job, 'PRICES_UPDATED', now);
+    return job;
+  }
+
+  /** Production's external data update: a full replace, allowed in any state. */
+  replaceExternalData(key: string, jobId: string, externalData: Schemas['ExternalData']): Job {
+    const tenant = this.tenant(key);
+    const job = this.getJob(key, jobId);
+    job.external_data = knownFieldsOnly('#/components/schemas/ExternalData', externalData);
+    this.record(tenant, job, 'EXTERNAL_DATA_UPDATED', tenant.clock.now());
+    return job;
+  }
+
   updateRecipientInstructions(key: string, jobId: string, request: Schemas['RecipientInstructionsRequest']): Job {
     const tenant = this.tenant(key);
     const job = this.getJob(key, jobId);

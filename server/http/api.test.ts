@@ -1,4 +1,4 @@
-import { operations } from '../../spec/contract';
+import { operations, spec } from '../../spec/contract';
 import { availabilityRequest, createJobRequest, minimalCreateJobRequest, startTestServer, type TestApi } from '../testing/harness';
 
 let api: TestApi;
@@ -366,5 +366,45 @@ describe('protocol', () => {
     const docs = await api.get('/docs');
     expect(docs.text).toContain('SwaggerUIBundle');
     expect((await api.get('/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
+  });
+});
+
+describe('payment info and external data', () => {
+  const paymentInfo = () => structuredClone(spec.components.examples.PaymentInfo.value);
+
+  it('replaces payment_info, emitting PAYMENT_UPDATED and, when prices change, PRICES_UPDATED', async () => {
+    const { id } = await api.createJob();
+    const res = await api.put(`/jobs/${id}/payment_info`, paymentInfo());
+    expect(res.status).toBe(200);
+    expect(res.body.payment_info).toEqual(paymentInfo());
+    expect(res.body.history.map((h: any) => h.type)).toEqual(['CREATED', 'PAYMENT_UPDATED', 'PRICES_UPDATED']);
+    const same = paymentInfo();
+    same.payment.payment_status = 'FAILED';
+    const again = await api.put(`/jobs/${id}/payment_info`, same);
+    expect(again.body.history.map((h: any) => h.type).slice(3)).toEqual(['PAYMENT_UPDATED']);
+    expect(again.body.payment_info.payment.payment_status).toBe('FAILED');
+  });
+
+  it('validates payment_info like creation does and refuses it on a final job', async () => {
+    const { id } = await api.createJob();
+    const bad = paymentInfo();
+    delete bad.payment.method;
+    const invalid = await api.put(`/jobs/${id}/payment_info`, bad);
+    expect([invalid.status, invalid.body.errors.map((e: any) => e.param)]).toEqual([422, ['payment.method']]);
+    await api.post(`/jobs/${id}/cancel`);
+    const late = await api.put(`/jobs/${id}/payment_info`, paymentInfo());
+    expect([late.status, late.body.code]).toEqual([409, 'ILLEGAL_TRANSITION']);
+    expect((await api.as(`other-${Date.now()}`).put(`/jobs/${id}/payment_info`, paymentInfo())).status).toBe(404);
+  });
+
+  it('replaces external_data whole, in any state, emitting EXTERNAL_DATA_UPDATED', async () => {
+    const { id } = await api.createJob();
+    await api.post(`/sandbox/jobs/${id}/advance`, { to: 'CLIENT_RECEIVED', delivery_code: (await api.get(`/jobs/${id}`)).body.delivery_code });
+    const res = await api.put(`/jobs/${id}/external_data`, { backoffice: { ticket: 'BO-9' } });
+    expect(res.status).toBe(200);
+    expect(res.body.external_data).toEqual({ backoffice: { ticket: 'BO-9' } });
+    expect(res.body.history.at(-1).type).toBe('EXTERNAL_DATA_UPDATED');
+    const bad = await api.put(`/jobs/${id}/external_data`, { webhook: { n: 1 } });
+    expect([bad.status, bad.body.errors[0].param]).toEqual([422, 'webhook.n']);
   });
 });

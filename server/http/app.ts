@@ -71,6 +71,8 @@ function handlers({ sandbox, outbox, version }: AppOptions): Record<ServerOperat
     cancelJob: ({ key, params, body }) => ok(sandbox.cancelJob(key, params.job_id, body)),
     updateDeliveryCode: ({ key, params, body }) => ok(sandbox.updateDeliveryCode(key, params.job_id, body)),
     rescheduleJob: ({ key, params, body }) => ok(sandbox.rescheduleJob(key, params.job_id, body)),
+    updatePaymentInfo: ({ key, params, body }) => ok(sandbox.updatePaymentInfo(key, params.job_id, body)),
+    replaceExternalData: ({ key, params, body }) => ok(sandbox.replaceExternalData(key, params.job_id, body)),
     getHealth: () => ok({ status: 'ok', version }),
     getClock: ({ key }) => ok(sandbox.clock(key)),
     advanceClock: ({ key, body }) => {

@@ -4,7 +4,7 @@
  * and the number of tenants is bounded.
  */
 import { randomUUID } from 'node:crypto';
-import { operations } from '../../spec/contract';
+import { operations, spec } from '../../spec/contract';
 import { Receiver } from '../testing/receiver';
 import { createJobRequest, startTestServer, type CallResult, type TestApi } from '../testing/harness';
 import type { RunningServer } from '../main';
@@ -70,6 +70,8 @@ describe('isolation matrix', () => {
       rescheduleJob: { slot_id: strangerSlot, reason: 'not yours' },
       advanceJob: { to: 'CLIENT_RECEIVED', delivery_code: before.job.delivery_code },
       updateRecipientInstructions: { job_comment: 'not yours' },
+      updatePaymentInfo: spec.components.examples.PaymentInfo.value,
+      replaceExternalData: { webhook: { note: 'not yours' } },
     };
     const seen: CallResult[] = [];
     const withIds = operations.filter((o) => o.pathParameters.length);

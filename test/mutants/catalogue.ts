@@ -125,7 +125,7 @@ export const mutants: Mutant[] = [
   {
     id: 'WEBHOOK-EVENTS-OUT-OF-ORDER',
     breaks: 'a job\'s events arrive in the order they happened (here: each burst of events is sent last first)',
-    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS'],
+    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-OUT-OF-BAND-EVENTS'],
     start: onServer(({ outbox }) => {
       let burst: Array<[TenantState, JobEvent]> = [];
       patchMethod(outbox, 'enqueue', (original) => (tenant: TenantState, event: JobEvent) => {
@@ -184,7 +184,7 @@ export const mutants: Mutant[] = [
       'DELIVERY-CODE-COMPLETION', 'DELIVERY-CODE-FROZEN-409', 'DELIVERY-CODE-LOCKED-423',
       'DELIVERY-CODE-PRESENT', 'DELIVERY-CODE-UNLOCK-AT-DOOR', 'DELIVERY-CODE-UPDATE',
       'IDEMPOTENCY-KEY-REUSED-409', 'IDEMPOTENCY-REPLAY', 'ISOLATION-SLOT-JOB-404', 'ISOLATION-WEBHOOKS',
-      'JOB-CANCEL', 'JOB-LIFECYCLE-STEPS', 'JOB-RESCHEDULE', 'JOB-SEEDED-ORDERS-201',
+      'JOB-CANCEL', 'JOB-LIFECYCLE-STEPS', 'JOB-PAYMENT-AND-EXTERNAL-DATA', 'JOB-RESCHEDULE', 'JOB-SEEDED-ORDERS-201',
       'JOB-SPEC-EXAMPLES-201', 'JOB-UNKNOWN-FIELDS-WARNED', 'SLOT-EXTEND-TTL', 'SLOT-SINGLE-USE-409',
       'VALIDATION-CONTENT-TYPE-415', 'VALIDATION-CONTENT-TYPE-SANDBOX-415', 'VALIDATION-CREATE-JOB-422',
       'VALIDATION-MALFORMED-JSON-400', 'VALIDATION-MALFORMED-JSON-SANDBOX-400', 'WEBHOOK-DEAD-LETTER',
@@ -210,7 +210,7 @@ export const mutants: Mutant[] = [
   {
     id: 'CANCEL-ANSWERS-204',
     breaks: 'cancel answers a documented status (here: 204, which the spec does not list)',
-    killedBy: ['JOB-CANCEL', 'WEBHOOK-OUT-OF-BAND-EVENTS'],
+    killedBy: ['JOB-CANCEL', 'JOB-PAYMENT-AND-EXTERNAL-DATA', 'WEBHOOK-OUT-OF-BAND-EVENTS'],
     start: onProxy({
       response: (exchange) => exchange.method === 'POST' && exchange.path.endsWith('/cancel') && exchange.status === 200
         ? { ...exchange, status: 204, body: '' }

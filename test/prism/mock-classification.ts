@@ -28,6 +28,7 @@ export const mockClassification: Record<string, MockVerdict> = {
   'JOB-SEEDED-ORDERS-201': { status: 'failed', why: 'a mock cannot read back an order it did not keep', shows: /GET \/jobs\/\{job_id\} does not return what was sent/ },
   'JOB-UNKNOWN-FIELDS-WARNED': { status: 'failed', why: 'the warnings are the example\'s (gift_wrap only), not the unknown fields actually sent', shows: /warnings must name recipient\.nickname/ },
   'JOB-NOT-FOUND-404': { status: 'failed', why: 'any job id reads as the example job: a stateless mock has no unknown ids', shows: /answered 200, expected 404 JOB_NOT_FOUND/ },
+  'JOB-PAYMENT-AND-EXTERNAL-DATA': { status: 'failed', why: 'a mock keeps nothing: GET answers the example job, not the payment info just sent', shows: /GET returns the new payment_info/ },
   'JOB-CANCEL': { status: 'failed', why: 'the answer is the example cancelled job with its own reason, not the reason sent', shows: /the cancelled job/ },
   'JOB-RESCHEDULE': { status: 'failed', why: 'the answer is the example job on the example slot, not on the slot asked for', shows: /the job is on the new slot/ },
   'SLOT-AVAILABILITY-SHAPE': { status: 'failed', why: 'availability is the example\'s two slots whatever the window, slot_size and operational models', shows: /slots per model and step/ },
