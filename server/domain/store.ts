@@ -50,37 +50,20 @@ export interface IdempotencyRecord {
   headers: Record<string, string>;
 }
 
-export interface EndpointRecord {
-  id: string;
-  url: string;
-  secret: string;
-  created_at: string;
-}
+/** A webhook endpoint as stored: the contract's shape, secret included. */
+export type EndpointRecord = Schemas['WebhookEndpointWithSecret'];
 
-export interface DeliveryAttemptRecord {
-  at: string;
-  status_code?: number;
-  error?: string;
-  latency_ms: number;
-}
-
-export interface DeliveryRecord {
-  id: string;
-  endpoint_id: string;
-  url: string;
-  event_id: string;
-  event_type: Schemas['EventType'];
-  job_id: string;
-  status: Schemas['DeliveryStatus'];
-  attempts: DeliveryAttemptRecord[];
+/**
+ * A delivery as stored: the contract's `WebhookDelivery`, with the next attempt as a number
+ * on the tenant clock and the payload kept as the exact text sent rather than re-parsed.
+ */
+export type DeliveryRecord = Omit<Schemas['WebhookDelivery'], 'next_attempt_at' | 'payload'> & {
   nextAttemptAtMs: number | null;
-  created_at: string;
   /** The exact bytes sent, the same on every attempt. */
   payloadText: string;
   /** Production's signature covers only id, created_at and type, so it never changes. */
   instaLeapSignature: string;
-  last_response_body?: string;
-}
+};
 
 export interface TenantState {
   /** The API key that opened the tenant. Never shown to anyone. */
