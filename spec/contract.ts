@@ -223,35 +223,38 @@ function run(validate: ValidateFunction, data: unknown, location: ValidationErro
  * refused on its own, in linear time, before ajv sees it.
  */
 export function firstOversized(pointer: string, data: unknown): ValidationErrorItem | null {
-  const walk = (schemaNode: unknown, value: unknown, path: string): ValidationErrorItem | null => {
+  // Paths are built only for the one error found, not for every node walked.
+  const segments: Array<string | number> = [];
+  const tooMany = (limit: number, what: string): ValidationErrorItem => ({ location: 'body', param: dottedSegments(segments), msg: `must NOT have more than ${limit} ${what}` });
+  const walk = (schemaNode: unknown, value: unknown): ValidationErrorItem | null => {
     const schema = resolveRef(schemaNode);
     if (!schema || value === null || typeof value !== 'object') return null;
     if (Array.isArray(value)) {
-      if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) {
-        return { location: 'body', param: path, msg: `must NOT have more than ${schema.maxItems} items` };
-      }
+      if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) return tooMany(schema.maxItems, 'items');
       if (!schema.items) return null;
       for (let i = 0; i < value.length; i++) {
-        const found = walk(schema.items, value[i], `${path}[${i}]`);
+        segments.push(i);
+        const found = walk(schema.items, value[i]);
+        segments.pop();
         if (found) return found;
       }
       return null;
     }
     const keys = Object.keys(value);
-    if (typeof schema.maxProperties === 'number' && keys.length > schema.maxProperties) {
-      return { location: 'body', param: path, msg: `must NOT have more than ${schema.maxProperties} properties` };
-    }
+    if (typeof schema.maxProperties === 'number' && keys.length > schema.maxProperties) return tooMany(schema.maxProperties, 'properties');
     for (const key of keys) {
       const child = schema.properties && Object.prototype.hasOwnProperty.call(schema.properties, key)
         ? schema.properties[key]
         : typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
       if (child === undefined) continue;
-      const found = walk(child, (value as Record<string, unknown>)[key], path === '' ? key : `${path}.${key}`);
+      segments.push(key);
+      const found = walk(child, (value as Record<string, unknown>)[key]);
+      segments.pop();
       if (found) return found;
     }
     return null;
   };
-  return walk(schemaAt(pointer), data, '');
+  return walk(schemaAt(pointer), data);
 }
 
 export function validateRequestBody(operationId: string, body: unknown): ValidationResult {
