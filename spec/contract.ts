@@ -36,7 +36,9 @@ export interface Operation {
   requestBody: { required: boolean; pointer: string } | null;
   /** Status code (as a string) to the JSON pointer of its body schema, or null for no body. */
   responses: Record<string, string | null>;
-  queryParameters: Array<{ name: string; pointer: string; required: boolean }>;
+  queryParameters: Parameter[];
+  /** Header parameters the operation declares (e.g. `Idempotency-Key`), names in lower case. */
+  headerParameters: Parameter[];
   pathParameters: string[];
 }
 
@@ -57,6 +59,20 @@ function resolveRef<T = any>(node: any): T {
     current = refTargets.get(ref);
   }
   return current;
+}
+
+export interface Parameter {
+  name: string;
+  pointer: string;
+  required: boolean;
+}
+
+/** The operation's own parameters of one kind, each with the pointer of its schema. */
+function parametersIn(op: any, base: string, where: 'query' | 'header'): Parameter[] {
+  return (op.parameters ?? [])
+    .map((p: any, i: number) => ({ resolved: resolveRef(p), i }))
+    .filter(({ resolved }: any) => resolved.in === where)
+    .map(({ resolved, i }: any) => ({ name: resolved.name, required: Boolean(resolved.required), pointer: `${base}/parameters/${i}/schema` }));
 }
 
 function indexOperations(): Operation[] {
@@ -89,14 +105,8 @@ function indexOperations(): Operation[] {
           ? { required: Boolean(body.required), pointer: `${base}/requestBody/content/application~1json/schema` }
           : null,
         responses,
-        queryParameters: (op.parameters ?? [])
-          .map((p: any, i: number) => ({ raw: p, resolved: resolveRef(p), i }))
-          .filter(({ resolved }: any) => resolved.in === 'query')
-          .map(({ resolved, i }: any) => ({
-            name: resolved.name,
-            required: Boolean(resolved.required),
-            pointer: `${base}/parameters/${i}/schema`,
-          })),
+        queryParameters: parametersIn(op, base, 'query'),
+        headerParameters: parametersIn(op, base, 'header').map((p) => ({ ...p, name: p.name.toLowerCase() })),
         pathParameters: params.filter((p: any) => p.in === 'path').map((p: any) => p.name),
       });
     }
@@ -269,6 +279,15 @@ export function validateQueryParameter(operationId: string, name: string, value:
   const param = getOperation(operationId).queryParameters.find((p) => p.name === name);
   if (!param) throw new Error(`${operationId} has no query parameter ${name}`);
   return run(validatorAt(param.pointer), value, 'query');
+}
+
+/** Validates a header value; `errors[].param` is the header's name. */
+export function validateHeaderParameter(operationId: string, name: string, value: unknown): ValidationResult {
+  const lower = name.toLowerCase();
+  const param = getOperation(operationId).headerParameters.find((p) => p.name === lower);
+  if (!param) throw new Error(`${operationId} has no header parameter ${name}`);
+  const result = run(validatorAt(param.pointer), value, 'header');
+  return result.ok ? result : { ok: false, errors: result.errors.map((e) => ({ ...e, param: lower })) };
 }
 
 /** Validates a response body; an undocumented status is itself a violation. */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { formatErrors, operations, resolveSchema, schemaAt, spec, specText, validateQueryParameter, validateRequestBody, validatorAt, type Operation } from '../../spec/contract';
+import { operations, resolveSchema, schemaAt, specText, validateHeaderParameter, validateQueryParameter, validateRequestBody, type Operation } from '../../spec/contract';
 import type { operations as OperationTypes } from '../../spec/types.gen';
 import { DomainError } from '../domain/errors';
 import type { Sandbox } from '../domain/sandbox';
@@ -121,25 +121,12 @@ function readQuery(op: Operation, req: Request): Record<string, unknown> {
   return out;
 }
 
-/** The header parameters the spec declares for an operation (e.g. `Idempotency-Key`). */
-function headerParameters(op: Operation): Array<{ name: string; pointer: string }> {
-  const method = op.method.toLowerCase();
-  const base = `#/paths/${op.path.replace(/~/g, '~0').replace(/\//g, '~1')}/${method}`;
-  return (spec.paths[op.path][method].parameters ?? [])
-    .map((p: unknown, i: number) => ({ param: resolveSchema(p), pointer: `${base}/parameters/${i}/schema` }))
-    .filter(({ param }: { param: any }) => param?.in === 'header')
-    .map(({ param, pointer }: { param: any; pointer: string }) => ({ name: String(param.name).toLowerCase(), pointer }));
-}
-
-function checkHeaders(params: Array<{ name: string; pointer: string }>, req: IncomingMessage): void {
-  for (const { name, pointer } of params) {
+function checkHeaders(op: Operation, req: IncomingMessage): void {
+  for (const { name } of op.headerParameters) {
     const value = req.headers[name];
     if (value === undefined) continue;
-    const validate = validatorAt(pointer);
-    if (!validate(value)) {
-      const errors = formatErrors(validate.errors, value, 'header').map((e) => ({ ...e, param: name }));
-      throw new DomainError('VALIDATION_FAILED', `The ${name} header is invalid`, { errors });
-    }
+    const result = validateHeaderParameter(op.operationId, name, value);
+    if (!result.ok) throw new DomainError('VALIDATION_FAILED', `The ${name} header is invalid`, { errors: result.errors });
   }
 }
 
@@ -177,10 +164,9 @@ export function createApp(options: AppOptions): express.Express {
   for (const op of operations) {
     const handler = table[op.operationId as ServerOperationId];
     const method = op.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
-    const headerParams = headerParameters(op);
     app[method](expressPath(op.path), async (req: Request, res: Response) => {
       const key = op.secured ? authenticate(req, options.apiKeys) : '';
-      checkHeaders(headerParams, req);
+      checkHeaders(op, req);
       let body: unknown;
       if (op.requestBody) {
         const read = await readJsonBody(req, options.maxBodyBytes);
