@@ -3,7 +3,7 @@
  * contract here (documented status, JSON media type, body schema, required headers), so
  * no check can forget to; a violation is reported to the check that made the call.
  */
-import { getOperation, resolveSchema, spec, validateResponse, type Operation } from '../spec/contract';
+import { getOperation, validateResponse, type Operation } from '../spec/contract';
 import { curlCommand } from './curl';
 import { CheckFailure } from './failure';
 import type { Exchange, RecordedRequest, RecordedResponse } from './types';
@@ -45,14 +45,6 @@ export interface ClientConfig {
   onExchange(exchange: Exchange): void;
 }
 
-function documentedHeaders(op: Operation, status: string): string[] {
-  const raw = spec.paths?.[op.path]?.[op.method.toLowerCase()]?.responses?.[status];
-  const response = raw ? resolveSchema(raw) : undefined;
-  return Object.entries<any>(response?.headers ?? {})
-    .filter(([, header]) => resolveSchema(header)?.required)
-    .map(([name]) => name.toLowerCase());
-}
-
 /** What is wrong with a response according to the contract; empty when nothing is. */
 export function responseViolations(operationId: string, response: RecordedResponse): string[] {
   const op = getOperation(operationId);
@@ -79,7 +71,7 @@ export function responseViolations(operationId: string, response: RecordedRespon
       }
     }
   }
-  for (const header of documentedHeaders(op, status)) {
+  for (const header of op.requiredResponseHeaders[status] ?? []) {
     if (!(header in response.headers)) violations.push(`required header ${header} is missing`);
   }
   return violations;

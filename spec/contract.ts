@@ -36,6 +36,8 @@ export interface Operation {
   requestBody: { required: boolean; pointer: string } | null;
   /** Status code (as a string) to the JSON pointer of its body schema, or null for no body. */
   responses: Record<string, string | null>;
+  /** Status code to the headers its response must carry (e.g. `location` on a 201), in lower case. */
+  requiredResponseHeaders: Record<string, string[]>;
   queryParameters: Parameter[];
   /** Header parameters the operation declares (e.g. `Idempotency-Key`), names in lower case. */
   headerParameters: Parameter[];
@@ -85,8 +87,12 @@ function indexOperations(): Operation[] {
       const params = [...(pathItem.parameters ?? []), ...(op.parameters ?? [])].map((p: any) => resolveRef(p));
       const body = op.requestBody ? resolveRef(op.requestBody) : null;
       const responses: Record<string, string | null> = {};
+      const requiredResponseHeaders: Record<string, string[]> = {};
       for (const [status, response] of Object.entries<any>(op.responses ?? {})) {
         const resolved = resolveRef(response);
+        requiredResponseHeaders[status] = Object.entries<any>(resolved.headers ?? {})
+          .filter(([, header]) => resolveRef(header)?.required)
+          .map(([name]) => name.toLowerCase());
         const responseBase = response.$ref
           ? response.$ref
           : `${base}/responses/${status}`;
@@ -105,6 +111,7 @@ function indexOperations(): Operation[] {
           ? { required: Boolean(body.required), pointer: `${base}/requestBody/content/application~1json/schema` }
           : null,
         responses,
+        requiredResponseHeaders,
         queryParameters: parametersIn(op, base, 'query'),
         headerParameters: parametersIn(op, base, 'header').map((p) => ({ ...p, name: p.name.toLowerCase() })),
         pathParameters: params.filter((p: any) => p.in === 'path').map((p: any) => p.name),

@@ -59,7 +59,7 @@ export class TestApi {
     const text: string = response.body ?? '';
     const type = String(response.headers['content-type'] ?? '');
     const parsed = text === '' ? undefined : type.startsWith('application/json') ? JSON.parse(text) : text;
-    checkAgainstSpec(method, path, response.status, type, parsed);
+    checkAgainstSpec(method, path, response.status, type, parsed, response.headers as Record<string, string>);
     return { status: response.status, headers: new Headers(response.headers as Record<string, string>), body: parsed, text };
   }
 
@@ -93,8 +93,11 @@ export class TestApi {
   }
 }
 
-function checkAgainstSpec(method: string, path: string, status: number, type: string, body: unknown): void {
+function checkAgainstSpec(method: string, path: string, status: number, type: string, body: unknown, headers: Record<string, string>): void {
   const op = findOperation(method, path);
+  for (const header of op?.requiredResponseHeaders[String(status)] ?? []) {
+    if (!(header in headers)) throw new ContractViolation(`${method} ${path} → ${status} lacks the required header ${header}`);
+  }
   const isApi = op !== undefined;
   if (!isApi && !/^\/(jobs|sandbox|healthz)/.test(path)) return; // docs, spec, console
   if (body !== undefined && !type.startsWith('application/json')) {
