@@ -66,15 +66,12 @@ describe.each(faults)('a receiver that answers with: %s', (_name, makeUrl, error
     await tenant.post('/sandbox/webhook-endpoints', { url: healthy.url });
     await healthyTenant.post('/sandbox/webhook-endpoints', { url: healthy.url });
 
-    const started = Date.now();
     const { id } = await tenant.createJob();
     await healthyTenant.createJob();
-    const health = Date.now();
     expect((await api.get('/healthz', { key: null })).status).toBe(200);
-    expect(Date.now() - health).toBeLessThan(TIMEOUT_MS);
+    // The healthy endpoint, of this tenant and of another, gets its delivery. That it is not
+    // held up by a hanging one is shown without a stopwatch in outbox.test.ts (connection pools).
     await healthy.waitFor(2);
-    // The healthy endpoint, of this tenant and of another, is not held up by the faulty one.
-    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 100);
 
     await settled();
     for (const seconds of [61, 601]) {
