@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { catalogue } from './catalogue';
 import { CheckFailure } from './failure';
-import { runConformance, runOne, selectChecks, SelectionError } from './runner';
+import { runConformance, runOne, selectChecks, SelectionError, UnreachableError } from './runner';
 import type { Check } from './types';
 
 const stub = (id: string, category: string, level: Check['level'], run: Check['run'] = async () => undefined): Check => ({ id, title: id, category, level, operations: [], run });
@@ -104,5 +104,29 @@ describe('a whole run', () => {
     await runConformance({ baseUrl, apiKey: 'given', checks: [stub('K-ONE', 'k', 'contract', async (ctx) => { keys = [ctx.apiKey, ctx.wrongKey()]; })] });
     expect(keys[0]).toBe('given');
     expect(keys[1]).toMatch(/^conform_/);
+  });
+});
+
+describe('an implementation that cannot be reached', () => {
+  it('stops the run at once with the reason, rather than failing every check', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const run = runConformance({ baseUrl: `http://127.0.0.1:${port}`, apiKey: 'k', checks, timeoutMs: 1000 });
+    await expect(run).rejects.toThrow(UnreachableError);
+    await expect(run).rejects.toThrow(`cannot reach http://127.0.0.1:${port}: ECONNREFUSED`);
+  });
+
+  it('treats a server that never answers the probe the same way, after --timeout', async () => {
+    const silent: Server = createServer(() => { /* never answers */ });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const baseUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      await expect(runConformance({ baseUrl, apiKey: 'k', checks, timeoutMs: 200 })).rejects.toThrow(/no HTTP answer within 200 ms/);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

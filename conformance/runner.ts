@@ -63,23 +63,33 @@ function freshKey(): string {
   return `conform_${randomBytes(12).toString('hex')}`;
 }
 
+/** The implementation gave no HTTP answer at all: nothing can be judged. */
+export class UnreachableError extends Error {}
+
 /**
  * Whether the implementation opens a tenant for any key: a random key reading an unknown
- * job gets 404 when it does, 401 when keys are restricted.
+ * job gets 404 when it does, 401 when keys are restricted (undefined for any other
+ * answer). No answer at all (refused, unresolvable, timed out) is an UnreachableError,
+ * so that a wrong base URL fails at once instead of once per check.
  */
 export async function acceptsAnyKey(baseUrl: string, timeoutMs: number): Promise<boolean | undefined> {
+  let response: Response;
   try {
-    const response = await fetch(`${baseUrl.replace(/\/+$/, '')}/jobs/conform-probe-${randomBytes(6).toString('hex')}`, {
+    response = await fetch(`${baseUrl.replace(/\/+$/, '')}/jobs/conform-probe-${randomBytes(6).toString('hex')}`, {
       headers: { 'x-api-key': freshKey(), accept: 'application/json' },
       signal: AbortSignal.timeout(timeoutMs),
     });
-    await response.arrayBuffer().catch(() => undefined);
-    if (response.status === 404) return true;
-    if (response.status === 401) return false;
-    return undefined;
-  } catch {
-    return undefined;
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const reason = (error as Error).name === 'TimeoutError'
+      ? `no HTTP answer within ${timeoutMs} ms`
+      : cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+    throw new UnreachableError(`cannot reach ${baseUrl}: ${reason}`);
   }
+  await response.arrayBuffer().catch(() => undefined);
+  if (response.status === 404) return true;
+  if (response.status === 401) return false;
+  return undefined;
 }
 
 export const DEFAULTS = { timeoutMs: 5000, checkTimeoutMs: 60_000, concurrency: 4, receiverHost: '127.0.0.1', receiverPort: 0 };
