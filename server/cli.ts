@@ -21,6 +21,7 @@ export function registerServe(program: Command): void {
     .addOption(option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', ENV.logLevel, parse.logLevel, DEFAULT_CONFIG.logLevel))
     .addOption(option('--delivery-code-attempts <n>', 'wrong delivery codes before the final step locks', ENV.deliveryCodeAttempts, parse.positiveInt('--delivery-code-attempts'), DEFAULT_CONFIG.deliveryCodeAttempts))
     .addOption(option('--max-jobs <n>', 'jobs kept per tenant; finished ones are evicted first', ENV.maxJobsPerTenant, parse.positiveInt('--max-jobs'), DEFAULT_CONFIG.maxJobsPerTenant))
+    .addOption(option('--cors <bool>', 'answer browsers from any origin (production is called from backends, so off by default)', ENV.cors, parse.bool('--cors'), DEFAULT_CONFIG.cors))
     .addOption(option('--max-tenants <n>', 'tenants kept at once; the least recently used idle one is evicted first', ENV.maxTenants, parse.positiveInt('--max-tenants'), DEFAULT_CONFIG.maxTenants))
     .addOption(option('--webhook-timeout <ms>', 'timeout of one webhook attempt', ENV.webhookTimeoutMs, parse.positiveInt('--webhook-timeout'), DEFAULT_CONFIG.webhookTimeoutMs))
     .addOption(option('--webhook-retry-schedule <seconds>', 'waits after each failed attempt, then dead-letter', ENV.webhookRetrySchedule, parse.schedule, DEFAULT_CONFIG.webhookRetrySchedule.join(',')))
@@ -37,6 +38,7 @@ export function registerServe(program: Command): void {
         deliveryCodeAttempts: opts.deliveryCodeAttempts,
         maxJobsPerTenant: opts.maxJobs,
         maxTenants: opts.maxTenants,
+        cors: opts.cors,
         webhookTimeoutMs: opts.webhookTimeout,
         webhookRetrySchedule: Array.isArray(opts.webhookRetrySchedule) ? opts.webhookRetrySchedule : parse.schedule(String(opts.webhookRetrySchedule)),
         webhookRetryJitter: opts.webhookRetryJitter,

@@ -14,6 +14,8 @@ export interface ServerConfig {
   maxJobsPerTenant: number;
   /** Tenants kept at once; opening one more evicts the least recently used idle tenant. */
   maxTenants: number;
+  /** Answer browsers from any origin (CORS), as a front end on another port needs. */
+  cors: boolean;
   webhookTimeoutMs: number;
   webhookRetrySchedule: number[];
   webhookRetryJitter: number;
@@ -32,6 +34,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   deliveryCodeAttempts: 5,
   maxJobsPerTenant: 10_000,
   maxTenants: 10_000,
+  cors: false,
   webhookTimeoutMs: 5000,
   webhookRetrySchedule: Object.freeze([1, 5, 30, 120, 600]) as number[],
   webhookRetryJitter: 0.1,
@@ -102,6 +105,7 @@ export const ENV = {
   deliveryCodeAttempts: 'LASTMILE_DELIVERY_CODE_ATTEMPTS',
   maxJobsPerTenant: 'LASTMILE_MAX_JOBS',
   maxTenants: 'LASTMILE_MAX_TENANTS',
+  cors: 'LASTMILE_CORS',
   webhookTimeoutMs: 'LASTMILE_WEBHOOK_TIMEOUT',
   webhookRetrySchedule: 'LASTMILE_WEBHOOK_RETRY_SCHEDULE',
   webhookRetryJitter: 'LASTMILE_WEBHOOK_RETRY_JITTER',

@@ -65,6 +65,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
     sandbox, outbox, logger,
     apiKeys,
     maxBodyBytes: config.maxBodyBytes,
+    cors: config.cors,
     version: VERSION,
     extensions: [(app) => sandboxConsole.mount(app), ...(options.extensions ?? [])],
   });

@@ -410,3 +410,29 @@ describe('payment info and external data', () => {
     expect([bad.status, bad.body.errors[0].param]).toEqual([422, 'webhook.n']);
   });
 });
+
+describe('CORS', () => {
+  it('is off by default, as production is called from backends', async () => {
+    const res = await api.get('/healthz', { headers: { origin: 'http://localhost:3000' } });
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await api.call('OPTIONS', '/jobs', { headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(405);
+  });
+
+  it('with --cors, answers preflights with the methods the spec lists and lets any origin read the answers', async () => {
+    const open = await startTestServer({ cors: true });
+    try {
+      const preflight = await open.api.call('OPTIONS', '/jobs/abc', {
+        key: null, headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-api-key' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-methods')).toBe('GET');
+      expect(preflight.headers.get('access-control-allow-headers')).toBe('x-api-key');
+      const created = await open.api.createJob({}, { headers: { origin: 'http://localhost:3000' } });
+      expect(created.res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(created.res.headers.get('access-control-expose-headers')).toContain('Location');
+    } finally {
+      await open.close();
+    }
+  });
+});

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { operations, resolveSchema, schemaAt, specText, validateHeaderParameter, validateQueryParameter, validateRequestBody, type Operation } from '../../spec/contract';
+import { findOperation, operations, resolveSchema, schemaAt, specText, validateHeaderParameter, validateQueryParameter, validateRequestBody, type Operation } from '../../spec/contract';
 import type { operations as OperationTypes } from '../../spec/types.gen';
 import { DomainError } from '../domain/errors';
 import type { Sandbox } from '../domain/sandbox';
@@ -23,6 +23,8 @@ export interface AppOptions {
   /** When set, only these keys open tenants; otherwise any non-empty key does. */
   apiKeys: ReadonlySet<string> | null;
   maxBodyBytes: number;
+  /** Answer browsers from any origin, preflights included. */
+  cors?: boolean;
   version: string;
   /** Extra routers mounted before the API (e.g. the console). */
   extensions?: Array<(app: express.Express) => void>;
@@ -158,6 +160,23 @@ export function createApp(options: AppOptions): express.Express {
     });
     next();
   });
+
+  if (options.cors) {
+    const exposed = 'Location, x-request-id, Idempotent-Replayed';
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.setHeader('Access-Control-Expose-Headers', exposed);
+      if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return next();
+      // A preflight: the methods the spec lists for this path, any header the browser asks for.
+      const methods = operations.filter((op) => findOperation(op.method, req.path) === op).map((op) => op.method);
+      if (methods.length === 0) return next();
+      res.setHeader('Access-Control-Allow-Methods', methods.join(', '));
+      res.setHeader('Access-Control-Allow-Headers', String(req.headers['access-control-request-headers'] ?? ''));
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.statusCode = 204;
+      res.end();
+    });
+  }
 
   // The API's routes come first: Express tries layers in order, so every layer before
   // them would cost each API request a path match.
