@@ -1,4 +1,4 @@
-import { getOperation } from '../../spec/contract';
+import { getOperation, type Operation } from '../../spec/contract';
 import { deriveMutations, type BodyMutation } from '../../spec/mutations';
 import type { CheckContext } from '../context';
 import { availabilityRequest, fullOrder, holdSlot, newJob } from '../flows';
@@ -32,11 +32,14 @@ async function pathParamsFor(ctx: CheckContext): Promise<Record<string, string>>
   return { job_id: jobId, slot_id: slot.id, endpoint_id: 'conform-placeholder-id', delivery_id: 'conform-placeholder-id' };
 }
 
-function malformedJson(level: Level): Check {
+/** One refused body per operation that takes one, at the given level. */
+function refusedBody(level: Level, refusal: {
+  id: string; what: string; status: number; code: string; contentType: string; body: (op: Operation) => string;
+}): Check {
   const suffix = level === 'sandbox' ? '-SANDBOX' : '';
   return {
-    id: `VALIDATION-MALFORMED-JSON${suffix}-400`,
-    title: `A body that is not well-formed JSON is 400 MALFORMED_JSON on every ${level === 'sandbox' ? 'sandbox' : 'production'} operation that takes a body`,
+    id: `VALIDATION-${refusal.id}${suffix}-${refusal.status}`,
+    title: `${refusal.what} is ${refusal.status} ${refusal.code} on every ${level === 'sandbox' ? 'sandbox' : 'production'} operation that takes a body`,
     category: 'validation',
     level,
     operations: bodyOperations(level).map((op) => op.operationId),
@@ -44,31 +47,19 @@ function malformedJson(level: Level): Check {
     async run(ctx) {
       const pathParams = await pathParamsFor(ctx);
       for (const op of bodyOperations(level)) {
-        const response = await ctx.call(op.operationId, { pathParams, rawBody: MALFORMED_JSON, contentType: 'application/json' });
-        ctx.softStatus(response, 400, 'MALFORMED_JSON', `${op.method} ${op.path}`);
+        const response = await ctx.call(op.operationId, { pathParams, rawBody: refusal.body(op), contentType: refusal.contentType });
+        ctx.softStatus(response, refusal.status, refusal.code, `${op.method} ${op.path}`);
       }
     },
   };
 }
 
+function malformedJson(level: Level): Check {
+  return refusedBody(level, { id: 'MALFORMED-JSON', what: 'A body that is not well-formed JSON', status: 400, code: 'MALFORMED_JSON', contentType: 'application/json', body: () => MALFORMED_JSON });
+}
+
 function wrongMediaType(level: Level): Check {
-  const suffix = level === 'sandbox' ? '-SANDBOX' : '';
-  return {
-    id: `VALIDATION-CONTENT-TYPE${suffix}-415`,
-    title: `A body sent as text/plain is 415 UNSUPPORTED_MEDIA_TYPE on every ${level === 'sandbox' ? 'sandbox' : 'production'} operation that takes a body`,
-    category: 'validation',
-    level,
-    operations: bodyOperations(level).map((op) => op.operationId),
-    negative: true,
-    async run(ctx) {
-      const pathParams = await pathParamsFor(ctx);
-      for (const op of bodyOperations(level)) {
-        const body = JSON.stringify(exampleBody(op) ?? {});
-        const response = await ctx.call(op.operationId, { pathParams, rawBody: body, contentType: 'text/plain' });
-        ctx.softStatus(response, 415, 'UNSUPPORTED_MEDIA_TYPE', `${op.method} ${op.path}`);
-      }
-    },
-  };
+  return refusedBody(level, { id: 'CONTENT-TYPE', what: 'A body sent as text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', contentType: 'text/plain', body: (op) => JSON.stringify(exampleBody(op) ?? {}) });
 }
 
 export const validationChecks: Check[] = [

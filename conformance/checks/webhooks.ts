@@ -44,6 +44,13 @@ export function deliveryProblems(delivery: ReceivedDelivery): string[] {
 }
 
 /** Polls the delivery log (a state on the server, not a timer) until `ready` or the timeout. */
+/** Moves the tenant clock just past a pending delivery's next attempt; answers how far off it was (ms). */
+async function advancePastNextAttempt(ctx: CheckContext, entry: Json): Promise<number> {
+  const due = Date.parse(entry.next_attempt_at) - await tenantNow(ctx);
+  await advanceClock(ctx, due / 1000 + 1);
+  return due;
+}
+
 async function deliveriesWhen(ctx: CheckContext, jobId: string, ready: (log: Json[]) => boolean, what: string): Promise<Json[]> {
   const deadline = Date.now() + ctx.timeoutMs;
   for (;;) {
@@ -126,9 +133,8 @@ export const webhookChecks: Check[] = [
         const entry = log[0];
         ctx.expectEqual(`attempt ${attempt} is logged with the receiver's 500`, 500, entry.attempts[attempt - 1].status_code);
         ctx.expectEqual(`the delivery is PENDING after attempt ${attempt}`, 'PENDING', entry.status);
-        const due = Date.parse(entry.next_attempt_at) - await tenantNow(ctx);
+        const due = await advancePastNextAttempt(ctx, entry);
         ctx.expect(due > 0, 'the retry is due later on the tenant clock, not at once', { expected: 'next_attempt_at in the future', received: entry.next_attempt_at });
-        await advanceClock(ctx, due / 1000 + 1);
       }
       const deliveries = await awaitDeliveries(ctx, inbox, jobId, RETRY_FAILURES + 1, 'the successful retry');
       ctx.expectEqual('each attempt carries the same event', deliveries.map(() => deliveries[0].json.id), deliveries.map((d) => d.json.id));
@@ -157,7 +163,7 @@ export const webhookChecks: Check[] = [
         const log = await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.attempts?.length >= attempt && (entries[0].next_attempt_at || entries[0].status === 'DEAD_LETTERED'), `attempt ${attempt} settled`);
         entry = log[0];
         if (entry.status === 'DEAD_LETTERED') break;
-        await advanceClock(ctx, (Date.parse(entry.next_attempt_at) - await tenantNow(ctx)) / 1000 + 1);
+        await advancePastNextAttempt(ctx, entry);
       }
       ctx.expectEqual(`after ${entry.attempts.length} failed attempts the delivery`, { status: 'DEAD_LETTERED', next_attempt_at: null }, { status: entry.status, next_attempt_at: entry.next_attempt_at ?? null });
       ctx.expect(entry.attempts.length > 1, 'a failed delivery is retried before it is dead-lettered', { expected: 'more than 1 attempt', received: entry.attempts.length });
