@@ -80,11 +80,24 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     const detail = error instanceof Error ? error.message : 'parse error';
     throw new DomainError('MALFORMED_JSON', `Body is not valid JSON: ${detail.slice(0, 200)}`);
   }
-  if (depthExceeds(value, MAX_JSON_DEPTH)) {
+  if (openingBrackets(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH && depthExceeds(value, MAX_JSON_DEPTH)) {
     const msg = `must not nest arrays and objects more than ${MAX_JSON_DEPTH} levels deep`;
     throw new DomainError('VALIDATION_FAILED', `The request body ${msg}`, { errors: [{ location: 'body', param: '', msg }] });
   }
   return { present: true, value };
+}
+
+/**
+ * `[` and `{` in the text, counted up to just past `limit`: nesting can be no deeper than
+ * that, so the usual body (a few dozen) skips the walk below altogether.
+ */
+function openingBrackets(text: string, limit: number): number {
+  let count = 0;
+  for (let i = 0; i < text.length && count <= limit; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) count += 1;
+  }
+  return count;
 }
 
 /** Whether arrays and objects nest deeper than `max`; iterative, so any depth is safe. */
