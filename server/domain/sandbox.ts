@@ -31,6 +31,7 @@ const MAX_SLOTS_PER_ANSWER = 500;
  */
 const CLOCK_LIMIT_MS = Date.UTC(9000, 0, 1);
 const CREATE_BODY_POINTER = getOperation('createJob').requestBody!.pointer;
+const AVAILABILITY_BODY_POINTER = getOperation('getAvailability').requestBody!.pointer;
 
 export interface SandboxConfig {
   slotTtlSeconds: number;
@@ -103,9 +104,9 @@ export class Sandbox {
     const stepMs = request.slot_size * 60_000;
     const now = tenant.clock.now();
     const expiresAtMs = now + this.config.slotTtlSeconds * 1000;
-    const quote = knownFieldsOnly(getOperation('getAvailability').requestBody!.pointer, {
+    const quote = knownFieldsOnly(AVAILABILITY_BODY_POINTER, {
       origin: request.origin, destination: request.destination, job_items: request.job_items, currency_code: request.currency_code,
-    }) as SlotRecord['quote'];
+    });
     const store = { id: request.store_reference ?? 'store-default', name: request.origin.name };
     const slots: Schemas['Slot'][] = [];
     for (const operationalModel of models) {

@@ -21,12 +21,7 @@ export interface Collection<T> {
 }
 
 /** What a slot remembers of the availability request it answered. */
-export interface Quote {
-  origin: Schemas['Location'];
-  destination: Schemas['Location'];
-  job_items: Schemas['JobItem'][];
-  currency_code: string;
-}
+export type Quote = Pick<Schemas['AvailabilityRequest'], 'origin' | 'destination' | 'job_items' | 'currency_code'>;
 
 /** Kept as numbers and shared references: tenants hold many slots, so each must be small. */
 export interface SlotRecord {
