@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
 import type { Sandbox } from '../domain/sandbox';
 import { clientIdFor } from '../domain/store';
+import { apiKeyOf } from '../http/auth';
 import { sendError, sendJson } from '../http/errors';
 import { DEFAULT_STREAM_LIMITS, TenantStreams, type StreamLimits, type DeliveryUpdates } from './streams';
 
@@ -26,7 +27,6 @@ export interface SandboxConsole {
 }
 
 const PUBLIC_DIR = join(__dirname, 'public');
-const MAX_API_KEY_LENGTH = 512;
 
 /** Job data is hostile input: the page never runs anything it did not ship itself. */
 const PAGE_HEADERS: Record<string, string> = {
@@ -35,13 +35,6 @@ const PAGE_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
 };
-
-function keyFrom(req: Request, apiKeys: ReadonlySet<string> | null): string | null {
-  const header = req.headers['x-api-key'];
-  const key = typeof header === 'string' ? header.trim() : '';
-  if (key === '' || key.length > MAX_API_KEY_LENGTH || (apiKeys !== null && !apiKeys.has(key))) return null;
-  return key;
-}
 
 export function createConsole({ sandbox, apiKeys, limits, deliveries }: ConsoleOptions): SandboxConsole {
   const streams = new TenantStreams(sandbox, { ...DEFAULT_STREAM_LIMITS, ...limits }, Date.now, deliveries);
@@ -59,7 +52,7 @@ export function createConsole({ sandbox, apiKeys, limits, deliveries }: ConsoleO
   router.use('/assets', express.static(PUBLIC_DIR, { index: false, maxAge: 0 }));
 
   router.post('/stream-tickets', (req: Request, res: Response) => {
-    const key = keyFrom(req, apiKeys);
+    const key = apiKeyOf(req, apiKeys);
     if (key === null) return sendError(res, { code: 'UNAUTHORIZED', message: 'Missing or invalid x-api-key header' });
     sendJson(res, 201, { ...streams.issueTicket(key), client_id: clientIdFor(key) }, { 'cache-control': 'no-store' });
   });

@@ -12,6 +12,7 @@ import type { operations as OperationTypes } from '../../spec/types.gen';
 import { DomainError } from '../domain/errors';
 import type { Sandbox } from '../domain/sandbox';
 import type { Outbox } from '../webhooks/outbox';
+import { apiKeyOf } from './auth';
 import { readJsonBody } from './body';
 import { sendError, sendJson } from './errors';
 import { mountDocs } from './docs';
@@ -46,7 +47,6 @@ export interface Reply {
 
 type Handler = (ctx: RequestContext) => Reply | Promise<Reply>;
 
-const MAX_API_KEY_LENGTH = 512;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 declare module 'node:http' {
@@ -133,11 +133,8 @@ function checkHeaders(op: Operation, req: IncomingMessage): void {
 }
 
 function authenticate(req: IncomingMessage, apiKeys: ReadonlySet<string> | null): string {
-  const header = req.headers['x-api-key'];
-  const key = typeof header === 'string' ? header.trim() : '';
-  if (key === '' || key.length > MAX_API_KEY_LENGTH || (apiKeys !== null && !apiKeys.has(key))) {
-    throw new DomainError('UNAUTHORIZED', 'Missing or invalid x-api-key header');
-  }
+  const key = apiKeyOf(req, apiKeys);
+  if (key === null) throw new DomainError('UNAUTHORIZED', 'Missing or invalid x-api-key header');
   return key;
 }
 
