@@ -13,14 +13,14 @@
  * Prints a table and writes bench/results.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import autocannon from 'autocannon';
 import { spec } from '../spec/contract';
+import { killAll, ROOT, startProcess, startSandbox, stopProcess } from './lib/processes';
 
-const ROOT = join(__dirname, '..');
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
 const value = (name: string, fallback: string) => {
@@ -36,51 +36,9 @@ const MEMORY_JOBS = Number(value('--memory-jobs', QUICK ? '20000' : '100000'));
 const WEBHOOK_EVENTS = Number(value('--webhook-events', QUICK ? '2000' : '20000'));
 const FIXTURE_ORDERS = Number(value('--fixture-orders', QUICK ? '20000' : '200000'));
 const TSX = ['-r', 'tsx/cjs'];
-const LOG_DIR = mkdtempSync(join(tmpdir(), 'lastmile-bench-logs-'));
 
-interface Child { url: string; proc: ChildProcess }
+/** Commands run to their end (conformance, fixtures); servers are tracked by scripts/lib/processes. */
 const children: ChildProcess[] = [];
-
-/**
- * Starts a server in its own process. Its output goes to a log file, as a deployment's
- * would, rather than through a pipe this process must drain: draining would take CPU from
- * the load generator, and from the servers, on the same cores.
- */
-function start(command: string[], ready: RegExp, label: string): Promise<Child> {
-  const logPath = join(LOG_DIR, `${label}-${children.length}.log`);
-  const log = openSync(logPath, 'w');
-  const proc = spawn(process.execPath, command, { cwd: ROOT, stdio: ['ignore', log, log] });
-  closeSync(log);
-  children.push(proc);
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 60_000;
-    const poll = setInterval(() => {
-      const out = readFileSync(logPath, 'utf8');
-      const match = ready.exec(out);
-      if (match) {
-        clearInterval(poll);
-        resolve({ url: match[1], proc });
-      } else if (Date.now() > deadline) {
-        clearInterval(poll);
-        reject(new Error(`${label} did not start: ${out.slice(-500)}`));
-      }
-    }, 25);
-    proc.on('exit', (code) => {
-      clearInterval(poll);
-      reject(new Error(`${label} exited ${code}: ${readFileSync(logPath, 'utf8').slice(-500)}`));
-    });
-  });
-}
-
-function stop(child: Child): Promise<void> {
-  return new Promise((resolve) => {
-    child.proc.removeAllListeners('exit');
-    if (child.proc.exitCode !== null) return resolve();
-    child.proc.on('exit', () => resolve());
-    child.proc.kill('SIGTERM');
-    setTimeout(() => child.proc.kill('SIGKILL'), 5000).unref();
-  });
-}
 
 /** Prism needs a port number up front. */
 function freePort(): Promise<number> {
@@ -94,8 +52,6 @@ function freePort(): Promise<number> {
   });
 }
 
-const sandboxCommand = (extra: string[] = []) => [join(ROOT, 'bin', 'lastmile.js'), 'serve', '--port', '0', ...extra];
-const SANDBOX_READY = /Sandbox listening on (http:\/\/\S+)/;
 const LISTENING = /listening on (http:\/\/\S+)/i;
 const PRISM_READY = /Prism is listening on (http:\/\/[\d.:]+)/;
 
@@ -157,7 +113,7 @@ async function benchCreate(results: Record<string, unknown>) {
   const body = JSON.stringify({ ...ORDER, slot_id: 'slt_bench' });
   const headers = { 'content-type': 'application/json', 'x-api-key': 'bench' };
 
-  const sandbox = await start(sandboxCommand(['--log-level', 'info']), SANDBOX_READY, 'sandbox');
+  const sandbox = await startSandbox(['--log-level', 'info']);
   const expected = Math.max(2000, Math.ceil(DURATION * 15000));
   const pairs = await preCreateSlots(sandbox.url, expected);
   await load({ url: sandbox.url, duration: 1, requests: createRequests(pairs.splice(0, 3000)) }); // warm-up
@@ -169,20 +125,20 @@ async function benchCreate(results: Record<string, unknown>) {
   const created = await post(`${sandbox.url}/jobs`, 'bench-get', { ...ORDER, slot_id: probe[0].id });
   const getJob = await load({ url: `${sandbox.url}/jobs/${created.job_id}`, headers: { 'x-api-key': 'bench-get' } });
   const availability = await load({ url: `${sandbox.url}/jobs/availability/v2`, method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'bench-avail' }, body: JSON.stringify(AVAILABILITY) });
-  await stop(sandbox);
+  await stopProcess(sandbox);
 
-  const prism = await start([join(ROOT, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js'), 'mock', join(ROOT, 'spec', 'openapi.yaml'), '--port', String(await freePort()), '--host', '127.0.0.1'], PRISM_READY, 'prism');
+  const prism = await startProcess([join(ROOT, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js'), 'mock', join(ROOT, 'spec', 'openapi.yaml'), '--port', String(await freePort()), '--host', '127.0.0.1'], PRISM_READY, 'prism');
   await load({ url: `${prism.url}/jobs`, method: 'POST', headers, body, duration: 1 });
   const prismCreate = await load({ url: `${prism.url}/jobs`, method: 'POST', headers, body });
   const prismAvailability = await load({ url: `${prism.url}/jobs/availability/v2`, method: 'POST', headers, body: JSON.stringify(AVAILABILITY) });
-  await stop(prism);
+  await stopProcess(prism);
 
   const ceilings: Record<string, LoadFigures> = {};
   for (const kind of ['express', 'bare']) {
-    const server = await start([join(__dirname, 'bench', 'ceilings.js'), kind], LISTENING, kind);
+    const server = await startProcess([join(__dirname, 'bench', 'ceilings.js'), kind], LISTENING, kind);
     await load({ url: `${server.url}/jobs`, method: 'POST', headers, body, duration: 1 });
     ceilings[kind] = await load({ url: `${server.url}/jobs`, method: 'POST', headers, body });
-    await stop(server);
+    await stopProcess(server);
   }
   results.create = { sandbox: ours, prism: prismCreate, expressCeiling: ceilings.express, bareNode: ceilings.bare };
   results.ratios = {
@@ -222,8 +178,8 @@ async function benchMemory(results: Record<string, unknown>) {
 }
 
 async function benchWebhooks(results: Record<string, unknown>) {
-  const receiver = await start([join(__dirname, 'bench', 'receiver.js')], LISTENING, 'receiver');
-  const sandbox = await start(sandboxCommand(['--log-level', 'warn']), SANDBOX_READY, 'sandbox');
+  const receiver = await startProcess([join(__dirname, 'bench', 'receiver.js')], LISTENING, 'receiver');
+  const sandbox = await startSandbox(['--log-level', 'warn']);
   const key = 'bench-webhooks';
   await post(`${sandbox.url}/sandbox/webhook-endpoints`, key, { url: `${receiver.url}/hooks` });
   const jobs = Math.ceil(WEBHOOK_EVENTS / 9); // CREATED and 8 steps per job
@@ -247,16 +203,16 @@ async function benchWebhooks(results: Record<string, unknown>) {
   }
   const seconds = (count.lastAt - started) / 1000;
   results.webhooks = { events: emitted, delivered: count.distinct, attempts: count.received, lost: emitted - count.distinct, seconds: round(seconds), perSecond: Math.round(count.distinct / seconds) };
-  await stop(sandbox);
-  await stop(receiver);
+  await stopProcess(sandbox);
+  await stopProcess(receiver);
 }
 
 async function benchConformanceAndFixtures(results: Record<string, unknown>) {
-  const sandbox = await start(sandboxCommand(['--log-level', 'warn']), SANDBOX_READY, 'sandbox');
+  const sandbox = await startSandbox(['--log-level', 'warn']);
   const conform = await runToEnd([join(ROOT, 'bin', 'lastmile.js'), 'conform', '--base-url', sandbox.url, '--api-key', 'bench-conformance'], 'conformance');
   const summary = /(\d+) passed, (\d+) failed, (\d+) skipped/.exec(conform.stdout);
   results.conformance = { seconds: round(conform.ms / 1000), exitCode: conform.code, summary: summary?.[0] ?? null };
-  await stop(sandbox);
+  await stopProcess(sandbox);
   const fixtures = await runToEnd([join(ROOT, 'bin', 'lastmile.js'), 'fixtures', '--count', String(FIXTURE_ORDERS), '--format', 'ndjson', '--seed', '1'], 'fixtures', true);
   const { lines } = fixtures;
   results.fixtures = { orders: lines, seconds: round(fixtures.ms / 1000), perSecond: Math.round(lines / (fixtures.ms / 1000)) };
@@ -312,7 +268,9 @@ async function main() {
 main().then(() => process.exit(0), (error) => {
   process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
   for (const child of children) child.kill('SIGKILL');
+  killAll();
   process.exit(1);
 }).finally(() => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  killAll();
 });

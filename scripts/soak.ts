@@ -6,11 +6,10 @@
  *
  *   npm run soak -- --duration 20 --concurrency 16
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { startSandbox, stopProcess } from './lib/processes';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -63,28 +62,10 @@ async function startReceiver(behaviour: Behaviour): Promise<Hook> {
 
 // ---- the server ---------------------------------------------------------------------
 
-async function startSandbox(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'lastmile.js'), 'serve', '--port', '0', '--log-level', 'warn',
-    '--webhook-timeout', '1000', '--webhook-retry-schedule', '1,5'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('the sandbox did not start within 20 s')), 20_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Sandbox listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-    child.once('exit', (code) => reject(new Error(`the sandbox exited with ${code}`)));
-  });
-  child.stdout!.resume();
-  return {
-    url, pid: child.pid!,
-    stop: () => new Promise((resolve) => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('exit', () => { clearTimeout(kill); resolve(); });
-      child.kill('SIGTERM');
-    }),
-  };
+/** The server under soak, with short webhook timeouts and retries so failures cycle fast. */
+async function startSoakedSandbox(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const child = await startSandbox(['--log-level', 'warn', '--webhook-timeout', '1000', '--webhook-retry-schedule', '1,5'], 'soak');
+  return { url: child.url, pid: child.proc.pid!, stop: () => stopProcess(child, 10_000) };
 }
 
 // ---- the workload -------------------------------------------------------------------
@@ -167,7 +148,7 @@ async function step(base: string, t: Tenant, i: number): Promise<void> {
 async function main(): Promise<void> {
   const behaviours: Behaviour[] = ['flaky', 'error500', 'reset', 'slow'];
   const hooks: Hook[] = [];
-  const sandbox = await startSandbox();
+  const sandbox = await startSoakedSandbox();
   const base = sandbox.url;
   const rssStart = rssOf(sandbox.pid);
   const tenants: Tenant[] = [];
