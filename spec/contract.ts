@@ -179,14 +179,13 @@ function describeValue(value: unknown): unknown {
 export function dottedPath(instancePath: string, data: unknown, extra?: string): string {
   const segments = instancePath === '' ? [] : instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (extra !== undefined) segments.push(extra);
-  let out = '';
+  const typed: Array<string | number> = [];
   let node: any = data;
   for (const segment of segments) {
-    if (Array.isArray(node) && /^\d+$/.test(segment)) out += `[${segment}]`;
-    else out += out === '' ? segment : `.${segment}`;
+    typed.push(Array.isArray(node) && /^\d+$/.test(segment) ? Number(segment) : segment);
     node = node == null ? undefined : node[segment];
   }
-  return out;
+  return dottedSegments(typed);
 }
 
 function valueAt(instancePath: string, data: unknown): unknown {
@@ -380,7 +379,8 @@ function copyKeys(value: Record<string, unknown>, keys: string[], count: number)
   return out;
 }
 
-function dottedSegments(segments: Array<string | number>): string {
+/** `['a', 0, 'b']` → `a[0].b`: numbers are array indexes, strings are names. */
+export function dottedSegments(segments: Array<string | number>): string {
   let out = '';
   for (const s of segments) out += typeof s === 'number' ? `[${s}]` : out === '' ? s : `.${s}`;
   return out;

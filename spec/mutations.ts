@@ -5,7 +5,7 @@
  * one field and names it with the contract's dotted path, so a server's 422 can be checked
  * for an `errors[]` item with that `param`.
  */
-import { resolveSchema, schemaAt, validatorAt, formatErrors } from './contract';
+import { dottedSegments, formatErrors, resolveSchema, schemaAt, validatorAt } from './contract';
 
 export type MutationKind = 'missing-required' | 'wrong-type' | 'enum' | 'format' | 'pattern';
 
@@ -35,11 +35,6 @@ const BROKEN_FORMAT: Record<string, string> = {
   uri: 'not a uri',
 };
 
-function toParam(path: PathSegment[]): string {
-  let out = '';
-  for (const s of path) out += typeof s === 'number' ? `[${s}]` : out === '' ? s : `.${s}`;
-  return out;
-}
 
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value));
@@ -64,7 +59,7 @@ export function deriveMutations(pointer: string, sample: unknown): BodyMutation[
   const visit = (rawSchema: any, value: any, path: PathSegment[]) => {
     const schema = resolveSchema(rawSchema);
     if (!schema) return;
-    const param = toParam(path);
+    const param = dottedSegments(path);
     if (path.length > 0) {
       const type = schemaType(schema);
       if (type && type in WRONG_TYPE_VALUE) {
@@ -88,7 +83,7 @@ export function deriveMutations(pointer: string, sample: unknown): BodyMutation[
     for (const key of schema.required ?? []) {
       if (key in value) {
         const childPath = [...path, key];
-        const childParam = toParam(childPath);
+        const childParam = dottedSegments(childPath);
         candidates.push({ kind: 'missing-required', param: childParam, description: `${childParam} missing`, body: setAt(sample, childPath, (p, k) => { delete p[k]; }) });
       }
     }
