@@ -11,6 +11,7 @@ interface ConformFlags {
   secondApiKey?: string;
   wrongApiKey?: string;
   sharedTenant: boolean;
+  allowReset: boolean;
   level: LevelOption;
   only: string[];
   skip: string[];
@@ -59,7 +60,8 @@ export function registerConform(program: Command): void {
     .option('--api-key <key>', 'an API key the implementation accepts', process.env.LASTMILE_API_KEY)
     .option('--second-api-key <key>', 'a key of another tenant, for the isolation checks (default: a fresh random key, when the implementation accepts any key)')
     .option('--wrong-api-key <key>', 'a key the implementation refuses (default: a fresh random key, when the implementation restricts keys)')
-    .option('--shared-tenant', 'act with --api-key in every check, one at a time, resetting it before sandbox checks (automatic when random keys are refused)', false)
+    .option('--shared-tenant', 'act with --api-key in every check, one at a time (automatic when random keys are refused); never reset without --allow-reset', false)
+    .option('--allow-reset', 'WARNING: deletes data. In a shared tenant, reset the tenant of --api-key (and --second-api-key) before each sandbox check: its jobs, webhook endpoints and clock. Without it the kit never resets or changes the clock or endpoints of a tenant it did not create, and the checks that need that skip', false)
     .addOption(new Option('--level <level>', 'contract: production operations only; sandbox: only checks that use the /sandbox controls; all: both').choices(['contract', 'sandbox', 'all']).default('all'))
     .option('--only <ids>', 'run only these check ids or categories (repeatable, comma lists)', collect, [])
     .option('--skip <ids>', 'leave out these check ids or categories (repeatable, comma lists)', collect, [])
@@ -85,6 +87,8 @@ export function registerConform(program: Command): void {
           secondApiKey: flags.secondApiKey,
           wrongApiKey: flags.wrongApiKey,
           sharedTenant: flags.sharedTenant,
+          allowReset: flags.allowReset,
+          onNotice: (message) => process.stdout.write(`tenants: ${message}\n`),
           level: flags.level,
           only: parseList(flags.only),
           skip: parseList(flags.skip),
