@@ -392,8 +392,8 @@ export interface paths {
          *     up (5 by default: the fifth wrong code answers `422` with `attempts_remaining: 0`)
          *     the final step is locked and every further try, right or wrong, is
          *     `423 DELIVERY_CODE_LOCKED`, until the code is updated. A missing `delivery_code`
-         *     where one is needed is `422 VALIDATION_FAILED` (param `delivery_code`) and costs no
-         *     attempt. `delivery_code` is ignored on moves that do not reach `CLIENT_RECEIVED`
+         *     where one is needed, or one that is not exactly 4 digits, is `422 VALIDATION_FAILED`
+         *     (param `delivery_code`) and costs no attempt. A well-formed `delivery_code` is ignored on moves that do not reach `CLIENT_RECEIVED`
          *     and on jobs without a code.
          */
         post: operations["advanceJob"];
@@ -1113,7 +1113,7 @@ export interface components {
         };
         AdvanceJobRequest: {
             to?: components["schemas"]["LifecycleStep"];
-            /** @description The code the driver enters; needed for the step to CLIENT_RECEIVED when the job has one. */
+            /** @description The code the driver enters; needed for the step to CLIENT_RECEIVED when the job has one. Exactly 4 digits, as codes are: anything else (empty, `12a`, 5 digits) is `422 VALIDATION_FAILED` naming `delivery_code` on any move, and costs no attempt. */
             delivery_code?: string;
         };
         CreateWebhookEndpointRequest: {

@@ -82,7 +82,7 @@ export const deliveryCodeChecks: Check[] = [
   },
   {
     id: 'DELIVERY-CODE-COMPLETION',
-    title: 'The step to CLIENT_RECEIVED needs the code: none is 422 VALIDATION_FAILED naming delivery_code at no cost; the right one completes',
+    title: 'The step to CLIENT_RECEIVED needs the code: none, or one that is not 4 digits, is 422 VALIDATION_FAILED naming delivery_code at no cost; the right one completes',
     category: 'delivery-code',
     level: 'sandbox',
     operations: ['advanceJob', 'getJob'],
@@ -94,8 +94,14 @@ export const deliveryCodeChecks: Check[] = [
       ctx.expectStatus(missing, 422, 'VALIDATION_FAILED');
       const params = (missing.json.errors ?? []).map((e: Json) => e?.param);
       ctx.expect(params.includes('delivery_code'), 'errors[] names delivery_code', { expected: 'delivery_code', received: params, response: missing });
+      for (const malformed of ['', '12a', '12345']) {
+        const refused = await ctx.call('advanceJob', { pathParams: { job_id: jobId }, body: { delivery_code: malformed } });
+        if (!ctx.softStatus(refused, 422, 'VALIDATION_FAILED', `delivery_code ${JSON.stringify(malformed)}`)) continue;
+        const named = (refused.json.errors ?? []).map((e: Json) => e?.param);
+        if (!named.includes('delivery_code')) ctx.fail(`delivery_code ${JSON.stringify(malformed)}: errors[] must name delivery_code`, { expected: 'delivery_code', received: named, exchange: refused.exchange });
+      }
       const after = await getJob(ctx, jobId);
-      ctx.expectEqual('a missing code moves nothing and costs no attempt',
+      ctx.expectEqual('a missing or malformed code moves nothing and costs no attempt',
         { state: 'DELIVERING_STARTED', attempts: job.delivery_code_attempts_remaining }, { state: after.state, attempts: after.delivery_code_attempts_remaining });
       const done = await advanceJob(ctx, jobId, { delivery_code: code });
       ctx.expectEqual('the right code completes the job', 'CLIENT_RECEIVED', done.state);
