@@ -3,6 +3,7 @@ import { formatCheckLine, formatClosing } from './reporters/console';
 import { parseReportTarget, writeReports, type ReportTarget } from './reporters';
 import { DEFAULTS, runConformance, selectChecks, SelectionError, parseList } from './runner';
 import { catalogue } from './catalogue';
+import { baseUrlProblem } from './transport';
 import type { LevelOption } from './types';
 
 interface ConformFlags {
@@ -37,10 +38,9 @@ function positiveInt(name: string, min = 1) {
   };
 }
 
-function url(value: string): string {
-  let parsed: URL;
-  try { parsed = new URL(value); } catch { throw new InvalidArgumentError(`not a URL: ${value}`); }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InvalidArgumentError(`not an http(s) URL: ${value}`);
+export function url(value: string): string {
+  const problem = baseUrlProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
   return value;
 }
 

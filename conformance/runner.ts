@@ -7,6 +7,7 @@ import { catalogue } from './catalogue';
 import { CheckContext, type Keys } from './context';
 import { CheckSkipped, failureFromError } from './failure';
 import { WebhookReceiver } from './receiver';
+import { connectionCause } from './transport';
 import type { Check, CheckResult, LevelOption, RunResult } from './types';
 
 export interface ConformanceOptions {
@@ -88,11 +89,7 @@ export async function acceptsAnyKey(baseUrl: string, timeoutMs: number): Promise
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason = (error as Error).name === 'TimeoutError'
-      ? `no HTTP answer within ${timeoutMs} ms`
-      : cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-    throw new UnreachableError(`cannot reach ${baseUrl}: ${reason}`);
+    throw new UnreachableError(`cannot reach ${baseUrl}: ${connectionCause(error, timeoutMs)}`);
   }
   await response.arrayBuffer().catch(() => undefined);
   if (response.status === 404) return true;

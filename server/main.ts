@@ -34,6 +34,9 @@ export interface StartOptions {
   logger?: Logger;
 }
 
+/** Longest a request's log line may wait in the write buffer. */
+export const LOG_FLUSH_INTERVAL_MS = 250;
+
 export const VERSION: string = require('../package.json').version;
 
 /**
@@ -45,6 +48,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
   // Logs are written in buffered, asynchronous chunks: a synchronous write per request
   // line cost the create-job path about 40 % of its throughput (BENCHMARKS.md).
   const logDestination = options.logger || config.logLevel === 'silent' ? null : pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  // A quiet server must not hold one request's line back until 4 KB more arrive.
+  const logFlusher = logDestination ? setInterval(() => { try { logDestination.flush(); } catch { /* destroyed: nothing left to write */ } }, LOG_FLUSH_INTERVAL_MS).unref() : undefined;
   const logger = options.logger ?? (logDestination ? pino({ level: config.logLevel, base: { service: 'lastmile-sandbox' } }, logDestination) : pino({ level: 'silent' }));
   const store = new InMemoryStore(options.now ?? Date.now, { maxTenants: config.maxTenants });
   const sandbox = new Sandbox(store, {
@@ -98,6 +103,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
         server.closeIdleConnections();
         await stopped;
         const result = await outbox.shutdown(config.shutdownGraceMs);
+        clearInterval(logFlusher);
         logDestination?.flushSync();
         return result;
       })();
