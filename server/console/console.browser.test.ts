@@ -92,7 +92,7 @@ async function expectNoHorizontalOverflow(screen: string): Promise<void> {
     await page.setViewportSize(viewport);
     const found = await page.evaluate(() => {
       const root = document.documentElement;
-      const wide = [...document.querySelectorAll('body *')]
+      const wide = Array.from(document.querySelectorAll('body *'))
         .filter((node) => (node as HTMLElement).offsetParent !== null || getComputedStyle(node).position === 'fixed')
         .filter((node) => node.getBoundingClientRect().right > window.innerWidth + 0.5)
         .filter((node) => !node.closest('.table-scroll, .scroll, pre'))
