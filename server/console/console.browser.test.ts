@@ -124,6 +124,12 @@ test('a job created over the API appears live, and is driven to CLIENT_RECEIVED 
   await page.getByRole('button', { name: 'Add endpoint' }).click();
   await page.locator('#endpoint-list code', { hasText: failingUrl }).waitFor();
   await expectNoHorizontalOverflow('webhook endpoints panel with a secret');
+  // "Remove" stays on one line, as tall as the one-line "Add endpoint".
+  const heights = await page.evaluate(() => ({
+    add: document.querySelector('#endpoint-form button')!.getBoundingClientRect().height,
+    remove: Array.from(document.querySelectorAll('#endpoint-list button')).map((b) => b.getBoundingClientRect().height),
+  }));
+  expect(heights.remove).toEqual([heights.add, heights.add]);
   await page.locator('#endpoints summary').click();
 
   // Jobs created and moved over the API show up without a reload.
