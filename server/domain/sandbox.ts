@@ -72,12 +72,26 @@ export interface CreateJobResult {
   replayed: boolean;
 }
 
+/**
+ * Internal steps a test may wrap at construction, to break one rule on purpose
+ * (test/mutants); each wrapper gets the step as built and returns its replacement.
+ * `lastmile serve` passes none.
+ */
+export interface SandboxStepWrappers {
+  usableSlot?(original: (tenant: TenantState, slotId: string) => SlotRecord): (tenant: TenantState, slotId: string) => SlotRecord;
+  checkDeliveryCode?(original: (job: Job, given: string | undefined) => void): (job: Job, given: string | undefined) => void;
+  record?(original: (tenant: TenantState, job: Job, type: EventType, now: number, at?: string) => void): (tenant: TenantState, job: Job, type: EventType, now: number, at?: string) => void;
+}
+
 export class Sandbox {
   readonly config: SandboxConfig;
   private readonly listeners: EventListener[] = [];
 
-  constructor(readonly store: Store, config: Partial<SandboxConfig> = {}) {
+  constructor(readonly store: Store, config: Partial<SandboxConfig> = {}, wrappers: SandboxStepWrappers = {}) {
     this.config = { ...DEFAULT_SANDBOX_CONFIG, ...config };
+    if (wrappers.usableSlot) this.usableSlot = wrappers.usableSlot(this.usableSlot.bind(this));
+    if (wrappers.checkDeliveryCode) this.checkDeliveryCode = wrappers.checkDeliveryCode(this.checkDeliveryCode.bind(this));
+    if (wrappers.record) this.record = wrappers.record(this.record.bind(this));
   }
 
   onEvent(listener: EventListener): () => void {
