@@ -6,7 +6,6 @@ import { spec } from '../spec/contract';
 import type { CheckContext } from './context';
 import type { ContractClient } from './http';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
 
 const HOUR_MS = 3600_000;

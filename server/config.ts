@@ -1,6 +1,6 @@
 /**
- * The server's settings: defaults, then environment variables, then flags (the CLI applies
- * flags over what `configFromEnv` returns).
+ * The server's settings. `lastmile serve` takes each from its flag, else its environment
+ * variable (ENV), else DEFAULT_CONFIG: server/cli.ts declares that order to commander.
  */
 export interface ServerConfig {
   port: number;

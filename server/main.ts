@@ -29,7 +29,7 @@ export interface StartOptions {
   now?: () => number;
   /** Random source for retry jitter. */
   random?: () => number;
-  /** Extra routes mounted before the API. */
+  /** Extra routes, mounted after the API's operations (see createApp). */
   extensions?: Array<(app: express.Express) => void>;
   logger?: Logger;
   /** Internal steps replaced on purpose, for the mutation tests only. */

@@ -14,7 +14,6 @@ export type Schemas = components['schemas'];
 
 export const SPEC_PATH = join(__dirname, 'openapi.yaml');
 export const specText: string = readFileSync(SPEC_PATH, 'utf8');
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const spec: any = parse(specText);
 
 const SPEC_ID = 'lastmile-openapi';

@@ -43,7 +43,6 @@ export function deliveryProblems(delivery: ReceivedDelivery): string[] {
   return problems;
 }
 
-/** Polls the delivery log (a state on the server, not a timer) until `ready` or the timeout. */
 /** Moves the tenant clock just past a pending delivery's next attempt; answers how far off it was (ms). */
 async function advancePastNextAttempt(ctx: CheckContext, entry: Json): Promise<number> {
   const due = Date.parse(entry.next_attempt_at) - await tenantNow(ctx);
@@ -51,6 +50,7 @@ async function advancePastNextAttempt(ctx: CheckContext, entry: Json): Promise<n
   return due;
 }
 
+/** Polls the delivery log (a state on the server, not a timer) until `ready` or the timeout. */
 async function deliveriesWhen(ctx: CheckContext, jobId: string, ready: (log: Json[]) => boolean, what: string): Promise<Json[]> {
   const deadline = Date.now() + ctx.timeoutMs;
   for (;;) {
