@@ -129,6 +129,12 @@ export function getOperation(operationId: string): Operation {
   return op;
 }
 
+/**
+ * A job's lifecycle in order: CREATED, then the spec's LifecycleStep enum (JobState lists
+ * the same order, then the out-of-band CANCELLED).
+ */
+export const LIFECYCLE: readonly Schemas['JobState'][] = Object.freeze(['CREATED', ...(spec.components.schemas.LifecycleStep.enum as Schemas['LifecycleStep'][])]);
+
 /** The names of the webhook event types, as the spec's `webhooks:` section lists them. */
 export const webhookEventTypes: string[] = Object.keys(spec.webhooks ?? {});
 

@@ -5,7 +5,7 @@
  */
 import { createHash, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { newId } from './ids';
-import { getOperation, knownFieldsOnly, splitKnownFields, type Schemas } from '../../spec/contract';
+import { getOperation, knownFieldsOnly, LIFECYCLE, splitKnownFields, type Schemas } from '../../spec/contract';
 import { iso } from './clock';
 import { DomainError, validationFailed } from './errors';
 import type { Job, SlotRecord, Store, TenantState } from './store';
@@ -15,10 +15,7 @@ export type CreateJobRequest = Schemas['CreateJobRequest'];
 export type JobState = Schemas['JobState'];
 export type EventType = Schemas['EventType'];
 
-export const LIFECYCLE: readonly JobState[] = [
-  'CREATED', 'PICKING_STARTED', 'PICKING_FINISHED', 'CHECKING_OUT_STARTED', 'CHECKED_OUT',
-  'GOING_TO_DESTINATION_STARTED', 'ARRIVED_TO_DESTINATION', 'DELIVERING_STARTED', 'CLIENT_RECEIVED',
-];
+export { LIFECYCLE };
 const FINAL_STATES: ReadonlySet<JobState> = new Set(['CLIENT_RECEIVED', 'CANCELLED']);
 const CODE_FROZEN_FROM = LIFECYCLE.indexOf('DELIVERING_STARTED');
 const RESCHEDULE_UNTIL = LIFECYCLE.indexOf('GOING_TO_DESTINATION_STARTED');
