@@ -2,19 +2,15 @@
  * Steps many checks share (hold a slot, create a job, drive it), built from the spec's
  * own examples so that the kit sends nothing the contract does not describe.
  */
-import { spec } from '../spec/contract';
+import { LIFECYCLE, spec } from '../spec/contract';
 import type { CheckContext } from './context';
 import type { ContractClient } from './http';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
 
 const HOUR_MS = 3600_000;
 
-export const LIFECYCLE: string[] = [
-  'CREATED', 'PICKING_STARTED', 'PICKING_FINISHED', 'CHECKING_OUT_STARTED', 'CHECKED_OUT',
-  'GOING_TO_DESTINATION_STARTED', 'ARRIVED_TO_DESTINATION', 'DELIVERING_STARTED', 'CLIENT_RECEIVED',
-];
+export { LIFECYCLE };
 
 export function example(name: string): Json {
   const found = spec.components?.examples?.[name];

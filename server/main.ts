@@ -5,8 +5,8 @@ import pino, { type Logger } from 'pino';
 import type express from 'express';
 import { DEFAULT_CONFIG, type ServerConfig } from './config';
 import { InMemoryStore } from './domain/store';
-import { Sandbox } from './domain/sandbox';
-import { Outbox } from './webhooks/outbox';
+import { Sandbox, type SandboxStepWrappers } from './domain/sandbox';
+import { Outbox, type OutboxStepWrappers } from './webhooks/outbox';
 import { createApp } from './http/app';
 import { rawErrorResponse } from './http/errors';
 import { createConsole } from './console';
@@ -29,9 +29,11 @@ export interface StartOptions {
   now?: () => number;
   /** Random source for retry jitter. */
   random?: () => number;
-  /** Extra routes mounted before the API. */
+  /** Extra routes, mounted after the API's operations (see createApp). */
   extensions?: Array<(app: express.Express) => void>;
   logger?: Logger;
+  /** Internal steps replaced on purpose, for the mutation tests only. */
+  stepWrappers?: { sandbox?: SandboxStepWrappers; outbox?: OutboxStepWrappers };
 }
 
 /** Longest a request's log line may wait in the write buffer. */
@@ -56,14 +58,14 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
     slotTtlSeconds: config.slotTtlSeconds,
     deliveryCodeAttempts: config.deliveryCodeAttempts,
     maxJobsPerTenant: config.maxJobsPerTenant,
-  });
+  }, options.stepWrappers?.sandbox);
   const outbox = new Outbox(sandbox, {
     retrySchedule: config.webhookRetrySchedule,
     retryJitter: config.webhookRetryJitter,
     timeoutMs: config.webhookTimeoutMs,
     allowPrivate: config.webhookAllowPrivate,
     ...(options.random ? { random: options.random } : {}),
-  });
+  }, options.stepWrappers?.outbox);
   const apiKeys = config.apiKeys ? new Set(config.apiKeys) : null;
   const sandboxConsole = createConsole({ sandbox, apiKeys, deliveries: outbox });
   const app = createApp({

@@ -14,7 +14,6 @@ export type Schemas = components['schemas'];
 
 export const SPEC_PATH = join(__dirname, 'openapi.yaml');
 export const specText: string = readFileSync(SPEC_PATH, 'utf8');
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const spec: any = parse(specText);
 
 const SPEC_ID = 'lastmile-openapi';
@@ -129,6 +128,12 @@ export function getOperation(operationId: string): Operation {
   if (!op) throw new Error(`No operation ${operationId} in the spec`);
   return op;
 }
+
+/**
+ * A job's lifecycle in order: CREATED, then the spec's LifecycleStep enum (JobState lists
+ * the same order, then the out-of-band CANCELLED).
+ */
+export const LIFECYCLE: readonly Schemas['JobState'][] = Object.freeze(['CREATED', ...(spec.components.schemas.LifecycleStep.enum as Schemas['LifecycleStep'][])]);
 
 /** The names of the webhook event types, as the spec's `webhooks:` section lists them. */
 export const webhookEventTypes: string[] = Object.keys(spec.webhooks ?? {});

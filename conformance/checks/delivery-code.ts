@@ -42,7 +42,7 @@ export const deliveryCodeChecks: Check[] = [
     title: 'A code is replaced by a new 4-digit one; anything else is 422 naming delivery_code; a job without a code is 409 DELIVERY_CODE_NOT_ENABLED',
     category: 'delivery-code',
     level: 'contract',
-    operations: ['updateDeliveryCode', 'getJob'],
+    operations: ['getAvailability', 'createJob', 'getJob', 'updateDeliveryCode'],
     negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);
@@ -70,7 +70,7 @@ export const deliveryCodeChecks: Check[] = [
     title: 'The code can change up to ARRIVED_TO_DESTINATION; from DELIVERING_STARTED on it is 409 DELIVERY_CODE_FROZEN',
     category: 'delivery-code',
     level: 'sandbox',
-    operations: ['advanceJob', 'updateDeliveryCode'],
+    operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob', 'updateDeliveryCode'],
     negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);
@@ -85,7 +85,7 @@ export const deliveryCodeChecks: Check[] = [
     title: 'The step to CLIENT_RECEIVED needs the code: none, or one that is not 4 digits, is 422 VALIDATION_FAILED naming delivery_code at no cost; the right one completes',
     category: 'delivery-code',
     level: 'sandbox',
-    operations: ['advanceJob', 'getJob'],
+    operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob'],
     negative: true,
     async run(ctx) {
       const { jobId, code, job } = await jobWithCode(ctx);
@@ -113,7 +113,7 @@ export const deliveryCodeChecks: Check[] = [
     title: 'Each wrong code is 422 INVALID_DELIVERY_CODE counting attempts_remaining down to 0 and moving nothing; then 423 DELIVERY_CODE_LOCKED until the code is updated',
     category: 'delivery-code',
     level: 'sandbox',
-    operations: ['advanceJob', 'updateDeliveryCode', 'getJob'],
+    operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob', 'updateDeliveryCode'],
     negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);
@@ -148,7 +148,7 @@ export const deliveryCodeChecks: Check[] = [
     title: 'A job locked at DELIVERING_STARTED is unlocked by the one code update allowed there (a second is 409 DELIVERY_CODE_FROZEN), and the new code completes it',
     category: 'delivery-code',
     level: 'sandbox',
-    operations: ['advanceJob', 'updateDeliveryCode', 'getJob'],
+    operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob', 'updateDeliveryCode'],
     negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);

@@ -108,7 +108,7 @@ export const jobChecks: Check[] = [
     title: 'An unknown job id is 404 JOB_NOT_FOUND on every job operation',
     category: 'jobs',
     level: 'contract',
-    operations: ['getJob', 'cancelJob', 'updateDeliveryCode', 'rescheduleJob'],
+    operations: ['getJob', 'cancelJob', 'updateDeliveryCode', 'getAvailability', 'rescheduleJob'],
     negative: true,
     async run(ctx) {
       const pathParams = { job_id: `conform-${randomToken()}` };
@@ -124,7 +124,7 @@ export const jobChecks: Check[] = [
     title: 'Cancelling gives 200 CANCELLED with the reason; cancelling again is 409 ILLEGAL_TRANSITION',
     category: 'jobs',
     level: 'contract',
-    operations: ['cancelJob', 'getJob'],
+    operations: ['getAvailability', 'createJob', 'cancelJob', 'getJob'],
     negative: true,
     async run(ctx) {
       const { jobId } = await newJob(ctx);
@@ -144,7 +144,7 @@ export const jobChecks: Check[] = [
     title: 'payment_info and external_data are replaced whole and read back as sent; payment_info of a final job is 409 ILLEGAL_TRANSITION',
     category: 'jobs',
     level: 'contract',
-    operations: ['updatePaymentInfo', 'replaceExternalData', 'cancelJob', 'getJob'],
+    operations: ['getAvailability', 'createJob', 'updatePaymentInfo', 'replaceExternalData', 'getJob', 'cancelJob'],
     negative: true,
     async run(ctx) {
       const { jobId } = await newJob(ctx);
@@ -165,7 +165,7 @@ export const jobChecks: Check[] = [
     title: 'Rescheduling moves the job to a new held slot and uses it; a used slot is 409, an unknown one 404',
     category: 'jobs',
     level: 'contract',
-    operations: ['getAvailability', 'rescheduleJob', 'checkSlot', 'getJob'],
+    operations: ['getAvailability', 'createJob', 'rescheduleJob', 'checkSlot'],
     negative: true,
     async run(ctx) {
       const [first, second] = await holdSlots(ctx);

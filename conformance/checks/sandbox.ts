@@ -39,7 +39,7 @@ export const sandboxChecks: Check[] = [
     title: 'The driver moves a job one step at a time through the lifecycle, recording each in history; a final job or a backward move is 409 ILLEGAL_TRANSITION',
     category: 'jobs',
     level: 'sandbox',
-    operations: ['advanceJob', 'cancelJob'],
+    operations: ['getAvailability', 'createJob', 'advanceJob', 'cancelJob'],
     negative: true,
     async run(ctx) {
       const { jobId } = await newJob(ctx);

@@ -129,7 +129,7 @@ export const slotChecks: Check[] = [
     title: 'An extension adds three hold times to the original expiry, and the slot takes a job after the original expiry passed',
     category: 'slots',
     level: 'sandbox',
-    operations: ['getClock', 'getAvailability', 'extendSlot', 'advanceClock', 'createJob'],
+    operations: ['getClock', 'getAvailability', 'extendSlot', 'advanceClock', 'checkSlot', 'createJob'],
     async run(ctx) {
       const before = await tenantNow(ctx);
       const slot = await holdSlot(ctx);

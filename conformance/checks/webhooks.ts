@@ -43,7 +43,6 @@ export function deliveryProblems(delivery: ReceivedDelivery): string[] {
   return problems;
 }
 
-/** Polls the delivery log (a state on the server, not a timer) until `ready` or the timeout. */
 /** Moves the tenant clock just past a pending delivery's next attempt; answers how far off it was (ms). */
 async function advancePastNextAttempt(ctx: CheckContext, entry: Json): Promise<number> {
   const due = Date.parse(entry.next_attempt_at) - await tenantNow(ctx);
@@ -51,6 +50,7 @@ async function advancePastNextAttempt(ctx: CheckContext, entry: Json): Promise<n
   return due;
 }
 
+/** Polls the delivery log (a state on the server, not a timer) until `ready` or the timeout. */
 async function deliveriesWhen(ctx: CheckContext, jobId: string, ready: (log: Json[]) => boolean, what: string): Promise<Json[]> {
   const deadline = Date.now() + ctx.timeoutMs;
   for (;;) {
@@ -68,7 +68,7 @@ export const webhookChecks: Check[] = [
     title: 'A job driven to CLIENT_RECEIVED sends every lifecycle event once, in order, schema-valid, with both signatures valid and the delivery code in the job',
     category: 'webhooks',
     level: 'sandbox',
-    operations: ['createWebhookEndpoint', 'createJob', 'advanceJob', 'listWebhookDeliveries'],
+    operations: ['createWebhookEndpoint', 'getAvailability', 'createJob', 'getJob', 'advanceJob', 'listWebhookDeliveries'],
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -95,7 +95,7 @@ export const webhookChecks: Check[] = [
     title: 'Recipient instructions, reschedule, payment info, external data and cancel send JOB_COMMENT_UPDATED, RESCHEDULED, PAYMENT_UPDATED, PRICES_UPDATED, EXTERNAL_DATA_UPDATED and CANCELLED after CREATED, in order',
     category: 'webhooks',
     level: 'sandbox',
-    operations: ['createWebhookEndpoint', 'updateRecipientInstructions', 'rescheduleJob', 'updatePaymentInfo', 'replaceExternalData', 'cancelJob'],
+    operations: ['createWebhookEndpoint', 'getAvailability', 'createJob', 'updateRecipientInstructions', 'rescheduleJob', 'updatePaymentInfo', 'replaceExternalData', 'cancelJob'],
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -120,7 +120,7 @@ export const webhookChecks: Check[] = [
     title: 'A delivery answered 500 is retried when the tenant clock reaches next_attempt_at, with the same id and valid signatures, until it succeeds',
     category: 'webhooks',
     level: 'sandbox',
-    operations: ['createWebhookEndpoint', 'createJob', 'listWebhookDeliveries', 'getClock', 'advanceClock'],
+    operations: ['createWebhookEndpoint', 'getAvailability', 'createJob', 'listWebhookDeliveries', 'getClock', 'advanceClock'],
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -150,7 +150,7 @@ export const webhookChecks: Check[] = [
     title: `A delivery that keeps failing is retried on the tenant clock, then DEAD_LETTERED with nothing more due (within ${MAX_ATTEMPTS_BEFORE_DEAD_LETTER} attempts)`,
     category: 'webhooks',
     level: 'sandbox',
-    operations: ['createWebhookEndpoint', 'createJob', 'listWebhookDeliveries', 'getClock', 'advanceClock'],
+    operations: ['createWebhookEndpoint', 'getAvailability', 'createJob', 'listWebhookDeliveries', 'getClock', 'advanceClock'],
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -174,7 +174,7 @@ export const webhookChecks: Check[] = [
     title: 'POST /sandbox/webhook-deliveries/{id}/retry sends a delivery once more, at once, with the same webhook-id and valid signatures; an unknown id is 404',
     category: 'webhooks',
     level: 'sandbox',
-    operations: ['createWebhookEndpoint', 'createJob', 'listWebhookDeliveries', 'retryWebhookDelivery'],
+    operations: ['createWebhookEndpoint', 'getAvailability', 'createJob', 'listWebhookDeliveries', 'retryWebhookDelivery'],
     usesReceiver: true,
     negative: true,
     async run(ctx) {

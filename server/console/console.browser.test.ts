@@ -15,6 +15,11 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The committed screenshots change only on request, so a test run leaves the tree clean.
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(__dirname, '..', '..', 'docs') : mkdtempSync(join(tmpdir(), 'console-'));
 const KEY = 'console-test-key';
+// Generous on purpose: under a loaded machine a step (a click, a live update) can take seconds.
+// Each step waits for what it needs to see, never for a stretch of time.
+const STEP_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = 120_000;
+const TEST_TIMEOUT_MS = 600_000;
 const HOSTILE_COMMENT = 'Ring twice <img src=x onerror="document.body.dataset.pwned=1">';
 const FRIENDLY_COMMENT = 'Ring twice, please; the bell is on the left.';
 const VIEWPORTS = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
@@ -68,15 +73,18 @@ beforeAll(async () => {
   server = await startServer({ port: 0 });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
+    timeout: START_TIMEOUT_MS,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  page.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
   page.on('pageerror', (error) => pageProblems.push(error.message));
   // Refused API calls (the wrong delivery code's 422) are expected; script errors and CSP refusals are not.
   page.on('console', (message) => {
     if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageProblems.push(message.text());
   });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await browser?.close();
@@ -255,4 +263,4 @@ test('a job created over the API appears live, and is driven to CLIENT_RECEIVED 
   expect(await page.locator('#i-comment').inputValue()).toBe(HOSTILE_COMMENT);
   expect(await page.evaluate(() => document.body.dataset.pwned)).toBeUndefined();
   expect(pageProblems).toEqual([]);
-});
+}, TEST_TIMEOUT_MS);

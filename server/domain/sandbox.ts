@@ -5,7 +5,7 @@
  */
 import { createHash, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { newId } from './ids';
-import { getOperation, knownFieldsOnly, splitKnownFields, type Schemas } from '../../spec/contract';
+import { getOperation, knownFieldsOnly, LIFECYCLE, splitKnownFields, type Schemas } from '../../spec/contract';
 import { iso } from './clock';
 import { DomainError, validationFailed } from './errors';
 import type { Job, SlotRecord, Store, TenantState } from './store';
@@ -15,10 +15,7 @@ export type CreateJobRequest = Schemas['CreateJobRequest'];
 export type JobState = Schemas['JobState'];
 export type EventType = Schemas['EventType'];
 
-export const LIFECYCLE: readonly JobState[] = [
-  'CREATED', 'PICKING_STARTED', 'PICKING_FINISHED', 'CHECKING_OUT_STARTED', 'CHECKED_OUT',
-  'GOING_TO_DESTINATION_STARTED', 'ARRIVED_TO_DESTINATION', 'DELIVERING_STARTED', 'CLIENT_RECEIVED',
-];
+export { LIFECYCLE };
 const FINAL_STATES: ReadonlySet<JobState> = new Set(['CLIENT_RECEIVED', 'CANCELLED']);
 const CODE_FROZEN_FROM = LIFECYCLE.indexOf('DELIVERING_STARTED');
 const RESCHEDULE_UNTIL = LIFECYCLE.indexOf('GOING_TO_DESTINATION_STARTED');
@@ -72,12 +69,26 @@ export interface CreateJobResult {
   replayed: boolean;
 }
 
+/**
+ * Internal steps a test may wrap at construction, to break one rule on purpose
+ * (test/mutants); each wrapper gets the step as built and returns its replacement.
+ * `lastmile serve` passes none.
+ */
+export interface SandboxStepWrappers {
+  usableSlot?(original: (tenant: TenantState, slotId: string) => SlotRecord): (tenant: TenantState, slotId: string) => SlotRecord;
+  checkDeliveryCode?(original: (job: Job, given: string | undefined) => void): (job: Job, given: string | undefined) => void;
+  record?(original: (tenant: TenantState, job: Job, type: EventType, now: number, at?: string) => void): (tenant: TenantState, job: Job, type: EventType, now: number, at?: string) => void;
+}
+
 export class Sandbox {
   readonly config: SandboxConfig;
   private readonly listeners: EventListener[] = [];
 
-  constructor(readonly store: Store, config: Partial<SandboxConfig> = {}) {
+  constructor(readonly store: Store, config: Partial<SandboxConfig> = {}, wrappers: SandboxStepWrappers = {}) {
     this.config = { ...DEFAULT_SANDBOX_CONFIG, ...config };
+    if (wrappers.usableSlot) this.usableSlot = wrappers.usableSlot(this.usableSlot.bind(this));
+    if (wrappers.checkDeliveryCode) this.checkDeliveryCode = wrappers.checkDeliveryCode(this.checkDeliveryCode.bind(this));
+    if (wrappers.record) this.record = wrappers.record(this.record.bind(this));
   }
 
   onEvent(listener: EventListener): () => void {

@@ -27,7 +27,7 @@ export interface AppOptions {
   /** Answer browsers from any origin, preflights included. */
   cors?: boolean;
   version: string;
-  /** Extra routers mounted before the API (e.g. the console). */
+  /** Extra routers (e.g. the console), mounted after the API's operations, so none can shadow one. */
   extensions?: Array<(app: express.Express) => void>;
 }
 

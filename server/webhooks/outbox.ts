@@ -63,6 +63,19 @@ const SOCKETS_PER_ENDPOINT = 32;
 /** A delivery was created, attempted, retried or given up on. */
 export type DeliveryListener = (tenant: TenantState, delivery: Pick<DeliveryRecord, 'id' | 'job_id' | 'status' | 'attempts'>) => void;
 
+type Send = (rawUrl: string, agent: http.Agent, headers: Record<string, string>, body: string) => Promise<{ ok: boolean; attempt: { status_code?: number; error?: string }; responseBody?: string }>;
+
+/**
+ * Internal steps a test may wrap at construction, to break one rule on purpose
+ * (test/mutants); each wrapper gets the step as built and returns its replacement.
+ * `lastmile serve` passes none.
+ */
+export interface OutboxStepWrappers {
+  enqueue?(original: (tenant: TenantState, event: JobEvent) => void): (tenant: TenantState, event: JobEvent) => void;
+  signer?(original: (runtime: TenantRuntime, endpoint: EndpointRecord) => Webhook): (runtime: TenantRuntime, endpoint: EndpointRecord) => Webhook;
+  send?(original: Send): Send;
+}
+
 export class Outbox {
   readonly config: OutboxConfig;
   private readonly deliveryListeners: DeliveryListener[] = [];
@@ -70,9 +83,12 @@ export class Outbox {
   private readonly inFlightRequests = new Set<Promise<void>>();
   private stopped = false;
 
-  constructor(private readonly sandbox: Sandbox, config: Partial<OutboxConfig> = {}) {
+  constructor(private readonly sandbox: Sandbox, config: Partial<OutboxConfig> = {}, wrappers: OutboxStepWrappers = {}) {
     // A copy of the schedule: an instance must never share (and so change) another's.
     this.config = { ...DEFAULT_OUTBOX_CONFIG, ...config, retrySchedule: [...(config.retrySchedule ?? DEFAULT_OUTBOX_CONFIG.retrySchedule)] };
+    if (wrappers.enqueue) this.enqueue = wrappers.enqueue(this.enqueue.bind(this));
+    if (wrappers.signer) this.signer = wrappers.signer(this.signer.bind(this));
+    if (wrappers.send) this.send = wrappers.send(this.send.bind(this));
     sandbox.onEvent((tenant, event) => this.enqueue(tenant, event));
     sandbox.store.onDrop((tenant) => this.forget(tenant));
   }

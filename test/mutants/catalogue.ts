@@ -1,16 +1,16 @@
 /**
  * Deliberately broken variants of the reference server, each breaking one promise of the
  * contract, and the conformance checks that must catch each. Test-only: built from the
- * instances `startServer` returns or behind a rewriting proxy, never switchable from
- * `lastmile serve`.
+ * instances `startServer` returns (public methods, or internal steps wrapped through its
+ * `stepWrappers` seam) or behind a rewriting proxy, never switchable from `lastmile serve`.
  */
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { RunningServer } from '../../server/main';
 import { DomainError } from '../../server/domain/errors';
-import type { JobEvent } from '../../server/domain/sandbox';
+import type { JobEvent, SandboxStepWrappers } from '../../server/domain/sandbox';
 import type { Job, TenantState } from '../../server/domain/store';
-import { behindProxy, editJson, patchMethod, patchedServer, type RunningMutant } from './tools';
+import { behindProxy, editJson, patchMethod, patchedServer, type RunningMutant, type StepWrappers } from './tools';
 
 export interface Mutant {
   id: string;
@@ -21,9 +21,8 @@ export interface Mutant {
   start(): Promise<RunningMutant>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** Request bodies as the handlers pass them; a mutant reads only what it breaks. */
 type Any = any;
-const priv = (instance: object): Any => instance;
 
 /** Runs the original; when it throws a DomainError with `code`, returns `fallback()` instead. */
 function swallow(code: string, original: (...args: Any[]) => Any, fallback: (...args: Any[]) => Any) {
@@ -38,6 +37,7 @@ function swallow(code: string, original: (...args: Any[]) => Any, fallback: (...
 }
 
 const onServer = (mutate: (server: RunningServer) => void) => () => patchedServer(mutate);
+const withSteps = (steps: StepWrappers) => () => patchedServer(() => undefined, {}, steps);
 const onProxy = (rewrites: Parameters<typeof behindProxy>[1]) => async () => behindProxy(await patchedServer(() => undefined), rewrites);
 
 export const mutants: Mutant[] = [
@@ -58,13 +58,13 @@ export const mutants: Mutant[] = [
     id: 'EXPIRED-SLOT-ACCEPTED',
     breaks: 'a job on an expired slot is 417 SLOT_EXPIRED',
     killedBy: ['SLOT-EXPIRED-417'],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'usableSlot', (original) => swallow('SLOT_EXPIRED', original, (tenant: TenantState, slotId: string) => tenant.slots.get(slotId)))),
+    start: withSteps({ sandbox: { usableSlot: (original) => swallow('SLOT_EXPIRED', original, (tenant: TenantState, slotId: string) => tenant.slots.get(slotId)) } }),
   },
   {
     id: 'SLOT-USABLE-TWICE',
     breaks: 'a slot takes one job; a second is 409 SLOT_ALREADY_USED',
     killedBy: ['IDEMPOTENCY-REPLAY', 'JOB-RESCHEDULE', 'SLOT-SINGLE-USE-409'],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'usableSlot', (original) => swallow('SLOT_ALREADY_USED', original, (tenant: TenantState, slotId: string) => tenant.slots.get(slotId)))),
+    start: withSteps({ sandbox: { usableSlot: (original) => swallow('SLOT_ALREADY_USED', original, (tenant: TenantState, slotId: string) => tenant.slots.get(slotId)) } }),
   },
   {
     id: 'DELIVERY-CODE-3-DIGITS',
@@ -85,50 +85,50 @@ export const mutants: Mutant[] = [
     id: 'WRONG-DELIVERY-CODE-ACCEPTED',
     breaks: 'a wrong delivery code is 422 INVALID_DELIVERY_CODE',
     killedBy: ['DELIVERY-CODE-LOCKED-423', 'DELIVERY-CODE-UNLOCK-AT-DOOR'],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'checkDeliveryCode', (original) => (job: Job, given?: string) => {
+    start: withSteps({ sandbox: { checkDeliveryCode: (original) => (job: Job, given?: string) => {
       if (given === undefined) original(job, given);
-    })),
+    } } }),
   },
   {
     id: 'NO-LOCK-AFTER-ATTEMPTS',
     breaks: 'after the last wrong code the job is 423 DELIVERY_CODE_LOCKED until the code is updated',
     killedBy: ['DELIVERY-CODE-LOCKED-423', 'DELIVERY-CODE-UNLOCK-AT-DOOR'],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'checkDeliveryCode', (original) => (job: Job, given?: string) => {
+    start: withSteps({ sandbox: { checkDeliveryCode: (original) => (job: Job, given?: string) => {
       if ((job.delivery_code_attempts_remaining ?? 0) > 0 || given === undefined) return original(job, given);
       if (given !== job.delivery_code) throw new DomainError('INVALID_DELIVERY_CODE', 'Wrong delivery code', { attempts_remaining: 0 });
-    })),
+    } } }),
   },
   {
     id: 'WEBHOOK-UNSIGNED',
     breaks: 'every delivery carries webhook-signature',
     killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
-    start: onServer(({ outbox }) => patchMethod(outbox, 'send', (original) => (url: string, agent: unknown, headers: Record<string, string>, body: string) => {
+    start: withSteps({ outbox: { send: (original) => (url, agent, headers, body) => {
       const { 'webhook-signature': _dropped, ...rest } = headers;
       return original(url, agent, rest, body);
-    })),
+    } } }),
   },
   {
     id: 'WEBHOOK-SIGNED-WITH-WRONG-SECRET',
     breaks: 'webhook-signature is keyed with the endpoint\'s secret',
     killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
-    start: onServer(({ outbox }) => {
+    start: () => {
       const stranger = new Webhook(`whsec_${Buffer.from('not the endpoint secret, 32 bytes').toString('base64')}`);
-      patchMethod(outbox, 'signer', () => () => stranger);
-    }),
+      return withSteps({ outbox: { signer: () => () => stranger } })();
+    },
   },
   {
     id: 'WEBHOOK-SIGNED-OTHER-BODY',
     breaks: 'webhook-signature covers the body as sent (here: signed, then re-serialized pretty-printed)',
     killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
-    start: onServer(({ outbox }) => patchMethod(outbox, 'send', (original) => (url: string, agent: unknown, headers: Record<string, string>, body: string) => original(url, agent, headers, JSON.stringify(JSON.parse(body), null, 2)))),
+    start: withSteps({ outbox: { send: (original) => (url, agent, headers, body) => original(url, agent, headers, JSON.stringify(JSON.parse(body), null, 2)) } }),
   },
   {
     id: 'WEBHOOK-EVENTS-OUT-OF-ORDER',
     breaks: 'a job\'s events arrive in the order they happened (here: each burst of events is sent last first)',
     killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-OUT-OF-BAND-EVENTS'],
-    start: onServer(({ outbox }) => {
+    start: () => {
       let burst: Array<[TenantState, JobEvent]> = [];
-      patchMethod(outbox, 'enqueue', (original) => (tenant: TenantState, event: JobEvent) => {
+      return withSteps({ outbox: { enqueue: (original) => (tenant: TenantState, event: JobEvent) => {
         if (burst.length === 0) {
           queueMicrotask(() => {
             const flushed = burst.reverse();
@@ -137,8 +137,8 @@ export const mutants: Mutant[] = [
           });
         }
         burst.push([tenant, { ...event, job: structuredClone(event.job) }]);
-      });
-    }),
+      } } })();
+    },
   },
   {
     id: 'WEBHOOK-NO-RETRY',
@@ -150,10 +150,10 @@ export const mutants: Mutant[] = [
     id: 'WEBHOOK-JOB-WITHOUT-DELIVERY-CODE',
     breaks: 'the webhook\'s job carries the delivery code, as GET /jobs/{id} does',
     killedBy: ['WEBHOOK-LIFECYCLE-EVENTS'],
-    start: onServer(({ outbox }) => patchMethod(outbox, 'enqueue', (original) => (tenant: TenantState, event: JobEvent) => {
+    start: withSteps({ outbox: { enqueue: (original) => (tenant: TenantState, event: JobEvent) => {
       const { delivery_code: _dropped, ...job } = event.job;
       original(tenant, { ...event, job: job as Job });
-    })),
+    } } }),
   },
   {
     id: 'TENANT-READS-OTHER-JOB',
@@ -246,14 +246,18 @@ export const mutants: Mutant[] = [
     id: 'DELIVERED-JOB-CANCELLED',
     breaks: 'a finished job cannot be cancelled (409 ILLEGAL_TRANSITION)',
     killedBy: ['JOB-LIFECYCLE-STEPS'],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'cancelJob', (original) => (key: string, jobId: string, request: Any = {}) => {
-      const job = sandbox.getJob(key, jobId);
-      if (job.state !== 'CLIENT_RECEIVED') return original(key, jobId, request);
-      const tenant = sandbox.tenant(key);
-      job.state = 'CANCELLED';
-      priv(sandbox).record(tenant, job, 'CANCELLED', tenant.clock.now());
-      return job;
-    })),
+    start: () => {
+      // The wrapper keeps the sandbox's own record step, to log the cancellation as the sandbox would.
+      let record: Parameters<NonNullable<SandboxStepWrappers['record']>>[0] | undefined;
+      return patchedServer(({ sandbox }) => patchMethod(sandbox, 'cancelJob', (original) => (key: string, jobId: string, request: Any = {}) => {
+        const job = sandbox.getJob(key, jobId);
+        if (job.state !== 'CLIENT_RECEIVED') return original(key, jobId, request);
+        const tenant = sandbox.tenant(key);
+        job.state = 'CANCELLED';
+        record!(tenant, job, 'CANCELLED', tenant.clock.now());
+        return job;
+      }), {}, { sandbox: { record: (original) => (record = original) } });
+    },
   },
   {
     id: 'LOCK-NOT-LIFTED-AT-DOOR',
