@@ -3,14 +3,14 @@
  * clock or touches its webhook endpoints unless --allow-reset says so, and the checks that
  * would have to skip with a reason that says exactly that.
  */
-import { startServer, type RunningServer } from '../server/main';
+import { serve, SERVE_STARTUP_TIMEOUT_MS, type ServedProcess } from '../test/serve';
 import { chooseTenancy, runConformance } from './runner';
 import type { RunResult } from './types';
 
 const KEY = 'staging-real-key';
 const OTHER = 'staging-other-key';
 
-async function api(server: RunningServer, method: string, path: string, body?: unknown, key = KEY): Promise<any> {
+async function api(server: ServedProcess, method: string, path: string, body?: unknown, key = KEY): Promise<any> {
   const response = await fetch(`${server.url}${path}`, {
     method,
     headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -20,7 +20,7 @@ async function api(server: RunningServer, method: string, path: string, body?: u
 }
 
 /** The user's own data: a job, a webhook endpoint and a clock moved forward. */
-async function seedUserData(server: RunningServer, key = KEY): Promise<void> {
+async function seedUserData(server: ServedProcess, key = KEY): Promise<void> {
   await api(server, 'POST', '/sandbox/reset', undefined, key);
   const slots = await api(server, 'POST', '/jobs/availability/v2', {
     origin: { name: 'Store', address: 'A 1', latitude: 19.4, longitude: -99.2 },
@@ -37,7 +37,7 @@ async function seedUserData(server: RunningServer, key = KEY): Promise<void> {
   await api(server, 'POST', '/sandbox/clock/advance', { seconds: 4242 }, key);
 }
 
-async function snapshot(server: RunningServer, key = KEY) {
+async function snapshot(server: ServedProcess, key = KEY) {
   const jobs = await api(server, 'GET', '/sandbox/jobs?limit=1000', undefined, key);
   const endpoints = await api(server, 'GET', '/sandbox/webhook-endpoints', undefined, key);
   const clock = await api(server, 'GET', '/sandbox/clock', undefined, key);
@@ -50,8 +50,8 @@ async function snapshot(server: RunningServer, key = KEY) {
 }
 
 describe('a shared tenant the kit did not create', () => {
-  let server: RunningServer;
-  beforeAll(async () => { server = await startServer({ port: 0, apiKeys: [KEY, OTHER] }); });
+  let server: ServedProcess;
+  beforeAll(async () => { server = await serve(['--api-keys', `${KEY},${OTHER}`]); }, SERVE_STARTUP_TIMEOUT_MS);
   afterAll(() => server.close());
 
   const sandboxWide = ['SLOT-EXPIRED-417', 'SANDBOX-CLOCK-ADVANCE', 'WEBHOOK-ENDPOINT-LIMIT-409', 'WEBHOOK-LIFECYCLE-EVENTS'];
@@ -86,7 +86,7 @@ describe('a shared tenant the kit did not create', () => {
   }, 60_000);
 
   it('never changes a --second-api-key tenant either, even with fresh tenants for --api-key', async () => {
-    const open = await startServer({ port: 0 });
+    const open = await serve();
     try {
       await seedUserData(open, OTHER);
       const before = await snapshot(open, OTHER);
