@@ -82,6 +82,12 @@ function handlers({ sandbox, outbox, version }: AppOptions): Record<ServerOperat
       outbox.onClockAdvanced(key);
       return ok(clock);
     },
+    freezeClock: ({ key }) => ok(sandbox.freezeClock(key)),
+    unfreezeClock: ({ key }) => {
+      const clock = sandbox.unfreezeClock(key);
+      outbox.onClockAdvanced(key);
+      return ok(clock);
+    },
     listJobs: ({ key, query }) => ok(sandbox.listJobs(key, query)),
     advanceJob: ({ key, params, body }) => ok(sandbox.advanceJob(key, params.job_id, body)),
     updateRecipientInstructions: ({ key, params, body }) => ok(sandbox.updateRecipientInstructions(key, params.job_id, body)),
