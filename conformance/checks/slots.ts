@@ -148,6 +148,8 @@ export const slotChecks: Check[] = [
       const added = Date.parse(extended.json.expires_at) - original;
       ctx.expectEqual('the extension adds three times the hold time to the original expiry', `${3 * (original - heldAt) / 1000} s added`, `${added / 1000} s added`, extended);
       await advanceClock(ctx, (original - heldAt) / 1000 + 1);
+      const now = await tenantNow(ctx);
+      ctx.expect(now > original, 'the tenant clock is past the original expiry', { expected: `after ${slot.expires_at}`, received: new Date(now).toISOString() });
       const check = await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } });
       ctx.expectStatus(check, 200);
       ctx.expectEqual('an extended slot past its original expiry', { valid: true, status: 'AVAILABLE' }, { valid: check.json.valid, status: check.json.status }, check);
