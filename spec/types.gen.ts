@@ -1652,7 +1652,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["CancelJobRequest"];
+                "application/json": components["schemas"]["CancelJobRequest"] | null;
             };
         };
         responses: {
@@ -1980,7 +1980,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["AdvanceJobRequest"];
+                "application/json": components["schemas"]["AdvanceJobRequest"] | null;
             };
         };
         responses: {
