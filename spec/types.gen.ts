@@ -15,7 +15,8 @@ export interface paths {
         put?: never;
         /**
          * Ask for delivery slots
-         * @description Returns the slots in which the job can be fulfilled, as a bare JSON array. Each
+         * @description Returns the slots in which the job can be fulfilled, as a bare JSON array in no
+         *     particular order (clients must not depend on it). Each
          *     slot is held for the slot hold time (15 minutes by default, on the tenant's clock)
          *     from the moment it is returned: `expires_at` says until when. A job must be created
          *     on a slot before it expires, otherwise `POST /jobs` answers `417`.
@@ -489,7 +490,7 @@ export interface paths {
         };
         /**
          * List the tenant's webhook endpoints
-         * @description Sandbox only. Secrets are never shown again after creation.
+         * @description Sandbox only, in no particular order. Secrets are never shown again after creation.
          */
         get: operations["listWebhookEndpoints"];
         put?: never;
@@ -1110,6 +1111,7 @@ export interface components {
         CreateJobResponse: {
             message: string;
             job_id: string;
+            /** @description One per ignored field or compatibility problem, in no particular order. */
             warnings: components["schemas"]["Warning"][];
         };
         /**
@@ -1160,6 +1162,7 @@ export interface components {
             external_data?: components["schemas"]["ExternalData"];
             /** @description The `reason` of the cancel request, as sent; absent when the job was cancelled without one. */
             cancellation_reason?: string;
+            /** @description Every event of the job, oldest first, with its tenant-clock time. */
             history: components["schemas"]["HistoryEntry"][];
             created_at: components["schemas"]["DateTime"];
             updated_at: components["schemas"]["DateTime"];
@@ -1302,7 +1305,7 @@ export interface components {
         Error: {
             code: components["schemas"]["ErrorCode"];
             message: string;
-            /** @description With `VALIDATION_FAILED`, one item per problem. */
+            /** @description With `VALIDATION_FAILED`, one item per problem, in no particular order. */
             errors?: components["schemas"]["ValidationErrorItem"][];
             /** @description With `INVALID_DELIVERY_CODE`. */
             attempts_remaining?: number;
