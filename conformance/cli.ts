@@ -98,7 +98,7 @@ export function registerConform(program: Command): void {
           receiverHost: flags.receiverHost,
           receiverPort: flags.receiverPort,
           receiverPublicUrl: flags.receiverPublicUrl,
-          onResult: (result) => process.stdout.write(`${formatCheckLine(result)}\n`),
+          onResult: (result) => process.stdout.write(`${formatCheckLine(result, { reports: flags.report })}\n`),
         });
         for (const path of writeReports(run, flags.report)) process.stdout.write(`report: ${path}\n`);
         process.stdout.write(`${formatClosing(run)}\n`);

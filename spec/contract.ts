@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { fullFormats } from 'ajv-formats/dist/formats';
 import { parse } from 'yaml';
 import type { components } from './types.gen';
 
@@ -140,10 +141,24 @@ export const webhookEventTypes: string[] = Object.keys(spec.webhooks ?? {});
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, strictTypes: false, validateFormats: true });
 addFormats(ajv);
+ajv.addFormat('date-time', { type: 'string', validate: isRfc3339DateTime });
 // OpenAPI annotations that are not JSON Schema keywords.
 ajv.addVocabulary(['example', 'xml', 'externalDocs', 'discriminator', 'paths', 'webhooks', 'components']);
 // The whole document is registered once; validators are compiled per pointer and cached.
 ajv.addSchema(stripNonSchemaRoots(spec), SPEC_ID);
+
+/** `2026-12-01T16:00:00Z`: ISO 8601 also allows a space for the `T`, RFC 3339 does not. */
+const RFC3339_DATE_TIME_SEPARATOR = /^\d{4}-\d{2}-\d{2}[Tt]/;
+const fullDateTime = fullFormats['date-time'] as { validate: (value: string) => boolean };
+
+/**
+ * The contract's date-time: RFC 3339 strictly. ajv-formats' full mode reads the
+ * separator as ISO 8601 does; every validator of the contract (server, kit, fixtures)
+ * compiles against this one rule instead.
+ */
+export function isRfc3339DateTime(value: string): boolean {
+  return RFC3339_DATE_TIME_SEPARATOR.test(value) && fullDateTime.validate(value);
+}
 
 function stripNonSchemaRoots(doc: any): any {
   // ajv treats the registered document as a schema: keep only the subtrees that hold

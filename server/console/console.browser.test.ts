@@ -264,3 +264,16 @@ test('a job created over the API appears live, and is driven to CLIENT_RECEIVED 
   expect(await page.evaluate(() => document.body.dataset.pwned)).toBeUndefined();
   expect(pageProblems).toEqual([]);
 }, TEST_TIMEOUT_MS);
+
+test('the tenant bar freezes the clock and lets it run again', async () => {
+  await page.getByRole('button', { name: 'Freeze', exact: true }).click();
+  await page.locator('#clock-freeze[aria-pressed="true"]', { hasText: 'Unfreeze' }).waitFor();
+  await page.locator('#clock-offset', { hasText: 'frozen' }).waitFor();
+  const frozen = await call('GET', '/sandbox/clock');
+  expect(frozen.frozen).toBe(true);
+  expect(await page.locator('#clock-now').getAttribute('datetime')).toBe(frozen.now);
+  await page.getByRole('button', { name: 'Unfreeze', exact: true }).click();
+  await page.locator('#clock-freeze[aria-pressed="false"]', { hasText: 'Freeze' }).waitFor();
+  expect((await call('GET', '/sandbox/clock')).frozen).toBe(false);
+  expect(pageProblems).toEqual([]);
+}, TEST_TIMEOUT_MS);

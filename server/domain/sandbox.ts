@@ -4,6 +4,7 @@
  * concurrent requests can never interleave inside one (a slot is consumed exactly once).
  */
 import { createHash, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import { canonicalJson } from './canonical-json';
 import { newId } from './ids';
 import { getOperation, knownFieldsOnly, LIFECYCLE, splitKnownFields, type Schemas } from '../../spec/contract';
 import { iso } from './clock';
@@ -191,7 +192,7 @@ export class Sandbox {
     const now = tenant.clock.now();
     let fingerprint = '';
     if (idempotencyKey !== undefined) {
-      fingerprint = createHash('sha256').update(JSON.stringify(request)).digest('base64url');
+      fingerprint = createHash('sha256').update(canonicalJson(request)).digest('base64url');
       const previous = tenant.idempotency.get(idempotencyKey);
       if (previous && previous.expiresAtMs > now) {
         if (previous.fingerprint !== fingerprint) {
@@ -387,6 +388,8 @@ export class Sandbox {
     const tenant = this.tenant(key);
     const job = this.getJob(key, jobId);
     this.refuseIfFinal(job, 'change');
+    // Only unknown fields: the recipient changed nothing, so nothing is recorded or sent.
+    if (request.job_comment === undefined && request.contact_less === undefined) return job;
     if (request.job_comment !== undefined) job.job_comment = request.job_comment;
     if (request.contact_less !== undefined) job.contact_less = knownFieldsOnly('#/components/schemas/ContactLess', request.contact_less);
     this.record(tenant, job, 'JOB_COMMENT_UPDATED', tenant.clock.now());
@@ -408,7 +411,18 @@ export class Sandbox {
 
   clock(key: string): Schemas['Clock'] {
     const clock = this.tenant(key).clock;
-    return { now: iso(clock.now()), offset_seconds: clock.offsetSeconds };
+    return { now: iso(clock.now()), offset_seconds: clock.offsetSeconds, frozen: clock.frozen };
+  }
+
+  /** The clock stands still until advanced or unfrozen; freezing twice changes nothing. */
+  freezeClock(key: string): Schemas['Clock'] {
+    this.tenant(key).clock.freeze();
+    return this.clock(key);
+  }
+
+  unfreezeClock(key: string): Schemas['Clock'] {
+    this.tenant(key).clock.unfreeze();
+    return this.clock(key);
   }
 
   advanceClock(key: string, seconds: number): Schemas['Clock'] {

@@ -101,7 +101,7 @@ export const mutants: Mutant[] = [
   {
     id: 'WEBHOOK-UNSIGNED',
     breaks: 'every delivery carries webhook-signature',
-    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
+    killedBy: ['WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
     start: withSteps({ outbox: { send: (original) => (url, agent, headers, body) => {
       const { 'webhook-signature': _dropped, ...rest } = headers;
       return original(url, agent, rest, body);
@@ -110,7 +110,7 @@ export const mutants: Mutant[] = [
   {
     id: 'WEBHOOK-SIGNED-WITH-WRONG-SECRET',
     breaks: 'webhook-signature is keyed with the endpoint\'s secret',
-    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
+    killedBy: ['WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
     start: () => {
       const stranger = new Webhook(`whsec_${Buffer.from('not the endpoint secret, 32 bytes').toString('base64')}`);
       return withSteps({ outbox: { signer: () => () => stranger } })();
@@ -119,7 +119,7 @@ export const mutants: Mutant[] = [
   {
     id: 'WEBHOOK-SIGNED-OTHER-BODY',
     breaks: 'webhook-signature covers the body as sent (here: signed, then re-serialized pretty-printed)',
-    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
+    killedBy: ['WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
     start: withSteps({ outbox: { send: (original) => (url, agent, headers, body) => original(url, agent, headers, JSON.stringify(JSON.parse(body), null, 2)) } }),
   },
   {
@@ -143,7 +143,7 @@ export const mutants: Mutant[] = [
   {
     id: 'WEBHOOK-NO-RETRY',
     breaks: 'a delivery answered 500 is retried on the schedule (here: dead-lettered at once)',
-    killedBy: ['WEBHOOK-DEAD-LETTER', 'WEBHOOK-RETRY'],
+    killedBy: ['WEBHOOK-DEAD-LETTER', 'WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-RETRY'],
     start: onServer(({ outbox }) => { outbox.config.retrySchedule = []; }),
   },
   {
@@ -188,7 +188,7 @@ export const mutants: Mutant[] = [
       'JOB-SPEC-EXAMPLES-201', 'JOB-UNKNOWN-FIELDS-WARNED', 'SLOT-EXTEND-TTL', 'SLOT-SINGLE-USE-409',
       'VALIDATION-CONTENT-TYPE-415', 'VALIDATION-CONTENT-TYPE-SANDBOX-415', 'VALIDATION-CREATE-JOB-422',
       'VALIDATION-MALFORMED-JSON-400', 'VALIDATION-MALFORMED-JSON-SANDBOX-400', 'WEBHOOK-DEAD-LETTER',
-      'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY',
+      'WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY',
     ],
     start: onProxy({
       response: (exchange) => {
@@ -283,9 +283,39 @@ export const mutants: Mutant[] = [
   {
     id: 'WEBHOOK-MANUAL-RETRY-IGNORED',
     breaks: 'POST /sandbox/webhook-deliveries/{id}/retry sends the delivery again (here: answers 202 and sends nothing)',
-    killedBy: ['WEBHOOK-MANUAL-RETRY'],
+    killedBy: ['WEBHOOK-DEAD-LETTER', 'WEBHOOK-MANUAL-RETRY'],
     start: onServer(({ outbox }) => patchMethod(outbox, 'retryDelivery', (original) => (key: string, deliveryId: string) => {
       return outbox.listDeliveries(key, { limit: 10_000 }).find((d) => d.id === deliveryId) ?? original(key, deliveryId);
     })),
+  },
+  {
+    id: 'IDEMPOTENCY-COMPARES-BYTES',
+    breaks: '"the same body" is the same JSON value, whatever the order of its keys (here: the same text)',
+    killedBy: ['IDEMPOTENCY-REPLAY'],
+    start: onServer(({ sandbox }) => {
+      const firstText = new Map<string, string>();
+      patchMethod(sandbox, 'createJob', (original) => (key: string, request: Any, idempotencyKey?: string) => {
+        if (idempotencyKey !== undefined) {
+          const text = JSON.stringify(request);
+          const first = firstText.get(`${key} ${idempotencyKey}`) ?? text;
+          if (first !== text) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another body');
+          firstText.set(`${key} ${idempotencyKey}`, first);
+        }
+        return original(key, request, idempotencyKey);
+      });
+    }),
+  },
+  {
+    id: 'FROZEN-CLOCK-NOT-ADVANCED',
+    breaks: 'a frozen clock moves when advanced (here: it stays where it was frozen)',
+    killedBy: ['SANDBOX-CLOCK-ADVANCE', 'SANDBOX-CLOCK-FREEZE', 'SLOT-EXPIRED-417', 'SLOT-EXTEND-TTL', 'WEBHOOK-DEAD-LETTER', 'WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-RETRY'],
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'advanceClock', (original) => (key: string, seconds: number) => (sandbox.clock(key).frozen ? sandbox.clock(key) : original(key, seconds)))),
+  },
+  {
+    id: 'RETRY-OF-DELETED-ENDPOINT-ACCEPTED',
+    breaks: 'a manual retry of a delivery whose endpoint was deleted is 409 WEBHOOK_ENDPOINT_DELETED (here: 202, nothing sent)',
+    killedBy: ['WEBHOOK-MANUAL-RETRY'],
+    start: onServer(({ outbox }) => patchMethod(outbox, 'retryDelivery', (original) => swallow('WEBHOOK_ENDPOINT_DELETED', original,
+      (key: string, deliveryId: string) => outbox.listDeliveries(key, { limit: 10_000 }).find((d) => d.id === deliveryId)))),
   },
 ];

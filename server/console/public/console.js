@@ -26,7 +26,7 @@
   const SETTLE_DELAYS_MS = [400, 1000, 2500];
 
   const $ = (id) => document.getElementById(id);
-  const state = { key: null, route: null, jobs: [], job: null, skewMs: 0, openDeliveries: new Set(), settle: 0 };
+  const state = { key: null, route: null, jobs: [], job: null, skewMs: 0, frozenAt: null, openDeliveries: new Set(), settle: 0 };
   let source = null;
   let reconnectTimer = null;
   let reconnectDelay = 1000;
@@ -284,18 +284,22 @@
 
   function showClock(clock) {
     state.skewMs = new Date(clock.now).getTime() - Date.now();
-    const offset = clock.offset_seconds;
+    state.frozenAt = clock.frozen ? clock.now : null;
+    $('clock-freeze').textContent = clock.frozen ? 'Unfreeze' : 'Freeze';
+    $('clock-freeze').setAttribute('aria-pressed', String(clock.frozen));
+    const offset = Math.abs(clock.offset_seconds);
     const parts = [];
     if (offset >= 86400) parts.push(`${Math.floor(offset / 86400)}d`);
     if (offset % 86400 >= 3600) parts.push(`${Math.floor((offset % 86400) / 3600)}h`);
     if (offset % 3600 >= 60) parts.push(`${Math.floor((offset % 3600) / 60)}m`);
     if (offset % 60 || !parts.length) parts.push(`${offset % 60}s`);
-    $('clock-offset').textContent = offset > 0 ? `(${parts.join(' ')} ahead)` : '(real time)';
+    const drift = offset === 0 ? 'real time' : `${parts.join(' ')} ${clock.offset_seconds > 0 ? 'ahead' : 'behind'}`;
+    $('clock-offset').textContent = clock.frozen ? `(frozen, ${drift})` : `(${drift})`;
     tickClock();
   }
 
   function tickClock() {
-    const now = new Date(Date.now() + state.skewMs).toISOString();
+    const now = state.frozenAt ?? new Date(Date.now() + state.skewMs).toISOString();
     const node = $('clock-now');
     node.dateTime = now;
     node.textContent = utc(now, true);
@@ -325,6 +329,15 @@
       showError('clock-error', error instanceof ApiError && error.code === 'VALIDATION_FAILED'
         ? `The clock cannot move ${amount.toLocaleString('en-US')} ${many} forward: ${error.message}`
         : describe(error));
+    }
+  });
+
+  $('clock-freeze').addEventListener('click', async () => {
+    try {
+      showClock(await api('POST', state.frozenAt ? '/sandbox/clock/unfreeze' : '/sandbox/clock/freeze'));
+      if (state.route.name === 'job') { state.settle = 0; refreshDeliveries(); }
+    } catch (error) {
+      flash(describe(error), true);
     }
   });
 
