@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type express from 'express';
 import { DEFAULT_CONFIG, type ServerConfig } from './config';
-import { InMemoryStore } from './domain/store';
+import { InMemoryStore } from './store/memory';
 import { Sandbox, type SandboxStepWrappers } from './domain/sandbox';
 import { Outbox, type OutboxStepWrappers } from './webhooks/outbox';
 import { createApp } from './http/app';
@@ -66,6 +66,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
     allowPrivate: config.webhookAllowPrivate,
     ...(options.random ? { random: options.random } : {}),
   }, options.stepWrappers?.outbox);
+  outbox.onError((error) => logger.error({ err: error }, 'webhook delivery work failed'));
   const apiKeys = config.apiKeys ? new Set(config.apiKeys) : null;
   const sandboxConsole = createConsole({ sandbox, apiKeys, deliveries: outbox });
   const app = createApp({
@@ -105,6 +106,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
         server.closeIdleConnections();
         await stopped;
         const result = await outbox.shutdown(config.shutdownGraceMs);
+        await store.close();
         clearInterval(logFlusher);
         logDestination?.flushSync();
         return result;

@@ -4,36 +4,41 @@
  */
 import { spec } from '../../spec/contract';
 import { Sandbox } from '../../server/domain/sandbox';
-import { InMemoryStore } from '../../server/domain/store';
+import { InMemoryStore } from '../../server/store/memory';
 
 const jobs = Number(process.argv[2] ?? 100_000);
 const tenants = Number(process.argv[3] ?? 100);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
-const sandbox = new Sandbox(new InMemoryStore(), { maxJobsPerTenant: jobs, maxSlotsPerTenant: jobs });
-const availability = spec.components.examples.AvailabilityRequest.value;
-const order = spec.components.examples.CreateJobRequestMinimal.value;
-const week = { ...availability, start: '2026-12-01T00:00:00Z', end: '2026-12-07T23:00:00Z', slot_size: 15 };
+async function main(): Promise<void> {
+  const sandbox = new Sandbox(new InMemoryStore(), { maxJobsPerTenant: jobs, maxSlotsPerTenant: jobs });
+  const availability = spec.components.examples.AvailabilityRequest.value;
+  const order = spec.components.examples.CreateJobRequestMinimal.value;
+  const week = { ...availability, start: '2026-12-01T00:00:00Z', end: '2026-12-07T23:00:00Z', slot_size: 15 };
 
-gc();
-const before = process.memoryUsage();
-const perTenant = Math.ceil(jobs / tenants);
-let created = 0;
-for (let t = 0; t < tenants && created < jobs; t++) {
-  const key = `bench-tenant-${t}`;
-  let slots: string[] = [];
-  for (let i = 0; i < perTenant && created < jobs; i++) {
-    if (slots.length === 0) slots = sandbox.availability(key, week).map((s) => s.id);
-    sandbox.createJob(key, { ...order, slot_id: slots.pop()!, client_reference: `ORDER-${t}-${i}` });
-    created += 1;
-  }
+  gc();
+  const before = process.memoryUsage();
+  const perTenant = Math.ceil(jobs / tenants);
+  let created = 0;
+  for (let t = 0; t < tenants && created < jobs; t++) {
+    const key = `bench-tenant-${t}`;
+    let slots: string[] = [];
+    for (let i = 0; i < perTenant && created < jobs; i++) {
+      if (slots.length === 0) slots = (await sandbox.availability(key, week)).map((s) => s.id);
+      await sandbox.createJob(key, { ...order, slot_id: slots.pop()!, client_reference: `ORDER-${t}-${i}` });
+      created += 1;
+    }
 }
 gc();
 const after = process.memoryUsage();
 // Keep the sandbox alive until after the measurement.
-const stored = sandbox.listJobs('bench-tenant-0', { limit: 1 }).length + [...sandbox.store.tenants()].reduce((n, t) => n + t.jobs.size, 0) - 1;
+let stored = 0;
+for (const key of await sandbox.store.tenantKeys()) stored += (await sandbox.listJobs(key, { limit: jobs })).length;
 process.stdout.write(`${JSON.stringify({
   jobs: stored, tenants,
   rssBefore: before.rss, rssAfter: after.rss, heapBefore: before.heapUsed, heapAfter: after.heapUsed,
   rssPerJob: Math.round((after.rss - before.rss) / created), heapPerJob: Math.round((after.heapUsed - before.heapUsed) / created),
 })}\n`);
+}
+
+void main();

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
 import type { Sandbox } from '../domain/sandbox';
-import { clientIdFor } from '../domain/store';
+import { clientIdFor } from '../domain/ids';
 import { apiKeyOf } from '../http/auth';
 import { sendError, sendJson } from '../http/errors';
 import { DEFAULT_STREAM_LIMITS, TenantStreams, type StreamLimits, type DeliveryUpdates } from './streams';

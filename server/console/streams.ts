@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { JobEvent, Sandbox } from '../domain/sandbox';
-import type { TenantState } from '../domain/store';
 import type { DeliveryListener } from '../webhooks/outbox';
 
 /** Where delivery updates come from (the outbox), when the console is given one. */
@@ -116,20 +115,20 @@ export class TenantStreams {
 
   private subscribe(): void {
     if (this.unsubscribe) return;
-    this.unsubscribe = this.sandbox.onEvent((tenant, event) => this.publish(tenant, event));
-    this.unsubscribeDeliveries = this.deliveries?.onDeliveryUpdate((tenant, d) => {
+    this.unsubscribe = this.sandbox.onEvent((tenantKey, event) => this.publish(tenantKey, event));
+    this.unsubscribeDeliveries = this.deliveries?.onDeliveryUpdate((tenantKey, d) => {
       const data = JSON.stringify({ delivery_id: d.id, job_id: d.job_id, status: d.status, attempts: d.attempts.length });
-      this.broadcast(tenant.key, `event: delivery\ndata: ${data}\n\n`);
+      this.broadcast(tenantKey, `event: delivery\ndata: ${data}\n\n`);
     }) ?? null;
     this.heartbeat = setInterval(() => this.beat(), this.limits.heartbeatMs);
     this.heartbeat.unref();
   }
 
-  private publish(tenant: TenantState, event: JobEvent): void {
-    const streams = this.streamsByKey.get(tenant.key);
+  private publish(tenantKey: string, event: JobEvent): void {
+    const streams = this.streamsByKey.get(tenantKey);
     if (!streams) return;
     const data = JSON.stringify({ type: event.type, job_id: event.job.id, state: event.job.state });
-    this.broadcast(tenant.key, `event: job\ndata: ${data}\n\n`);
+    this.broadcast(tenantKey, `event: job\ndata: ${data}\n\n`);
   }
 
   private broadcast(key: string, text: string): void {

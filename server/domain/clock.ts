@@ -1,54 +1,48 @@
-/** Real time as milliseconds since the epoch; injectable so tests can pin it. */
-export type TimeSource = () => number;
-
 /**
  * A tenant's clock: real time plus every advance made. It only moves forward, so slot
  * expiry and retries can be reached without waiting. Frozen, it stands still and moves
  * only when advanced; unfrozen, it runs on from where it stood (the pause is absorbed
- * into the offset, so it never jumps).
+ * into the offset, so it never jumps). The state is a stored record; these functions
+ * read it and return new states, never changing one in place.
  */
-export class TenantClock {
-  private offsetMs = 0;
-  /** The instant the clock stands at while frozen; null while it runs. */
-  private frozenAtMs: number | null = null;
-  constructor(private readonly realNow: TimeSource) {}
+import type { ClockState } from './store';
 
-  now(): number {
-    return this.frozenAtMs ?? this.realNow() + this.offsetMs;
-  }
+/** Real time as milliseconds since the epoch; injectable so tests can pin it. */
+export type TimeSource = () => number;
 
-  advance(seconds: number): void {
-    this.offsetMs += seconds * 1000;
-    if (this.frozenAtMs !== null) this.frozenAtMs += seconds * 1000;
-  }
+export const RUNNING_CLOCK: ClockState = Object.freeze({ offsetMs: 0, frozenAtMs: null });
 
-  get frozen(): boolean {
-    return this.frozenAtMs !== null;
-  }
+export function clockNow(state: ClockState, realNowMs: number): number {
+  return state.frozenAtMs ?? realNowMs + state.offsetMs;
+}
 
-  freeze(): void {
-    this.frozenAtMs ??= this.now();
-  }
+export function advancedClock(state: ClockState, seconds: number): ClockState {
+  return {
+    offsetMs: state.offsetMs + seconds * 1000,
+    frozenAtMs: state.frozenAtMs === null ? null : state.frozenAtMs + seconds * 1000,
+  };
+}
 
-  unfreeze(): void {
-    if (this.frozenAtMs === null) return;
-    this.offsetMs = this.frozenAtMs - this.realNow();
-    this.frozenAtMs = null;
-  }
+export function frozenClock(state: ClockState, realNowMs: number): ClockState {
+  return state.frozenAtMs !== null ? state : { offsetMs: state.offsetMs, frozenAtMs: clockNow(state, realNowMs) };
+}
 
-  /**
-   * How far the clock is ahead of real time; while frozen, how far it was when frozen plus
-   * every advance since. Below zero once a freeze lasted longer than the advances made.
-   */
-  get offsetSeconds(): number {
-    return Math.floor(this.offsetMs / 1000);
-  }
+export function unfrozenClock(state: ClockState, realNowMs: number): ClockState {
+  return state.frozenAtMs === null ? state : { offsetMs: state.frozenAtMs - realNowMs, frozenAtMs: null };
+}
 
-  /** Real milliseconds until the tenant's clock reaches `at`; never, while frozen. */
-  realDelayUntil(at: number): number {
-    if (this.frozenAtMs !== null) return at <= this.frozenAtMs ? 0 : Infinity;
-    return Math.max(0, at - this.now());
-  }
+/**
+ * How far the clock is ahead of real time; while frozen, how far it was when frozen plus
+ * every advance since. Below zero once a freeze lasted longer than the advances made.
+ */
+export function offsetSeconds(state: ClockState): number {
+  return Math.floor(state.offsetMs / 1000);
+}
+
+/** Real milliseconds until the tenant's clock reaches `at`; never, while frozen. */
+export function realDelayUntil(state: ClockState, realNowMs: number, at: number): number {
+  if (state.frozenAtMs !== null) return at <= state.frozenAtMs ? 0 : Infinity;
+  return Math.max(0, at - clockNow(state, realNowMs));
 }
 
 export function iso(ms: number): string {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 /**
  * An opaque, unguessable id: 122 random bits. randomUUID draws from a cached entropy pool,
@@ -6,4 +6,9 @@ import { randomUUID } from 'node:crypto';
  */
 export function newId(prefix: string): string {
   return `${prefix}_${randomUUID().replace(/-/g, '')}`;
+}
+
+/** The account id a tenant shows in webhook payloads: stable per key, never the key itself. */
+export function clientIdFor(key: string): string {
+  return `acct_${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
 }

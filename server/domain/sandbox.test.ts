@@ -1,8 +1,8 @@
 /** The domain on its own: no HTTP, a pinned real clock, events collected from the listener. */
 import { spec } from '../../spec/contract';
+import { InMemoryStore } from '../store/memory';
 import { DomainError } from './errors';
 import { Sandbox, type JobEvent } from './sandbox';
-import { InMemoryStore } from './store';
 
 const T0 = Date.parse('2026-11-27T15:00:00Z');
 
@@ -17,9 +17,9 @@ function setup(config = {}) {
 const availability = () => structuredClone(spec.components.examples.AvailabilityRequest.value);
 const order = (slot_id: string, extra = {}) => ({ ...structuredClone(spec.components.examples.CreateJobRequestMinimal.value), slot_id, ...extra });
 
-function codeOf(fn: () => unknown): string | undefined {
+async function codeOf(fn: () => Promise<unknown>): Promise<string | undefined> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     if (error instanceof DomainError) return error.code;
     throw error;
@@ -28,155 +28,167 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe('slots', () => {
-  it('are held for the TTL from the tenant clock and expire after it', () => {
+  it('are held for the TTL from the tenant clock and expire after it', async () => {
     const { sandbox } = setup({ slotTtlSeconds: 60 });
-    const [slot] = sandbox.availability('k', availability());
+    const [slot] = await sandbox.availability('k', availability());
     expect(slot.expires_at).toBe('2026-11-27T15:01:00.000Z');
-    sandbox.advanceClock('k', 60);
-    expect(sandbox.checkSlot('k', slot.id).status).toBe('AVAILABLE');
-    sandbox.advanceClock('k', 1);
-    expect(sandbox.checkSlot('k', slot.id).status).toBe('EXPIRED');
-    expect(codeOf(() => sandbox.createJob('k', order(slot.id)))).toBe('SLOT_EXPIRED');
+    await sandbox.advanceClock('k', 60);
+    expect((await sandbox.checkSlot('k', slot.id)).status).toBe('AVAILABLE');
+    await sandbox.advanceClock('k', 1);
+    expect((await sandbox.checkSlot('k', slot.id)).status).toBe('EXPIRED');
+    expect(await codeOf(() => sandbox.createJob('k', order(slot.id)))).toBe('SLOT_EXPIRED');
   });
 
-  it('extend to three holds past the original expiry', () => {
+  it('extend to three holds past the original expiry', async () => {
     const { sandbox } = setup({ slotTtlSeconds: 60 });
-    const [slot] = sandbox.availability('k', availability());
-    expect(sandbox.extendSlot('k', slot.id).expires_at).toBe('2026-11-27T15:04:00.000Z');
-    sandbox.advanceClock('k', 239);
-    expect(sandbox.createJob('k', order(slot.id)).status).toBe(201);
+    const [slot] = await sandbox.availability('k', availability());
+    expect((await sandbox.extendSlot('k', slot.id)).expires_at).toBe('2026-11-27T15:04:00.000Z');
+    await sandbox.advanceClock('k', 239);
+    expect((await sandbox.createJob('k', order(slot.id))).replayed).toBe(false);
   });
 
-  it('belong to one tenant only', () => {
+  it('belong to one tenant only', async () => {
     const { sandbox } = setup();
-    const [slot] = sandbox.availability('a', availability());
-    expect(codeOf(() => sandbox.checkSlot('b', slot.id))).toBe('SLOT_NOT_FOUND');
+    const [slot] = await sandbox.availability('a', availability());
+    expect(await codeOf(() => sandbox.checkSlot('b', slot.id))).toBe('SLOT_NOT_FOUND');
   });
 
-  it('are forgotten oldest first past the per-tenant bound', () => {
+  it('are forgotten oldest first past the per-tenant bound', async () => {
     const { sandbox } = setup({ maxSlotsPerTenant: 4 });
-    const first = sandbox.availability('k', availability());
-    const second = sandbox.availability('k', { ...availability(), slot_size: 30 });
-    expect(codeOf(() => sandbox.checkSlot('k', first[0].id))).toBe('SLOT_NOT_FOUND');
-    expect(sandbox.checkSlot('k', second[7].id).valid).toBe(true);
+    const first = await sandbox.availability('k', availability());
+    const second = await sandbox.availability('k', { ...availability(), slot_size: 30 });
+    expect(await codeOf(() => sandbox.checkSlot('k', first[0].id))).toBe('SLOT_NOT_FOUND');
+    expect((await sandbox.checkSlot('k', second[7].id)).valid).toBe(true);
   });
 });
 
 describe('jobs', () => {
-  it('take a slot once and emit CREATED', () => {
+  it('take a slot once and emit CREATED', async () => {
     const { sandbox, events } = setup();
-    const [slot] = sandbox.availability('k', availability());
-    const created = sandbox.createJob('k', order(slot.id));
-    expect(sandbox.getJob('k', created.body.job_id).slot.id).toBe(slot.id);
-    expect(codeOf(() => sandbox.createJob('k', order(slot.id)))).toBe('SLOT_ALREADY_USED');
+    const [slot] = await sandbox.availability('k', availability());
+    const created = await sandbox.createJob('k', order(slot.id));
+    expect((await sandbox.getJob('k', created.jobId)).slot.id).toBe(slot.id);
+    expect(await codeOf(() => sandbox.createJob('k', order(slot.id)))).toBe('SLOT_ALREADY_USED');
     expect(events).toEqual(['CREATED']);
   });
 
-  it('replay an idempotent create without a second job or event', () => {
+  it('replay an idempotent create without a second job or event', async () => {
     const { sandbox, events } = setup();
-    const [slot] = sandbox.availability('k', availability());
-    const first = sandbox.createJob('k', order(slot.id), 'idem');
-    const replay = sandbox.createJob('k', order(slot.id), 'idem');
+    const [slot] = await sandbox.availability('k', availability());
+    const first = await sandbox.createJob('k', order(slot.id), 'idem');
+    const replay = await sandbox.createJob('k', order(slot.id), 'idem');
     expect(replay).toEqual({ ...first, replayed: true });
-    expect(sandbox.listJobs('k')).toHaveLength(1);
+    expect(await sandbox.listJobs('k')).toHaveLength(1);
     expect(events).toEqual(['CREATED']);
-    expect(codeOf(() => sandbox.createJob('k', order(slot.id, { client_reference: 'x' }), 'idem'))).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await codeOf(() => sandbox.createJob('k', order(slot.id, { client_reference: 'x' }), 'idem'))).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 
-  it('walk the lifecycle emitting each step once, and need the code at the end', () => {
+  it('walk the lifecycle emitting each step once, and need the code at the end', async () => {
     const { sandbox, events } = setup({ deliveryCodeAttempts: 2 });
-    const [slot] = sandbox.availability('k', availability());
-    const { body } = sandbox.createJob('k', order(slot.id, { add_delivery_code: true }));
-    const job = sandbox.getJob('k', body.job_id);
+    const [slot] = await sandbox.availability('k', availability());
+    const { jobId } = await sandbox.createJob('k', order(slot.id, { add_delivery_code: true }));
+    const job = await sandbox.getJob('k', jobId);
     expect(job.delivery_code).toMatch(/^\d{4}$/);
-    sandbox.advanceJob('k', job.id, { to: 'DELIVERING_STARTED' });
+    await sandbox.advanceJob('k', job.id, { to: 'DELIVERING_STARTED' });
     const wrong = job.delivery_code === '0000' ? '1111' : '0000';
-    expect(codeOf(() => sandbox.advanceJob('k', job.id, { delivery_code: wrong }))).toBe('INVALID_DELIVERY_CODE');
-    expect(codeOf(() => sandbox.advanceJob('k', job.id, { delivery_code: wrong }))).toBe('INVALID_DELIVERY_CODE');
-    expect(codeOf(() => sandbox.advanceJob('k', job.id, { delivery_code: job.delivery_code }))).toBe('DELIVERY_CODE_LOCKED');
-    sandbox.updateDeliveryCode('k', job.id, { delivery_code: '5555' });
-    sandbox.advanceJob('k', job.id, { delivery_code: '5555' });
+    expect(await codeOf(() => sandbox.advanceJob('k', job.id, { delivery_code: wrong }))).toBe('INVALID_DELIVERY_CODE');
+    expect(await codeOf(() => sandbox.advanceJob('k', job.id, { delivery_code: wrong }))).toBe('INVALID_DELIVERY_CODE');
+    expect(await codeOf(() => sandbox.advanceJob('k', job.id, { delivery_code: job.delivery_code }))).toBe('DELIVERY_CODE_LOCKED');
+    await sandbox.updateDeliveryCode('k', job.id, { delivery_code: '5555' });
+    await sandbox.advanceJob('k', job.id, { delivery_code: '5555' });
     expect(events).toEqual(['CREATED', 'PICKING_STARTED', 'PICKING_FINISHED', 'CHECKING_OUT_STARTED', 'CHECKED_OUT',
       'GOING_TO_DESTINATION_STARTED', 'ARRIVED_TO_DESTINATION', 'DELIVERING_STARTED', 'CLIENT_RECEIVED']);
-    expect(codeOf(() => sandbox.cancelJob('k', job.id))).toBe('ILLEGAL_TRANSITION');
+    expect(await codeOf(() => sandbox.cancelJob('k', job.id))).toBe('ILLEGAL_TRANSITION');
   });
 
-  it('count unfinished jobs and refuse past the bound only when none can be evicted', () => {
+  it('refuse past the bound only when no finished job can be evicted', async () => {
     const { sandbox } = setup({ maxJobsPerTenant: 1 });
-    const slots = sandbox.availability('k', availability());
-    const { body } = sandbox.createJob('k', order(slots[0].id));
-    expect(codeOf(() => sandbox.createJob('k', order(slots[1].id)))).toBe('TENANT_FULL');
-    sandbox.cancelJob('k', body.job_id);
-    expect(sandbox.tenant('k').unfinishedJobs).toBe(0);
-    expect(sandbox.createJob('k', order(slots[1].id)).status).toBe(201);
+    const slots = await sandbox.availability('k', availability());
+    const { jobId } = await sandbox.createJob('k', order(slots[0].id));
+    expect(await codeOf(() => sandbox.createJob('k', order(slots[1].id)))).toBe('TENANT_FULL');
+    expect((await sandbox.cancelJob('k', jobId)).state).toBe('CANCELLED');
+    const second = await sandbox.createJob('k', order(slots[1].id));
+    expect((await sandbox.listJobs('k')).map((j) => j.id)).toEqual([second.jobId]);
   });
 
-  it('are wiped by a reset of their tenant only', () => {
+  it('are wiped by a reset of their tenant only', async () => {
     const { sandbox } = setup();
-    const a = sandbox.createJob('a', order(sandbox.availability('a', availability())[0].id)).body.job_id;
-    const b = sandbox.createJob('b', order(sandbox.availability('b', availability())[0].id)).body.job_id;
-    sandbox.advanceClock('a', 100);
-    sandbox.reset('a');
-    expect(codeOf(() => sandbox.getJob('a', a))).toBe('JOB_NOT_FOUND');
-    expect(sandbox.clock('a').offset_seconds).toBe(0);
-    expect(sandbox.getJob('b', b).id).toBe(b);
+    const a = (await sandbox.createJob('a', order((await sandbox.availability('a', availability()))[0].id))).jobId;
+    const b = (await sandbox.createJob('b', order((await sandbox.availability('b', availability()))[0].id))).jobId;
+    await sandbox.advanceClock('a', 100);
+    await sandbox.reset('a');
+    expect(await codeOf(() => sandbox.getJob('a', a))).toBe('JOB_NOT_FOUND');
+    expect((await sandbox.clock('a')).offset_seconds).toBe(0);
+    expect((await sandbox.getJob('b', b)).id).toBe(b);
+  });
+
+  it('are stored as whole records: what a caller was given never changes behind it', async () => {
+    const { sandbox } = setup();
+    const [slot] = await sandbox.availability('k', availability());
+    const { jobId } = await sandbox.createJob('k', order(slot.id));
+    const before = await sandbox.getJob('k', jobId);
+    const copy = structuredClone(before);
+    await sandbox.advanceJob('k', jobId);
+    expect(before).toEqual(copy);
+    expect(Object.isFrozen(before)).toBe(true);
+    expect((await sandbox.getJob('k', jobId)).state).toBe('PICKING_STARTED');
   });
 });
 
 describe('a frozen clock', () => {
-  it('stands still while real time passes, moves only when advanced, and runs on from where it stood', () => {
+  it('stands still while real time passes, moves only when advanced, and runs on from where it stood', async () => {
     let real = T0;
     const sandbox = new Sandbox(new InMemoryStore(() => real));
-    expect(sandbox.freezeClock('k')).toEqual({ now: '2026-11-27T15:00:00.000Z', offset_seconds: 0, frozen: true });
+    expect(await sandbox.freezeClock('k')).toEqual({ now: '2026-11-27T15:00:00.000Z', offset_seconds: 0, frozen: true });
     real += 3_600_000;
-    expect(sandbox.clock('k').now).toBe('2026-11-27T15:00:00.000Z');
-    expect(sandbox.freezeClock('k').now).toBe('2026-11-27T15:00:00.000Z');
-    expect(sandbox.advanceClock('k', 90)).toEqual({ now: '2026-11-27T15:01:30.000Z', offset_seconds: 90, frozen: true });
+    expect((await sandbox.clock('k')).now).toBe('2026-11-27T15:00:00.000Z');
+    expect((await sandbox.freezeClock('k')).now).toBe('2026-11-27T15:00:00.000Z');
+    expect(await sandbox.advanceClock('k', 90)).toEqual({ now: '2026-11-27T15:01:30.000Z', offset_seconds: 90, frozen: true });
     // The hour it stood still is absorbed: no jump when it runs again.
-    expect(sandbox.unfreezeClock('k')).toEqual({ now: '2026-11-27T15:01:30.000Z', offset_seconds: 90 - 3600, frozen: false });
+    expect(await sandbox.unfreezeClock('k')).toEqual({ now: '2026-11-27T15:01:30.000Z', offset_seconds: 90 - 3600, frozen: false });
     real += 10_000;
-    expect(sandbox.clock('k').now).toBe('2026-11-27T15:01:40.000Z');
-    expect(sandbox.unfreezeClock('k').now).toBe('2026-11-27T15:01:40.000Z');
+    expect((await sandbox.clock('k')).now).toBe('2026-11-27T15:01:40.000Z');
+    expect((await sandbox.unfreezeClock('k')).now).toBe('2026-11-27T15:01:40.000Z');
   });
 
-  it('expires a slot exactly one millisecond after expires_at', () => {
+  it('expires a slot exactly one millisecond after expires_at', async () => {
     let real = T0;
     const sandbox = new Sandbox(new InMemoryStore(() => real), { slotTtlSeconds: 60 });
-    sandbox.freezeClock('k');
-    const [slot] = sandbox.availability('k', availability());
+    await sandbox.freezeClock('k');
+    const [slot] = await sandbox.availability('k', availability());
     real += 120_000;
-    sandbox.advanceClock('k', 60);
-    expect(sandbox.checkSlot('k', slot.id).status).toBe('AVAILABLE');
-    sandbox.advanceClock('k', 1);
-    expect(sandbox.checkSlot('k', slot.id).status).toBe('EXPIRED');
+    await sandbox.advanceClock('k', 60);
+    expect((await sandbox.checkSlot('k', slot.id)).status).toBe('AVAILABLE');
+    await sandbox.advanceClock('k', 1);
+    expect((await sandbox.checkSlot('k', slot.id)).status).toBe('EXPIRED');
   });
 });
 
 describe('recipient instructions', () => {
-  it('with only unknown fields: 200, the job unchanged, and no event', () => {
+  it('with only unknown fields: 200, the job unchanged, and no event', async () => {
     const { sandbox, events } = setup();
-    const [slot] = sandbox.availability('k', availability());
-    const { body } = sandbox.createJob('k', order(slot.id));
-    const before = structuredClone(sandbox.getJob('k', body.job_id));
-    const after = sandbox.updateRecipientInstructions('k', body.job_id, { nickname: 'Lu' } as never);
+    const [slot] = await sandbox.availability('k', availability());
+    const { jobId } = await sandbox.createJob('k', order(slot.id));
+    const before = structuredClone(await sandbox.getJob('k', jobId));
+    const after = await sandbox.updateRecipientInstructions('k', jobId, { nickname: 'Lu' } as never);
     expect(after).toEqual(before);
     expect(events).toEqual(['CREATED']);
-    sandbox.updateRecipientInstructions('k', body.job_id, { job_comment: 'Ring twice' });
+    await sandbox.updateRecipientInstructions('k', jobId, { job_comment: 'Ring twice' });
     expect(events).toEqual(['CREATED', 'JOB_COMMENT_UPDATED']);
   });
 });
 
 describe('idempotency', () => {
-  it('takes the same JSON value as the same body, whatever the order of its keys', () => {
+  it('takes the same JSON value as the same body, whatever the order of its keys', async () => {
     const { sandbox } = setup();
-    const [slot, other] = sandbox.availability('k', availability());
+    const [slot, other] = await sandbox.availability('k', availability());
     const body = order(slot.id);
-    const first = sandbox.createJob('k', body, 'idem');
+    const first = await sandbox.createJob('k', body, 'idem');
     const reordered = JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(body).reverse())));
-    expect(sandbox.createJob('k', reordered, 'idem')).toMatchObject({ replayed: true, body: first.body });
+    expect(await sandbox.createJob('k', reordered, 'idem')).toMatchObject({ replayed: true, response: first.response });
     const items = { ...body, slot_id: other.id, payment_info: { ...body.payment_info, prices: { ...body.payment_info.prices, attributes: [{ type: 'a', name: 'x', value: 1 }, { type: 'b', name: 'y', value: 2 }] } } };
     const swapped = { ...items, payment_info: { ...items.payment_info, prices: { ...items.payment_info.prices, attributes: [...items.payment_info.prices.attributes].reverse() } } };
-    sandbox.createJob('k', items, 'idem-arrays');
-    expect(codeOf(() => sandbox.createJob('k', swapped, 'idem-arrays'))).toBe('IDEMPOTENCY_KEY_REUSED');
+    await sandbox.createJob('k', items, 'idem-arrays');
+    expect(await codeOf(() => sandbox.createJob('k', swapped, 'idem-arrays'))).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 });

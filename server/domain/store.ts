@@ -1,30 +1,27 @@
 /**
- * Where tenant state lives. The domain sees only these interfaces, and the in-memory
- * implementation below is the only one. The domain still changes the records it reads in
- * place and counts on that being the stored state, so a persistent or shared store needs
- * the domain to write whole records back first.
+ * The store contract: what the domain asks of wherever tenant state lives.
+ *
+ * Every operation on a tenant runs as one transaction (`Store.transact`). Inside it, reads
+ * return records as stored, which the domain treats as immutable (the in-memory store
+ * freezes them); every change is a whole new record handed to `put`, buffered, and
+ * committed at the end all at once or not at all. A transaction reads its own buffered
+ * writes. When another writer changed a record this transaction read before it commits,
+ * the store runs the function again from the start (a bounded number of times), so the
+ * function must do nothing outside the transaction but through `afterCommit`.
+ *
+ * Two implementations keep it: server/store/memory.ts (one process: each tenant's
+ * transactions run one after another) and server/store/redis.ts (any number of processes:
+ * versions checked and writes applied in one script).
  */
-import { createHash } from 'node:crypto';
-import { TenantClock, type TimeSource } from './clock';
-import { DomainError } from './errors';
 import type { Schemas } from '../../spec/contract';
 
 export type Job = Schemas['Job'];
 export type Slot = Schemas['Slot'];
 
-export interface Collection<T> {
-  get(id: string): T | undefined;
-  set(id: string, value: T): void;
-  delete(id: string): boolean;
-  /** In insertion order, oldest first. */
-  values(): IterableIterator<T>;
-  readonly size: number;
-}
-
 /** What a slot remembers of the availability request it answered. */
 export type Quote = Pick<Schemas['AvailabilityRequest'], 'origin' | 'destination' | 'job_items' | 'currency_code'>;
 
-/** Kept as numbers and shared references: tenants hold many slots, so each must be small. */
+/** Kept as numbers: tenants hold many slots, so each must be small. */
 export interface SlotRecord {
   id: string;
   fromMs: number;
@@ -38,52 +35,101 @@ export interface SlotRecord {
   quote: Quote;
 }
 
+/** The first answer to a create with an Idempotency-Key, as the domain gave it. */
 export interface IdempotencyRecord {
+  /** The Idempotency-Key itself. */
+  id: string;
   fingerprint: string;
   expiresAtMs: number;
-  status: number;
-  body: unknown;
-  headers: Record<string, string>;
+  jobId: string;
+  response: Schemas['CreateJobResponse'];
 }
 
 /** A webhook endpoint as stored: the contract's shape, secret included. */
 export type EndpointRecord = Schemas['WebhookEndpointWithSecret'];
 
+/** Who is attempting a delivery, until when; past either bound another may take it over. */
+export interface DeliveryLease {
+  owner: string;
+  /** Unique per attempt: an outcome counts only while its lease is the one stored. */
+  token: string;
+  untilRealMs: number;
+  untilTenantMs: number;
+}
+
 /**
  * A delivery as stored: the contract's `WebhookDelivery`, with the next attempt as a number
  * on the tenant clock and the payload kept as the exact text sent rather than re-parsed.
  */
-export type DeliveryRecord = Omit<Schemas['WebhookDelivery'], 'next_attempt_at' | 'payload'> & {
+export type DeliveryRecord = Omit<Schemas['WebhookDelivery'], 'next_attempt_at' | 'payload' | 'waiting_for'> & {
   nextAttemptAtMs: number | null;
   /** The exact bytes sent, the same on every attempt. */
   payloadText: string;
   /** Production's signature covers only id, created_at and type, so it never changes. */
   instaLeapSignature: string;
+  /** A finished delivery sent again by hand: pending, but in no chain, waiting for nothing. */
+  outsideChain?: boolean;
+  lease: DeliveryLease | null;
 };
 
-export interface TenantState {
-  /** The API key that opened the tenant. Never shown to anyone. */
-  readonly key: string;
+/** A tenant's clock as stored; server/domain/clock.ts reads the time from it. */
+export interface ClockState {
+  offsetMs: number;
+  /** The instant the clock stands at while frozen; null while it runs. */
+  frozenAtMs: number | null;
+}
+
+/** One kind of record of one tenant, in the order each was first put (oldest first). */
+export interface RecordSet<T extends { id: string }> {
+  get(id: string): Promise<T | undefined>;
+  /** Buffers a whole record; an existing one keeps its place in the order. */
+  put(record: T): void;
+  delete(id: string): void;
+  count(): Promise<number>;
+  list(order: 'oldest' | 'newest'): AsyncIterable<T>;
+}
+
+export interface DeliveryRecordSet extends RecordSet<DeliveryRecord> {
+  /** Deliveries whose status is PENDING, oldest first. */
+  pending(): Promise<DeliveryRecord[]>;
+}
+
+export interface Transaction {
+  readonly tenantKey: string;
   /** The account id shown in webhook payloads. */
   readonly clientId: string;
-  readonly clock: TenantClock;
-  readonly slots: Collection<SlotRecord>;
-  readonly jobs: Collection<Job>;
-  readonly idempotency: Collection<IdempotencyRecord>;
-  readonly endpoints: Collection<EndpointRecord>;
-  readonly deliveries: Collection<DeliveryRecord>;
-  /** Jobs not yet CLIENT_RECEIVED or CANCELLED. */
-  unfinishedJobs: number;
+  /** Real time when the transaction (or its latest run) started. */
+  readonly realNowMs: number;
+  clock(): Promise<ClockState>;
+  setClock(state: ClockState): void;
+  readonly slots: RecordSet<SlotRecord>;
+  readonly jobs: RecordSet<Job>;
+  readonly idempotency: RecordSet<IdempotencyRecord>;
+  readonly endpoints: RecordSet<EndpointRecord>;
+  readonly deliveries: DeliveryRecordSet;
+  /** Runs once the writes are committed; forgotten when the function runs again. */
+  afterCommit(callback: () => void): void;
+}
+
+export interface TransactOptions {
+  /** Only an existing tenant: when there is none, the function is not run and the result is undefined. */
+  existingOnly?: boolean;
 }
 
 export interface Store {
-  /** The tenant of this key, opened on first use. */
-  tenant(key: string): TenantState;
+  /** Runs `fn` as one transaction on the tenant of this key, opening the tenant on first use. */
+  transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;
   /** Forgets the tenant entirely; the next use opens it afresh. */
-  drop(key: string): void;
-  tenants(): IterableIterator<TenantState>;
-  /** Called with each tenant the store forgets (reset or eviction), after it is gone. */
-  onDrop(listener: (tenant: TenantState) => void): void;
+  drop(tenantKey: string): Promise<void>;
+  tenantKeys(): Promise<string[]>;
+  /** Tenants holding at least one PENDING delivery. */
+  tenantsWithPendingDeliveries(): Promise<string[]>;
+  /** Called with the key of each tenant the store forgets (reset or eviction), after it is gone. */
+  onDrop(listener: (tenantKey: string) => void): void;
+  /** Whether other processes share this store (and so its deliveries and clocks). */
+  readonly shared: boolean;
+  close(): Promise<void>;
 }
 
 export interface StoreLimits {
@@ -95,84 +141,3 @@ export interface StoreLimits {
 }
 
 export const DEFAULT_STORE_LIMITS: StoreLimits = { maxTenants: 10_000 };
-
-/** How many of the least recently used tenants are looked at for an idle one. */
-const EVICTION_SCAN = 64;
-
-/** Idle: no webhook delivery still pending, so forgetting it loses nothing in flight. */
-function isIdle(tenant: TenantState): boolean {
-  for (const delivery of tenant.deliveries.values()) if (delivery.status === 'PENDING') return false;
-  return true;
-}
-
-class MapCollection<T> implements Collection<T> {
-  private readonly map = new Map<string, T>();
-  get(id: string) { return this.map.get(id); }
-  set(id: string, value: T) { this.map.set(id, value); }
-  delete(id: string) { return this.map.delete(id); }
-  values() { return this.map.values(); }
-  get size() { return this.map.size; }
-}
-
-export function clientIdFor(key: string): string {
-  return `acct_${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
-}
-
-export class InMemoryStore implements Store {
-  /** Least recently used first. */
-  private readonly byKey = new Map<string, TenantState>();
-  private readonly dropListeners: Array<(tenant: TenantState) => void> = [];
-
-  constructor(private readonly realNow: TimeSource = Date.now, private readonly limits: StoreLimits = DEFAULT_STORE_LIMITS) {}
-
-  tenant(key: string): TenantState {
-    let state = this.byKey.get(key);
-    if (state) {
-      this.byKey.delete(key);
-      this.byKey.set(key, state);
-    } else {
-      this.makeRoom();
-      state = {
-        key,
-        clientId: clientIdFor(key),
-        clock: new TenantClock(this.realNow),
-        slots: new MapCollection(),
-        jobs: new MapCollection(),
-        idempotency: new MapCollection(),
-        endpoints: new MapCollection(),
-        deliveries: new MapCollection(),
-        unfinishedJobs: 0,
-      };
-      this.byKey.set(key, state);
-    }
-    return state;
-  }
-
-  private makeRoom(): void {
-    if (this.byKey.size < this.limits.maxTenants) return;
-    let scanned = 0;
-    for (const [key, state] of this.byKey) {
-      if (isIdle(state)) {
-        this.drop(key);
-        return;
-      }
-      if (++scanned >= EVICTION_SCAN) break;
-    }
-    throw new DomainError('TENANT_FULL', `The sandbox holds ${this.byKey.size} tenants, the most allowed, and none is idle; try again later`);
-  }
-
-  drop(key: string): void {
-    const state = this.byKey.get(key);
-    if (!state) return;
-    this.byKey.delete(key);
-    for (const listener of this.dropListeners) listener(state);
-  }
-
-  tenants() {
-    return this.byKey.values();
-  }
-
-  onDrop(listener: (tenant: TenantState) => void): void {
-    this.dropListeners.push(listener);
-  }
-}

@@ -8,13 +8,13 @@ import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { findOperation, operations, resolveSchema, schemaAt, specText, validateHeaderParameter, validateQueryParameter, validateRequestBody, type Operation } from '../../spec/contract';
-import type { operations as OperationTypes } from '../../spec/types.gen';
 import { DomainError } from '../domain/errors';
+import { handlers, type RequestContext, type ServerOperationId } from './handlers';
 import type { Sandbox } from '../domain/sandbox';
 import type { Outbox } from '../webhooks/outbox';
 import { apiKeyOf } from './auth';
 import { readJsonBody } from './body';
-import { sendError, sendJson } from './errors';
+import { HttpError, sendError, sendJson } from './errors';
 import { mountDocs } from './docs';
 
 export interface AppOptions {
@@ -31,21 +31,8 @@ export interface AppOptions {
   extensions?: Array<(app: express.Express) => void>;
 }
 
-export interface RequestContext {
-  key: string;
-  params: Record<string, string>;
-  query: Record<string, unknown>;
-  body: any;
-  headers: IncomingMessage['headers'];
-}
-
-export interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-type Handler = (ctx: RequestContext) => Reply | Promise<Reply>;
+/** Any handler, as the one pipeline calls it with what it validated against that operation's schemas. */
+type AnyHandler = (ctx: RequestContext<ServerOperationId>) => Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>;
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -53,57 +40,6 @@ declare module 'node:http' {
   interface IncomingMessage {
     requestId?: string;
   }
-}
-
-/** Webhook operations (`on...`) are what receivers implement, not this server. */
-type ServerOperationId = Exclude<keyof OperationTypes, `on${string}`>;
-
-function handlers({ sandbox, outbox, version }: AppOptions): Record<ServerOperationId, Handler> {
-  const ok = (body: unknown, status = 200): Reply => ({ status, body });
-  return {
-    getAvailability: ({ key, body }) => ok(sandbox.availability(key, body)),
-    checkSlot: ({ key, params }) => ok(sandbox.checkSlot(key, params.slot_id)),
-    extendSlot: ({ key, params }) => ok(sandbox.extendSlot(key, params.slot_id)),
-    createJob: ({ key, body, headers }) => {
-      const idempotencyKey = headers['idempotency-key'];
-      const result = sandbox.createJob(key, body, typeof idempotencyKey === 'string' ? idempotencyKey : undefined);
-      return { status: result.status, body: result.body, headers: result.replayed ? { ...result.headers, 'Idempotent-Replayed': 'true' } : result.headers };
-    },
-    getJob: ({ key, params }) => ok(sandbox.getJob(key, params.job_id)),
-    cancelJob: ({ key, params, body }) => ok(sandbox.cancelJob(key, params.job_id, body ?? undefined)),
-    updateDeliveryCode: ({ key, params, body }) => ok(sandbox.updateDeliveryCode(key, params.job_id, body)),
-    rescheduleJob: ({ key, params, body }) => ok(sandbox.rescheduleJob(key, params.job_id, body)),
-    updatePaymentInfo: ({ key, params, body }) => ok(sandbox.updatePaymentInfo(key, params.job_id, body)),
-    replaceExternalData: ({ key, params, body }) => ok(sandbox.replaceExternalData(key, params.job_id, body)),
-    getHealth: () => ok({ status: 'ok', version }),
-    getClock: ({ key }) => ok(sandbox.clock(key)),
-    advanceClock: ({ key, body }) => {
-      const clock = sandbox.advanceClock(key, body.seconds);
-      outbox.onClockAdvanced(key);
-      return ok(clock);
-    },
-    freezeClock: ({ key }) => ok(sandbox.freezeClock(key)),
-    unfreezeClock: ({ key }) => {
-      const clock = sandbox.unfreezeClock(key);
-      outbox.onClockAdvanced(key);
-      return ok(clock);
-    },
-    listJobs: ({ key, query }) => ok(sandbox.listJobs(key, query)),
-    advanceJob: ({ key, params, body }) => ok(sandbox.advanceJob(key, params.job_id, body ?? undefined)),
-    updateRecipientInstructions: ({ key, params, body }) => ok(sandbox.updateRecipientInstructions(key, params.job_id, body)),
-    listWebhookEndpoints: ({ key }) => ok(outbox.listEndpoints(key)),
-    createWebhookEndpoint: async ({ key, body }) => ok(await outbox.createEndpoint(key, body), 201),
-    deleteWebhookEndpoint: ({ key, params }) => {
-      outbox.deleteEndpoint(key, params.endpoint_id);
-      return { status: 204 };
-    },
-    listWebhookDeliveries: ({ key, query }) => ok(outbox.listDeliveries(key, query)),
-    retryWebhookDelivery: ({ key, params }) => ok(outbox.retryDelivery(key, params.delivery_id), 202),
-    resetTenant: ({ key }) => {
-      sandbox.reset(key);
-      return ok({ message: 'Tenant reset' });
-    },
-  };
 }
 
 function expressPath(template: string): string {
@@ -122,7 +58,7 @@ function readQuery(op: Operation, req: Request): Record<string, unknown> {
     const parsed = typeof value === 'string' && schema?.type === 'integer' && /^-?\d{1,15}$/.test(value) ? Number(value) : value;
     const result = validateQueryParameter(op.operationId, param.name, parsed);
     if (!result.ok) {
-      throw new DomainError('VALIDATION_FAILED', 'The query is invalid', { errors: result.errors.map((e) => ({ ...e, param: param.name })) });
+      throw new HttpError('VALIDATION_FAILED', 'The query is invalid', { errors: result.errors.map((e) => ({ ...e, param: param.name })) });
     }
     out[param.name] = parsed;
   }
@@ -134,13 +70,13 @@ function checkHeaders(op: Operation, req: IncomingMessage): void {
     const value = req.headers[name];
     if (value === undefined) continue;
     const result = validateHeaderParameter(op.operationId, name, value);
-    if (!result.ok) throw new DomainError('VALIDATION_FAILED', `The ${name} header is invalid`, { errors: result.errors });
+    if (!result.ok) throw new HttpError('VALIDATION_FAILED', `The ${name} header is invalid`, { errors: result.errors });
   }
 }
 
 function authenticate(req: IncomingMessage, apiKeys: ReadonlySet<string> | null): string {
   const key = apiKeyOf(req, apiKeys);
-  if (key === null) throw new DomainError('UNAUTHORIZED', 'Missing or invalid x-api-key header');
+  if (key === null) throw new HttpError('UNAUTHORIZED', 'Missing or invalid x-api-key header');
   return key;
 }
 
@@ -184,7 +120,7 @@ export function createApp(options: AppOptions): express.Express {
   // The API's routes come first: Express tries layers in order, so every layer before
   // them would cost each API request a path match.
   for (const op of operations) {
-    const handler = table[op.operationId as ServerOperationId];
+    const handler = table[op.operationId as ServerOperationId] as unknown as AnyHandler;
     const method = op.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
     app[method](expressPath(op.path), async (req: Request, res: Response) => {
       const key = op.secured ? authenticate(req, options.apiKeys) : '';
@@ -192,14 +128,14 @@ export function createApp(options: AppOptions): express.Express {
       let body: unknown;
       if (op.requestBody) {
         const read = await readJsonBody(req, options.maxBodyBytes);
-        if (!read.present && op.requestBody.required) throw new DomainError('MALFORMED_JSON', 'A JSON body is required');
+        if (!read.present && op.requestBody.required) throw new HttpError('MALFORMED_JSON', 'A JSON body is required');
         body = read.present ? read.value : undefined;
         if (body !== undefined) {
           const result = validateRequestBody(op.operationId, body);
-          if (!result.ok) throw new DomainError('VALIDATION_FAILED', 'The request body is invalid', { errors: result.errors });
+          if (!result.ok) throw new HttpError('VALIDATION_FAILED', 'The request body is invalid', { errors: result.errors });
         }
       }
-      const reply = await handler({ key, params: req.params as Record<string, string>, query: readQuery(op, req), body, headers: req.headers });
+      const reply = await handler({ key, params: req.params as RequestContext<ServerOperationId>['params'], query: readQuery(op, req) as RequestContext<ServerOperationId>['query'], body: body as RequestContext<ServerOperationId>['body'], headers: req.headers });
       if (reply.body === undefined) {
         res.status(reply.status);
         for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
@@ -230,7 +166,7 @@ export function createApp(options: AppOptions): express.Express {
       res.destroy();
       return;
     }
-    if (error instanceof DomainError) {
+    if (error instanceof DomainError || error instanceof HttpError) {
       const headers: Record<string, string> = error.code === 'PAYLOAD_TOO_LARGE' ? { Connection: 'close' } : {};
       sendError(res, { code: error.code, message: error.message, ...error.details }, headers);
       return;

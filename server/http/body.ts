@@ -9,7 +9,7 @@
  * the sandbox stricter than the API it stands in for.
  */
 import type { IncomingMessage } from 'node:http';
-import { DomainError } from '../domain/errors';
+import { HttpError } from './errors';
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
 /**
@@ -40,29 +40,29 @@ function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) {
         failed = true;
         req.pause();
-        reject(new DomainError('PAYLOAD_TOO_LARGE', `Body larger than ${limit} bytes`));
+        reject(new HttpError('PAYLOAD_TOO_LARGE', `Body larger than ${limit} bytes`));
         return;
       }
       chunks.push(chunk);
     });
     req.on('end', () => { if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)); });
-    req.on('error', (error) => { if (!failed) { failed = true; reject(new DomainError('MALFORMED_REQUEST', `Body could not be read: ${error.message}`)); } });
+    req.on('error', (error) => { if (!failed) { failed = true; reject(new HttpError('MALFORMED_REQUEST', `Body could not be read: ${error.message}`)); } });
   });
 }
 
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
   const announced = req.headers['content-length'];
   if (announced !== undefined && Number(announced) > limit) {
-    throw new DomainError('PAYLOAD_TOO_LARGE', `Body larger than ${limit} bytes`);
+    throw new HttpError('PAYLOAD_TOO_LARGE', `Body larger than ${limit} bytes`);
   }
   const hasBody = (announced !== undefined && Number(announced) > 0) || req.headers['transfer-encoding'] !== undefined;
   const media = mediaTypeOf(req.headers['content-type']);
   if (!hasBody) return { present: false };
   if (!media || !JSON_MEDIA_TYPE.test(media.type)) {
-    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
+    throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
   }
   if (media.charset && media.charset !== 'utf-8' && media.charset !== 'utf8') {
-    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'JSON bodies must be UTF-8');
+    throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'JSON bodies must be UTF-8');
   }
   const raw = await readRaw(req, limit);
   if (raw.length === 0) return { present: false };
@@ -70,19 +70,19 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   try {
     text = utf8.decode(raw);
   } catch {
-    throw new DomainError('MALFORMED_JSON', 'Body is not valid UTF-8');
+    throw new HttpError('MALFORMED_JSON', 'Body is not valid UTF-8');
   }
-  if (text.charCodeAt(0) === 0xfeff) throw new DomainError('MALFORMED_JSON', 'Body must not start with a byte-order mark');
+  if (text.charCodeAt(0) === 0xfeff) throw new HttpError('MALFORMED_JSON', 'Body must not start with a byte-order mark');
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     const detail = error instanceof Error ? error.message : 'parse error';
-    throw new DomainError('MALFORMED_JSON', `Body is not valid JSON: ${detail.slice(0, 200)}`);
+    throw new HttpError('MALFORMED_JSON', `Body is not valid JSON: ${detail.slice(0, 200)}`);
   }
   if (openingBrackets(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH && depthExceeds(value, MAX_JSON_DEPTH)) {
     const msg = `must not nest arrays and objects more than ${MAX_JSON_DEPTH} levels deep`;
-    throw new DomainError('VALIDATION_FAILED', `The request body ${msg}`, { errors: [{ location: 'body', param: '', msg }] });
+    throw new HttpError('VALIDATION_FAILED', `The request body ${msg}`, { errors: [{ location: 'body', param: '', msg }] });
   }
   return { present: true, value };
 }

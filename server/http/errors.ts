@@ -1,6 +1,22 @@
 import type { ServerResponse } from 'node:http';
 import type { ErrorCode, ValidationErrorItem } from '../domain/errors';
 
+/**
+ * A request refused before it reached the domain: no key, a body that is not JSON or
+ * breaks the spec's schema, too large, the wrong media type. The same envelope as a
+ * DomainError, raised by the HTTP layer itself.
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: { errors?: ValidationErrorItem[] } = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
 /** The one place where a contract error code becomes an HTTP status. */
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   MALFORMED_JSON: 400,

@@ -377,7 +377,7 @@ describe('connection pools', () => {
       await shared.waitFor(jobs, 15_000, '/fast');
       expect(shared.received.filter((r) => r.url.endsWith('/fast')).map((r) => r.json.type)).toEqual(Array(jobs).fill('CREATED'));
     } finally {
-      own.server.sandbox.reset(own.api.key);
+      await own.server.sandbox.reset(own.api.key);
       await own.close();
     }
   });

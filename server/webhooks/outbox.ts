@@ -1,69 +1,35 @@
 /**
  * The webhook outbox: every job event of a tenant becomes one delivery per endpoint of
- * that tenant, signed twice (production's InstaLeap-Signature and Standard Webhooks), sent
- * at least once and in order per job and endpoint, retried on the server's schedule on the
- * tenant's clock, then dead-lettered. Chains are independent, so one slow or dead endpoint
- * never holds up another endpoint, job or tenant.
+ * that tenant, queued in the same transaction as the event, signed twice (production's
+ * InstaLeap-Signature and Standard Webhooks), sent at least once and in order per job and
+ * endpoint, retried on the server's schedule on the tenant's clock, then dead-lettered.
+ * Chains are independent, so one slow or dead endpoint never holds up another endpoint,
+ * job or tenant. Every decision lives in the store: an attempt is made under a lease
+ * (server/domain/store.ts), so among processes sharing a store each due delivery is
+ * attempted by one at a time, and one that died mid-attempt is taken over once its lease
+ * runs out. This process keeps only timers, connection pools and signers.
  */
-import { createHmac, randomBytes } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
-import { isIP } from 'node:net';
-import { Webhook } from 'standardwebhooks';
+import { createHmac } from 'node:crypto';
+import type { Webhook } from 'standardwebhooks';
 import type { Schemas } from '../../spec/contract';
-import { iso } from '../domain/clock';
+import { clockNow, iso, realDelayUntil } from '../domain/clock';
 import { DomainError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import type { JobEvent, Sandbox } from '../domain/sandbox';
-import type { DeliveryRecord, EndpointRecord, TenantState } from '../domain/store';
-import { assertAllowedTarget, guardedLookup, isPrivateAddress, parseWebhookUrl } from './url-policy';
+import type { ClockState, DeliveryRecord, EndpointRecord, Transaction } from '../domain/store';
+import { DEFAULT_OUTBOX_CONFIG, type OutboxConfig } from './config';
+import { chainKey, chainsOf, deliveryView, listDeliveries, remember, waitingFor, type DeliveryFilter } from './delivery-log';
+import { createEndpoint, deleteEndpoint, finished, listEndpoints } from './endpoints';
+import { EndpointCaches, sender, type Send } from './sender';
+import { assertAllowedTarget, parseWebhookUrl } from './url-policy';
 
-export interface OutboxConfig {
-  /** Seconds to wait after the 1st, 2nd, ... failed attempt; after the last, dead-lettered. */
-  retrySchedule: number[];
-  /** Each wait is multiplied by a random factor in [1 - jitter, 1 + jitter]. */
-  retryJitter: number;
-  timeoutMs: number;
-  allowPrivate: boolean;
-  maxEndpointsPerTenant: number;
-  /** Delivery log entries kept per tenant; finished ones are forgotten oldest first. */
-  maxDeliveriesPerTenant: number;
-  random: () => number;
-}
-
-export const DEFAULT_OUTBOX_CONFIG: Readonly<OutboxConfig> = Object.freeze({
-  retrySchedule: Object.freeze([1, 5, 30, 120, 600]) as number[],
-  retryJitter: 0.1,
-  timeoutMs: 5000,
-  allowPrivate: true,
-  maxEndpointsPerTenant: 3,
-  maxDeliveriesPerTenant: 10_000,
-  random: Math.random,
-});
-
-const MAX_RESPONSE_BODY_KEPT = 2048;
-
-/** Runtime scheduling state of one tenant; the records themselves live in the store. */
-interface TenantRuntime {
-  /** Pending deliveries per endpoint and job, oldest first; only the head is ever sent. */
-  chains: Map<string, DeliveryRecord[]>;
-  inFlight: Set<string>;
-  timer: NodeJS.Timeout | null;
-  timerDueMs: number;
-  signers: Map<string, Webhook>;
-  /**
-   * One connection pool per endpoint, so that a receiver that hangs can only hold up its
-   * own deliveries, even when another endpoint shares its host and port.
-   */
-  agents: Map<string, http.Agent>;
-}
-
-const SOCKETS_PER_ENDPOINT = 32;
+export { DEFAULT_OUTBOX_CONFIG, type OutboxConfig };
 
 /** A delivery was created, attempted, retried or given up on. */
-export type DeliveryListener = (tenant: TenantState, delivery: Pick<DeliveryRecord, 'id' | 'job_id' | 'status' | 'attempts'>) => void;
+export type DeliveryListener = (tenantKey: string, delivery: Pick<DeliveryRecord, 'id' | 'job_id' | 'status' | 'attempts'>) => void;
 
-type Send = (rawUrl: string, agent: http.Agent, headers: Record<string, string>, body: string) => Promise<{ ok: boolean; attempt: { status_code?: number; error?: string }; responseBody?: string }>;
+type Enqueue = (tx: Transaction, events: readonly JobEvent[]) => Promise<void>;
+type Signer = (caches: EndpointCaches, endpoint: EndpointRecord) => Webhook;
 
 /**
  * Internal steps a test may wrap at construction, to break one rule on purpose
@@ -71,26 +37,53 @@ type Send = (rawUrl: string, agent: http.Agent, headers: Record<string, string>,
  * `lastmile serve` passes none.
  */
 export interface OutboxStepWrappers {
-  enqueue?(original: (tenant: TenantState, event: JobEvent) => void): (tenant: TenantState, event: JobEvent) => void;
-  signer?(original: (runtime: TenantRuntime, endpoint: EndpointRecord) => Webhook): (runtime: TenantRuntime, endpoint: EndpointRecord) => Webhook;
+  enqueue?(original: Enqueue): Enqueue;
+  signer?(original: Signer): Signer;
   send?(original: Send): Send;
+}
+
+interface Timer {
+  handle: NodeJS.Timeout;
+  dueMs: number;
+}
+
+function leaseHeld(delivery: DeliveryRecord, realNowMs: number, tenantNowMs: number): boolean {
+  const lease = delivery.lease;
+  return lease !== null && realNowMs <= lease.untilRealMs && tenantNowMs <= lease.untilTenantMs;
 }
 
 export class Outbox {
   readonly config: OutboxConfig;
+  /** Names this process in the leases it takes. */
+  private readonly owner = newId('proc');
   private readonly deliveryListeners: DeliveryListener[] = [];
-  private readonly runtimes = new WeakMap<TenantState, TenantRuntime>();
-  private readonly inFlightRequests = new Set<Promise<void>>();
+  private readonly errorListeners: Array<(error: unknown) => void> = [];
+  private readonly caches = new Map<string, EndpointCaches>();
+  private readonly timers = new Map<string, Timer>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly poller: NodeJS.Timeout | null = null;
   private stopped = false;
+  private readonly enqueue: Enqueue;
+  private readonly signer: Signer;
+  private readonly send: Send;
 
   constructor(private readonly sandbox: Sandbox, config: Partial<OutboxConfig> = {}, wrappers: OutboxStepWrappers = {}) {
     // A copy of the schedule: an instance must never share (and so change) another's.
     this.config = { ...DEFAULT_OUTBOX_CONFIG, ...config, retrySchedule: [...(config.retrySchedule ?? DEFAULT_OUTBOX_CONFIG.retrySchedule)] };
-    if (wrappers.enqueue) this.enqueue = wrappers.enqueue(this.enqueue.bind(this));
-    if (wrappers.signer) this.signer = wrappers.signer(this.signer.bind(this));
-    if (wrappers.send) this.send = wrappers.send(this.send.bind(this));
-    sandbox.onEvent((tenant, event) => this.enqueue(tenant, event));
-    sandbox.store.onDrop((tenant) => this.forget(tenant));
+    const enqueue: Enqueue = (tx, events) => this.queueDeliveries(tx, events);
+    const signer: Signer = (caches, endpoint) => caches.signer(endpoint);
+    const send = sender(this.config);
+    this.enqueue = wrappers.enqueue?.(enqueue) ?? enqueue;
+    this.signer = wrappers.signer?.(signer) ?? signer;
+    this.send = wrappers.send?.(send) ?? send;
+    sandbox.onEventsInTransaction((tx, events) => this.enqueue(tx, events));
+    sandbox.onClockMoved((key) => this.track(this.pump(key)));
+    sandbox.store.onDrop((key) => this.forget(key));
+    if (sandbox.store.shared) {
+      // Another process may queue a delivery, or die holding one: look for due ones now and then.
+      this.poller = setInterval(() => this.track(this.pumpAll()), this.config.pollIntervalMs);
+      this.poller.unref();
+    }
   }
 
   onDeliveryUpdate(listener: DeliveryListener): () => void {
@@ -101,209 +94,181 @@ export class Outbox {
     };
   }
 
-  private notify(tenant: TenantState, delivery: DeliveryRecord): void {
-    for (const listener of this.deliveryListeners) listener(tenant, delivery);
+  /** Failures of the background work (a store that went away): nothing a request waits for. */
+  onError(listener: (error: unknown) => void): void {
+    this.errorListeners.push(listener);
   }
 
-  // ---- endpoints ----------------------------------------------------------------------
+  private notify(key: string, delivery: DeliveryRecord): void {
+    for (const listener of this.deliveryListeners) listener(key, delivery);
+  }
+
+  private cachesOf(key: string): EndpointCaches {
+    let caches = this.caches.get(key);
+    if (!caches) {
+      caches = new EndpointCaches();
+      this.caches.set(key, caches);
+    }
+    return caches;
+  }
+
+  // ---- endpoints and the log ------------------------------------------------------------
 
   async createEndpoint(key: string, request: Schemas['CreateWebhookEndpointRequest']): Promise<Schemas['WebhookEndpointWithSecret']> {
     const url = parseWebhookUrl(request.url);
     await assertAllowedTarget(url, this.config.allowPrivate);
-    const tenant = this.sandbox.tenant(key);
-    if (tenant.endpoints.size >= this.config.maxEndpointsPerTenant) {
-      throw new DomainError('WEBHOOK_ENDPOINT_LIMIT', `At most ${this.config.maxEndpointsPerTenant} webhook endpoints per tenant`);
-    }
-    const secret = request.secret ?? `whsec_${randomBytes(24).toString('base64')}`;
-    const endpoint: EndpointRecord = { id: newId('whe'), url: url.toString(), secret, created_at: iso(tenant.clock.now()) };
-    tenant.endpoints.set(endpoint.id, endpoint);
+    const endpoint = await this.sandbox.store.transact(key, (tx) => createEndpoint(tx, url, request.secret, this.config.maxEndpointsPerTenant));
     return { ...endpoint };
   }
 
-  listEndpoints(key: string): Schemas['WebhookEndpoint'][] {
-    return [...this.sandbox.tenant(key).endpoints.values()].map(({ id, url, created_at }) => ({ id, url, created_at }));
+  listEndpoints(key: string): Promise<Schemas['WebhookEndpoint'][]> {
+    return this.sandbox.store.transact(key, listEndpoints);
   }
 
-  deleteEndpoint(key: string, endpointId: string): void {
-    const tenant = this.sandbox.tenant(key);
-    if (!tenant.endpoints.delete(endpointId)) throw new DomainError('WEBHOOK_ENDPOINT_NOT_FOUND', `Webhook endpoint ${endpointId} not found`);
-    const runtime = this.runtime(tenant);
-    runtime.signers.delete(endpointId);
-    runtime.agents.get(endpointId)?.destroy();
-    runtime.agents.delete(endpointId);
-    for (const [chainKey, chain] of runtime.chains) {
-      if (!chainKey.startsWith(`${endpointId} `)) continue;
-      for (const delivery of chain) this.finish(delivery, 'DEAD_LETTERED');
-      runtime.chains.delete(chainKey);
-    }
+  deleteEndpoint(key: string, endpointId: string): Promise<void> {
+    return this.sandbox.store.transact(key, async (tx) => {
+      await deleteEndpoint(tx, endpointId);
+      tx.afterCommit(() => this.caches.get(key)?.forget(endpointId));
+    });
   }
 
-  // ---- delivery log -------------------------------------------------------------------
-
-  listDeliveries(key: string, filter: { job_id?: string; status?: Schemas['DeliveryStatus']; limit?: number } = {}): Schemas['WebhookDelivery'][] {
-    const tenant = this.sandbox.tenant(key);
-    const all = [...tenant.deliveries.values()];
-    const limit = filter.limit ?? 100;
-    const out: Schemas['WebhookDelivery'][] = [];
-    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
-      const d = all[i];
-      if ((filter.job_id === undefined || d.job_id === filter.job_id) && (filter.status === undefined || d.status === filter.status)) out.push(this.view(tenant, d));
-    }
-    return out;
+  listDeliveries(key: string, filter: DeliveryFilter = {}): Promise<Schemas['WebhookDelivery'][]> {
+    return this.sandbox.store.transact(key, (tx) => listDeliveries(tx, filter));
   }
 
   /**
    * One more attempt now. A pending delivery keeps its place in its chain (one waiting
    * behind another stays waiting); a finished one is sent once more, outside its chain.
    */
-  retryDelivery(key: string, deliveryId: string): Schemas['WebhookDelivery'] {
-    const tenant = this.sandbox.tenant(key);
-    const delivery = tenant.deliveries.get(deliveryId);
-    if (!delivery) throw new DomainError('WEBHOOK_DELIVERY_NOT_FOUND', `Webhook delivery ${deliveryId} not found`);
-    if (!tenant.endpoints.get(delivery.endpoint_id)) {
-      throw new DomainError('WEBHOOK_ENDPOINT_DELETED', `Webhook endpoint ${delivery.endpoint_id} of delivery ${deliveryId} was deleted`);
-    }
-    const runtime = this.runtime(tenant);
-    const nowMs = tenant.clock.now();
-    if (delivery.status === 'PENDING') {
-      if (this.waitingFor(runtime, delivery) === undefined && delivery.nextAttemptAtMs !== null) {
-        delivery.nextAttemptAtMs = Math.min(delivery.nextAttemptAtMs, nowMs);
-        this.pump(tenant);
+  retryDelivery(key: string, deliveryId: string): Promise<Schemas['WebhookDelivery']> {
+    return this.sandbox.store.transact(key, async (tx) => {
+      const delivery = await tx.deliveries.get(deliveryId);
+      if (!delivery) throw new DomainError('WEBHOOK_DELIVERY_NOT_FOUND', `Webhook delivery ${deliveryId} not found`);
+      if (!(await tx.endpoints.get(delivery.endpoint_id))) {
+        throw new DomainError('WEBHOOK_ENDPOINT_DELETED', `Webhook endpoint ${delivery.endpoint_id} of delivery ${deliveryId} was deleted`);
       }
-    } else {
-      delivery.status = 'PENDING';
-      delivery.nextAttemptAtMs = nowMs;
-      const snapshot = this.view(tenant, delivery);
-      if (!runtime.inFlight.has(delivery.id)) this.attempt(tenant, delivery, true);
-      return snapshot;
-    }
-    return this.view(tenant, delivery);
+      const nowMs = clockNow(await tx.clock(), tx.realNowMs);
+      const chains = chainsOf(await tx.deliveries.pending());
+      if (delivery.status === 'PENDING') {
+        const waiting = waitingFor(chains, delivery);
+        if (waiting !== undefined || delivery.nextAttemptAtMs === null) return deliveryView(delivery, waiting);
+        const brought: DeliveryRecord = { ...delivery, nextAttemptAtMs: Math.min(delivery.nextAttemptAtMs, nowMs) };
+        tx.deliveries.put(brought);
+        tx.afterCommit(() => this.track(this.pump(key)));
+        return deliveryView(brought);
+      }
+      const again: DeliveryRecord = { ...delivery, status: 'PENDING', nextAttemptAtMs: nowMs, outsideChain: true, lease: null };
+      tx.deliveries.put(again);
+      tx.afterCommit(() => this.track(this.attempt(key, deliveryId)));
+      return deliveryView(again);
+    });
   }
 
-  /** The head of the chain a pending delivery waits in, when it is not the head itself. */
-  private waitingFor(runtime: TenantRuntime | undefined, delivery: DeliveryRecord): string | undefined {
-    if (delivery.status !== 'PENDING' || !runtime) return undefined;
-    const chain = runtime.chains.get(`${delivery.endpoint_id} ${delivery.job_id}`);
-    // A finished delivery sent again by hand is outside its chain and waits for nothing.
-    return chain && chain[0] !== delivery && chain.includes(delivery) ? chain[0].id : undefined;
-  }
+  // ---- queueing and scheduling ----------------------------------------------------------
 
-  private view(tenant: TenantState, delivery: DeliveryRecord): Schemas['WebhookDelivery'] {
-    return view(delivery, this.waitingFor(this.runtimes.get(tenant), delivery));
-  }
-
-  // ---- scheduling ---------------------------------------------------------------------
-
-  private runtime(tenant: TenantState): TenantRuntime {
-    let runtime = this.runtimes.get(tenant);
-    if (!runtime) {
-      runtime = { chains: new Map(), inFlight: new Set(), timer: null, timerDueMs: Infinity, signers: new Map(), agents: new Map() };
-      this.runtimes.set(tenant, runtime);
-    }
-    return runtime;
-  }
-
-  private enqueue(tenant: TenantState, event: JobEvent): void {
-    if (tenant.endpoints.size === 0 || this.stopped) return;
-    const payloadText = JSON.stringify(event);
-    const runtime = this.runtime(tenant);
-    const nowMs = tenant.clock.now();
-    for (const endpoint of tenant.endpoints.values()) {
-      const delivery: DeliveryRecord = {
-        id: newId('whd'),
-        endpoint_id: endpoint.id,
-        url: endpoint.url,
-        event_id: event.id,
-        event_type: event.type,
-        job_id: event.job.id,
-        status: 'PENDING',
-        attempts: [],
-        nextAttemptAtMs: runtime.chains.has(`${endpoint.id} ${event.job.id}`) ? null : nowMs,
-        created_at: event.created_at,
-        payloadText,
-        instaLeapSignature: createHmac('sha256', endpoint.secret).update(`${event.id}&${event.created_at}&${event.type}`).digest('hex'),
-      };
-      this.remember(tenant, delivery);
-      this.notify(tenant, delivery);
-      const chainKey = `${endpoint.id} ${event.job.id}`;
-      const chain = runtime.chains.get(chainKey);
-      if (chain) chain.push(delivery);
-      else {
-        runtime.chains.set(chainKey, [delivery]);
-        this.attempt(tenant, delivery, false);
+  /** The `enqueue` step as built: one delivery per endpoint for each event, in the event's transaction. */
+  private async queueDeliveries(tx: Transaction, events: readonly JobEvent[]): Promise<void> {
+    if (this.stopped) return;
+    const endpoints: EndpointRecord[] = [];
+    for await (const endpoint of tx.endpoints.list('oldest')) endpoints.push(endpoint);
+    if (endpoints.length === 0) return;
+    const queuedChains = new Set(chainsOf(await tx.deliveries.pending()).keys());
+    const nowMs = clockNow(await tx.clock(), tx.realNowMs);
+    const created: DeliveryRecord[] = [];
+    for (const event of events) {
+      const payloadText = JSON.stringify(event);
+      for (const endpoint of endpoints) {
+        const delivery: DeliveryRecord = {
+          id: newId('whd'),
+          endpoint_id: endpoint.id,
+          url: endpoint.url,
+          event_id: event.id,
+          event_type: event.type,
+          job_id: event.job.id,
+          status: 'PENDING',
+          attempts: [],
+          nextAttemptAtMs: queuedChains.has(chainKey({ endpoint_id: endpoint.id, job_id: event.job.id })) ? null : nowMs,
+          created_at: event.created_at,
+          payloadText,
+          instaLeapSignature: createHmac('sha256', endpoint.secret).update(`${event.id}&${event.created_at}&${event.type}`).digest('hex'),
+          lease: null,
+        };
+        queuedChains.add(chainKey(delivery));
+        await remember(tx, delivery, this.config.maxDeliveriesPerTenant);
+        created.push(delivery);
       }
     }
+    tx.afterCommit(() => {
+      for (const delivery of created) this.notify(tx.tenantKey, delivery);
+      this.track(this.pump(tx.tenantKey));
+    });
   }
 
-  private remember(tenant: TenantState, delivery: DeliveryRecord): void {
-    if (tenant.deliveries.size >= this.config.maxDeliveriesPerTenant) {
-      for (const old of tenant.deliveries.values()) {
-        if (old.status !== 'PENDING') {
-          tenant.deliveries.delete(old.id);
-          break;
-        }
+  /** Attempts every chain head that is due and not held, and sets the timer for the next one. */
+  async pump(key: string): Promise<void> {
+    if (this.stopped) return;
+    const plan = await this.sandbox.store.transact(key, async (tx) => {
+      const clock = await tx.clock();
+      const nowMs = clockNow(clock, tx.realNowMs);
+      const due: string[] = [];
+      let nextDueMs = Infinity;
+      const pending = await tx.deliveries.pending();
+      const heads = [...chainsOf(pending).values()].map((chain) => chain[0]).concat(pending.filter((d) => d.outsideChain));
+      for (const head of heads) {
+        if (head.nextAttemptAtMs === null || leaseHeld(head, tx.realNowMs, nowMs)) continue;
+        if (head.nextAttemptAtMs <= nowMs) due.push(head.id);
+        else nextDueMs = Math.min(nextDueMs, head.nextAttemptAtMs);
       }
-    }
-    tenant.deliveries.set(delivery.id, delivery);
+      return { due, nextDueMs, clock, realNowMs: tx.realNowMs };
+    }, { existingOnly: true });
+    if (!plan) return;
+    for (const id of plan.due) this.track(this.attempt(key, id));
+    this.arm(key, plan.nextDueMs, plan.clock, plan.realNowMs);
   }
 
-  /** Sends every chain head that is due and idle, and sets the timer for the next one. */
-  pump(tenant: TenantState): void {
-    const runtime = this.runtimes.get(tenant);
-    if (!runtime || this.stopped) return;
-    const nowMs = tenant.clock.now();
-    let nextDue = Infinity;
-    for (const chain of runtime.chains.values()) {
-      const head = chain[0];
-      if (runtime.inFlight.has(head.id) || head.nextAttemptAtMs === null) continue;
-      if (head.nextAttemptAtMs <= nowMs) this.attempt(tenant, head, false);
-      else nextDue = Math.min(nextDue, head.nextAttemptAtMs);
-    }
-    this.arm(tenant, runtime, nextDue);
+  private async pumpAll(): Promise<void> {
+    if (this.stopped) return;
+    for (const key of await this.sandbox.store.tenantsWithPendingDeliveries()) await this.pump(key);
   }
 
-  private arm(tenant: TenantState, runtime: TenantRuntime, dueMs: number): void {
-    if (dueMs === Infinity || (runtime.timer && runtime.timerDueMs <= dueMs)) return;
-    const delayMs = tenant.clock.realDelayUntil(dueMs);
+  private arm(key: string, dueMs: number, clock: ClockState, realNowMs: number): void {
+    const current = this.timers.get(key);
+    if (dueMs === Infinity || (current && current.dueMs <= dueMs)) return;
+    const delayMs = realDelayUntil(clock, realNowMs, dueMs);
     // A frozen clock reaches nothing by itself: advancing or unfreezing it pumps again.
     if (delayMs === Infinity) return;
-    if (runtime.timer) clearTimeout(runtime.timer);
-    runtime.timerDueMs = dueMs;
-    runtime.timer = setTimeout(() => {
-      runtime.timer = null;
-      runtime.timerDueMs = Infinity;
-      this.pump(tenant);
+    if (current) clearTimeout(current.handle);
+    const handle = setTimeout(() => {
+      this.timers.delete(key);
+      this.track(this.pump(key));
     }, delayMs);
-    runtime.timer.unref();
+    handle.unref();
+    this.timers.set(key, { handle, dueMs });
   }
 
-  private signer(runtime: TenantRuntime, endpoint: EndpointRecord): Webhook {
-    let signer = runtime.signers.get(endpoint.id);
-    if (!signer) {
-      signer = new Webhook(endpoint.secret);
-      runtime.signers.set(endpoint.id, signer);
-    }
-    return signer;
-  }
-
-  private agent(runtime: TenantRuntime, endpoint: EndpointRecord): http.Agent {
-    let agent = runtime.agents.get(endpoint.id);
-    if (!agent) {
-      const options = { keepAlive: true, maxSockets: SOCKETS_PER_ENDPOINT };
-      agent = endpoint.url.startsWith('https:') ? new https.Agent(options) : new http.Agent(options);
-      runtime.agents.set(endpoint.id, agent);
-    }
-    return agent;
-  }
-
-  private attempt(tenant: TenantState, delivery: DeliveryRecord, manual: boolean): void {
-    const runtime = this.runtime(tenant);
-    const endpoint = tenant.endpoints.get(delivery.endpoint_id);
-    if (!endpoint) return;
-    runtime.inFlight.add(delivery.id);
+  /**
+   * One attempt: take the lease, send, then record the outcome, which counts only while
+   * the lease is still ours. `force`: the last try at shutdown, due or not.
+   */
+  private async attempt(key: string, deliveryId: string, force = false): Promise<void> {
+    const token = newId('lease');
+    const leaseMs = this.config.timeoutMs + this.config.leaseMarginMs;
+    const taken = await this.sandbox.store.transact(key, async (tx) => {
+      const delivery = await tx.deliveries.get(deliveryId);
+      if (!delivery || delivery.status !== 'PENDING') return undefined;
+      const nowMs = clockNow(await tx.clock(), tx.realNowMs);
+      if (leaseHeld(delivery, tx.realNowMs, nowMs)) return undefined;
+      if (!force && (delivery.nextAttemptAtMs === null || delivery.nextAttemptAtMs > nowMs)) return undefined;
+      if (!delivery.outsideChain && chainsOf(await tx.deliveries.pending()).get(chainKey(delivery))?.[0].id !== deliveryId) return undefined;
+      const endpoint = await tx.endpoints.get(delivery.endpoint_id);
+      if (!endpoint) return undefined;
+      tx.deliveries.put({ ...delivery, lease: { owner: this.owner, token, untilRealMs: tx.realNowMs + leaseMs, untilTenantMs: nowMs + leaseMs } });
+      return { delivery, endpoint, atMs: nowMs };
+    }, { existingOnly: true });
+    if (!taken) return;
+    const { delivery, endpoint, atMs } = taken;
+    const caches = this.cachesOf(key);
     const started = performance.now();
-    const atMs = tenant.clock.now();
-    const at = iso(atMs);
     const timestamp = new Date();
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -311,165 +276,92 @@ export class Outbox {
       'InstaLeap-Signature': delivery.instaLeapSignature,
       'webhook-id': delivery.event_id,
       'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-      'webhook-signature': this.signer(runtime, endpoint).sign(delivery.event_id, timestamp, delivery.payloadText),
+      'webhook-signature': this.signer(caches, endpoint).sign(delivery.event_id, timestamp, delivery.payloadText),
     };
-    const request = this.send(delivery.url, this.agent(runtime, endpoint), headers, delivery.payloadText).then((outcome) => {
-      runtime.inFlight.delete(delivery.id);
-      if (this.runtimes.get(tenant) !== runtime || tenant.deliveries.get(delivery.id) !== delivery) return;
-      delivery.attempts.push({ at, latency_ms: Math.round((performance.now() - started) * 100) / 100, ...outcome.attempt });
-      if (outcome.responseBody !== undefined) delivery.last_response_body = outcome.responseBody;
-      this.settle(tenant, runtime, delivery, outcome.ok, manual, atMs);
-    });
-    this.inFlightRequests.add(request);
-    request.finally(() => this.inFlightRequests.delete(request));
-  }
-
-  /** `attemptAtMs`: when the attempt started; the next one is due a wait after it. */
-  private settle(tenant: TenantState, runtime: TenantRuntime, delivery: DeliveryRecord, ok: boolean, manual: boolean, attemptAtMs: number): void {
-    const chainKey = `${delivery.endpoint_id} ${delivery.job_id}`;
-    const chain = runtime.chains.get(chainKey);
-    const isHead = chain?.[0] === delivery;
-    if (ok) {
-      this.finish(delivery, 'SUCCEEDED');
-    } else if (manual && !isHead) {
-      this.finish(delivery, 'DEAD_LETTERED');
-    } else {
-      const failures = delivery.attempts.length;
-      const wait = this.config.retrySchedule[failures - 1];
-      if (wait === undefined) this.finish(delivery, 'DEAD_LETTERED');
+    const outcome = await this.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
+    const attempt = { at: iso(atMs), latency_ms: Math.round((performance.now() - started) * 100) / 100, ...outcome.attempt };
+    await this.sandbox.store.transact(key, async (tx) => {
+      const current = await tx.deliveries.get(deliveryId);
+      if (!current || current.lease?.token !== token) return;
+      let next: DeliveryRecord = { ...current, attempts: [...current.attempts, attempt], lease: null };
+      if (outcome.responseBody !== undefined) next.last_response_body = outcome.responseBody;
+      const wait = this.config.retrySchedule[next.attempts.length - 1];
+      if (outcome.ok) next = finished(next, 'SUCCEEDED');
+      else if (current.outsideChain || wait === undefined) next = finished(next, 'DEAD_LETTERED');
       else {
         const jitter = 1 + this.config.retryJitter * (2 * this.config.random() - 1);
-        delivery.nextAttemptAtMs = attemptAtMs + Math.round(wait * 1000 * jitter);
+        next.nextAttemptAtMs = atMs + Math.round(wait * 1000 * jitter);
       }
-    }
-    this.notify(tenant, delivery);
-    if (isHead && delivery.status !== 'PENDING') {
-      chain!.shift();
-      if (chain!.length === 0) runtime.chains.delete(chainKey);
-    }
-    // Only this chain changed: send its head if due, or wake up when it is. A full scan
-    // here would make every settled delivery cost as much as all pending chains together.
-    const head = runtime.chains.get(chainKey)?.[0];
-    if (!head || this.stopped || runtime.inFlight.has(head.id)) return;
-    // A delivery that waited behind the one just settled is due as it reaches the head.
-    head.nextAttemptAtMs ??= tenant.clock.now();
-    if (head.nextAttemptAtMs <= tenant.clock.now()) this.attempt(tenant, head, false);
-    else this.arm(tenant, runtime, head.nextAttemptAtMs);
-  }
-
-  private finish(delivery: DeliveryRecord, status: 'SUCCEEDED' | 'DEAD_LETTERED'): void {
-    delivery.status = status;
-    delivery.nextAttemptAtMs = null;
-  }
-
-  private send(rawUrl: string, agent: http.Agent, headers: Record<string, string>, body: string): Promise<{ ok: boolean; attempt: { status_code?: number; error?: string }; responseBody?: string }> {
-    return new Promise((resolve) => {
-      let settled = false;
-      const done = (result: { ok: boolean; attempt: { status_code?: number; error?: string }; responseBody?: string }) => {
-        if (!settled) {
-          settled = true;
-          resolve(result);
+      tx.deliveries.put(next);
+      const clock = await tx.clock();
+      const nowMs = clockNow(clock, tx.realNowMs);
+      let head: DeliveryRecord | undefined = next.status === 'PENDING' ? next : undefined;
+      if (!head && !current.outsideChain) {
+        // The delivery that waited behind the one just settled is due as it reaches the head.
+        head = chainsOf(await tx.deliveries.pending()).get(chainKey(current))?.[0];
+        if (head && head.nextAttemptAtMs === null) {
+          head = { ...head, nextAttemptAtMs: nowMs };
+          tx.deliveries.put(head);
         }
-      };
-      const url = new URL(rawUrl);
-      const host = url.hostname.replace(/^\[|\]$/g, '');
-      if (!this.config.allowPrivate && isIP(host) && isPrivateAddress(host)) {
-        done({ ok: false, attempt: { error: `refused: ${host} is a private address` } });
-        return;
       }
-      const transport = url.protocol === 'https:' ? https : http;
-      const req = transport.request(url, {
-        method: 'POST',
-        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-        agent,
-        lookup: guardedLookup(this.config.allowPrivate) as never,
-      }, (res) => {
-        const status = res.statusCode ?? 0;
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        const finish = () => {
-          const responseBody = Buffer.concat(chunks).toString('utf8');
-          if (status >= 200 && status < 300) done({ ok: true, attempt: { status_code: status }, responseBody });
-          else if (status >= 300 && status < 400) done({ ok: false, attempt: { status_code: status, error: `redirect to ${res.headers.location ?? '(no location)'} not followed` }, responseBody });
-          else done({ ok: false, attempt: { status_code: status, error: `HTTP ${status}` }, responseBody });
-        };
-        res.on('data', (chunk: Buffer) => {
-          if (kept < MAX_RESPONSE_BODY_KEPT) {
-            chunks.push(chunk.subarray(0, MAX_RESPONSE_BODY_KEPT - kept));
-            kept += Math.min(chunk.length, MAX_RESPONSE_BODY_KEPT - kept);
-          }
-          if (kept >= MAX_RESPONSE_BODY_KEPT) {
-            // No more of an answer is kept; stop reading it rather than buffer a flood.
-            finish();
-            res.destroy();
-          }
-        });
-        res.on('end', finish);
-        res.on('error', () => finish());
+      tx.afterCommit(() => {
+        this.notify(key, next);
+        // Only this chain changed: send its head if due, or wake up when it is. A full scan
+        // here would make every settled delivery cost as much as all pending chains together.
+        if (!head || this.stopped || head.nextAttemptAtMs === null) return;
+        if (head.nextAttemptAtMs <= nowMs) this.track(this.attempt(key, head.id));
+        else this.arm(key, head.nextAttemptAtMs, clock, tx.realNowMs);
       });
-      const timer = setTimeout(() => {
-        done({ ok: false, attempt: { error: `timeout after ${this.config.timeoutMs} ms` } });
-        req.destroy();
-      }, this.config.timeoutMs);
-      req.on('close', () => clearTimeout(timer));
-      req.on('error', (error: NodeJS.ErrnoException) => done({ ok: false, attempt: { error: `${error.code ?? 'ERROR'}: ${error.message}` } }));
-      req.end(body);
+    }, { existingOnly: true });
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.catch((error) => {
+      for (const listener of this.errorListeners) listener(error);
     });
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
   }
 
   // ---- lifecycle ----------------------------------------------------------------------
 
-  /** A reset or evicted tenant: no more attempts, and answers still in flight are ignored. */
-  private forget(tenant: TenantState): void {
-    const runtime = this.runtimes.get(tenant);
-    if (!runtime) return;
-    if (runtime.timer) clearTimeout(runtime.timer);
-    for (const agent of runtime.agents.values()) agent.destroy();
-    this.runtimes.delete(tenant);
-  }
-
-  /** Attempts due by the tenant's clock right now (after it was advanced). */
-  onClockAdvanced(key: string): void {
-    this.pump(this.sandbox.tenant(key));
+  /** A reset or evicted tenant: no more timers, no more pooled connections. */
+  private forget(key: string): void {
+    const timer = this.timers.get(key);
+    if (timer) clearTimeout(timer.handle);
+    this.timers.delete(key);
+    this.caches.get(key)?.forgetAll();
+    this.caches.delete(key);
   }
 
   /** Resolves once nothing is in flight. */
   async idle(): Promise<void> {
-    while (this.inFlightRequests.size > 0) await Promise.allSettled([...this.inFlightRequests]);
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   /**
-   * Stops scheduling; gives every due or pending head one bounded last try, and returns
-   * how many deliveries remain undelivered.
+   * Stops scheduling; gives every pending head one bounded last try, and returns how many
+   * deliveries remain undelivered.
    */
   async shutdown(graceMs: number): Promise<{ undelivered: number }> {
-    const pending: DeliveryRecord[] = [];
-    for (const tenant of this.sandbox.store.tenants()) {
-      for (const d of tenant.deliveries.values()) if (d.status === 'PENDING') pending.push(d);
-      const runtime = this.runtimes.get(tenant);
-      if (!runtime) continue;
-      if (runtime.timer) clearTimeout(runtime.timer);
-      for (const chain of runtime.chains.values()) {
-        const head = chain[0];
-        if (!runtime.inFlight.has(head.id)) this.attempt(tenant, head, false);
-      }
+    if (this.poller) clearInterval(this.poller);
+    for (const timer of this.timers.values()) clearTimeout(timer.handle);
+    this.timers.clear();
+    const store = this.sandbox.store;
+    const pending: Array<[string, string]> = [];
+    for (const key of await store.tenantsWithPendingDeliveries()) {
+      const deliveries = await store.transact(key, (tx) => tx.deliveries.pending(), { existingOnly: true }) ?? [];
+      for (const d of deliveries) pending.push([key, d.id]);
+      for (const chain of chainsOf(deliveries).values()) this.track(this.attempt(key, chain[0].id, true));
     }
     this.stopped = true;
     await Promise.race([this.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
-    for (const tenant of this.sandbox.store.tenants()) {
-      for (const agent of this.runtimes.get(tenant)?.agents.values() ?? []) agent.destroy();
+    for (const caches of this.caches.values()) caches.forgetAll();
+    let undelivered = 0;
+    for (const [key, id] of pending) {
+      const status = await store.transact(key, async (tx) => (await tx.deliveries.get(id))?.status, { existingOnly: true });
+      if (status !== 'SUCCEEDED') undelivered += 1;
     }
-    return { undelivered: pending.filter((d) => d.status !== 'SUCCEEDED').length };
+    return { undelivered };
   }
-}
-
-function view(d: DeliveryRecord, waitingFor?: string): Schemas['WebhookDelivery'] {
-  const out: Schemas['WebhookDelivery'] = {
-    id: d.id, endpoint_id: d.endpoint_id, url: d.url, event_id: d.event_id, event_type: d.event_type, job_id: d.job_id,
-    status: d.status, attempts: d.attempts.map((a) => ({ ...a })), next_attempt_at: d.nextAttemptAtMs === null ? null : iso(d.nextAttemptAtMs),
-    created_at: d.created_at, payload: JSON.parse(d.payloadText),
-  };
-  if (d.last_response_body !== undefined) out.last_response_body = d.last_response_body;
-  if (waitingFor !== undefined) out.waiting_for = waitingFor;
-  return out;
 }

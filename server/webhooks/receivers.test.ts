@@ -127,7 +127,7 @@ it('a webhook URL that gets past registration but resolves to loopback is refuse
     for (const url of [`http://localhost:${port}/hooks`, `http://127.0.0.1:${port}/hooks`, `http://[::ffff:127.0.0.1]:${port}/hooks`]) {
       expect((await tenant.post('/sandbox/webhook-endpoints', { url })).body.code).toBe('WEBHOOK_URL_REFUSED');
       // As if the name had resolved elsewhere at registration and was re-pointed since.
-      hosted.server.sandbox.tenant(key).endpoints.set(`whe_${url}`, { id: `whe_${url}`, url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', created_at: new Date().toISOString() });
+      await hosted.server.sandbox.store.transact(key, async (tx) => tx.endpoints.put({ id: `whe_${url}`, url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', created_at: new Date().toISOString() }));
     }
     const { id } = await tenant.createJob();
     await new Promise((r) => setImmediate(r));

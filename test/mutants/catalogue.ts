@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { RunningServer } from '../../server/main';
 import { DomainError } from '../../server/domain/errors';
-import type { JobEvent, SandboxStepWrappers } from '../../server/domain/sandbox';
-import type { Job, TenantState } from '../../server/domain/store';
+import type { OperationContext } from '../../server/domain/sandbox';
+import type { Job } from '../../server/domain/store';
 import { behindProxy, editJson, patchMethod, patchedServer, type RunningMutant, type StepWrappers } from './tools';
 
 export interface Mutant {
@@ -26,9 +26,9 @@ type Any = any;
 
 /** Runs the original; when it throws a DomainError with `code`, returns `fallback()` instead. */
 function swallow(code: string, original: (...args: Any[]) => Any, fallback: (...args: Any[]) => Any) {
-  return (...args: Any[]) => {
+  return async (...args: Any[]) => {
     try {
-      return original(...args);
+      return await original(...args);
     } catch (error) {
       if (error instanceof DomainError && error.code === code) return fallback(...args);
       throw error;
@@ -58,13 +58,13 @@ export const mutants: Mutant[] = [
     id: 'EXPIRED-SLOT-ACCEPTED',
     breaks: 'a job on an expired slot is 417 SLOT_EXPIRED',
     killedBy: ['SLOT-EXPIRED-417'],
-    start: withSteps({ sandbox: { usableSlot: (original) => swallow('SLOT_EXPIRED', original, (tenant: TenantState, slotId: string) => tenant.slots.get(slotId)) } }),
+    start: withSteps({ sandbox: { usableSlot: (original) => swallow('SLOT_EXPIRED', original, (op: OperationContext, slotId: string) => op.tx.slots.get(slotId)) } }),
   },
   {
     id: 'SLOT-USABLE-TWICE',
     breaks: 'a slot takes one job; a second is 409 SLOT_ALREADY_USED',
     killedBy: ['IDEMPOTENCY-REPLAY', 'JOB-RESCHEDULE', 'SLOT-SINGLE-USE-409'],
-    start: withSteps({ sandbox: { usableSlot: (original) => swallow('SLOT_ALREADY_USED', original, (tenant: TenantState, slotId: string) => tenant.slots.get(slotId)) } }),
+    start: withSteps({ sandbox: { usableSlot: (original) => swallow('SLOT_ALREADY_USED', original, (op: OperationContext, slotId: string) => op.tx.slots.get(slotId)) } }),
   },
   {
     id: 'DELIVERY-CODE-3-DIGITS',
@@ -74,10 +74,14 @@ export const mutants: Mutant[] = [
       'DELIVERY-CODE-PRESENT', 'DELIVERY-CODE-UNLOCK-AT-DOOR', 'DELIVERY-CODE-UPDATE',
       'ISOLATION-SLOT-JOB-404', 'JOB-SEEDED-ORDERS-201', 'JOB-SPEC-EXAMPLES-201', 'WEBHOOK-LIFECYCLE-EVENTS',
     ],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'createJob', (original) => (key: string, request: Any, idempotencyKey?: string) => {
-      const result = original(key, request, idempotencyKey);
-      const job = sandbox.tenant(key).jobs.get(result.body.job_id);
-      if (job?.delivery_code !== undefined && !result.replayed) job.delivery_code = job.delivery_code.slice(1);
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'createJob', (original) => async (key: string, request: Any, idempotencyKey?: string) => {
+      const result = await original(key, request, idempotencyKey);
+      if (!result.replayed) {
+        await sandbox.store.transact(key, async (tx) => {
+          const job = await tx.jobs.get(result.jobId);
+          if (job?.delivery_code !== undefined) tx.jobs.put({ ...job, delivery_code: job.delivery_code.slice(1) });
+        });
+      }
       return result;
     })),
   },
@@ -85,9 +89,7 @@ export const mutants: Mutant[] = [
     id: 'WRONG-DELIVERY-CODE-ACCEPTED',
     breaks: 'a wrong delivery code is 422 INVALID_DELIVERY_CODE',
     killedBy: ['DELIVERY-CODE-LOCKED-423', 'DELIVERY-CODE-UNLOCK-AT-DOOR'],
-    start: withSteps({ sandbox: { checkDeliveryCode: (original) => (job: Job, given?: string) => {
-      if (given === undefined) original(job, given);
-    } } }),
+    start: withSteps({ sandbox: { checkDeliveryCode: (original) => (job: Job, given?: string) => (given === undefined ? original(job, given) : { job }) } }),
   },
   {
     id: 'NO-LOCK-AFTER-ATTEMPTS',
@@ -96,6 +98,7 @@ export const mutants: Mutant[] = [
     start: withSteps({ sandbox: { checkDeliveryCode: (original) => (job: Job, given?: string) => {
       if ((job.delivery_code_attempts_remaining ?? 0) > 0 || given === undefined) return original(job, given);
       if (given !== job.delivery_code) throw new DomainError('INVALID_DELIVERY_CODE', 'Wrong delivery code', { attempts_remaining: 0 });
+      return { job };
     } } }),
   },
   {
@@ -126,19 +129,7 @@ export const mutants: Mutant[] = [
     id: 'WEBHOOK-EVENTS-OUT-OF-ORDER',
     breaks: 'a job\'s events arrive in the order they happened (here: each burst of events is sent last first)',
     killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-OUT-OF-BAND-EVENTS'],
-    start: () => {
-      let burst: Array<[TenantState, JobEvent]> = [];
-      return withSteps({ outbox: { enqueue: (original) => (tenant: TenantState, event: JobEvent) => {
-        if (burst.length === 0) {
-          queueMicrotask(() => {
-            const flushed = burst.reverse();
-            burst = [];
-            for (const [t, e] of flushed) original(t, e);
-          });
-        }
-        burst.push([tenant, { ...event, job: structuredClone(event.job) }]);
-      } } })();
-    },
+    start: withSteps({ outbox: { enqueue: (original) => (tx, events) => original(tx, [...events].reverse()) } }),
   },
   {
     id: 'WEBHOOK-NO-RETRY',
@@ -150,18 +141,18 @@ export const mutants: Mutant[] = [
     id: 'WEBHOOK-JOB-WITHOUT-DELIVERY-CODE',
     breaks: 'the webhook\'s job carries the delivery code, as GET /jobs/{id} does',
     killedBy: ['WEBHOOK-LIFECYCLE-EVENTS'],
-    start: withSteps({ outbox: { enqueue: (original) => (tenant: TenantState, event: JobEvent) => {
+    start: withSteps({ outbox: { enqueue: (original) => (tx, events) => original(tx, events.map((event) => {
       const { delivery_code: _dropped, ...job } = event.job;
-      original(tenant, { ...event, job: job as Job });
-    } } }),
+      return { ...event, job: job as Job };
+    })) } }),
   },
   {
     id: 'TENANT-READS-OTHER-JOB',
     breaks: 'another tenant\'s job is 404 (here: a job id is looked up in every tenant)',
     killedBy: ['ISOLATION-SLOT-JOB-404', 'ISOLATION-WEBHOOKS'],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'getJob', (original) => swallow('JOB_NOT_FOUND', original, (key: string, jobId: string) => {
-      for (const tenant of sandbox.store.tenants()) {
-        const job = tenant.jobs.get(jobId);
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'getJob', (original) => swallow('JOB_NOT_FOUND', original, async (key: string, jobId: string) => {
+      for (const other of await sandbox.store.tenantKeys()) {
+        const job = await sandbox.store.transact(other, (tx) => tx.jobs.get(jobId));
         if (job) return job;
       }
       return original(key, jobId);
@@ -221,24 +212,23 @@ export const mutants: Mutant[] = [
     id: 'IDEMPOTENT-REPLAY-CREATES-JOB',
     breaks: 'a replay with the same Idempotency-Key and body creates nothing',
     killedBy: ['IDEMPOTENCY-REPLAY'],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'createJob', (original) => (key: string, request: Any, idempotencyKey?: string) => {
-      const result = original(key, request, idempotencyKey);
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'createJob', (original) => async (key: string, request: Any, idempotencyKey?: string) => {
+      const result = await original(key, request, idempotencyKey);
       if (!result.replayed) return result;
-      const tenant = sandbox.tenant(key);
-      const copy: Job = { ...structuredClone(tenant.jobs.get(result.body.job_id)!), id: randomUUID() };
-      tenant.jobs.set(copy.id, copy);
-      return { ...result, body: { ...result.body, job_id: copy.id }, headers: { Location: `/jobs/${copy.id}` }, replayed: false };
+      const copy: Job = { ...structuredClone(await sandbox.getJob(key, result.jobId)), id: randomUUID() };
+      await sandbox.store.transact(key, async (tx) => tx.jobs.put(copy));
+      return { jobId: copy.id, response: { ...result.response, job_id: copy.id }, replayed: false };
     })),
   },
   {
     id: 'EXPIRED-SLOT-EXTENDED',
     breaks: 'an expired slot cannot be extended (417)',
     killedBy: ['SLOT-EXPIRED-417'],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'extendSlot', (original) => swallow('SLOT_EXPIRED', original, (key: string, slotId: string) => {
-      const tenant = sandbox.tenant(key);
-      const record = tenant.slots.get(slotId)!;
-      record.expiresAtMs = record.originalExpiresAtMs + 3 * sandbox.config.slotTtlSeconds * 1000;
-      record.extended = true;
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'extendSlot', (original) => swallow('SLOT_EXPIRED', original, async (key: string, slotId: string) => {
+      await sandbox.store.transact(key, async (tx) => {
+        const record = (await tx.slots.get(slotId))!;
+        tx.slots.put({ ...record, expiresAtMs: record.originalExpiresAtMs + 3 * sandbox.config.slotTtlSeconds * 1000, extended: true });
+      });
       return sandbox.checkSlot(key, slotId);
     }))),
   },
@@ -246,25 +236,16 @@ export const mutants: Mutant[] = [
     id: 'DELIVERED-JOB-CANCELLED',
     breaks: 'a finished job cannot be cancelled (409 ILLEGAL_TRANSITION)',
     killedBy: ['JOB-LIFECYCLE-STEPS'],
-    start: () => {
-      // The wrapper keeps the sandbox's own record step, to log the cancellation as the sandbox would.
-      let record: Parameters<NonNullable<SandboxStepWrappers['record']>>[0] | undefined;
-      return patchedServer(({ sandbox }) => patchMethod(sandbox, 'cancelJob', (original) => (key: string, jobId: string, request: Any = {}) => {
-        const job = sandbox.getJob(key, jobId);
-        if (job.state !== 'CLIENT_RECEIVED') return original(key, jobId, request);
-        const tenant = sandbox.tenant(key);
-        job.state = 'CANCELLED';
-        record!(tenant, job, 'CANCELLED', tenant.clock.now());
-        return job;
-      }), {}, { sandbox: { record: (original) => (record = original) } });
-    },
+    start: withSteps({ sandbox: { refuseIfFinal: (original) => (job: Job, action: string) => {
+      if (action !== 'be cancelled' || job.state !== 'CLIENT_RECEIVED') original(job, action);
+    } } }),
   },
   {
     id: 'LOCK-NOT-LIFTED-AT-DOOR',
     breaks: 'the one code update allowed at DELIVERING_STARTED lifts a lock (here: the code is frozen there, locked or not)',
     killedBy: ['DELIVERY-CODE-UNLOCK-AT-DOOR'],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'updateDeliveryCode', (original) => (key: string, jobId: string, request: Any) => {
-      if (sandbox.getJob(key, jobId).state === 'DELIVERING_STARTED') throw new DomainError('DELIVERY_CODE_FROZEN', 'Job is DELIVERING_STARTED');
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'updateDeliveryCode', (original) => async (key: string, jobId: string, request: Any) => {
+      if ((await sandbox.getJob(key, jobId)).state === 'DELIVERING_STARTED') throw new DomainError('DELIVERY_CODE_FROZEN', 'Job is DELIVERING_STARTED');
       return original(key, jobId, request);
     })),
   },
@@ -284,8 +265,8 @@ export const mutants: Mutant[] = [
     id: 'WEBHOOK-MANUAL-RETRY-IGNORED',
     breaks: 'POST /sandbox/webhook-deliveries/{id}/retry sends the delivery again (here: answers 202 and sends nothing)',
     killedBy: ['WEBHOOK-DEAD-LETTER', 'WEBHOOK-MANUAL-RETRY'],
-    start: onServer(({ outbox }) => patchMethod(outbox, 'retryDelivery', (original) => (key: string, deliveryId: string) => {
-      return outbox.listDeliveries(key, { limit: 10_000 }).find((d) => d.id === deliveryId) ?? original(key, deliveryId);
+    start: onServer(({ outbox }) => patchMethod(outbox, 'retryDelivery', (original) => async (key: string, deliveryId: string) => {
+      return (await outbox.listDeliveries(key, { limit: 10_000 })).find((d) => d.id === deliveryId) ?? original(key, deliveryId);
     })),
   },
   {
@@ -309,13 +290,13 @@ export const mutants: Mutant[] = [
     id: 'FROZEN-CLOCK-NOT-ADVANCED',
     breaks: 'a frozen clock moves when advanced (here: it stays where it was frozen)',
     killedBy: ['SANDBOX-CLOCK-ADVANCE', 'SANDBOX-CLOCK-FREEZE', 'SLOT-EXPIRED-417', 'SLOT-EXTEND-TTL', 'WEBHOOK-DEAD-LETTER', 'WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-RETRY'],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'advanceClock', (original) => (key: string, seconds: number) => (sandbox.clock(key).frozen ? sandbox.clock(key) : original(key, seconds)))),
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'advanceClock', (original) => async (key: string, seconds: number) => ((await sandbox.clock(key)).frozen ? sandbox.clock(key) : original(key, seconds)))),
   },
   {
     id: 'RETRY-OF-DELETED-ENDPOINT-ACCEPTED',
     breaks: 'a manual retry of a delivery whose endpoint was deleted is 409 WEBHOOK_ENDPOINT_DELETED (here: 202, nothing sent)',
     killedBy: ['WEBHOOK-MANUAL-RETRY'],
     start: onServer(({ outbox }) => patchMethod(outbox, 'retryDelivery', (original) => swallow('WEBHOOK_ENDPOINT_DELETED', original,
-      (key: string, deliveryId: string) => outbox.listDeliveries(key, { limit: 10_000 }).find((d) => d.id === deliveryId)))),
+      async (key: string, deliveryId: string) => (await outbox.listDeliveries(key, { limit: 10_000 })).find((d) => d.id === deliveryId)))),
   },
 ];

@@ -1,0 +1,84 @@
+/**
+ * What every domain operation works with: one transaction on one tenant, the tenant's
+ * time read once at its start, the sandbox's settings and steps, and the job events it
+ * records (handed to listeners only once the transaction is committed).
+ */
+import { LIFECYCLE, type Schemas } from '../../spec/contract';
+import { iso } from './clock';
+import type { DomainError } from './errors';
+import { newId } from './ids';
+import type { Job, SlotRecord, Transaction } from './store';
+
+export type JobState = Schemas['JobState'];
+export type EventType = Schemas['EventType'];
+
+export { LIFECYCLE };
+export const FINAL_STATES: ReadonlySet<JobState> = new Set(['CLIENT_RECEIVED', 'CANCELLED']);
+
+export interface SandboxConfig {
+  slotTtlSeconds: number;
+  deliveryCodeAttempts: number;
+  /** Jobs kept per tenant; finished ones are evicted oldest first, unfinished ones never. */
+  maxJobsPerTenant: number;
+  /** Slots kept per tenant; the oldest are forgotten first. */
+  maxSlotsPerTenant: number;
+  idempotencyTtlSeconds: number;
+}
+
+export const DEFAULT_SANDBOX_CONFIG: SandboxConfig = {
+  slotTtlSeconds: 900,
+  deliveryCodeAttempts: 5,
+  maxJobsPerTenant: 10_000,
+  maxSlotsPerTenant: 50_000,
+  idempotencyTtlSeconds: 24 * 3600,
+};
+
+/** One job event; `job` is the job as stored right after it. */
+export interface JobEvent {
+  id: string;
+  type: EventType;
+  created_at: string;
+  client_id: string;
+  job: Job;
+}
+
+/** The outcome of checking a delivery code: the job after the check, and the refusal to answer when wrong. */
+export interface DeliveryCodeVerdict {
+  job: Job;
+  refusal?: DomainError;
+}
+
+/** Internal steps of the domain, as a test may wrap them (see SandboxStepWrappers). */
+export interface SandboxSteps {
+  /** Checks that a slot can take a job, without taking it. */
+  usableSlot(op: OperationContext, slotId: string): Promise<SlotRecord>;
+  checkDeliveryCode(job: Job, given: string | undefined): DeliveryCodeVerdict;
+  /** The job with the event appended to its history; the event is recorded for listeners. */
+  record(op: OperationContext, job: Job, type: EventType): Job;
+  /** Throws ILLEGAL_TRANSITION when the job is finished and so cannot `action`. */
+  refuseIfFinal(job: Job, action: string): void;
+}
+
+export interface OperationContext {
+  readonly tx: Transaction;
+  /** The tenant's clock at the start of the operation, in ms. */
+  readonly now: number;
+  readonly config: SandboxConfig;
+  readonly steps: SandboxSteps;
+  readonly events: JobEvent[];
+}
+
+/**
+ * A refusal whose writes must still be committed (a wrong delivery code counts against
+ * the attempts left): returned from the transaction, thrown once it is committed.
+ */
+export class Refusal {
+  constructor(readonly error: DomainError) {}
+}
+
+export function recordEvent(op: OperationContext, job: Job, type: EventType): Job {
+  const at = iso(op.now);
+  const next: Job = { ...job, history: [...job.history, { type, at }], updated_at: at };
+  op.events.push({ id: newId('evt'), type, created_at: at, client_id: op.tx.clientId, job: next });
+  return next;
+}

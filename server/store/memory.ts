@@ -1,0 +1,172 @@
+/**
+ * The embedded store: every tenant in this process's memory. Each tenant's transactions
+ * run one after another, so no transaction ever sees another's writes half done and none
+ * ever needs to run again. Records are frozen as they are committed: a domain that
+ * changed one in place, behind the store's back, would fail loudly.
+ */
+import { clientIdFor } from '../domain/ids';
+import { DomainError } from '../domain/errors';
+import { RUNNING_CLOCK, type TimeSource } from '../domain/clock';
+import {
+  DEFAULT_STORE_LIMITS, type ClockState, type DeliveryRecord, type EndpointRecord, type IdempotencyRecord, type Job,
+  type SlotRecord, type Store, type StoreLimits, type Transaction, type TransactOptions,
+} from '../domain/store';
+import { BufferedDeliverySet, BufferedRecordSet, type CommittedRecords } from './write-buffer';
+
+interface MemoryTenant {
+  readonly key: string;
+  readonly clientId: string;
+  clock: ClockState;
+  readonly slots: Map<string, SlotRecord>;
+  readonly jobs: Map<string, Job>;
+  readonly idempotency: Map<string, IdempotencyRecord>;
+  readonly endpoints: Map<string, EndpointRecord>;
+  readonly deliveries: Map<string, DeliveryRecord>;
+  /** PENDING deliveries, in the order each became pending. */
+  readonly pending: Map<string, DeliveryRecord>;
+  /** The last transaction queued on this tenant. */
+  tail: Promise<unknown>;
+}
+
+/** How many of the least recently used tenants are looked at for an idle one. */
+const EVICTION_SCAN = 64;
+
+function committed<T extends { id: string }>(map: Map<string, T>): CommittedRecords<T> {
+  return {
+    get: async (id) => map.get(id),
+    count: async () => map.size,
+    knownToExist: (id) => map.has(id),
+    async *list(order) {
+      if (order === 'oldest') {
+        yield* map.values();
+        return;
+      }
+      const all = [...map.values()];
+      for (let i = all.length - 1; i >= 0; i--) yield all[i];
+    },
+  };
+}
+
+function freeze<T extends object>(record: T): T {
+  const history = (record as { history?: unknown[] }).history;
+  if (Array.isArray(history)) Object.freeze(history);
+  return Object.freeze(record);
+}
+
+function apply<T extends { id: string }>(map: Map<string, T>, set: BufferedRecordSet<T>): void {
+  for (const id of set.deletes()) map.delete(id);
+  for (const record of set.puts()) map.set(record.id, freeze(record));
+}
+
+export class InMemoryStore implements Store {
+  readonly shared = false;
+  /** Least recently used first. */
+  private readonly byKey = new Map<string, MemoryTenant>();
+  private readonly dropListeners: Array<(key: string) => void> = [];
+
+  constructor(private readonly realNow: TimeSource = Date.now, private readonly limits: StoreLimits = DEFAULT_STORE_LIMITS) {}
+
+  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;
+  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions = {}): Promise<T | undefined> {
+    let tenant = this.byKey.get(key);
+    if (!tenant && options.existingOnly) return Promise.resolve(undefined);
+    if (tenant && !options.existingOnly) {
+      this.byKey.delete(key);
+      this.byKey.set(key, tenant);
+    } else if (!tenant) {
+      try {
+        tenant = this.open(key);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const target = tenant;
+    const run = target.tail.then(() => this.run(target, fn));
+    target.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run<T>(tenant: MemoryTenant, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    const slots = new BufferedRecordSet(committed(tenant.slots));
+    const jobs = new BufferedRecordSet(committed(tenant.jobs));
+    const idempotency = new BufferedRecordSet(committed(tenant.idempotency));
+    const endpoints = new BufferedRecordSet(committed(tenant.endpoints));
+    const deliveries = new BufferedDeliverySet(committed(tenant.deliveries), async () => [...tenant.pending.values()]);
+    let clock: ClockState | null = null;
+    const callbacks: Array<() => void> = [];
+    const tx: Transaction = {
+      tenantKey: tenant.key,
+      clientId: tenant.clientId,
+      realNowMs: this.realNow(),
+      clock: async () => clock ?? tenant.clock,
+      setClock: (state) => { clock = state; },
+      slots, jobs, idempotency, endpoints, deliveries,
+      afterCommit: (callback) => { callbacks.push(callback); },
+    };
+    const result = await fn(tx);
+    if (clock) tenant.clock = Object.freeze(clock);
+    apply(tenant.slots, slots);
+    apply(tenant.jobs, jobs);
+    apply(tenant.idempotency, idempotency);
+    apply(tenant.endpoints, endpoints);
+    for (const id of deliveries.deletes()) tenant.pending.delete(id);
+    apply(tenant.deliveries, deliveries);
+    for (const record of deliveries.puts()) {
+      if (record.status === 'PENDING') tenant.pending.set(record.id, tenant.deliveries.get(record.id)!);
+      else tenant.pending.delete(record.id);
+    }
+    for (const callback of callbacks) callback();
+    return result;
+  }
+
+  private open(key: string): MemoryTenant {
+    this.makeRoom();
+    const tenant: MemoryTenant = {
+      key, clientId: clientIdFor(key), clock: RUNNING_CLOCK,
+      slots: new Map(), jobs: new Map(), idempotency: new Map(), endpoints: new Map(), deliveries: new Map(), pending: new Map(),
+      tail: Promise.resolve(),
+    };
+    this.byKey.set(key, tenant);
+    return tenant;
+  }
+
+  /** Idle: no webhook delivery still pending, so forgetting it loses nothing in flight. */
+  private makeRoom(): void {
+    if (this.byKey.size < this.limits.maxTenants) return;
+    let scanned = 0;
+    for (const [key, tenant] of this.byKey) {
+      if (tenant.pending.size === 0) {
+        this.forget(key);
+        return;
+      }
+      if (++scanned >= EVICTION_SCAN) break;
+    }
+    throw new DomainError('TENANT_FULL', `The sandbox holds ${this.byKey.size} tenants, the most allowed, and none is idle; try again later`);
+  }
+
+  private forget(key: string): void {
+    if (!this.byKey.delete(key)) return;
+    for (const listener of this.dropListeners) listener(key);
+  }
+
+  async drop(key: string): Promise<void> {
+    this.forget(key);
+  }
+
+  async tenantKeys(): Promise<string[]> {
+    return [...this.byKey.keys()];
+  }
+
+  async tenantsWithPendingDeliveries(): Promise<string[]> {
+    return [...this.byKey.values()].filter((t) => t.pending.size > 0).map((t) => t.key);
+  }
+
+  onDrop(listener: (key: string) => void): void {
+    this.dropListeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release: the tenants go with the process.
+  }
+}

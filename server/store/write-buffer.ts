@@ -1,0 +1,96 @@
+/**
+ * The part of a transaction every store shares: writes buffered until commit, and reads
+ * that see them (a transaction reads its own writes) on top of what is committed.
+ */
+import type { DeliveryRecord, DeliveryRecordSet, RecordSet } from '../domain/store';
+
+/** What is committed, as one store reads it. */
+export interface CommittedRecords<T> {
+  get(id: string): Promise<T | undefined>;
+  count(): Promise<number>;
+  list(order: 'oldest' | 'newest'): AsyncIterable<T>;
+  /** Whether the id is committed, when the store can tell without a read. */
+  knownToExist?(id: string): boolean;
+}
+
+const DELETED = Symbol('deleted');
+
+export class BufferedRecordSet<T extends { id: string }> implements RecordSet<T> {
+  /** id → the record put, or DELETED; in the order first written. */
+  readonly writes = new Map<string, T | typeof DELETED>();
+  /** Ids read (or known) to be committed, and whether they were. */
+  private readonly committed = new Map<string, boolean>();
+
+  constructor(protected readonly source: CommittedRecords<T>) {}
+
+  async get(id: string): Promise<T | undefined> {
+    const written = this.writes.get(id);
+    if (written !== undefined) return written === DELETED ? undefined : written;
+    const found = await this.source.get(id);
+    this.committed.set(id, found !== undefined);
+    return found;
+  }
+
+  put(record: T): void {
+    this.writes.set(record.id, record);
+  }
+
+  delete(id: string): void {
+    this.writes.set(id, DELETED);
+  }
+
+  private wasCommitted(id: string): boolean {
+    return this.committed.get(id) ?? this.source.knownToExist?.(id) ?? false;
+  }
+
+  async count(): Promise<number> {
+    let n = await this.source.count();
+    for (const [id, value] of this.writes) {
+      const before = this.wasCommitted(id);
+      if (value === DELETED && before) n -= 1;
+      else if (value !== DELETED && !before) n += 1;
+    }
+    return n;
+  }
+
+  async *list(order: 'oldest' | 'newest'): AsyncIterable<T> {
+    const added = [...this.writes].filter(([id, value]) => value !== DELETED && !this.wasCommitted(id)).map(([, value]) => value as T);
+    if (order === 'newest') for (let i = added.length - 1; i >= 0; i--) yield added[i];
+    for await (const record of this.source.list(order)) {
+      const written = this.writes.get(record.id);
+      if (written === DELETED) continue;
+      yield written ?? record;
+    }
+    if (order === 'oldest') yield* added;
+  }
+
+  /** Puts (not deletes) to commit, in the order first written. */
+  puts(): T[] {
+    return [...this.writes.values()].filter((v): v is T => v !== DELETED);
+  }
+
+  deletes(): string[] {
+    return [...this.writes].filter(([, v]) => v === DELETED).map(([id]) => id);
+  }
+}
+
+export class BufferedDeliverySet extends BufferedRecordSet<DeliveryRecord> implements DeliveryRecordSet {
+  constructor(source: CommittedRecords<DeliveryRecord>, private readonly committedPending: () => Promise<DeliveryRecord[]>) {
+    super(source);
+  }
+
+  async pending(): Promise<DeliveryRecord[]> {
+    const out: DeliveryRecord[] = [];
+    const seen = new Set<string>();
+    for (const record of await this.committedPending()) {
+      seen.add(record.id);
+      const written = this.writes.get(record.id);
+      if (written === undefined) out.push(record);
+      else if (typeof written === 'object' && written.status === 'PENDING') out.push(written);
+    }
+    for (const [id, written] of this.writes) {
+      if (!seen.has(id) && typeof written === 'object' && written.status === 'PENDING') out.push(written);
+    }
+    return out;
+  }
+}

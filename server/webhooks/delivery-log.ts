@@ -1,0 +1,72 @@
+/**
+ * The delivery log as the API shows it, and the chains it implies: a job's deliveries to
+ * one endpoint go out in order, so the oldest pending one (the head) is the only one sent
+ * and the others wait behind it.
+ */
+import type { Schemas } from '../../spec/contract';
+import { iso } from '../domain/clock';
+import type { DeliveryRecord, Transaction } from '../domain/store';
+
+export function chainKey(delivery: Pick<DeliveryRecord, 'endpoint_id' | 'job_id'>): string {
+  return `${delivery.endpoint_id} ${delivery.job_id}`;
+}
+
+/** Pending deliveries by chain, oldest first; a delivery sent again by hand is in none. */
+export function chainsOf(pending: readonly DeliveryRecord[]): Map<string, DeliveryRecord[]> {
+  const chains = new Map<string, DeliveryRecord[]>();
+  for (const delivery of pending) {
+    if (delivery.outsideChain) continue;
+    const key = chainKey(delivery);
+    const chain = chains.get(key);
+    if (chain) chain.push(delivery);
+    else chains.set(key, [delivery]);
+  }
+  return chains;
+}
+
+/** The head of the chain a pending delivery waits in, when it is not the head itself. */
+export function waitingFor(chains: Map<string, DeliveryRecord[]>, delivery: DeliveryRecord): string | undefined {
+  if (delivery.status !== 'PENDING' || delivery.outsideChain) return undefined;
+  const head = chains.get(chainKey(delivery))?.[0];
+  return head && head.id !== delivery.id ? head.id : undefined;
+}
+
+export function deliveryView(d: DeliveryRecord, waiting?: string): Schemas['WebhookDelivery'] {
+  const out: Schemas['WebhookDelivery'] = {
+    id: d.id, endpoint_id: d.endpoint_id, url: d.url, event_id: d.event_id, event_type: d.event_type, job_id: d.job_id,
+    status: d.status, attempts: d.attempts.map((a) => ({ ...a })), next_attempt_at: d.nextAttemptAtMs === null ? null : iso(d.nextAttemptAtMs),
+    created_at: d.created_at, payload: JSON.parse(d.payloadText),
+  };
+  if (d.last_response_body !== undefined) out.last_response_body = d.last_response_body;
+  if (waiting !== undefined) out.waiting_for = waiting;
+  return out;
+}
+
+export type DeliveryFilter = { job_id?: string; status?: Schemas['DeliveryStatus']; limit?: number };
+
+export async function listDeliveries(tx: Transaction, filter: DeliveryFilter = {}): Promise<Schemas['WebhookDelivery'][]> {
+  const limit = filter.limit ?? 100;
+  const out: Schemas['WebhookDelivery'][] = [];
+  if (limit <= 0) return out;
+  const chains = chainsOf(await tx.deliveries.pending());
+  for await (const d of tx.deliveries.list('newest')) {
+    if ((filter.job_id === undefined || d.job_id === filter.job_id) && (filter.status === undefined || d.status === filter.status)) {
+      out.push(deliveryView(d, waitingFor(chains, d)));
+      if (out.length >= limit) break;
+    }
+  }
+  return out;
+}
+
+/** Adds a delivery to the log, forgetting the oldest finished one when the log is full. */
+export async function remember(tx: Transaction, delivery: DeliveryRecord, maxPerTenant: number): Promise<void> {
+  if ((await tx.deliveries.count()) >= maxPerTenant) {
+    for await (const old of tx.deliveries.list('oldest')) {
+      if (old.status !== 'PENDING') {
+        tx.deliveries.delete(old.id);
+        break;
+      }
+    }
+  }
+  tx.deliveries.put(delivery);
+}

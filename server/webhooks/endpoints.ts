@@ -1,0 +1,39 @@
+/** A tenant's webhook endpoints: at most a few, each with its signing secret (shown once). */
+import { randomBytes } from 'node:crypto';
+import type { Schemas } from '../../spec/contract';
+import { clockNow, iso } from '../domain/clock';
+import { DomainError } from '../domain/errors';
+import { newId } from '../domain/ids';
+import type { DeliveryRecord, EndpointRecord, Transaction } from '../domain/store';
+import { chainsOf } from './delivery-log';
+
+export async function createEndpoint(tx: Transaction, url: URL, secret: string | undefined, maxPerTenant: number): Promise<EndpointRecord> {
+  if ((await tx.endpoints.count()) >= maxPerTenant) {
+    throw new DomainError('WEBHOOK_ENDPOINT_LIMIT', `At most ${maxPerTenant} webhook endpoints per tenant`);
+  }
+  const now = clockNow(await tx.clock(), tx.realNowMs);
+  const endpoint: EndpointRecord = { id: newId('whe'), url: url.toString(), secret: secret ?? `whsec_${randomBytes(24).toString('base64')}`, created_at: iso(now) };
+  tx.endpoints.put(endpoint);
+  return endpoint;
+}
+
+export async function listEndpoints(tx: Transaction): Promise<Schemas['WebhookEndpoint'][]> {
+  const out: Schemas['WebhookEndpoint'][] = [];
+  for await (const { id, url, created_at } of tx.endpoints.list('oldest')) out.push({ id, url, created_at });
+  return out;
+}
+
+/** Deletes the endpoint; what was still queued for it is dead-lettered. */
+export async function deleteEndpoint(tx: Transaction, endpointId: string): Promise<void> {
+  if (!(await tx.endpoints.get(endpointId))) throw new DomainError('WEBHOOK_ENDPOINT_NOT_FOUND', `Webhook endpoint ${endpointId} not found`);
+  tx.endpoints.delete(endpointId);
+  for (const chain of chainsOf(await tx.deliveries.pending()).values()) {
+    if (chain[0].endpoint_id !== endpointId) continue;
+    for (const delivery of chain) tx.deliveries.put(finished(delivery, 'DEAD_LETTERED'));
+  }
+}
+
+export function finished(delivery: DeliveryRecord, status: 'SUCCEEDED' | 'DEAD_LETTERED'): DeliveryRecord {
+  const { outsideChain: _sentByHand, ...rest } = delivery;
+  return { ...rest, status, nextAttemptAtMs: null, lease: null };
+}

@@ -1,0 +1,118 @@
+/** One webhook attempt over HTTP(S), and the connection pools and signers it reuses. */
+import http from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import type { EndpointRecord } from '../domain/store';
+import { guardedLookup, isPrivateAddress } from './url-policy';
+
+const MAX_RESPONSE_BODY_KEPT = 2048;
+const SOCKETS_PER_ENDPOINT = 32;
+
+export interface SendOutcome {
+  ok: boolean;
+  attempt: { status_code?: number; error?: string };
+  responseBody?: string;
+}
+
+export type Send = (rawUrl: string, agent: http.Agent, headers: Record<string, string>, body: string) => Promise<SendOutcome>;
+
+/** Settings read at each attempt, so that a change applies to the next one. */
+export interface SendSettings {
+  timeoutMs: number;
+  allowPrivate: boolean;
+}
+
+export function sender(settings: SendSettings): Send {
+  return (rawUrl, agent, headers, body) => new Promise((resolve) => {
+    let settled = false;
+    const done = (result: SendOutcome) => {
+      if (!settled) {
+        settled = true;
+        resolve(result);
+      }
+    };
+    const url = new URL(rawUrl);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (!settings.allowPrivate && isIP(host) && isPrivateAddress(host)) {
+      done({ ok: false, attempt: { error: `refused: ${host} is a private address` } });
+      return;
+    }
+    const transport = url.protocol === 'https:' ? https : http;
+    const req = transport.request(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      agent,
+      lookup: guardedLookup(settings.allowPrivate) as never,
+    }, (res) => {
+      const status = res.statusCode ?? 0;
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      const finish = () => {
+        const responseBody = Buffer.concat(chunks).toString('utf8');
+        if (status >= 200 && status < 300) done({ ok: true, attempt: { status_code: status }, responseBody });
+        else if (status >= 300 && status < 400) done({ ok: false, attempt: { status_code: status, error: `redirect to ${res.headers.location ?? '(no location)'} not followed` }, responseBody });
+        else done({ ok: false, attempt: { status_code: status, error: `HTTP ${status}` }, responseBody });
+      };
+      res.on('data', (chunk: Buffer) => {
+        if (kept < MAX_RESPONSE_BODY_KEPT) {
+          chunks.push(chunk.subarray(0, MAX_RESPONSE_BODY_KEPT - kept));
+          kept += Math.min(chunk.length, MAX_RESPONSE_BODY_KEPT - kept);
+        }
+        if (kept >= MAX_RESPONSE_BODY_KEPT) {
+          // No more of an answer is kept; stop reading it rather than buffer a flood.
+          finish();
+          res.destroy();
+        }
+      });
+      res.on('end', finish);
+      res.on('error', () => finish());
+    });
+    const timer = setTimeout(() => {
+      done({ ok: false, attempt: { error: `timeout after ${settings.timeoutMs} ms` } });
+      req.destroy();
+    }, settings.timeoutMs);
+    req.on('close', () => clearTimeout(timer));
+    req.on('error', (error: NodeJS.ErrnoException) => done({ ok: false, attempt: { error: `${error.code ?? 'ERROR'}: ${error.message}` } }));
+    req.end(body);
+  });
+}
+
+/**
+ * What this process keeps per endpoint to send faster: its signer and its own connection
+ * pool, so that a receiver that hangs can only hold up its own deliveries, even when
+ * another endpoint shares its host and port. Neither can change an answer.
+ */
+export class EndpointCaches {
+  private readonly signers = new Map<string, Webhook>();
+  private readonly agents = new Map<string, http.Agent>();
+
+  signer(endpoint: EndpointRecord): Webhook {
+    let signer = this.signers.get(endpoint.id);
+    if (!signer) {
+      signer = new Webhook(endpoint.secret);
+      this.signers.set(endpoint.id, signer);
+    }
+    return signer;
+  }
+
+  agent(endpoint: EndpointRecord): http.Agent {
+    let agent = this.agents.get(endpoint.id);
+    if (!agent) {
+      const options = { keepAlive: true, maxSockets: SOCKETS_PER_ENDPOINT };
+      agent = endpoint.url.startsWith('https:') ? new https.Agent(options) : new http.Agent(options);
+      this.agents.set(endpoint.id, agent);
+    }
+    return agent;
+  }
+
+  forget(endpointId: string): void {
+    this.signers.delete(endpointId);
+    this.agents.get(endpointId)?.destroy();
+    this.agents.delete(endpointId);
+  }
+
+  forgetAll(): void {
+    for (const id of [...this.agents.keys(), ...this.signers.keys()]) this.forget(id);
+  }
+}
