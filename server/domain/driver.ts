@@ -1,13 +1,12 @@
 /** The sandbox driver: moves a job along its lifecycle as the driver would, one step or several. */
 import type { Schemas } from '../../spec/contract';
 import { DomainError } from './errors';
-import { getJob } from './jobs';
 import { LIFECYCLE, Refusal, type OperationContext } from './operation';
 import type { Job } from './store';
 
 /** One step, or every step up to `to`, all or nothing. */
 export async function advanceJob(op: OperationContext, jobId: string, request: Schemas['AdvanceJobRequest'] = {}): Promise<Job | Refusal> {
-  let job = await getJob(op, jobId);
+  let job = await op.steps.findJob(op, jobId);
   op.steps.refuseIfFinal(job, 'move');
   const current = LIFECYCLE.indexOf(job.state);
   const target = request.to === undefined ? current + 1 : LIFECYCLE.indexOf(request.to);

@@ -93,6 +93,7 @@ async function makeRoomForJob(op: OperationContext): Promise<void> {
   throw new DomainError('TENANT_FULL', `Tenant holds ${count} unfinished jobs, the most allowed; cancel some or reset`);
 }
 
+/** The `findJob` step as built. */
 export async function getJob(op: OperationContext, jobId: string): Promise<Job> {
   const job = await op.tx.jobs.get(jobId);
   if (!job) throw new DomainError('JOB_NOT_FOUND', `Job ${jobId} not found`);
@@ -118,7 +119,7 @@ function save(op: OperationContext, job: Job, ...types: Schemas['EventType'][]):
 }
 
 export async function cancelJob(op: OperationContext, jobId: string, request: Schemas['CancelJobRequest'] = {}): Promise<Job> {
-  const job = await getJob(op, jobId);
+  const job = await op.steps.findJob(op, jobId);
   op.steps.refuseIfFinal(job, 'be cancelled');
   const next: Job = { ...job, state: 'CANCELLED' };
   if (request.reason !== undefined) next.cancellation_reason = request.reason;
@@ -126,7 +127,7 @@ export async function cancelJob(op: OperationContext, jobId: string, request: Sc
 }
 
 export async function rescheduleJob(op: OperationContext, jobId: string, request: Schemas['RescheduleJobRequest']): Promise<Job> {
-  const job = await getJob(op, jobId);
+  const job = await op.steps.findJob(op, jobId);
   op.steps.refuseIfFinal(job, 'be rescheduled');
   if (LIFECYCLE.indexOf(job.state) >= RESCHEDULE_UNTIL) {
     throw new DomainError('ILLEGAL_TRANSITION', `Job is ${job.state}; it can only be rescheduled before GOING_TO_DESTINATION_STARTED`);
@@ -137,7 +138,7 @@ export async function rescheduleJob(op: OperationContext, jobId: string, request
 
 /** Production's payment update: a whole new `payment_info`; PRICES_UPDATED too when the prices changed. */
 export async function updatePaymentInfo(op: OperationContext, jobId: string, paymentInfo: Schemas['PaymentInfo']): Promise<Job> {
-  const job = await getJob(op, jobId);
+  const job = await op.steps.findJob(op, jobId);
   op.steps.refuseIfFinal(job, 'change its payment');
   const next = knownFieldsOnly('#/components/schemas/PaymentInfo', paymentInfo);
   const pricesChanged = JSON.stringify(job.payment_info.prices) !== JSON.stringify(next.prices);
@@ -147,12 +148,12 @@ export async function updatePaymentInfo(op: OperationContext, jobId: string, pay
 
 /** Production's external data update: a full replace, allowed in any state. */
 export async function replaceExternalData(op: OperationContext, jobId: string, externalData: Schemas['ExternalData']): Promise<Job> {
-  const job = await getJob(op, jobId);
+  const job = await op.steps.findJob(op, jobId);
   return save(op, { ...job, external_data: knownFieldsOnly('#/components/schemas/ExternalData', externalData) }, 'EXTERNAL_DATA_UPDATED');
 }
 
 export async function updateRecipientInstructions(op: OperationContext, jobId: string, request: Schemas['RecipientInstructionsRequest']): Promise<Job> {
-  const job = await getJob(op, jobId);
+  const job = await op.steps.findJob(op, jobId);
   op.steps.refuseIfFinal(job, 'change');
   // Only unknown fields: the recipient changed nothing, so nothing is recorded or sent.
   if (request.job_comment === undefined && request.contact_less === undefined) return job;

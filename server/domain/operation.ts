@@ -50,6 +50,8 @@ export interface DeliveryCodeVerdict {
 
 /** Internal steps of the domain, as a test may wrap them (see SandboxStepWrappers). */
 export interface SandboxSteps {
+  /** The tenant's job of this id, or JOB_NOT_FOUND. */
+  findJob(op: OperationContext, jobId: string): Promise<Job>;
   /** Checks that a slot can take a job, without taking it. */
   usableSlot(op: OperationContext, slotId: string): Promise<SlotRecord>;
   checkDeliveryCode(job: Job, given: string | undefined): DeliveryCodeVerdict;

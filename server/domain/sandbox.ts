@@ -48,8 +48,9 @@ export class Sandbox {
 
   constructor(readonly store: Store, config: Partial<SandboxConfig> = {}, wrappers: SandboxStepWrappers = {}) {
     this.config = { ...DEFAULT_SANDBOX_CONFIG, ...config };
-    const built: SandboxSteps = { usableSlot: slots.usableSlot, checkDeliveryCode, record: recordEvent, refuseIfFinal: jobs.refuseIfFinal };
+    const built: SandboxSteps = { findJob: jobs.getJob, usableSlot: slots.usableSlot, checkDeliveryCode, record: recordEvent, refuseIfFinal: jobs.refuseIfFinal };
     this.steps = {
+      findJob: wrappers.findJob?.(built.findJob) ?? built.findJob,
       usableSlot: wrappers.usableSlot?.(built.usableSlot) ?? built.usableSlot,
       checkDeliveryCode: wrappers.checkDeliveryCode?.(built.checkDeliveryCode) ?? built.checkDeliveryCode,
       record: wrappers.record?.(built.record) ?? built.record,
@@ -112,7 +113,7 @@ export class Sandbox {
   }
 
   getJob(key: string, jobId: string): Promise<Job> {
-    return this.run(key, (op) => jobs.getJob(op, jobId));
+    return this.run(key, (op) => op.steps.findJob(op, jobId));
   }
 
   listJobs(key: string, filter: { state?: JobState; limit?: number } = {}): Promise<Job[]> {
@@ -128,7 +129,7 @@ export class Sandbox {
   }
 
   updateDeliveryCode(key: string, jobId: string, request: Schemas['UpdateDeliveryCodeRequest']): Promise<Job> {
-    return this.run(key, async (op) => updateDeliveryCode(op, await jobs.getJob(op, jobId), request));
+    return this.run(key, async (op) => updateDeliveryCode(op, await op.steps.findJob(op, jobId), request));
   }
 
   /** The sandbox driver: one step, or every step up to `to`, all or nothing. */

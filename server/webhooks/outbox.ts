@@ -10,16 +10,16 @@
  * runs out. This process keeps only timers, connection pools and signers.
  */
 import { createHmac } from 'node:crypto';
-import type { Webhook } from 'standardwebhooks';
 import type { Schemas } from '../../spec/contract';
-import { clockNow, iso, realDelayUntil } from '../domain/clock';
+import { clockNow } from '../domain/clock';
 import { DomainError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import type { JobEvent, Sandbox } from '../domain/sandbox';
-import type { ClockState, DeliveryRecord, EndpointRecord, Transaction } from '../domain/store';
+import type { DeliveryRecord, EndpointRecord, Store, Transaction } from '../domain/store';
 import { DEFAULT_OUTBOX_CONFIG, type OutboxConfig } from './config';
 import { chainKey, chainsOf, deliveryView, listDeliveries, remember, waitingFor, type DeliveryFilter } from './delivery-log';
-import { createEndpoint, deleteEndpoint, finished, listEndpoints } from './endpoints';
+import { createEndpoint, deleteEndpoint, listEndpoints } from './endpoints';
+import { DeliveryScheduler, type SchedulerHost, type Signer } from './scheduler';
 import { EndpointCaches, sender, type Send } from './sender';
 import { assertAllowedTarget, parseWebhookUrl } from './url-policy';
 
@@ -29,7 +29,6 @@ export { DEFAULT_OUTBOX_CONFIG, type OutboxConfig };
 export type DeliveryListener = (tenantKey: string, delivery: Pick<DeliveryRecord, 'id' | 'job_id' | 'status' | 'attempts'>) => void;
 
 type Enqueue = (tx: Transaction, events: readonly JobEvent[]) => Promise<void>;
-type Signer = (caches: EndpointCaches, endpoint: EndpointRecord) => Webhook;
 
 /**
  * Internal steps a test may wrap at construction, to break one rule on purpose
@@ -42,30 +41,19 @@ export interface OutboxStepWrappers {
   send?(original: Send): Send;
 }
 
-interface Timer {
-  handle: NodeJS.Timeout;
-  dueMs: number;
-}
-
-function leaseHeld(delivery: DeliveryRecord, realNowMs: number, tenantNowMs: number): boolean {
-  const lease = delivery.lease;
-  return lease !== null && realNowMs <= lease.untilRealMs && tenantNowMs <= lease.untilTenantMs;
-}
-
-export class Outbox {
+export class Outbox implements SchedulerHost {
   readonly config: OutboxConfig;
-  /** Names this process in the leases it takes. */
-  private readonly owner = newId('proc');
   private readonly deliveryListeners: DeliveryListener[] = [];
   private readonly errorListeners: Array<(error: unknown) => void> = [];
   private readonly caches = new Map<string, EndpointCaches>();
-  private readonly timers = new Map<string, Timer>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly poller: NodeJS.Timeout | null = null;
-  private stopped = false;
+  private shuttingDown = false;
   private readonly enqueue: Enqueue;
-  private readonly signer: Signer;
-  private readonly send: Send;
+  readonly signer: Signer;
+  readonly send: Send;
+  readonly store: Store;
+  private readonly scheduler: DeliveryScheduler;
 
   constructor(private readonly sandbox: Sandbox, config: Partial<OutboxConfig> = {}, wrappers: OutboxStepWrappers = {}) {
     // A copy of the schedule: an instance must never share (and so change) another's.
@@ -76,14 +64,21 @@ export class Outbox {
     this.enqueue = wrappers.enqueue?.(enqueue) ?? enqueue;
     this.signer = wrappers.signer?.(signer) ?? signer;
     this.send = wrappers.send?.(send) ?? send;
+    this.store = sandbox.store;
+    this.scheduler = new DeliveryScheduler(this);
     sandbox.onEventsInTransaction((tx, events) => this.enqueue(tx, events));
-    sandbox.onClockMoved((key) => this.track(this.pump(key)));
+    sandbox.onClockMoved((key) => this.track(this.scheduler.pump(key)));
     sandbox.store.onDrop((key) => this.forget(key));
     if (sandbox.store.shared) {
       // Another process may queue a delivery, or die holding one: look for due ones now and then.
-      this.poller = setInterval(() => this.track(this.pumpAll()), this.config.pollIntervalMs);
+      this.poller = setInterval(() => this.track(this.scheduler.pumpAll()), this.config.pollIntervalMs);
       this.poller.unref();
     }
+  }
+
+  /** Shutting down: nothing more is queued or scheduled. */
+  get stopped(): boolean {
+    return this.shuttingDown;
   }
 
   onDeliveryUpdate(listener: DeliveryListener): () => void {
@@ -99,11 +94,11 @@ export class Outbox {
     this.errorListeners.push(listener);
   }
 
-  private notify(key: string, delivery: DeliveryRecord): void {
+  notify(key: string, delivery: DeliveryRecord): void {
     for (const listener of this.deliveryListeners) listener(key, delivery);
   }
 
-  private cachesOf(key: string): EndpointCaches {
+  cachesOf(key: string): EndpointCaches {
     let caches = this.caches.get(key);
     if (!caches) {
       caches = new EndpointCaches();
@@ -154,12 +149,12 @@ export class Outbox {
         if (waiting !== undefined || delivery.nextAttemptAtMs === null) return deliveryView(delivery, waiting);
         const brought: DeliveryRecord = { ...delivery, nextAttemptAtMs: Math.min(delivery.nextAttemptAtMs, nowMs) };
         tx.deliveries.put(brought);
-        tx.afterCommit(() => this.track(this.pump(key)));
+        tx.afterCommit(() => this.track(this.scheduler.pump(key)));
         return deliveryView(brought);
       }
       const again: DeliveryRecord = { ...delivery, status: 'PENDING', nextAttemptAtMs: nowMs, outsideChain: true, lease: null };
       tx.deliveries.put(again);
-      tx.afterCommit(() => this.track(this.attempt(key, deliveryId)));
+      tx.afterCommit(() => this.track(this.scheduler.attempt(key, deliveryId)));
       return deliveryView(again);
     });
   }
@@ -200,122 +195,11 @@ export class Outbox {
     }
     tx.afterCommit(() => {
       for (const delivery of created) this.notify(tx.tenantKey, delivery);
-      this.track(this.pump(tx.tenantKey));
+      this.track(this.scheduler.pump(tx.tenantKey));
     });
   }
 
-  /** Attempts every chain head that is due and not held, and sets the timer for the next one. */
-  async pump(key: string): Promise<void> {
-    if (this.stopped) return;
-    const plan = await this.sandbox.store.transact(key, async (tx) => {
-      const clock = await tx.clock();
-      const nowMs = clockNow(clock, tx.realNowMs);
-      const due: string[] = [];
-      let nextDueMs = Infinity;
-      const pending = await tx.deliveries.pending();
-      const heads = [...chainsOf(pending).values()].map((chain) => chain[0]).concat(pending.filter((d) => d.outsideChain));
-      for (const head of heads) {
-        if (head.nextAttemptAtMs === null || leaseHeld(head, tx.realNowMs, nowMs)) continue;
-        if (head.nextAttemptAtMs <= nowMs) due.push(head.id);
-        else nextDueMs = Math.min(nextDueMs, head.nextAttemptAtMs);
-      }
-      return { due, nextDueMs, clock, realNowMs: tx.realNowMs };
-    }, { existingOnly: true });
-    if (!plan) return;
-    for (const id of plan.due) this.track(this.attempt(key, id));
-    this.arm(key, plan.nextDueMs, plan.clock, plan.realNowMs);
-  }
-
-  private async pumpAll(): Promise<void> {
-    if (this.stopped) return;
-    for (const key of await this.sandbox.store.tenantsWithPendingDeliveries()) await this.pump(key);
-  }
-
-  private arm(key: string, dueMs: number, clock: ClockState, realNowMs: number): void {
-    const current = this.timers.get(key);
-    if (dueMs === Infinity || (current && current.dueMs <= dueMs)) return;
-    const delayMs = realDelayUntil(clock, realNowMs, dueMs);
-    // A frozen clock reaches nothing by itself: advancing or unfreezing it pumps again.
-    if (delayMs === Infinity) return;
-    if (current) clearTimeout(current.handle);
-    const handle = setTimeout(() => {
-      this.timers.delete(key);
-      this.track(this.pump(key));
-    }, delayMs);
-    handle.unref();
-    this.timers.set(key, { handle, dueMs });
-  }
-
-  /**
-   * One attempt: take the lease, send, then record the outcome, which counts only while
-   * the lease is still ours. `force`: the last try at shutdown, due or not.
-   */
-  private async attempt(key: string, deliveryId: string, force = false): Promise<void> {
-    const token = newId('lease');
-    const leaseMs = this.config.timeoutMs + this.config.leaseMarginMs;
-    const taken = await this.sandbox.store.transact(key, async (tx) => {
-      const delivery = await tx.deliveries.get(deliveryId);
-      if (!delivery || delivery.status !== 'PENDING') return undefined;
-      const nowMs = clockNow(await tx.clock(), tx.realNowMs);
-      if (leaseHeld(delivery, tx.realNowMs, nowMs)) return undefined;
-      if (!force && (delivery.nextAttemptAtMs === null || delivery.nextAttemptAtMs > nowMs)) return undefined;
-      if (!delivery.outsideChain && chainsOf(await tx.deliveries.pending()).get(chainKey(delivery))?.[0].id !== deliveryId) return undefined;
-      const endpoint = await tx.endpoints.get(delivery.endpoint_id);
-      if (!endpoint) return undefined;
-      tx.deliveries.put({ ...delivery, lease: { owner: this.owner, token, untilRealMs: tx.realNowMs + leaseMs, untilTenantMs: nowMs + leaseMs } });
-      return { delivery, endpoint, atMs: nowMs };
-    }, { existingOnly: true });
-    if (!taken) return;
-    const { delivery, endpoint, atMs } = taken;
-    const caches = this.cachesOf(key);
-    const started = performance.now();
-    const timestamp = new Date();
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': 'lastmile-sandbox-webhooks/1',
-      'InstaLeap-Signature': delivery.instaLeapSignature,
-      'webhook-id': delivery.event_id,
-      'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-      'webhook-signature': this.signer(caches, endpoint).sign(delivery.event_id, timestamp, delivery.payloadText),
-    };
-    const outcome = await this.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
-    const attempt = { at: iso(atMs), latency_ms: Math.round((performance.now() - started) * 100) / 100, ...outcome.attempt };
-    await this.sandbox.store.transact(key, async (tx) => {
-      const current = await tx.deliveries.get(deliveryId);
-      if (!current || current.lease?.token !== token) return;
-      let next: DeliveryRecord = { ...current, attempts: [...current.attempts, attempt], lease: null };
-      if (outcome.responseBody !== undefined) next.last_response_body = outcome.responseBody;
-      const wait = this.config.retrySchedule[next.attempts.length - 1];
-      if (outcome.ok) next = finished(next, 'SUCCEEDED');
-      else if (current.outsideChain || wait === undefined) next = finished(next, 'DEAD_LETTERED');
-      else {
-        const jitter = 1 + this.config.retryJitter * (2 * this.config.random() - 1);
-        next.nextAttemptAtMs = atMs + Math.round(wait * 1000 * jitter);
-      }
-      tx.deliveries.put(next);
-      const clock = await tx.clock();
-      const nowMs = clockNow(clock, tx.realNowMs);
-      let head: DeliveryRecord | undefined = next.status === 'PENDING' ? next : undefined;
-      if (!head && !current.outsideChain) {
-        // The delivery that waited behind the one just settled is due as it reaches the head.
-        head = chainsOf(await tx.deliveries.pending()).get(chainKey(current))?.[0];
-        if (head && head.nextAttemptAtMs === null) {
-          head = { ...head, nextAttemptAtMs: nowMs };
-          tx.deliveries.put(head);
-        }
-      }
-      tx.afterCommit(() => {
-        this.notify(key, next);
-        // Only this chain changed: send its head if due, or wake up when it is. A full scan
-        // here would make every settled delivery cost as much as all pending chains together.
-        if (!head || this.stopped || head.nextAttemptAtMs === null) return;
-        if (head.nextAttemptAtMs <= nowMs) this.track(this.attempt(key, head.id));
-        else this.arm(key, head.nextAttemptAtMs, clock, tx.realNowMs);
-      });
-    }, { existingOnly: true });
-  }
-
-  private track(work: Promise<void>): void {
+  track(work: Promise<void>): void {
     const tracked = work.catch((error) => {
       for (const listener of this.errorListeners) listener(error);
     });
@@ -327,11 +211,14 @@ export class Outbox {
 
   /** A reset or evicted tenant: no more timers, no more pooled connections. */
   private forget(key: string): void {
-    const timer = this.timers.get(key);
-    if (timer) clearTimeout(timer.handle);
-    this.timers.delete(key);
+    this.scheduler.disarm(key);
     this.caches.get(key)?.forgetAll();
     this.caches.delete(key);
+  }
+
+  /** Attempts every chain head of the tenant that is due and not held. */
+  pump(key: string): Promise<void> {
+    return this.scheduler.pump(key);
   }
 
   /** Resolves once nothing is in flight. */
@@ -345,16 +232,15 @@ export class Outbox {
    */
   async shutdown(graceMs: number): Promise<{ undelivered: number }> {
     if (this.poller) clearInterval(this.poller);
-    for (const timer of this.timers.values()) clearTimeout(timer.handle);
-    this.timers.clear();
+    this.scheduler.disarm();
     const store = this.sandbox.store;
     const pending: Array<[string, string]> = [];
     for (const key of await store.tenantsWithPendingDeliveries()) {
       const deliveries = await store.transact(key, (tx) => tx.deliveries.pending(), { existingOnly: true }) ?? [];
       for (const d of deliveries) pending.push([key, d.id]);
-      for (const chain of chainsOf(deliveries).values()) this.track(this.attempt(key, chain[0].id, true));
+      for (const chain of chainsOf(deliveries).values()) this.track(this.scheduler.attempt(key, chain[0].id, true));
     }
-    this.stopped = true;
+    this.shuttingDown = true;
     await Promise.race([this.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
     for (const caches of this.caches.values()) caches.forgetAll();
     let undelivered = 0;

@@ -9,7 +9,7 @@ import { Webhook } from 'standardwebhooks';
 import type { RunningServer } from '../../server/main';
 import { DomainError } from '../../server/domain/errors';
 import type { OperationContext } from '../../server/domain/sandbox';
-import type { Job } from '../../server/domain/store';
+import type { Job, Store } from '../../server/domain/store';
 import { behindProxy, editJson, patchMethod, patchedServer, type RunningMutant, type StepWrappers } from './tools';
 
 export interface Mutant {
@@ -150,13 +150,16 @@ export const mutants: Mutant[] = [
     id: 'TENANT-READS-OTHER-JOB',
     breaks: 'another tenant\'s job is 404 (here: a job id is looked up in every tenant)',
     killedBy: ['ISOLATION-SLOT-JOB-404', 'ISOLATION-WEBHOOKS'],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'getJob', (original) => swallow('JOB_NOT_FOUND', original, async (key: string, jobId: string) => {
-      for (const other of await sandbox.store.tenantKeys()) {
-        const job = await sandbox.store.transact(other, (tx) => tx.jobs.get(jobId));
-        if (job) return job;
-      }
-      return original(key, jobId);
-    }))),
+    start: () => {
+      let store: Store | undefined;
+      return patchedServer((server) => { store = server.sandbox.store; }, {}, { sandbox: { findJob: (original) => swallow('JOB_NOT_FOUND', original, async (op: OperationContext, jobId: string) => {
+        for (const other of await store!.tenantKeys()) {
+          const job = other === op.tx.tenantKey ? undefined : await store!.transact(other, (tx) => tx.jobs.get(jobId));
+          if (job) return job;
+        }
+        return original(op, jobId);
+      }) } });
+    },
   },
   {
     id: 'MALFORMED-JSON-500',

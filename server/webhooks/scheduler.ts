@@ -1,0 +1,166 @@
+/**
+ * When and by whom each delivery is attempted. A chain's head is attempted once due on its
+ * tenant's clock, under a lease taken in the store; the outcome counts only while that
+ * lease is still the one stored, and settles the next attempt or the next head.
+ */
+import type { Webhook } from 'standardwebhooks';
+import { clockNow, iso, realDelayUntil } from '../domain/clock';
+import { newId } from '../domain/ids';
+import type { ClockState, DeliveryRecord, EndpointRecord, Store } from '../domain/store';
+import type { OutboxConfig } from './config';
+import { chainKey, chainsOf } from './delivery-log';
+import { finished } from './endpoints';
+import type { EndpointCaches, Send } from './sender';
+
+export type Signer = (caches: EndpointCaches, endpoint: EndpointRecord) => Webhook;
+
+/** What the scheduler needs of the outbox that runs it. */
+export interface SchedulerHost {
+  readonly store: Store;
+  readonly config: OutboxConfig;
+  readonly stopped: boolean;
+  signer: Signer;
+  send: Send;
+  cachesOf(key: string): EndpointCaches;
+  notify(key: string, delivery: DeliveryRecord): void;
+  /** Background work the outbox waits for when idle or shutting down. */
+  track(work: Promise<void>): void;
+}
+
+interface Timer {
+  handle: NodeJS.Timeout;
+  dueMs: number;
+}
+
+function leaseHeld(delivery: DeliveryRecord, realNowMs: number, tenantNowMs: number): boolean {
+  const lease = delivery.lease;
+  return lease !== null && realNowMs <= lease.untilRealMs && tenantNowMs <= lease.untilTenantMs;
+}
+
+export class DeliveryScheduler {
+  /** Names this process in the leases it takes. */
+  private readonly owner = newId('proc');
+  private readonly timers = new Map<string, Timer>();
+
+  constructor(private readonly host: SchedulerHost) {}
+
+  /** Attempts every chain head that is due and not held, and sets the timer for the next one. */
+  async pump(key: string): Promise<void> {
+    if (this.host.stopped) return;
+    const plan = await this.host.store.transact(key, async (tx) => {
+      const clock = await tx.clock();
+      const nowMs = clockNow(clock, tx.realNowMs);
+      const due: string[] = [];
+      let nextDueMs = Infinity;
+      const pending = await tx.deliveries.pending();
+      const heads = [...chainsOf(pending).values()].map((chain) => chain[0]).concat(pending.filter((d) => d.outsideChain));
+      for (const head of heads) {
+        if (head.nextAttemptAtMs === null || leaseHeld(head, tx.realNowMs, nowMs)) continue;
+        if (head.nextAttemptAtMs <= nowMs) due.push(head.id);
+        else nextDueMs = Math.min(nextDueMs, head.nextAttemptAtMs);
+      }
+      return { due, nextDueMs, clock, realNowMs: tx.realNowMs };
+    }, { existingOnly: true });
+    if (!plan) return;
+    for (const id of plan.due) this.host.track(this.attempt(key, id));
+    this.arm(key, plan.nextDueMs, plan.clock, plan.realNowMs);
+  }
+
+  async pumpAll(): Promise<void> {
+    if (this.host.stopped) return;
+    for (const key of await this.host.store.tenantsWithPendingDeliveries()) await this.pump(key);
+  }
+
+  private arm(key: string, dueMs: number, clock: ClockState, realNowMs: number): void {
+    const current = this.timers.get(key);
+    if (dueMs === Infinity || (current && current.dueMs <= dueMs)) return;
+    const delayMs = realDelayUntil(clock, realNowMs, dueMs);
+    // A frozen clock reaches nothing by itself: advancing or unfreezing it pumps again.
+    if (delayMs === Infinity) return;
+    if (current) clearTimeout(current.handle);
+    const handle = setTimeout(() => {
+      this.timers.delete(key);
+      this.host.track(this.pump(key));
+    }, delayMs);
+    handle.unref();
+    this.timers.set(key, { handle, dueMs });
+  }
+
+  /**
+   * One attempt: take the lease, send, then record the outcome, which counts only while
+   * the lease is still ours. `force`: the last try at shutdown, due or not.
+   */
+  async attempt(key: string, deliveryId: string, force = false): Promise<void> {
+    const token = newId('lease');
+    const leaseMs = this.host.config.timeoutMs + this.host.config.leaseMarginMs;
+    const taken = await this.host.store.transact(key, async (tx) => {
+      const delivery = await tx.deliveries.get(deliveryId);
+      if (!delivery || delivery.status !== 'PENDING') return undefined;
+      const nowMs = clockNow(await tx.clock(), tx.realNowMs);
+      if (leaseHeld(delivery, tx.realNowMs, nowMs)) return undefined;
+      if (!force && (delivery.nextAttemptAtMs === null || delivery.nextAttemptAtMs > nowMs)) return undefined;
+      if (!delivery.outsideChain && chainsOf(await tx.deliveries.pending()).get(chainKey(delivery))?.[0].id !== deliveryId) return undefined;
+      const endpoint = await tx.endpoints.get(delivery.endpoint_id);
+      if (!endpoint) return undefined;
+      tx.deliveries.put({ ...delivery, lease: { owner: this.owner, token, untilRealMs: tx.realNowMs + leaseMs, untilTenantMs: nowMs + leaseMs } });
+      return { delivery, endpoint, atMs: nowMs };
+    }, { existingOnly: true });
+    if (!taken) return;
+    const { delivery, endpoint, atMs } = taken;
+    const caches = this.host.cachesOf(key);
+    const started = performance.now();
+    const timestamp = new Date();
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'lastmile-sandbox-webhooks/1',
+      'InstaLeap-Signature': delivery.instaLeapSignature,
+      'webhook-id': delivery.event_id,
+      'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+      'webhook-signature': this.host.signer(caches, endpoint).sign(delivery.event_id, timestamp, delivery.payloadText),
+    };
+    const outcome = await this.host.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
+    const attempt = { at: iso(atMs), latency_ms: Math.round((performance.now() - started) * 100) / 100, ...outcome.attempt };
+    await this.host.store.transact(key, async (tx) => {
+      const current = await tx.deliveries.get(deliveryId);
+      if (!current || current.lease?.token !== token) return;
+      let next: DeliveryRecord = { ...current, attempts: [...current.attempts, attempt], lease: null };
+      if (outcome.responseBody !== undefined) next.last_response_body = outcome.responseBody;
+      const wait = this.host.config.retrySchedule[next.attempts.length - 1];
+      if (outcome.ok) next = finished(next, 'SUCCEEDED');
+      else if (current.outsideChain || wait === undefined) next = finished(next, 'DEAD_LETTERED');
+      else {
+        const jitter = 1 + this.host.config.retryJitter * (2 * this.host.config.random() - 1);
+        next.nextAttemptAtMs = atMs + Math.round(wait * 1000 * jitter);
+      }
+      tx.deliveries.put(next);
+      const clock = await tx.clock();
+      const nowMs = clockNow(clock, tx.realNowMs);
+      let head: DeliveryRecord | undefined = next.status === 'PENDING' ? next : undefined;
+      if (!head && !current.outsideChain) {
+        // The delivery that waited behind the one just settled is due as it reaches the head.
+        head = chainsOf(await tx.deliveries.pending()).get(chainKey(current))?.[0];
+        if (head && head.nextAttemptAtMs === null) {
+          head = { ...head, nextAttemptAtMs: nowMs };
+          tx.deliveries.put(head);
+        }
+      }
+      tx.afterCommit(() => {
+        this.host.notify(key, next);
+        // Only this chain changed: send its head if due, or wake up when it is. A full scan
+        // here would make every settled delivery cost as much as all pending chains together.
+        if (!head || this.host.stopped || head.nextAttemptAtMs === null) return;
+        if (head.nextAttemptAtMs <= nowMs) this.host.track(this.attempt(key, head.id));
+        else this.arm(key, head.nextAttemptAtMs, clock, tx.realNowMs);
+      });
+    }, { existingOnly: true });
+  }
+
+  /** Clears the timer of one tenant, or of all. */
+  disarm(key?: string): void {
+    for (const [k, timer] of this.timers) {
+      if (key !== undefined && k !== key) continue;
+      clearTimeout(timer.handle);
+      this.timers.delete(k);
+    }
+  }
+}
