@@ -11,6 +11,7 @@ import { apiKeyOf } from '../http/auth';
 import { sendError, sendJson } from '../http/errors';
 import { consoleScriptCache } from './script';
 import { DEFAULT_STREAM_LIMITS, TenantStreams, type StreamLimits, type DeliveryUpdates } from './streams';
+import type { StreamTicketAnswer } from './ticket-answer';
 
 export interface ConsoleOptions {
   sandbox: Sandbox;
@@ -31,9 +32,6 @@ export interface SandboxConsole {
 const PUBLIC_DIR = join(__dirname, 'public');
 /** Shared by every console of the process: the bundle depends only on the sources and the spec. */
 const consoleScript = consoleScriptCache();
-
-/** What `POST /console/stream-tickets` answers; the page reads it. */
-export type StreamTicketAnswer = ReturnType<TenantStreams['issueTicket']> & { client_id: string };
 
 /** Job data is hostile input: the page never runs anything it did not ship itself. */
 const PAGE_HEADERS: Record<string, string> = {
