@@ -40,7 +40,8 @@ export async function refreshDeliveries(): Promise<void> {
 }
 
 function dueSoon(delivery: WebhookDelivery): boolean {
-  return Boolean(delivery.next_attempt_at) && new Date(delivery.next_attempt_at as string).getTime() - (Date.now() + state.skewMs) < 3000;
+  const next = delivery.next_attempt_at;
+  return next ? new Date(next).getTime() - (Date.now() + state.skewMs) < 3000 : false;
 }
 
 /**
@@ -103,7 +104,7 @@ function deliveryItem(d: WebhookDelivery, blocker: WebhookDelivery | undefined):
     el('h3', {}, 'Last response body'),
     el('pre', {}, d.last_response_body === undefined ? '(none)' : d.last_response_body || '(empty)'));
   details.addEventListener('toggle', () => {
-    if ((details as HTMLDetailsElement).open) state.openDeliveries.add(d.id);
+    if (details.open) state.openDeliveries.add(d.id);
     else state.openDeliveries.delete(d.id);
   });
   return el('li', { class: 'delivery', dataset: { deliveryId: d.id, eventType: d.event_type, status: d.status, endpointId: d.endpoint_id, ...(blocker ? { waiting: blocker.id } : {}) } },

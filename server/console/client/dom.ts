@@ -18,7 +18,7 @@ export const form = (id: string) => $(id, HTMLFormElement);
 type Child = Node | string | number | null | undefined | false;
 type Props = Record<string, string | number | boolean | null | undefined | Record<string, string> | ((event: Event) => void)>;
 
-export function el(tag: string, props: Props | null, ...children: Array<Child | Child[]>): HTMLElement {
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props | null, ...children: Array<Child | Child[]>): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(props ?? {})) {
     if (value === undefined || value === null || value === false) continue;
