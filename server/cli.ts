@@ -18,7 +18,7 @@ function flag(name: string, description: string, env: string, fallback: boolean)
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('Serve the reference sandbox: in-memory, one isolated tenant per API key')
+    .description('Serve the reference sandbox: one isolated tenant per API key, in memory or in Redis')
     .addOption(option('--port <port>', 'port to listen on (0: any free port)', ENV.port, parse.port, DEFAULT_CONFIG.port))
     .addOption(option('--host <host>', 'interface to listen on', ENV.host, undefined, DEFAULT_CONFIG.host))
     .addOption(option('--slot-ttl <seconds>', 'how long a slot is held', ENV.slotTtlSeconds, parse.positiveInt('--slot-ttl'), DEFAULT_CONFIG.slotTtlSeconds))
@@ -34,6 +34,9 @@ export function registerServe(program: Command): void {
     .addOption(option('--webhook-retry-jitter <fraction>', 'random spread of each wait, in [0, 1)', ENV.webhookRetryJitter, parse.jitter, DEFAULT_CONFIG.webhookRetryJitter))
     .addOption(flag('--webhook-allow-private', 'allow loopback and private-range webhook targets', ENV.webhookAllowPrivate, DEFAULT_CONFIG.webhookAllowPrivate))
     .addOption(new Option('--no-webhook-allow-private', 'refuse loopback, private and link-local webhook targets (hosted sandboxes)'))
+    .addOption(option('--store <store>', 'memory, or redis://[user:pass@]host:port[/db] shared by any number of instances', ENV.store, parse.store, DEFAULT_CONFIG.store))
+    .addOption(option('--store-prefix <prefix>', 'put before every Redis key (to share one Redis)', ENV.storePrefix, parse.storePrefix, DEFAULT_CONFIG.storePrefix))
+    .addOption(option('--tenant-ttl <seconds>', 'with Redis: a tenant with no write for this long expires', ENV.tenantTtlSeconds, parse.positiveInt('--tenant-ttl'), DEFAULT_CONFIG.tenantTtlSeconds))
     .action(async (opts) => {
       const config: Partial<ServerConfig> = {
         port: opts.port,
@@ -50,6 +53,9 @@ export function registerServe(program: Command): void {
         webhookRetrySchedule: Array.isArray(opts.webhookRetrySchedule) ? opts.webhookRetrySchedule : parse.schedule(String(opts.webhookRetrySchedule)),
         webhookRetryJitter: opts.webhookRetryJitter,
         webhookAllowPrivate: opts.webhookAllowPrivate,
+        store: opts.store,
+        storePrefix: opts.storePrefix,
+        tenantTtlSeconds: opts.tenantTtl,
       };
       let server;
       try {

@@ -26,6 +26,12 @@ export interface ServerConfig {
   webhookAllowPrivate: boolean;
   /** Real milliseconds a shutdown gives due webhook deliveries. */
   shutdownGraceMs: number;
+  /** `memory` (this process only) or a `redis://` / `rediss://` URL shared by any number of instances. */
+  store: string;
+  /** Put before every Redis key, to share one Redis with other applications. */
+  storePrefix: string;
+  /** With Redis: a tenant with no write for this long expires (in place of the in-memory LRU). */
+  tenantTtlSeconds: number;
 }
 
 /** The sandbox, the store and the outbox own their defaults; only the server's own are set here. */
@@ -45,6 +51,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   webhookRetryJitter: DEFAULT_OUTBOX_CONFIG.retryJitter,
   webhookAllowPrivate: DEFAULT_OUTBOX_CONFIG.allowPrivate,
   shutdownGraceMs: 3000,
+  store: 'memory',
+  storePrefix: 'lastmile:',
+  tenantTtlSeconds: 7 * 24 * 3600,
 };
 
 export const DEFAULT_API_KEY = 'sandbox-key';
@@ -92,6 +101,22 @@ export const parse = {
     if (!levels.includes(raw)) throw new ConfigError(`--log-level must be one of ${levels.join(', ')}, got "${raw}"`);
     return raw;
   },
+  store: (raw: string): string => {
+    if (raw === 'memory') return raw;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError(`--store must be memory or a redis:// URL, got "${raw}"`);
+    }
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError(`--store must be memory or a redis:// URL, got "${raw}"`);
+    if (url.pathname.length > 1 && !/^\/\d+$/.test(url.pathname)) throw new ConfigError(`--store: the database of a redis:// URL is a number (redis://host:6379/0), got "${url.pathname.slice(1)}"`);
+    return raw;
+  },
+  storePrefix: (raw: string): string => {
+    if (!/^[\w.:-]{0,64}$/.test(raw)) throw new ConfigError(`--store-prefix must be at most 64 letters, digits or . _ : -, got "${raw}"`);
+    return raw;
+  },
   jitter: (raw: string): number => {
     const n = Number(raw);
     if (!Number.isFinite(n) || n < 0 || n >= 1) throw new ConfigError(`--webhook-retry-jitter must be in [0, 1), got "${raw}"`);
@@ -115,4 +140,7 @@ export const ENV = {
   webhookRetrySchedule: 'LASTMILE_WEBHOOK_RETRY_SCHEDULE',
   webhookRetryJitter: 'LASTMILE_WEBHOOK_RETRY_JITTER',
   webhookAllowPrivate: 'LASTMILE_WEBHOOK_ALLOW_PRIVATE',
+  store: 'LASTMILE_STORE',
+  storePrefix: 'LASTMILE_STORE_PREFIX',
+  tenantTtlSeconds: 'LASTMILE_TENANT_TTL',
 } as const;

@@ -4,7 +4,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type express from 'express';
 import { DEFAULT_CONFIG, type ServerConfig } from './config';
+import type { Store } from './domain/store';
 import { InMemoryStore } from './store/memory';
+import { RedisStore } from './store/redis';
 import { Sandbox, type SandboxStepWrappers } from './domain/sandbox';
 import { Outbox, type OutboxStepWrappers } from './webhooks/outbox';
 import { createApp } from './http/app';
@@ -53,7 +55,9 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
   // A quiet server must not hold one request's line back until 4 KB more arrive.
   const logFlusher = logDestination ? setInterval(() => { try { logDestination.flush(); } catch { /* destroyed: nothing left to write */ } }, LOG_FLUSH_INTERVAL_MS).unref() : undefined;
   const logger = options.logger ?? (logDestination ? pino({ level: config.logLevel, base: { service: 'lastmile-sandbox' } }, logDestination) : pino({ level: 'silent' }));
-  const store = new InMemoryStore(options.now ?? Date.now, { maxTenants: config.maxTenants });
+  const store: Store = config.store === 'memory'
+    ? new InMemoryStore(options.now ?? Date.now, { maxTenants: config.maxTenants })
+    : await RedisStore.connect({ url: config.store, prefix: config.storePrefix, tenantTtlSeconds: config.tenantTtlSeconds, realNow: options.now });
   const sandbox = new Sandbox(store, {
     slotTtlSeconds: config.slotTtlSeconds,
     deliveryCodeAttempts: config.deliveryCodeAttempts,
@@ -83,13 +87,19 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
     const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
     socket.end(rawErrorResponse(tooLarge ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST', tooLarge ? 'Request headers are too large' : 'Malformed HTTP request'));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await outbox.shutdown(0);
+    await store.close();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closing: Promise<{ undelivered: number }> | null = null;

@@ -1300,7 +1300,7 @@ export interface components {
             msg: string;
         };
         /** @enum {string} */
-        ErrorCode: "MALFORMED_JSON" | "MALFORMED_REQUEST" | "UNAUTHORIZED" | "ROUTE_NOT_FOUND" | "SLOT_NOT_FOUND" | "JOB_NOT_FOUND" | "WEBHOOK_ENDPOINT_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "SLOT_ALREADY_USED" | "ILLEGAL_TRANSITION" | "IDEMPOTENCY_KEY_REUSED" | "DELIVERY_CODE_NOT_ENABLED" | "DELIVERY_CODE_FROZEN" | "WEBHOOK_ENDPOINT_LIMIT" | "WEBHOOK_ENDPOINT_DELETED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SLOT_EXPIRED" | "VALIDATION_FAILED" | "INVALID_DELIVERY_CODE" | "WEBHOOK_URL_REFUSED" | "DELIVERY_CODE_LOCKED" | "TENANT_FULL" | "HEADERS_TOO_LARGE" | "INTERNAL";
+        ErrorCode: "MALFORMED_JSON" | "MALFORMED_REQUEST" | "UNAUTHORIZED" | "ROUTE_NOT_FOUND" | "SLOT_NOT_FOUND" | "JOB_NOT_FOUND" | "WEBHOOK_ENDPOINT_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "SLOT_ALREADY_USED" | "ILLEGAL_TRANSITION" | "IDEMPOTENCY_KEY_REUSED" | "DELIVERY_CODE_NOT_ENABLED" | "DELIVERY_CODE_FROZEN" | "WEBHOOK_ENDPOINT_LIMIT" | "WEBHOOK_ENDPOINT_DELETED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SLOT_EXPIRED" | "VALIDATION_FAILED" | "INVALID_DELIVERY_CODE" | "WEBHOOK_URL_REFUSED" | "DELIVERY_CODE_LOCKED" | "TENANT_FULL" | "HEADERS_TOO_LARGE" | "INTERNAL" | "STORE_UNAVAILABLE";
         /** @description The one error envelope. */
         Error: {
             code: components["schemas"]["ErrorCode"];
@@ -1448,6 +1448,15 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description `STORE_UNAVAILABLE`: the sandbox's shared store (Redis, with `--store redis://…`) cannot be reached, or is too busy with this tenant, right now. Nothing of the request was written (a create happened whole or not at all); the same request may be sent again, and succeeds once the store is back. The in-memory store never answers this. */
+        StoreUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description Any 2xx acknowledges the delivery; anything else (or a timeout, or a redirect) is retried. */
         WebhookAccepted: {
             headers: {
@@ -1513,6 +1522,7 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     checkSlot: {
@@ -1540,6 +1550,7 @@ export interface operations {
             404: components["responses"]["SlotNotFound"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     extendSlot: {
@@ -1569,6 +1580,7 @@ export interface operations {
             417: components["responses"]["SlotExpired"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     createJob: {
@@ -1614,6 +1626,7 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     getJob: {
@@ -1641,6 +1654,7 @@ export interface operations {
             404: components["responses"]["JobNotFound"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     cancelJob: {
@@ -1677,6 +1691,7 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     updateDeliveryCode: {
@@ -1713,6 +1728,7 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     rescheduleJob: {
@@ -1750,6 +1766,7 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     updatePaymentInfo: {
@@ -1786,6 +1803,7 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     replaceExternalData: {
@@ -1821,6 +1839,7 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     getHealth: {
@@ -1842,6 +1861,7 @@ export interface operations {
                 };
             };
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     getClock: {
@@ -1865,6 +1885,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     advanceClock: {
@@ -1896,6 +1917,7 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     freezeClock: {
@@ -1919,6 +1941,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     unfreezeClock: {
@@ -1942,6 +1965,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     listJobs: {
@@ -1969,6 +1993,7 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     advanceJob: {
@@ -2006,6 +2031,7 @@ export interface operations {
             423: components["responses"]["DeliveryCodeLocked"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     updateRecipientInstructions: {
@@ -2042,6 +2068,7 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     listWebhookEndpoints: {
@@ -2065,6 +2092,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     createWebhookEndpoint: {
@@ -2097,6 +2125,7 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     deleteWebhookEndpoint: {
@@ -2122,6 +2151,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     listWebhookDeliveries: {
@@ -2150,6 +2180,7 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     retryWebhookDelivery: {
@@ -2186,6 +2217,7 @@ export interface operations {
             };
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     resetTenant: {
@@ -2209,6 +2241,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     onCreated: {

@@ -141,3 +141,14 @@ export interface StoreLimits {
 }
 
 export const DEFAULT_STORE_LIMITS: StoreLimits = { maxTenants: 10_000 };
+
+/**
+ * The store cannot answer now (a shared store unreachable, or too busy with one tenant):
+ * nothing was written, and the same request may succeed later.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreUnavailableError';
+  }
+}

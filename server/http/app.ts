@@ -9,6 +9,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { findOperation, operations, resolveSchema, schemaAt, specText, validateHeaderParameter, validateQueryParameter, validateRequestBody, type Operation } from '../../spec/contract';
 import { DomainError } from '../domain/errors';
+import { StoreUnavailableError } from '../domain/store';
 import { handlers, type RequestContext, type ServerOperationId } from './handlers';
 import type { Sandbox } from '../domain/sandbox';
 import type { Outbox } from '../webhooks/outbox';
@@ -169,6 +170,11 @@ export function createApp(options: AppOptions): express.Express {
     if (error instanceof DomainError || error instanceof HttpError) {
       const headers: Record<string, string> = error.code === 'PAYLOAD_TOO_LARGE' ? { Connection: 'close' } : {};
       sendError(res, { code: error.code, message: error.message, ...error.details }, headers);
+      return;
+    }
+    if (error instanceof StoreUnavailableError) {
+      logger.warn({ req_id: req.requestId, err: error.message }, 'store unavailable');
+      sendError(res, { code: 'STORE_UNAVAILABLE', message: error.message }, { 'Retry-After': '1' });
       return;
     }
     const status = (error as { status?: number; statusCode?: number })?.status ?? (error as { statusCode?: number })?.statusCode;

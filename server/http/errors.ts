@@ -45,6 +45,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   TENANT_FULL: 429,
   HEADERS_TOO_LARGE: 431,
   INTERNAL: 500,
+  STORE_UNAVAILABLE: 503,
 };
 
 export interface ErrorBody {

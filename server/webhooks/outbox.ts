@@ -228,12 +228,20 @@ export class Outbox implements SchedulerHost {
 
   /**
    * Stops scheduling; gives every pending head one bounded last try, and returns how many
-   * deliveries remain undelivered.
+   * deliveries remain undelivered. On a shared store, only lets attempts in flight finish:
+   * what is pending stays in the store for the other instances.
    */
   async shutdown(graceMs: number): Promise<{ undelivered: number }> {
     if (this.poller) clearInterval(this.poller);
     this.scheduler.disarm();
     const store = this.sandbox.store;
+    if (store.shared) {
+      // Other instances (or the next start) deliver what is pending: it is all in the store.
+      this.shuttingDown = true;
+      await Promise.race([this.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      for (const caches of this.caches.values()) caches.forgetAll();
+      return { undelivered: 0 };
+    }
     const pending: Array<[string, string]> = [];
     for (const key of await store.tenantsWithPendingDeliveries()) {
       const deliveries = await store.transact(key, (tx) => tx.deliveries.pending(), { existingOnly: true }) ?? [];

@@ -1,0 +1,56 @@
+/**
+ * Commits one transaction of the Redis store atomically: checks every version the
+ * transaction read (or overwrites) is unchanged, then applies its writes, keeps the order
+ * and pending indexes, and refreshes the tenant's expiry. Returns 1, or 0 when something
+ * changed since (nothing is written then, and the caller runs its function again).
+ */
+export const COMMIT_SCRIPT = `
+local p = cjson.decode(ARGV[1])
+local b = p.base
+for _, c in ipairs(p.checks) do
+  local v = tonumber(redis.call('HGET', b .. c[1], c[2]) or '0')
+  if v ~= c[3] then return 0 end
+end
+local meta = b .. 'meta'
+redis.call('HSETNX', meta, 'opened', p.now)
+for _, w in ipairs(p.puts) do
+  local coll, id = w[1], w[2]
+  redis.call('HSET', b .. coll, id, w[3])
+  redis.call('HINCRBY', b .. coll .. ':v', id, 1)
+  if not redis.call('ZSCORE', b .. coll .. ':o', id) then
+    redis.call('ZADD', b .. coll .. ':o', redis.call('HINCRBY', meta, 'seq', 1), id)
+  end
+end
+for _, d in ipairs(p.dels) do
+  local coll, id = d[1], d[2]
+  redis.call('HDEL', b .. coll, id)
+  redis.call('HINCRBY', b .. coll .. ':v', id, 1)
+  redis.call('ZREM', b .. coll .. ':o', id)
+end
+if p.clock then
+  redis.call('HSET', meta, 'clock', p.clock)
+  redis.call('HINCRBY', meta, 'clockv', 1)
+end
+local pending = b .. 'pending'
+local changed = false
+for _, id in ipairs(p.pendingAdd) do
+  if not redis.call('ZSCORE', pending, id) then
+    redis.call('ZADD', pending, redis.call('ZSCORE', b .. 'deliveries:o', id), id)
+    changed = true
+  end
+end
+for _, id in ipairs(p.pendingDel) do
+  if redis.call('ZREM', pending, id) == 1 then changed = true end
+end
+if changed then redis.call('HINCRBY', meta, 'pendingv', 1) end
+if redis.call('ZCARD', pending) > 0 then
+  redis.call('SADD', p.pendingTenants, p.tenantKey)
+else
+  redis.call('SREM', p.pendingTenants, p.tenantKey)
+end
+redis.call('ZADD', p.tenants, p.now, p.tenantKey)
+for _, part in ipairs(p.parts) do
+  if redis.call('EXISTS', b .. part) == 1 then redis.call('PEXPIRE', b .. part, p.ttlMs) end
+end
+return 1
+`;
