@@ -228,32 +228,33 @@ export class Outbox implements SchedulerHost {
 
   /**
    * Stops scheduling; gives every pending head one bounded last try, and returns how many
-   * deliveries remain undelivered. On a shared store, only lets attempts in flight finish:
-   * what is pending stays in the store for the other instances.
+   * deliveries remain undelivered (on a shared store: of the tenants this process sent for;
+   * whatever stays pending stays in the store, for the other instances or the next start).
    */
   async shutdown(graceMs: number): Promise<{ undelivered: number }> {
     if (this.poller) clearInterval(this.poller);
     this.scheduler.disarm();
     const store = this.sandbox.store;
-    if (store.shared) {
-      // Other instances (or the next start) deliver what is pending: it is all in the store.
-      this.shuttingDown = true;
-      await Promise.race([this.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
-      for (const caches of this.caches.values()) caches.forgetAll();
-      return { undelivered: 0 };
-    }
     const pending: Array<[string, string]> = [];
-    for (const key of await store.tenantsWithPendingDeliveries()) {
-      const deliveries = await store.transact(key, (tx) => tx.deliveries.pending(), { existingOnly: true }) ?? [];
-      for (const d of deliveries) pending.push([key, d.id]);
-      for (const chain of chainsOf(deliveries).values()) this.track(this.scheduler.attempt(key, chain[0].id, true));
+    // On a shared store, only the tenants this process has sent for: the others' pending
+    // deliveries are for the instances that serve them (all of it stays in the store).
+    const mine = (key: string) => !store.shared || this.caches.has(key);
+    try {
+      for (const key of (await store.tenantsWithPendingDeliveries()).filter(mine)) {
+        const deliveries = await store.transact(key, (tx) => tx.deliveries.pending(), { existingOnly: true }) ?? [];
+        for (const d of deliveries) pending.push([key, d.id]);
+        for (const chain of chainsOf(deliveries).values()) this.track(this.scheduler.attempt(key, chain[0].id, true));
+      }
+    } catch (error) {
+      // A store that went away keeps what it holds; this process can only stop.
+      for (const listener of this.errorListeners) listener(error);
     }
     this.shuttingDown = true;
     await Promise.race([this.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
     for (const caches of this.caches.values()) caches.forgetAll();
     let undelivered = 0;
     for (const [key, id] of pending) {
-      const status = await store.transact(key, async (tx) => (await tx.deliveries.get(id))?.status, { existingOnly: true });
+      const status = await store.transact(key, async (tx) => (await tx.deliveries.get(id))?.status, { existingOnly: true }).catch(() => undefined);
       if (status !== 'SUCCEEDED') undelivered += 1;
     }
     return { undelivered };

@@ -1,0 +1,187 @@
+/**
+ * One transaction on the Redis store: reads that remember the version of each record, and
+ * the payload its commit script checks and applies (server/store/redis-commit.ts).
+ */
+import type Redis from 'ioredis';
+import { RUNNING_CLOCK } from '../domain/clock';
+import { clientIdFor } from '../domain/ids';
+import type { ClockState, DeliveryRecord, EndpointRecord, IdempotencyRecord, Job, SlotRecord, Transaction } from '../domain/store';
+import { BufferedDeliverySet, BufferedRecordSet, type CommittedRecords } from './write-buffer';
+
+export const COLLECTIONS = ['slots', 'jobs', 'idempotency', 'endpoints', 'deliveries'] as const;
+type Collection = (typeof COLLECTIONS)[number];
+const LIST_BATCH = 200;
+
+export type CommitClient = Redis & { lastmileCommit(payload: string): Promise<number> };
+
+/** How a transaction reaches Redis: one counted call, failures turned into StoreUnavailableError. */
+export interface RedisCalls {
+  call<T>(command: (redis: CommitClient) => Promise<T>): Promise<T>;
+}
+
+interface Versioned<T> {
+  record: T | undefined;
+  version: number;
+}
+
+function parse<T>(text: string | null): T | undefined {
+  return text === null ? undefined : (JSON.parse(text) as T);
+}
+
+/** Records of one collection as committed in Redis, remembering the version of each one read. */
+class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
+  /** Read with get: checked at commit. */
+  readonly read = new Map<string, number>();
+  /** Seen in a list: checked at commit only when written. */
+  readonly seen = new Map<string, number>();
+
+  constructor(private readonly store: RedisCalls, private readonly key: string) {}
+
+  async get(id: string): Promise<T | undefined> {
+    const [text, version] = await this.store.call(async (r) => {
+      const replies = await r.multi().hget(this.key, id).hget(`${this.key}:v`, id).exec();
+      return [replies?.[0]?.[1] as string | null, Number(replies?.[1]?.[1] ?? 0)] as const;
+    });
+    this.read.set(id, version);
+    return parse<T>(text);
+  }
+
+  knownToExist(id: string): boolean {
+    return this.seen.has(id) || (this.read.get(id) ?? 0) > 0;
+  }
+
+  count(): Promise<number> {
+    return this.store.call((r) => r.zcard(`${this.key}:o`));
+  }
+
+  async fetch(ids: string[]): Promise<T[]> {
+    if (ids.length === 0) return [];
+    const versioned = await this.store.call(async (r) => {
+      const replies = await r.multi().hmget(this.key, ...ids).hmget(`${this.key}:v`, ...ids).exec();
+      const texts = replies?.[0]?.[1] as Array<string | null>;
+      const versions = replies?.[1]?.[1] as Array<string | null>;
+      return ids.map((id, i): Versioned<T> => ({ record: parse<T>(texts[i]), version: Number(versions[i] ?? 0) }));
+    });
+    const out: T[] = [];
+    for (const { record, version } of versioned) {
+      if (!record) continue;
+      this.seen.set(record.id, version);
+      out.push(record);
+    }
+    return out;
+  }
+
+  async *list(order: 'oldest' | 'newest'): AsyncIterable<T> {
+    for (let start = 0; ; start += LIST_BATCH) {
+      const stop = start + LIST_BATCH - 1;
+      const ids = await this.store.call((r) => (order === 'oldest' ? r.zrange(`${this.key}:o`, String(start), String(stop)) : r.zrange(`${this.key}:o`, String(start), String(stop), 'REV')));
+      yield* await this.fetch(ids);
+      if (ids.length < LIST_BATCH) return;
+    }
+  }
+
+  /** [part, id, version] for each record whose change must abort the commit. */
+  checks(part: string, written: Iterable<string>): Array<[string, string, number]> {
+    const out: Array<[string, string, number]> = [];
+    for (const [id, version] of this.read) out.push([`${part}:v`, id, version]);
+    for (const id of written) {
+      const version = this.seen.get(id);
+      if (version !== undefined && !this.read.has(id)) out.push([`${part}:v`, id, version]);
+    }
+    return out;
+  }
+}
+
+export interface CommitPayload {
+  checks: Array<[string, string, number]>;
+  puts: Array<[string, string, string]>;
+  dels: Array<[string, string]>;
+  clock?: string;
+  pendingAdd: string[];
+  pendingDel: string[];
+}
+
+export class RedisTransaction implements Transaction {
+  readonly clientId: string;
+  readonly slots: BufferedRecordSet<SlotRecord>;
+  readonly jobs: BufferedRecordSet<Job>;
+  readonly idempotency: BufferedRecordSet<IdempotencyRecord>;
+  readonly endpoints: BufferedRecordSet<EndpointRecord>;
+  readonly deliveries: BufferedDeliverySet;
+  private readonly sources: Record<Collection, RedisRecords<{ id: string }>>;
+  private clockRead: { state: ClockState; version: number } | null = null;
+  private clockWritten: ClockState | null = null;
+  private pendingVersion: number | null = null;
+  private readonly callbacks: Array<() => void> = [];
+
+  constructor(private readonly store: RedisCalls, readonly tenantKey: string, private readonly base: string, readonly realNowMs: number) {
+    this.clientId = clientIdFor(tenantKey);
+    const source = <T extends { id: string }>(c: Collection) => new RedisRecords<T>(store, base + c);
+    this.sources = Object.fromEntries(COLLECTIONS.map((c) => [c, source(c)])) as Record<Collection, RedisRecords<{ id: string }>>;
+    this.slots = new BufferedRecordSet(this.sources.slots as never);
+    this.jobs = new BufferedRecordSet(this.sources.jobs as never);
+    this.idempotency = new BufferedRecordSet(this.sources.idempotency as never);
+    this.endpoints = new BufferedRecordSet(this.sources.endpoints as never);
+    const deliveries = this.sources.deliveries as unknown as RedisRecords<DeliveryRecord>;
+    this.deliveries = new BufferedDeliverySet(deliveries, () => this.committedPending(deliveries));
+  }
+
+  private async committedPending(deliveries: RedisRecords<DeliveryRecord>): Promise<DeliveryRecord[]> {
+    const [ids, version] = await this.store.call(async (r) => {
+      const replies = await r.multi().zrange(`${this.base}pending`, '0', '-1').hget(`${this.base}meta`, 'pendingv').exec();
+      return [replies?.[0]?.[1] as string[], Number(replies?.[1]?.[1] ?? 0)] as const;
+    });
+    this.pendingVersion ??= version;
+    return deliveries.fetch(ids);
+  }
+
+  async clock(): Promise<ClockState> {
+    if (this.clockWritten) return this.clockWritten;
+    if (!this.clockRead) {
+      const [text, version] = await this.store.call(async (r) => {
+        const replies = await r.hmget(`${this.base}meta`, 'clock', 'clockv');
+        return [replies[0], Number(replies[1] ?? 0)] as const;
+      });
+      this.clockRead = { state: parse<ClockState>(text) ?? RUNNING_CLOCK, version };
+    }
+    return this.clockRead.state;
+  }
+
+  setClock(state: ClockState): void {
+    this.clockWritten = state;
+  }
+
+  afterCommit(callback: () => void): void {
+    this.callbacks.push(callback);
+  }
+
+  committed(): void {
+    for (const callback of this.callbacks) callback();
+  }
+
+  /** Null when the function wrote nothing: then there is nothing to commit or check. */
+  commitPayload(): CommitPayload | null {
+    const sets: Record<Collection, BufferedRecordSet<{ id: string }>> = {
+      slots: this.slots, jobs: this.jobs, idempotency: this.idempotency, endpoints: this.endpoints, deliveries: this.deliveries as never,
+    };
+    const puts: CommitPayload['puts'] = [];
+    const dels: CommitPayload['dels'] = [];
+    const pendingAdd: string[] = [];
+    const pendingDel: string[] = [];
+    let checks: CommitPayload['checks'] = [];
+    for (const c of COLLECTIONS) {
+      const set = sets[c];
+      for (const record of set.puts()) puts.push([c, record.id, JSON.stringify(record)]);
+      for (const id of set.deletes()) dels.push([c, id]);
+      checks = checks.concat(this.sources[c].checks(c, set.writes.keys()));
+    }
+    for (const record of this.deliveries.puts()) (record.status === 'PENDING' ? pendingAdd : pendingDel).push(record.id);
+    pendingDel.push(...this.deliveries.deletes());
+    if (puts.length === 0 && dels.length === 0 && !this.clockWritten) return null;
+    if (this.clockRead) checks.push(['meta', 'clockv', this.clockRead.version]);
+    if (this.pendingVersion !== null) checks.push(['meta', 'pendingv', this.pendingVersion]);
+    const payload: CommitPayload = { checks, puts, dels, pendingAdd, pendingDel };
+    if (this.clockWritten) payload.clock = JSON.stringify(this.clockWritten);
+    return payload;
+  }
+}
