@@ -11,6 +11,7 @@ for _, c in ipairs(p.checks) do
   local v = tonumber(redis.call('HGET', b .. c[1], c[2]) or '0')
   if v ~= c[3] then return 0 end
 end
+if p.checkOnly then return 1 end
 local meta = b .. 'meta'
 redis.call('HSETNX', meta, 'opened', p.now)
 for _, w in ipairs(p.puts) do

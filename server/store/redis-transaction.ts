@@ -93,6 +93,8 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
 }
 
 export interface CommitPayload {
+  /** Only check the versions: write nothing. */
+  checkOnly?: boolean;
   checks: Array<[string, string, number]>;
   puts: Array<[string, string, string]>;
   dels: Array<[string, string]>;
@@ -157,6 +159,17 @@ export class RedisTransaction implements Transaction {
 
   committed(): void {
     for (const callback of this.callbacks) callback();
+  }
+
+  /** Records read with get (whose versions a commit checks). */
+  recordsRead(): number {
+    return COLLECTIONS.reduce((n, c) => n + this.sources[c].read.size, 0);
+  }
+
+  checkOnlyPayload(): CommitPayload {
+    const checks = COLLECTIONS.flatMap((c) => this.sources[c].checks(c, []));
+    if (this.clockRead) checks.push(['meta', 'clockv', this.clockRead.version]);
+    return { checkOnly: true, checks, puts: [], dels: [], pendingAdd: [], pendingDel: [] };
   }
 
   /** Null when the function wrote nothing: then there is nothing to commit or check. */

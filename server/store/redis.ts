@@ -13,7 +13,7 @@ import Redis from 'ioredis';
 import type { TimeSource } from '../domain/clock';
 import { StoreUnavailableError, type Store, type Transaction, type TransactOptions } from '../domain/store';
 import { COMMIT_SCRIPT } from './redis-commit';
-import { COLLECTIONS, RedisTransaction, type CommitClient, type RedisCalls } from './redis-transaction';
+import { COLLECTIONS, RedisTransaction, type CommitClient, type CommitPayload, type RedisCalls } from './redis-transaction';
 
 export interface RedisStoreOptions {
   url: string;
@@ -103,23 +103,38 @@ export class RedisStore implements Store, RedisCalls {
     if (options.existingOnly && (await this.call((r) => r.exists(`${base}meta`))) === 0) return undefined;
     for (let run = 1; ; run++) {
       const tx = new RedisTransaction(this, key, base, this.realNow());
-      const result = await fn(tx);
-      const payload = tx.commitPayload();
-      if (payload) {
-        const committed = await this.call((r) => r.lastmileCommit(JSON.stringify({
-          ...payload, base, tenantKey: key, now: this.realNow(), ttlMs: this.options.tenantTtlSeconds * 1000,
-          parts: TENANT_PARTS, tenants: this.tenantsKey, pendingTenants: this.pendingTenantsKey,
-        })));
-        if (committed !== 1) {
-          if (run >= MAX_RUNS) throw new StoreUnavailableError('the store is too busy with this tenant; try again');
-          // Whoever changed what this run read is done by now, or soon: wait a little, at random.
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** run, 50)));
-          continue;
-        }
+      let result: T;
+      try {
+        result = await fn(tx);
+      } catch (error) {
+        // A refusal decided on reads that no longer agree (one read before another writer
+        // committed, one after) is not an answer: run again.
+        if (error instanceof StoreUnavailableError || tx.recordsRead() < 2 || (await this.commit(key, tx.checkOnlyPayload()))) throw error;
+        await this.backOff(run);
+        continue;
       }
-      tx.committed();
-      return result;
+      const payload = tx.commitPayload();
+      if (!payload || (await this.commit(key, payload))) {
+        tx.committed();
+        return result;
+      }
+      await this.backOff(run);
     }
+  }
+
+  /** Whether the script committed (or, check-only, found every read still current). */
+  private async commit(key: string, payload: CommitPayload): Promise<boolean> {
+    const committed = await this.call((r) => r.lastmileCommit(JSON.stringify({
+      ...payload, base: this.base(key), tenantKey: key, now: this.realNow(), ttlMs: this.options.tenantTtlSeconds * 1000,
+      parts: TENANT_PARTS, tenants: this.tenantsKey, pendingTenants: this.pendingTenantsKey,
+    })));
+    return committed === 1;
+  }
+
+  private async backOff(run: number): Promise<void> {
+    if (run >= MAX_RUNS) throw new StoreUnavailableError('the store is too busy with this tenant; try again');
+    // Whoever changed what this run read is done by now, or soon: wait a little, at random.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** run, 50)));
   }
 
   async drop(key: string): Promise<void> {
