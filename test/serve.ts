@@ -12,6 +12,10 @@ export const SERVE_STARTUP_TIMEOUT_MS = 30_000;
 export interface ServedProcess {
   url: string;
   close(): Promise<void>;
+  /** Sends a signal (SIGKILL: no shutdown at all). */
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves once the process has exited, however. */
+  exited: Promise<void>;
 }
 
 export function serve(args: string[] = []): Promise<ServedProcess> {
@@ -32,7 +36,8 @@ export function serve(args: string[] = []): Promise<ServedProcess> {
       if (!match) return;
       clearTimeout(timer);
       child.off('exit', onExit);
-      resolve({ url: match[1], close: () => stop(child) });
+      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((done) => child.once('exit', () => done()));
+      resolve({ url: match[1], close: () => stop(child), kill: (signal) => child.kill(signal), exited });
     });
     child.once('exit', onExit);
   });
