@@ -92,6 +92,10 @@ export interface ExploreReport {
   maxSteps: number;
   stepsDone: number;
   shrinks: number;
+  /** Steps of the first failing run, before shrinking. */
+  firstFailingSteps?: number;
+  /** From the first failure to the minimal sequence. */
+  shrinkMs?: number;
   /** The minimal failing sequence, numbered; the last step is where it failed. */
   steps?: ExploreStep[];
   expected?: unknown;

@@ -13,7 +13,7 @@ import { Mismatch, type Session } from './session';
 export type Step =
   | { op: 'availability'; tenant: number }
   | { op: 'checkSlot' | 'extendSlot'; tenant: number; slot: number; foreign: boolean }
-  | { op: 'createJob'; tenant: number; slot: number; code: boolean; idempotent: boolean; foreign: boolean }
+  | { op: 'createJob'; tenant: number; slot: number; unused: boolean; code: boolean; idempotent: boolean; foreign: boolean }
   | { op: 'replay'; tenant: number; key: number; body: 'same' | 'reordered' | 'other' }
   | { op: 'getJob'; tenant: number; job: number; foreign: boolean }
   | { op: 'cancel'; tenant: number; job: number; invalid: boolean }
@@ -28,37 +28,39 @@ export type Step =
   | { op: 'deleteEndpoint'; tenant: number; endpoint: number }
   | { op: 'listDeliveries'; tenant: number; job: number | null; invalid: boolean }
   | { op: 'retryDelivery'; tenant: number; delivery: number }
-  | { op: 'listJobs'; tenant: number; state: string | null; limit: number; invalid: boolean }
+  | { op: 'listJobs'; tenant: number; state: string | { ofJob: number } | null; limit: number; invalid: boolean }
   | { op: 'settleWebhooks'; tenant: number };
 
 /** Clock moves chosen to land on both sides of a 15-minute hold, an extension and the 24 h idempotency window. */
 const CLOCK_MOVES = [1, 60, 300, 600, 870, 930, 1800, 2700, 3600, 86_400 + 600];
 
 export function stepArbitrary(tenants: number): fc.Arbitrary<Step> {
-  const tenant = fc.integer({ min: 0, max: tenants - 1 });
-  const index = fc.nat({ max: 7 });
+  // Mostly the first tenant, and a few jobs and slots at a time: state builds up where it is looked at.
+  const tenant = tenants === 1 ? fc.constant(0) : fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) });
+  const index = fc.nat({ max: 3 });
+  const target = fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.constant('CLIENT_RECEIVED') }, { weight: 3, arbitrary: fc.constantFrom(...LIFECYCLE.slice(1, -1)) });
   /** True one time in ten: refusals and cross-tenant probes season a sequence without taking it over. */
   const rare = fc.nat({ max: 9 }).map((n) => n === 0);
   const job = { tenant, job: index };
   return fc.oneof(
     { weight: 4, arbitrary: fc.record({ op: fc.constant('availability' as const), tenant }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('checkSlot' as const, 'extendSlot' as const), tenant, slot: index, foreign: rare }) },
-    { weight: 6, arbitrary: fc.record({ op: fc.constant('createJob' as const), tenant, slot: index, code: fc.boolean(), idempotent: fc.boolean(), foreign: rare }) },
+    { weight: 6, arbitrary: fc.record({ op: fc.constant('createJob' as const), tenant, slot: index, unused: fc.nat({ max: 4 }).map((n) => n > 0), code: fc.boolean(), idempotent: fc.boolean(), foreign: rare }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('replay' as const), tenant, key: index, body: fc.constantFrom('same' as const, 'reordered' as const, 'other' as const) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('getJob' as const), ...job, foreign: rare }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('cancel' as const), ...job, invalid: rare }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('cancel' as const), ...job, invalid: rare }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('reschedule' as const), ...job, slot: index, invalid: rare }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('updateCode' as const), ...job, code: fc.oneof(fc.stringMatching(/^[0-9]{4}$/), fc.constantFrom('123', '12a4', '00000')) }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('payment' as const), ...job, change: fc.constantFrom('same' as const, 'prices' as const, 'invalid' as const) }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('payment' as const), ...job, change: fc.constantFrom('same' as const, 'prices' as const, 'invalid' as const) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('externalData' as const), ...job, invalid: rare }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('instructions' as const), ...job, invalid: rare }) },
-    { weight: 6, arbitrary: fc.record({ op: fc.constant('advance' as const), ...job, to: fc.option(fc.constantFrom(...LIFECYCLE.slice(1)), { nil: null, freq: 2 }), code: fc.constantFrom('right' as const, 'wrong' as const, 'wrong' as const, 'malformed' as const, 'none' as const) }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('instructions' as const), ...job, invalid: rare }) },
+    { weight: 6, arbitrary: fc.record({ op: fc.constant('advance' as const), ...job, to: target, code: fc.constantFrom('right' as const, 'wrong' as const, 'wrong' as const, 'malformed' as const, 'none' as const) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('clock' as const), tenant, seconds: fc.constantFrom(...CLOCK_MOVES) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('addEndpoint' as const), tenant, invalid: rare }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('deleteEndpoint' as const), tenant, endpoint: index }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('listDeliveries' as const), tenant, job: fc.option(index, { nil: null }), invalid: rare }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('listDeliveries' as const), tenant, job: fc.option(index, { nil: null }), invalid: rare }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('retryDelivery' as const), tenant, delivery: index }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('listJobs' as const), tenant, state: fc.option(fc.constantFrom(...LIFECYCLE, 'CANCELLED'), { nil: null }), limit: fc.constantFrom(1, 2, 1000), invalid: rare }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('listJobs' as const), tenant, state: fc.oneof(fc.constant(null), fc.constantFrom(...LIFECYCLE, 'CANCELLED'), fc.record({ ofJob: index })), limit: fc.constantFrom(1, 2, 1000), invalid: rare }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('settleWebhooks' as const), tenant }) },
   );
 }
@@ -71,7 +73,7 @@ export function describeStep(s: Step): string {
   switch (s.op) {
     case 'availability': return `${who} ask availability`;
     case 'checkSlot': case 'extendSlot': return `${who} ${s.op === 'checkSlot' ? 'check' : 'extend'} ${s.foreign ? 'the other tenant\'s' : ''} slot ${nth(s.slot)}`.replace('  ', ' ');
-    case 'createJob': return `${who} create a job on ${s.foreign ? 'the other tenant\'s ' : ''}slot ${nth(s.slot)}${s.code ? ' with a delivery code' : ''}${s.idempotent ? ' under an Idempotency-Key' : ''}`;
+    case 'createJob': return `${who} create a job on ${s.foreign ? 'the other tenant\'s ' : ''}${s.unused && !s.foreign ? 'unused ' : ''}slot ${nth(s.slot)}${s.code ? ' with a delivery code' : ''}${s.idempotent ? ' under an Idempotency-Key' : ''}`;
     case 'replay': return `${who} send Idempotency-Key ${nth(s.key)} again with ${s.body === 'same' ? 'the same body' : s.body === 'reordered' ? 'the same body, keys reordered' : 'another body'}`;
     case 'getJob': return `${who} read ${s.foreign ? 'the other tenant\'s ' : ''}job ${nth(s.job)}`;
     case 'cancel': return `${who} cancel job ${nth(s.job)}${s.invalid ? ' with a reason that is not text' : ''}`;
@@ -86,7 +88,7 @@ export function describeStep(s: Step): string {
     case 'deleteEndpoint': return `${who} delete webhook endpoint ${nth(s.endpoint)}`;
     case 'listDeliveries': return `${who} list webhook deliveries${s.job === null ? '' : ` of job ${nth(s.job)}`}${s.invalid ? ' with status=UNKNOWN' : ''}`;
     case 'retryDelivery': return `${who} retry webhook delivery ${nth(s.delivery)}`;
-    case 'listJobs': return `${who} list jobs${s.state ? ` in ${s.state}` : ''}, limit ${s.invalid ? 0 : s.limit}`;
+    case 'listJobs': return `${who} list jobs${s.state === null ? '' : typeof s.state === 'string' ? ` in ${s.state}` : ` in the state of job ${nth(s.state.ofJob)}`}, limit ${s.invalid ? 0 : s.limit}`;
     case 'settleWebhooks': return `${who} wait for the webhooks due`;
   }
 }
@@ -143,8 +145,9 @@ export async function perform(s: Step, m: Model, session: Session): Promise<void
   const unknown = `unknown-${session.nonce}`;
   const jobPath = (j: { id: string } | undefined) => ({ job_id: j?.id ?? unknown });
   /** The slot a step names: the other tenant's (which this one must not see), this one's, or none yet. */
-  const slotFor = (i: number, foreign = false) => {
-    const slot = pick(foreign ? other(m, s.tenant)!.slots : t.slots, i);
+  const slotFor = (i: number, foreign = false, unused = false) => {
+    const mine = unused && t.slots.some((x) => !x.usedBy) ? t.slots.filter((x) => !x.usedBy) : t.slots;
+    const slot = pick(foreign ? other(m, s.tenant)!.slots : mine, i);
     return { id: slot?.id ?? unknown, model: foreign ? undefined : slot };
   };
   switch (s.op) {
@@ -157,7 +160,7 @@ export async function perform(s: Step, m: Model, session: Session): Promise<void
       return;
     }
     case 'createJob': {
-      const slot = slotFor(s.slot, s.foreign);
+      const slot = slotFor(s.slot, s.foreign, s.unused);
       const body = order(session, s.tenant, slot.id, s.code);
       const idempotencyKey = s.idempotent ? `explore-${session.nonce}-${session.trace.length}` : undefined;
       const response = await judged(session, s.tenant, 'createJob', { body, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} },
@@ -253,8 +256,9 @@ export async function perform(s: Step, m: Model, session: Session): Promise<void
       return;
     }
     case 'listJobs': {
-      const query = { limit: s.invalid ? 0 : s.limit, ...(s.state === null ? {} : { state: s.state }) };
-      await judged(session, s.tenant, 'listJobs', { query }, jobRules.listJobs(t, s.state ?? undefined, s.limit, !s.invalid));
+      const state = s.state === null ? undefined : typeof s.state === 'string' ? s.state : job(s.state.ofJob)?.state ?? 'CREATED';
+      const query = { limit: s.invalid ? 0 : s.limit, ...(state === undefined ? {} : { state }) };
+      await judged(session, s.tenant, 'listJobs', { query }, jobRules.listJobs(t, state, s.limit, !s.invalid));
       return;
     }
     case 'settleWebhooks':

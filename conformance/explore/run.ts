@@ -14,7 +14,7 @@ import { Mismatch, Session, type TraceStep } from './session';
 
 export const EXPLORE_DEFAULTS = { runs: 100, steps: 40 };
 /** Deliveries to the kit's receiver come in milliseconds; a missing one must not cost the per-call timeout in every shrink. */
-const WEBHOOK_WAIT_MS = 2000;
+const WEBHOOK_WAIT_MS = 750;
 
 export interface ExploreOptions {
   baseUrl: string;
@@ -61,6 +61,7 @@ export async function runExplore(options: ExploreOptions): Promise<CheckResult> 
   const coverage = options.coverage ?? new Set<string>();
   const tenants = options.keys().length;
   let lastFailure: FailedRun | undefined;
+  let firstFailureAt: number | undefined;
   const property = fc.asyncProperty(fc.commands([stepArbitrary(tenants).map((step) => new StepCommand(step))], { maxCommands: maxSteps, size: 'max' }), async (commands) => {
     const keys = options.keys();
     const session = new Session({ baseUrl: options.baseUrl, keys, shared: options.shared, timeoutMs: options.timeoutMs, webhookWaitMs: Math.min(WEBHOOK_WAIT_MS, options.timeoutMs), receiver: options.receiver, signal: options.signal, coverage });
@@ -72,6 +73,10 @@ export async function runExplore(options: ExploreOptions): Promise<CheckResult> 
       for (const tenant of session.model.tenants) await session.settle(tenant);
     } catch (error) {
       lastFailure = { trace: session.trace.slice(), error, keys };
+      if (firstFailureAt === undefined) {
+        firstFailureAt = performance.now();
+        report.firstFailingSteps = session.trace.length - 1;
+      }
       throw error;
     } finally {
       report.stepsDone += session.trace.length - 1;
@@ -87,6 +92,7 @@ export async function runExplore(options: ExploreOptions): Promise<CheckResult> 
       : done('passed', [], []);
   }
   report.shrinks = details.numShrinks;
+  report.shrinkMs = Math.round(performance.now() - (firstFailureAt ?? performance.now()));
   const failure = failureOf(lastFailure, report, options.baseUrl, seed);
   return done('failed', [failure], exchanges);
 }
@@ -102,7 +108,7 @@ function failureOf(run: FailedRun, report: ExploreReport, baseUrl: string, seed:
   const numbered = steps.map((s) => `${String(s.n).padStart(3)}. ${s.step}${s.calls.length ? `  [${s.calls.map((c) => `${c.operationId} ${c.status ?? '-'}`).join(', ')}]` : ''}`);
   return {
     message: [
-      `after ${steps.length - 1} steps (shrunk ${report.shrinks} times from a failing run of at most ${report.maxSteps}), step ${last.n} ${mismatch ? mismatch.message : 'stopped on an error'}:`,
+      `after ${steps.length - 1} steps (shrunk ${report.shrinks} times from a failing run of ${report.firstFailingSteps} steps), step ${last.n} ${mismatch ? mismatch.message : 'stopped on an error'}:`,
       ...numbered,
       'replay: the curl script is in the JSON and HTML reports (explore.script)',
     ].join('\n'),

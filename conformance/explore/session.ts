@@ -61,7 +61,7 @@ export class Session {
 
   /** Reads each tenant's clock (freezing it where the contract allows) and, on a shared tenant, its endpoints. */
   async open(): Promise<void> {
-    this.begin('(set-up) read each tenant\'s clock and webhook endpoints');
+    this.begin('(set-up) read each tenant\'s clock, add a webhook endpoint');
     for (let tenant = 0; tenant < this.clients.length; tenant++) {
       const frozen = canFreezeClock();
       const clock = await this.call(tenant, frozen ? 'freezeClock' : 'getClock', {}, 200);
@@ -69,6 +69,13 @@ export class Session {
       let foreign = 0;
       if (this.config.shared) foreign = (await this.call(tenant, 'listWebhookEndpoints', {}, 200)).json.length;
       this.model.tenants.push({ slots: [], jobs: [], endpoints: [], foreignEndpoints: foreign, idempotency: new Map(), deliveries: [], shared: this.config.shared });
+    }
+    // The first tenant starts with an endpoint of the kit's receiver, so that every sequence is heard.
+    const first = this.model.tenants[0];
+    if (first.foreignEndpoints < 3) {
+      const inbox = this.openInbox();
+      const created = await this.call(0, 'createWebhookEndpoint', { body: { url: this.inboxes[inbox].url, secret: this.inboxes[inbox].secret } }, 201);
+      first.endpoints.push({ id: created.json.id, inbox, live: true, expected: [], retried: [] });
     }
   }
 
