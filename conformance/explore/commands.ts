@@ -12,12 +12,12 @@ import { Mismatch, type Session } from './session';
 
 export type Step =
   | { op: 'availability'; tenant: number }
-  | { op: 'checkSlot' | 'extendSlot'; tenant: number; slot: number; foreign: boolean }
+  | { op: 'checkSlot' | 'extendSlot'; tenant: number; slot: number; unused: boolean; foreign: boolean }
   | { op: 'createJob'; tenant: number; slot: number; unused: boolean; code: boolean; idempotent: boolean; foreign: boolean }
   | { op: 'replay'; tenant: number; key: number; body: 'same' | 'reordered' | 'other' }
   | { op: 'getJob'; tenant: number; job: number; foreign: boolean }
   | { op: 'cancel'; tenant: number; job: number; invalid: boolean }
-  | { op: 'reschedule'; tenant: number; job: number; slot: number; invalid: boolean }
+  | { op: 'reschedule'; tenant: number; job: number; slot: number; unused: boolean; invalid: boolean }
   | { op: 'updateCode'; tenant: number; job: number; code: string }
   | { op: 'payment'; tenant: number; job: number; change: 'same' | 'prices' | 'invalid' }
   | { op: 'externalData'; tenant: number; job: number; invalid: boolean }
@@ -32,7 +32,7 @@ export type Step =
   | { op: 'settleWebhooks'; tenant: number };
 
 /** Clock moves chosen to land on both sides of a 15-minute hold, an extension and the 24 h idempotency window. */
-const CLOCK_MOVES = [1, 60, 300, 600, 870, 930, 1800, 2700, 3600, 86_400 + 600];
+const CLOCK_MOVES = [1, 60, 300, 600, 870, 930, 1800, 2700, 3700, 86_400 + 600];
 
 export function stepArbitrary(tenants: number): fc.Arbitrary<Step> {
   // Mostly the first tenant, and a few jobs and slots at a time: state builds up where it is looked at.
@@ -42,20 +42,22 @@ export function stepArbitrary(tenants: number): fc.Arbitrary<Step> {
   /** True one time in ten: refusals and cross-tenant probes season a sequence without taking it over. */
   const rare = fc.nat({ max: 9 }).map((n) => n === 0);
   const job = { tenant, job: index };
+  /** Mostly a slot the tenant holds and has not used yet; now and then any slot it holds. */
+  const unused = fc.nat({ max: 2 }).map((n) => n > 0);
   return fc.oneof(
     { weight: 4, arbitrary: fc.record({ op: fc.constant('availability' as const), tenant }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('checkSlot' as const, 'extendSlot' as const), tenant, slot: index, foreign: rare }) },
-    { weight: 6, arbitrary: fc.record({ op: fc.constant('createJob' as const), tenant, slot: index, unused: fc.nat({ max: 4 }).map((n) => n > 0), code: fc.boolean(), idempotent: fc.boolean(), foreign: rare }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('checkSlot' as const, 'extendSlot' as const), tenant, slot: index, unused, foreign: rare }) },
+    { weight: 10, arbitrary: fc.record({ op: fc.constant('createJob' as const), tenant, slot: index, unused, code: fc.boolean(), idempotent: fc.boolean(), foreign: rare }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('replay' as const), tenant, key: index, body: fc.constantFrom('same' as const, 'reordered' as const, 'other' as const) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('getJob' as const), ...job, foreign: rare }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('cancel' as const), ...job, invalid: rare }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('reschedule' as const), ...job, slot: index, invalid: rare }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('updateCode' as const), ...job, code: fc.oneof(fc.stringMatching(/^[0-9]{4}$/), fc.constantFrom('123', '12a4', '00000')) }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('reschedule' as const), ...job, slot: index, unused, invalid: rare }) },
+    { weight: 3, arbitrary: fc.record({ op: fc.constant('updateCode' as const), ...job, code: fc.oneof(fc.stringMatching(/^[0-9]{4}$/), fc.constantFrom('123', '12a4', '00000')) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('payment' as const), ...job, change: fc.constantFrom('same' as const, 'prices' as const, 'invalid' as const) }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('externalData' as const), ...job, invalid: rare }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('instructions' as const), ...job, invalid: rare }) },
-    { weight: 6, arbitrary: fc.record({ op: fc.constant('advance' as const), ...job, to: target, code: fc.constantFrom('right' as const, 'wrong' as const, 'wrong' as const, 'malformed' as const, 'none' as const) }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('clock' as const), tenant, seconds: fc.constantFrom(...CLOCK_MOVES) }) },
+    { weight: 8, arbitrary: fc.record({ op: fc.constant('advance' as const), ...job, to: target, code: fc.constantFrom('right' as const, 'wrong' as const, 'wrong' as const, 'malformed' as const, 'none' as const) }) },
+    { weight: 3, arbitrary: fc.record({ op: fc.constant('clock' as const), tenant, seconds: fc.constantFrom(...CLOCK_MOVES) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('addEndpoint' as const), tenant, invalid: rare }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('deleteEndpoint' as const), tenant, endpoint: index }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('listDeliveries' as const), tenant, job: fc.option(index, { nil: null }), invalid: rare }) },
@@ -72,12 +74,12 @@ export function describeStep(s: Step): string {
   const who = `tenant ${TENANT_NAMES[s.tenant]}:`;
   switch (s.op) {
     case 'availability': return `${who} ask availability`;
-    case 'checkSlot': case 'extendSlot': return `${who} ${s.op === 'checkSlot' ? 'check' : 'extend'} ${s.foreign ? 'the other tenant\'s' : ''} slot ${nth(s.slot)}`.replace('  ', ' ');
+    case 'checkSlot': case 'extendSlot': return `${who} ${s.op === 'checkSlot' ? 'check' : 'extend'} ${s.foreign ? 'the other tenant\'s ' : s.unused ? 'unused ' : ''}slot ${nth(s.slot)}`;
     case 'createJob': return `${who} create a job on ${s.foreign ? 'the other tenant\'s ' : ''}${s.unused && !s.foreign ? 'unused ' : ''}slot ${nth(s.slot)}${s.code ? ' with a delivery code' : ''}${s.idempotent ? ' under an Idempotency-Key' : ''}`;
     case 'replay': return `${who} send Idempotency-Key ${nth(s.key)} again with ${s.body === 'same' ? 'the same body' : s.body === 'reordered' ? 'the same body, keys reordered' : 'another body'}`;
     case 'getJob': return `${who} read ${s.foreign ? 'the other tenant\'s ' : ''}job ${nth(s.job)}`;
     case 'cancel': return `${who} cancel job ${nth(s.job)}${s.invalid ? ' with a reason that is not text' : ''}`;
-    case 'reschedule': return `${who} reschedule job ${nth(s.job)} onto slot ${nth(s.slot)}${s.invalid ? ' without a reason' : ''}`;
+    case 'reschedule': return `${who} reschedule job ${nth(s.job)} onto ${s.unused ? 'unused ' : ''}slot ${nth(s.slot)}${s.invalid ? ' without a reason' : ''}`;
     case 'updateCode': return `${who} set job ${nth(s.job)}'s delivery code to ${JSON.stringify(s.code)}`;
     case 'payment': return `${who} replace job ${nth(s.job)}'s payment info (${s.change === 'same' ? 'same prices' : s.change === 'prices' ? 'new prices' : 'order_value not a number'})`;
     case 'externalData': return `${who} replace job ${nth(s.job)}'s external data${s.invalid ? ' with a non-string value' : ''}`;
@@ -152,10 +154,13 @@ export async function perform(s: Step, m: Model, session: Session): Promise<void
   };
   switch (s.op) {
     case 'availability':
-      await judged(session, s.tenant, 'getAvailability', { body: availabilityRequest() }, slotRules.getAvailability(t, now));
+      // Eight hours in hourly slots: eight fresh slots per ask.
+      const window = availabilityRequest();
+      const body = { ...window, end: new Date(Date.parse(window.start) + 8 * 3600_000).toISOString() };
+      await judged(session, s.tenant, 'getAvailability', { body }, slotRules.getAvailability(t, now));
       return;
     case 'checkSlot': case 'extendSlot': {
-      const slot = slotFor(s.slot, s.foreign);
+      const slot = slotFor(s.slot, s.foreign, s.unused);
       await judged(session, s.tenant, s.op, { pathParams: { slot_id: slot.id } }, slotRules[s.op](slot.model, now));
       return;
     }
@@ -186,7 +191,7 @@ export async function perform(s: Step, m: Model, session: Session): Promise<void
       return;
     }
     case 'reschedule': {
-      const slot = slotFor(s.slot);
+      const slot = slotFor(s.slot, false, s.unused);
       const body = s.invalid ? { slot_id: slot.id } : { slot_id: slot.id, reason: 'explore' };
       await judged(session, s.tenant, 'rescheduleJob', { pathParams: jobPath(job(s.job)), body }, jobRules.rescheduleJob(t, job(s.job), slot.model, !s.invalid, now));
       return;

@@ -1,6 +1,6 @@
 /**
  * Stateful mutants: each breaks a promise only after a sequence (a reschedule, a code
- * update, a deletion followed by an addition, a cancel followed by a replay, the sixth
+ * update, a deletion followed by an addition, a cancel followed by a replay, the fourth
  * job of a tenant). The fixed catalogue passes every one of them; `--explore` must kill
  * each within its default runs. Test-only, like test/mutants/catalogue.ts.
  */
@@ -126,11 +126,11 @@ export const statefulMutants: StatefulMutant[] = [
     })),
   },
   {
-    id: 'SIXTH-JOB-WITHOUT-CODE',
-    breaks: 'add_delivery_code gives every job a code (here not from a tenant\'s sixth job on)',
+    id: 'FOURTH-JOB-WITHOUT-CODE',
+    breaks: 'add_delivery_code gives every job a code (here not from a tenant\'s fourth job on)',
     start: onServer(({ sandbox }) => patchMethod(sandbox, 'createJob', (original) => (key: string, request: Any, idempotencyKey?: string) => {
       const tenant = sandbox.tenant(key);
-      const crowded = tenant.jobs.size >= 5;
+      const crowded = tenant.jobs.size >= 3;
       const result = original(key, request, idempotencyKey);
       const job = tenant.jobs.get(result.body.job_id);
       if (crowded && job && !result.replayed) {
