@@ -134,7 +134,7 @@ async function judged(session: Session, tenant: number, operationId: string, opt
     const expected = answers.map((a) => `${a.status}${a.code ? ` ${a.code}` : ''}${a.note ? ` (${a.note})` : ''}`);
     const why = problems.find((p) => p !== undefined);
     throw new Mismatch(why ? `${operationId} answered ${got.status} but ${why}` : `${operationId} answered ${got.status}${got.body?.code ? ` ${got.body.code}` : ''}`,
-      expected.length === 1 ? expected[0] : { oneOf: expected }, { status: got.status, body: got.body }, response.exchange);
+      why ? { status: got.status, but: why } : expected.length === 1 ? expected[0] : { oneOf: expected }, { status: got.status, body: got.body }, response.exchange);
   }
   chosen.apply?.(got);
   return response;
