@@ -8,7 +8,9 @@ import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runConformance, type CheckResult } from '..';
+import { renderHtml, renderJson, runConformance, type CheckResult } from '..';
+import { escapeHtml } from '../reporters/html';
+import { coverageOf } from './coverage';
 import { patchedServer } from '../../test/mutants/tools';
 import { statefulMutants } from '../../test/mutants/stateful';
 import { jobRules, newTenant, type JobModel } from './model';
@@ -60,6 +62,13 @@ describe('lastmile conform --explore', () => {
       expect(first.failures[0].message).toContain(`${steps.length - 1}. ${steps[steps.length - 1]}`);
       expect(first.explore!.expected).toMatchObject({ status: 200, but: expect.stringContaining('deliveries (endpoint, job, event)') });
       expect(first.explore!.received).toMatchObject({ status: 200 });
+
+      const run = { tool: { name: 'lastmile conform', version: '0' }, baseUrl: server.url, level: 'all' as const, tenantMode: 'fresh' as const, startedAt: '', durationMs: 0, summary: { passed: 0, failed: 1, skipped: 0 }, checks: [first], coverage: coverageOf([first]) };
+      const html = renderHtml(run);
+      for (const step of steps) expect(html).toContain(escapeHtml(step));
+      expect(html).toContain(escapeHtml(first.explore!.script!.split('\n')[1]));
+      expect(html).toMatch(/Coverage: \d+ of \d+ documented \(operation, status\) pairs exercised/);
+      expect(JSON.parse(renderJson(run)).checks[0].explore.script).toBe(first.explore!.script);
 
       const dir = mkdtempSync(join(tmpdir(), 'explore-replay-'));
       writeFileSync(join(dir, 'replay.sh'), first.explore!.script!);
