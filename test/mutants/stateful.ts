@@ -118,11 +118,11 @@ export const statefulMutants: StatefulMutant[] = [
     })),
   },
   {
-    id: 'INSTRUCTIONS-ON-CANCELLED-JOB',
-    breaks: 'a final job refuses recipient instructions, 409 (here a cancelled one takes them)',
+    id: 'INSTRUCTIONS-ON-DELIVERED-JOB',
+    breaks: 'a final job refuses recipient instructions, 409 (here a delivered one takes them)',
     start: onServer(({ sandbox }) => patchMethod(sandbox, 'updateRecipientInstructions', (original) => (key: string, jobId: string, request: Any) => {
       const job = sandbox.tenant(key).jobs.get(jobId);
-      return job?.state === 'CANCELLED' ? asIf(job, 'CREATED', () => original(key, jobId, request)) : original(key, jobId, request);
+      return job?.state === 'CLIENT_RECEIVED' ? asIf(job, 'DELIVERING_STARTED', () => original(key, jobId, request)) : original(key, jobId, request);
     })),
   },
   {
