@@ -57,4 +57,6 @@ export const mockClassification: Record<string, MockVerdict> = {
   'SANDBOX-HEALTH': { status: 'passed', why: 'the health example is the answer a live server gives' },
   'SANDBOX-CLOCK-ADVANCE': { status: 'failed', why: 'the advance answers the example (offset 1920), not the offset plus the seconds asked', shows: /offset_seconds grows by the seconds asked/ },
   'JOB-LIFECYCLE-STEPS': { status: 'failed', why: 'a backward move is the example job (200): no lifecycle state', shows: /answered 200, expected 409 ILLEGAL_TRANSITION/ },
+  'JOB-UPDATE-REFUSALS': { status: 'failed', why: 'Prism refuses the invalid bodies itself, but an unknown job id reads as the example job', shows: /of an unknown job: .* answered 200, expected 404 JOB_NOT_FOUND/ },
+  'SANDBOX-REFUSALS': { status: 'failed', why: 'no clock: a reschedule onto a slot held past its expiry answers the example job', shows: /onto an expired slot: .* answered 200, expected 417 SLOT_EXPIRED/ },
 };

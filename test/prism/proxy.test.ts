@@ -83,6 +83,7 @@ describe('the kit through prism proxy in front of the reference server', () => {
     expect(new Set(requestSide.map((seen) => seen.check))).toEqual(new Set([
       'AUTH-MISSING-KEY-401', 'AUTH-MISSING-KEY-SANDBOX-401', 'VALIDATION-CREATE-JOB-422', 'VALIDATION-AVAILABILITY-422',
       'VALIDATION-CONTENT-TYPE-415', 'VALIDATION-CONTENT-TYPE-SANDBOX-415', 'DELIVERY-CODE-UPDATE', 'SANDBOX-CLOCK-ADVANCE',
+      'JOB-UPDATE-REFUSALS', 'SANDBOX-REFUSALS',
     ]));
   });
 
