@@ -91,9 +91,11 @@ describe('lastmile conform --explore', () => {
 describe('the model', () => {
   const job = (over: Partial<JobModel> = {}): JobModel => ({ id: 'j1', slotId: 's1', state: 'DELIVERING_STARTED', code: '1234', attemptsRemaining: 5, maxAttempts: 5, prices: { order_value: 1 }, ...over });
 
-  it('accepts both answers where a contract decision is still moving, and one elsewhere', () => {
+  it('refuses a malformed code as invalid input at no cost, counts a wrong one, locks at zero', () => {
     const t = newTenant();
-    expect(jobRules.advanceJob(t, job(), undefined, '12a').map((a) => `${a.status} ${a.code ?? ''}`)).toEqual(['422 INVALID_DELIVERY_CODE', '422 VALIDATION_FAILED']);
+    expect(jobRules.advanceJob(t, job(), undefined, '12a').map((a) => `${a.status} ${a.code ?? ''}`)).toEqual(['422 VALIDATION_FAILED']);
+    expect(jobRules.advanceJob(t, job({ attemptsRemaining: 0 }), undefined, '').map((a) => `${a.status} ${a.code ?? ''}`)).toEqual(['422 VALIDATION_FAILED']);
+    expect(jobRules.advanceJob(t, undefined, undefined, '12345').map((a) => `${a.status} ${a.code ?? ''}`)).toEqual(['422 VALIDATION_FAILED']);
     expect(jobRules.advanceJob(t, job(), undefined, '0000').map((a) => `${a.status} ${a.code ?? ''}`)).toEqual(['422 INVALID_DELIVERY_CODE']);
     expect(jobRules.advanceJob(t, job({ attemptsRemaining: 0 }), undefined, '1234').map((a) => a.status)).toEqual([423]);
     expect(jobRules.advanceJob(t, job({ state: 'CANCELLED' }), undefined, undefined).map((a) => a.code)).toEqual(['ILLEGAL_TRANSITION']);

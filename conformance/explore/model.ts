@@ -145,9 +145,8 @@ export const jobRules = {
       const replay: Answer = { status: 201, check: (r) => firstOf(differs('job_id (replayed)', stored.jobId, r.body.job_id), differs('Location', `/jobs/${stored.jobId}`, r.headers.location)) };
       const same = JSON.stringify(stored.body) === JSON.stringify(a.body);
       if (same) return [replay];
-      // Contract decision (idempotency compares JSON values, not bytes): the same value with
-      // its keys reordered replays; an implementation comparing bytes answers 409.
-      if (a.reordered) return [replay, error(409, 'IDEMPOTENCY_KEY_REUSED', undefined, 'bytes compared instead of JSON values')];
+      // The same body is the same JSON value: reordered keys replay too.
+      if (a.reordered) return [replay];
       return [error(409, 'IDEMPOTENCY_KEY_REUSED')];
     }
     if (!a.slot) return [error(404, 'SLOT_NOT_FOUND')];
@@ -249,6 +248,9 @@ export const jobRules = {
 
   /** The driver. `code`: what the driver types, if anything. */
   advanceJob(t: TenantModel, job: JobModel | undefined, to: string | undefined, code: string | undefined): Answer[] {
+    // A delivery_code that is not 4 digits is invalid input: refused before the job is
+    // looked at (the request is judged first), and it costs no attempt.
+    if (code !== undefined && !/^[0-9]{4}$/.test(code)) return [error(422, 'VALIDATION_FAILED', undefined, 'a delivery_code that is not 4 digits is refused as invalid input')];
     if (!job) return [error(404, 'JOB_NOT_FOUND')];
     if (FINAL.has(job.state)) return [error(409, 'ILLEGAL_TRANSITION')];
     const current = stepIndex(job.state);
@@ -260,12 +262,8 @@ export const jobRules = {
       check: sameJob({ ...job, state: steps[steps.length - 1] }),
       apply: () => { job.state = steps[steps.length - 1]; for (const step of steps) emit(t, job, step, [step, job.state]); },
     });
-    // Contract decision (a delivery_code that is not 4 digits): 422 VALIDATION_FAILED at no
-    // cost wherever it is sent; before it, such a code was ignored or counted as a wrong one.
-    const malformed = code !== undefined && !/^[0-9]{4}$/.test(code);
-    const refused = error(422, 'VALIDATION_FAILED', undefined, 'a delivery_code that is not 4 digits is refused as invalid input');
-    if (!steps.includes('CLIENT_RECEIVED') || job.code === undefined) return malformed ? [moved(), refused] : [moved()];
-    if (job.attemptsRemaining === 0) return malformed ? [error(423, 'DELIVERY_CODE_LOCKED'), refused] : [error(423, 'DELIVERY_CODE_LOCKED')];
+    if (!steps.includes('CLIENT_RECEIVED') || job.code === undefined) return [moved()];
+    if (job.attemptsRemaining === 0) return [error(423, 'DELIVERY_CODE_LOCKED')];
     if (code === undefined) return [error(422, 'VALIDATION_FAILED')];
     if (code === job.code) return [moved()];
     const left = job.attemptsRemaining === undefined ? undefined : job.attemptsRemaining - 1;
@@ -274,7 +272,7 @@ export const jobRules = {
       check: (r) => left === undefined ? (Number.isInteger(r.body.attempts_remaining) ? undefined : 'attempts_remaining missing') : differs('attempts_remaining', left, r.body.attempts_remaining),
       apply: (r) => { job.attemptsRemaining = r.body.attempts_remaining; },
     };
-    return malformed ? [wrong, refused] : [wrong];
+    return [wrong];
   },
 
   listJobs(t: TenantModel, state: string | undefined, limit: number, valid: boolean): Answer[] {
@@ -357,9 +355,7 @@ export const webhookRules = {
     if (!delivery) return [error(404, 'WEBHOOK_DELIVERY_NOT_FOUND')];
     const endpoint = t.endpoints.find((e) => e.id === delivery.endpointId);
     const queued: Answer = { status: 202, check: (r) => differs('id', delivery.id, r.body.id), apply: (r) => { if (endpoint?.live) { endpoint.retried.push(r.body.event_id); eventId(r.body.event_id); } } };
-    // Contract decision (manual retry after the endpoint was deleted): 409
-    // WEBHOOK_ENDPOINT_DELETED; before it, the retry was queued (202).
-    if (endpoint && !endpoint.live) return [queued, error(409, 'WEBHOOK_ENDPOINT_DELETED', undefined, 'the endpoint was deleted')];
+    if (endpoint && !endpoint.live) return [error(409, 'WEBHOOK_ENDPOINT_DELETED', undefined, 'the endpoint was deleted')];
     return [queued];
   },
 };
