@@ -1,3 +1,6 @@
+// Commands the tests spawn run the sources under test, never a build that may be older.
+process.env.LASTMILE_FROM_SOURCE = '1';
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

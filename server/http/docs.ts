@@ -1,5 +1,5 @@
 import express from 'express';
-import { parse } from 'yaml';
+import { spec } from '../../spec/contract';
 import { dirname } from 'node:path';
 
 const PAGE = `<!doctype html>
@@ -25,12 +25,12 @@ const SWAGGER_UI_ASSETS = dirname(require.resolve('swagger-ui-dist/package.json'
 
 /** The spec as served, and an API reference page rendered from it with local assets only. */
 export function mountDocs(app: express.Express, specText: string): void {
-  const specJson = JSON.stringify(parse(specText));
+  let specJson: string | undefined;
   app.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').send(specText);
   });
   app.get('/openapi.json', (_req, res) => {
-    res.type('application/json').send(specJson);
+    res.type('application/json').send(specJson ??= JSON.stringify(spec));
   });
   app.use('/docs/assets', express.static(SWAGGER_UI_ASSETS, { index: false, maxAge: '1h' }));
   app.get(['/docs', '/docs/'], (_req, res) => {
