@@ -10,7 +10,7 @@ import { join } from 'node:path';
 jest.setTimeout(120_000);
 
 const positive = expect.any(Number);
-const load = { rps: positive, p50: positive, p99: positive, non2xx: 0, errors: 0, requests: positive };
+const load = expect.objectContaining({ rps: positive, p50: positive, p99: positive, non2xx: 0, errors: 0, requests: positive });
 
 it('npm run bench -- --quick produces every figure', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'lastmile-bench-')), 'results.json');
@@ -22,6 +22,8 @@ it('npm run bench -- --quick produces every figure', async () => {
   const results = JSON.parse(readFileSync(out, 'utf8'));
   expect(results.create).toEqual({ sandbox: load, prism: load, expressCeiling: load, bareNode: load });
   expect(results.ratios).toEqual({ oursOverPrism: positive, oursOverExpressCeiling: positive, oursOverBare: positive, availabilityOursOverPrism: positive });
+  expect(results.cpuRatios).toEqual({ oursOverPrism: positive, oursOverExpressCeiling: positive });
+  expect(results.create.sandbox.cpuUsPerRequest).toEqual(positive);
   expect(results.startup).toMatchObject({ healthzMs: positive, conformHelpMs: positive, runs: 1 });
   expect(results.startup.runsMs).toHaveLength(1);
   expect(results.getJob.sandbox).toEqual(load);

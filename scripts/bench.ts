@@ -26,6 +26,7 @@ import { spec } from '../spec/contract';
 import { killAll, ROOT, startProcess, startSandbox, stopProcess } from './lib/processes';
 import { measureStartup } from './bench/startup';
 import { table, type LoadFigures } from './bench/table';
+import { cpuMs } from './bench/cpu';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -75,12 +76,17 @@ const post = (url: string, key: string, body: unknown, extra: Record<string, str
 });
 
 
-async function load(opts: autocannon.Options): Promise<LoadFigures> {
+/** Load on a server; with its process, also the server's CPU time per request. */
+async function load(opts: autocannon.Options, server?: { proc: { pid?: number } }): Promise<LoadFigures> {
+  const cpuBefore = cpuMs(server?.proc.pid);
   const result = await autocannon({ connections: CONNECTIONS, pipelining: PIPELINING, duration: DURATION, ...opts });
-  return {
+  const cpuAfter = cpuMs(server?.proc.pid);
+  const figures: LoadFigures = {
     rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99,
     non2xx: result.non2xx, errors: result.errors + result.timeouts, requests: result.requests.total,
   };
+  if (cpuBefore !== null && cpuAfter !== null && result.requests.total > 0) figures.cpuUsPerRequest = Math.round(((cpuAfter - cpuBefore) * 1000) / result.requests.total);
+  return figures;
 }
 
 const AVAILABILITY = spec.components.examples.AvailabilityRequest.value;
@@ -122,7 +128,7 @@ async function createLoad(root: string, label: string): Promise<{ sandbox: Await
   const expected = Math.max(2000, Math.ceil(DURATION * 15000));
   const pairs = await preCreateSlots(sandbox.url, expected);
   await load({ url: sandbox.url, duration: 1, requests: createRequests(pairs.splice(0, 3000)) }); // warm-up
-  const figures = await load({ url: sandbox.url, requests: createRequests(pairs) });
+  const figures = await load({ url: sandbox.url, requests: createRequests(pairs) }, sandbox);
   if (figures.requests > pairs.length) process.stderr.write(`warning: ${figures.requests} creates for ${pairs.length} slots; later ones were 409s\n`);
   return { sandbox, figures };
 }
@@ -141,21 +147,21 @@ async function benchCreate(results: Record<string, unknown>) {
   // GET /jobs/{id} on jobs that exist; availability on the same server.
   const probe = await post(`${sandbox.url}/jobs/availability/v2`, 'bench-get', AVAILABILITY);
   const created = await post(`${sandbox.url}/jobs`, 'bench-get', { ...ORDER, slot_id: probe[0].id });
-  const getJob = await load({ url: `${sandbox.url}/jobs/${created.job_id}`, headers: { 'x-api-key': 'bench-get' } });
-  const availability = await load({ url: `${sandbox.url}/jobs/availability/v2`, method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'bench-avail' }, body: JSON.stringify(AVAILABILITY) });
+  const getJob = await load({ url: `${sandbox.url}/jobs/${created.job_id}`, headers: { 'x-api-key': 'bench-get' } }, sandbox);
+  const availability = await load({ url: `${sandbox.url}/jobs/availability/v2`, method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'bench-avail' }, body: JSON.stringify(AVAILABILITY) }, sandbox);
   await stopProcess(sandbox);
 
   const prism = await startProcess([join(ROOT, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js'), 'mock', join(ROOT, 'spec', 'openapi.yaml'), '--port', String(await freePort()), '--host', '127.0.0.1'], PRISM_READY, 'prism');
   await load({ url: `${prism.url}/jobs`, method: 'POST', headers, body, duration: 1 });
-  const prismCreate = await load({ url: `${prism.url}/jobs`, method: 'POST', headers, body });
-  const prismAvailability = await load({ url: `${prism.url}/jobs/availability/v2`, method: 'POST', headers, body: JSON.stringify(AVAILABILITY) });
+  const prismCreate = await load({ url: `${prism.url}/jobs`, method: 'POST', headers, body }, prism);
+  const prismAvailability = await load({ url: `${prism.url}/jobs/availability/v2`, method: 'POST', headers, body: JSON.stringify(AVAILABILITY) }, prism);
   await stopProcess(prism);
 
   const ceilings: Record<string, LoadFigures> = {};
   for (const kind of ['express', 'bare']) {
     const server = await startProcess([join(__dirname, 'bench', 'ceilings.js'), kind], LISTENING, kind);
     await load({ url: `${server.url}/jobs`, method: 'POST', headers, body, duration: 1 });
-    ceilings[kind] = await load({ url: `${server.url}/jobs`, method: 'POST', headers, body });
+    ceilings[kind] = await load({ url: `${server.url}/jobs`, method: 'POST', headers, body }, server);
     await stopProcess(server);
   }
   results.create = { sandbox: ours, prism: prismCreate, expressCeiling: ceilings.express, bareNode: ceilings.bare };
@@ -165,6 +171,13 @@ async function benchCreate(results: Record<string, unknown>) {
     oursOverBare: round(ours.rps / ceilings.bare.rps),
     availabilityOursOverPrism: round(availability.rps / prismAvailability.rps),
   };
+  // CPU per request is steadier than throughput on a busy machine: the same ratio in its terms.
+  if (ours.cpuUsPerRequest && ceilings.express.cpuUsPerRequest && prismCreate.cpuUsPerRequest) {
+    results.cpuRatios = {
+      oursOverPrism: round(prismCreate.cpuUsPerRequest / ours.cpuUsPerRequest),
+      oursOverExpressCeiling: round(ceilings.express.cpuUsPerRequest / ours.cpuUsPerRequest),
+    };
+  }
   results.getJob = { sandbox: getJob };
   results.availability = { sandbox: availability, prism: prismAvailability };
 }

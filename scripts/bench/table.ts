@@ -1,9 +1,13 @@
 /** The benchmark's closing summary, printed after bench/results.json is written. */
-export interface LoadFigures { rps: number; p50: number; p99: number; non2xx: number; errors: number; requests: number }
+export interface LoadFigures {
+  rps: number; p50: number; p99: number; non2xx: number; errors: number; requests: number;
+  /** The server process's CPU time per request (Linux). */
+  cpuUsPerRequest?: number;
+}
 
 export function table(results: any): string {
-  const rows: string[][] = [['measure', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx']];
-  const add = (label: string, f: LoadFigures) => rows.push([label, String(f.rps), String(f.p50), String(f.p99), String(f.non2xx)]);
+  const rows: string[][] = [['measure', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'server CPU µs/req']];
+  const add = (label: string, f: LoadFigures) => rows.push([label, String(f.rps), String(f.p50), String(f.p99), String(f.non2xx), String(f.cpuUsPerRequest ?? '')]);
   add('POST /jobs, sandbox (full path)', results.create.sandbox);
   add('POST /jobs, prism mock', results.create.prism);
   add('POST /jobs, canned Express 201', results.create.expressCeiling);
@@ -20,6 +24,7 @@ export function table(results: any): string {
     ...lines,
     '',
     `ratios: ours/prism ${results.ratios.oursOverPrism}x, ours/express-ceiling ${results.ratios.oursOverExpressCeiling}, ours/bare-node ${results.ratios.oursOverBare}, availability ours/prism ${results.ratios.availabilityOursOverPrism}x`,
+    ...(results.cpuRatios ? [`ratios of server CPU per create: ours/prism ${results.cpuRatios.oursOverPrism}x, ours/express-ceiling ${results.cpuRatios.oursOverExpressCeiling}`] : []),
     `memory: ${m.jobs} jobs over ${m.tenants} tenants: RSS ${mb(m.rssBefore)} → ${mb(m.rssAfter)} MB, heap ${mb(m.heapBefore)} → ${mb(m.heapAfter)} MB, ${m.rssPerJob} B RSS/job, ${m.heapPerJob} B heap/job`,
     `webhooks: ${w.delivered}/${w.events} delivered in ${w.seconds} s = ${w.perSecond}/s, lost ${w.lost}`,
     `conformance: ${results.conformance.summary ?? 'no summary'} in ${results.conformance.seconds} s`,
