@@ -140,7 +140,7 @@ async function benchCreate(results: Record<string, unknown>) {
   if (BASELINE) {
     const before = await createLoad(BASELINE, 'baseline');
     await stopProcess(before.sandbox);
-    results.baseline = { root: BASELINE, create: before.figures };
+    results.baseline = { ...(results.baseline as object), root: BASELINE, create: before.figures };
   }
   const { sandbox, figures: ours } = await createLoad(ROOT, 'sandbox');
 
