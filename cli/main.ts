@@ -13,7 +13,8 @@ const COMMANDS: Record<string, () => Register> = {
   fixtures: () => require('../fixtures/cli').registerFixtures,
 };
 
-export function buildProgram(argv: string[] = []): Command {
+/** With `argv` naming a command, only that command is registered; otherwise all of them. */
+export function buildProgram(argv: string[] = process.argv): Command {
   const program = new Command('lastmile')
     .description('Sandbox, conformance kit and fixture factory for the last-mile delivery jobs API')
     .version(require('../package.json').version);
@@ -24,7 +25,7 @@ export function buildProgram(argv: string[] = []): Command {
 }
 
 export function main(argv: string[]): void {
-  buildProgram(argv).parseAsync(argv).catch((error: unknown) => {
+  buildProgram().parseAsync(argv).catch((error: unknown) => {
     process.stderr.write(`lastmile: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 2;
   });
