@@ -13,5 +13,7 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!@faker-js/faker/)'],
   testTimeout: 30000,
+  // Installs Chromium for the browser tests when it can, else stops at once with the command to run.
+  globalSetup: '<rootDir>/test/global-setup.ts',
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };

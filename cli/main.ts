@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
 type Register = (program: Command) => void;
 
@@ -14,19 +14,32 @@ const COMMANDS: Record<string, () => Register> = {
 };
 
 /** With `argv` naming a command, only that command is registered; otherwise all of them. */
-export function buildProgram(argv: string[] = process.argv): Command {
+export function buildProgram(output?: { writeOut(text: string): void; writeErr(text: string): void }, argv: string[] = process.argv): Command {
   const program = new Command('lastmile')
     .description('Sandbox, conformance kit and fixture factory for the last-mile delivery jobs API')
-    .version(require('../package.json').version);
+    .version(require('../package.json').version)
+    // Usage errors exit 2, as the README promises; subcommands inherit this when created.
+    .exitOverride();
+  if (output) program.configureOutput(output);
   const named = argv[2];
   const names = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
   for (const name of names) COMMANDS[name]()(program);
   return program;
 }
 
+/** Exit status for a failure before or around a run: 0 for help and version, else 2 (usage). */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : USAGE_ERROR;
+  return USAGE_ERROR;
+}
+
+export const USAGE_ERROR = 2;
+
 export function main(argv: string[]): void {
   buildProgram().parseAsync(argv).catch((error: unknown) => {
-    process.stderr.write(`lastmile: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
+    // Commander has already printed its own parse errors; an action's own refusal it has not.
+    const printed = error instanceof CommanderError && !(error instanceof InvalidArgumentError);
+    if (!printed) process.stderr.write(`lastmile: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = exitCodeFor(error);
   });
 }

@@ -4,12 +4,14 @@ import type { Command } from 'commander';
 import { SPEC_PATH } from '../spec/contract';
 
 export const PRISM_BIN = join(__dirname, '..', 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js');
+/** Preloaded into Prism: one request whose property names Node cannot put in a header must not end the mock. */
+export const PRISM_HEADER_GUARD = join(__dirname, 'prism-header-guard.js');
 
 export interface MockOptions { port: number; host: string; dynamic?: boolean; errors?: boolean }
 
 /** Starts `prism mock` on the spec. The child is prism's own node process, so killing it stops the server. */
 export function startPrismMock(options: MockOptions, stdio: 'inherit' | 'pipe' = 'inherit'): ChildProcess {
-  const args = [PRISM_BIN, 'mock', SPEC_PATH, '--port', String(options.port), '--host', options.host];
+  const args = ['--require', PRISM_HEADER_GUARD, PRISM_BIN, 'mock', SPEC_PATH, '--port', String(options.port), '--host', options.host];
   if (options.dynamic) args.push('--dynamic');
   if (options.errors) args.push('--errors');
   return spawn(process.execPath, args, { stdio });

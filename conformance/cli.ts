@@ -3,6 +3,7 @@ import { formatCheckLine, formatClosing } from './reporters/console';
 import { parseReportTarget, writeReports, type ReportTarget } from './reporters';
 import { DEFAULTS, runConformance, selectChecks, SelectionError, parseList } from './runner';
 import { catalogue } from './catalogue';
+import { baseUrlProblem } from './transport';
 import type { LevelOption } from './types';
 
 interface ConformFlags {
@@ -11,6 +12,7 @@ interface ConformFlags {
   secondApiKey?: string;
   wrongApiKey?: string;
   sharedTenant: boolean;
+  allowReset: boolean;
   level: LevelOption;
   only: string[];
   skip: string[];
@@ -36,10 +38,9 @@ function positiveInt(name: string, min = 1) {
   };
 }
 
-function url(value: string): string {
-  let parsed: URL;
-  try { parsed = new URL(value); } catch { throw new InvalidArgumentError(`not a URL: ${value}`); }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InvalidArgumentError(`not an http(s) URL: ${value}`);
+export function url(value: string): string {
+  const problem = baseUrlProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
   return value;
 }
 
@@ -59,7 +60,8 @@ export function registerConform(program: Command): void {
     .option('--api-key <key>', 'an API key the implementation accepts', process.env.LASTMILE_API_KEY)
     .option('--second-api-key <key>', 'a key of another tenant, for the isolation checks (default: a fresh random key, when the implementation accepts any key)')
     .option('--wrong-api-key <key>', 'a key the implementation refuses (default: a fresh random key, when the implementation restricts keys)')
-    .option('--shared-tenant', 'act with --api-key in every check, one at a time, resetting it before sandbox checks (automatic when random keys are refused)', false)
+    .option('--shared-tenant', 'act with --api-key in every check, one at a time (automatic when random keys are refused); never reset without --allow-reset', false)
+    .option('--allow-reset', 'WARNING: deletes data. In a shared tenant, reset the tenant of --api-key (and --second-api-key) before each sandbox check: its jobs, webhook endpoints and clock. Without it the kit never resets or changes the clock or endpoints of a tenant it did not create, and the checks that need that skip', false)
     .addOption(new Option('--level <level>', 'contract: production operations only; sandbox: only checks that use the /sandbox controls; all: both').choices(['contract', 'sandbox', 'all']).default('all'))
     .option('--only <ids>', 'run only these check ids or categories (repeatable, comma lists)', collect, [])
     .option('--skip <ids>', 'leave out these check ids or categories (repeatable, comma lists)', collect, [])
@@ -85,6 +87,8 @@ export function registerConform(program: Command): void {
           secondApiKey: flags.secondApiKey,
           wrongApiKey: flags.wrongApiKey,
           sharedTenant: flags.sharedTenant,
+          allowReset: flags.allowReset,
+          onNotice: (message) => process.stdout.write(`tenants: ${message}\n`),
           level: flags.level,
           only: parseList(flags.only),
           skip: parseList(flags.skip),
@@ -94,7 +98,7 @@ export function registerConform(program: Command): void {
           receiverHost: flags.receiverHost,
           receiverPort: flags.receiverPort,
           receiverPublicUrl: flags.receiverPublicUrl,
-          onResult: (result) => process.stdout.write(`${formatCheckLine(result)}\n`),
+          onResult: (result) => process.stdout.write(`${formatCheckLine(result, { reports: flags.report })}\n`),
         });
         for (const path of writeReports(run, flags.report)) process.stdout.write(`report: ${path}\n`);
         process.stdout.write(`${formatClosing(run)}\n`);

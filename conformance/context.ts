@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { CheckFailure, CheckSkipped } from './failure';
+import { getOperation } from '../spec/contract';
 import { ContractClient, type ApiResponse, type CallOptions } from './http';
 import type { Inbox, WebhookReceiver } from './receiver';
 import type { Check, Exchange, Failure } from './types';
@@ -17,6 +18,37 @@ export interface Keys {
   second: string | { unavailable: string };
   /** A key the implementation refuses, or why none is known. */
   wrong: string | { unavailable: string };
+  /**
+   * Keys of tenants that hold data the kit did not create (given by the user, shared):
+   * a check that would change such a tenant as a whole is skipped with this reason.
+   */
+  protectedTenants?: { flags: Map<string, string>; reason: string };
+}
+
+/**
+ * Operations that change a tenant as a whole rather than the kit's own slots and jobs:
+ * the clock (which expires everyone's slots and fires everyone's retries), the webhook
+ * endpoints (which receive every job's events) and the reset.
+ */
+export function changesWholeTenant(operationId: string): boolean {
+  const op = getOperation(operationId);
+  return op.method.toUpperCase() !== 'GET' && /^\/sandbox\/(clock|webhook-endpoints|reset)(\/|$)/.test(op.path);
+}
+
+/** Refuses, as a skip, a tenant-wide change to a tenant the kit did not create. */
+class GuardedClient extends ContractClient {
+  constructor(config: ConstructorParameters<typeof ContractClient>[0], private readonly guarded: Keys['protectedTenants']) {
+    super(config);
+  }
+
+  override call(operationId: string, options: CallOptions = {}): Promise<ApiResponse> {
+    const key = options.apiKey === undefined ? this.apiKey : options.apiKey;
+    const flag = key === null ? undefined : this.guarded?.flags.get(key);
+    if (flag !== undefined && changesWholeTenant(operationId)) {
+      throw new CheckSkipped(`needs a tenant of its own: ${operationId} would change the whole tenant of ${flag}, which may hold data the kit did not create (${this.guarded!.reason}); pass --allow-reset to let the kit reset that tenant first`);
+    }
+    return super.call(operationId, options);
+  }
 }
 
 export interface ContextConfig {
@@ -58,14 +90,14 @@ export class CheckContext {
 
   /** A client acting as another key, its calls recorded and judged like the check's own. */
   clientFor(apiKey: string): ContractClient {
-    return new ContractClient({
+    return new GuardedClient({
       baseUrl: this.config.baseUrl,
       apiKey,
       timeoutMs: this.config.timeoutMs,
       allowSandbox: this.config.check.level === 'sandbox',
       signal: this.config.signal,
       onExchange: (exchange) => this.recordExchange(exchange),
-    });
+    }, this.config.keys.protectedTenants);
   }
 
   call(operationId: string, options?: CallOptions): Promise<ApiResponse> {

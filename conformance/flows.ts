@@ -2,19 +2,15 @@
  * Steps many checks share (hold a slot, create a job, drive it), built from the spec's
  * own examples so that the kit sends nothing the contract does not describe.
  */
-import { spec } from '../spec/contract';
+import { isRfc3339DateTime, LIFECYCLE, resolveSchema, schemaAt, spec } from '../spec/contract';
 import type { CheckContext } from './context';
 import type { ContractClient } from './http';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
 
 const HOUR_MS = 3600_000;
 
-export const LIFECYCLE: string[] = [
-  'CREATED', 'PICKING_STARTED', 'PICKING_FINISHED', 'CHECKING_OUT_STARTED', 'CHECKED_OUT',
-  'GOING_TO_DESTINATION_STARTED', 'ARRIVED_TO_DESTINATION', 'DELIVERING_STARTED', 'CLIENT_RECEIVED',
-];
+export { LIFECYCLE };
 
 export function example(name: string): Json {
   const found = spec.components?.examples?.[name];
@@ -88,19 +84,29 @@ export async function advanceClock(ctx: CheckContext, seconds: number): Promise<
   ctx.expectStatus(response, 200);
 }
 
-/** Every field of `sent` (deeply) is in `got` with the same value. */
-export function missingOrDifferent(sent: Json, got: Json, path = ''): string[] {
+/**
+ * Every field of `sent` (deeply) is in `got` with the same value. With the schema of
+ * `sent` (a pointer into the spec), a date-time is compared as the instant it denotes,
+ * never as text: the contract lets an implementation write it back in any RFC 3339 form.
+ */
+export function missingOrDifferent(sent: Json, got: Json, schema?: string | Json, path = ''): string[] {
+  const node = typeof schema === 'string' ? schemaAt(schema) : resolveSchema(schema);
+  const here = path || '(root)';
   if (sent === null || typeof sent !== 'object') {
-    return Object.is(sent, got) ? [] : [`${path || '(root)'}: sent ${JSON.stringify(sent)}, got ${JSON.stringify(got)}`];
+    if (node?.format === 'date-time' && typeof sent === 'string' && typeof got === 'string' && isRfc3339DateTime(got)) {
+      return Date.parse(sent) === Date.parse(got) ? [] : [`${here}: sent ${sent}, got ${got} (another instant)`];
+    }
+    return Object.is(sent, got) ? [] : [`${here}: sent ${JSON.stringify(sent)}, got ${JSON.stringify(got)}`];
   }
   if (got === null || typeof got !== 'object' || Array.isArray(sent) !== Array.isArray(got)) {
-    return [`${path || '(root)'}: sent ${JSON.stringify(sent)}, got ${JSON.stringify(got)}`];
+    return [`${here}: sent ${JSON.stringify(sent)}, got ${JSON.stringify(got)}`];
   }
   if (Array.isArray(sent) && sent.length !== got.length) return [`${path}: sent ${sent.length} items, got ${got.length}`];
   const out: string[] = [];
   for (const [key, value] of Object.entries(sent)) {
     const childPath = Array.isArray(sent) ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`;
-    out.push(...missingOrDifferent(value, got[key], childPath));
+    const childSchema = Array.isArray(sent) ? node?.items : node?.properties?.[key] ?? (typeof node?.additionalProperties === 'object' ? node.additionalProperties : undefined);
+    out.push(...missingOrDifferent(value, got[key], childSchema, childPath));
   }
   return out;
 }

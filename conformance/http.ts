@@ -30,7 +30,6 @@ export interface ApiResponse {
   status: number;
   headers: Record<string, string>;
   text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   json: any;
   exchange: Exchange;
 }

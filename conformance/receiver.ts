@@ -22,7 +22,6 @@ export interface ReceivedDelivery {
   method: string;
   headers: Record<string, string>;
   body: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   json?: any;
   /** What the receiver answered. */
   answeredStatus: number;

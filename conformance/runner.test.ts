@@ -89,12 +89,12 @@ describe('a whole run', () => {
   it('reports every selected check, in catalogue order, with the summary', async () => {
     const seen: string[] = [];
     const run = await runConformance({
-      baseUrl, apiKey: 'given', checks: [...checks, stub('D-FAIL', 'delta', 'contract', async () => { throw new CheckFailure('bad'); })],
+      baseUrl, apiKey: 'given', allowReset: true, checks: [...checks, stub('D-FAIL', 'delta', 'contract', async () => { throw new CheckFailure('bad'); })],
       skip: ['gamma'], onResult: (r) => seen.push(r.id),
     });
     expect(run.checks.map((c) => c.id)).toEqual(['A-ONE', 'A-TWO', 'B-ONE', 'D-FAIL']);
     expect([...seen].sort()).toEqual(['A-ONE', 'A-TWO', 'B-ONE', 'D-FAIL']);
-    // One shared tenant: a sandbox check starts with a reset, which this server refuses.
+    // One shared tenant, reset allowed: a sandbox check starts with a reset, which this server refuses.
     expect(run.tenantMode).toBe('shared');
     expect(run.summary).toEqual({ passed: 2, failed: 2, skipped: 0 });
     expect(run.checks[1].failures[0].exchange?.operationId).toBe('resetTenant');

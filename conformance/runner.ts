@@ -7,6 +7,7 @@ import { catalogue } from './catalogue';
 import { CheckContext, type Keys } from './context';
 import { CheckSkipped, failureFromError } from './failure';
 import { WebhookReceiver } from './receiver';
+import { connectionCause } from './transport';
 import type { Check, CheckResult, LevelOption, RunResult } from './types';
 
 export interface ConformanceOptions {
@@ -21,8 +22,16 @@ export interface ConformanceOptions {
   secondApiKey?: string;
   /** A key the implementation refuses, for the wrong-key checks. */
   wrongApiKey?: string;
-  /** Use `apiKey` for every check (one at a time, the tenant reset before sandbox checks) instead of a fresh tenant per check. */
+  /** Use `apiKey` for every check (one at a time) instead of a fresh tenant per check. */
   sharedTenant?: boolean;
+  /**
+   * Let the kit reset tenants it did not create (`--api-key` in shared mode, a given
+   * `--second-api-key`) before each sandbox check. Without it those tenants are never
+   * reset, nor their clock or webhook endpoints changed: checks that need that skip.
+   */
+  allowReset?: boolean;
+  /** Called with what the run decided about tenants, before the first check. */
+  onNotice?: (message: string) => void;
   /** Per HTTP call and per wait for webhooks, in ms. */
   timeoutMs?: number;
   /** Per check, in ms. */
@@ -80,16 +89,46 @@ export async function acceptsAnyKey(baseUrl: string, timeoutMs: number): Promise
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const reason = (error as Error).name === 'TimeoutError'
-      ? `no HTTP answer within ${timeoutMs} ms`
-      : cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-    throw new UnreachableError(`cannot reach ${baseUrl}: ${reason}`);
+    throw new UnreachableError(`cannot reach ${baseUrl}: ${connectionCause(error, timeoutMs)}`);
   }
   await response.arrayBuffer().catch(() => undefined);
   if (response.status === 404) return true;
   if (response.status === 401) return false;
   return undefined;
+}
+
+interface Tenancy {
+  shared: boolean;
+  /** Keys every check gets; `second` undefined means a fresh one per check. */
+  keys: Omit<Keys, 'primary' | 'second'> & { second?: Keys['second'] };
+  notice?: string;
+}
+
+/**
+ * Fresh tenants when the implementation opens one for any key; otherwise, or when asked,
+ * one shared tenant, which is the user's: never reset without --allow-reset.
+ */
+export function chooseTenancy(options: Pick<ConformanceOptions, 'apiKey' | 'sharedTenant' | 'allowReset' | 'secondApiKey' | 'wrongApiKey'>, openTenants: boolean | undefined): Tenancy {
+  const why = options.sharedTenant === true ? '--shared-tenant was given'
+    : openTenants === false ? 'the implementation refuses random keys'
+      : 'could not tell whether the implementation opens a tenant for any key';
+  const shared = options.sharedTenant === true || openTenants !== true;
+  const wrong: Keys['wrong'] = options.wrongApiKey
+    ?? (openTenants === false ? freshKey() : { unavailable: openTenants ? 'the implementation opens a tenant for any non-empty key, so no key is wrong; pass --wrong-api-key to test one it refuses' : 'could not tell whether a random key is refused; pass --wrong-api-key' });
+  const second: Keys['second'] | undefined = options.secondApiKey
+    ?? (shared ? { unavailable: `no second tenant: every check shares the tenant of --api-key (${why}), so pass --second-api-key` } : undefined);
+  const keys: Tenancy['keys'] = { wrong, second };
+  // Tenants the user named hold the user's data: guarded unless resetting them was allowed.
+  const flags = new Map<string, string>();
+  if (options.secondApiKey !== undefined) flags.set(options.secondApiKey, '--second-api-key');
+  if (shared) flags.set(options.apiKey, '--api-key');
+  const resets = options.allowReset === true;
+  if (flags.size > 0 && !resets) keys.protectedTenants = { flags, reason: shared ? why : 'a key given by the user' };
+  if (!shared) return { shared, keys };
+  const notice = `one shared tenant, --api-key, for every check, one at a time (${why}); ${resets
+    ? '--allow-reset: it is reset before each sandbox check, deleting its jobs, webhook endpoints and clock offset'
+    : 'it is never reset: checks that would change its clock or webhook endpoints skip (--allow-reset resets it instead)'}`;
+  return { shared, keys, notice };
 }
 
 export const DEFAULTS = { timeoutMs: 5000, checkTimeoutMs: 60_000, concurrency: 4, receiverHost: '127.0.0.1', receiverPort: 0 };
@@ -103,15 +142,11 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
   const checkTimeoutMs = options.checkTimeoutMs ?? Math.max(DEFAULTS.checkTimeoutMs, timeoutMs * 6);
   const seed = options.seed ?? 1;
   const openTenants = await acceptsAnyKey(options.baseUrl, timeoutMs);
-  const shared = options.sharedTenant === true || openTenants !== true;
+  const tenancy = chooseTenancy(options, openTenants);
+  const shared = tenancy.shared;
   const concurrency = shared ? 1 : Math.max(1, options.concurrency ?? DEFAULTS.concurrency);
-
-  const unavailableSecond = { unavailable: 'no second tenant: the implementation does not accept any key, so pass --second-api-key' };
-  const wrongKey: Keys['wrong'] = options.wrongApiKey
-    ?? (openTenants === false ? freshKey() : { unavailable: openTenants ? 'the implementation opens a tenant for any non-empty key, so no key is wrong; pass --wrong-api-key to test one it refuses' : 'could not tell whether a random key is refused; pass --wrong-api-key' });
-  const keysFor = (): Keys => shared
-    ? { primary: options.apiKey, second: options.secondApiKey ?? unavailableSecond, wrong: wrongKey }
-    : { primary: freshKey(), second: options.secondApiKey ?? freshKey(), wrong: wrongKey };
+  if (tenancy.notice) options.onNotice?.(tenancy.notice);
+  const keysFor = (): Keys => ({ ...tenancy.keys, primary: shared ? options.apiKey : freshKey(), second: tenancy.keys.second ?? freshKey() });
 
   let receiver: WebhookReceiver | undefined;
   const results: CheckResult[] = new Array(selected.length);
@@ -129,7 +164,7 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
       while (next < selected.length) {
         const index = next++;
         const check = selected[index];
-        const result = await runOne(check, { baseUrl: options.baseUrl, keys: keysFor(), timeoutMs, checkTimeoutMs, seed, receiver, resetFirst: shared && check.level === 'sandbox' });
+        const result = await runOne(check, { baseUrl: options.baseUrl, keys: keysFor(), timeoutMs, checkTimeoutMs, seed, receiver, resetFirst: shared && options.allowReset === true && check.level === 'sandbox' });
         results[index] = result;
         options.onResult?.(result);
       }
@@ -148,6 +183,7 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
     baseUrl: options.baseUrl,
     level,
     tenantMode: shared ? 'shared' : 'fresh',
+    ...(tenancy.notice ? { notices: [tenancy.notice] } : {}),
     startedAt,
     durationMs: Date.now() - started,
     summary,

@@ -87,6 +87,8 @@ export interface RunResult {
   baseUrl: string;
   level: LevelOption;
   tenantMode: 'fresh' | 'shared';
+  /** What the run decided about tenants, e.g. why one tenant is shared and whether it is reset. */
+  notices?: string[];
   startedAt: string;
   durationMs: number;
   summary: RunSummary;

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LIFECYCLE } from '../spec/contract';
 import { startSandbox, stopProcess } from './lib/processes';
 
 const args = process.argv.slice(2);
@@ -22,7 +23,7 @@ const DURATION_S = flag('duration', 60);
 const CONCURRENCY = flag('concurrency', 16);
 const TENANTS = 24;
 const MAX_JOBS_PER_TENANT = 800;
-const STEPS = ['PICKING_STARTED', 'PICKING_FINISHED', 'CHECKING_OUT_STARTED', 'CHECKED_OUT', 'GOING_TO_DESTINATION_STARTED', 'ARRIVED_TO_DESTINATION', 'DELIVERING_STARTED', 'CLIENT_RECEIVED'];
+const STEPS = LIFECYCLE.slice(1);
 
 const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

@@ -75,4 +75,45 @@ describe('lastmile serve', () => {
       await stop(child);
     }
   });
+
+  it('shows the log line of a single request without waiting for more traffic', async () => {
+    const { child, url } = await serve(['--log-level', 'info']);
+    try {
+      let out = '';
+      const requestId = 'one-lonely-request';
+      const logged = new Promise<string>((resolve) => {
+        child.stdout!.on('data', (chunk) => {
+          out += chunk;
+          const line = out.split('\n').find((l) => l.includes(requestId));
+          if (line) resolve(line);
+        });
+      });
+      expect((await fetch(`${url}/healthz`, { headers: { 'x-request-id': requestId } })).status).toBe(200);
+      // With a 4 KB write buffer and nothing else happening, this line never came.
+      const line = await Promise.race([logged, new Promise<string>((resolve) => child.once('exit', () => resolve(`exited: ${out}`)))]);
+      expect(JSON.parse(line)).toMatchObject({ service: 'lastmile-sandbox' });
+    } finally {
+      await stop(child);
+    }
+  });
+
+  it.each([
+    [['--cors'], {}, { cors: true, privateTarget: 201 }],
+    [['--cors', '--no-webhook-allow-private'], {}, { cors: true, privateTarget: 422 }],
+    [['--webhook-allow-private', '--cors'], {}, { cors: true, privateTarget: 201 }],
+    [['--cors=false', '--webhook-allow-private', 'false'], {}, { cors: false, privateTarget: 422 }],
+    [[], { LASTMILE_CORS: 'false', LASTMILE_WEBHOOK_ALLOW_PRIVATE: 'false' }, { cors: false, privateTarget: 422 }],
+    [[], { LASTMILE_CORS: 'true' }, { cors: true, privateTarget: 201 }],
+  ])('takes %j (env %j) as switches, as the README writes them', async (args, env, expected) => {
+    const { child, url } = await serve(args, env);
+    try {
+      const health = await fetch(`${url}/healthz`, { headers: { origin: 'http://localhost:3000' } });
+      const endpoint = await fetch(`${url}/sandbox/webhook-endpoints`, {
+        method: 'POST', headers: { 'x-api-key': 'switches', 'content-type': 'application/json' }, body: JSON.stringify({ url: 'http://127.0.0.1:9/hook' }),
+      });
+      expect({ cors: health.headers.get('access-control-allow-origin') === '*', privateTarget: endpoint.status }).toEqual(expected);
+    } finally {
+      await stop(child);
+    }
+  });
 });

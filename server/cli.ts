@@ -9,6 +9,12 @@ function option(flags: string, description: string, env: string, parser?: (raw: 
   return o;
 }
 
+/** A switch: `--name` alone turns it on; `--name false`, `--name=false` or the variable set to false turns it off. */
+function flag(name: string, description: string, env: string, fallback: boolean): Option {
+  return new Option(`${name} [bool]`, `${description} (true or false; alone: true)`).env(env)
+    .preset('true').argParser(parse.bool(name)).default(fallback);
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -21,12 +27,13 @@ export function registerServe(program: Command): void {
     .addOption(option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', ENV.logLevel, parse.logLevel, DEFAULT_CONFIG.logLevel))
     .addOption(option('--delivery-code-attempts <n>', 'wrong delivery codes before the final step locks', ENV.deliveryCodeAttempts, parse.positiveInt('--delivery-code-attempts'), DEFAULT_CONFIG.deliveryCodeAttempts))
     .addOption(option('--max-jobs <n>', 'jobs kept per tenant; finished ones are evicted first', ENV.maxJobsPerTenant, parse.positiveInt('--max-jobs'), DEFAULT_CONFIG.maxJobsPerTenant))
-    .addOption(option('--cors <bool>', 'answer browsers from any origin (production is called from backends, so off by default)', ENV.cors, parse.bool('--cors'), DEFAULT_CONFIG.cors))
+    .addOption(flag('--cors', 'answer browsers from any origin (production is called from backends, so off by default)', ENV.cors, DEFAULT_CONFIG.cors))
     .addOption(option('--max-tenants <n>', 'tenants kept at once; the least recently used idle one is evicted first', ENV.maxTenants, parse.positiveInt('--max-tenants'), DEFAULT_CONFIG.maxTenants))
     .addOption(option('--webhook-timeout <ms>', 'timeout of one webhook attempt', ENV.webhookTimeoutMs, parse.positiveInt('--webhook-timeout'), DEFAULT_CONFIG.webhookTimeoutMs))
     .addOption(option('--webhook-retry-schedule <seconds>', 'waits after each failed attempt, then dead-letter', ENV.webhookRetrySchedule, parse.schedule, DEFAULT_CONFIG.webhookRetrySchedule.join(',')))
     .addOption(option('--webhook-retry-jitter <fraction>', 'random spread of each wait, in [0, 1)', ENV.webhookRetryJitter, parse.jitter, DEFAULT_CONFIG.webhookRetryJitter))
-    .addOption(option('--webhook-allow-private <bool>', 'allow loopback and private-range webhook targets', ENV.webhookAllowPrivate, parse.bool('--webhook-allow-private'), DEFAULT_CONFIG.webhookAllowPrivate))
+    .addOption(flag('--webhook-allow-private', 'allow loopback and private-range webhook targets', ENV.webhookAllowPrivate, DEFAULT_CONFIG.webhookAllowPrivate))
+    .addOption(new Option('--no-webhook-allow-private', 'refuse loopback, private and link-local webhook targets (hosted sandboxes)'))
     .action(async (opts) => {
       const config: Partial<ServerConfig> = {
         port: opts.port,

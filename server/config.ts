@@ -1,7 +1,11 @@
 /**
- * The server's settings: defaults, then environment variables, then flags (the CLI applies
- * flags over what `configFromEnv` returns).
+ * The server's settings. `lastmile serve` takes each from its flag, else its environment
+ * variable (ENV), else DEFAULT_CONFIG: server/cli.ts declares that order to commander.
  */
+import { DEFAULT_SANDBOX_CONFIG } from './domain/sandbox';
+import { DEFAULT_STORE_LIMITS } from './domain/store';
+import { DEFAULT_OUTBOX_CONFIG } from './webhooks/outbox';
+
 export interface ServerConfig {
   port: number;
   host: string;
@@ -24,21 +28,22 @@ export interface ServerConfig {
   shutdownGraceMs: number;
 }
 
+/** The sandbox, the store and the outbox own their defaults; only the server's own are set here. */
 export const DEFAULT_CONFIG: ServerConfig = {
   port: 4000,
   host: '127.0.0.1',
-  slotTtlSeconds: 900,
+  slotTtlSeconds: DEFAULT_SANDBOX_CONFIG.slotTtlSeconds,
   apiKeys: null,
   maxBodyBytes: 1024 * 1024,
   logLevel: 'info',
-  deliveryCodeAttempts: 5,
-  maxJobsPerTenant: 10_000,
-  maxTenants: 10_000,
+  deliveryCodeAttempts: DEFAULT_SANDBOX_CONFIG.deliveryCodeAttempts,
+  maxJobsPerTenant: DEFAULT_SANDBOX_CONFIG.maxJobsPerTenant,
+  maxTenants: DEFAULT_STORE_LIMITS.maxTenants,
   cors: false,
-  webhookTimeoutMs: 5000,
-  webhookRetrySchedule: Object.freeze([1, 5, 30, 120, 600]) as number[],
-  webhookRetryJitter: 0.1,
-  webhookAllowPrivate: true,
+  webhookTimeoutMs: DEFAULT_OUTBOX_CONFIG.timeoutMs,
+  webhookRetrySchedule: DEFAULT_OUTBOX_CONFIG.retrySchedule,
+  webhookRetryJitter: DEFAULT_OUTBOX_CONFIG.retryJitter,
+  webhookAllowPrivate: DEFAULT_OUTBOX_CONFIG.allowPrivate,
   shutdownGraceMs: 3000,
 };
 

@@ -5,8 +5,8 @@ import pino, { type Logger } from 'pino';
 import type express from 'express';
 import { DEFAULT_CONFIG, type ServerConfig } from './config';
 import { InMemoryStore } from './domain/store';
-import { Sandbox } from './domain/sandbox';
-import { Outbox } from './webhooks/outbox';
+import { Sandbox, type SandboxStepWrappers } from './domain/sandbox';
+import { Outbox, type OutboxStepWrappers } from './webhooks/outbox';
 import { createApp } from './http/app';
 import { rawErrorResponse } from './http/errors';
 import { createConsole } from './console';
@@ -29,10 +29,15 @@ export interface StartOptions {
   now?: () => number;
   /** Random source for retry jitter. */
   random?: () => number;
-  /** Extra routes mounted before the API. */
+  /** Extra routes, mounted after the API's operations (see createApp). */
   extensions?: Array<(app: express.Express) => void>;
   logger?: Logger;
+  /** Internal steps replaced on purpose, for the mutation tests only. */
+  stepWrappers?: { sandbox?: SandboxStepWrappers; outbox?: OutboxStepWrappers };
 }
+
+/** Longest a request's log line may wait in the write buffer. */
+export const LOG_FLUSH_INTERVAL_MS = 250;
 
 export const VERSION: string = require('../package.json').version;
 
@@ -45,20 +50,22 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
   // Logs are written in buffered, asynchronous chunks: a synchronous write per request
   // line cost the create-job path about 40 % of its throughput (BENCHMARKS.md).
   const logDestination = options.logger || config.logLevel === 'silent' ? null : pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  // A quiet server must not hold one request's line back until 4 KB more arrive.
+  const logFlusher = logDestination ? setInterval(() => { try { logDestination.flush(); } catch { /* destroyed: nothing left to write */ } }, LOG_FLUSH_INTERVAL_MS).unref() : undefined;
   const logger = options.logger ?? (logDestination ? pino({ level: config.logLevel, base: { service: 'lastmile-sandbox' } }, logDestination) : pino({ level: 'silent' }));
   const store = new InMemoryStore(options.now ?? Date.now, { maxTenants: config.maxTenants });
   const sandbox = new Sandbox(store, {
     slotTtlSeconds: config.slotTtlSeconds,
     deliveryCodeAttempts: config.deliveryCodeAttempts,
     maxJobsPerTenant: config.maxJobsPerTenant,
-  });
+  }, options.stepWrappers?.sandbox);
   const outbox = new Outbox(sandbox, {
     retrySchedule: config.webhookRetrySchedule,
     retryJitter: config.webhookRetryJitter,
     timeoutMs: config.webhookTimeoutMs,
     allowPrivate: config.webhookAllowPrivate,
     ...(options.random ? { random: options.random } : {}),
-  });
+  }, options.stepWrappers?.outbox);
   const apiKeys = config.apiKeys ? new Set(config.apiKeys) : null;
   const sandboxConsole = createConsole({ sandbox, apiKeys, deliveries: outbox });
   const app = createApp({
@@ -98,6 +105,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
         server.closeIdleConnections();
         await stopped;
         const result = await outbox.shutdown(config.shutdownGraceMs);
+        clearInterval(logFlusher);
         logDestination?.flushSync();
         return result;
       })();

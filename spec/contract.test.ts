@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   getOperation, operations, schemaAt, spec, specExamples, validateRequestBody, validateResponse,
-  validateWebhookPayload, validatorAt, webhookEventTypes, dottedPath, splitKnownFields,
+  validateSchema, validateWebhookPayload, validatorAt, webhookEventTypes, dottedPath, splitKnownFields,
 } from './contract';
 import { deriveMutations } from './mutations';
 
@@ -136,5 +136,22 @@ describe('splitKnownFields', () => {
     expect(Object.getPrototypeOf(known)).toBe(Object.prototype);
     expect(Object.getPrototypeOf(known.recipient)).toBe(Object.prototype);
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+});
+
+describe('date-times and emails', () => {
+  it('takes RFC 3339 date-times (any offset, any fraction, lower-case t and z) and refuses a space for the T', () => {
+    for (const value of ['2026-12-01T16:00:00Z', '2026-12-01T16:00:00.000000+00:00', '2026-12-01t16:00:00z', '2026-12-01T10:00:00-06:00']) {
+      expect([value, validateSchema('DateTime', value).ok]).toEqual([value, true]);
+    }
+    for (const value of ['2026-12-01 16:00:00Z', '2026-12-01T16:00Z', '2026-12-01T16:00:00', '2026-02-30T16:00:00Z']) {
+      expect([value, validateSchema('DateTime', value).ok]).toEqual([value, false]);
+    }
+  });
+
+  it('refuses an email whose domain has no dot', () => {
+    const recipient = (email: string) => ({ name: 'Ana', phone_number: '+525512345678', email });
+    expect(validateSchema('Recipient', recipient('ana@example.com')).ok).toBe(true);
+    for (const email of ['0@com', 'ana@localhost']) expect([email, validateSchema('Recipient', recipient(email)).ok]).toEqual([email, false]);
   });
 });

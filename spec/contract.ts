@@ -131,6 +131,12 @@ export function getOperation(operationId: string): Operation {
   return op;
 }
 
+/**
+ * A job's lifecycle in order: CREATED, then the spec's LifecycleStep enum (JobState lists
+ * the same order, then the out-of-band CANCELLED).
+ */
+export const LIFECYCLE: readonly Schemas['JobState'][] = Object.freeze(['CREATED', ...(spec.components.schemas.LifecycleStep.enum as Schemas['LifecycleStep'][])]);
+
 /** The names of the webhook event types, as the spec's `webhooks:` section lists them. */
 export const webhookEventTypes: string[] = Object.keys(spec.webhooks ?? {});
 
@@ -143,11 +149,27 @@ function specAjv(): Ajv2020 {
   const addFormats: typeof import('ajv-formats').default = require('ajv-formats').default;
   ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, strictTypes: false, validateFormats: true });
   addFormats(ajv);
+  ajv.addFormat('date-time', { type: 'string', validate: isRfc3339DateTime });
   // OpenAPI annotations that are not JSON Schema keywords.
   ajv.addVocabulary(['example', 'xml', 'externalDocs', 'discriminator', 'paths', 'webhooks', 'components']);
   // The whole document is registered once; validators are compiled per pointer and cached.
   ajv.addSchema(stripNonSchemaRoots(spec), SPEC_ID);
   return ajv;
+}
+
+/** `2026-12-01T16:00:00Z`: ISO 8601 also allows a space for the `T`, RFC 3339 does not. */
+const RFC3339_DATE_TIME_SEPARATOR = /^\d{4}-\d{2}-\d{2}[Tt]/;
+/** ajv-formats' own rule, loaded with the first date-time checked (it is no part of start-up). */
+let fullDateTime: { validate: (value: string) => boolean } | null = null;
+
+/**
+ * The contract's date-time: RFC 3339 strictly. ajv-formats' full mode reads the
+ * separator as ISO 8601 does; every validator of the contract (server, kit, fixtures)
+ * compiles against this one rule instead.
+ */
+export function isRfc3339DateTime(value: string): boolean {
+  fullDateTime ??= require('ajv-formats/dist/formats').fullFormats['date-time'] as { validate: (value: string) => boolean };
+  return RFC3339_DATE_TIME_SEPARATOR.test(value) && fullDateTime.validate(value);
 }
 
 function stripNonSchemaRoots(doc: any): any {

@@ -15,7 +15,8 @@ export interface paths {
         put?: never;
         /**
          * Ask for delivery slots
-         * @description Returns the slots in which the job can be fulfilled, as a bare JSON array. Each
+         * @description Returns the slots in which the job can be fulfilled, as a bare JSON array in no
+         *     particular order (clients must not depend on it). Each
          *     slot is held for the slot hold time (15 minutes by default, on the tenant's clock)
          *     from the moment it is returned: `expires_at` says until when. A job must be created
          *     on a slot before it expires, otherwise `POST /jobs` answers `417`.
@@ -115,7 +116,9 @@ export interface paths {
          *     - **`Idempotency-Key`** (optional, 1 to 255 printable characters, kept 24 hours on
          *       the tenant's clock): the same key with the same body replays the first response,
          *       status and headers included, and creates nothing; the same key with another body
-         *       is `409 IDEMPOTENCY_KEY_REUSED`.
+         *       is `409 IDEMPOTENCY_KEY_REUSED`. "The same body" means the same JSON value: the
+         *       order of an object's keys and the whitespace do not matter; the order of an
+         *       array's items does.
          */
         post: operations["createJob"];
         delete?: never;
@@ -311,7 +314,8 @@ export interface paths {
          * Read the tenant's clock
          * @description Sandbox only. Each tenant has its own clock, which starts at real time and moves
          *     with it, plus every advance made. Slot expiry, `expires_at`, job history, webhook
-         *     timestamps and retry times all follow it.
+         *     timestamps and retry times all follow it. A frozen clock (`frozen: true`, see
+         *     `POST /sandbox/clock/freeze`) stands still and moves only when advanced.
          */
         get: operations["getClock"];
         put?: never;
@@ -335,9 +339,55 @@ export interface paths {
          * Move the tenant's clock forward
          * @description Sandbox only. Moves the calling tenant's clock forward (never back); other tenants'
          *     clocks do not move. Slots whose `expires_at` is passed are expired from then on,
-         *     and webhook retries that fall due are attempted.
+         *     and webhook retries that fall due are attempted. Works the same on a frozen
+         *     clock, which stays frozen at the new instant.
          */
         post: operations["advanceClock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sandbox/clock/freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Freeze the tenant's clock
+         * @description Sandbox only. Stops the calling tenant's clock at its current instant, as a test
+         *     clock does: from then on it moves only by `POST /sandbox/clock/advance`, so slot
+         *     expiry and retry times can be reached exactly. Freezing a frozen clock changes
+         *     nothing. `POST /sandbox/reset` unfreezes. No body.
+         */
+        post: operations["freezeClock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sandbox/clock/unfreeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Let the tenant's clock run again
+         * @description Sandbox only. The clock runs on from the instant it was frozen at (the time it
+         *     stood still is added to `offset_seconds`, so it never jumps). Unfreezing a running
+         *     clock changes nothing. Retries that were due are attempted. No body.
+         */
+        post: operations["unfreezeClock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -392,8 +442,8 @@ export interface paths {
          *     up (5 by default: the fifth wrong code answers `422` with `attempts_remaining: 0`)
          *     the final step is locked and every further try, right or wrong, is
          *     `423 DELIVERY_CODE_LOCKED`, until the code is updated. A missing `delivery_code`
-         *     where one is needed is `422 VALIDATION_FAILED` (param `delivery_code`) and costs no
-         *     attempt. `delivery_code` is ignored on moves that do not reach `CLIENT_RECEIVED`
+         *     where one is needed, or one that is not exactly 4 digits, is `422 VALIDATION_FAILED`
+         *     (param `delivery_code`) and costs no attempt. A well-formed `delivery_code` is ignored on moves that do not reach `CLIENT_RECEIVED`
          *     and on jobs without a code.
          */
         post: operations["advanceJob"];
@@ -417,8 +467,11 @@ export interface paths {
         /**
          * Change the comment or contactless instructions as the recipient would
          * @description Sandbox only. Does what the recipient does in production's live status widget:
-         *     changes `job_comment` and/or `contact_less`. Emits `JOB_COMMENT_UPDATED`. Refused
-         *     once the job is final (`409 ILLEGAL_TRANSITION`).
+         *     changes `job_comment` and/or `contact_less`. Emits `JOB_COMMENT_UPDATED` when the
+         *     body carries either of them (a field given replaces the job's whole). A body with
+         *     only unknown fields is accepted (`200`) and changes nothing: the job is answered
+         *     as it was, `updated_at` included, and no event is emitted. Refused once the job is
+         *     final (`409 ILLEGAL_TRANSITION`).
          */
         put: operations["updateRecipientInstructions"];
         post?: never;
@@ -437,7 +490,7 @@ export interface paths {
         };
         /**
          * List the tenant's webhook endpoints
-         * @description Sandbox only. Secrets are never shown again after creation.
+         * @description Sandbox only, in no particular order. Secrets are never shown again after creation.
          */
         get: operations["listWebhookEndpoints"];
         put?: never;
@@ -516,9 +569,21 @@ export interface paths {
         put?: never;
         /**
          * Send a delivery again now
-         * @description Sandbox only. Queues one more attempt of the delivery right away, whatever its
-         *     state (a dead-lettered delivery comes back to `PENDING`). The answer is the
-         *     delivery as queued; the attempt's outcome shows in the log.
+         * @description Sandbox only. One more attempt of the delivery, right away; the answer is the
+         *     delivery as queued, and the attempt's outcome shows in the log.
+         *
+         *     - A `SUCCEEDED` or `DEAD_LETTERED` delivery comes back to `PENDING` and is sent
+         *       once, outside its job's order (it was already sent in order). If that attempt
+         *       fails, the delivery goes back to `DEAD_LETTERED` with `next_attempt_at: null`:
+         *       a manual retry never restarts the retry schedule.
+         *     - A `PENDING` delivery at the head of its job's queue is attempted now instead of
+         *       at `next_attempt_at`; the attempt counts as one of its attempts, so on failure
+         *       the schedule continues with the wait after the number of attempts made.
+         *     - A `PENDING` delivery waiting behind another (`waiting_for` set) cannot overtake
+         *       it: the answer is the entry unchanged, and it is sent as soon as the deliveries
+         *       ahead of it settle.
+         *     - A delivery whose webhook endpoint was deleted is refused with
+         *       `409 WEBHOOK_ENDPOINT_DELETED` and nothing is attempted.
          */
         post: operations["retryWebhookDelivery"];
         delete?: never;
@@ -539,8 +604,8 @@ export interface paths {
         /**
          * Wipe the calling tenant
          * @description Sandbox only. Deletes the calling tenant's slots, jobs, idempotency keys, webhook
-         *     endpoints and delivery log, and sets its clock back to real time. Other tenants are
-         *     untouched.
+         *     endpoints and delivery log, and sets its clock back to real time, running (a frozen
+         *     clock is unfrozen). Other tenants are untouched.
          */
         post: operations["resetTenant"];
         delete?: never;
@@ -819,6 +884,9 @@ export interface components {
         CurrencyCode: string;
         /**
          * Format: date-time
+         * @description RFC 3339 date-time: `T` between date and time (never a space), seconds, optional
+         *     fraction, and an offset (`Z` or `±hh:mm`). An instant: an implementation may echo
+         *     one in any RFC 3339 form of the same instant, and clients compare instants.
          * @example 2026-11-27T18:00:00Z
          */
         DateTime: string;
@@ -881,11 +949,23 @@ export interface components {
              */
             slot_size: 15 | 30 | 60;
             /**
-             * @description Minutes.
+             * @description Minutes. Production: the shortest slot the client would accept when none of
+             *     `slot_size` is free. The sandbox always has slots of `slot_size`, so it accepts
+             *     this field and never needs it: every slot it offers lasts `slot_size` minutes.
              * @enum {integer}
              */
             minimum_slot_size?: 15 | 30 | 60;
+            /**
+             * @description The operational models to offer, most wanted first. Absent or empty (`[]`)
+             *     means `[FULL_SERVICE]`. The sandbox offers a slot per `slot_size` step of the
+             *     window for every model listed.
+             */
             operational_models_priority?: components["schemas"]["OperationalModel"][];
+            /**
+             * @description Production: whether to offer other operational models when none of those listed
+             *     has a free slot. The sandbox has a free slot for every model listed, so it
+             *     accepts this field and never falls back.
+             */
             fallback?: boolean;
             store_reference?: components["schemas"]["Text"];
         };
@@ -910,8 +990,8 @@ export interface components {
             /** @enum {string} */
             status: "AVAILABLE" | "EXPIRED" | "USED";
             expires_at: components["schemas"]["DateTime"];
-            /** @description Whether the hold was extended. */
-            extended?: boolean;
+            /** @description Whether the hold was extended (`PUT /jobs/{slot_id}/extend-expiration-time`); false until then. */
+            extended: boolean;
         };
         Identification: {
             number: components["schemas"]["Text"];
@@ -919,7 +999,10 @@ export interface components {
         };
         Recipient: {
             name: string;
-            /** Format: email */
+            /**
+             * Format: email
+             * @description An address whose domain has at least one dot (`ana@example.com`); a dotless domain (`ana@localhost`, `0@com`) is refused, as mail to it cannot be delivered on the public internet.
+             */
             email?: string;
             phone_number: string;
             wants_to_receive_notifications?: boolean;
@@ -1028,6 +1111,7 @@ export interface components {
         CreateJobResponse: {
             message: string;
             job_id: string;
+            /** @description One per ignored field or compatibility problem, in no particular order. */
             warnings: components["schemas"]["Warning"][];
         };
         /**
@@ -1076,7 +1160,9 @@ export interface components {
             additional_card_info?: components["schemas"]["StringMap"];
             contact_less?: components["schemas"]["ContactLess"];
             external_data?: components["schemas"]["ExternalData"];
+            /** @description The `reason` of the cancel request, as sent; absent when the job was cancelled without one. */
             cancellation_reason?: string;
+            /** @description Every event of the job, oldest first, with its tenant-clock time. */
             history: components["schemas"]["HistoryEntry"][];
             created_at: components["schemas"]["DateTime"];
             updated_at: components["schemas"]["DateTime"];
@@ -1104,8 +1190,14 @@ export interface components {
         };
         Clock: {
             now: components["schemas"]["DateTime"];
-            /** @description How far the tenant's clock runs ahead of real time. */
+            /**
+             * @description How far the tenant's clock runs ahead of real time: every advance made, less
+             *     the time it stood frozen (while frozen: as it was when frozen, plus every
+             *     advance since). Negative after a freeze that lasted longer than the advances.
+             */
             offset_seconds: number;
+            /** @description True while the clock stands still and moves only when advanced. */
+            frozen: boolean;
         };
         AdvanceClockRequest: {
             /** @description Seconds to move forward (at most ten years per call). */
@@ -1113,7 +1205,7 @@ export interface components {
         };
         AdvanceJobRequest: {
             to?: components["schemas"]["LifecycleStep"];
-            /** @description The code the driver enters; needed for the step to CLIENT_RECEIVED when the job has one. */
+            /** @description The code the driver enters; needed for the step to CLIENT_RECEIVED when the job has one. Exactly 4 digits, as codes are: anything else (empty, `12a`, 5 digits) is `422 VALIDATION_FAILED` naming `delivery_code` on any move, and costs no attempt. */
             delivery_code?: string;
         };
         CreateWebhookEndpointRequest: {
@@ -1159,9 +1251,23 @@ export interface components {
             event_type: components["schemas"]["EventType"];
             job_id: string;
             status: components["schemas"]["DeliveryStatus"];
+            /** @description Every attempt made, oldest first (in the order they were made), manual retries included. */
             attempts: components["schemas"]["DeliveryAttempt"][];
-            /** @description When the next attempt is due on the tenant's clock; null when none is. */
+            /**
+             * @description When the next attempt is due on the tenant's clock; null when none is: the
+             *     delivery is finished, or it is waiting behind another (`waiting_for`). After a
+             *     failed attempt it is that attempt's `at` plus the schedule's wait for the number
+             *     of attempts made (1, 5, 30, 120, 600 s by default, each ±10 %).
+             */
             next_attempt_at?: components["schemas"]["DateTime"] | null;
+            /**
+             * @description Present only on a `PENDING` delivery that waits behind an earlier one of the same
+             *     job and endpoint (delivery is in order per job and endpoint, so a later event
+             *     waits while an earlier one is retried): the id of the delivery at the head of
+             *     that queue. Its `next_attempt_at` is null until it reaches the head, when it is
+             *     attempted at once.
+             */
+            waiting_for?: string;
             created_at: components["schemas"]["DateTime"];
             payload?: components["schemas"]["WebhookEvent"];
             /** @description The first 2 KB of the receiver's last answer. */
@@ -1194,12 +1300,12 @@ export interface components {
             msg: string;
         };
         /** @enum {string} */
-        ErrorCode: "MALFORMED_JSON" | "MALFORMED_REQUEST" | "UNAUTHORIZED" | "ROUTE_NOT_FOUND" | "SLOT_NOT_FOUND" | "JOB_NOT_FOUND" | "WEBHOOK_ENDPOINT_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "SLOT_ALREADY_USED" | "ILLEGAL_TRANSITION" | "IDEMPOTENCY_KEY_REUSED" | "DELIVERY_CODE_NOT_ENABLED" | "DELIVERY_CODE_FROZEN" | "WEBHOOK_ENDPOINT_LIMIT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SLOT_EXPIRED" | "VALIDATION_FAILED" | "INVALID_DELIVERY_CODE" | "WEBHOOK_URL_REFUSED" | "DELIVERY_CODE_LOCKED" | "TENANT_FULL" | "HEADERS_TOO_LARGE" | "INTERNAL";
+        ErrorCode: "MALFORMED_JSON" | "MALFORMED_REQUEST" | "UNAUTHORIZED" | "ROUTE_NOT_FOUND" | "SLOT_NOT_FOUND" | "JOB_NOT_FOUND" | "WEBHOOK_ENDPOINT_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "SLOT_ALREADY_USED" | "ILLEGAL_TRANSITION" | "IDEMPOTENCY_KEY_REUSED" | "DELIVERY_CODE_NOT_ENABLED" | "DELIVERY_CODE_FROZEN" | "WEBHOOK_ENDPOINT_LIMIT" | "WEBHOOK_ENDPOINT_DELETED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SLOT_EXPIRED" | "VALIDATION_FAILED" | "INVALID_DELIVERY_CODE" | "WEBHOOK_URL_REFUSED" | "DELIVERY_CODE_LOCKED" | "TENANT_FULL" | "HEADERS_TOO_LARGE" | "INTERNAL";
         /** @description The one error envelope. */
         Error: {
             code: components["schemas"]["ErrorCode"];
             message: string;
-            /** @description With `VALIDATION_FAILED`, one item per problem. */
+            /** @description With `VALIDATION_FAILED`, one item per problem, in no particular order. */
             errors?: components["schemas"]["ValidationErrorItem"][];
             /** @description With `INVALID_DELIVERY_CODE`. */
             attempts_remaining?: number;
@@ -1549,7 +1655,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["CancelJobRequest"];
+                "application/json": components["schemas"]["CancelJobRequest"] | null;
             };
         };
         responses: {
@@ -1792,6 +1898,52 @@ export interface operations {
             500: components["responses"]["Internal"];
         };
     };
+    freezeClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's clock, frozen. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Clock"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TenantFull"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    unfreezeClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's clock, running. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Clock"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TenantFull"];
+            500: components["responses"]["Internal"];
+        };
+    };
     listJobs: {
         parameters: {
             query?: {
@@ -1831,7 +1983,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["AdvanceJobRequest"];
+                "application/json": components["schemas"]["AdvanceJobRequest"] | null;
             };
         };
         responses: {
@@ -2023,6 +2175,15 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            /** @description `WEBHOOK_ENDPOINT_DELETED`: the delivery's endpoint no longer exists, so there is nowhere to send it. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
         };

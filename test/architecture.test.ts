@@ -1,76 +1,82 @@
-/** The dependency rules that keep the kit honest, checked on the import graph. */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+/**
+ * The dependency rules that keep the kit honest, checked on the import graph that
+ * dependency-cruiser reads (static imports, `require` and `import()` alike), tests included.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 
-const ROOT = resolve(__dirname, '..');
-const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const ROOT = join(__dirname, '..');
+const CRUISER = join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
+const ENTRY = 'bin/lastmile.js';
+const SOURCE_DIRS = ['bin', 'cli', 'spec', 'server', 'conformance', 'fixtures', 'scripts', 'test', 'bench'];
+/** Cruising the repository takes a few seconds alone, far longer on a busy machine. */
+const CRUISE_TIMEOUT_MS = 120_000;
 
-function sourceFiles(dir: string): string[] {
-  if (!existsSync(join(ROOT, dir))) return [];
-  const out: string[] = [];
-  const walk = (abs: string) => {
-    for (const name of readdirSync(abs)) {
-      const path = join(abs, name);
-      if (name === 'node_modules') continue;
-      if (statSync(path).isDirectory()) walk(path);
-      else if (/\.ts$/.test(name) && !name.endsWith('.d.ts')) out.push(path);
-    }
-  };
-  walk(join(ROOT, dir));
-  return out;
+interface Dependency { module: string; resolved: string; coreModule: boolean; couldNotResolve: boolean; circular: boolean; cycle?: Array<{ name: string }> }
+interface Module { source: string; dependencies: Dependency[] }
+
+async function cruise(roots: string[]): Promise<Module[]> {
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    CRUISER, ...roots, '--no-config', '--ts-config', 'tsconfig.json', '--do-not-follow', '^node_modules', '--output-type', 'json',
+  ], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+  return (JSON.parse(stdout) as { modules: Module[] }).modules;
 }
 
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3]);
-}
+const isOurs = (path: string) => SOURCE_DIRS.some((dir) => path.startsWith(`${dir}/`));
+const isTestOnly = (path: string) => /\.test\.ts$/.test(path) || /(^|\/)testing\//.test(path) || path.startsWith('test/') || path.includes('mutant');
+/** Each module with the modules of ours it imports. */
+const localImports = (modules: Module[]) => modules
+  .filter((m) => isOurs(m.source))
+  .map((m) => ({ file: m.source, imports: m.dependencies.filter((d) => !d.coreModule && isOurs(d.resolved)).map((d) => d.resolved) }));
 
-function resolveLocal(from: string, spec: string): string | null {
-  if (!spec.startsWith('.')) return null;
-  const base = resolve(dirname(from), spec);
-  for (const candidate of [base, `${base}.ts`, join(base, 'index.ts')]) {
-    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
-  }
-  return null;
-}
+let everything: Module[];
+let fromEntry: Module[];
 
-const rel = (abs: string) => relative(ROOT, abs);
-const isTest = (file: string) => /\.test\.ts$/.test(file);
+beforeAll(async () => {
+  [everything, fromEntry] = await Promise.all([cruise(SOURCE_DIRS.filter((d) => existsSync(join(ROOT, d)))), cruise([ENTRY])]);
+}, CRUISE_TIMEOUT_MS);
 
-describe('dependency rules', () => {
+describe('dependency rules, tests included', () => {
+  it('reads the whole tree, tests and their helpers too', () => {
+    const files = everything.map((m) => m.source);
+    expect(files).toEqual(expect.arrayContaining([ENTRY, 'server/http/app.ts', 'fixtures/server.test.ts', 'test/mutants/tools.ts', 'conformance/e2e.test.ts']));
+    const unresolvedOfOurs = everything.flatMap((m) => m.dependencies.filter((d) => d.couldNotResolve && d.module.startsWith('.')).map((d) => `${m.source} -> ${d.module}`));
+    expect(unresolvedOfOurs).toEqual([]);
+  });
+
   it('spec/ imports nothing of ours', () => {
-    for (const file of sourceFiles('spec').filter((f) => !isTest(f))) {
-      const local = importsOf(file).map((s) => resolveLocal(file, s)).filter((p): p is string => p !== null);
-      expect([rel(file), local.filter((p) => !rel(p).startsWith('spec/')).map(rel)]).toEqual([rel(file), []]);
-    }
+    const spec = localImports(everything).filter((m) => m.file.startsWith('spec/'));
+    expect(spec.length).toBeGreaterThan(0);
+    expect(spec.filter((m) => m.imports.some((p) => !p.startsWith('spec/')))).toEqual([]);
   });
 
   it('conformance/ and fixtures/ never import from server/', () => {
-    for (const file of [...sourceFiles('conformance'), ...sourceFiles('fixtures')].filter((f) => !isTest(f))) {
-      const local = importsOf(file).map((s) => resolveLocal(file, s)).filter((p): p is string => p !== null);
-      expect([rel(file), local.filter((p) => rel(p).startsWith('server/')).map(rel)]).toEqual([rel(file), []]);
-    }
+    const kit = localImports(everything).filter((m) => /^(conformance|fixtures)\//.test(m.file));
+    expect(kit.length).toBeGreaterThan(0);
+    expect(kit.filter((m) => m.imports.some((p) => p.startsWith('server/')))).toEqual([]);
   });
 
   it('the domain and the outbox never import Express', () => {
-    for (const file of [...sourceFiles('server/domain'), ...sourceFiles('server/webhooks')]) {
-      expect([rel(file), importsOf(file).filter((s) => s === 'express' || s.startsWith('express/') || s.includes('/http/'))]).toEqual([rel(file), []]);
-    }
+    const core = everything.filter((m) => /^server\/(domain|webhooks)\//.test(m.source));
+    expect(core.length).toBeGreaterThan(0);
+    const leaks = core.flatMap((m) => m.dependencies
+      .filter((d) => d.module === 'express' || d.module.startsWith('express/') || d.resolved.startsWith('server/http/'))
+      .map((d) => `${m.source} -> ${d.resolved}`));
+    expect(leaks).toEqual([]);
   });
 
-  it('test-only code is never reachable from `lastmile serve`', () => {
-    const seen = new Set<string>();
-    const visit = (file: string) => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      for (const spec of importsOf(file)) {
-        const target = resolveLocal(file, spec);
-        if (target) visit(target);
-      }
-    };
-    visit(join(ROOT, 'server/cli.ts'));
-    const reachable = [...seen].map(rel);
-    expect(reachable).toContain('server/http/app.ts');
-    expect(reachable.filter((p) => p.startsWith('server/testing/') || /\.test\.ts$/.test(p) || p.includes('mutant'))).toEqual([]);
+  it('test-only code is never reachable from the command line, bin/lastmile.js', () => {
+    const reachable = fromEntry.map((m) => m.source);
+    expect(reachable).toEqual(expect.arrayContaining(['cli/main.ts', 'server/cli.ts', 'server/http/app.ts', 'conformance/runner.ts', 'fixtures/run.ts']));
+    expect(reachable.filter(isTestOnly)).toEqual([]);
+  });
+
+  it('has no import cycles', () => {
+    const cycles = everything.flatMap((m) => m.dependencies
+      .filter((d) => d.circular)
+      .map((d) => [m.source, ...(d.cycle ?? []).map((step) => step.name)].join(' -> ')));
+    expect(cycles).toEqual([]);
   });
 });

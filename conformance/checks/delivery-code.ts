@@ -42,7 +42,7 @@ export const deliveryCodeChecks: Check[] = [
     title: 'A code is replaced by a new 4-digit one; anything else is 422 naming delivery_code; a job without a code is 409 DELIVERY_CODE_NOT_ENABLED',
     category: 'delivery-code',
     level: 'contract',
-    operations: ['updateDeliveryCode', 'getJob'],
+    operations: ['getAvailability', 'createJob', 'getJob', 'updateDeliveryCode'],
     negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);
@@ -70,7 +70,7 @@ export const deliveryCodeChecks: Check[] = [
     title: 'The code can change up to ARRIVED_TO_DESTINATION; from DELIVERING_STARTED on it is 409 DELIVERY_CODE_FROZEN',
     category: 'delivery-code',
     level: 'sandbox',
-    operations: ['advanceJob', 'updateDeliveryCode'],
+    operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob', 'updateDeliveryCode'],
     negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);
@@ -82,10 +82,10 @@ export const deliveryCodeChecks: Check[] = [
   },
   {
     id: 'DELIVERY-CODE-COMPLETION',
-    title: 'The step to CLIENT_RECEIVED needs the code: none is 422 VALIDATION_FAILED naming delivery_code at no cost; the right one completes',
+    title: 'The step to CLIENT_RECEIVED needs the code: none, or one that is not 4 digits, is 422 VALIDATION_FAILED naming delivery_code at no cost; the right one completes',
     category: 'delivery-code',
     level: 'sandbox',
-    operations: ['advanceJob', 'getJob'],
+    operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob'],
     negative: true,
     async run(ctx) {
       const { jobId, code, job } = await jobWithCode(ctx);
@@ -94,8 +94,14 @@ export const deliveryCodeChecks: Check[] = [
       ctx.expectStatus(missing, 422, 'VALIDATION_FAILED');
       const params = (missing.json.errors ?? []).map((e: Json) => e?.param);
       ctx.expect(params.includes('delivery_code'), 'errors[] names delivery_code', { expected: 'delivery_code', received: params, response: missing });
+      for (const malformed of ['', '12a', '12345']) {
+        const refused = await ctx.call('advanceJob', { pathParams: { job_id: jobId }, body: { delivery_code: malformed } });
+        if (!ctx.softStatus(refused, 422, 'VALIDATION_FAILED', `delivery_code ${JSON.stringify(malformed)}`)) continue;
+        const named = (refused.json.errors ?? []).map((e: Json) => e?.param);
+        if (!named.includes('delivery_code')) ctx.fail(`delivery_code ${JSON.stringify(malformed)}: errors[] must name delivery_code`, { expected: 'delivery_code', received: named, exchange: refused.exchange });
+      }
       const after = await getJob(ctx, jobId);
-      ctx.expectEqual('a missing code moves nothing and costs no attempt',
+      ctx.expectEqual('a missing or malformed code moves nothing and costs no attempt',
         { state: 'DELIVERING_STARTED', attempts: job.delivery_code_attempts_remaining }, { state: after.state, attempts: after.delivery_code_attempts_remaining });
       const done = await advanceJob(ctx, jobId, { delivery_code: code });
       ctx.expectEqual('the right code completes the job', 'CLIENT_RECEIVED', done.state);
@@ -107,7 +113,7 @@ export const deliveryCodeChecks: Check[] = [
     title: 'Each wrong code is 422 INVALID_DELIVERY_CODE counting attempts_remaining down to 0 and moving nothing; then 423 DELIVERY_CODE_LOCKED until the code is updated',
     category: 'delivery-code',
     level: 'sandbox',
-    operations: ['advanceJob', 'updateDeliveryCode', 'getJob'],
+    operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob', 'updateDeliveryCode'],
     negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);
@@ -142,7 +148,7 @@ export const deliveryCodeChecks: Check[] = [
     title: 'A job locked at DELIVERING_STARTED is unlocked by the one code update allowed there (a second is 409 DELIVERY_CODE_FROZEN), and the new code completes it',
     category: 'delivery-code',
     level: 'sandbox',
-    operations: ['advanceJob', 'updateDeliveryCode', 'getJob'],
+    operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob', 'updateDeliveryCode'],
     negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);

@@ -8,7 +8,7 @@ export const isolationChecks: Check[] = [
     title: 'A second key gets 404 on the first key\'s slot and job, on every operation, and changes nothing',
     category: 'isolation',
     level: 'contract',
-    operations: ['checkSlot', 'extendSlot', 'createJob', 'getJob', 'cancelJob', 'updateDeliveryCode', 'rescheduleJob'],
+    operations: ['getAvailability', 'createJob', 'getJob', 'checkSlot', 'extendSlot', 'updateDeliveryCode', 'rescheduleJob', 'cancelJob'],
     negative: true,
     async run(ctx) {
       const other = ctx.clientFor(ctx.secondKey());
@@ -38,7 +38,7 @@ export const isolationChecks: Check[] = [
     title: 'A second key cannot drive the first key\'s job nor see its deliveries, and its endpoint receives none of its events',
     category: 'isolation',
     level: 'sandbox',
-    operations: ['createWebhookEndpoint', 'advanceJob', 'listWebhookDeliveries'],
+    operations: ['createWebhookEndpoint', 'getAvailability', 'createJob', 'advanceJob', 'listWebhookDeliveries'],
     usesReceiver: true,
     negative: true,
     async run(ctx) {

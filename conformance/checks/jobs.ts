@@ -19,13 +19,13 @@ async function expectAcceptedAsSent(ctx: CheckContext, order: Json, slot: Json, 
   });
   const job = await getJob(ctx, jobId);
   const { slot_id: _slotId, ...sent } = knownFieldsOnly(createPointer(), order) as Json;
-  const differences = missingOrDifferent(sent, job);
+  const differences = missingOrDifferent(sent, job, '#/components/schemas/Job');
   ctx.expect(differences.length === 0, `${label}: GET /jobs/{job_id} does not return what was sent`, { expected: sent, received: differences });
   ctx.expectEqual(`${label}: the job is on the slot it was created on`, slot.id, job.slot?.id);
   ctx.expectEqual(`${label}: a new job is CREATED`, 'CREATED', job.state);
   const request = availabilityRequest();
-  ctx.expect(missingOrDifferent(knownFieldsOnly('#/components/schemas/Location', request.origin), job.origin).length === 0
-    && missingOrDifferent(request.job_items, job.job_items).length === 0, `${label}: the job inherits origin and items from its slot's availability request`, {
+  ctx.expect(missingOrDifferent(knownFieldsOnly('#/components/schemas/Location', request.origin), job.origin, '#/components/schemas/Location').length === 0
+    && missingOrDifferent(request.job_items, job.job_items, '#/components/schemas/Job/properties/job_items').length === 0, `${label}: the job inherits origin and items from its slot's availability request`, {
     expected: { origin: request.origin, job_items: request.job_items }, received: { origin: job.origin, job_items: job.job_items },
   });
   return { response, job };
@@ -105,10 +105,10 @@ export const jobChecks: Check[] = [
   },
   {
     id: 'JOB-NOT-FOUND-404',
-    title: 'An unknown job id is 404 JOB_NOT_FOUND on every job operation',
+    title: 'An unknown job id is 404 JOB_NOT_FOUND on every job operation; with an invalid body it is 422 first (the request is judged before the job is looked up)',
     category: 'jobs',
     level: 'contract',
-    operations: ['getJob', 'cancelJob', 'updateDeliveryCode', 'rescheduleJob'],
+    operations: ['getJob', 'cancelJob', 'updateDeliveryCode', 'getAvailability', 'rescheduleJob'],
     negative: true,
     async run(ctx) {
       const pathParams = { job_id: `conform-${randomToken()}` };
@@ -117,14 +117,15 @@ export const jobChecks: Check[] = [
       ctx.softStatus(await ctx.call('updateDeliveryCode', { pathParams, body: { delivery_code: '1234' } }), 404, 'JOB_NOT_FOUND', 'update-delivery-code');
       const slot = await holdSlot(ctx);
       ctx.softStatus(await ctx.call('rescheduleJob', { pathParams, body: { slot_id: slot.id, reason: 'conformance' } }), 404, undefined, 'reschedule');
+      ctx.softStatus(await ctx.call('updateDeliveryCode', { pathParams, body: { delivery_code: '12' } }), 422, 'VALIDATION_FAILED', 'update-delivery-code of an unknown job with an invalid code');
     },
   },
   {
     id: 'JOB-CANCEL',
-    title: 'Cancelling gives 200 CANCELLED with the reason; cancelling again is 409 ILLEGAL_TRANSITION',
+    title: 'Cancelling gives 200 CANCELLED with the reason as cancellation_reason; a JSON null body is no body (CANCELLED, no reason); cancelling again is 409 ILLEGAL_TRANSITION',
     category: 'jobs',
     level: 'contract',
-    operations: ['cancelJob', 'getJob'],
+    operations: ['getAvailability', 'createJob', 'cancelJob', 'getJob'],
     negative: true,
     async run(ctx) {
       const { jobId } = await newJob(ctx);
@@ -137,6 +138,11 @@ export const jobChecks: Check[] = [
       ctx.expectEqual('history ends with CANCELLED', 'CANCELLED', job.history?.[job.history.length - 1]?.type);
       const again = await ctx.call('cancelJob', { pathParams: { job_id: jobId } });
       ctx.expectStatus(again, 409, 'ILLEGAL_TRANSITION');
+      const other = await newJob(ctx);
+      const withNull = await ctx.call('cancelJob', { pathParams: { job_id: other.jobId }, body: null });
+      ctx.expectStatus(withNull, 200);
+      ctx.expectEqual('a job cancelled with a JSON null body', { state: 'CANCELLED', cancellation_reason: undefined },
+        { state: withNull.json.state, cancellation_reason: withNull.json.cancellation_reason }, withNull);
     },
   },
   {
@@ -144,7 +150,7 @@ export const jobChecks: Check[] = [
     title: 'payment_info and external_data are replaced whole and read back as sent; payment_info of a final job is 409 ILLEGAL_TRANSITION',
     category: 'jobs',
     level: 'contract',
-    operations: ['updatePaymentInfo', 'replaceExternalData', 'cancelJob', 'getJob'],
+    operations: ['getAvailability', 'createJob', 'updatePaymentInfo', 'replaceExternalData', 'getJob', 'cancelJob'],
     negative: true,
     async run(ctx) {
       const { jobId } = await newJob(ctx);
@@ -154,7 +160,7 @@ export const jobChecks: Check[] = [
       const externalData = { backoffice: { ticket: `BO-${randomToken(4)}` } };
       ctx.expectStatus(await ctx.call('replaceExternalData', { pathParams, body: externalData }), 200);
       const job = await getJob(ctx, jobId);
-      ctx.expectEqual('GET returns the new payment_info', [], missingOrDifferent(paymentInfo, job.payment_info));
+      ctx.expectEqual('GET returns the new payment_info', [], missingOrDifferent(paymentInfo, job.payment_info, '#/components/schemas/PaymentInfo'));
       ctx.expectEqual('external_data is replaced whole', externalData, job.external_data);
       ctx.expectStatus(await ctx.call('cancelJob', { pathParams, body: { reason: 'conformance' } }), 200);
       ctx.expectStatus(await ctx.call('updatePaymentInfo', { pathParams, body: paymentInfo }), 409, 'ILLEGAL_TRANSITION');
@@ -165,7 +171,7 @@ export const jobChecks: Check[] = [
     title: 'Rescheduling moves the job to a new held slot and uses it; a used slot is 409, an unknown one 404',
     category: 'jobs',
     level: 'contract',
-    operations: ['getAvailability', 'rescheduleJob', 'checkSlot', 'getJob'],
+    operations: ['getAvailability', 'createJob', 'rescheduleJob', 'checkSlot'],
     negative: true,
     async run(ctx) {
       const [first, second] = await holdSlots(ctx);

@@ -1,15 +1,19 @@
-import { randomToken } from '../context';
+import { randomToken, type CheckContext } from '../context';
 import { advanceClock, availabilityRequest, holdSlot, holdSlots, minimalOrder, tenantNow, type Json } from '../flows';
 import type { Check } from '../types';
 
 const MINUTE_MS = 60_000;
-/** Tolerance for expiry arithmetic: the tenant clock moves with real time between calls. */
-const CLOCK_SLACK_MS = 3_000;
+/** Stops the tenant clock, so that expiry arithmetic is exact. */
+async function freezeClock(ctx: CheckContext): Promise<void> {
+  const response = await ctx.call('freezeClock');
+  ctx.expectStatus(response, 200);
+  ctx.expectEqual('the clock is frozen', true, response.json.frozen, response);
+}
 
 export const slotChecks: Check[] = [
   {
     id: 'SLOT-AVAILABILITY-SHAPE',
-    title: 'Availability returns one slot per slot_size step of the window and per operational model, each inside the window; a window shorter than a slot gives []',
+    title: 'Availability returns one slot per slot_size step of the window and per operational model, each inside the window; operational_models_priority [] means FULL_SERVICE; a window shorter than a slot gives []',
     category: 'slots',
     level: 'contract',
     operations: ['getAvailability'],
@@ -25,6 +29,8 @@ export const slotChecks: Check[] = [
         ctx.expectEqual(`slot ${slot.id} lasts slot_size minutes`, 60 * MINUTE_MS, Date.parse(slot.to) - Date.parse(slot.from));
       }
       ctx.expectEqual('slot ids are unique', slots.length, new Set(slots.map((s: Json) => s.id)).size);
+      const empty = await holdSlots(ctx, ctx.client, { ...request, operational_models_priority: [] });
+      ctx.expectEqual('operational_models_priority [] offers FULL_SERVICE slots', ['FULL_SERVICE'], [...new Set(empty.map((s: Json) => s.operational_model))]);
       const short = await ctx.call('getAvailability', { body: { ...request, end: new Date(start + 30 * MINUTE_MS).toISOString() } });
       ctx.expectStatus(short, 200);
       ctx.expectEqual('a 30-minute window holds no 60-minute slot', [], short.json, short);
@@ -32,7 +38,7 @@ export const slotChecks: Check[] = [
   },
   {
     id: 'SLOT-CHECK-200',
-    title: 'A held slot checks valid: 200 AVAILABLE with the expiry availability gave',
+    title: 'A held slot checks valid: 200 AVAILABLE, not extended, with the expiry availability gave',
     category: 'slots',
     level: 'contract',
     operations: ['getAvailability', 'checkSlot'],
@@ -40,8 +46,8 @@ export const slotChecks: Check[] = [
       const slot = await holdSlot(ctx);
       const response = await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } });
       ctx.expectStatus(response, 200);
-      ctx.expectEqual('the check of a fresh slot', { slot_id: slot.id, valid: true, status: 'AVAILABLE', expires_at: Date.parse(slot.expires_at) },
-        { slot_id: response.json.slot_id, valid: response.json.valid, status: response.json.status, expires_at: Date.parse(response.json.expires_at) }, response);
+      ctx.expectEqual('the check of a fresh slot', { slot_id: slot.id, valid: true, status: 'AVAILABLE', expires_at: Date.parse(slot.expires_at), extended: false },
+        { slot_id: response.json.slot_id, valid: response.json.valid, status: response.json.status, expires_at: Date.parse(response.json.expires_at), extended: response.json.extended }, response);
     },
   },
   {
@@ -103,20 +109,22 @@ export const slotChecks: Check[] = [
   },
   {
     id: 'SLOT-EXPIRED-417',
-    title: 'Once the tenant clock passes expires_at the slot checks EXPIRED, and create-job and extend are 417 SLOT_EXPIRED',
+    title: 'On a frozen clock a slot is valid at exactly expires_at; one second later it checks EXPIRED, and create-job and extend are 417 SLOT_EXPIRED',
     category: 'slots',
     level: 'sandbox',
-    operations: ['getAvailability', 'getClock', 'advanceClock', 'checkSlot', 'createJob', 'extendSlot'],
+    operations: ['freezeClock', 'getAvailability', 'getClock', 'advanceClock', 'checkSlot', 'createJob', 'extendSlot'],
     negative: true,
     async run(ctx) {
+      await freezeClock(ctx);
       const slot = await holdSlot(ctx);
       const untilExpiry = Date.parse(slot.expires_at) - await tenantNow(ctx);
-      ctx.expect(untilExpiry > 10_000, 'a fresh slot is held for more than 10 s', { expected: '> 10000 ms', received: untilExpiry });
-      await advanceClock(ctx, (untilExpiry - 10_000) / 1000);
+      ctx.expect(untilExpiry >= 2000, 'a fresh slot is held for more than a second', { expected: '>= 2000 ms', received: untilExpiry });
+      // To the last whole second at or before expires_at (exactly expires_at when the hold is whole seconds).
+      await advanceClock(ctx, Math.floor(untilExpiry / 1000));
       const before = await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } });
       ctx.expectStatus(before, 200);
-      ctx.expectEqual('a slot 10 s before its expiry is still valid', { valid: true, status: 'AVAILABLE' }, { valid: before.json.valid, status: before.json.status }, before);
-      await advanceClock(ctx, 11);
+      ctx.expectEqual('a slot at its expires_at is still valid', { valid: true, status: 'AVAILABLE' }, { valid: before.json.valid, status: before.json.status }, before);
+      await advanceClock(ctx, 1);
       const after = await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } });
       ctx.expectStatus(after, 200);
       ctx.expectEqual('a slot past its expiry', { valid: false, status: 'EXPIRED' }, { valid: after.json.valid, status: after.json.status }, after);
@@ -126,25 +134,22 @@ export const slotChecks: Check[] = [
   },
   {
     id: 'SLOT-EXTEND-TTL',
-    title: 'An extension adds three hold times to the original expiry, and the slot takes a job after the original expiry passed',
+    title: 'On a frozen clock an extension adds exactly three hold times to the original expiry, and the slot takes a job after the original expiry passed',
     category: 'slots',
     level: 'sandbox',
-    operations: ['getClock', 'getAvailability', 'extendSlot', 'advanceClock', 'createJob'],
+    operations: ['freezeClock', 'getClock', 'getAvailability', 'extendSlot', 'advanceClock', 'createJob', 'checkSlot'],
     async run(ctx) {
-      const before = await tenantNow(ctx);
+      await freezeClock(ctx);
+      const heldAt = await tenantNow(ctx);
       const slot = await holdSlot(ctx);
-      const after = await tenantNow(ctx);
       const original = Date.parse(slot.expires_at);
       const extended = await ctx.call('extendSlot', { pathParams: { slot_id: slot.id } });
       ctx.expectStatus(extended, 200);
-      // The hold started between the two clock readings.
       const added = Date.parse(extended.json.expires_at) - original;
-      const lowest = 3 * (original - after) - CLOCK_SLACK_MS;
-      const highest = 3 * (original - before) + CLOCK_SLACK_MS;
-      ctx.expect(added >= lowest && added <= highest, 'the extension adds three times the hold time to the original expiry', {
-        expected: `${Math.round(lowest / 1000)} s to ${Math.round(highest / 1000)} s added`, received: `${added / 1000} s added`, response: extended,
-      });
-      await advanceClock(ctx, (original - await tenantNow(ctx)) / 1000 + 1);
+      ctx.expectEqual('the extension adds three times the hold time to the original expiry', `${3 * (original - heldAt) / 1000} s added`, `${added / 1000} s added`, extended);
+      await advanceClock(ctx, (original - heldAt) / 1000 + 1);
+      const now = await tenantNow(ctx);
+      ctx.expect(now > original, 'the tenant clock is past the original expiry', { expected: `after ${slot.expires_at}`, received: new Date(now).toISOString() });
       const check = await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } });
       ctx.expectStatus(check, 200);
       ctx.expectEqual('an extended slot past its original expiry', { valid: true, status: 'AVAILABLE' }, { valid: check.json.valid, status: check.json.status }, check);

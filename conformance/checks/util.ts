@@ -1,3 +1,4 @@
+import { Rng } from '../../fixtures/random';
 import { operations, specExamples, type Operation } from '../../spec/contract';
 import type { Level } from '../types';
 
@@ -31,14 +32,8 @@ export async function mapLimit<T, R>(items: T[], limit: number, task: (item: T, 
   return results;
 }
 
-/** A small deterministic generator (mulberry32): the same seed gives the same orders. */
+/** The fixture factory's seeded generator, as a float source: the same seed gives the same orders. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.float();
 }

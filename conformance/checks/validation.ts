@@ -42,7 +42,8 @@ function refusedBody(level: Level, refusal: {
     title: `${refusal.what} is ${refusal.status} ${refusal.code} on every ${level === 'sandbox' ? 'sandbox' : 'production'} operation that takes a body`,
     category: 'validation',
     level,
-    operations: bodyOperations(level).map((op) => op.operationId),
+    // pathParamsFor creates a job on a held slot before the sweep.
+    operations: [...new Set(['getAvailability', 'createJob', ...bodyOperations(level).map((op) => op.operationId)])],
     negative: true,
     async run(ctx) {
       const pathParams = await pathParamsFor(ctx);

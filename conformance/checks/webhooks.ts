@@ -43,14 +43,21 @@ export function deliveryProblems(delivery: ReceivedDelivery): string[] {
   return problems;
 }
 
-/** Polls the delivery log (a state on the server, not a timer) until `ready` or the timeout. */
-/** Moves the tenant clock just past a pending delivery's next attempt; answers how far off it was (ms). */
-async function advancePastNextAttempt(ctx: CheckContext, entry: Json): Promise<number> {
-  const due = Date.parse(entry.next_attempt_at) - await tenantNow(ctx);
-  await advanceClock(ctx, due / 1000 + 1);
-  return due;
+/** Moves the tenant clock to a pending delivery's next attempt (at least one second). */
+async function advanceToNextAttempt(ctx: CheckContext, entry: Json): Promise<void> {
+  await advanceClock(ctx, (Date.parse(entry.next_attempt_at) - await tenantNow(ctx)) / 1000);
 }
 
+async function freezeClock(ctx: CheckContext): Promise<void> {
+  ctx.expectStatus(await ctx.call('freezeClock'), 200);
+}
+
+/** The last attempt of a log entry, by the attempts' own times (the log lists them oldest first). */
+function lastAttempt(entry: Json): Json {
+  return entry.attempts[entry.attempts.length - 1];
+}
+
+/** Polls the delivery log (a state on the server, not a timer) until `ready` or the timeout. */
 async function deliveriesWhen(ctx: CheckContext, jobId: string, ready: (log: Json[]) => boolean, what: string): Promise<Json[]> {
   const deadline = Date.now() + ctx.timeoutMs;
   for (;;) {
@@ -68,7 +75,7 @@ export const webhookChecks: Check[] = [
     title: 'A job driven to CLIENT_RECEIVED sends every lifecycle event once, in order, schema-valid, with both signatures valid and the delivery code in the job',
     category: 'webhooks',
     level: 'sandbox',
-    operations: ['createWebhookEndpoint', 'createJob', 'advanceJob', 'listWebhookDeliveries'],
+    operations: ['createWebhookEndpoint', 'getAvailability', 'createJob', 'getJob', 'advanceJob', 'listWebhookDeliveries'],
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -92,16 +99,17 @@ export const webhookChecks: Check[] = [
   },
   {
     id: 'WEBHOOK-OUT-OF-BAND-EVENTS',
-    title: 'Recipient instructions, reschedule, payment info, external data and cancel send JOB_COMMENT_UPDATED, RESCHEDULED, PAYMENT_UPDATED, PRICES_UPDATED, EXTERNAL_DATA_UPDATED and CANCELLED after CREATED, in order',
+    title: 'Recipient instructions, reschedule, payment info, external data and cancel send JOB_COMMENT_UPDATED, RESCHEDULED, PAYMENT_UPDATED, PRICES_UPDATED, EXTERNAL_DATA_UPDATED and CANCELLED after CREATED, in order; instructions with only unknown fields send nothing',
     category: 'webhooks',
     level: 'sandbox',
-    operations: ['createWebhookEndpoint', 'updateRecipientInstructions', 'rescheduleJob', 'updatePaymentInfo', 'replaceExternalData', 'cancelJob'],
+    operations: ['createWebhookEndpoint', 'getAvailability', 'createJob', 'updateRecipientInstructions', 'rescheduleJob', 'updatePaymentInfo', 'replaceExternalData', 'cancelJob'],
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
       await registerInbox(ctx, inbox);
       const { jobId } = await newJob(ctx);
       const pathParams = { job_id: jobId };
+      ctx.expectStatus(await ctx.call('updateRecipientInstructions', { pathParams, body: { conform_unknown: true } }), 200);
       ctx.expectStatus(await ctx.call('updateRecipientInstructions', { pathParams, body: example('RecipientInstructionsRequest') }), 200);
       const slots = await ctx.call('getAvailability', { body: availabilityRequest() });
       ctx.expectStatus(slots, 200);
@@ -117,14 +125,15 @@ export const webhookChecks: Check[] = [
   },
   {
     id: 'WEBHOOK-RETRY',
-    title: 'A delivery answered 500 is retried when the tenant clock reaches next_attempt_at, with the same id and valid signatures, until it succeeds',
+    title: 'A delivery answered 500 is retried when the tenant clock reaches next_attempt_at (later than the failed attempt), with the same id and valid signatures, until it succeeds; attempts are logged oldest first',
     category: 'webhooks',
     level: 'sandbox',
-    operations: ['createWebhookEndpoint', 'createJob', 'listWebhookDeliveries', 'getClock', 'advanceClock'],
+    operations: ['freezeClock', 'createWebhookEndpoint', 'createJob', 'listWebhookDeliveries', 'getClock', 'advanceClock', 'getAvailability'],
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
       inbox.answerNext(...Array.from({ length: RETRY_FAILURES }, () => 500));
+      await freezeClock(ctx);
       await registerInbox(ctx, inbox);
       const { jobId } = await newJob(ctx);
       for (let attempt = 1; attempt <= RETRY_FAILURES; attempt++) {
@@ -133,28 +142,61 @@ export const webhookChecks: Check[] = [
         const entry = log[0];
         ctx.expectEqual(`attempt ${attempt} is logged with the receiver's 500`, 500, entry.attempts[attempt - 1].status_code);
         ctx.expectEqual(`the delivery is PENDING after attempt ${attempt}`, 'PENDING', entry.status);
-        const due = await advancePastNextAttempt(ctx, entry);
-        ctx.expect(due > 0, 'the retry is due later on the tenant clock, not at once', { expected: 'next_attempt_at in the future', received: entry.next_attempt_at });
+        // Judged against the failed attempt's own time, not against when the kit read the log.
+        ctx.expect(Date.parse(entry.next_attempt_at) > Date.parse(lastAttempt(entry).at), 'the retry is due later than the failed attempt, not at once', {
+          expected: `next_attempt_at after ${lastAttempt(entry).at}`, received: entry.next_attempt_at,
+        });
+        await advanceToNextAttempt(ctx, entry);
       }
       const deliveries = await awaitDeliveries(ctx, inbox, jobId, RETRY_FAILURES + 1, 'the successful retry');
       ctx.expectEqual('each attempt carries the same event', deliveries.map(() => deliveries[0].json.id), deliveries.map((d) => d.json.id));
       ctx.expectEqual('each attempt carries the same webhook-id', deliveries.map(() => deliveries[0].json.id), deliveries.map((d) => d.headers['webhook-id']));
       ctx.expectEqual('every attempt conforms', [], deliveries.flatMap(deliveryProblems));
       const log = await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.status === 'SUCCEEDED', 'the delivery SUCCEEDED');
-      ctx.expectEqual('the log shows every attempt', [...Array.from({ length: RETRY_FAILURES }, () => 500), 200], log[0].attempts.map((a: Json) => a.status_code));
+      ctx.expectEqual('the log shows every attempt, oldest first', [...Array.from({ length: RETRY_FAILURES }, () => 500), 200], log[0].attempts.map((a: Json) => a.status_code));
+      const times = log[0].attempts.map((a: Json) => Date.parse(a.at));
+      ctx.expect(times.every((t: number, i: number) => i === 0 || t > times[i - 1]), 'attempts are listed oldest first', { expected: 'increasing attempt times', received: log[0].attempts.map((a: Json) => a.at) });
       ctx.expectEqual('nothing more is due', null, log[0].next_attempt_at ?? null);
     },
   },
   {
-    id: 'WEBHOOK-DEAD-LETTER',
-    title: `A delivery that keeps failing is retried on the tenant clock, then DEAD_LETTERED with nothing more due (within ${MAX_ATTEMPTS_BEFORE_DEAD_LETTER} attempts)`,
+    id: 'WEBHOOK-IN-ORDER-WAITING',
+    title: 'A later event of a job waits behind a retrying one: PENDING, next_attempt_at null, waiting_for the delivery ahead; it is sent right after that one succeeds, in order',
     category: 'webhooks',
     level: 'sandbox',
-    operations: ['createWebhookEndpoint', 'createJob', 'listWebhookDeliveries', 'getClock', 'advanceClock'],
+    operations: ['freezeClock', 'createWebhookEndpoint', 'createJob', 'advanceJob', 'listWebhookDeliveries', 'getClock', 'advanceClock', 'getAvailability'],
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
-      inbox.answerNext(...Array.from({ length: MAX_ATTEMPTS_BEFORE_DEAD_LETTER + 1 }, () => 500));
+      inbox.answerNext(500);
+      await freezeClock(ctx);
+      await registerInbox(ctx, inbox);
+      const { jobId } = await newJob(ctx);
+      await awaitDeliveries(ctx, inbox, jobId, 1, 'the first attempt of CREATED');
+      await advanceJob(ctx, jobId);
+      const log = await deliveriesWhen(ctx, jobId, (entries) => entries.length >= 2 && entries.some((e) => e.event_type === 'CREATED' && e.attempts?.length >= 1 && e.next_attempt_at), 'CREATED failed once, PICKING_STARTED logged');
+      const head = log.find((e) => e.event_type === 'CREATED');
+      const waiting = log.find((e) => e.event_type === 'PICKING_STARTED');
+      ctx.expectEqual('the later delivery waits behind the retrying one', { status: 'PENDING', attempts: 0, next_attempt_at: null, waiting_for: head.id },
+        { status: waiting?.status, attempts: waiting?.attempts?.length, next_attempt_at: waiting?.next_attempt_at ?? null, waiting_for: waiting?.waiting_for });
+      ctx.expectEqual('nothing overtakes the retrying delivery', ['CREATED'], forJob(inbox.deliveries, jobId).map((d) => d.json?.type));
+      await advanceToNextAttempt(ctx, head);
+      const deliveries = await awaitDeliveries(ctx, inbox, jobId, 3, 'the retry and the waiting event');
+      ctx.expectEqual('event types, in order of arrival', ['CREATED', 'CREATED', 'PICKING_STARTED'], deliveries.map((d) => d.json?.type));
+      ctx.expectEqual('every delivery conforms', [], deliveries.flatMap(deliveryProblems));
+    },
+  },
+  {
+    id: 'WEBHOOK-DEAD-LETTER',
+    title: `A delivery that keeps failing is retried on the tenant clock, then DEAD_LETTERED with nothing more due (within ${MAX_ATTEMPTS_BEFORE_DEAD_LETTER} attempts); a failed manual retry leaves it DEAD_LETTERED`,
+    category: 'webhooks',
+    level: 'sandbox',
+    operations: ['freezeClock', 'createWebhookEndpoint', 'getAvailability', 'createJob', 'listWebhookDeliveries', 'getClock', 'advanceClock', 'retryWebhookDelivery'],
+    usesReceiver: true,
+    async run(ctx) {
+      const inbox = ctx.openInbox();
+      inbox.answerNext(...Array.from({ length: MAX_ATTEMPTS_BEFORE_DEAD_LETTER + 2 }, () => 500));
+      await freezeClock(ctx);
       await registerInbox(ctx, inbox);
       const { jobId } = await newJob(ctx);
       let entry: Json;
@@ -163,18 +205,23 @@ export const webhookChecks: Check[] = [
         const log = await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.attempts?.length >= attempt && (entries[0].next_attempt_at || entries[0].status === 'DEAD_LETTERED'), `attempt ${attempt} settled`);
         entry = log[0];
         if (entry.status === 'DEAD_LETTERED') break;
-        await advancePastNextAttempt(ctx, entry);
+        await advanceToNextAttempt(ctx, entry);
       }
       ctx.expectEqual(`after ${entry.attempts.length} failed attempts the delivery`, { status: 'DEAD_LETTERED', next_attempt_at: null }, { status: entry.status, next_attempt_at: entry.next_attempt_at ?? null });
       ctx.expect(entry.attempts.length > 1, 'a failed delivery is retried before it is dead-lettered', { expected: 'more than 1 attempt', received: entry.attempts.length });
+      const attempts = entry.attempts.length;
+      ctx.expectStatus(await ctx.call('retryWebhookDelivery', { pathParams: { delivery_id: entry.id } }), 202);
+      const [after] = await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.attempts?.length > attempts && entries[0].status !== 'PENDING', 'the manual retry settled');
+      ctx.expectEqual('a failed manual retry leaves the delivery dead-lettered, no schedule restarted', { status: 'DEAD_LETTERED', next_attempt_at: null, attempts: attempts + 1 },
+        { status: after.status, next_attempt_at: after.next_attempt_at ?? null, attempts: after.attempts.length });
     },
   },
   {
     id: 'WEBHOOK-MANUAL-RETRY',
-    title: 'POST /sandbox/webhook-deliveries/{id}/retry sends a delivery once more, at once, with the same webhook-id and valid signatures; an unknown id is 404',
+    title: 'POST /sandbox/webhook-deliveries/{id}/retry sends a delivery once more, at once, with the same webhook-id and valid signatures; an unknown id is 404; once its endpoint is deleted, 409 WEBHOOK_ENDPOINT_DELETED',
     category: 'webhooks',
     level: 'sandbox',
-    operations: ['createWebhookEndpoint', 'createJob', 'listWebhookDeliveries', 'retryWebhookDelivery'],
+    operations: ['createWebhookEndpoint', 'createJob', 'listWebhookDeliveries', 'retryWebhookDelivery', 'deleteWebhookEndpoint', 'getAvailability'],
     usesReceiver: true,
     negative: true,
     async run(ctx) {
@@ -191,6 +238,9 @@ export const webhookChecks: Check[] = [
       ctx.expectEqual('every attempt conforms', [], deliveries.flatMap(deliveryProblems));
       await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.attempts?.length === 2 && entries[0].status === 'SUCCEEDED', 'the log showing both attempts');
       ctx.expectStatus(await ctx.call('retryWebhookDelivery', { pathParams: { delivery_id: 'conform-unknown-delivery' } }), 404);
+      ctx.expectStatus(await ctx.call('deleteWebhookEndpoint', { pathParams: { endpoint_id: delivered.endpoint_id } }), 204);
+      ctx.expectStatus(await ctx.call('retryWebhookDelivery', { pathParams: { delivery_id: delivered.id } }), 409, 'WEBHOOK_ENDPOINT_DELETED');
+      ctx.expectEqual('nothing is sent for a deleted endpoint', 2, forJob(inbox.deliveries, jobId).length);
     },
   },
   {

@@ -1,23 +1,55 @@
-import type { CheckResult, RunResult } from '../types';
-import { describeFailure } from './format';
+import type { CheckResult, Failure, RunResult } from '../types';
 
-const MAX_FAILURES_SHOWN = 10;
+/** A terminal is for reading: the JSON and HTML reports keep everything else. */
+const MAX_FAILURES_SHOWN = 5;
+const MAX_VALUE_CHARS = 400;
+const INDENT = '     ';
 
-function indent(text: string, prefix: string): string {
-  return text.split('\n').map((line) => `${prefix}${line}`).join('\n');
+export interface ConsoleOptions {
+  /** The reports this run writes (kind and file), so that the console points only at those. */
+  reports?: Array<{ kind: string; file: string }>;
 }
 
-/** One line per check, and the failures under it. */
-export function formatCheckLine(result: CheckResult): string {
+/** One line of JSON, cut at MAX_VALUE_CHARS. */
+function brief(value: unknown): string {
+  if (value === undefined) return '(nothing)';
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}… (${text.length - MAX_VALUE_CHARS} more characters)` : text;
+}
+
+/** Message, expected and received; the response only when nothing else says what came back. */
+function describeBriefly(failure: Failure): string[] {
+  const lines = [failure.message];
+  if (failure.expected !== undefined) lines.push(`expected: ${brief(failure.expected)}`);
+  if (failure.received !== undefined) lines.push(`received: ${brief(failure.received)}`);
+  else if (failure.exchange?.response) lines.push(`received: ${failure.exchange.response.status} ${brief(failure.exchange.response.json ?? failure.exchange.response.body)}`);
+  else if (failure.exchange?.error) lines.push(`received: no response (${failure.exchange.error})`);
+  return lines;
+}
+
+function whereTheRestIs(reports: ConsoleOptions['reports']): string {
+  const full = (reports ?? []).filter((r) => r.kind === 'json' || r.kind === 'html');
+  return full.length > 0 ? `see ${full.map((r) => r.file).join(' or ')}` : 'add --report html=FILE or json=FILE to keep them all';
+}
+
+/** One line per check; under a failure, expected against received and one curl that repeats the call. */
+export function formatCheckLine(result: CheckResult, options: ConsoleOptions = {}): string {
   const label = { passed: 'PASS', failed: 'FAIL', skipped: 'SKIP' }[result.status];
   let line = `${label} ${result.id} ${result.title} (${Math.round(result.durationMs)} ms)`;
-  if (result.status === 'skipped') line += `\n     skipped: ${result.reason}`;
-  if (result.status === 'failed') {
-    const shown = result.failures.slice(0, MAX_FAILURES_SHOWN).map((f) => indent(describeFailure(f), '     '));
-    if (result.failures.length > MAX_FAILURES_SHOWN) shown.push(`     … and ${result.failures.length - MAX_FAILURES_SHOWN} more failures (see the JSON or HTML report)`);
-    line += `\n${shown.join('\n\n')}`;
+  if (result.status === 'skipped') line += `\n${INDENT}skipped: ${result.reason}`;
+  if (result.status !== 'failed') return line;
+  const lines = result.failures.slice(0, MAX_FAILURES_SHOWN).flatMap((failure, i) => [...(i > 0 ? [''] : []), ...describeBriefly(failure)]);
+  if (result.failures.length > MAX_FAILURES_SHOWN) {
+    lines.push(`… and ${result.failures.length - MAX_FAILURES_SHOWN} more failures (${whereTheRestIs(options.reports)})`);
   }
-  return line;
+  const curl = result.failures.find((f) => f.exchange)?.exchange?.curl;
+  if (curl) lines.push(`reproduce: ${curl}`);
+  return `${line}\n${lines.map((l) => (l === '' ? '' : `${INDENT}${l}`)).join('\n')}`;
 }
 
 export function summaryLine(run: RunResult): string {

@@ -88,6 +88,24 @@ describe('console and JSON', () => {
     expect(formatClosing(run).split('\n').pop()).toBe('1 passed, 1 failed, 1 skipped');
     expect(formatClosing(run)).toContain('in 1.23 s');
   });
+  it('keeps a failing check short: expected and received on a line each, the body once, one curl, the rest left to reports', () => {
+    const big = { items: Array.from({ length: 500 }, (_, i) => ({ id: `item-${i}`, name: 'a long name to make the body large' })) };
+    const bigExchange: Exchange = { ...exchange, response: { status: 201, headers: {}, body: JSON.stringify(big), json: big } };
+    const failures = Array.from({ length: 8 }, (_, i) => ({ message: `failure ${i}`, expected: { status: 409 }, received: { status: 201, body: big }, exchange: bigExchange }));
+    const noReports = formatCheckLine(result('D-FAIL', 'delta', 'failed', { failures }));
+    const lines = noReports.split('\n');
+    expect(lines.length).toBeLessThanOrEqual(25);
+    expect(lines.every((l) => l.length <= 520 || l.includes('reproduce: curl'))).toBe(true);
+    expect(noReports.match(/reproduce: curl/g)).toHaveLength(1);
+    expect(noReports.match(/"item-0"/g)).toHaveLength(5);
+    expect(noReports).toContain('… and 3 more failures (add --report html=FILE or json=FILE to keep them all)');
+    expect(noReports).not.toMatch(/see the (JSON|HTML) report/i);
+    const withReports = formatCheckLine(result('D-FAIL', 'delta', 'failed', { failures }), { reports: [{ kind: 'junit', file: 'r.xml' }, { kind: 'html', file: 'out/r.html' }] });
+    expect(withReports).toContain('… and 3 more failures (see out/r.html)');
+    expect(withReports).not.toContain('r.xml');
+    const received = formatCheckLine(result('E-FAIL', 'e', 'failed', { failures: [{ message: 'no code', exchange: bigExchange }] }));
+    expect(received).toMatch(/received: 201 \{"items"/);
+  });
   it('writes everything as JSON', () => {
     expect(JSON.parse(renderJson(run))).toEqual(run);
   });

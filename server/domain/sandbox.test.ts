@@ -122,3 +122,61 @@ describe('jobs', () => {
     expect(sandbox.getJob('b', b).id).toBe(b);
   });
 });
+
+describe('a frozen clock', () => {
+  it('stands still while real time passes, moves only when advanced, and runs on from where it stood', () => {
+    let real = T0;
+    const sandbox = new Sandbox(new InMemoryStore(() => real));
+    expect(sandbox.freezeClock('k')).toEqual({ now: '2026-11-27T15:00:00.000Z', offset_seconds: 0, frozen: true });
+    real += 3_600_000;
+    expect(sandbox.clock('k').now).toBe('2026-11-27T15:00:00.000Z');
+    expect(sandbox.freezeClock('k').now).toBe('2026-11-27T15:00:00.000Z');
+    expect(sandbox.advanceClock('k', 90)).toEqual({ now: '2026-11-27T15:01:30.000Z', offset_seconds: 90, frozen: true });
+    // The hour it stood still is absorbed: no jump when it runs again.
+    expect(sandbox.unfreezeClock('k')).toEqual({ now: '2026-11-27T15:01:30.000Z', offset_seconds: 90 - 3600, frozen: false });
+    real += 10_000;
+    expect(sandbox.clock('k').now).toBe('2026-11-27T15:01:40.000Z');
+    expect(sandbox.unfreezeClock('k').now).toBe('2026-11-27T15:01:40.000Z');
+  });
+
+  it('expires a slot exactly one millisecond after expires_at', () => {
+    let real = T0;
+    const sandbox = new Sandbox(new InMemoryStore(() => real), { slotTtlSeconds: 60 });
+    sandbox.freezeClock('k');
+    const [slot] = sandbox.availability('k', availability());
+    real += 120_000;
+    sandbox.advanceClock('k', 60);
+    expect(sandbox.checkSlot('k', slot.id).status).toBe('AVAILABLE');
+    sandbox.advanceClock('k', 1);
+    expect(sandbox.checkSlot('k', slot.id).status).toBe('EXPIRED');
+  });
+});
+
+describe('recipient instructions', () => {
+  it('with only unknown fields: 200, the job unchanged, and no event', () => {
+    const { sandbox, events } = setup();
+    const [slot] = sandbox.availability('k', availability());
+    const { body } = sandbox.createJob('k', order(slot.id));
+    const before = structuredClone(sandbox.getJob('k', body.job_id));
+    const after = sandbox.updateRecipientInstructions('k', body.job_id, { nickname: 'Lu' } as never);
+    expect(after).toEqual(before);
+    expect(events).toEqual(['CREATED']);
+    sandbox.updateRecipientInstructions('k', body.job_id, { job_comment: 'Ring twice' });
+    expect(events).toEqual(['CREATED', 'JOB_COMMENT_UPDATED']);
+  });
+});
+
+describe('idempotency', () => {
+  it('takes the same JSON value as the same body, whatever the order of its keys', () => {
+    const { sandbox } = setup();
+    const [slot, other] = sandbox.availability('k', availability());
+    const body = order(slot.id);
+    const first = sandbox.createJob('k', body, 'idem');
+    const reordered = JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(body).reverse())));
+    expect(sandbox.createJob('k', reordered, 'idem')).toMatchObject({ replayed: true, body: first.body });
+    const items = { ...body, slot_id: other.id, payment_info: { ...body.payment_info, prices: { ...body.payment_info.prices, attributes: [{ type: 'a', name: 'x', value: 1 }, { type: 'b', name: 'y', value: 2 }] } } };
+    const swapped = { ...items, payment_info: { ...items.payment_info, prices: { ...items.payment_info.prices, attributes: [...items.payment_info.prices.attributes].reverse() } } };
+    sandbox.createJob('k', items, 'idem-arrays');
+    expect(codeOf(() => sandbox.createJob('k', swapped, 'idem-arrays'))).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+});

@@ -4,8 +4,9 @@
  * concurrent requests can never interleave inside one (a slot is consumed exactly once).
  */
 import { createHash, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import { canonicalJson } from './canonical-json';
 import { newId } from './ids';
-import { getOperation, knownFieldsOnly, splitKnownFields, type Schemas } from '../../spec/contract';
+import { getOperation, knownFieldsOnly, LIFECYCLE, splitKnownFields, type Schemas } from '../../spec/contract';
 import { iso } from './clock';
 import { DomainError, validationFailed } from './errors';
 import type { Job, SlotRecord, Store, TenantState } from './store';
@@ -15,10 +16,7 @@ export type CreateJobRequest = Schemas['CreateJobRequest'];
 export type JobState = Schemas['JobState'];
 export type EventType = Schemas['EventType'];
 
-export const LIFECYCLE: readonly JobState[] = [
-  'CREATED', 'PICKING_STARTED', 'PICKING_FINISHED', 'CHECKING_OUT_STARTED', 'CHECKED_OUT',
-  'GOING_TO_DESTINATION_STARTED', 'ARRIVED_TO_DESTINATION', 'DELIVERING_STARTED', 'CLIENT_RECEIVED',
-];
+export { LIFECYCLE };
 const FINAL_STATES: ReadonlySet<JobState> = new Set(['CLIENT_RECEIVED', 'CANCELLED']);
 const CODE_FROZEN_FROM = LIFECYCLE.indexOf('DELIVERING_STARTED');
 const RESCHEDULE_UNTIL = LIFECYCLE.indexOf('GOING_TO_DESTINATION_STARTED');
@@ -72,12 +70,26 @@ export interface CreateJobResult {
   replayed: boolean;
 }
 
+/**
+ * Internal steps a test may wrap at construction, to break one rule on purpose
+ * (test/mutants); each wrapper gets the step as built and returns its replacement.
+ * `lastmile serve` passes none.
+ */
+export interface SandboxStepWrappers {
+  usableSlot?(original: (tenant: TenantState, slotId: string) => SlotRecord): (tenant: TenantState, slotId: string) => SlotRecord;
+  checkDeliveryCode?(original: (job: Job, given: string | undefined) => void): (job: Job, given: string | undefined) => void;
+  record?(original: (tenant: TenantState, job: Job, type: EventType, now: number, at?: string) => void): (tenant: TenantState, job: Job, type: EventType, now: number, at?: string) => void;
+}
+
 export class Sandbox {
   readonly config: SandboxConfig;
   private readonly listeners: EventListener[] = [];
 
-  constructor(readonly store: Store, config: Partial<SandboxConfig> = {}) {
+  constructor(readonly store: Store, config: Partial<SandboxConfig> = {}, wrappers: SandboxStepWrappers = {}) {
     this.config = { ...DEFAULT_SANDBOX_CONFIG, ...config };
+    if (wrappers.usableSlot) this.usableSlot = wrappers.usableSlot(this.usableSlot.bind(this));
+    if (wrappers.checkDeliveryCode) this.checkDeliveryCode = wrappers.checkDeliveryCode(this.checkDeliveryCode.bind(this));
+    if (wrappers.record) this.record = wrappers.record(this.record.bind(this));
   }
 
   onEvent(listener: EventListener): () => void {
@@ -180,7 +192,7 @@ export class Sandbox {
     const now = tenant.clock.now();
     let fingerprint = '';
     if (idempotencyKey !== undefined) {
-      fingerprint = createHash('sha256').update(JSON.stringify(request)).digest('base64url');
+      fingerprint = createHash('sha256').update(canonicalJson(request)).digest('base64url');
       const previous = tenant.idempotency.get(idempotencyKey);
       if (previous && previous.expiresAtMs > now) {
         if (previous.fingerprint !== fingerprint) {
@@ -376,6 +388,8 @@ export class Sandbox {
     const tenant = this.tenant(key);
     const job = this.getJob(key, jobId);
     this.refuseIfFinal(job, 'change');
+    // Only unknown fields: the recipient changed nothing, so nothing is recorded or sent.
+    if (request.job_comment === undefined && request.contact_less === undefined) return job;
     if (request.job_comment !== undefined) job.job_comment = request.job_comment;
     if (request.contact_less !== undefined) job.contact_less = knownFieldsOnly('#/components/schemas/ContactLess', request.contact_less);
     this.record(tenant, job, 'JOB_COMMENT_UPDATED', tenant.clock.now());
@@ -397,7 +411,18 @@ export class Sandbox {
 
   clock(key: string): Schemas['Clock'] {
     const clock = this.tenant(key).clock;
-    return { now: iso(clock.now()), offset_seconds: clock.offsetSeconds };
+    return { now: iso(clock.now()), offset_seconds: clock.offsetSeconds, frozen: clock.frozen };
+  }
+
+  /** The clock stands still until advanced or unfrozen; freezing twice changes nothing. */
+  freezeClock(key: string): Schemas['Clock'] {
+    this.tenant(key).clock.freeze();
+    return this.clock(key);
+  }
+
+  unfreezeClock(key: string): Schemas['Clock'] {
+    this.tenant(key).clock.unfreeze();
+    return this.clock(key);
   }
 
   advanceClock(key: string, seconds: number): Schemas['Clock'] {

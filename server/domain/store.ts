@@ -1,7 +1,8 @@
 /**
- * Where tenant state lives. The domain sees only these interfaces; the in-memory
- * implementation below is the only one today, and a persistent or shared store can be
- * added beside it without touching the domain.
+ * Where tenant state lives. The domain sees only these interfaces, and the in-memory
+ * implementation below is the only one. The domain still changes the records it reads in
+ * place and counts on that being the stored state, so a persistent or shared store needs
+ * the domain to write whole records back first.
  */
 import { createHash } from 'node:crypto';
 import { TenantClock, type TimeSource } from './clock';

@@ -169,11 +169,35 @@ describe('create job', () => {
     expect([res.status, res.body.code]).toEqual([417, 'SLOT_EXPIRED']);
   });
 
-  it('holds a slot until exactly expires_at', async () => {
+  it('holds a slot until exactly expires_at, and not a second longer (frozen clock)', async () => {
     const tenant = api.as(`create-edge-${Date.now()}`);
-    const slot = await tenant.slotId();
-    await tenant.advanceClock(890);
-    expect((await tenant.post('/jobs', { ...minimalCreateJobRequest(), slot_id: slot })).status).toBe(201);
+    expect((await tenant.post('/sandbox/clock/freeze')).body.frozen).toBe(true);
+    const [held, stale] = (await tenant.slots()).map((s) => s);
+    const now = Date.parse((await tenant.get('/sandbox/clock')).body.now);
+    await tenant.advanceClock((Date.parse(held.expires_at) - now) / 1000);
+    expect((await tenant.get('/sandbox/clock')).body.now).toBe(new Date(Date.parse(held.expires_at)).toISOString());
+    expect((await tenant.post('/jobs', { ...minimalCreateJobRequest(), slot_id: held.id })).status).toBe(201);
+    await tenant.advanceClock(1);
+    const late = await tenant.post('/jobs', { ...minimalCreateJobRequest(), slot_id: stale.id });
+    expect([late.status, late.body.code]).toEqual([417, 'SLOT_EXPIRED']);
+  });
+
+  it('takes the same JSON value with keys in another order as the same idempotent body', async () => {
+    const body = { ...minimalCreateJobRequest(), slot_id: await api.slotId() };
+    const reordered = Object.fromEntries(Object.entries(body).reverse());
+    reordered.recipient = Object.fromEntries(Object.entries(body.recipient).reverse());
+    const headers = { 'Idempotency-Key': `reordered-${Date.now()}` };
+    const first = await api.post('/jobs', body, { headers });
+    const replay = await api.post('/jobs', reordered, { headers });
+    expect([replay.status, replay.body.job_id, replay.headers.get('idempotent-replayed')]).toEqual([201, first.body.job_id, 'true']);
+  });
+
+  it('refuses a date-time with a space for the T and an email with a dotless domain, naming each', async () => {
+    const spaced = await api.post('/jobs/availability/v2', { ...availabilityRequest(), start: '2026-11-27 16:00:00Z' });
+    expect([spaced.status, spaced.body.errors.map((e: any) => e.param)]).toEqual([422, ['start']]);
+    const order = minimalCreateJobRequest();
+    const dotless = await api.post('/jobs', { ...order, slot_id: await api.slotId(), recipient: { ...order.recipient, email: '0@com' } });
+    expect([dotless.status, dotless.body.errors.map((e: any) => e.param)]).toEqual([422, ['recipient.email']]);
   });
 
   it('answers 404 for an unknown slot and 409 for a used one', async () => {
@@ -323,6 +347,23 @@ describe('tenants', () => {
     expect((await a.get(`/jobs/${jobA}`)).status).toBe(404);
     expect((await a.get('/sandbox/clock')).body.offset_seconds).toBe(0);
     expect((await b.get(`/jobs/${jobB}`)).status).toBe(200);
+  });
+
+  it('freezes a clock: it stands still, moves only when advanced, and reset or unfreeze lets it run', async () => {
+    const tenant = api.as(`freeze-${Date.now()}`);
+    const frozen = (await tenant.post('/sandbox/clock/freeze')).body;
+    expect(frozen.frozen).toBe(true);
+    expect((await tenant.post('/sandbox/clock/freeze')).body).toEqual(frozen);
+    expect((await tenant.get('/sandbox/clock')).body).toEqual(frozen);
+    const advanced = (await tenant.post('/sandbox/clock/advance', { seconds: 60 })).body;
+    expect(advanced).toEqual({ now: new Date(Date.parse(frozen.now) + 60_000).toISOString(), offset_seconds: frozen.offset_seconds + 60, frozen: true });
+    const running = (await tenant.post('/sandbox/clock/unfreeze')).body;
+    expect(running.frozen).toBe(false);
+    expect(Date.parse(running.now)).toBeGreaterThanOrEqual(Date.parse(advanced.now));
+    expect((await tenant.post('/sandbox/clock/unfreeze')).body.frozen).toBe(false);
+    await tenant.post('/sandbox/clock/freeze');
+    await tenant.post('/sandbox/reset');
+    expect((await tenant.get('/sandbox/clock')).body).toMatchObject({ offset_seconds: 0, frozen: false });
   });
 
   it('refuses a clock advance that is not a positive integer', async () => {

@@ -28,7 +28,7 @@ export interface AppOptions {
   /** Answer browsers from any origin, preflights included. */
   cors?: boolean;
   version: string;
-  /** Extra routers mounted before the API (e.g. the console). */
+  /** Extra routers (e.g. the console), mounted after the API's operations, so none can shadow one. */
   extensions?: Array<(app: express.Express) => void>;
 }
 
@@ -71,7 +71,7 @@ function handlers({ sandbox, outbox, version }: AppOptions): Record<ServerOperat
       return { status: result.status, body: result.body, headers: result.replayed ? { ...result.headers, 'Idempotent-Replayed': 'true' } : result.headers };
     },
     getJob: ({ key, params }) => ok(sandbox.getJob(key, params.job_id)),
-    cancelJob: ({ key, params, body }) => ok(sandbox.cancelJob(key, params.job_id, body)),
+    cancelJob: ({ key, params, body }) => ok(sandbox.cancelJob(key, params.job_id, body ?? undefined)),
     updateDeliveryCode: ({ key, params, body }) => ok(sandbox.updateDeliveryCode(key, params.job_id, body)),
     rescheduleJob: ({ key, params, body }) => ok(sandbox.rescheduleJob(key, params.job_id, body)),
     updatePaymentInfo: ({ key, params, body }) => ok(sandbox.updatePaymentInfo(key, params.job_id, body)),
@@ -83,8 +83,14 @@ function handlers({ sandbox, outbox, version }: AppOptions): Record<ServerOperat
       outbox.onClockAdvanced(key);
       return ok(clock);
     },
+    freezeClock: ({ key }) => ok(sandbox.freezeClock(key)),
+    unfreezeClock: ({ key }) => {
+      const clock = sandbox.unfreezeClock(key);
+      outbox.onClockAdvanced(key);
+      return ok(clock);
+    },
     listJobs: ({ key, query }) => ok(sandbox.listJobs(key, query)),
-    advanceJob: ({ key, params, body }) => ok(sandbox.advanceJob(key, params.job_id, body)),
+    advanceJob: ({ key, params, body }) => ok(sandbox.advanceJob(key, params.job_id, body ?? undefined)),
     updateRecipientInstructions: ({ key, params, body }) => ok(sandbox.updateRecipientInstructions(key, params.job_id, body)),
     listWebhookEndpoints: ({ key }) => ok(outbox.listEndpoints(key)),
     createWebhookEndpoint: async ({ key, body }) => ok(await outbox.createEndpoint(key, body), 201),

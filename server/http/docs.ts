@@ -1,5 +1,4 @@
 import express from 'express';
-import { spec } from '../../spec/contract';
 import { dirname } from 'node:path';
 
 const PAGE = `<!doctype html>
@@ -23,14 +22,29 @@ const PAGE = `<!doctype html>
 // The package's main module loads the whole UI bundle into the server; only its folder is needed.
 const SWAGGER_UI_ASSETS = dirname(require.resolve('swagger-ui-dist/package.json'));
 
+/**
+ * The spec file names the default local server; served, it points at the origin serving
+ * it (a relative URL resolves against the document's own), so /docs "Try it out" calls
+ * this server on whatever host and port it runs.
+ */
+export const SERVED_SERVERS = [{ url: '/', description: 'This sandbox (the origin serving this document)' }];
+
+export function servedSpec(specText: string): { yaml: string; json: string } {
+  // yaml loads with the first request for the spec, not at start-up (where it cost ~150 ms).
+  const { parseDocument }: typeof import('yaml') = require('yaml');
+  const document = parseDocument(specText);
+  document.set('servers', document.createNode(SERVED_SERVERS));
+  return { yaml: document.toString({ lineWidth: 0 }), json: JSON.stringify(document.toJS()) };
+}
+
 /** The spec as served, and an API reference page rendered from it with local assets only. */
 export function mountDocs(app: express.Express, specText: string): void {
-  let specJson: string | undefined;
+  let served: { yaml: string; json: string } | undefined;
   app.get('/openapi.yaml', (_req, res) => {
-    res.type('application/yaml').send(specText);
+    res.type('application/yaml').send((served ??= servedSpec(specText)).yaml);
   });
   app.get('/openapi.json', (_req, res) => {
-    res.type('application/json').send(specJson ??= JSON.stringify(spec));
+    res.type('application/json').send((served ??= servedSpec(specText)).json);
   });
   app.use('/docs/assets', express.static(SWAGGER_UI_ASSETS, { index: false, maxAge: '1h' }));
   app.get(['/docs', '/docs/'], (_req, res) => {

@@ -123,9 +123,21 @@ describe('delivery code', () => {
     expect([done.status, done.body.state]).toEqual([200, 'CLIENT_RECEIVED']);
   });
 
+  it('refuses a code that is not 4 digits with 422 VALIDATION_FAILED, at no cost, however often', async () => {
+    const { id } = await api.createJob({ add_delivery_code: true });
+    await api.post(`/sandbox/jobs/${id}/advance`, { to: 'DELIVERING_STARTED' });
+    for (const code of ['', '12a', '123', '12345', ' 1234', '１２３４', '', '12a']) {
+      const res = await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: code });
+      expect([res.status, res.body.code, res.body.errors?.[0]?.param]).toEqual([422, 'VALIDATION_FAILED', 'delivery_code']);
+    }
+    const job = (await api.get(`/jobs/${id}`)).body;
+    expect([job.state, job.delivery_code_attempts_remaining]).toEqual(['DELIVERING_STARTED', 3]);
+    expect((await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: job.delivery_code })).body.state).toBe('CLIENT_RECEIVED');
+  });
+
   it('ignores a code on moves that do not reach CLIENT_RECEIVED and on jobs without one', async () => {
     const { id } = await api.createJob({ add_delivery_code: true });
-    expect((await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: 'anything' })).body.state).toBe('PICKING_STARTED');
+    expect((await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: '0000' })).body.state).toBe('PICKING_STARTED');
     const plain = await api.createJob({ add_delivery_code: false });
     expect((await api.post(`/sandbox/jobs/${plain.id}/advance`, { to: 'CLIENT_RECEIVED' })).body.state).toBe('CLIENT_RECEIVED');
   });
@@ -136,8 +148,9 @@ describe('delivery code lock at the door', () => {
     const { id } = await api.createJob({ add_delivery_code: true });
     await api.post(`/sandbox/jobs/${id}/advance`, { to: 'DELIVERING_STARTED' });
     expect((await api.put(`/jobs/${id}/update-delivery-code`, { delivery_code: '1212' })).body.code).toBe('DELIVERY_CODE_FROZEN');
-    for (let i = 0; i < 3; i++) await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: 'xxxx' });
-    expect((await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: 'xxxx' })).status).toBe(423);
+    const wrong = (await api.get(`/jobs/${id}`)).body.delivery_code === '0000' ? '1111' : '0000';
+    for (let i = 0; i < 3; i++) await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: wrong });
+    expect((await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: wrong })).status).toBe(423);
     const unlocked = await api.put(`/jobs/${id}/update-delivery-code`, { delivery_code: '3434' });
     expect([unlocked.status, unlocked.body.delivery_code_attempts_remaining]).toEqual([200, 3]);
     expect((await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: '3434' })).body.state).toBe('CLIENT_RECEIVED');

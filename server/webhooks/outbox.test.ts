@@ -101,6 +101,7 @@ describe('webhook delivery', () => {
 
   it('retries after two 500s on the tenant clock and logs all three attempts', async () => {
     const tenant = api.as(`retry-${Date.now()}`);
+    await tenant.post('/sandbox/clock/freeze');
     const hook = await receiver();
     hook.respondWith((_req, res, i) => { res.statusCode = i < 2 ? 500 : 200; res.end(i < 2 ? 'boom' : 'ok'); });
     await register(tenant, hook.url);
@@ -109,12 +110,21 @@ describe('webhook delivery', () => {
     await settled();
     let [delivery] = await deliveries(tenant, `?job_id=${id}`);
     expect(delivery.status).toBe('PENDING');
-    // 60 s (no jitter here) after the failed attempt ended, which lies between its start and now.
-    const nextAt = Date.parse(delivery.next_attempt_at);
-    expect(nextAt).toBeGreaterThanOrEqual(Date.parse(delivery.attempts[0].at) + 60_000);
-    expect(nextAt).toBeLessThanOrEqual(Date.parse((await tenant.get('/sandbox/clock')).body.now) + 60_000);
+    // Exactly 60 s (no jitter here) after the failed attempt's own time.
+    expect(Date.parse(delivery.next_attempt_at)).toBe(Date.parse(delivery.attempts[0].at) + 60_000);
+    await tenant.advanceClock(59);
+    await settled();
+    expect(hook.received).toHaveLength(1);
+    await tenant.advanceClock(1);
+    await hook.waitFor(2);
+    await settled();
+    [delivery] = await deliveries(tenant, `?job_id=${id}`);
+    expect(delivery.attempts.map((a: any) => Date.parse(a.at) - Date.parse(delivery.attempts[0].at))).toEqual([0, 60_000]);
+    expect(Date.parse(delivery.next_attempt_at)).toBe(Date.parse(delivery.attempts[1].at) + 600_000);
+    await tenant.advanceClock(600);
+    await hook.waitFor(3);
+    await settled();
 
-    await walkTheSchedule(tenant, hook, 1);
     [delivery] = await deliveries(tenant, `?job_id=${id}`);
     expect(delivery.status).toBe('SUCCEEDED');
     expect(delivery.attempts.map((a: any) => a.status_code)).toEqual([500, 500, 200]);
@@ -190,6 +200,50 @@ describe('webhook delivery', () => {
     expect(hook.received.map((r) => r.json.type)).toEqual(['CREATED', 'CREATED', 'PICKING_STARTED', 'PICKING_FINISHED']);
   });
 
+  it('shows a delivery waiting behind a retrying one with no due time and the id it waits for', async () => {
+    const tenant = api.as(`waiting-${Date.now()}`);
+    await tenant.post('/sandbox/clock/freeze');
+    const hook = await receiver();
+    hook.respondWith((_req, res, i) => { res.statusCode = i === 0 ? 500 : 200; res.end(); });
+    await register(tenant, hook.url);
+    const { id } = await tenant.createJob();
+    await tenant.post(`/sandbox/jobs/${id}/advance`);
+    await hook.waitFor(1);
+    await settled();
+    const [waiting, head] = await deliveries(tenant, `?job_id=${id}`);
+    expect([head.event_type, head.status, head.waiting_for]).toEqual(['CREATED', 'PENDING', undefined]);
+    expect([waiting.event_type, waiting.status, waiting.next_attempt_at, waiting.waiting_for]).toEqual(['PICKING_STARTED', 'PENDING', null, head.id]);
+    // A manual retry cannot make it overtake: the entry comes back unchanged and nothing is sent.
+    const retried = await tenant.post(`/sandbox/webhook-deliveries/${waiting.id}/retry`);
+    expect([retried.status, retried.body]).toEqual([202, waiting]);
+    await settled();
+    expect(hook.received).toHaveLength(1);
+    await tenant.advanceClock(60);
+    await hook.waitFor(3);
+    await settled();
+    const log = await deliveries(tenant, `?job_id=${id}`);
+    expect(log.map((d) => [d.event_type, d.status, d.next_attempt_at, d.waiting_for])).toEqual([
+      ['PICKING_STARTED', 'SUCCEEDED', null, undefined], ['CREATED', 'SUCCEEDED', null, undefined],
+    ]);
+  });
+
+  it('keeps a failed manual retry of a dead-lettered delivery dead-lettered, with no schedule restarted', async () => {
+    const tenant = api.as(`manual-fail-${Date.now()}`);
+    await tenant.post('/sandbox/clock/freeze');
+    const hook = await receiver();
+    hook.respondWith((_req, res) => { res.statusCode = 500; res.end(); });
+    await register(tenant, hook.url);
+    await tenant.createJob();
+    await walkTheSchedule(tenant, hook);
+    const [dead] = await deliveries(tenant);
+    expect(dead.status).toBe('DEAD_LETTERED');
+    expect((await tenant.post(`/sandbox/webhook-deliveries/${dead.id}/retry`)).status).toBe(202);
+    await hook.waitFor(4);
+    await settled();
+    const [after] = await deliveries(tenant);
+    expect([after.status, after.attempts.length, after.next_attempt_at]).toEqual(['DEAD_LETTERED', 4, null]);
+  });
+
   it('never sends one tenant\'s events to another tenant\'s endpoint', async () => {
     const a = api.as(`iso-a-${Date.now()}`);
     const b = api.as(`iso-b-${Date.now()}`);
@@ -259,7 +313,12 @@ describe('webhook endpoints', () => {
     await hook.waitFor(1);
     await settled();
     await tenant.delete(`/sandbox/webhook-endpoints/${endpoint}`);
-    expect((await deliveries(tenant))[0].status).toBe('DEAD_LETTERED');
+    const [delivery] = await deliveries(tenant);
+    expect(delivery.status).toBe('DEAD_LETTERED');
+    const retry = await tenant.post(`/sandbox/webhook-deliveries/${delivery.id}/retry`);
+    expect([retry.status, retry.body.code]).toEqual([409, 'WEBHOOK_ENDPOINT_DELETED']);
+    await settled();
+    expect(hook.received).toHaveLength(1);
   });
 });
 

@@ -63,6 +63,19 @@ const SOCKETS_PER_ENDPOINT = 32;
 /** A delivery was created, attempted, retried or given up on. */
 export type DeliveryListener = (tenant: TenantState, delivery: Pick<DeliveryRecord, 'id' | 'job_id' | 'status' | 'attempts'>) => void;
 
+type Send = (rawUrl: string, agent: http.Agent, headers: Record<string, string>, body: string) => Promise<{ ok: boolean; attempt: { status_code?: number; error?: string }; responseBody?: string }>;
+
+/**
+ * Internal steps a test may wrap at construction, to break one rule on purpose
+ * (test/mutants); each wrapper gets the step as built and returns its replacement.
+ * `lastmile serve` passes none.
+ */
+export interface OutboxStepWrappers {
+  enqueue?(original: (tenant: TenantState, event: JobEvent) => void): (tenant: TenantState, event: JobEvent) => void;
+  signer?(original: (runtime: TenantRuntime, endpoint: EndpointRecord) => Webhook): (runtime: TenantRuntime, endpoint: EndpointRecord) => Webhook;
+  send?(original: Send): Send;
+}
+
 export class Outbox {
   readonly config: OutboxConfig;
   private readonly deliveryListeners: DeliveryListener[] = [];
@@ -70,9 +83,12 @@ export class Outbox {
   private readonly inFlightRequests = new Set<Promise<void>>();
   private stopped = false;
 
-  constructor(private readonly sandbox: Sandbox, config: Partial<OutboxConfig> = {}) {
+  constructor(private readonly sandbox: Sandbox, config: Partial<OutboxConfig> = {}, wrappers: OutboxStepWrappers = {}) {
     // A copy of the schedule: an instance must never share (and so change) another's.
     this.config = { ...DEFAULT_OUTBOX_CONFIG, ...config, retrySchedule: [...(config.retrySchedule ?? DEFAULT_OUTBOX_CONFIG.retrySchedule)] };
+    if (wrappers.enqueue) this.enqueue = wrappers.enqueue(this.enqueue.bind(this));
+    if (wrappers.signer) this.signer = wrappers.signer(this.signer.bind(this));
+    if (wrappers.send) this.send = wrappers.send(this.send.bind(this));
     sandbox.onEvent((tenant, event) => this.enqueue(tenant, event));
     sandbox.store.onDrop((tenant) => this.forget(tenant));
   }
@@ -125,34 +141,55 @@ export class Outbox {
   // ---- delivery log -------------------------------------------------------------------
 
   listDeliveries(key: string, filter: { job_id?: string; status?: Schemas['DeliveryStatus']; limit?: number } = {}): Schemas['WebhookDelivery'][] {
-    const all = [...this.sandbox.tenant(key).deliveries.values()];
+    const tenant = this.sandbox.tenant(key);
+    const all = [...tenant.deliveries.values()];
     const limit = filter.limit ?? 100;
     const out: Schemas['WebhookDelivery'][] = [];
     for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
       const d = all[i];
-      if ((filter.job_id === undefined || d.job_id === filter.job_id) && (filter.status === undefined || d.status === filter.status)) out.push(view(d));
+      if ((filter.job_id === undefined || d.job_id === filter.job_id) && (filter.status === undefined || d.status === filter.status)) out.push(this.view(tenant, d));
     }
     return out;
   }
 
-  /** One more attempt now. A pending delivery keeps its place in its chain. */
+  /**
+   * One more attempt now. A pending delivery keeps its place in its chain (one waiting
+   * behind another stays waiting); a finished one is sent once more, outside its chain.
+   */
   retryDelivery(key: string, deliveryId: string): Schemas['WebhookDelivery'] {
     const tenant = this.sandbox.tenant(key);
     const delivery = tenant.deliveries.get(deliveryId);
     if (!delivery) throw new DomainError('WEBHOOK_DELIVERY_NOT_FOUND', `Webhook delivery ${deliveryId} not found`);
+    if (!tenant.endpoints.get(delivery.endpoint_id)) {
+      throw new DomainError('WEBHOOK_ENDPOINT_DELETED', `Webhook endpoint ${delivery.endpoint_id} of delivery ${deliveryId} was deleted`);
+    }
     const runtime = this.runtime(tenant);
     const nowMs = tenant.clock.now();
     if (delivery.status === 'PENDING') {
-      delivery.nextAttemptAtMs = Math.min(delivery.nextAttemptAtMs ?? nowMs, nowMs);
-      this.pump(tenant);
-    } else if (tenant.endpoints.get(delivery.endpoint_id)) {
+      if (this.waitingFor(runtime, delivery) === undefined && delivery.nextAttemptAtMs !== null) {
+        delivery.nextAttemptAtMs = Math.min(delivery.nextAttemptAtMs, nowMs);
+        this.pump(tenant);
+      }
+    } else {
       delivery.status = 'PENDING';
       delivery.nextAttemptAtMs = nowMs;
-      const snapshot = view(delivery);
+      const snapshot = this.view(tenant, delivery);
       if (!runtime.inFlight.has(delivery.id)) this.attempt(tenant, delivery, true);
       return snapshot;
     }
-    return view(delivery);
+    return this.view(tenant, delivery);
+  }
+
+  /** The head of the chain a pending delivery waits in, when it is not the head itself. */
+  private waitingFor(runtime: TenantRuntime | undefined, delivery: DeliveryRecord): string | undefined {
+    if (delivery.status !== 'PENDING' || !runtime) return undefined;
+    const chain = runtime.chains.get(`${delivery.endpoint_id} ${delivery.job_id}`);
+    // A finished delivery sent again by hand is outside its chain and waits for nothing.
+    return chain && chain[0] !== delivery && chain.includes(delivery) ? chain[0].id : undefined;
+  }
+
+  private view(tenant: TenantState, delivery: DeliveryRecord): Schemas['WebhookDelivery'] {
+    return view(delivery, this.waitingFor(this.runtimes.get(tenant), delivery));
   }
 
   // ---- scheduling ---------------------------------------------------------------------
@@ -181,7 +218,7 @@ export class Outbox {
         job_id: event.job.id,
         status: 'PENDING',
         attempts: [],
-        nextAttemptAtMs: nowMs,
+        nextAttemptAtMs: runtime.chains.has(`${endpoint.id} ${event.job.id}`) ? null : nowMs,
         created_at: event.created_at,
         payloadText,
         instaLeapSignature: createHmac('sha256', endpoint.secret).update(`${event.id}&${event.created_at}&${event.type}`).digest('hex'),
@@ -227,13 +264,16 @@ export class Outbox {
 
   private arm(tenant: TenantState, runtime: TenantRuntime, dueMs: number): void {
     if (dueMs === Infinity || (runtime.timer && runtime.timerDueMs <= dueMs)) return;
+    const delayMs = tenant.clock.realDelayUntil(dueMs);
+    // A frozen clock reaches nothing by itself: advancing or unfreezing it pumps again.
+    if (delayMs === Infinity) return;
     if (runtime.timer) clearTimeout(runtime.timer);
     runtime.timerDueMs = dueMs;
     runtime.timer = setTimeout(() => {
       runtime.timer = null;
       runtime.timerDueMs = Infinity;
       this.pump(tenant);
-    }, tenant.clock.realDelayUntil(dueMs));
+    }, delayMs);
     runtime.timer.unref();
   }
 
@@ -262,7 +302,8 @@ export class Outbox {
     if (!endpoint) return;
     runtime.inFlight.add(delivery.id);
     const started = performance.now();
-    const at = iso(tenant.clock.now());
+    const atMs = tenant.clock.now();
+    const at = iso(atMs);
     const timestamp = new Date();
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -277,13 +318,14 @@ export class Outbox {
       if (this.runtimes.get(tenant) !== runtime || tenant.deliveries.get(delivery.id) !== delivery) return;
       delivery.attempts.push({ at, latency_ms: Math.round((performance.now() - started) * 100) / 100, ...outcome.attempt });
       if (outcome.responseBody !== undefined) delivery.last_response_body = outcome.responseBody;
-      this.settle(tenant, runtime, delivery, outcome.ok, manual);
+      this.settle(tenant, runtime, delivery, outcome.ok, manual, atMs);
     });
     this.inFlightRequests.add(request);
     request.finally(() => this.inFlightRequests.delete(request));
   }
 
-  private settle(tenant: TenantState, runtime: TenantRuntime, delivery: DeliveryRecord, ok: boolean, manual: boolean): void {
+  /** `attemptAtMs`: when the attempt started; the next one is due a wait after it. */
+  private settle(tenant: TenantState, runtime: TenantRuntime, delivery: DeliveryRecord, ok: boolean, manual: boolean, attemptAtMs: number): void {
     const chainKey = `${delivery.endpoint_id} ${delivery.job_id}`;
     const chain = runtime.chains.get(chainKey);
     const isHead = chain?.[0] === delivery;
@@ -297,7 +339,7 @@ export class Outbox {
       if (wait === undefined) this.finish(delivery, 'DEAD_LETTERED');
       else {
         const jitter = 1 + this.config.retryJitter * (2 * this.config.random() - 1);
-        delivery.nextAttemptAtMs = tenant.clock.now() + Math.round(wait * 1000 * jitter);
+        delivery.nextAttemptAtMs = attemptAtMs + Math.round(wait * 1000 * jitter);
       }
     }
     this.notify(tenant, delivery);
@@ -308,7 +350,9 @@ export class Outbox {
     // Only this chain changed: send its head if due, or wake up when it is. A full scan
     // here would make every settled delivery cost as much as all pending chains together.
     const head = runtime.chains.get(chainKey)?.[0];
-    if (!head || this.stopped || runtime.inFlight.has(head.id) || head.nextAttemptAtMs === null) return;
+    if (!head || this.stopped || runtime.inFlight.has(head.id)) return;
+    // A delivery that waited behind the one just settled is due as it reaches the head.
+    head.nextAttemptAtMs ??= tenant.clock.now();
     if (head.nextAttemptAtMs <= tenant.clock.now()) this.attempt(tenant, head, false);
     else this.arm(tenant, runtime, head.nextAttemptAtMs);
   }
@@ -419,12 +463,13 @@ export class Outbox {
   }
 }
 
-function view(d: DeliveryRecord): Schemas['WebhookDelivery'] {
+function view(d: DeliveryRecord, waitingFor?: string): Schemas['WebhookDelivery'] {
   const out: Schemas['WebhookDelivery'] = {
     id: d.id, endpoint_id: d.endpoint_id, url: d.url, event_id: d.event_id, event_type: d.event_type, job_id: d.job_id,
     status: d.status, attempts: d.attempts.map((a) => ({ ...a })), next_attempt_at: d.nextAttemptAtMs === null ? null : iso(d.nextAttemptAtMs),
     created_at: d.created_at, payload: JSON.parse(d.payloadText),
   };
   if (d.last_response_body !== undefined) out.last_response_body = d.last_response_body;
+  if (waitingFor !== undefined) out.waiting_for = waitingFor;
   return out;
 }

@@ -1,16 +1,16 @@
 /**
  * Deliberately broken variants of the reference server, each breaking one promise of the
  * contract, and the conformance checks that must catch each. Test-only: built from the
- * instances `startServer` returns or behind a rewriting proxy, never switchable from
- * `lastmile serve`.
+ * instances `startServer` returns (public methods, or internal steps wrapped through its
+ * `stepWrappers` seam) or behind a rewriting proxy, never switchable from `lastmile serve`.
  */
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { RunningServer } from '../../server/main';
 import { DomainError } from '../../server/domain/errors';
-import type { JobEvent } from '../../server/domain/sandbox';
+import type { JobEvent, SandboxStepWrappers } from '../../server/domain/sandbox';
 import type { Job, TenantState } from '../../server/domain/store';
-import { behindProxy, editJson, patchMethod, patchedServer, type RunningMutant } from './tools';
+import { behindProxy, editJson, patchMethod, patchedServer, type RunningMutant, type StepWrappers } from './tools';
 
 export interface Mutant {
   id: string;
@@ -21,9 +21,8 @@ export interface Mutant {
   start(): Promise<RunningMutant>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** Request bodies as the handlers pass them; a mutant reads only what it breaks. */
 type Any = any;
-const priv = (instance: object): Any => instance;
 
 /** Runs the original; when it throws a DomainError with `code`, returns `fallback()` instead. */
 function swallow(code: string, original: (...args: Any[]) => Any, fallback: (...args: Any[]) => Any) {
@@ -38,6 +37,7 @@ function swallow(code: string, original: (...args: Any[]) => Any, fallback: (...
 }
 
 const onServer = (mutate: (server: RunningServer) => void) => () => patchedServer(mutate);
+const withSteps = (steps: StepWrappers) => () => patchedServer(() => undefined, {}, steps);
 const onProxy = (rewrites: Parameters<typeof behindProxy>[1]) => async () => behindProxy(await patchedServer(() => undefined), rewrites);
 
 export const mutants: Mutant[] = [
@@ -58,13 +58,13 @@ export const mutants: Mutant[] = [
     id: 'EXPIRED-SLOT-ACCEPTED',
     breaks: 'a job on an expired slot is 417 SLOT_EXPIRED',
     killedBy: ['SLOT-EXPIRED-417'],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'usableSlot', (original) => swallow('SLOT_EXPIRED', original, (tenant: TenantState, slotId: string) => tenant.slots.get(slotId)))),
+    start: withSteps({ sandbox: { usableSlot: (original) => swallow('SLOT_EXPIRED', original, (tenant: TenantState, slotId: string) => tenant.slots.get(slotId)) } }),
   },
   {
     id: 'SLOT-USABLE-TWICE',
     breaks: 'a slot takes one job; a second is 409 SLOT_ALREADY_USED',
     killedBy: ['IDEMPOTENCY-REPLAY', 'JOB-RESCHEDULE', 'SLOT-SINGLE-USE-409'],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'usableSlot', (original) => swallow('SLOT_ALREADY_USED', original, (tenant: TenantState, slotId: string) => tenant.slots.get(slotId)))),
+    start: withSteps({ sandbox: { usableSlot: (original) => swallow('SLOT_ALREADY_USED', original, (tenant: TenantState, slotId: string) => tenant.slots.get(slotId)) } }),
   },
   {
     id: 'DELIVERY-CODE-3-DIGITS',
@@ -85,50 +85,50 @@ export const mutants: Mutant[] = [
     id: 'WRONG-DELIVERY-CODE-ACCEPTED',
     breaks: 'a wrong delivery code is 422 INVALID_DELIVERY_CODE',
     killedBy: ['DELIVERY-CODE-LOCKED-423', 'DELIVERY-CODE-UNLOCK-AT-DOOR'],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'checkDeliveryCode', (original) => (job: Job, given?: string) => {
+    start: withSteps({ sandbox: { checkDeliveryCode: (original) => (job: Job, given?: string) => {
       if (given === undefined) original(job, given);
-    })),
+    } } }),
   },
   {
     id: 'NO-LOCK-AFTER-ATTEMPTS',
     breaks: 'after the last wrong code the job is 423 DELIVERY_CODE_LOCKED until the code is updated',
     killedBy: ['DELIVERY-CODE-LOCKED-423', 'DELIVERY-CODE-UNLOCK-AT-DOOR'],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'checkDeliveryCode', (original) => (job: Job, given?: string) => {
+    start: withSteps({ sandbox: { checkDeliveryCode: (original) => (job: Job, given?: string) => {
       if ((job.delivery_code_attempts_remaining ?? 0) > 0 || given === undefined) return original(job, given);
       if (given !== job.delivery_code) throw new DomainError('INVALID_DELIVERY_CODE', 'Wrong delivery code', { attempts_remaining: 0 });
-    })),
+    } } }),
   },
   {
     id: 'WEBHOOK-UNSIGNED',
     breaks: 'every delivery carries webhook-signature',
-    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
-    start: onServer(({ outbox }) => patchMethod(outbox, 'send', (original) => (url: string, agent: unknown, headers: Record<string, string>, body: string) => {
+    killedBy: ['WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
+    start: withSteps({ outbox: { send: (original) => (url, agent, headers, body) => {
       const { 'webhook-signature': _dropped, ...rest } = headers;
       return original(url, agent, rest, body);
-    })),
+    } } }),
   },
   {
     id: 'WEBHOOK-SIGNED-WITH-WRONG-SECRET',
     breaks: 'webhook-signature is keyed with the endpoint\'s secret',
-    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
-    start: onServer(({ outbox }) => {
+    killedBy: ['WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
+    start: () => {
       const stranger = new Webhook(`whsec_${Buffer.from('not the endpoint secret, 32 bytes').toString('base64')}`);
-      patchMethod(outbox, 'signer', () => () => stranger);
-    }),
+      return withSteps({ outbox: { signer: () => () => stranger } })();
+    },
   },
   {
     id: 'WEBHOOK-SIGNED-OTHER-BODY',
     breaks: 'webhook-signature covers the body as sent (here: signed, then re-serialized pretty-printed)',
-    killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
-    start: onServer(({ outbox }) => patchMethod(outbox, 'send', (original) => (url: string, agent: unknown, headers: Record<string, string>, body: string) => original(url, agent, headers, JSON.stringify(JSON.parse(body), null, 2)))),
+    killedBy: ['WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
+    start: withSteps({ outbox: { send: (original) => (url, agent, headers, body) => original(url, agent, headers, JSON.stringify(JSON.parse(body), null, 2)) } }),
   },
   {
     id: 'WEBHOOK-EVENTS-OUT-OF-ORDER',
     breaks: 'a job\'s events arrive in the order they happened (here: each burst of events is sent last first)',
     killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-OUT-OF-BAND-EVENTS'],
-    start: onServer(({ outbox }) => {
+    start: () => {
       let burst: Array<[TenantState, JobEvent]> = [];
-      patchMethod(outbox, 'enqueue', (original) => (tenant: TenantState, event: JobEvent) => {
+      return withSteps({ outbox: { enqueue: (original) => (tenant: TenantState, event: JobEvent) => {
         if (burst.length === 0) {
           queueMicrotask(() => {
             const flushed = burst.reverse();
@@ -137,23 +137,23 @@ export const mutants: Mutant[] = [
           });
         }
         burst.push([tenant, { ...event, job: structuredClone(event.job) }]);
-      });
-    }),
+      } } })();
+    },
   },
   {
     id: 'WEBHOOK-NO-RETRY',
     breaks: 'a delivery answered 500 is retried on the schedule (here: dead-lettered at once)',
-    killedBy: ['WEBHOOK-DEAD-LETTER', 'WEBHOOK-RETRY'],
+    killedBy: ['WEBHOOK-DEAD-LETTER', 'WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-RETRY'],
     start: onServer(({ outbox }) => { outbox.config.retrySchedule = []; }),
   },
   {
     id: 'WEBHOOK-JOB-WITHOUT-DELIVERY-CODE',
     breaks: 'the webhook\'s job carries the delivery code, as GET /jobs/{id} does',
     killedBy: ['WEBHOOK-LIFECYCLE-EVENTS'],
-    start: onServer(({ outbox }) => patchMethod(outbox, 'enqueue', (original) => (tenant: TenantState, event: JobEvent) => {
+    start: withSteps({ outbox: { enqueue: (original) => (tenant: TenantState, event: JobEvent) => {
       const { delivery_code: _dropped, ...job } = event.job;
       original(tenant, { ...event, job: job as Job });
-    })),
+    } } }),
   },
   {
     id: 'TENANT-READS-OTHER-JOB',
@@ -188,7 +188,7 @@ export const mutants: Mutant[] = [
       'JOB-SPEC-EXAMPLES-201', 'JOB-UNKNOWN-FIELDS-WARNED', 'SLOT-EXTEND-TTL', 'SLOT-SINGLE-USE-409',
       'VALIDATION-CONTENT-TYPE-415', 'VALIDATION-CONTENT-TYPE-SANDBOX-415', 'VALIDATION-CREATE-JOB-422',
       'VALIDATION-MALFORMED-JSON-400', 'VALIDATION-MALFORMED-JSON-SANDBOX-400', 'WEBHOOK-DEAD-LETTER',
-      'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY',
+      'WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY',
     ],
     start: onProxy({
       response: (exchange) => {
@@ -246,14 +246,18 @@ export const mutants: Mutant[] = [
     id: 'DELIVERED-JOB-CANCELLED',
     breaks: 'a finished job cannot be cancelled (409 ILLEGAL_TRANSITION)',
     killedBy: ['JOB-LIFECYCLE-STEPS'],
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'cancelJob', (original) => (key: string, jobId: string, request: Any = {}) => {
-      const job = sandbox.getJob(key, jobId);
-      if (job.state !== 'CLIENT_RECEIVED') return original(key, jobId, request);
-      const tenant = sandbox.tenant(key);
-      job.state = 'CANCELLED';
-      priv(sandbox).record(tenant, job, 'CANCELLED', tenant.clock.now());
-      return job;
-    })),
+    start: () => {
+      // The wrapper keeps the sandbox's own record step, to log the cancellation as the sandbox would.
+      let record: Parameters<NonNullable<SandboxStepWrappers['record']>>[0] | undefined;
+      return patchedServer(({ sandbox }) => patchMethod(sandbox, 'cancelJob', (original) => (key: string, jobId: string, request: Any = {}) => {
+        const job = sandbox.getJob(key, jobId);
+        if (job.state !== 'CLIENT_RECEIVED') return original(key, jobId, request);
+        const tenant = sandbox.tenant(key);
+        job.state = 'CANCELLED';
+        record!(tenant, job, 'CANCELLED', tenant.clock.now());
+        return job;
+      }), {}, { sandbox: { record: (original) => (record = original) } });
+    },
   },
   {
     id: 'LOCK-NOT-LIFTED-AT-DOOR',
@@ -279,9 +283,39 @@ export const mutants: Mutant[] = [
   {
     id: 'WEBHOOK-MANUAL-RETRY-IGNORED',
     breaks: 'POST /sandbox/webhook-deliveries/{id}/retry sends the delivery again (here: answers 202 and sends nothing)',
-    killedBy: ['WEBHOOK-MANUAL-RETRY'],
+    killedBy: ['WEBHOOK-DEAD-LETTER', 'WEBHOOK-MANUAL-RETRY'],
     start: onServer(({ outbox }) => patchMethod(outbox, 'retryDelivery', (original) => (key: string, deliveryId: string) => {
       return outbox.listDeliveries(key, { limit: 10_000 }).find((d) => d.id === deliveryId) ?? original(key, deliveryId);
     })),
+  },
+  {
+    id: 'IDEMPOTENCY-COMPARES-BYTES',
+    breaks: '"the same body" is the same JSON value, whatever the order of its keys (here: the same text)',
+    killedBy: ['IDEMPOTENCY-REPLAY'],
+    start: onServer(({ sandbox }) => {
+      const firstText = new Map<string, string>();
+      patchMethod(sandbox, 'createJob', (original) => (key: string, request: Any, idempotencyKey?: string) => {
+        if (idempotencyKey !== undefined) {
+          const text = JSON.stringify(request);
+          const first = firstText.get(`${key} ${idempotencyKey}`) ?? text;
+          if (first !== text) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another body');
+          firstText.set(`${key} ${idempotencyKey}`, first);
+        }
+        return original(key, request, idempotencyKey);
+      });
+    }),
+  },
+  {
+    id: 'FROZEN-CLOCK-NOT-ADVANCED',
+    breaks: 'a frozen clock moves when advanced (here: it stays where it was frozen)',
+    killedBy: ['SANDBOX-CLOCK-ADVANCE', 'SANDBOX-CLOCK-FREEZE', 'SLOT-EXPIRED-417', 'SLOT-EXTEND-TTL', 'WEBHOOK-DEAD-LETTER', 'WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-RETRY'],
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'advanceClock', (original) => (key: string, seconds: number) => (sandbox.clock(key).frozen ? sandbox.clock(key) : original(key, seconds)))),
+  },
+  {
+    id: 'RETRY-OF-DELETED-ENDPOINT-ACCEPTED',
+    breaks: 'a manual retry of a delivery whose endpoint was deleted is 409 WEBHOOK_ENDPOINT_DELETED (here: 202, nothing sent)',
+    killedBy: ['WEBHOOK-MANUAL-RETRY'],
+    start: onServer(({ outbox }) => patchMethod(outbox, 'retryDelivery', (original) => swallow('WEBHOOK_ENDPOINT_DELETED', original,
+      (key: string, deliveryId: string) => outbox.listDeliveries(key, { limit: 10_000 }).find((d) => d.id === deliveryId)))),
   },
 ];

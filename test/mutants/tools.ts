@@ -1,12 +1,13 @@
 /**
- * How a mutant is made from the reference server without touching its source: a method
- * of a running instance replaced (private ones by bracket access), or a small HTTP proxy
- * in front of it that rewrites requests or responses. Test-only: nothing here is
- * reachable from `lastmile serve`.
+ * How a mutant is made from the reference server without touching its source: a public
+ * method of a running instance replaced, an internal step wrapped through the seam the
+ * server offers at construction (`stepWrappers`), or a small HTTP proxy in front of it
+ * that rewrites requests or responses. Test-only: nothing here is reachable from
+ * `lastmile serve`.
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startServer, type RunningServer } from '../../server/main';
+import { startServer, type RunningServer, type StartOptions } from '../../server/main';
 import type { ServerConfig } from '../../server/config';
 
 /** A running variant of the server, addressed over HTTP like any implementation. */
@@ -15,21 +16,28 @@ export interface RunningMutant {
   close(): Promise<void>;
 }
 
+export type StepWrappers = NonNullable<StartOptions['stepWrappers']>;
+
+type Method = (...args: never[]) => unknown;
+/** The public methods of T: private ones are not in `keyof`, so a mutant cannot name them. */
+type PublicMethodName<T> = { [K in keyof T]: T[K] extends Method ? K : never }[keyof T] & string;
+
 /**
- * Replaces `target[name]` on this instance only. `wrap` gets the original, bound to the
- * instance, and returns the replacement (called with the instance as `this`).
+ * Replaces the public method `target[name]` on this instance only. `wrap` gets the
+ * original, bound to the instance, and returns the replacement.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function patchMethod(target: object, name: string, wrap: (original: (...args: any[]) => any) => (...args: any[]) => any): void {
-  const record = target as Record<string, unknown>;
-  const original = record[name];
+export function patchMethod<T extends object, K extends PublicMethodName<T>>(target: T, name: K, wrap: (original: T[K]) => T[K]): void {
+  const original = target[name];
   if (typeof original !== 'function') throw new Error(`${target.constructor.name} has no method ${name} to patch`);
-  record[name] = wrap(original.bind(target));
+  target[name] = wrap(original.bind(target) as T[K]);
 }
 
-/** The reference server with `mutate` applied to its instances before the first request. */
-export async function patchedServer(mutate: (server: RunningServer) => void, config: Partial<ServerConfig> = {}): Promise<RunningMutant> {
-  const server = await startServer({ port: 0, host: '127.0.0.1', ...config });
+/**
+ * The reference server with internal steps wrapped at construction (`steps`), then
+ * `mutate` applied to its instances before the first request.
+ */
+export async function patchedServer(mutate: (server: RunningServer) => void, config: Partial<ServerConfig> = {}, steps: StepWrappers = {}): Promise<RunningMutant> {
+  const server = await startServer({ port: 0, host: '127.0.0.1', ...config }, { stepWrappers: steps });
   mutate(server);
   return { url: server.url, close: async () => { await server.close(); } };
 }
@@ -92,8 +100,10 @@ export async function behindProxy(upstream: RunningMutant, rewrites: ProxyRewrit
   };
 }
 
-/** Rewrites a JSON body in place; leaves anything that is not JSON alone. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/**
+ * Rewrites a JSON body in place; leaves anything that is not JSON alone. `any` on purpose:
+ * a body under test can be anything, and each mutant knows the shape it edits.
+ */
 export function editJson(text: string, edit: (value: any) => unknown): string {
   let value: unknown;
   try { value = JSON.parse(text); } catch { return text; }

@@ -13,11 +13,20 @@
     DELIVERING_STARTED: 'Handing over your order', CLIENT_RECEIVED: 'Delivered',
   };
   const KEY_SLOT = 'lastmile-console-key';
+  // The spec's formats, checked before sending so a typo costs nothing and reads as a sentence.
+  const DELIVERY_CODE = /^[0-9]{4}$/;
+  const WEBHOOK_SECRET = /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/;
+  const FORMAT_SENTENCES = {
+    delivery_code: 'The delivery code is exactly 4 digits.',
+    secret: 'The signing secret must be base64 (letters, digits, + and /, with up to two = at the end), optionally starting with whsec_.',
+  };
+  const MAX_CLOCK_SECONDS = 315360000;
+  const UNIT_NAMES = { 1: ['second', 'seconds'], 60: ['minute', 'minutes'], 3600: ['hour', 'hours'], 86400: ['day', 'days'] };
   // After an action, webhook attempts finish on their own; look again a few times, then stop.
   const SETTLE_DELAYS_MS = [400, 1000, 2500];
 
   const $ = (id) => document.getElementById(id);
-  const state = { key: null, route: null, jobs: [], job: null, skewMs: 0, openDeliveries: new Set(), settle: 0 };
+  const state = { key: null, route: null, jobs: [], job: null, skewMs: 0, frozenAt: null, openDeliveries: new Set(), settle: 0 };
   let source = null;
   let reconnectTimer = null;
   let reconnectDelay = 1000;
@@ -94,8 +103,16 @@
       const left = error.body.attempts_remaining;
       return `Wrong delivery code. ${left} attempt${left === 1 ? '' : 's'} left before the final step locks.`;
     }
-    const details = (error.body.errors || []).map((e) => `${e.param || 'body'} ${e.msg}`).join('; ');
+    const errors = error.body.errors || [];
+    const sentences = errors.map((e) => (/pattern/.test(String(e.msg)) ? FORMAT_SENTENCES[e.param] || `${e.param} has the wrong format.` : null));
+    if (errors.length && sentences.every(Boolean)) return sentences.join(' ');
+    const details = errors.map((e, i) => sentences[i] || `${e.param || 'body'} ${e.msg}`).join('; ');
     return `${error.code || error.status}: ${error.message}${details ? ` (${details})` : ''}`;
+  }
+
+  /** Shows an error beside the control that caused it (empty text clears it). */
+  function showError(id, text) {
+    $(id).textContent = text || '';
   }
 
   function confirmDialog(title, text, okLabel) {
@@ -267,28 +284,57 @@
 
   function showClock(clock) {
     state.skewMs = new Date(clock.now).getTime() - Date.now();
-    const offset = clock.offset_seconds;
+    state.frozenAt = clock.frozen ? clock.now : null;
+    $('clock-freeze').textContent = clock.frozen ? 'Unfreeze' : 'Freeze';
+    $('clock-freeze').setAttribute('aria-pressed', String(clock.frozen));
+    const offset = Math.abs(clock.offset_seconds);
     const parts = [];
     if (offset >= 86400) parts.push(`${Math.floor(offset / 86400)}d`);
     if (offset % 86400 >= 3600) parts.push(`${Math.floor((offset % 86400) / 3600)}h`);
     if (offset % 3600 >= 60) parts.push(`${Math.floor((offset % 3600) / 60)}m`);
     if (offset % 60 || !parts.length) parts.push(`${offset % 60}s`);
-    $('clock-offset').textContent = offset > 0 ? `(${parts.join(' ')} ahead)` : '(real time)';
+    const drift = offset === 0 ? 'real time' : `${parts.join(' ')} ${clock.offset_seconds > 0 ? 'ahead' : 'behind'}`;
+    $('clock-offset').textContent = clock.frozen ? `(frozen, ${drift})` : `(${drift})`;
     tickClock();
   }
 
   function tickClock() {
-    const now = new Date(Date.now() + state.skewMs).toISOString();
+    const now = state.frozenAt ?? new Date(Date.now() + state.skewMs).toISOString();
     const node = $('clock-now');
     node.dateTime = now;
     node.textContent = utc(now, true);
   }
 
+  /** Why an advance by `amount` units cannot be sent, in the unit the user picked; null when it can. */
+  function clockProblem(amount, unit) {
+    const [one, many] = UNIT_NAMES[unit] || ['second', 'seconds'];
+    const most = Math.floor(MAX_CLOCK_SECONDS / unit);
+    if (!Number.isInteger(amount) || amount < 1) return `Enter a whole number of ${many}, 1 or more.`;
+    if (amount > most) return `The clock moves at most ten years at a time: ${most.toLocaleString('en-US')} ${most === 1 ? one : many}.`;
+    return null;
+  }
+
   $('clock-form').addEventListener('submit', async (e) => {
     e.preventDefault();
-    const seconds = Math.round(Number($('clock-amount').value) * Number($('clock-unit').value));
+    const amount = Number($('clock-amount').value);
+    const unit = Number($('clock-unit').value);
+    const problem = clockProblem(amount, unit);
+    showError('clock-error', problem);
+    if (problem) return;
     try {
-      showClock(await api('POST', '/sandbox/clock/advance', { seconds }));
+      showClock(await api('POST', '/sandbox/clock/advance', { seconds: amount * unit }));
+      if (state.route.name === 'job') { state.settle = 0; refreshDeliveries(); }
+    } catch (error) {
+      const [, many] = UNIT_NAMES[unit] || ['second', 'seconds'];
+      showError('clock-error', error instanceof ApiError && error.code === 'VALIDATION_FAILED'
+        ? `The clock cannot move ${amount.toLocaleString('en-US')} ${many} forward: ${error.message}`
+        : describe(error));
+    }
+  });
+
+  $('clock-freeze').addEventListener('click', async () => {
+    try {
+      showClock(await api('POST', state.frozenAt ? '/sandbox/clock/unfreeze' : '/sandbox/clock/freeze'));
       if (state.route.name === 'job') { state.settle = 0; refreshDeliveries(); }
     } catch (error) {
       flash(describe(error), true);
@@ -306,27 +352,38 @@
   }
 
   async function removeEndpoint(endpoint) {
+    showError('endpoint-error', '');
     try {
       await api('DELETE', `/sandbox/webhook-endpoints/${encodeURIComponent(endpoint.id)}`);
       $('endpoint-secret').hidden = true;
       refreshEndpoints();
       $('endpoint-url').focus();
     } catch (error) {
-      flash(describe(error), true);
+      showError('endpoint-error', describe(error));
     }
   }
 
   $('endpoint-form').addEventListener('submit', async (e) => {
     e.preventDefault();
+    // The secret on screen belongs to the last endpoint added; whatever happens now, it no longer applies.
+    $('endpoint-secret').hidden = true;
+    $('endpoint-secret').replaceChildren();
+    const url = $('endpoint-url').value.trim();
+    const ownSecret = $('endpoint-secret-input').value.trim();
+    const problem = !url ? 'Enter the URL your receiver listens on, e.g. http://127.0.0.1:9000/webhooks.'
+      : ownSecret && !WEBHOOK_SECRET.test(ownSecret) ? FORMAT_SENTENCES.secret : null;
+    showError('endpoint-error', problem);
+    if (problem) return;
     try {
-      const created = await api('POST', '/sandbox/webhook-endpoints', { url: $('endpoint-url').value.trim() });
+      const created = await api('POST', '/sandbox/webhook-endpoints', ownSecret ? { url, secret: ownSecret } : { url });
       $('endpoint-url').value = '';
+      $('endpoint-secret-input').value = '';
       const secret = $('endpoint-secret');
       secret.replaceChildren('Signing secret (shown only now): ', el('code', {}, created.secret));
       secret.hidden = false;
       refreshEndpoints();
     } catch (error) {
-      flash(describe(error), true);
+      showError('endpoint-error', describe(error));
     }
   });
 
@@ -335,6 +392,7 @@
       'Every job, slot, webhook endpoint and delivery of this tenant is deleted, and its clock goes back to real time. Other tenants are not touched.',
       'Reset tenant');
     if (!ok) return;
+    showError('tenant-error', '');
     try {
       await api('POST', '/sandbox/reset');
       $('endpoint-secret').hidden = true;
@@ -342,7 +400,7 @@
       refreshCurrent();
       flash('Tenant reset.');
     } catch (error) {
-      flash(describe(error), true);
+      showError('tenant-error', describe(error));
     }
   });
 
@@ -380,7 +438,9 @@
       el('td', {}, slotWindow(job.slot)),
       el('td', {}, el('time', { datetime: job.created_at }, utc(job.created_at))))));
     $('jobs-table').hidden = jobs.length === 0;
-    $('jobs-empty').hidden = jobs.length !== 0;
+    $('jobs-empty').hidden = jobs.length !== 0 || Boolean(filter);
+    $('jobs-no-match').hidden = jobs.length !== 0 || !filter;
+    $('jobs-no-match-state').textContent = filter;
     const count = $('jobs-count');
     count.classList.remove('bad');
     count.textContent = `${jobs.length} job${jobs.length === 1 ? '' : 's'}${filter ? ` in ${filter}` : ''}`;
@@ -471,8 +531,9 @@
     $('job-json').textContent = JSON.stringify(job, null, 2);
   }
 
-  async function act(run, success) {
+  async function act(run, success, errorId) {
     const message = $('op-message');
+    for (const id of ['op-to-error', 'op-code-error']) showError(id, '');
     try {
       const job = await run();
       message.classList.remove('bad');
@@ -481,8 +542,13 @@
       state.settle = 0;
       refreshDeliveries();
     } catch (error) {
-      message.classList.add('bad');
-      message.textContent = describe(error);
+      if (errorId) {
+        message.textContent = '';
+        showError(errorId, describe(error));
+      } else {
+        message.classList.add('bad');
+        message.textContent = describe(error);
+      }
       if (error instanceof ApiError && state.route.name === 'job') refreshJob(false);
     }
   }
@@ -493,16 +559,24 @@
   $('op-to-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const to = $('op-to').value;
-    act(() => api('POST', jobPath('advance'), { to }), (job) => `Moved to ${job.state}.`);
+    act(() => api('POST', jobPath('advance'), { to }), (job) => `Moved to ${job.state}.`, 'op-to-error');
   });
   $('op-complete-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const body = { to: 'CLIENT_RECEIVED' };
-    if (state.job && state.job.add_delivery_code) body.delivery_code = $('op-code').value.trim();
+    if (state.job && state.job.add_delivery_code) {
+      body.delivery_code = $('op-code').value.trim();
+      // A malformed code is refused before sending: it must never cost one of the attempts.
+      if (!DELIVERY_CODE.test(body.delivery_code)) {
+        showError('op-code-error', FORMAT_SENTENCES.delivery_code);
+        $('op-code').focus();
+        return;
+      }
+    }
     act(() => api('POST', jobPath('advance'), body), () => {
       $('op-code').value = '';
       return 'Delivered: the job is CLIENT_RECEIVED.';
-    });
+    }, 'op-code-error');
   });
   $('op-cancel-form').addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -539,7 +613,7 @@
     }
     if (state.route.name !== 'job' || state.route.id !== id) return;
     $('deliveries-empty').hidden = deliveries.length !== 0;
-    $('deliveries-list').replaceChildren(...deliveries.map(deliveryItem));
+    $('deliveries-list').replaceChildren(...eventGroups(deliveries));
     const unsettled = deliveries.some((d) => d.status === 'PENDING' && (d.attempts.length === 0 || dueSoon(d)));
     if (unsettled && state.settle < SETTLE_DELAYS_MS.length) {
       setTimeout(() => { if (state.route.name === 'job' && state.route.id === id) refreshDeliveries(); }, SETTLE_DELAYS_MS[state.settle]);
@@ -551,19 +625,52 @@
     return delivery.next_attempt_at && new Date(delivery.next_attempt_at).getTime() - (Date.now() + state.skewMs) < 3000;
   }
 
-  function deliveryItem(d) {
+  /**
+   * Deliveries go out in order per job and endpoint: only the oldest pending one of a chain
+   * is sent, the others wait behind it. Returns, per delivery id, the one it waits behind.
+   */
+  function waitingBehind(deliveries) {
+    const oldestFirst = [...deliveries].sort((a, b) => a.created_at.localeCompare(b.created_at));
+    const head = new Map();
+    const behind = new Map();
+    for (const d of oldestFirst) {
+      if (d.status !== 'PENDING') continue;
+      if (head.has(d.endpoint_id)) behind.set(d.id, head.get(d.endpoint_id));
+      else head.set(d.endpoint_id, d);
+    }
+    return behind;
+  }
+
+  /** One entry per event (newest first), with one row per endpoint it goes to. */
+  function eventGroups(deliveries) {
+    const behind = waitingBehind(deliveries);
+    const groups = new Map();
+    for (const d of deliveries) {
+      if (!groups.has(d.event_id)) groups.set(d.event_id, []);
+      groups.get(d.event_id).push(d);
+    }
+    return [...groups.values()].map((group) => el('li', { class: 'event', dataset: { eventType: group[0].event_type, eventId: group[0].event_id } },
+      el('span', { class: 'type' }, group[0].event_type),
+      el('span', { class: 'muted small' }, ' · ', el('time', { datetime: group[0].created_at }, utc(group[0].created_at, true)),
+        ` · to ${group.length} endpoint${group.length === 1 ? '' : 's'}`),
+      el('ul', { class: 'plain' }, group.map((d) => deliveryItem(d, behind.get(d.id))))));
+  }
+
+  function deliveryItem(d, blocker) {
     const last = d.attempts[d.attempts.length - 1];
-    const outcome = last ? (last.status_code ? `HTTP ${last.status_code}` : last.error || '') : 'not tried yet';
+    const outcome = last ? (last.status_code ? `HTTP ${last.status_code}` : last.error || '')
+      : blocker ? null : 'about to be sent';
+    const waiting = blocker ? el('span', { class: 'waiting' }, `waiting behind ${blocker.event_type} to this endpoint (${blocker.attempts.length ? `failing, ${blocker.attempts.length} attempt${blocker.attempts.length === 1 ? '' : 's'} so far` : 'not sent yet'}): deliveries go out in order`) : null;
     const details = el('details', { open: state.openDeliveries.has(d.id) },
       el('summary', {}, 'Request, response and attempts'),
       el('p', { class: 'small' }, 'To ', el('code', {}, d.url), ' · event ', el('code', {}, d.event_id), ' · delivery ', el('code', {}, d.id)),
-      d.next_attempt_at ? el('p', { class: 'small' }, `Next attempt at ${utc(d.next_attempt_at, true)} (tenant clock)`) : null,
-      d.attempts.length ? el('table', {},
+      d.next_attempt_at && !blocker ? el('p', { class: 'small' }, `Next attempt at ${utc(d.next_attempt_at, true)} (tenant clock)`) : null,
+      d.attempts.length ? el('div', { class: 'scroll' }, el('table', {},
         el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, '#'), el('th', { scope: 'col' }, 'At (tenant clock)'), el('th', { scope: 'col' }, 'Result'), el('th', { scope: 'col' }, 'Latency'))),
         el('tbody', {}, d.attempts.map((a, i) => el('tr', {},
           el('td', {}, String(i + 1)), el('td', {}, utc(a.at, true)),
           el('td', {}, [a.status_code ? `HTTP ${a.status_code}` : '', a.error || ''].filter(Boolean).join(' · ')),
-          el('td', {}, `${a.latency_ms} ms`))))) : null,
+          el('td', {}, `${a.latency_ms} ms`)))))) : null,
       el('h3', {}, 'Request payload'),
       el('pre', {}, JSON.stringify(d.payload, null, 2)),
       el('h3', {}, 'Last response body'),
@@ -572,13 +679,12 @@
       if (details.open) state.openDeliveries.add(d.id);
       else state.openDeliveries.delete(d.id);
     });
-    return el('li', { class: 'delivery', dataset: { deliveryId: d.id, eventType: d.event_type, status: d.status } },
+    return el('li', { class: 'delivery', dataset: { deliveryId: d.id, eventType: d.event_type, status: d.status, endpointId: d.endpoint_id, waiting: blocker ? blocker.id : null } },
       el('div', { class: 'row' },
-        el('span', { class: 'type' }, d.event_type, ' ', badge(d.status, 'status')),
-        el('button', { type: 'button', 'aria-label': `Retry ${d.event_type} delivery`, onclick: () => retry(d) }, 'Retry')),
+        el('span', {}, badge(d.status, 'status'), ' ', el('code', { class: 'endpoint' }, d.url)),
+        el('button', { type: 'button', 'aria-label': `Retry ${d.event_type} delivery to ${d.url}`, onclick: () => retry(d) }, 'Retry')),
       el('p', { class: 'meta muted small' },
-        `${d.attempts.length} attempt${d.attempts.length === 1 ? '' : 's'} · ${outcome} · `,
-        el('time', { datetime: d.created_at }, utc(d.created_at, true))),
+        `${d.attempts.length} attempt${d.attempts.length === 1 ? '' : 's'}`, outcome ? ` · ${outcome}` : '', waiting ? ' · ' : '', waiting),
       details);
   }
 
