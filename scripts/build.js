@@ -9,7 +9,7 @@ const { join } = require('node:path');
 const ROOT = join(__dirname, '..');
 const DIST = join(ROOT, 'dist');
 // Read at run time relative to the module that reads them.
-const ASSETS = ['spec/openapi.yaml', 'server/console/public', 'fixtures/samples'];
+const ASSETS = ['spec/openapi.yaml', 'server/console/public', 'fixtures/samples', 'cli/prism-header-guard.js'];
 
 rmSync(DIST, { recursive: true, force: true });
 const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
