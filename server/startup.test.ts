@@ -12,8 +12,8 @@ const ROOT = join(__dirname, '..');
 const BIN = join(ROOT, 'bin', 'lastmile.js');
 const MARK = 'loaded-modules:';
 
-/** Starts `serve`, optionally sends one request, stops it, and lists what it had loaded. */
-async function modulesLoadedBy(request?: (url: string) => Promise<unknown>): Promise<string[]> {
+/** Starts `serve`, sends one request, stops it, and lists what it had loaded. */
+async function modulesLoadedBy(request: (url: string) => Promise<unknown>): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'lastmile-startup-'));
   const hook = join(dir, 'report-modules.js');
   writeFileSync(hook, `process.on('exit', () => require('node:fs').writeSync(2, ${JSON.stringify(MARK)} + JSON.stringify(Object.keys(require.cache)) + '\\n'));\n`);
@@ -32,11 +32,12 @@ async function modulesLoadedBy(request?: (url: string) => Promise<unknown>): Pro
       });
       child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
     });
-    if (request) await request(url);
+    // An answer also means the banner's tick is over and the signal handlers are in place.
+    await request(url);
     child.kill('SIGTERM');
     await exited;
     const line = err.split('\n').find((l) => l.startsWith(MARK));
-    if (!line) throw new Error(`no module list: ${err}`);
+    if (!line) throw new Error(`no module list (exit ${child.exitCode}, ${child.signalCode}): ${err}`);
     return (JSON.parse(line.slice(MARK.length)) as string[]).map((path) => relative(ROOT, path));
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -45,8 +46,8 @@ async function modulesLoadedBy(request?: (url: string) => Promise<unknown>): Pro
 }
 
 describe('lastmile serve start-up', () => {
-  it('loads the server, and no kit, fixture, test-only, validation, docs or console-page code', async () => {
-    const loaded = await modulesLoadedBy();
+  it('answers /healthz having loaded the server, and no kit, fixture, test-only, validation or docs code', async () => {
+    const loaded = await modulesLoadedBy(async (url) => expect((await fetch(`${url}/healthz`)).status).toBe(200));
     expect(loaded).toEqual(expect.arrayContaining(['server/http/app.ts', 'server/http/routes.ts', 'spec/contract.ts']));
     const unwanted = loaded.filter((path) => /^(conformance|fixtures|server\/testing)\//.test(path)
       || /\.test\.ts$/.test(path)
