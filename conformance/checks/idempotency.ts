@@ -2,7 +2,7 @@ import { randomToken } from '../context';
 import { holdSlots, minimalOrder } from '../flows';
 import type { Check } from '../types';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// any: walks a JSON value of any shape.
 function reverseKeys(value: any): any {
   if (Array.isArray(value)) return value.map(reverseKeys);
   if (value === null || typeof value !== 'object') return value;

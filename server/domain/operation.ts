@@ -54,6 +54,8 @@ export interface SandboxSteps {
   findJob(op: OperationContext, jobId: string): Promise<Job>;
   /** Checks that a slot can take a job, without taking it. */
   usableSlot(op: OperationContext, slotId: string): Promise<SlotRecord>;
+  /** Whether the slot's hold has run out on the tenant's clock. */
+  isExpired(op: OperationContext, record: SlotRecord): boolean;
   checkDeliveryCode(job: Job, given: string | undefined): DeliveryCodeVerdict;
   /** The job with the event appended to its history; the event is recorded for listeners. */
   record(op: OperationContext, job: Job, type: EventType): Job;

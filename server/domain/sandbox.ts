@@ -48,10 +48,13 @@ export class Sandbox {
 
   constructor(readonly store: Store, config: Partial<SandboxConfig> = {}, wrappers: SandboxStepWrappers = {}) {
     this.config = { ...DEFAULT_SANDBOX_CONFIG, ...config };
-    const built: SandboxSteps = { findJob: jobs.getJob, usableSlot: slots.usableSlot, checkDeliveryCode, record: recordEvent, refuseIfFinal: jobs.refuseIfFinal };
+    const built: SandboxSteps = {
+      findJob: jobs.getJob, usableSlot: slots.usableSlot, isExpired: slots.isExpired, checkDeliveryCode, record: recordEvent, refuseIfFinal: jobs.refuseIfFinal,
+    };
     this.steps = {
       findJob: wrappers.findJob?.(built.findJob) ?? built.findJob,
       usableSlot: wrappers.usableSlot?.(built.usableSlot) ?? built.usableSlot,
+      isExpired: wrappers.isExpired?.(built.isExpired) ?? built.isExpired,
       checkDeliveryCode: wrappers.checkDeliveryCode?.(built.checkDeliveryCode) ?? built.checkDeliveryCode,
       record: wrappers.record?.(built.record) ?? built.record,
       refuseIfFinal: wrappers.refuseIfFinal?.(built.refuseIfFinal) ?? built.refuseIfFinal,

@@ -54,12 +54,13 @@ export async function slotRecord(op: OperationContext, slotId: string): Promise<
   return record;
 }
 
-function isExpired(op: OperationContext, record: SlotRecord): boolean {
+/** The `isExpired` step as built. */
+export function isExpired(op: OperationContext, record: SlotRecord): boolean {
   return op.now > record.expiresAtMs;
 }
 
 function slotCheck(op: OperationContext, record: SlotRecord): Schemas['SlotCheck'] {
-  const status = record.usedByJobId ? 'USED' : isExpired(op, record) ? 'EXPIRED' : 'AVAILABLE';
+  const status = record.usedByJobId ? 'USED' : op.steps.isExpired(op, record) ? 'EXPIRED' : 'AVAILABLE';
   return { slot_id: record.id, valid: status === 'AVAILABLE', status, expires_at: iso(record.expiresAtMs), extended: record.extended };
 }
 
@@ -70,7 +71,7 @@ export async function checkSlot(op: OperationContext, slotId: string): Promise<S
 export async function extendSlot(op: OperationContext, slotId: string): Promise<Schemas['SlotCheck']> {
   const record = await slotRecord(op, slotId);
   if (record.usedByJobId) throw new DomainError('SLOT_ALREADY_USED', `Slot ${slotId} already has a job`);
-  if (isExpired(op, record)) throw expired(record);
+  if (op.steps.isExpired(op, record)) throw expired(record);
   const extended: SlotRecord = { ...record, expiresAtMs: record.originalExpiresAtMs + 3 * op.config.slotTtlSeconds * 1000, extended: true };
   op.tx.slots.put(extended);
   return slotCheck(op, extended);
@@ -84,7 +85,7 @@ function expired(record: SlotRecord): DomainError {
 export async function usableSlot(op: OperationContext, slotId: string): Promise<SlotRecord> {
   const record = await slotRecord(op, slotId);
   if (record.usedByJobId) throw new DomainError('SLOT_ALREADY_USED', `Slot ${slotId} already has a job`);
-  if (isExpired(op, record)) throw expired(record);
+  if (op.steps.isExpired(op, record)) throw expired(record);
   return record;
 }
 

@@ -1,0 +1,191 @@
+/**
+ * Stateful mutants: each breaks a promise only after a sequence (a reschedule, a code
+ * update, a deletion followed by an addition, a cancel followed by a replay, the fourth
+ * job of a tenant). The fixed catalogue passes every one of them; `--explore` must kill
+ * each within its default runs. Test-only, like test/mutants/catalogue.ts.
+ */
+import type { RunningServer } from '../../server/main';
+import type { Sandbox } from '../../server/domain/sandbox';
+import type { Job } from '../../server/domain/store';
+import { patchMethod, patchedServer, type RunningMutant, type StepWrappers } from './tools';
+
+export interface StatefulMutant {
+  id: string;
+  /** The promise broken, and the sequence that shows it. */
+  breaks: string;
+  start(): Promise<RunningMutant>;
+}
+
+// any: mutants reach into request bodies of every operation.
+type Any = any;
+const onServer = (mutate: (server: RunningServer) => void) => () => patchedServer(mutate);
+const withSteps = (steps: StepWrappers) => () => patchedServer(() => undefined, {}, steps);
+
+/** Writes one job record through the store, as the domain would. */
+async function changeJob(sandbox: Sandbox, key: string, jobId: string, change: (job: Job) => Job | undefined): Promise<Job | undefined> {
+  return sandbox.store.transact(key, async (tx) => {
+    const job = await tx.jobs.get(jobId);
+    const changed = job && change(job);
+    if (changed) tx.jobs.put(changed);
+    return changed;
+  });
+}
+
+/**
+ * Runs `call` with the job stored in `state` for the while, then puts its real state back
+ * unless the call moved it (the answer then shows the real state too).
+ */
+async function asIf<T>(sandbox: Sandbox, key: string, jobId: string, state: Job['state'], call: () => Promise<T>): Promise<T> {
+  const real = (await sandbox.getJob(key, jobId)).state;
+  await changeJob(sandbox, key, jobId, (job) => ({ ...job, state }));
+  let restored = false;
+  try {
+    const result = await call();
+    restored = Boolean(await changeJob(sandbox, key, jobId, (job) => (job.state === state ? { ...job, state: real } : undefined)));
+    return restored && (result as Any)?.id === jobId ? { ...result, state: real } : result;
+  } finally {
+    if (!restored) await changeJob(sandbox, key, jobId, (job) => (job.state === state ? { ...job, state: real } : undefined));
+  }
+}
+
+const stateOf = async (sandbox: Sandbox, key: string, jobId: string) => (await sandbox.getJob(key, jobId).catch(() => undefined))?.state;
+
+export const statefulMutants: StatefulMutant[] = [
+  {
+    id: 'RESCHEDULE-FREES-OLD-SLOT',
+    breaks: 'a slot is single-use: after a reschedule the old slot still has had its job (here it takes a second one)',
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'rescheduleJob', (original) => async (key: string, jobId: string, request: Any) => {
+      const oldSlot = (await sandbox.getJob(key, jobId).catch(() => undefined))?.slot.id;
+      const job = await original(key, jobId, request);
+      if (oldSlot !== undefined && oldSlot !== request.slot_id) {
+        await sandbox.store.transact(key, async (tx) => {
+          const record = await tx.slots.get(oldSlot);
+          if (record) tx.slots.put({ ...record, usedByJobId: null });
+        });
+      }
+      return job;
+    })),
+  },
+  {
+    id: 'EXTENDED-SLOT-NEVER-EXPIRES',
+    breaks: 'an extended slot expires at its new expiry (here it never does)',
+    start: withSteps({ sandbox: { isExpired: (original) => (op, record) => !record.extended && original(op, record) } }),
+  },
+  {
+    id: 'IDEMPOTENCY-FORGOTTEN-AFTER-CANCEL',
+    breaks: 'an Idempotency-Key replays its 201 for 24 h (here it is forgotten once the job is cancelled)',
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'createJob', (original) => async (key: string, request: Any, idempotencyKey?: string) => {
+      if (idempotencyKey !== undefined) {
+        await sandbox.store.transact(key, async (tx) => {
+          const stored = await tx.idempotency.get(idempotencyKey);
+          if (stored && (await tx.jobs.get(stored.jobId))?.state === 'CANCELLED') tx.idempotency.delete(idempotencyKey);
+        });
+      }
+      return original(key, request, idempotencyKey);
+    })),
+  },
+  {
+    id: 'NEW-ENDPOINT-DEAF-AFTER-DELETE',
+    breaks: 'every event goes to every endpoint (here an endpoint added after a deletion gets nothing)',
+    start: onServer(({ outbox }) => {
+      const deleted = new Set<string>();
+      patchMethod(outbox, 'deleteEndpoint', (original) => async (key: string, endpointId: string) => { await original(key, endpointId); deleted.add(key); });
+      patchMethod(outbox, 'createEndpoint', (original) => async (key: string, request: Any) => {
+        const created = await original(key, deleted.has(key) ? { ...request, url: `${request.url}-gone` } : request);
+        return { ...created, url: String(created.url).replace(/-gone$/, '') };
+      });
+    }),
+  },
+  {
+    id: 'WEBHOOK-CARRIES-FIRST-CODE',
+    breaks: 'the job inside a webhook is the job now (here it keeps the delivery code drawn at creation after an update)',
+    start: () => {
+      const first = new Map<string, string | undefined>();
+      return withSteps({ sandbox: { record: (original) => (op, job, type) => {
+        if (!first.has(job.id)) first.set(job.id, job.delivery_code);
+        const recorded = original(op, job, type);
+        const event = op.events[op.events.length - 1];
+        if (first.get(job.id) !== job.delivery_code) op.events[op.events.length - 1] = { ...event, job: { ...event.job, delivery_code: first.get(job.id) } };
+        return recorded;
+      } } })();
+    },
+  },
+  {
+    id: 'RESCHEDULE-ON-THE-ROAD',
+    breaks: 'a job cannot be rescheduled once GOING_TO_DESTINATION_STARTED (here it can, at that one step)',
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'rescheduleJob', (original) => async (key: string, jobId: string, request: Any) => {
+      return (await stateOf(sandbox, key, jobId)) === 'GOING_TO_DESTINATION_STARTED'
+        ? asIf(sandbox, key, jobId, 'CHECKED_OUT', () => original(key, jobId, request))
+        : original(key, jobId, request);
+    })),
+  },
+  {
+    id: 'CANCELLED-JOB-DRIVEN',
+    breaks: 'a cancelled job is final (here the driver can move it again, as if it were CREATED)',
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'advanceJob', (original) => async (key: string, jobId: string, request: Any) => {
+      return (await stateOf(sandbox, key, jobId)) === 'CANCELLED'
+        ? asIf(sandbox, key, jobId, 'CREATED', () => original(key, jobId, request))
+        : original(key, jobId, request);
+    })),
+  },
+  {
+    id: 'LIST-JOBS-BY-FIRST-STATE',
+    breaks: 'listJobs?state= filters on the state now (here on the state a job was created in)',
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'listJobs', (original) => async (key: string, filter: Any = {}) => {
+      if (!filter.state) return original(key, filter);
+      return (await original(key, { limit: 100_000 })).filter((job: Job) => (job.history[0]?.type ?? 'CREATED') === filter.state).slice(0, filter.limit ?? 100);
+    })),
+  },
+  {
+    id: 'PRICES-UPDATED-WITHOUT-CHANGE',
+    breaks: 'PRICES_UPDATED follows PAYMENT_UPDATED only when the prices changed (here always)',
+    // PAYMENT_UPDATED always brings a PRICES_UPDATED; the one recorded for a real change is not doubled.
+    start: withSteps({ sandbox: { record: (original) => (op, job, type) => {
+      const [beforeLast, last] = op.events.slice(-2).map((e) => e.type);
+      if (type === 'PRICES_UPDATED' && beforeLast === 'PAYMENT_UPDATED' && last === 'PRICES_UPDATED') return job;
+      const recorded = original(op, job, type);
+      return type === 'PAYMENT_UPDATED' ? original(op, recorded, 'PRICES_UPDATED') : recorded;
+    } } }),
+  },
+  {
+    id: 'INSTRUCTIONS-ON-DELIVERED-JOB',
+    breaks: 'a final job refuses recipient instructions, 409 (here a delivered one takes them)',
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'updateRecipientInstructions', (original) => async (key: string, jobId: string, request: Any) => {
+      return (await stateOf(sandbox, key, jobId)) === 'CLIENT_RECEIVED'
+        ? asIf(sandbox, key, jobId, 'DELIVERING_STARTED', () => original(key, jobId, request))
+        : original(key, jobId, request);
+    })),
+  },
+  {
+    id: 'FOURTH-JOB-WITHOUT-CODE',
+    breaks: 'add_delivery_code gives every job a code (here not from a tenant\'s fourth job on)',
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'createJob', (original) => async (key: string, request: Any, idempotencyKey?: string) => {
+      const crowded = (await sandbox.listJobs(key, { limit: 3 })).length >= 3;
+      const result = await original(key, request, idempotencyKey);
+      if (crowded && !result.replayed) {
+        await changeJob(sandbox, key, result.jobId, ({ delivery_code: _code, delivery_code_attempts_remaining: _attempts, ...job }) => job as Job);
+      }
+      return result;
+    })),
+  },
+  {
+    id: 'CODE-UPDATE-KEEPS-ATTEMPTS',
+    breaks: 'updating the code resets the wrong-attempt counter (here only a lock is lifted; earlier wrong tries still count)',
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'updateDeliveryCode', (original) => async (key: string, jobId: string, request: Any) => {
+      const before = (await sandbox.getJob(key, jobId).catch(() => undefined))?.delivery_code_attempts_remaining;
+      const job = await original(key, jobId, request);
+      if (before === undefined || before <= 0) return job;
+      return (await changeJob(sandbox, key, jobId, (stored) => ({ ...stored, delivery_code_attempts_remaining: before }))) ?? job;
+    })),
+  },
+  {
+    id: 'DELIVERY-LOG-FIRST-ENDPOINT-ONLY',
+    breaks: 'the delivery log has one entry per event and endpoint (here, filtered by job, only the first endpoint\'s)',
+    start: onServer(({ outbox }) => patchMethod(outbox, 'listDeliveries', (original) => async (key: string, filter: Any = {}) => {
+      const all = await original(key, filter);
+      if (filter.job_id === undefined) return all;
+      const first = all[all.length - 1]?.endpoint_id;
+      return all.filter((d: Any) => d.endpoint_id === first);
+    })),
+  },
+];
