@@ -1,0 +1,130 @@
+/**
+ * `npm run bench:store [-- --duration S] [--connections N]`
+ *
+ * create-job (POST /jobs, the whole path) on the in-memory store and on the Redis store, in
+ * one run, each server in its own process on 127.0.0.1 with the same autocannon settings:
+ * memory, Redis with one instance, Redis with two instances (the connections split between
+ * them, requests per second added up). Also counts the Redis round trips of one create.
+ * redis-server is the script's own, on a free port, without persistence.
+ */
+import autocannon from 'autocannon';
+import { spec } from '../spec/contract';
+import { Sandbox } from '../server/domain/sandbox';
+import { RedisStore } from '../server/store/redis';
+import { startRedis } from '../server/testing/redis-server';
+import { Outbox } from '../server/webhooks/outbox';
+import { killAll, startSandbox, stopProcess } from './lib/processes';
+
+const args = process.argv.slice(2);
+const value = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+};
+const DURATION = Number(value('--duration', '10'));
+const CONNECTIONS = Number(value('--connections', '50'));
+const WEEK = { ...spec.components.examples.AvailabilityRequest.value, start: '2026-12-01T00:00:00Z', end: '2026-12-07T23:00:00Z', slot_size: 15 };
+const ORDER = spec.components.examples.CreateJobRequestMinimal.value;
+
+interface Figures { rps: number; p99: number; non2xx: number; errors: number }
+
+async function post(url: string, key: string, body: unknown): Promise<any> {
+  const res = await fetch(url, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`POST ${url} → ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  return res.json();
+}
+
+/** Held slots for a whole run, over enough tenants that none fills up. */
+async function slotsFor(url: string, label: string, needed: number): Promise<Array<{ key: string; slot: string }>> {
+  const out: Array<{ key: string; slot: string }> = [];
+  for (let t = 0; out.length < needed; t++) {
+    const key = `bench-${label}-${t}`;
+    for (let n = 0; n < 5000 && out.length < needed;) {
+      const slots: Array<{ id: string }> = await post(`${url}/jobs/availability/v2`, key, WEEK);
+      for (const s of slots) out.push({ key, slot: s.id });
+      n += slots.length;
+    }
+  }
+  return out;
+}
+
+function creates(url: string, pairs: Array<{ key: string; slot: string }>, connections: number, duration: number): Promise<autocannon.Result> {
+  let next = 0;
+  return autocannon({
+    url, connections, duration, pipelining: 1,
+    requests: [{
+      method: 'POST', path: '/jobs',
+      setupRequest: (req: any) => {
+        const pair = pairs[next++ % pairs.length];
+        req.headers = { 'content-type': 'application/json', 'x-api-key': pair.key };
+        req.body = JSON.stringify({ ...ORDER, slot_id: pair.slot });
+        return req;
+      },
+    }],
+  });
+}
+
+/** create-job against every URL at once, the connections split between them. */
+async function measure(urls: string[], label: string): Promise<Figures> {
+  const perUrl = Math.max(1, Math.floor(CONNECTIONS / urls.length));
+  const budget = Math.ceil(DURATION * 8000 / urls.length);
+  const pairs = await Promise.all(urls.map((url, i) => slotsFor(url, `${label}-${i}`, budget + 1000)));
+  await Promise.all(urls.map((url, i) => creates(url, pairs[i].splice(0, 1000), perUrl, 1))); // warm-up
+  const results = await Promise.all(urls.map((url, i) => creates(url, pairs[i], perUrl, DURATION)));
+  return {
+    rps: Math.round(results.reduce((n, r) => n + r.requests.average, 0)),
+    p99: Math.max(...results.map((r) => r.latency.p99)),
+    non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+    errors: results.reduce((n, r) => n + r.errors + r.timeouts, 0),
+  };
+}
+
+async function roundTripsPerCreate(url: string): Promise<{ plain: number; idempotent: number }> {
+  const store = await RedisStore.connect({ url, prefix: 'bench-rt:', tenantTtlSeconds: 3600 });
+  const sandbox = new Sandbox(store);
+  new Outbox(sandbox);
+  try {
+    const slots = await sandbox.availability('rt', WEEK as never);
+    const count = async (idempotencyKey?: string) => {
+      const before = store.roundTrips.count;
+      await sandbox.createJob('rt', { ...ORDER, slot_id: slots.pop()!.id } as never, idempotencyKey);
+      return store.roundTrips.count - before;
+    };
+    return { plain: await count(), idempotent: await count('bench-idem') };
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const redis = await startRedis();
+  try {
+    const flags = ['--log-level', 'info'];
+    const rows: Array<[string, Figures]> = [];
+    const memory = await startSandbox(flags, 'memory');
+    rows.push(['memory, 1 instance', await measure([memory.url], 'memory')]);
+    await stopProcess(memory);
+    const one = await startSandbox([...flags, '--store', redis.url, '--store-prefix', 'bench1:'], 'redis-1');
+    rows.push(['Redis, 1 instance', await measure([one.url], 'redis1')]);
+    await stopProcess(one);
+    const two = await Promise.all([0, 1].map((i) => startSandbox([...flags, '--store', redis.url, '--store-prefix', 'bench2:'], `redis-2-${i}`)));
+    rows.push(['Redis, 2 instances', await measure(two.map((t) => t.url), 'redis2')]);
+    await Promise.all(two.map((t) => stopProcess(t)));
+    const trips = await roundTripsPerCreate(redis.url);
+
+    process.stdout.write(`create-job, ${DURATION} s, ${CONNECTIONS} connections, ${new Date().toISOString().slice(0, 10)}\n\n`);
+    process.stdout.write('| store | req/s | p99 ms | non-2xx | errors |\n|---|---|---|---|---|\n');
+    for (const [label, f] of rows) process.stdout.write(`| ${label} | ${f.rps} | ${f.p99} | ${f.non2xx} | ${f.errors} |\n`);
+    const ratio = Math.round((rows[1][1].rps / rows[0][1].rps) * 100);
+    process.stdout.write(`\nRedis, 1 instance: ${ratio} % of memory (target: at least 40 %).\n`);
+    process.stdout.write(`Redis round trips per create-job: ${trips.plain} (${trips.idempotent} with an Idempotency-Key); target 1.\n`);
+  } finally {
+    killAll();
+    await redis.stop();
+  }
+}
+
+main().catch((error) => {
+  killAll();
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
