@@ -6,6 +6,7 @@ import type express from 'express';
 import { DEFAULT_CONFIG, type ServerConfig } from './config';
 import type { Store } from './domain/store';
 import { InMemoryStore } from './store/memory';
+import { RedisEventRelay } from './store/redis-events';
 import { RedisStore } from './store/redis';
 import { Sandbox, type SandboxStepWrappers } from './domain/sandbox';
 import { Outbox, type OutboxStepWrappers } from './webhooks/outbox';
@@ -72,7 +73,13 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
   }, options.stepWrappers?.outbox);
   outbox.onError((error) => logger.error({ err: error }, 'webhook delivery work failed'));
   const apiKeys = config.apiKeys ? new Set(config.apiKeys) : null;
-  const sandboxConsole = createConsole({ sandbox, apiKeys, deliveries: outbox });
+  // With a shared store, a console page sees what every instance did, not only this one.
+  const relay = config.store === 'memory' ? null : await RedisEventRelay.start(config.store, config.storePrefix, { sandbox, outbox }).catch(async (error) => {
+    await outbox.shutdown(0);
+    await store.close();
+    throw error;
+  });
+  const sandboxConsole = createConsole({ sandbox: relay ?? sandbox, apiKeys, deliveries: relay ?? outbox });
   const app = createApp({
     sandbox, outbox, logger,
     apiKeys,
@@ -97,6 +104,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
     });
   } catch (error) {
     await outbox.shutdown(0);
+    await relay?.close();
     await store.close();
     throw error;
   }
@@ -116,6 +124,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
         server.closeIdleConnections();
         await stopped;
         const result = await outbox.shutdown(config.shutdownGraceMs);
+        await relay?.close();
         await store.close();
         clearInterval(logFlusher);
         logDestination?.flushSync();

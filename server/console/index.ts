@@ -5,16 +5,16 @@
  */
 import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
-import type { Sandbox } from '../domain/sandbox';
 import { clientIdFor } from '../domain/ids';
 import { apiKeyOf } from '../http/auth';
 import { sendError, sendJson } from '../http/errors';
 import { consoleScriptCache } from './script';
-import { DEFAULT_STREAM_LIMITS, TenantStreams, type StreamLimits, type DeliveryUpdates } from './streams';
+import { DEFAULT_STREAM_LIMITS, TenantStreams, type StreamLimits, type DeliveryUpdates, type JobEvents } from './streams';
 import type { StreamTicketAnswer } from './ticket-answer';
 
 export interface ConsoleOptions {
-  sandbox: Sandbox;
+  /** Where job events come from: the sandbox, or with a shared store every instance's. */
+  sandbox: JobEvents;
   /** When set, only these keys open tenants (the same rule as the API's). */
   apiKeys: ReadonlySet<string> | null;
   limits?: Partial<StreamLimits>;

@@ -5,12 +5,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { JobEvent, Sandbox } from '../domain/sandbox';
-import type { DeliveryListener } from '../webhooks/outbox';
+import type { Schemas } from '../../spec/contract';
+
+/** What a stream says of a job event. */
+export interface StreamedJobEvent {
+  type: Schemas['EventType'];
+  job: { id: string; state: Schemas['JobState'] };
+}
+
+/** Where job events come from: the sandbox, or every instance's through Redis. */
+export interface JobEvents {
+  onEvent(listener: (tenantKey: string, event: StreamedJobEvent) => void): () => void;
+}
 
 /** Where delivery updates come from (the outbox), when the console is given one. */
 export interface DeliveryUpdates {
-  onDeliveryUpdate(listener: DeliveryListener): () => void;
+  onDeliveryUpdate(listener: (tenantKey: string, delivery: { id: string; job_id: string; status: Schemas['DeliveryStatus']; attempts: { length: number } }) => void): () => void;
 }
 
 export interface StreamLimits {
@@ -52,7 +62,7 @@ export class TenantStreams {
   private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly sandbox: Sandbox,
+    private readonly sandbox: JobEvents,
     private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS,
     private readonly now: () => number = Date.now,
     private readonly deliveries?: DeliveryUpdates,
@@ -124,7 +134,7 @@ export class TenantStreams {
     this.heartbeat.unref();
   }
 
-  private publish(tenantKey: string, event: JobEvent): void {
+  private publish(tenantKey: string, event: StreamedJobEvent): void {
     const streams = this.streamsByKey.get(tenantKey);
     if (!streams) return;
     const data = JSON.stringify({ type: event.type, job_id: event.job.id, state: event.job.state });

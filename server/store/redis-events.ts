@@ -1,0 +1,92 @@
+/**
+ * Live events across instances: with the Redis store, a console page connected to one
+ * instance sees what every instance did. Each instance publishes the job events and
+ * delivery updates it commits (type, ids, state, attempt count: what a stream carries) on
+ * one Redis channel, and hands every message it receives, its own included, to its streams.
+ * A live event lost while Redis is away costs an open page a refresh, never an answer.
+ */
+import Redis from 'ioredis';
+import type { Schemas } from '../../spec/contract';
+
+export interface RelayedJobEvent {
+  type: Schemas['EventType'];
+  job: { id: string; state: Schemas['JobState'] };
+}
+
+export interface RelayedDeliveryUpdate {
+  id: string;
+  job_id: string;
+  status: Schemas['DeliveryStatus'];
+  attempts: { length: number };
+}
+
+type JobListener = (tenantKey: string, event: RelayedJobEvent) => void;
+type DeliveryUpdateListener = (tenantKey: string, delivery: RelayedDeliveryUpdate) => void;
+
+interface Message {
+  tenant: string;
+  job?: { type: RelayedJobEvent['type']; id: string; state: RelayedJobEvent['job']['state'] };
+  delivery?: { id: string; job_id: string; status: RelayedDeliveryUpdate['status']; attempts: number };
+}
+
+export interface RelaySources {
+  sandbox: { onEvent(listener: (tenantKey: string, event: RelayedJobEvent) => void): unknown };
+  outbox: { onDeliveryUpdate(listener: (tenantKey: string, delivery: { id: string; job_id: string; status: RelayedDeliveryUpdate['status']; attempts: unknown[] }) => void): unknown };
+}
+
+export class RedisEventRelay {
+  private readonly jobListeners = new Set<JobListener>();
+  private readonly deliveryListeners = new Set<DeliveryUpdateListener>();
+
+  private constructor(private readonly publisher: Redis, private readonly subscriber: Redis, private readonly channel: string) {}
+
+  static async start(url: string, prefix: string, sources: RelaySources): Promise<RedisEventRelay> {
+    const options = { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: (times: number) => Math.min(times * 100, 1000) };
+    const publisher = new Redis(url, { ...options, enableOfflineQueue: false });
+    const subscriber = new Redis(url, options);
+    publisher.on('error', () => undefined);
+    subscriber.on('error', () => undefined);
+    await Promise.all([publisher.connect(), subscriber.connect()]);
+    const relay = new RedisEventRelay(publisher, subscriber, `${prefix}events`);
+    await subscriber.subscribe(relay.channel);
+    subscriber.on('message', (_channel: string, text: string) => relay.dispatch(text));
+    sources.sandbox.onEvent((tenant, event) => relay.publish({ tenant, job: { type: event.type, id: event.job.id, state: event.job.state } }));
+    sources.outbox.onDeliveryUpdate((tenant, d) => relay.publish({ tenant, delivery: { id: d.id, job_id: d.job_id, status: d.status, attempts: d.attempts.length } }));
+    return relay;
+  }
+
+  onEvent(listener: JobListener): () => void {
+    this.jobListeners.add(listener);
+    return () => { this.jobListeners.delete(listener); };
+  }
+
+  onDeliveryUpdate(listener: DeliveryUpdateListener): () => void {
+    this.deliveryListeners.add(listener);
+    return () => { this.deliveryListeners.delete(listener); };
+  }
+
+  private publish(message: Message): void {
+    this.publisher.publish(this.channel, JSON.stringify(message)).catch(() => undefined);
+  }
+
+  private dispatch(text: string): void {
+    let message: Message;
+    try {
+      message = JSON.parse(text) as Message;
+    } catch {
+      return;
+    }
+    if (message.job) {
+      const { type, id, state } = message.job;
+      for (const listener of this.jobListeners) listener(message.tenant, { type, job: { id, state } });
+    }
+    if (message.delivery) {
+      const { attempts, ...rest } = message.delivery;
+      for (const listener of this.deliveryListeners) listener(message.tenant, { ...rest, attempts: { length: attempts } });
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.publisher, this.subscriber].map((client) => client.quit().catch(() => client.disconnect())));
+  }
+}

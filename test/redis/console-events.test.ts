@@ -1,0 +1,74 @@
+/**
+ * With the Redis store, a console page connected to one instance sees live what another
+ * instance did: job events and delivery updates, still only its own tenant's.
+ */
+import http from 'node:http';
+import { startServer, type RunningServer } from '../../server/main';
+import { TestApi } from '../../server/testing/harness';
+import { Receiver } from '../../server/testing/receiver';
+import { startRedis, type RunningRedis } from '../../server/testing/redis-server';
+
+let redis: RunningRedis;
+let instances: RunningServer[] = [];
+let hook: Receiver;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  instances = await Promise.all([0, 1].map(() => startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', store: redis.url, storePrefix: 'live:' })));
+  hook = await new Receiver().start();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(instances.map((i) => i.close()));
+  await hook?.stop();
+  await redis?.stop();
+}, 60_000);
+
+function openStream(server: RunningServer, ticket: string): Promise<{ events: Array<{ event: string; data: any }>; close(): void }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${server.url}/console/events?ticket=${encodeURIComponent(ticket)}`, (response) => {
+      const events: Array<{ event: string; data: any }> = [];
+      let buffer = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data) events.push({ event, data: JSON.parse(data) });
+        }
+      });
+      response.once('data', () => resolve({ events, close: () => req.destroy() }));
+    });
+    req.on('error', reject);
+  });
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let look = 0; look < 300 && !condition(); look++) await new Promise((r) => setTimeout(r, 20));
+  expect(condition()).toBe(true);
+}
+
+it('a stream on one instance carries the job events and delivery updates made through another, of its tenant only', async () => {
+  const [watched, other] = instances;
+  const ticket = await fetch(`${watched.url}/console/stream-tickets`, { method: 'POST', headers: { 'x-api-key': 'live-a' } }).then((r) => r.json());
+  const stream = await openStream(watched, ticket.ticket);
+  try {
+    const mine = new TestApi(other, 'live-a');
+    expect((await mine.post('/sandbox/webhook-endpoints', { url: hook.url })).status).toBe(201);
+    await new TestApi(other, 'live-b').createJob();
+    const { id } = await mine.createJob();
+    await mine.post(`/sandbox/jobs/${id}/advance`);
+    await until(() => stream.events.filter((e) => e.event === 'job').length >= 2 && stream.events.some((e) => e.event === 'delivery' && e.data.status === 'SUCCEEDED'));
+    expect(stream.events.filter((e) => e.event === 'job').map((e) => e.data)).toEqual([
+      { type: 'CREATED', job_id: id, state: 'CREATED' },
+      { type: 'PICKING_STARTED', job_id: id, state: 'PICKING_STARTED' },
+    ]);
+    expect(new Set(stream.events.filter((e) => e.event === 'delivery').map((e) => e.data.job_id))).toEqual(new Set([id]));
+  } finally {
+    stream.close();
+  }
+}, 60_000);
