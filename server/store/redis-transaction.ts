@@ -28,6 +28,20 @@ function parse<T>(text: string | null): T | undefined {
   return text === null ? undefined : (JSON.parse(text) as T);
 }
 
+/** What nearly every operation reads first, fetched in one round trip as a transaction starts. */
+interface Prefetch {
+  clock: { state: ClockState; version: number };
+  jobCount: number;
+  /** Webhook endpoint ids, oldest first (there are at most a few). */
+  endpointIds: string[];
+}
+
+/** Answers read in the first round trip, in place of reads of their own. */
+interface Prefetched {
+  count?(): Promise<number>;
+  ids?(): Promise<string[]>;
+}
+
 /** Records of one collection as committed in Redis, remembering the version of each one read. */
 class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
   /** Read with get: checked at commit. */
@@ -35,7 +49,7 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
   /** Seen in a list: checked at commit only when written. */
   readonly seen = new Map<string, number>();
 
-  constructor(private readonly store: RedisCalls, private readonly key: string) {}
+  constructor(private readonly store: RedisCalls, private readonly key: string, private readonly prefetched: Prefetched = {}) {}
 
   async get(id: string): Promise<T | undefined> {
     const [text, version] = await this.store.call(async (r) => {
@@ -51,7 +65,7 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
   }
 
   count(): Promise<number> {
-    return this.store.call((r) => r.zcard(`${this.key}:o`));
+    return this.prefetched.count?.() ?? this.store.call((r) => r.zcard(`${this.key}:o`));
   }
 
   async fetch(ids: string[]): Promise<T[]> {
@@ -72,6 +86,11 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
   }
 
   async *list(order: 'oldest' | 'newest'): AsyncIterable<T> {
+    if (this.prefetched.ids) {
+      const ids = await this.prefetched.ids();
+      yield* await this.fetch(order === 'oldest' ? ids : [...ids].reverse());
+      return;
+    }
     for (let start = 0; ; start += LIST_BATCH) {
       const stop = start + LIST_BATCH - 1;
       const ids = await this.store.call((r) => (order === 'oldest' ? r.zrange(`${this.key}:o`, String(start), String(stop)) : r.zrange(`${this.key}:o`, String(start), String(stop), 'REV')));
@@ -112,13 +131,18 @@ export class RedisTransaction implements Transaction {
   readonly deliveries: BufferedDeliverySet;
   private readonly sources: Record<Collection, RedisRecords<{ id: string }>>;
   private clockRead: { state: ClockState; version: number } | null = null;
+  private prefetch: Promise<Prefetch> | null = null;
   private clockWritten: ClockState | null = null;
   private pendingVersion: number | null = null;
   private readonly callbacks: Array<() => void> = [];
 
   constructor(private readonly store: RedisCalls, readonly tenantKey: string, private readonly base: string, readonly realNowMs: number) {
     this.clientId = clientIdFor(tenantKey);
-    const source = <T extends { id: string }>(c: Collection) => new RedisRecords<T>(store, base + c);
+    const prefetched: Partial<Record<Collection, Prefetched>> = {
+      jobs: { count: async () => (await this.prefetched()).jobCount },
+      endpoints: { ids: async () => (await this.prefetched()).endpointIds },
+    };
+    const source = <T extends { id: string }>(c: Collection) => new RedisRecords<T>(store, base + c, prefetched[c]);
     this.sources = Object.fromEntries(COLLECTIONS.map((c) => [c, source(c)])) as Record<Collection, RedisRecords<{ id: string }>>;
     this.slots = new BufferedRecordSet(this.sources.slots as never);
     this.jobs = new BufferedRecordSet(this.sources.jobs as never);
@@ -137,15 +161,23 @@ export class RedisTransaction implements Transaction {
     return deliveries.fetch(ids);
   }
 
+  /** The clock, the job count and the endpoint ids: one round trip, the first read of any kind. */
+  private prefetched(): Promise<Prefetch> {
+    this.prefetch ??= this.store.call(async (r) => {
+      const replies = await r.multi().hmget(`${this.base}meta`, 'clock', 'clockv').zcard(`${this.base}jobs:o`).zrange(`${this.base}endpoints:o`, '0', '-1').exec();
+      const [clockText, clockVersion] = replies?.[0]?.[1] as [string | null, string | null];
+      return {
+        clock: { state: parse<ClockState>(clockText) ?? RUNNING_CLOCK, version: Number(clockVersion ?? 0) },
+        jobCount: Number(replies?.[1]?.[1] ?? 0),
+        endpointIds: replies?.[2]?.[1] as string[],
+      };
+    });
+    return this.prefetch;
+  }
+
   async clock(): Promise<ClockState> {
     if (this.clockWritten) return this.clockWritten;
-    if (!this.clockRead) {
-      const [text, version] = await this.store.call(async (r) => {
-        const replies = await r.hmget(`${this.base}meta`, 'clock', 'clockv');
-        return [replies[0], Number(replies[1] ?? 0)] as const;
-      });
-      this.clockRead = { state: parse<ClockState>(text) ?? RUNNING_CLOCK, version };
-    }
+    this.clockRead ??= (await this.prefetched()).clock;
     return this.clockRead.state;
   }
 
