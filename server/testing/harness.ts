@@ -117,14 +117,12 @@ export function availabilityRequest(): any {
 }
 
 export function createJobRequest(): any {
-  const body = structuredClone(spec.components.examples.CreateJobRequest.value);
-  delete body.slot_id;
+  const { slot_id: _slotId, ...body } = structuredClone(spec.components.examples.CreateJobRequest.value);
   return body;
 }
 
 export function minimalCreateJobRequest(): any {
-  const body = structuredClone(spec.components.examples.CreateJobRequestMinimal.value);
-  delete body.slot_id;
+  const { slot_id: _slotId, ...body } = structuredClone(spec.components.examples.CreateJobRequestMinimal.value);
   return body;
 }
 
