@@ -2,8 +2,11 @@
  * The kit's only way to reach an implementation. Every response is judged against the
  * contract here (documented status, JSON media type, body schema, required headers), so
  * no check can forget to; a violation is reported to the check that made the call.
+ * `call` is typed per operation id from the spec; `send` serves sweeps over operations
+ * picked at run time.
  */
-import { getOperation, validateResponse, type Operation } from '../spec/contract';
+import { getOperation, responseViolations, type Operation } from '../spec/contract';
+import { UncheckedBody, type ApiResponse, type CallOptions, type OperationId, type RawResponse, type SendOptions } from './api';
 import { curlCommand } from './curl';
 import { CheckFailure } from './failure';
 import type { Exchange, RecordedRequest, RecordedResponse } from './types';
@@ -11,28 +14,6 @@ import type { Exchange, RecordedRequest, RecordedResponse } from './types';
 /** Kept in reports; a hostile implementation may answer with megabytes. */
 const MAX_RECORDED_BODY_CHARS = 64 * 1024;
 const MAX_READ_BODY_BYTES = 8 * 1024 * 1024;
-
-export interface CallOptions {
-  pathParams?: Record<string, string>;
-  query?: Record<string, string | number | undefined>;
-  /** Sent JSON-encoded with `content-type: application/json`. */
-  body?: unknown;
-  /** Sent byte for byte (malformed JSON, other media types). */
-  rawBody?: string;
-  /** Overrides the content type; null sends none. */
-  contentType?: string | null;
-  /** Overrides the check's key; null sends no `x-api-key` header at all. */
-  apiKey?: string | null;
-  headers?: Record<string, string>;
-}
-
-export interface ApiResponse {
-  status: number;
-  headers: Record<string, string>;
-  text: string;
-  json: any;
-  exchange: Exchange;
-}
 
 export interface ClientConfig {
   baseUrl: string;
@@ -44,39 +25,9 @@ export interface ClientConfig {
   onExchange(exchange: Exchange): void;
 }
 
-/** What is wrong with a response according to the contract; empty when nothing is. */
-export function responseViolations(operationId: string, response: RecordedResponse): string[] {
-  const op = getOperation(operationId);
-  const status = String(response.status);
-  const documented = Object.keys(op.responses);
-  if (!documented.includes(status)) {
-    return [`status ${status} is not documented for ${operationId} (documented: ${documented.join(', ')})`];
-  }
-  const violations: string[] = [];
-  const pointer = op.responses[status];
-  const contentType = response.headers['content-type'] ?? '';
-  if (pointer === null) {
-    if (response.body !== '') violations.push(`status ${status} of ${operationId} has no body in the spec, got ${response.body.length} characters`);
-  } else {
-    if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-      violations.push(`content-type must be application/json, got ${contentType === '' ? 'none' : JSON.stringify(contentType)}`);
-    }
-    if (response.json === undefined) {
-      violations.push(response.body === '' ? 'the body is empty; the spec documents a JSON body' : 'the body is not valid JSON');
-    } else {
-      const result = validateResponse(operationId, response.status, response.json);
-      if (!result.ok) {
-        for (const error of result.errors) violations.push(`body${error.param === '' ? '' : `.${error.param}`}: ${error.msg}`);
-      }
-    }
-  }
-  for (const header of op.requiredResponseHeaders[status] ?? []) {
-    if (!(header in response.headers)) violations.push(`required header ${header} is missing`);
-  }
-  return violations;
-}
+export { responseViolations };
 
-export function buildUrl(baseUrl: string, op: Operation, pathParams: Record<string, string> = {}, query: CallOptions['query'] = {}): string {
+export function buildUrl(baseUrl: string, op: Operation, pathParams: Record<string, string> = {}, query: SendOptions['query'] = {}): string {
   const path = op.path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
     const value = pathParams[name];
     if (value === undefined) throw new Error(`${op.operationId} needs path parameter ${name}`);
@@ -117,8 +68,21 @@ export class ContractClient {
     return this.config.apiKey;
   }
 
-  async call(operationId: string, options: CallOptions = {}): Promise<ApiResponse> {
-    const op = getOperation(operationId);
+  /** Calls an operation with the request its generated types describe. */
+  async call<O extends OperationId>(operationId: O, options: CallOptions<O> = {}): Promise<ApiResponse<O>> {
+    const { body, pathParams, query, ...transport } = options;
+    const response = await this.transmit(getOperation(operationId), { ...transport, pathParams: pathParams as Record<string, string> | undefined, query, body: body instanceof UncheckedBody ? body.value : body });
+    // Typed as the spec documents it: an answer outside that is already a recorded violation.
+    return response as ApiResponse<O>;
+  }
+
+  /** Calls an operation picked at run time; any body it carries is marked unchecked. */
+  send(op: Operation, options: SendOptions = {}): Promise<RawResponse> {
+    return this.transmit(op, { ...options, body: options.body?.value });
+  }
+
+  protected async transmit(op: Operation, options: Omit<SendOptions, 'body'> & { body?: unknown }): Promise<RawResponse> {
+    const operationId = op.operationId;
     if (op.sandbox && !this.config.allowSandbox) {
       throw new Error(`a contract-level check may not call the sandbox operation ${operationId}`);
     }

@@ -7,6 +7,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import type { Schemas } from '../spec/contract';
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
@@ -15,6 +16,12 @@ export interface SignatureVerdict {
   error?: string;
 }
 
+/**
+ * A delivery's JSON read as the contract's event as far as it is one: any field may be
+ * missing or of another type, so each reads as `unknown` until a check compares it.
+ */
+export type LoosePayload = { [K in keyof Schemas['WebhookEvent']]?: unknown } & { job?: { [K in keyof Schemas['Job']]?: unknown } };
+
 export interface ReceivedDelivery {
   /** Position in the inbox, from 0. */
   seq: number;
@@ -22,7 +29,7 @@ export interface ReceivedDelivery {
   method: string;
   headers: Record<string, string>;
   body: string;
-  json?: any;
+  json?: LoosePayload;
   /** What the receiver answered. */
   answeredStatus: number;
   standardSignature: SignatureVerdict;
@@ -191,8 +198,9 @@ export class WebhookReceiver {
         const value = headerText(req.headers, name);
         if (value !== undefined) headers[name.toLowerCase()] = value;
       }
-      let json: unknown;
-      try { json = JSON.parse(body); } catch { json = undefined; }
+      let json: LoosePayload | undefined;
+      // Only ever read through optional fields of unknown type, whatever the JSON is.
+      try { json = JSON.parse(body) as LoosePayload; } catch { json = undefined; }
       const status = inbox.nextAnswer();
       inbox.record({
         seq: inbox.deliveries.length,
