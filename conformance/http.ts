@@ -9,11 +9,11 @@ import { getOperation, responseViolations, type Operation } from '../spec/contra
 import { UncheckedBody, type ApiResponse, type CallOptions, type OperationId, type RawResponse, type SendOptions } from './api';
 import { curlCommand } from './curl';
 import { CheckFailure } from './failure';
+import { HttpClient } from './transport';
 import type { Exchange, RecordedRequest, RecordedResponse } from './types';
 
 /** Kept in reports; a hostile implementation may answer with megabytes. */
 const MAX_RECORDED_BODY_CHARS = 64 * 1024;
-const MAX_READ_BODY_BYTES = 8 * 1024 * 1024;
 
 export interface ClientConfig {
   baseUrl: string;
@@ -27,7 +27,8 @@ export interface ClientConfig {
 
 export { responseViolations };
 
-export function buildUrl(baseUrl: string, op: Operation, pathParams: Record<string, string> = {}, query: SendOptions['query'] = {}): string {
+/** The operation's path with its parameters filled in, and the query string. */
+export function pathFor(op: Operation, pathParams: Record<string, string> = {}, query: SendOptions['query'] = {}): string {
   const path = op.path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
     const value = pathParams[name];
     if (value === undefined) throw new Error(`${op.operationId} needs path parameter ${name}`);
@@ -36,25 +37,7 @@ export function buildUrl(baseUrl: string, op: Operation, pathParams: Record<stri
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) search.set(name, String(value));
   const qs = search.toString();
-  return `${baseUrl.replace(/\/+$/, '')}${path}${qs ? `?${qs}` : ''}`;
-}
-
-async function readCapped(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_READ_BODY_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      throw new Error(`response body larger than ${MAX_READ_BODY_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return `${path}${qs ? `?${qs}` : ''}`;
 }
 
 function truncate(text: string): string {
@@ -62,7 +45,11 @@ function truncate(text: string): string {
 }
 
 export class ContractClient {
-  constructor(private readonly config: ClientConfig) {}
+  private readonly http: HttpClient;
+
+  constructor(private readonly config: ClientConfig) {
+    this.http = new HttpClient(config.baseUrl, config.timeoutMs, config.signal);
+  }
 
   get apiKey(): string {
     return this.config.apiKey;
@@ -86,7 +73,8 @@ export class ContractClient {
     if (op.sandbox && !this.config.allowSandbox) {
       throw new Error(`a contract-level check may not call the sandbox operation ${operationId}`);
     }
-    const url = buildUrl(this.config.baseUrl, op, options.pathParams, options.query);
+    const path = pathFor(op, options.pathParams, options.query);
+    const url = this.http.url(path);
     const headers: Record<string, string> = { accept: 'application/json' };
     const apiKey = options.apiKey === undefined ? this.config.apiKey : options.apiKey;
     if (apiKey !== null) headers['x-api-key'] = apiKey;
@@ -98,25 +86,16 @@ export class ContractClient {
     Object.assign(headers, options.headers ?? {});
     const request: RecordedRequest = { method: op.method, url, headers, ...(body === undefined ? {} : { body }) };
 
-    const signals = [AbortSignal.timeout(this.config.timeoutMs)];
-    if (this.config.signal) signals.push(this.config.signal);
     const started = performance.now();
     const exchange: Exchange = { operationId, request, durationMs: 0, curl: curlCommand(request), violations: [] };
     try {
-      const response = await fetch(url, { method: op.method, headers, body, redirect: 'manual', signal: AbortSignal.any(signals) });
-      const text = await readCapped(response);
-      const responseHeaders: Record<string, string> = {};
-      response.headers.forEach((value, name) => { responseHeaders[name.toLowerCase()] = value; });
-      let json: unknown;
-      if (text !== '') {
-        try { json = JSON.parse(text); } catch { json = undefined; }
-      }
-      const recorded: RecordedResponse = { status: response.status, headers: responseHeaders, body: text, ...(json === undefined ? {} : { json }) };
+      const { status, headers: responseHeaders, text, json } = await this.http.request({ method: op.method, path, headers, body });
+      const recorded: RecordedResponse = { status, headers: responseHeaders, body: text, ...(json === undefined ? {} : { json }) };
       exchange.violations = responseViolations(operationId, recorded);
       exchange.response = { ...recorded, body: truncate(text) };
       exchange.durationMs = performance.now() - started;
       this.config.onExchange(exchange);
-      return { status: response.status, headers: responseHeaders, text, json, exchange };
+      return { status, headers: responseHeaders, text, json, exchange };
     } catch (error) {
       // Duck-typed: abort reasons are DOMExceptions, which come from another realm under test runners.
       const { name, message, cause } = (error ?? {}) as { name?: unknown; message?: unknown; cause?: { message?: unknown } };
