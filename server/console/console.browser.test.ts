@@ -101,7 +101,8 @@ async function expectNoHorizontalOverflow(screen: string): Promise<void> {
     const found = await page.evaluate(() => {
       const root = document.documentElement;
       const wide = Array.from(document.querySelectorAll('body *'))
-        .filter((node) => (node as HTMLElement).offsetParent !== null || getComputedStyle(node).position === 'fixed')
+        // Rendered and shown: a closed <details> lays its content out but hides it (content-visibility).
+        .filter((node) => node.checkVisibility())
         .filter((node) => node.getBoundingClientRect().right > window.innerWidth + 0.5)
         .filter((node) => !node.closest('.table-scroll, .scroll, pre'))
         .slice(0, 3).map((node) => `${node.tagName.toLowerCase()}${node.id ? `#${node.id}` : ''}.${(node as HTMLElement).className}`);
