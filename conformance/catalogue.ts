@@ -3,6 +3,7 @@
  * to one of these lists; `npm run conformance:table` refreshes conformance/CHECKS.md.
  */
 import { authChecks } from './checks/auth';
+import { coverageRefusalChecks } from './checks/coverage-refusals';
 import { deliveryCodeChecks } from './checks/delivery-code';
 import { idempotencyChecks } from './checks/idempotency';
 import { isolationChecks } from './checks/isolation';
@@ -23,4 +24,5 @@ export const catalogue: readonly Check[] = [
   ...webhookChecks,
   ...isolationChecks,
   ...sandboxChecks,
+  ...coverageRefusalChecks,
 ];

@@ -24,6 +24,9 @@ interface ConformFlags {
   concurrency: number;
   seed: number;
   list: boolean;
+  explore: boolean;
+  exploreRuns: number;
+  exploreSteps: number;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -73,6 +76,9 @@ export function registerConform(program: Command): void {
     .option('--concurrency <n>', 'checks run at once (fresh tenants only)', positiveInt('--concurrency'), DEFAULTS.concurrency)
     .option('--seed <n>', 'seed of the generated orders', positiveInt('--seed', 0), 1)
     .option('--list', 'list the selected checks and exit', false)
+    .option('--explore', 'after the checks, explore random sequences of operations judged by a model of the contract (check EXPLORE)', false)
+    .option('--explore-runs <n>', 'sequences to explore', positiveInt('--explore-runs'), 100)
+    .option('--explore-steps <n>', 'the longest sequence', positiveInt('--explore-steps'), 40)
     .action(async (flags: ConformFlags) => {
       if (flags.list) {
         for (const check of selectChecks(catalogue, flags)) process.stdout.write(`${check.id}\t${check.category}\t${check.level}\t${check.title}\n`);
@@ -98,6 +104,9 @@ export function registerConform(program: Command): void {
           receiverHost: flags.receiverHost,
           receiverPort: flags.receiverPort,
           receiverPublicUrl: flags.receiverPublicUrl,
+          explore: flags.explore,
+          exploreRuns: flags.exploreRuns,
+          exploreSteps: flags.exploreSteps,
           onResult: (result) => process.stdout.write(`${formatCheckLine(result, { reports: flags.report })}\n`),
         });
         for (const path of writeReports(run, flags.report)) process.stdout.write(`report: ${path}\n`);

@@ -8,6 +8,8 @@ import { CheckContext, type Keys } from './context';
 import { CheckSkipped, failureFromError } from './failure';
 import { WebhookReceiver } from './receiver';
 import { connectionCause, HttpClient, type HttpReply } from './transport';
+import { coverageOf } from './explore/coverage';
+import { exploreKey, runExplore } from './explore/run';
 import type { Check, CheckResult, LevelOption, RunResult } from './types';
 
 export interface ConformanceOptions {
@@ -43,6 +45,10 @@ export interface ConformanceOptions {
   receiverPublicUrl?: string;
   /** The checks to choose from; the whole catalogue by default. */
   checks?: readonly Check[];
+  /** After the catalogue, explore random sequences judged by the model (check EXPLORE). */
+  explore?: boolean;
+  exploreRuns?: number;
+  exploreSteps?: number;
   /** Called as each check finishes, for progress output. */
   onResult?: (result: CheckResult) => void;
 }
@@ -147,9 +153,10 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
   const keysFor = (): Keys => ({ ...tenancy.keys, primary: shared ? options.apiKey : freshKey(), second: tenancy.keys.second ?? freshKey() });
 
   let receiver: WebhookReceiver | undefined;
+  const explored = new Set<string>();
   const results: CheckResult[] = new Array(selected.length);
   try {
-    if (selected.some((c) => c.usesReceiver)) {
+    if (selected.some((c) => c.usesReceiver) || options.explore) {
       receiver = new WebhookReceiver();
       await receiver.start({
         host: options.receiverHost ?? DEFAULTS.receiverHost,
@@ -168,6 +175,16 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, selected.length) }, worker));
+    if (options.explore) {
+      const second = options.secondApiKey ?? (openTenants === true ? 'fresh' : undefined);
+      const result = await runExplore({
+        baseUrl: options.baseUrl, runs: options.exploreRuns, steps: options.exploreSteps, seed, timeoutMs, receiver: receiver!, shared, coverage: explored,
+        keys: () => shared ? [options.apiKey, ...(options.secondApiKey ? [options.secondApiKey] : [])] : [exploreKey(), ...(second === undefined ? [] : [second === 'fresh' ? exploreKey() : second])],
+        unavailable: level === 'contract' ? 'exploration drives jobs, the clock and webhooks through /sandbox, which --level contract leaves out' : undefined,
+      });
+      results.push(result);
+      options.onResult?.(result);
+    }
   } finally {
     await receiver?.close();
   }
@@ -186,6 +203,7 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
     durationMs: Date.now() - started,
     summary,
     checks: results,
+    coverage: coverageOf(results, explored),
   };
 }
 

@@ -74,6 +74,41 @@ export interface CheckResult {
   durationMs: number;
   failures: Failure[];
   exchanges: Exchange[];
+  /** The exploration's own account, on the EXPLORE result. */
+  explore?: ExploreReport;
+}
+
+/** One step of an exploration sequence and the calls it made. */
+export interface ExploreStep {
+  n: number;
+  step: string;
+  calls: Array<{ operationId: string; method: string; url: string; status?: number }>;
+}
+
+export interface ExploreReport {
+  seed: number;
+  runs: number;
+  runsDone: number;
+  maxSteps: number;
+  stepsDone: number;
+  shrinks: number;
+  /** Steps of the first failing run, before shrinking. */
+  firstFailingSteps?: number;
+  /** From the first failure to the minimal sequence. */
+  shrinkMs?: number;
+  /** The minimal failing sequence, numbered; the last step is where it failed. */
+  steps?: ExploreStep[];
+  expected?: unknown;
+  received?: unknown;
+  /** A shell script of curl calls that replays the minimal sequence. */
+  script?: string;
+}
+
+/** Which documented (operation, status) pairs the run exercised. */
+export interface CoverageReport {
+  documented: number;
+  exercised: number;
+  pairs: Array<{ operationId: string; status: string; exercised: boolean; by: string[] }>;
 }
 
 export interface RunSummary {
@@ -93,4 +128,5 @@ export interface RunResult {
   durationMs: number;
   summary: RunSummary;
   checks: CheckResult[];
+  coverage?: CoverageReport;
 }

@@ -57,7 +57,7 @@ describe('which runs need Chromium', () => {
     expect(includesBrowserTests(patterns(/fixtures\//))).toBe(false);
   });
   it('reads the filters jest itself passes', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // jest ships this module as CommonJS only.
     const { TestPathPatterns } = require('@jest/pattern');
     expect(includesBrowserTests({ testPathPatterns: new TestPathPatterns(['fixtures/money']) })).toBe(false);
     expect(includesBrowserTests({ testPathPatterns: new TestPathPatterns(['console.browser']) })).toBe(true);

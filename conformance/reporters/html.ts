@@ -1,4 +1,4 @@
-import type { CheckResult, Exchange, Failure, RunResult } from '../types';
+import type { CheckResult, CoverageReport, Exchange, ExploreReport, Failure, RunResult } from '../types';
 import { failuresFirst, show } from './format';
 
 const MAX_EXCHANGES_SHOWN_PER_PASSED_CHECK = 20;
@@ -46,6 +46,26 @@ ${failure.expected !== undefined ? `<div class="pair"><div><h5>Expected</h5>${pr
 ${failure.exchange ? renderExchange(failure.exchange) : ''}</div>`;
 }
 
+/** The exploration: what ran, and for a failure the numbered minimal sequence and its replay script. */
+function renderExplore(report: ExploreReport): string {
+  const ran = `<p class="op">Seed ${report.seed}: ${report.runsDone} sequences (${report.runs} asked, the rest shrinking), ${report.stepsDone} steps, at most ${report.maxSteps} per sequence.</p>`;
+  if (!report.steps) return ran;
+  const steps = report.steps.map((s) => `<li value="${s.n}">${escapeHtml(s.step)}${s.calls.length ? ` <span class="op">${s.calls.map((c) => `${escapeHtml(c.operationId)} ${c.status ?? '–'}`).join(', ')}</span>` : ''}</li>`).join('');
+  return `${ran}<p>Minimal failing sequence (shrunk ${report.shrinks} times from ${report.firstFailingSteps ?? '?'} steps in ${((report.shrinkMs ?? 0) / 1000).toFixed(1)} s); it fails at the last step:</p>
+<ol class="steps" start="0">${steps}</ol>
+<div class="pair"><div><h5>Expected</h5>${pre(show(report.expected))}</div><div><h5>Received</h5>${pre(show(report.received))}</div></div>
+${report.script ? `<h5>Replay (sh, curl, node)</h5><pre>${escapeHtml(report.script)}</pre>` : ''}`;
+}
+
+/** Which documented (operation, status) pairs the run exercised, and by which checks. */
+export function renderCoverage(coverage: CoverageReport): string {
+  const rows = coverage.pairs.map((p) => `<tr class="${p.exercised ? 'hit' : 'miss'}"><td><code>${escapeHtml(p.operationId)}</code></td><td>${escapeHtml(p.status)}</td><td>${p.exercised ? escapeHtml(p.by.join(', ')) : ['413', '429', '500'].includes(p.status) ? 'not provoked (deployment limit or internal error)' : '<b>not exercised</b>'}</td></tr>`).join('\n');
+  return `<section class="coverage"><details><summary><b>Coverage: ${coverage.exercised} of ${coverage.documented} documented (operation, status) pairs exercised</b></summary>
+<table><thead><tr><th>Operation</th><th>Status</th><th>Exercised by</th></tr></thead><tbody>
+${rows}
+</tbody></table></details></section>`;
+}
+
 function renderCheck(check: CheckResult): string {
   const shown = check.exchanges.slice(0, check.status === 'passed' ? MAX_EXCHANGES_SHOWN_PER_PASSED_CHECK : MAX_EXCHANGES_SHOWN_PER_CHECK);
   const hiddenFailures = check.failures.length - MAX_FAILURES_SHOWN_PER_CHECK;
@@ -55,6 +75,7 @@ function renderCheck(check: CheckResult): string {
 <summary><span class="badge ${check.status}">${check.status.toUpperCase()}</span> <code>${escapeHtml(check.id)}</code> ${escapeHtml(check.title)} <span class="op">${escapeHtml(check.category)}, ${escapeHtml(check.level)}, ${Math.round(check.durationMs)} ms</span></summary>
 <p class="op">Operations: ${check.operations.map((o) => `<code>${escapeHtml(o)}</code>`).join(' ')}</p>
 ${check.reason ? `<p>Skipped: ${escapeHtml(check.reason)}</p>` : ''}
+${check.explore ? renderExplore(check.explore) : ''}
 ${check.failures.slice(0, MAX_FAILURES_SHOWN_PER_CHECK).map(renderFailure).join('\n')}
 ${hiddenFailures > 0 ? `<p class="op">… ${hiddenFailures} more failures, all in the JSON report.</p>` : ''}
 <details><summary>${check.exchanges.length} HTTP calls</summary>
@@ -71,7 +92,7 @@ h1{font-size:1.4rem}code,pre{font:12px/1.4 ui-monospace,monospace}pre{background
 .badge{display:inline-block;min-width:3.6rem;text-align:center;font-weight:600;border-radius:3px;color:#fff;font-size:11px;padding:1px 4px}
 .badge.failed{background:#c62828}.badge.passed{background:#2e7d32}.badge.skipped{background:#f9a825;color:#000}
 .op{color:#666;font-size:12px}.pair{display:grid;grid-template-columns:1fr 1fr;gap:.6rem}.failure{background:#fff5f5;padding:.4rem .6rem;margin:.4rem 0}
-.exchange{margin:.3rem 0 .3rem 1rem}.exchange.bad>summary{color:#c62828}.violations{color:#c62828;margin:.2rem 0}h5{margin:.3rem 0 .1rem}summary{cursor:pointer}`;
+.exchange{margin:.3rem 0 .3rem 1rem}.steps li{margin:.1rem 0}table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}tr.miss td{background:#fff5f5}.exchange.bad>summary{color:#c62828}.violations{color:#c62828;margin:.2rem 0}h5{margin:.3rem 0 .1rem}summary{cursor:pointer}`;
 
 /** One self-contained page: no scripts, no external assets; failures first. */
 export function renderHtml(run: RunResult): string {
@@ -84,6 +105,7 @@ export function renderHtml(run: RunResult): string {
 <p><b>${passed} passed, ${failed} failed, ${skipped} skipped</b> — level ${escapeHtml(run.level)}, ${escapeHtml(run.tenantMode)} tenants, started ${escapeHtml(run.startedAt)}, ${(run.durationMs / 1000).toFixed(2)} s, ${escapeHtml(run.tool.name)} ${escapeHtml(run.tool.version)}</p>
 ${failed > 0 ? `<p>Failed: ${run.checks.filter((c) => c.status === 'failed').map((c) => `<a href="#${escapeHtml(c.id)}"><code>${escapeHtml(c.id)}</code></a>`).join(', ')}</p>` : ''}
 ${failuresFirst(run.checks).map(renderCheck).join('\n')}
+${run.coverage ? renderCoverage(run.coverage) : ''}
 </body></html>
 `;
 }

@@ -1,6 +1,7 @@
 /**
- * The sandbox console at /console: static pages that drive the public API with the key
- * the user typed (it stays in their browser), plus a live event stream per tenant.
+ * The sandbox console at /console: a page (its script bundled from client/) that drives the
+ * public API with the key the user typed (it stays in their browser), plus a live event
+ * stream per tenant.
  */
 import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
@@ -8,7 +9,9 @@ import type { Sandbox } from '../domain/sandbox';
 import { clientIdFor } from '../domain/store';
 import { apiKeyOf } from '../http/auth';
 import { sendError, sendJson } from '../http/errors';
+import { consoleScriptCache } from './script';
 import { DEFAULT_STREAM_LIMITS, TenantStreams, type StreamLimits, type DeliveryUpdates } from './streams';
+import type { StreamTicketAnswer } from './ticket-answer';
 
 export interface ConsoleOptions {
   sandbox: Sandbox;
@@ -27,6 +30,8 @@ export interface SandboxConsole {
 }
 
 const PUBLIC_DIR = join(__dirname, 'public');
+/** Shared by every console of the process: the bundle depends only on the sources and the spec. */
+const consoleScript = consoleScriptCache();
 
 /** Job data is hostile input: the page never runs anything it did not ship itself. */
 const PAGE_HEADERS: Record<string, string> = {
@@ -49,12 +54,19 @@ export function createConsole({ sandbox, apiKeys, limits, deliveries }: ConsoleO
     res.setHeader('cache-control', 'no-cache');
     res.sendFile(join(PUBLIC_DIR, 'index.html'), (error) => error && next(error));
   });
+  router.get('/assets/console.js', (_req: Request, res: Response, next) => {
+    consoleScript().then((script) => {
+      res.setHeader('cache-control', 'no-cache');
+      res.type('text/javascript; charset=utf-8').send(script);
+    }, next);
+  });
   router.use('/assets', express.static(PUBLIC_DIR, { index: false, maxAge: 0 }));
 
   router.post('/stream-tickets', (req: Request, res: Response) => {
     const key = apiKeyOf(req, apiKeys);
     if (key === null) return sendError(res, { code: 'UNAUTHORIZED', message: 'Missing or invalid x-api-key header' });
-    sendJson(res, 201, { ...streams.issueTicket(key), client_id: clientIdFor(key) }, { 'cache-control': 'no-store' });
+    const answer: StreamTicketAnswer = { ...streams.issueTicket(key), client_id: clientIdFor(key) };
+    sendJson(res, 201, answer, { 'cache-control': 'no-store' });
   });
 
   router.get('/events', (req: Request, res: Response) => {

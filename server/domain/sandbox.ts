@@ -79,6 +79,7 @@ export interface SandboxStepWrappers {
   usableSlot?(original: (tenant: TenantState, slotId: string) => SlotRecord): (tenant: TenantState, slotId: string) => SlotRecord;
   checkDeliveryCode?(original: (job: Job, given: string | undefined) => void): (job: Job, given: string | undefined) => void;
   record?(original: (tenant: TenantState, job: Job, type: EventType, now: number, at?: string) => void): (tenant: TenantState, job: Job, type: EventType, now: number, at?: string) => void;
+  isExpired?(original: (tenant: TenantState, record: SlotRecord) => boolean): (tenant: TenantState, record: SlotRecord) => boolean;
 }
 
 export class Sandbox {
@@ -90,6 +91,7 @@ export class Sandbox {
     if (wrappers.usableSlot) this.usableSlot = wrappers.usableSlot(this.usableSlot.bind(this));
     if (wrappers.checkDeliveryCode) this.checkDeliveryCode = wrappers.checkDeliveryCode(this.checkDeliveryCode.bind(this));
     if (wrappers.record) this.record = wrappers.record(this.record.bind(this));
+    if (wrappers.isExpired) this.isExpired = wrappers.isExpired(this.isExpired.bind(this));
   }
 
   onEvent(listener: EventListener): () => void {

@@ -57,7 +57,7 @@ export const mutants: Mutant[] = [
   {
     id: 'EXPIRED-SLOT-ACCEPTED',
     breaks: 'a job on an expired slot is 417 SLOT_EXPIRED',
-    killedBy: ['SLOT-EXPIRED-417'],
+    killedBy: ['SANDBOX-REFUSALS', 'SLOT-EXPIRED-417'],
     start: withSteps({ sandbox: { usableSlot: (original) => swallow('SLOT_EXPIRED', original, (tenant: TenantState, slotId: string) => tenant.slots.get(slotId)) } }),
   },
   {
@@ -185,7 +185,7 @@ export const mutants: Mutant[] = [
       'DELIVERY-CODE-PRESENT', 'DELIVERY-CODE-UNLOCK-AT-DOOR', 'DELIVERY-CODE-UPDATE',
       'IDEMPOTENCY-KEY-REUSED-409', 'IDEMPOTENCY-REPLAY', 'ISOLATION-SLOT-JOB-404', 'ISOLATION-WEBHOOKS',
       'JOB-CANCEL', 'JOB-LIFECYCLE-STEPS', 'JOB-PAYMENT-AND-EXTERNAL-DATA', 'JOB-RESCHEDULE', 'JOB-SEEDED-ORDERS-201',
-      'JOB-SPEC-EXAMPLES-201', 'JOB-UNKNOWN-FIELDS-WARNED', 'SLOT-EXTEND-TTL', 'SLOT-SINGLE-USE-409',
+      'JOB-SPEC-EXAMPLES-201', 'JOB-UNKNOWN-FIELDS-WARNED', 'JOB-UPDATE-REFUSALS', 'SANDBOX-REFUSALS', 'SLOT-EXTEND-TTL', 'SLOT-SINGLE-USE-409',
       'VALIDATION-CONTENT-TYPE-415', 'VALIDATION-CONTENT-TYPE-SANDBOX-415', 'VALIDATION-CREATE-JOB-422',
       'VALIDATION-MALFORMED-JSON-400', 'VALIDATION-MALFORMED-JSON-SANDBOX-400', 'WEBHOOK-DEAD-LETTER',
       'WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY',
@@ -210,7 +210,7 @@ export const mutants: Mutant[] = [
   {
     id: 'CANCEL-ANSWERS-204',
     breaks: 'cancel answers a documented status (here: 204, which the spec does not list)',
-    killedBy: ['JOB-CANCEL', 'JOB-PAYMENT-AND-EXTERNAL-DATA', 'WEBHOOK-OUT-OF-BAND-EVENTS'],
+    killedBy: ['JOB-CANCEL', 'JOB-PAYMENT-AND-EXTERNAL-DATA', 'SANDBOX-REFUSALS', 'WEBHOOK-OUT-OF-BAND-EVENTS'],
     start: onProxy({
       response: (exchange) => exchange.method === 'POST' && exchange.path.endsWith('/cancel') && exchange.status === 200
         ? { ...exchange, status: 204, body: '' }

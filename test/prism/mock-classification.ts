@@ -59,4 +59,6 @@ export const mockClassification: Record<string, MockVerdict> = {
   'SANDBOX-CLOCK-ADVANCE': { status: 'failed', why: 'the advance answers the running example (offset 1920), not the frozen clock moved by the seconds asked', shows: /the clock moves by the seconds asked, and stays frozen/ },
   'SANDBOX-CLOCK-FREEZE': { status: 'failed', why: 'freezing answers the frozen example, but the next read is the running one: nothing is kept between calls', shows: /a frozen clock reads the instant it was frozen at/ },
   'JOB-LIFECYCLE-STEPS': { status: 'failed', why: 'a backward move is the example job (200): no lifecycle state', shows: /answered 200, expected 409 ILLEGAL_TRANSITION/ },
+  'JOB-UPDATE-REFUSALS': { status: 'failed', why: 'Prism refuses the invalid bodies itself, but an unknown job id reads as the example job', shows: /of an unknown job: .* answered 200, expected 404 JOB_NOT_FOUND/ },
+  'SANDBOX-REFUSALS': { status: 'failed', why: 'no clock: a reschedule onto a slot held past its expiry answers the example job', shows: /onto an expired slot: .* answered 200, expected 417 SLOT_EXPIRED/ },
 };

@@ -83,7 +83,7 @@ describe('the kit through prism proxy in front of the reference server', () => {
     expect(new Set(requestSide.map((seen) => seen.check))).toEqual(new Set([
       'AUTH-MISSING-KEY-401', 'AUTH-MISSING-KEY-SANDBOX-401', 'VALIDATION-CREATE-JOB-422', 'VALIDATION-AVAILABILITY-422',
       'VALIDATION-CONTENT-TYPE-415', 'VALIDATION-CONTENT-TYPE-SANDBOX-415', 'DELIVERY-CODE-UPDATE', 'DELIVERY-CODE-COMPLETION', 'SANDBOX-CLOCK-ADVANCE',
-      'JOB-NOT-FOUND-404',
+      'JOB-NOT-FOUND-404', 'JOB-UPDATE-REFUSALS', 'SANDBOX-REFUSALS',
     ]));
   });
 

@@ -1,0 +1,293 @@
+/**
+ * The steps an exploration strings together. A step names what it acts on by position
+ * (the 2nd slot held, the 1st job), so a sequence means the same thing on every run and
+ * shrinks cleanly; `perform` turns it into one HTTP call, asks the model which answers the
+ * contract allows, and applies the one received.
+ */
+import fc from 'fast-check';
+import { availabilityRequest, example } from '../flows';
+import type { ApiResponse, CallOptions } from '../http';
+import { LIFECYCLE, jobRules, slotRules, webhookRules, type Answer, type Json, type Model, type TenantModel } from './model';
+import { Mismatch, type Session } from './session';
+
+export type Step =
+  | { op: 'availability'; tenant: number }
+  | { op: 'checkSlot' | 'extendSlot'; tenant: number; slot: number; unused: boolean; foreign: boolean }
+  | { op: 'createJob'; tenant: number; slot: number; unused: boolean; code: boolean; idempotent: boolean; foreign: boolean }
+  | { op: 'replay'; tenant: number; key: number; body: 'same' | 'reordered' | 'other' }
+  | { op: 'getJob'; tenant: number; job: number; foreign: boolean }
+  | { op: 'cancel'; tenant: number; job: number; invalid: boolean }
+  | { op: 'reschedule'; tenant: number; job: number; slot: number; unused: boolean; invalid: boolean }
+  | { op: 'updateCode'; tenant: number; job: number; code: string }
+  | { op: 'payment'; tenant: number; job: number; change: 'same' | 'prices' | 'invalid' }
+  | { op: 'externalData'; tenant: number; job: number; invalid: boolean }
+  | { op: 'instructions'; tenant: number; job: number; invalid: boolean }
+  | { op: 'advance'; tenant: number; job: number; to: string | null; code: 'right' | 'wrong' | 'malformed' | 'none' }
+  | { op: 'clock'; tenant: number; seconds: number }
+  | { op: 'addEndpoint'; tenant: number; invalid: boolean }
+  | { op: 'deleteEndpoint'; tenant: number; endpoint: number }
+  | { op: 'listDeliveries'; tenant: number; job: number | null; invalid: boolean }
+  | { op: 'retryDelivery'; tenant: number; delivery: number }
+  | { op: 'listJobs'; tenant: number; state: string | { ofJob: number } | null; limit: number; invalid: boolean }
+  | { op: 'settleWebhooks'; tenant: number };
+
+/** Clock moves chosen to land on both sides of a 15-minute hold, an extension and the 24 h idempotency window. */
+const CLOCK_MOVES = [1, 60, 300, 600, 870, 930, 1800, 2700, 3700, 86_400 + 600];
+
+export function stepArbitrary(tenants: number): fc.Arbitrary<Step> {
+  // Mostly the first tenant, and a few jobs and slots at a time: state builds up where it is looked at.
+  const tenant = tenants === 1 ? fc.constant(0) : fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) });
+  const index = fc.nat({ max: 3 });
+  const target = fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.constant('CLIENT_RECEIVED') }, { weight: 3, arbitrary: fc.constantFrom(...LIFECYCLE.slice(1, -1)) });
+  /** True one time in ten: refusals and cross-tenant probes season a sequence without taking it over. */
+  const rare = fc.nat({ max: 9 }).map((n) => n === 0);
+  const job = { tenant, job: index };
+  /** Mostly a slot the tenant holds and has not used yet; now and then any slot it holds. */
+  const unused = fc.nat({ max: 2 }).map((n) => n > 0);
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.record({ op: fc.constant('availability' as const), tenant }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('checkSlot' as const, 'extendSlot' as const), tenant, slot: index, unused, foreign: rare }) },
+    { weight: 10, arbitrary: fc.record({ op: fc.constant('createJob' as const), tenant, slot: index, unused, code: fc.boolean(), idempotent: fc.boolean(), foreign: rare }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('replay' as const), tenant, key: index, body: fc.constantFrom('same' as const, 'reordered' as const, 'other' as const) }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('getJob' as const), ...job, foreign: rare }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('cancel' as const), ...job, invalid: rare }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('reschedule' as const), ...job, slot: index, unused, invalid: rare }) },
+    { weight: 3, arbitrary: fc.record({ op: fc.constant('updateCode' as const), ...job, code: fc.oneof(fc.stringMatching(/^[0-9]{4}$/), fc.constantFrom('123', '12a4', '00000')) }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('payment' as const), ...job, change: fc.constantFrom('same' as const, 'prices' as const, 'invalid' as const) }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('externalData' as const), ...job, invalid: rare }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('instructions' as const), ...job, invalid: rare }) },
+    { weight: 8, arbitrary: fc.record({ op: fc.constant('advance' as const), ...job, to: target, code: fc.constantFrom('right' as const, 'wrong' as const, 'wrong' as const, 'malformed' as const, 'none' as const) }) },
+    { weight: 3, arbitrary: fc.record({ op: fc.constant('clock' as const), tenant, seconds: fc.constantFrom(...CLOCK_MOVES) }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('addEndpoint' as const), tenant, invalid: rare }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('deleteEndpoint' as const), tenant, endpoint: index }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('listDeliveries' as const), tenant, job: fc.option(index, { nil: null }), invalid: rare }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('retryDelivery' as const), tenant, delivery: index }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('listJobs' as const), tenant, state: fc.oneof(fc.constant(null), fc.constantFrom(...LIFECYCLE, 'CANCELLED'), fc.record({ ofJob: index })), limit: fc.constantFrom(1, 2, 1000), invalid: rare }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('settleWebhooks' as const), tenant }) },
+  );
+}
+
+const TENANT_NAMES = ['A', 'B'];
+const nth = (i: number) => `#${i + 1}`;
+
+export function describeStep(s: Step): string {
+  const who = `tenant ${TENANT_NAMES[s.tenant]}:`;
+  switch (s.op) {
+    case 'availability': return `${who} ask availability`;
+    case 'checkSlot': case 'extendSlot': return `${who} ${s.op === 'checkSlot' ? 'check' : 'extend'} ${s.foreign ? 'the other tenant\'s ' : s.unused ? 'unused ' : ''}slot ${nth(s.slot)}`;
+    case 'createJob': return `${who} create a job on ${s.foreign ? 'the other tenant\'s ' : ''}${s.unused && !s.foreign ? 'unused ' : ''}slot ${nth(s.slot)}${s.code ? ' with a delivery code' : ''}${s.idempotent ? ' under an Idempotency-Key' : ''}`;
+    case 'replay': return `${who} send Idempotency-Key ${nth(s.key)} again with ${s.body === 'same' ? 'the same body' : s.body === 'reordered' ? 'the same body, keys reordered' : 'another body'}`;
+    case 'getJob': return `${who} read ${s.foreign ? 'the other tenant\'s ' : ''}job ${nth(s.job)}`;
+    case 'cancel': return `${who} cancel job ${nth(s.job)}${s.invalid ? ' with a reason that is not text' : ''}`;
+    case 'reschedule': return `${who} reschedule job ${nth(s.job)} onto ${s.unused ? 'unused ' : ''}slot ${nth(s.slot)}${s.invalid ? ' without a reason' : ''}`;
+    case 'updateCode': return `${who} set job ${nth(s.job)}'s delivery code to ${JSON.stringify(s.code)}`;
+    case 'payment': return `${who} replace job ${nth(s.job)}'s payment info (${s.change === 'same' ? 'same prices' : s.change === 'prices' ? 'new prices' : 'order_value not a number'})`;
+    case 'externalData': return `${who} replace job ${nth(s.job)}'s external data${s.invalid ? ' with a non-string value' : ''}`;
+    case 'instructions': return `${who} change job ${nth(s.job)}'s recipient instructions${s.invalid ? ' with an empty body' : ''}`;
+    case 'advance': return `${who} drive job ${nth(s.job)} ${s.to === null ? 'one step' : `to ${s.to}`}, ${s.code === 'none' ? 'no code' : `${s.code} code`}`;
+    case 'clock': return `${who} advance the clock ${s.seconds} s`;
+    case 'addEndpoint': return `${who} add a webhook endpoint${s.invalid ? ' with an ftp: URL' : ''}`;
+    case 'deleteEndpoint': return `${who} delete webhook endpoint ${nth(s.endpoint)}`;
+    case 'listDeliveries': return `${who} list webhook deliveries${s.job === null ? '' : ` of job ${nth(s.job)}`}${s.invalid ? ' with status=UNKNOWN' : ''}`;
+    case 'retryDelivery': return `${who} retry webhook delivery ${nth(s.delivery)}`;
+    case 'listJobs': return `${who} list jobs${s.state === null ? '' : typeof s.state === 'string' ? ` in ${s.state}` : ` in the state of job ${nth(s.state.ofJob)}`}, limit ${s.invalid ? 0 : s.limit}`;
+    case 'settleWebhooks': return `${who} wait for the webhooks due`;
+  }
+}
+
+const pick = <T>(list: T[], i: number): T | undefined => list.length === 0 ? undefined : list[i % list.length];
+const other = (m: Model, tenant: number) => m.tenants[tenant === 0 ? 1 : 0] as TenantModel | undefined;
+
+/**
+ * Whether the step makes sense in this state. Steps on a job, slot, endpoint or delivery the
+ * tenant does not have yet use an id nobody handed out, which must be 404.
+ */
+export function applies(s: Step, m: Readonly<Model>): boolean {
+  const t = m.tenants[s.tenant];
+  if (!t) return false;
+  if ('foreign' in s && s.foreign) {
+    const theirs = other(m, s.tenant);
+    return theirs !== undefined && (s.op === 'getJob' ? theirs.jobs : theirs.slots).length > 0;
+  }
+  return s.op === 'replay' ? t.idempotency.size > 0 : true;
+}
+
+function order(session: Session, tenant: number, slotId: string, withCode: boolean): Json {
+  const base = example('CreateJobRequestMinimal');
+  return { ...base, slot_id: slotId, client_reference: `EXPLORE-${session.nonce}-${tenant}-${session.trace.length}`, ...(withCode ? { add_delivery_code: true } : {}) };
+}
+
+/** The same JSON value with every object's keys in reverse order. */
+function reorder(value: Json): Json {
+  if (Array.isArray(value)) return value.map(reorder);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reorder(v)]));
+}
+
+async function judged(session: Session, tenant: number, operationId: string, options: CallOptions, answers: Answer[]): Promise<ApiResponse> {
+  const response = await session.call(tenant, operationId, options);
+  const got = { status: response.status, body: response.json, headers: response.headers };
+  const candidates = answers.filter((a) => a.status === got.status && (a.code === undefined || a.code === got.body?.code));
+  const problems = candidates.map((a) => a.check?.(got));
+  const chosen = candidates.find((_a, i) => problems[i] === undefined);
+  if (!chosen) {
+    const expected = answers.map((a) => `${a.status}${a.code ? ` ${a.code}` : ''}${a.note ? ` (${a.note})` : ''}`);
+    const why = problems.find((p) => p !== undefined);
+    throw new Mismatch(why ? `${operationId} answered ${got.status} but ${why}` : `${operationId} answered ${got.status}${got.body?.code ? ` ${got.body.code}` : ''}`,
+      why ? { status: got.status, but: why } : expected.length === 1 ? expected[0] : { oneOf: expected }, { status: got.status, body: got.body }, response.exchange);
+  }
+  chosen.apply?.(got);
+  return response;
+}
+
+export async function perform(s: Step, m: Model, session: Session): Promise<void> {
+  const t = m.tenants[s.tenant];
+  const now = session.now(s.tenant);
+  const job = (i: number) => pick(t.jobs, i);
+  const unknown = `unknown-${session.nonce}`;
+  const jobPath = (j: { id: string } | undefined) => ({ job_id: j?.id ?? unknown });
+  /** The slot a step names: the other tenant's (which this one must not see), this one's, or none yet. */
+  const slotFor = (i: number, foreign = false, unused = false) => {
+    const mine = unused && t.slots.some((x) => !x.usedBy) ? t.slots.filter((x) => !x.usedBy) : t.slots;
+    const slot = pick(foreign ? other(m, s.tenant)!.slots : mine, i);
+    return { id: slot?.id ?? unknown, model: foreign ? undefined : slot };
+  };
+  switch (s.op) {
+    case 'availability':
+      // Eight hours in hourly slots: eight fresh slots per ask.
+      const window = availabilityRequest();
+      const body = { ...window, end: new Date(Date.parse(window.start) + 8 * 3600_000).toISOString() };
+      await judged(session, s.tenant, 'getAvailability', { body }, slotRules.getAvailability(t, now));
+      return;
+    case 'checkSlot': case 'extendSlot': {
+      const slot = slotFor(s.slot, s.foreign, s.unused);
+      await judged(session, s.tenant, s.op, { pathParams: { slot_id: slot.id } }, slotRules[s.op](slot.model, now));
+      return;
+    }
+    case 'createJob': {
+      const slot = slotFor(s.slot, s.foreign, s.unused);
+      const body = order(session, s.tenant, slot.id, s.code);
+      const idempotencyKey = s.idempotent ? `explore-${session.nonce}-${session.trace.length}` : undefined;
+      const response = await judged(session, s.tenant, 'createJob', { body, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} },
+        jobRules.createJob(t, { slot: slot.model, slotId: slot.id, body, withCode: s.code, idempotencyKey, reordered: false }, now));
+      if (response.status === 201) await readBack(session, s.tenant, t, response.json.job_id);
+      return;
+    }
+    case 'replay': {
+      const [key, stored] = [...t.idempotency.entries()][s.key % t.idempotency.size];
+      const body = s.body === 'same' ? stored.body : s.body === 'reordered' ? reorder(stored.body) : { ...stored.body, client_reference: `${stored.body.client_reference}-other` };
+      await judged(session, s.tenant, 'createJob', { body, headers: { 'idempotency-key': key } },
+        jobRules.createJob(t, { slot: t.slots.find((x) => x.id === body.slot_id), slotId: body.slot_id, body, withCode: body.add_delivery_code === true, idempotencyKey: key, reordered: s.body === 'reordered' }, now));
+      return;
+    }
+    case 'getJob': {
+      const target = pick(s.foreign ? other(m, s.tenant)!.jobs : t.jobs, s.job);
+      await judged(session, s.tenant, 'getJob', { pathParams: jobPath(target) }, jobRules.getJob(t, s.foreign ? undefined : target));
+      return;
+    }
+    case 'cancel': {
+      const reason = s.invalid ? 42 : `explore step ${session.trace.length}`;
+      await judged(session, s.tenant, 'cancelJob', { pathParams: jobPath(job(s.job)), body: { reason } }, jobRules.cancelJob(t, job(s.job), reason));
+      return;
+    }
+    case 'reschedule': {
+      const slot = slotFor(s.slot, false, s.unused);
+      const body = s.invalid ? { slot_id: slot.id } : { slot_id: slot.id, reason: 'explore' };
+      await judged(session, s.tenant, 'rescheduleJob', { pathParams: jobPath(job(s.job)), body }, jobRules.rescheduleJob(t, job(s.job), slot.model, !s.invalid, now));
+      return;
+    }
+    case 'updateCode':
+      await judged(session, s.tenant, 'updateDeliveryCode', { pathParams: jobPath(job(s.job)), body: { delivery_code: s.code } }, jobRules.updateDeliveryCode(job(s.job), s.code));
+      return;
+    case 'payment': {
+      const target = job(s.job);
+      const base = example('CreateJobRequestMinimal').payment_info;
+      const current = target?.prices ?? base.prices;
+      const prices = s.change === 'same' ? current : { ...current, order_value: s.change === 'invalid' ? 'a lot' : Number(current.order_value) + 1 };
+      const body = { ...base, prices };
+      await judged(session, s.tenant, 'updatePaymentInfo', { pathParams: jobPath(target), body }, jobRules.updatePaymentInfo(t, target, body, s.change !== 'invalid'));
+      return;
+    }
+    case 'externalData': {
+      const body = s.invalid ? { webhook: { step: 1 } } : { webhook: { step: String(session.trace.length) } };
+      await judged(session, s.tenant, 'replaceExternalData', { pathParams: jobPath(job(s.job)), body }, jobRules.replaceExternalData(t, job(s.job), body, !s.invalid));
+      return;
+    }
+    case 'instructions': {
+      const body = s.invalid ? {} : { job_comment: `explore step ${session.trace.length}` };
+      await judged(session, s.tenant, 'updateRecipientInstructions', { pathParams: jobPath(job(s.job)), body }, jobRules.updateRecipientInstructions(t, job(s.job), !s.invalid));
+      return;
+    }
+    case 'advance': {
+      const target = job(s.job);
+      const right = target?.code ?? '0000';
+      const code = { right, wrong: String((Number(right) + 1) % 10_000).padStart(4, '0'), malformed: '12a', none: undefined }[s.code];
+      const body = { ...(s.to === null ? {} : { to: s.to }), ...(code === undefined ? {} : { delivery_code: code }) };
+      await judged(session, s.tenant, 'advanceJob', { pathParams: jobPath(target), body }, jobRules.advanceJob(t, target, s.to ?? undefined, code));
+      return;
+    }
+    case 'clock': {
+      const before = session.now(s.tenant);
+      const response = await session.call(s.tenant, 'advanceClock', { body: { seconds: s.seconds } }, 200);
+      const moved = Date.parse(response.json.now) - before.ms;
+      if (Math.abs(moved - s.seconds * 1000) > before.slackMs + 1000) {
+        throw new Mismatch(`the clock moved ${moved / 1000} s when asked to move ${s.seconds} s`, before.ms + s.seconds * 1000, response.json.now, response.exchange);
+      }
+      session.readClock(s.tenant, response);
+      return;
+    }
+    case 'addEndpoint': {
+      const inbox = session.openInbox();
+      const { url, secret } = session.inbox(inbox);
+      await judged(session, s.tenant, 'createWebhookEndpoint', { body: { url: s.invalid ? 'ftp://127.0.0.1/hooks' : url, secret } }, webhookRules.createWebhookEndpoint(t, inbox, !s.invalid));
+      return;
+    }
+    case 'deleteEndpoint': {
+      const endpoint = pick(t.endpoints, s.endpoint);
+      // What was due before the deletion must have arrived: pending deliveries are dead-lettered by it.
+      if (endpoint?.live) await session.settle(t, endpoint);
+      await judged(session, s.tenant, 'deleteWebhookEndpoint', { pathParams: { endpoint_id: endpoint?.id ?? unknown } }, webhookRules.deleteWebhookEndpoint(t, endpoint));
+      return;
+    }
+    case 'listDeliveries': {
+      const target = s.job === null ? undefined : job(s.job);
+      const query = { job_id: target?.id, limit: 1000, ...(s.invalid ? { status: 'UNKNOWN' } : {}) };
+      await judged(session, s.tenant, 'listWebhookDeliveries', { query }, webhookRules.listWebhookDeliveries(t, target, !s.invalid));
+      return;
+    }
+    case 'retryDelivery': {
+      const delivery = pick(t.deliveries, s.delivery);
+      await judged(session, s.tenant, 'retryWebhookDelivery', { pathParams: { delivery_id: delivery?.id ?? unknown } }, webhookRules.retryWebhookDelivery(t, delivery, () => undefined));
+      return;
+    }
+    case 'listJobs': {
+      const state = s.state === null ? undefined : typeof s.state === 'string' ? s.state : job(s.state.ofJob)?.state ?? 'CREATED';
+      const query = { limit: s.invalid ? 0 : s.limit, ...(state === undefined ? {} : { state }) };
+      await judged(session, s.tenant, 'listJobs', { query }, jobRules.listJobs(t, state, s.limit, !s.invalid));
+      return;
+    }
+    case 'settleWebhooks':
+      await session.settle(t);
+      return;
+  }
+}
+
+/** A new job is read back at once: the model learns the delivery code the implementation drew. */
+async function readBack(session: Session, tenant: number, t: TenantModel, jobId: string): Promise<void> {
+  const target = t.jobs.find((j) => j.id === jobId);
+  if (target) await judged(session, tenant, 'getJob', { pathParams: { job_id: jobId } }, jobRules.getJob(t, target));
+}
+
+export class StepCommand implements fc.AsyncCommand<Model, Session> {
+  constructor(readonly step: Step) {}
+  check(m: Readonly<Model>): boolean {
+    return applies(this.step, m);
+  }
+  async run(m: Model, session: Session): Promise<void> {
+    session.begin(describeStep(this.step));
+    await perform(this.step, m, session);
+  }
+  toString(): string {
+    return describeStep(this.step);
+  }
+}

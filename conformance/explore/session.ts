@@ -1,0 +1,198 @@
+/**
+ * The real side of an exploration run: the tenants' keys and validating clients, what each
+ * tenant's clock shows, the inboxes on the kit's receiver, and the trace of every step.
+ * Webhooks are judged here against what the model expects each endpoint to have received.
+ */
+import { randomBytes } from 'node:crypto';
+import { operationsById } from '../../spec/contract';
+import { ContractClient, type ApiResponse, type CallOptions } from '../http';
+import type { Inbox, ReceivedDelivery, WebhookReceiver } from '../receiver';
+import type { Exchange } from '../types';
+import type { EndpointModel, Model, Now, TenantModel } from './model';
+
+export interface TraceStep {
+  n: number;
+  step: string;
+  exchanges: Exchange[];
+}
+
+/** An answer the model did not allow: stops the run, and the sequence is shrunk. */
+export class Mismatch extends Error {
+  constructor(message: string, readonly expected: unknown, readonly received: unknown, readonly exchange?: Exchange) {
+    super(message);
+    this.name = 'Mismatch';
+  }
+}
+
+export interface SessionConfig {
+  baseUrl: string;
+  keys: string[];
+  shared: boolean;
+  timeoutMs: number;
+  webhookWaitMs: number;
+  receiver: WebhookReceiver;
+  signal?: AbortSignal;
+  /** Every (operationId, status) pair seen, across runs. */
+  coverage: Set<string>;
+}
+
+/** Freezing the clock takes the slack out of every expiry the model judges; used once the contract has it. */
+export const canFreezeClock = () => operationsById.has('freezeClock') && operationsById.has('unfreezeClock');
+const DRIFT_SLACK_MS = 2000;
+
+interface ClockReading { serverMs: number; realMs: number; frozen: boolean }
+
+export class Session {
+  readonly trace: TraceStep[] = [];
+  readonly model: Model;
+  readonly nonce = randomBytes(4).toString('hex');
+  private readonly clients: ContractClient[];
+  private readonly clocks: ClockReading[] = [];
+  private readonly inboxes: Inbox[] = [];
+  private current: TraceStep | undefined;
+
+  constructor(readonly config: SessionConfig) {
+    this.clients = config.keys.map((apiKey) => new ContractClient({
+      baseUrl: config.baseUrl, apiKey, timeoutMs: config.timeoutMs, allowSandbox: true, signal: config.signal,
+      onExchange: (exchange) => this.record(exchange),
+    }));
+    this.model = { tenants: [] };
+  }
+
+  /** Reads each tenant's clock (freezing it where the contract allows) and, on a shared tenant, its endpoints. */
+  async open(): Promise<void> {
+    this.begin('(set-up) read each tenant\'s clock, add a webhook endpoint');
+    for (let tenant = 0; tenant < this.clients.length; tenant++) {
+      const frozen = canFreezeClock();
+      const clock = await this.call(tenant, frozen ? 'freezeClock' : 'getClock', {}, 200);
+      this.readClock(tenant, clock, frozen);
+      let foreign = 0;
+      if (this.config.shared) foreign = (await this.call(tenant, 'listWebhookEndpoints', {}, 200)).json.length;
+      this.model.tenants.push({ slots: [], jobs: [], endpoints: [], foreignEndpoints: foreign, idempotency: new Map(), deliveries: [], shared: this.config.shared });
+    }
+    // The first tenant starts with an endpoint of the kit's receiver, so that every sequence is heard.
+    const first = this.model.tenants[0];
+    if (first.foreignEndpoints < 3) {
+      const inbox = this.openInbox();
+      const created = await this.call(0, 'createWebhookEndpoint', { body: { url: this.inboxes[inbox].url, secret: this.inboxes[inbox].secret } }, 201);
+      first.endpoints.push({ id: created.json.id, inbox, live: true, expected: [], retried: [] });
+    }
+  }
+
+  /** Fresh tenants are wiped; a shared one keeps its state, less the endpoints this run added. */
+  async close(): Promise<void> {
+    this.begin('(tear-down)');
+    for (let tenant = 0; tenant < this.clients.length; tenant++) {
+      if (!this.config.shared) {
+        await this.call(tenant, 'resetTenant', {}, 200).catch(() => undefined);
+        continue;
+      }
+      for (const endpoint of this.model.tenants[tenant]?.endpoints ?? []) {
+        if (endpoint.live) await this.call(tenant, 'deleteWebhookEndpoint', { pathParams: { endpoint_id: endpoint.id } }).catch(() => undefined);
+      }
+      if (canFreezeClock()) await this.call(tenant, 'unfreezeClock', {}).catch(() => undefined);
+    }
+  }
+
+  begin(step: string): void {
+    this.current = { n: this.trace.length, step, exchanges: [] };
+    this.trace.push(this.current);
+  }
+
+  private record(exchange: Exchange): void {
+    this.current?.exchanges.push(exchange);
+    if (exchange.response) this.config.coverage.add(`${exchange.operationId} ${exchange.response.status}`);
+  }
+
+  /** One call; a response that breaks the spec, or (with `status`) another status, is a mismatch. */
+  async call(tenant: number, operationId: string, options: CallOptions, status?: number): Promise<ApiResponse> {
+    let response: ApiResponse;
+    try {
+      response = await this.clients[tenant].call(operationId, options);
+    } catch (error) {
+      const failure = (error as { failure?: { exchange?: Exchange } }).failure;
+      throw new Mismatch(`${operationId} gave no HTTP answer`, 'an HTTP response', (error as Error).message, failure?.exchange);
+    }
+    if (response.exchange.violations.length > 0) {
+      throw new Mismatch(`the response of ${operationId} breaks the contract`, 'a documented status with a body valid against its schema', response.exchange.violations, response.exchange);
+    }
+    if (status !== undefined && response.status !== status) {
+      throw new Mismatch(`${operationId} answered ${response.status}`, { status }, { status: response.status, body: response.json ?? response.text }, response.exchange);
+    }
+    return response;
+  }
+
+  readClock(tenant: number, response: ApiResponse, frozen = this.clocks[tenant]?.frozen ?? false): void {
+    this.clocks[tenant] = { serverMs: Date.parse(response.json.now), realMs: Date.now(), frozen: frozen || response.json.frozen === true };
+  }
+
+  now(tenant: number): Now {
+    const clock = this.clocks[tenant];
+    if (clock.frozen) return { ms: clock.serverMs, slackMs: 0 };
+    return { ms: clock.serverMs + (Date.now() - clock.realMs), slackMs: DRIFT_SLACK_MS };
+  }
+
+  inbox(index: number): Inbox {
+    return this.inboxes[index];
+  }
+
+  openInbox(): number {
+    this.inboxes.push(this.config.receiver.openInbox());
+    return this.inboxes.length - 1;
+  }
+
+  /** Waits for every delivery the model expects at each live endpoint, then judges them. */
+  async settle(tenant: TenantModel, only?: EndpointModel): Promise<void> {
+    for (const endpoint of only ? [only] : tenant.endpoints.filter((e) => e.live)) {
+      const inbox = this.inboxes[endpoint.inbox];
+      const wanted = new Set(endpoint.expected.map((x) => x.jobId));
+      const unique = (all: ReceivedDelivery[]) => new Set(all.filter((d) => wanted.has(d.json?.job?.id)).map((d) => d.json?.id)).size;
+      const retries = () => endpoint.retried.every((id, i) => inbox.deliveries.filter((d) => d.json?.id === id).length >= 1 + endpoint.retried.slice(0, i + 1).filter((x) => x === id).length);
+      await inbox.waitFor((all) => unique(all) >= endpoint.expected.length && retries(), this.config.webhookWaitMs, this.config.signal);
+      const problem = judgeDeliveries(endpoint, inbox.deliveries.filter((d) => wanted.has(d.json?.job?.id)));
+      if (problem) throw new Mismatch(`webhooks at endpoint ${endpoint.id}: ${problem.message}`, problem.expected, problem.received);
+    }
+  }
+}
+
+/** Order per job and endpoint, both signatures, the job inside, retries under the same id. */
+function judgeDeliveries(endpoint: EndpointModel, received: ReceivedDelivery[]): { message: string; expected: unknown; received: unknown } | undefined {
+  const firsts = new Map<string, ReceivedDelivery>();
+  for (const d of received) {
+    if (!d.standardSignature.ok || !d.instaLeapSignature.ok) {
+      return { message: 'a delivery is not signed as the contract says', expected: 'both signatures valid', received: [d.standardSignature.error, d.instaLeapSignature.error].filter(Boolean) };
+    }
+    const first = firsts.get(d.json?.id);
+    if (!first) firsts.set(d.json?.id, d);
+    else if (first.headers['webhook-id'] !== d.headers['webhook-id']) {
+      return { message: `event ${d.json?.id} came twice under different webhook-ids`, expected: first.headers['webhook-id'], received: d.headers['webhook-id'] };
+    }
+  }
+  const byJob = (types: Array<{ jobId: string; type: string }>) => {
+    const out: Record<string, string[]> = {};
+    for (const t of types) (out[t.jobId] ??= []).push(t.type);
+    return out;
+  };
+  const deliveries = [...firsts.values()];
+  const expectedTypes = byJob(endpoint.expected);
+  const receivedTypes = byJob(deliveries.map((d) => ({ jobId: d.json?.job?.id, type: d.json?.type })));
+  if (JSON.stringify(expectedTypes) !== JSON.stringify(Object.fromEntries(Object.keys(expectedTypes).map((k) => [k, receivedTypes[k] ?? []])))
+    || Object.keys(receivedTypes).length !== Object.keys(expectedTypes).length) {
+    return { message: 'the events received, per job in order, are not those that happened', expected: expectedTypes, received: receivedTypes };
+  }
+  const seen: Record<string, number> = {};
+  for (const d of deliveries) {
+    const jobId = d.json.job.id as string;
+    const index = seen[jobId] = (seen[jobId] ?? -1) + 1;
+    const expected = endpoint.expected.filter((x) => x.jobId === jobId)[index];
+    if (!expected.states.includes(d.json.job.state)) {
+      return { message: `the job inside ${d.json.type} of job ${jobId} is ${d.json.job.state}`, expected: expected.states, received: d.json.job.state };
+    }
+    if (d.json.job.delivery_code !== expected.code) {
+      return { message: `the job inside ${d.json.type} of job ${jobId} carries another delivery code`, expected: expected.code, received: d.json.job.delivery_code };
+    }
+  }
+  const clients = new Set(deliveries.map((d) => d.json.client_id));
+  if (clients.size > 1) return { message: 'one tenant\'s deliveries carry several client_ids', expected: 'one client_id', received: [...clients] };
+  return undefined;
+}

@@ -1,0 +1,38 @@
+/** What the console knows of the contract: its types come from the spec, and so does the lifecycle. */
+import type { components } from '../../../spec/types.gen';
+
+type Schemas = components['schemas'];
+export type Job = Schemas['Job'];
+export type JobState = Schemas['JobState'];
+export type Clock = Schemas['Clock'];
+export type WebhookEndpoint = Schemas['WebhookEndpoint'];
+export type WebhookEndpointWithSecret = Schemas['WebhookEndpointWithSecret'];
+export type WebhookDelivery = Schemas['WebhookDelivery'];
+export type ErrorBody = Schemas['Error'];
+export type AdvanceJobRequest = Schemas['AdvanceJobRequest'];
+export type RecipientInstructionsRequest = Schemas['RecipientInstructionsRequest'];
+export type ContactLess = Schemas['ContactLess'];
+
+/** Written into the script by the server when it bundles it, from the spec's `LifecycleStep` enum. */
+declare const LIFECYCLE_FROM_SPEC: readonly JobState[];
+
+export const LIFECYCLE: readonly JobState[] = LIFECYCLE_FROM_SPEC;
+export const STATES: readonly JobState[] = [...LIFECYCLE, 'CANCELLED'];
+export const FINAL: ReadonlySet<JobState> = new Set<JobState>(['CLIENT_RECEIVED', 'CANCELLED']);
+
+export const isJobState = (value: string | null): value is JobState => STATES.some((s) => s === value);
+
+export const RECIPIENT_LABELS: Partial<Record<JobState, string>> = {
+  CREATED: 'Order received', PICKING_STARTED: 'Picking your items', PICKING_FINISHED: 'Items picked',
+  CHECKING_OUT_STARTED: 'Checking out', CHECKED_OUT: 'Ready to leave the store',
+  GOING_TO_DESTINATION_STARTED: 'On the way', ARRIVED_TO_DESTINATION: 'Arrived at your address',
+  DELIVERING_STARTED: 'Handing over your order', CLIENT_RECEIVED: 'Delivered',
+};
+
+// The spec's formats, checked before sending so a typo costs nothing and reads as a sentence.
+export const DELIVERY_CODE = /^[0-9]{4}$/;
+export const WEBHOOK_SECRET = /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/;
+export const FORMAT_SENTENCES: Readonly<Record<string, string>> = {
+  delivery_code: 'The delivery code is exactly 4 digits.',
+  secret: 'The signing secret must be base64 (letters, digits, + and /, with up to two = at the end), optionally starting with whsec_.',
+};

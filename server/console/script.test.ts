@@ -1,0 +1,41 @@
+/** The console's script: bundled from client/ on first request, with the lifecycle the spec defines. */
+import { LIFECYCLE } from '../../spec/contract';
+import { startServer, type RunningServer } from '../main';
+
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startServer({ port: 0 });
+});
+afterAll(() => server.close());
+
+test('the page loads one bundled script from its own origin, under the strict Content-Security-Policy', async () => {
+  const page = await fetch(`${server.url}/console/`);
+  const html = await page.text();
+  expect(page.headers.get('content-security-policy')).toContain("script-src 'self';");
+  expect([...html.matchAll(/<script\b[^>]*>/g)].map(([tag]) => tag)).toEqual(['<script src="/console/assets/console.js" defer>']);
+  expect(html).not.toMatch(/<script\b[^>]*>[^<]+<\/script>/);
+
+  const script = await fetch(`${server.url}/console/assets/console.js`);
+  expect(script.status).toBe(200);
+  expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+  expect(script.headers.get('content-security-policy')).toContain("default-src 'none'");
+  const text = await script.text();
+  // One self-contained file: nothing left for the browser to import or require.
+  expect(text).not.toMatch(/^\s*(import|export)\s/m);
+  expect(text).not.toMatch(/\brequire\(/);
+  // The lifecycle was written in: no free reference to the placeholder is left.
+  expect(text).not.toMatch(/(^|[^\w:])LIFECYCLE_FROM_SPEC\b/m);
+});
+
+test("the script's lifecycle is the spec's, in the spec's order", async () => {
+  const text = await (await fetch(`${server.url}/console/assets/console.js`)).text();
+  expect(LIFECYCLE.length).toBeGreaterThan(2);
+  expect(text).toContain(JSON.stringify(LIFECYCLE).slice(1, -1).replaceAll(',', ', '));
+});
+
+test('the TypeScript sources are not served', async () => {
+  for (const path of ['/console/assets/main.ts', '/console/assets/client/main.ts', '/console/client/main.ts']) {
+    expect((await fetch(server.url + path)).status).toBe(404);
+  }
+});
