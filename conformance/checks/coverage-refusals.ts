@@ -43,7 +43,7 @@ export const coverageRefusalChecks: Check[] = [
     category: 'sandbox',
     level: 'sandbox',
     negative: true,
-    operations: ['getAvailability', 'createJob', 'getClock', 'advanceClock', 'rescheduleJob', 'cancelJob', 'updateRecipientInstructions', 'createWebhookEndpoint', 'deleteWebhookEndpoint', 'listWebhookDeliveries', 'listJobs', 'resetTenant'],
+    operations: ['getAvailability', 'createJob', 'getClock', 'advanceClock', 'rescheduleJob', 'cancelJob', 'updateRecipientInstructions', 'createWebhookEndpoint', 'deleteWebhookEndpoint', 'listWebhookDeliveries', 'listJobs', 'resetTenant', 'getJob'],
     async run(ctx) {
       const { jobId } = await newJob(ctx);
       const job = { job_id: jobId };
