@@ -106,7 +106,8 @@ export async function startVariant(freedoms: Freedom[]): Promise<RunningVariant>
       let registering: Relay | undefined;
       if (json !== undefined && typeof json === 'object' && json !== null) {
         const request = rewriter.uses('opaque-ids') ? ids.unmapDeep(json) : json;
-        if (operation?.operationId === 'createWebhookEndpoint' && typeof request.url === 'string') {
+        // Only a URL the server could call is relayed; any other must reach it as sent, to be refused.
+        if (operation?.operationId === 'createWebhookEndpoint' && typeof request.url === 'string' && /^https?:\/\//i.test(request.url)) {
           registering = { target: request.url, secret: request.secret };
           relays.push(registering);
           request.url = `${selfUrl}${RELAY_PREFIX}${relays.length - 1}`;
