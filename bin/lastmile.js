@@ -1,5 +1,45 @@
 #!/usr/bin/env node
 'use strict';
-// The CLI is TypeScript run in place, so a fresh clone needs no build step.
-require('tsx/cjs');
-require('../cli/main.ts').main(process.argv);
+// Runs the JavaScript that `npm ci` built into dist/ (`npm run build`). Without a build, with
+// one older than the sources, or with LASTMILE_FROM_SOURCE=1 (the tests), it compiles the
+// TypeScript sources at start-up instead, which is correct but slower.
+const { readdirSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+
+const ROOT = join(__dirname, '..');
+const BUILD_STAMP = join(ROOT, 'dist', 'package.json');
+const SOURCES = ['spec', 'server', 'conformance', 'fixtures', 'cli'];
+
+function buildTime() {
+  try {
+    return statSync(BUILD_STAMP).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether any file the build is made of changed after it (a hundred stats, about a millisecond). */
+function changedSince(time) {
+  const walk = (dir) => readdirSync(dir, { withFileTypes: true }).some((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return walk(path);
+    return !entry.name.endsWith('.test.ts') && statSync(path).mtimeMs > time;
+  });
+  return SOURCES.some((dir) => walk(join(ROOT, dir)));
+}
+
+function fromSources(reason) {
+  if (reason) process.stderr.write(`lastmile: ${reason}; running the TypeScript sources (slower start-up; \`npm run build\` to fix)\n`);
+  require('tsx/cjs');
+  return require('../cli/main.ts');
+}
+
+let cli;
+if (process.env.LASTMILE_FROM_SOURCE === '1') cli = fromSources(null);
+else {
+  const built = buildTime();
+  if (built === null) cli = fromSources('no build in dist/');
+  else if (changedSince(built)) cli = fromSources('the build in dist/ is older than the sources');
+  else cli = require('../dist/cli/main.js');
+}
+cli.main(process.argv);

@@ -1,20 +1,29 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { registerMock } from './mock';
-import { registerServe } from '../server/cli';
-import { registerConform } from '../conformance/cli';
-import { registerFixtures } from '../fixtures/cli';
 
-export function buildProgram(output?: { writeOut(text: string): void; writeErr(text: string): void }): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module is loaded only when that command runs (or help lists them all):
+ * `serve` never loads the conformance kit or the fixture factory, and their start-up cost.
+ */
+const COMMANDS: Record<string, () => Register> = {
+  serve: () => require('../server/cli').registerServe,
+  mock: () => require('./mock').registerMock,
+  conform: () => require('../conformance/cli').registerConform,
+  fixtures: () => require('../fixtures/cli').registerFixtures,
+};
+
+/** With `argv` naming a command, only that command is registered; otherwise all of them. */
+export function buildProgram(output?: { writeOut(text: string): void; writeErr(text: string): void }, argv: string[] = process.argv): Command {
   const program = new Command('lastmile')
     .description('Sandbox, conformance kit and fixture factory for the last-mile delivery jobs API')
     .version(require('../package.json').version)
     // Usage errors exit 2, as the README promises; subcommands inherit this when created.
     .exitOverride();
   if (output) program.configureOutput(output);
-  registerServe(program);
-  registerMock(program);
-  registerConform(program);
-  registerFixtures(program);
+  const named = argv[2];
+  const names = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+  for (const name of names) COMMANDS[name]()(program);
   return program;
 }
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { SPEC_PATH } from '../spec/contract';
 
-export const PRISM_BIN = join(__dirname, '..', 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js');
+// Resolved, not joined to this file's folder: the build runs this module from dist/.
+export const PRISM_BIN = require.resolve('@stoplight/prism-cli/dist/index.js');
 /** Preloaded into Prism: one request whose property names Node cannot put in a header must not end the mock. */
 export const PRISM_HEADER_GUARD = join(__dirname, 'prism-header-guard.js');
 

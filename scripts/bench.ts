@@ -9,7 +9,11 @@
  *   2. GET /jobs/{id} and POST /jobs/availability/v2 (and availability on Prism);
  *   3. memory per stored job (100,000 jobs over 100 tenants);
  *   4. webhook deliveries per second to a local receiver, and how many were lost;
- *   5. the conformance kit's wall time, and fixture orders per second.
+ *   5. the conformance kit's wall time, and fixture orders per second;
+ *   6. start-up: `serve` from spawn to its first /healthz answer, its idle RSS, and
+ *      `lastmile conform --help` (median of 5 runs each).
+ * With `--baseline DIR` (a checkout with its node_modules, e.g. of main), start-up and
+ * POST /jobs are measured on it too, in the same run, as the "before" figures.
  * Prints a table and writes bench/results.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,6 +24,9 @@ import { dirname, join } from 'node:path';
 import autocannon from 'autocannon';
 import { spec } from '../spec/contract';
 import { killAll, ROOT, startProcess, startSandbox, stopProcess } from './lib/processes';
+import { measureStartup } from './bench/startup';
+import { table, type LoadFigures } from './bench/table';
+import { cpuMs } from './bench/cpu';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -36,6 +43,8 @@ const MEMORY_JOBS = Number(value('--memory-jobs', QUICK ? '20000' : '100000'));
 const WEBHOOK_EVENTS = Number(value('--webhook-events', QUICK ? '2000' : '20000'));
 const FIXTURE_ORDERS = Number(value('--fixture-orders', QUICK ? '20000' : '200000'));
 const TSX = ['-r', 'tsx/cjs'];
+const STARTUP_RUNS = Number(value('--startup-runs', QUICK ? '2' : '5'));
+const BASELINE = args.includes('--baseline') ? value('--baseline', '') : null;
 
 /** Commands run to their end (conformance, fixtures); servers are tracked by scripts/lib/processes. */
 const children: ChildProcess[] = [];
@@ -66,14 +75,18 @@ const post = (url: string, key: string, body: unknown, extra: Record<string, str
   method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json', ...extra }, body: JSON.stringify(body),
 });
 
-interface LoadFigures { rps: number; p50: number; p99: number; non2xx: number; errors: number; requests: number }
 
-async function load(opts: autocannon.Options): Promise<LoadFigures> {
+/** Load on a server; with its process, also the server's CPU time per request. */
+async function load(opts: autocannon.Options, server?: { proc: { pid?: number } }): Promise<LoadFigures> {
+  const cpuBefore = cpuMs(server?.proc.pid);
   const result = await autocannon({ connections: CONNECTIONS, pipelining: PIPELINING, duration: DURATION, ...opts });
-  return {
+  const cpuAfter = cpuMs(server?.proc.pid);
+  const figures: LoadFigures = {
     rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99,
     non2xx: result.non2xx, errors: result.errors + result.timeouts, requests: result.requests.total,
   };
+  if (cpuBefore !== null && cpuAfter !== null && result.requests.total > 0) figures.cpuUsPerRequest = Math.round(((cpuAfter - cpuBefore) * 1000) / result.requests.total);
+  return figures;
 }
 
 const AVAILABILITY = spec.components.examples.AvailabilityRequest.value;
@@ -109,35 +122,46 @@ function createRequests(pairs: Array<{ key: string; slot: string }>): autocannon
   }];
 }
 
+/** POST /jobs on a fresh sandbox of a checkout, every request on a fresh slot; the sandbox stays up. */
+async function createLoad(root: string, label: string): Promise<{ sandbox: Awaited<ReturnType<typeof startSandbox>>; figures: LoadFigures }> {
+  const sandbox = await startSandbox(['--log-level', 'info'], label, root);
+  const expected = Math.max(2000, Math.ceil(DURATION * 15000));
+  const pairs = await preCreateSlots(sandbox.url, expected);
+  await load({ url: sandbox.url, duration: 1, requests: createRequests(pairs.splice(0, 3000)) }); // warm-up
+  const figures = await load({ url: sandbox.url, requests: createRequests(pairs) }, sandbox);
+  if (figures.requests > pairs.length) process.stderr.write(`warning: ${figures.requests} creates for ${pairs.length} slots; later ones were 409s\n`);
+  return { sandbox, figures };
+}
+
 async function benchCreate(results: Record<string, unknown>) {
   const body = JSON.stringify({ ...ORDER, slot_id: 'slt_bench' });
   const headers = { 'content-type': 'application/json', 'x-api-key': 'bench' };
 
-  const sandbox = await startSandbox(['--log-level', 'info']);
-  const expected = Math.max(2000, Math.ceil(DURATION * 15000));
-  const pairs = await preCreateSlots(sandbox.url, expected);
-  await load({ url: sandbox.url, duration: 1, requests: createRequests(pairs.splice(0, 3000)) }); // warm-up
-  const ours = await load({ url: sandbox.url, requests: createRequests(pairs) });
-  if (ours.requests > pairs.length) process.stderr.write(`warning: ${ours.requests} creates for ${pairs.length} slots; later ones were 409s\n`);
+  if (BASELINE) {
+    const before = await createLoad(BASELINE, 'baseline');
+    await stopProcess(before.sandbox);
+    results.baseline = { ...(results.baseline as object), root: BASELINE, create: before.figures };
+  }
+  const { sandbox, figures: ours } = await createLoad(ROOT, 'sandbox');
 
   // GET /jobs/{id} on jobs that exist; availability on the same server.
   const probe = await post(`${sandbox.url}/jobs/availability/v2`, 'bench-get', AVAILABILITY);
   const created = await post(`${sandbox.url}/jobs`, 'bench-get', { ...ORDER, slot_id: probe[0].id });
-  const getJob = await load({ url: `${sandbox.url}/jobs/${created.job_id}`, headers: { 'x-api-key': 'bench-get' } });
-  const availability = await load({ url: `${sandbox.url}/jobs/availability/v2`, method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'bench-avail' }, body: JSON.stringify(AVAILABILITY) });
+  const getJob = await load({ url: `${sandbox.url}/jobs/${created.job_id}`, headers: { 'x-api-key': 'bench-get' } }, sandbox);
+  const availability = await load({ url: `${sandbox.url}/jobs/availability/v2`, method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'bench-avail' }, body: JSON.stringify(AVAILABILITY) }, sandbox);
   await stopProcess(sandbox);
 
   const prism = await startProcess([join(ROOT, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js'), 'mock', join(ROOT, 'spec', 'openapi.yaml'), '--port', String(await freePort()), '--host', '127.0.0.1'], PRISM_READY, 'prism');
   await load({ url: `${prism.url}/jobs`, method: 'POST', headers, body, duration: 1 });
-  const prismCreate = await load({ url: `${prism.url}/jobs`, method: 'POST', headers, body });
-  const prismAvailability = await load({ url: `${prism.url}/jobs/availability/v2`, method: 'POST', headers, body: JSON.stringify(AVAILABILITY) });
+  const prismCreate = await load({ url: `${prism.url}/jobs`, method: 'POST', headers, body }, prism);
+  const prismAvailability = await load({ url: `${prism.url}/jobs/availability/v2`, method: 'POST', headers, body: JSON.stringify(AVAILABILITY) }, prism);
   await stopProcess(prism);
 
   const ceilings: Record<string, LoadFigures> = {};
   for (const kind of ['express', 'bare']) {
     const server = await startProcess([join(__dirname, 'bench', 'ceilings.js'), kind], LISTENING, kind);
     await load({ url: `${server.url}/jobs`, method: 'POST', headers, body, duration: 1 });
-    ceilings[kind] = await load({ url: `${server.url}/jobs`, method: 'POST', headers, body });
+    ceilings[kind] = await load({ url: `${server.url}/jobs`, method: 'POST', headers, body }, server);
     await stopProcess(server);
   }
   results.create = { sandbox: ours, prism: prismCreate, expressCeiling: ceilings.express, bareNode: ceilings.bare };
@@ -145,7 +169,15 @@ async function benchCreate(results: Record<string, unknown>) {
     oursOverPrism: round(ours.rps / prismCreate.rps),
     oursOverExpressCeiling: round(ours.rps / ceilings.express.rps),
     oursOverBare: round(ours.rps / ceilings.bare.rps),
+    availabilityOursOverPrism: round(availability.rps / prismAvailability.rps),
   };
+  // CPU per request is steadier than throughput on a busy machine: the same ratio in its terms.
+  if (ours.cpuUsPerRequest && ceilings.express.cpuUsPerRequest && prismCreate.cpuUsPerRequest) {
+    results.cpuRatios = {
+      oursOverPrism: round(prismCreate.cpuUsPerRequest / ours.cpuUsPerRequest),
+      oursOverExpressCeiling: round(ceilings.express.cpuUsPerRequest / ours.cpuUsPerRequest),
+    };
+  }
   results.getJob = { sandbox: getJob };
   results.availability = { sandbox: availability, prism: prismAvailability };
 }
@@ -218,37 +250,15 @@ async function benchConformanceAndFixtures(results: Record<string, unknown>) {
   results.fixtures = { orders: lines, seconds: round(fixtures.ms / 1000), perSecond: Math.round(lines / (fixtures.ms / 1000)) };
 }
 
+async function benchStartup(results: Record<string, unknown>) {
+  const [ours, before] = await measureStartup(BASELINE ? [ROOT, BASELINE] : [ROOT], STARTUP_RUNS);
+  results.startup = { ...ours, runs: STARTUP_RUNS, fromSources: process.env.LASTMILE_FROM_SOURCE === '1' };
+  if (before) results.baseline = { ...(results.baseline as object), startup: before };
+}
+
 function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
-
-function table(results: any): string {
-  const rows: string[][] = [['measure', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx']];
-  const add = (label: string, f: LoadFigures) => rows.push([label, String(f.rps), String(f.p50), String(f.p99), String(f.non2xx)]);
-  add('POST /jobs, sandbox (full path)', results.create.sandbox);
-  add('POST /jobs, prism mock', results.create.prism);
-  add('POST /jobs, canned Express 201', results.create.expressCeiling);
-  add('POST /jobs, canned node:http 201', results.create.bareNode);
-  add('GET /jobs/{id}, sandbox', results.getJob.sandbox);
-  add('POST /jobs/availability/v2, sandbox', results.availability.sandbox);
-  add('POST /jobs/availability/v2, prism mock', results.availability.prism);
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const lines = rows.map((r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`);
-  lines.splice(1, 0, `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  const m = results.memory;
-  const w = results.webhooks;
-  return [
-    ...lines,
-    '',
-    `ratios: ours/prism ${results.ratios.oursOverPrism}x, ours/express-ceiling ${results.ratios.oursOverExpressCeiling}, ours/bare-node ${results.ratios.oursOverBare}`,
-    `memory: ${m.jobs} jobs over ${m.tenants} tenants: RSS ${mb(m.rssBefore)} → ${mb(m.rssAfter)} MB, heap ${mb(m.heapBefore)} → ${mb(m.heapAfter)} MB, ${m.rssPerJob} B RSS/job, ${m.heapPerJob} B heap/job`,
-    `webhooks: ${w.delivered}/${w.events} delivered in ${w.seconds} s = ${w.perSecond}/s, lost ${w.lost}`,
-    `conformance: ${results.conformance.summary ?? 'no summary'} in ${results.conformance.seconds} s`,
-    `fixtures: ${results.fixtures.orders} orders in ${results.fixtures.seconds} s = ${results.fixtures.perSecond}/s`,
-  ].join('\n');
-}
-
-const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 async function main() {
   const results: Record<string, unknown> = {
@@ -256,6 +266,7 @@ async function main() {
     settings: { durationSeconds: DURATION, connections: CONNECTIONS, pipelining: PIPELINING, quick: QUICK },
     at: new Date().toISOString(),
   };
+  await benchStartup(results);
   await benchCreate(results);
   await benchMemory(results);
   await benchWebhooks(results);

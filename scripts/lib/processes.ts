@@ -48,9 +48,9 @@ export function startProcess(args: string[], ready: RegExp, label: string, timeo
   });
 }
 
-/** `lastmile serve --port 0` with extra flags. */
-export function startSandbox(flags: string[] = [], label = 'sandbox'): Promise<Child> {
-  return startProcess([join(ROOT, 'bin', 'lastmile.js'), 'serve', '--port', '0', ...flags], SANDBOX_READY, label);
+/** `lastmile serve --port 0` with extra flags, from this checkout or another's `root`. */
+export function startSandbox(flags: string[] = [], label = 'sandbox', root = ROOT): Promise<Child> {
+  return startProcess([join(root, 'bin', 'lastmile.js'), 'serve', '--port', '0', ...flags], SANDBOX_READY, label);
 }
 
 /** SIGTERM, then SIGKILL if it lingers. */

@@ -16,6 +16,7 @@ import { apiKeyOf } from './auth';
 import { readJsonBody } from './body';
 import { sendError, sendJson } from './errors';
 import { mountDocs } from './docs';
+import { RouteTable } from './routes';
 
 export interface AppOptions {
   sandbox: Sandbox;
@@ -106,10 +107,6 @@ function handlers({ sandbox, outbox, version }: AppOptions): Record<ServerOperat
   };
 }
 
-function expressPath(template: string): string {
-  return template.replace(/\{(\w+)\}/g, ':$1');
-}
-
 /** Query strings are text; the spec's parameter schemas say what to make of them. */
 function readQuery(op: Operation, req: Request): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -181,45 +178,44 @@ export function createApp(options: AppOptions): express.Express {
     });
   }
 
-  // The API's routes come first: Express tries layers in order, so every layer before
-  // them would cost each API request a path match.
-  for (const op of operations) {
-    const handler = table[op.operationId as ServerOperationId];
-    const method = op.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
-    app[method](expressPath(op.path), async (req: Request, res: Response) => {
-      const key = op.secured ? authenticate(req, options.apiKeys) : '';
-      checkHeaders(op, req);
-      let body: unknown;
-      if (op.requestBody) {
-        const read = await readJsonBody(req, options.maxBodyBytes);
-        if (!read.present && op.requestBody.required) throw new DomainError('MALFORMED_JSON', 'A JSON body is required');
-        body = read.present ? read.value : undefined;
-        if (body !== undefined) {
-          const result = validateRequestBody(op.operationId, body);
-          if (!result.ok) throw new DomainError('VALIDATION_FAILED', 'The request body is invalid', { errors: result.errors });
-        }
+  // The API's operations are dispatched by one middleware holding a table compiled from the
+  // spec, so an API request costs one look-up rather than a walk over a route per operation.
+  const routes = new RouteTable(operations.map((op) => ({ method: op.method, path: op.path, target: op })));
+  const serve = async (op: Operation, params: Record<string, string>, req: Request, res: Response): Promise<void> => {
+    const key = op.secured ? authenticate(req, options.apiKeys) : '';
+    checkHeaders(op, req);
+    let body: unknown;
+    if (op.requestBody) {
+      const read = await readJsonBody(req, options.maxBodyBytes);
+      if (!read.present && op.requestBody.required) throw new DomainError('MALFORMED_JSON', 'A JSON body is required');
+      body = read.present ? read.value : undefined;
+      if (body !== undefined) {
+        const result = validateRequestBody(op.operationId, body);
+        if (!result.ok) throw new DomainError('VALIDATION_FAILED', 'The request body is invalid', { errors: result.errors });
       }
-      const reply = await handler({ key, params: req.params as Record<string, string>, query: readQuery(op, req), body, headers: req.headers });
-      if (reply.body === undefined) {
-        res.status(reply.status);
-        for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
-        res.end();
-      } else sendJson(res, reply.status, reply.body, reply.headers);
-    });
-  }
+    }
+    const reply = await table[op.operationId as ServerOperationId]({ key, params, query: readQuery(op, req), body, headers: req.headers });
+    if (reply.body === undefined) {
+      res.statusCode = reply.status;
+      for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+      res.end();
+    } else sendJson(res, reply.status, reply.body, reply.headers);
+  };
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const found = routes.match(req.method, req.path);
+    if (found?.kind !== 'route') return next();
+    serve(found.target, found.params, req, res).catch(next);
+  });
 
   for (const extend of options.extensions ?? []) extend(app);
   mountDocs(app, specText);
 
   // A known path with a method the spec does not list: 405 with the methods it does.
-  const methodsByPath = new Map<string, string[]>();
-  for (const op of operations) methodsByPath.set(op.path, [...(methodsByPath.get(op.path) ?? []), op.method]);
-  for (const [path, methods] of methodsByPath) {
-    const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])].join(', ');
-    app.all(expressPath(path), (req: Request, res: Response) => {
-      sendError(res, { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here; use ${allow}` }, { Allow: allow });
-    });
-  }
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const found = routes.match(req.method, req.path);
+    if (found?.kind !== 'method-not-allowed') return next();
+    sendError(res, { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here; use ${found.allow}` }, { Allow: found.allow });
+  });
 
   app.use((req: Request, res: Response) => {
     sendError(res, { code: 'ROUTE_NOT_FOUND', message: `No route ${req.method} ${req.path.slice(0, 200)}` });

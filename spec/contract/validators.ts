@@ -2,9 +2,8 @@
  * The ajv (JSON Schema 2020-12) validators compiled from the spec, one per pointer, and
  * the validations the server, the kit and the fixture factory run with them.
  */
-import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
-import { fullFormats } from 'ajv-formats/dist/formats';
+import type Ajv2020 from 'ajv/dist/2020';
+import type { ValidateFunction } from 'ajv/dist/2020';
 import { spec, type SpecDocument } from './document';
 import { formatErrors, type ValidationErrorItem, type ValidationResult } from './errors';
 import { firstOversized } from './limits';
@@ -15,7 +14,8 @@ const SPEC_ID = 'lastmile-openapi';
 
 /** `2026-12-01T16:00:00Z`: ISO 8601 also allows a space for the `T`, RFC 3339 does not. */
 const RFC3339_DATE_TIME_SEPARATOR = /^\d{4}-\d{2}-\d{2}[Tt]/;
-const fullDateTime = fullFormats['date-time'] as { validate: (value: string) => boolean };
+/** ajv-formats' own rule, loaded with the first date-time checked (it is no part of start-up). */
+let fullDateTime: { validate: (value: string) => boolean } | null = null;
 
 /**
  * The contract's date-time: RFC 3339 strictly. ajv-formats' full mode reads the
@@ -23,6 +23,7 @@ const fullDateTime = fullFormats['date-time'] as { validate: (value: string) => 
  * compiles against this one rule instead.
  */
 export function isRfc3339DateTime(value: string): boolean {
+  fullDateTime ??= (require('ajv-formats/dist/formats') as typeof import('ajv-formats/dist/formats')).fullFormats['date-time'] as { validate: (value: string) => boolean };
   return RFC3339_DATE_TIME_SEPARATOR.test(value) && fullDateTime.validate(value);
 }
 
@@ -32,13 +33,22 @@ function stripNonSchemaRoots(doc: SpecDocument): object {
   return { $id: SPEC_ID, paths: doc.paths, webhooks: doc.webhooks, components: doc.components };
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, strictTypes: false, validateFormats: true });
-addFormats(ajv);
-ajv.addFormat('date-time', { type: 'string', validate: isRfc3339DateTime });
-// OpenAPI annotations that are not JSON Schema keywords.
-ajv.addVocabulary(['example', 'xml', 'externalDocs', 'discriminator', 'paths', 'webhooks', 'components']);
-// The whole document is registered once; validators are compiled per pointer and cached.
-ajv.addSchema(stripNonSchemaRoots(spec), SPEC_ID);
+let ajv: Ajv2020 | null = null;
+
+/** ajv and the spec's schemas load at the first validation: at start-up they cost about 100 ms. */
+function specAjv(): Ajv2020 {
+  if (ajv) return ajv;
+  const Ajv: typeof Ajv2020 = (require('ajv/dist/2020') as typeof import('ajv/dist/2020')).default;
+  const addFormats: typeof import('ajv-formats').default = (require('ajv-formats') as typeof import('ajv-formats')).default;
+  ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, strictTypes: false, validateFormats: true });
+  addFormats(ajv);
+  ajv.addFormat('date-time', { type: 'string', validate: isRfc3339DateTime });
+  // OpenAPI annotations that are not JSON Schema keywords.
+  ajv.addVocabulary(['example', 'xml', 'externalDocs', 'discriminator', 'paths', 'webhooks', 'components']);
+  // The whole document is registered once; validators are compiled per pointer and cached.
+  ajv.addSchema(stripNonSchemaRoots(spec), SPEC_ID);
+  return ajv;
+}
 
 const compiled = new Map<string, ValidateFunction>();
 
@@ -46,7 +56,7 @@ const compiled = new Map<string, ValidateFunction>();
 export function validatorAt(pointer: string): ValidateFunction {
   let validate = compiled.get(pointer);
   if (!validate) {
-    validate = ajv.getSchema(`${SPEC_ID}${pointer}`);
+    validate = specAjv().getSchema(`${SPEC_ID}${pointer}`);
     if (!validate) throw new Error(`No schema at ${pointer}`);
     compiled.set(pointer, validate);
   }

@@ -48,6 +48,17 @@ function forwardable(headers: IncomingHttpHeaders): Record<string, string> {
   return out;
 }
 
+/** Only a URL the server could accept is swapped for a relay; any other goes through as sent, to be refused. */
+function relayable(url: string): boolean {
+  if (/[\s\x00-\x1f]/.test(url)) return false;
+  try {
+    const parsed = new URL(url);
+    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.username === '' && parsed.password === '';
+  } catch {
+    return false;
+  }
+}
+
 function send(url: string, method: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const request = http.request(url, { method, headers: { ...headers, 'content-length': String(body.length) } }, async (response) => {
@@ -106,8 +117,7 @@ export async function startVariant(freedoms: Freedom[]): Promise<RunningVariant>
       let registering: Relay | undefined;
       if (json !== undefined && typeof json === 'object' && json !== null) {
         const request = rewriter.uses('opaque-ids') ? ids.unmapDeep(json) : json;
-        // Only a URL the server could call is relayed; any other must reach it as sent, to be refused.
-        if (operation?.operationId === 'createWebhookEndpoint' && typeof request.url === 'string' && /^https?:\/\//i.test(request.url)) {
+        if (operation?.operationId === 'createWebhookEndpoint' && typeof request.url === 'string' && relayable(request.url)) {
           registering = { target: request.url, secret: request.secret };
           relays.push(registering);
           request.url = `${selfUrl}${RELAY_PREFIX}${relays.length - 1}`;

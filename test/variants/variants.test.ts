@@ -31,4 +31,16 @@ describe('the conformance kit against variants that use the freedoms the contrac
       await variant.close();
     }
   }, 60_000);
+
+  it('explores through every freedom at once and finds nothing wrong', async () => {
+    const variant = await startVariant(FREEDOMS);
+    try {
+      const run = await runConformance({ baseUrl: variant.url, apiKey: 'variant-explore', timeoutMs: KIT_TIMEOUT_MS, only: ['SANDBOX-HEALTH'], explore: true, exploreRuns: 10, seed: 7 });
+      const explored = run.checks.find((c) => c.id === 'EXPLORE');
+      expect([explored?.status, explored?.failures.map((f) => `${f.message} expected ${JSON.stringify(f.expected)} received ${JSON.stringify(f.received).slice(0, 400)}`)]).toEqual(['passed', []]);
+      expect(explain(run)).toEqual([]);
+    } finally {
+      await variant.close();
+    }
+  }, 120_000);
 });

@@ -1,0 +1,27 @@
+'use strict';
+// `npm run build` (and `prepare`, so `npm ci` runs it): compiles the TypeScript that the
+// `lastmile` command runs into dist/, with the files it reads beside its modules, so that
+// start-up loads JavaScript instead of compiling TypeScript. Tests run on the sources.
+const { spawnSync } = require('node:child_process');
+const { cpSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const ROOT = join(__dirname, '..');
+const DIST = join(ROOT, 'dist');
+// Read at run time relative to the module that reads them.
+const ASSETS = ['spec/openapi.yaml', 'server/console/public', 'fixtures/samples', 'cli/prism-header-guard.js'];
+
+rmSync(DIST, { recursive: true, force: true });
+const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
+if (tsc.status !== 0) {
+  rmSync(DIST, { recursive: true, force: true });
+  process.stderr.write('build: tsc failed; `lastmile` will run from the TypeScript sources\n');
+  process.exit(tsc.status ?? 1);
+}
+for (const asset of ASSETS) cpSync(join(ROOT, asset), join(DIST, asset), { recursive: true });
+// The spec parsed once here rather than at every start (spec/contract.ts reads it when present).
+const { parse } = require('yaml');
+writeFileSync(join(DIST, 'spec', 'openapi.parsed.json'), JSON.stringify(parse(readFileSync(join(ROOT, 'spec', 'openapi.yaml'), 'utf8'))));
+const { name, version } = require(join(ROOT, 'package.json'));
+// Written last: bin/lastmile.js takes its time as the build's, to tell a stale build.
+writeFileSync(join(DIST, 'package.json'), `${JSON.stringify({ name, version, private: true, type: 'commonjs' }, null, 2)}\n`);
