@@ -60,16 +60,6 @@ export function registerServe(program: Command): void {
         if (code === 'EADDRINUSE') throw new Error(`port ${config.port} on ${config.host} is in use; try --port 0 or another port`);
         throw error;
       }
-      const key = config.apiKeys?.[0] ?? DEFAULT_API_KEY;
-      process.stdout.write([
-        `Sandbox listening on ${server.url}`,
-        `  API key to try: ${key}${config.apiKeys ? '' : '   (any non-empty x-api-key opens its own isolated tenant)'}`,
-        `  API reference:  ${server.url}/docs`,
-        `  Spec:           ${server.url}/openapi.yaml`,
-        `  Console:        ${server.url}/console`,
-        `  Try:            curl -s -H 'x-api-key: ${key}' ${server.url}/sandbox/clock`,
-        '',
-      ].join('\n'));
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;
@@ -83,5 +73,16 @@ export function registerServe(program: Command): void {
       };
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
+      // The banner last: whoever waits for it may signal at once, and the handlers are in place.
+      const key = config.apiKeys?.[0] ?? DEFAULT_API_KEY;
+      process.stdout.write([
+        `Sandbox listening on ${server.url}`,
+        `  API key to try: ${key}${config.apiKeys ? '' : '   (any non-empty x-api-key opens its own isolated tenant)'}`,
+        `  API reference:  ${server.url}/docs`,
+        `  Spec:           ${server.url}/openapi.yaml`,
+        `  Console:        ${server.url}/console`,
+        `  Try:            curl -s -H 'x-api-key: ${key}' ${server.url}/sandbox/clock`,
+        '',
+      ].join('\n'));
     });
 }

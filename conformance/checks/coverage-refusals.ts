@@ -43,7 +43,7 @@ export const coverageRefusalChecks: Check[] = [
     category: 'sandbox',
     level: 'sandbox',
     negative: true,
-    operations: ['getAvailability', 'createJob', 'getClock', 'advanceClock', 'rescheduleJob', 'cancelJob', 'updateRecipientInstructions', 'createWebhookEndpoint', 'deleteWebhookEndpoint', 'listWebhookDeliveries', 'listJobs', 'resetTenant', 'getJob'],
+    operations: ['getAvailability', 'createJob', 'getClock', 'advanceClock', 'rescheduleJob', 'cancelJob', 'getJob', 'updateRecipientInstructions', 'createWebhookEndpoint', 'deleteWebhookEndpoint', 'listWebhookDeliveries', 'listJobs', 'resetTenant'],
     async run(ctx) {
       const { jobId } = await newJob(ctx);
       const job = { job_id: jobId };
