@@ -6,8 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { CheckFailure, CheckSkipped } from './failure';
-import { getOperation } from '../spec/contract';
-import { ContractClient, type ApiResponse, type CallOptions } from './http';
+import { getOperation, type Operation } from '../spec/contract';
+import { errorCode, type ApiResponse, type CallOptions, type OperationId, type RawResponse, type SendOptions, type WithStatus } from './api';
+import { ContractClient } from './http';
 import type { Inbox, WebhookReceiver } from './receiver';
 import type { Check, Exchange, Failure } from './types';
 
@@ -41,13 +42,13 @@ class GuardedClient extends ContractClient {
     super(config);
   }
 
-  override call(operationId: string, options: CallOptions = {}): Promise<ApiResponse> {
+  protected override transmit(op: Operation, options: Parameters<ContractClient['transmit']>[1]): Promise<RawResponse> {
     const key = options.apiKey === undefined ? this.apiKey : options.apiKey;
     const flag = key === null ? undefined : this.guarded?.flags.get(key);
-    if (flag !== undefined && changesWholeTenant(operationId)) {
-      throw new CheckSkipped(`needs a tenant of its own: ${operationId} would change the whole tenant of ${flag}, which may hold data the kit did not create (${this.guarded!.reason}); pass --allow-reset to let the kit reset that tenant first`);
+    if (flag !== undefined && changesWholeTenant(op.operationId)) {
+      throw new CheckSkipped(`needs a tenant of its own: ${op.operationId} would change the whole tenant of ${flag}, which may hold data the kit did not create (${this.guarded!.reason}); pass --allow-reset to let the kit reset that tenant first`);
     }
-    return super.call(operationId, options);
+    return super.transmit(op, options);
   }
 }
 
@@ -100,8 +101,13 @@ export class CheckContext {
     }, this.config.keys.protectedTenants);
   }
 
-  call(operationId: string, options?: CallOptions): Promise<ApiResponse> {
+  call<O extends OperationId>(operationId: O, options?: CallOptions<O>): Promise<ApiResponse<O>> {
     return this.client.call(operationId, options);
+  }
+
+  /** A call of an operation picked at run time (sweeps over every operation). */
+  send(op: Operation, options?: SendOptions): Promise<RawResponse> {
+    return this.client.send(op, options);
   }
 
   private recordExchange(exchange: Exchange): void {
@@ -148,12 +154,15 @@ export class CheckContext {
     this.failures.push({ message, ...details });
   }
 
-  /** Stops the check unless the response has this status (and error `code`, when given). */
-  expectStatus(response: ApiResponse, status: number, code?: string): void {
-    const codeMatches = code === undefined || (response.json && response.json.code === code);
-    if (response.status === status && codeMatches) return;
+  /**
+   * Stops the check unless the response has this status (and error `code`, when given);
+   * returns it typed as that status's response.
+   */
+  expectStatus<R extends RawResponse, S extends R['status']>(response: R, status: S, code?: string): WithStatus<R, S> {
+    const received = errorCode(response.json);
+    if (response.status === status && (code === undefined || received === code)) return response as WithStatus<R, S>;
     const { method, url } = response.exchange.request;
-    throw new CheckFailure(`${method} ${url} answered ${response.status}${response.json?.code ? ` ${response.json.code}` : ''}, expected ${status}${code ? ` ${code}` : ''}`, {
+    throw new CheckFailure(`${method} ${url} answered ${response.status}${received ? ` ${received}` : ''}, expected ${status}${code ? ` ${code}` : ''}`, {
       expected: code === undefined ? { status } : { status, code },
       received: { status: response.status, body: response.json ?? response.text },
       exchange: response.exchange,
@@ -161,17 +170,23 @@ export class CheckContext {
   }
 
   /** Stops the check unless `condition` holds. */
-  expect(condition: unknown, message: string, details: { expected?: unknown; received?: unknown; response?: ApiResponse } = {}): void {
+  expect(condition: unknown, message: string, details: { expected?: unknown; received?: unknown; response?: RawResponse } = {}): void {
     if (condition) return;
     throw new CheckFailure(message, { expected: details.expected, received: details.received, exchange: details.response?.exchange ?? this.lastExchange });
   }
 
-  expectEqual(message: string, expected: unknown, received: unknown, response?: ApiResponse): void {
+  /** Stops the check unless `value` is there; returns it. */
+  expectPresent<T>(value: T | null | undefined, message: string, details: { expected?: unknown; received?: unknown; response?: RawResponse } = {}): T {
+    this.expect(value !== undefined && value !== null, message, { received: value, ...details });
+    return value as T;
+  }
+
+  expectEqual(message: string, expected: unknown, received: unknown, response?: RawResponse): void {
     this.expect(isDeepStrictEqual(expected, received), message, { expected, received, response });
   }
 
   /** Like expectStatus, but records the failure and goes on (for checks that sweep many cases). */
-  softStatus(response: ApiResponse, status: number, code?: string, message?: string): boolean {
+  softStatus<R extends RawResponse, S extends R['status']>(response: R, status: S, code?: string, message?: string): response is R & WithStatus<R, S> {
     try {
       this.expectStatus(response, status, code);
       return true;

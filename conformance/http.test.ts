@@ -4,9 +4,17 @@ import { spec } from '../spec/contract';
 import { curlCommand } from './curl';
 import { CheckFailure } from './failure';
 import { ContractClient, responseViolations } from './http';
+import type { ApiResponse } from './api';
 import type { Exchange } from './types';
 
-const job = () => structuredClone(spec.components.examples.Job.value);
+/** The response as a 200, narrowed by its status as checks narrow it. */
+function ctx200(response: ApiResponse<'getJob'>): ApiResponse<'getJob', 200> {
+  if (response.status !== 200) throw new Error(`expected 200, got ${response.status}`);
+  return response;
+}
+
+// A body to break on purpose, so it is read loosely.
+const job = (): any => structuredClone(spec.components.examples.Job.value);
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
   status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body), json: body,
 });
@@ -74,12 +82,13 @@ describe('the validating client against a hostile implementation', () => {
 
   it('records a conforming exchange with no violations and sends the key', async () => {
     const response = await client('tenant-a').call('getJob', { pathParams: { job_id: 'ok' } });
-    expect([response.status, response.json.id, response.exchange.violations]).toEqual([200, 'tenant-a', []]);
+    const ok = ctx200(response);
+    expect([ok.status, ok.json.id, ok.exchange.violations]).toEqual([200, 'tenant-a', []]);
     expect(response.exchange.curl).toContain("-H 'x-api-key: tenant-a'");
   });
   it('omits the key when asked to', async () => {
     const response = await client().call('getJob', { pathParams: { job_id: 'ok' }, apiKey: null });
-    expect(response.json.id).toBe('none');
+    expect(ctx200(response).json.id).toBe('none');
   });
   it('turns broken JSON and an undocumented status into violations, not crashes', async () => {
     expect((await client().call('getJob', { pathParams: { job_id: 'garbage' } })).exchange.violations).toEqual(['the body is not valid JSON']);

@@ -2,37 +2,18 @@
  * The kit's only way to reach an implementation. Every response is judged against the
  * contract here (documented status, JSON media type, body schema, required headers), so
  * no check can forget to; a violation is reported to the check that made the call.
+ * `call` is typed per operation id from the spec; `send` serves sweeps over operations
+ * picked at run time.
  */
-import { getOperation, validateResponse, type Operation } from '../spec/contract';
+import { getOperation, responseViolations, type Operation } from '../spec/contract';
+import { UncheckedBody, type ApiResponse, type CallOptions, type OperationId, type RawResponse, type SendOptions } from './api';
 import { curlCommand } from './curl';
 import { CheckFailure } from './failure';
+import { HttpClient } from './transport';
 import type { Exchange, RecordedRequest, RecordedResponse } from './types';
 
 /** Kept in reports; a hostile implementation may answer with megabytes. */
 const MAX_RECORDED_BODY_CHARS = 64 * 1024;
-const MAX_READ_BODY_BYTES = 8 * 1024 * 1024;
-
-export interface CallOptions {
-  pathParams?: Record<string, string>;
-  query?: Record<string, string | number | undefined>;
-  /** Sent JSON-encoded with `content-type: application/json`. */
-  body?: unknown;
-  /** Sent byte for byte (malformed JSON, other media types). */
-  rawBody?: string;
-  /** Overrides the content type; null sends none. */
-  contentType?: string | null;
-  /** Overrides the check's key; null sends no `x-api-key` header at all. */
-  apiKey?: string | null;
-  headers?: Record<string, string>;
-}
-
-export interface ApiResponse {
-  status: number;
-  headers: Record<string, string>;
-  text: string;
-  json: any;
-  exchange: Exchange;
-}
 
 export interface ClientConfig {
   baseUrl: string;
@@ -44,39 +25,10 @@ export interface ClientConfig {
   onExchange(exchange: Exchange): void;
 }
 
-/** What is wrong with a response according to the contract; empty when nothing is. */
-export function responseViolations(operationId: string, response: RecordedResponse): string[] {
-  const op = getOperation(operationId);
-  const status = String(response.status);
-  const documented = Object.keys(op.responses);
-  if (!documented.includes(status)) {
-    return [`status ${status} is not documented for ${operationId} (documented: ${documented.join(', ')})`];
-  }
-  const violations: string[] = [];
-  const pointer = op.responses[status];
-  const contentType = response.headers['content-type'] ?? '';
-  if (pointer === null) {
-    if (response.body !== '') violations.push(`status ${status} of ${operationId} has no body in the spec, got ${response.body.length} characters`);
-  } else {
-    if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-      violations.push(`content-type must be application/json, got ${contentType === '' ? 'none' : JSON.stringify(contentType)}`);
-    }
-    if (response.json === undefined) {
-      violations.push(response.body === '' ? 'the body is empty; the spec documents a JSON body' : 'the body is not valid JSON');
-    } else {
-      const result = validateResponse(operationId, response.status, response.json);
-      if (!result.ok) {
-        for (const error of result.errors) violations.push(`body${error.param === '' ? '' : `.${error.param}`}: ${error.msg}`);
-      }
-    }
-  }
-  for (const header of op.requiredResponseHeaders[status] ?? []) {
-    if (!(header in response.headers)) violations.push(`required header ${header} is missing`);
-  }
-  return violations;
-}
+export { responseViolations };
 
-export function buildUrl(baseUrl: string, op: Operation, pathParams: Record<string, string> = {}, query: CallOptions['query'] = {}): string {
+/** The operation's path with its parameters filled in, and the query string. */
+export function pathFor(op: Operation, pathParams: Record<string, string> = {}, query: SendOptions['query'] = {}): string {
   const path = op.path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
     const value = pathParams[name];
     if (value === undefined) throw new Error(`${op.operationId} needs path parameter ${name}`);
@@ -85,25 +37,7 @@ export function buildUrl(baseUrl: string, op: Operation, pathParams: Record<stri
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) search.set(name, String(value));
   const qs = search.toString();
-  return `${baseUrl.replace(/\/+$/, '')}${path}${qs ? `?${qs}` : ''}`;
-}
-
-async function readCapped(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_READ_BODY_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      throw new Error(`response body larger than ${MAX_READ_BODY_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return `${path}${qs ? `?${qs}` : ''}`;
 }
 
 function truncate(text: string): string {
@@ -111,18 +45,36 @@ function truncate(text: string): string {
 }
 
 export class ContractClient {
-  constructor(private readonly config: ClientConfig) {}
+  private readonly http: HttpClient;
+
+  constructor(private readonly config: ClientConfig) {
+    this.http = new HttpClient(config.baseUrl, config.timeoutMs, config.signal);
+  }
 
   get apiKey(): string {
     return this.config.apiKey;
   }
 
-  async call(operationId: string, options: CallOptions = {}): Promise<ApiResponse> {
-    const op = getOperation(operationId);
+  /** Calls an operation with the request its generated types describe. */
+  async call<O extends OperationId>(operationId: O, options: CallOptions<O> = {}): Promise<ApiResponse<O>> {
+    const { body, pathParams, query, ...transport } = options;
+    const response = await this.transmit(getOperation(operationId), { ...transport, pathParams: pathParams as Record<string, string> | undefined, query, body: body instanceof UncheckedBody ? body.value : body });
+    // Typed as the spec documents it: an answer outside that is already a recorded violation.
+    return response as ApiResponse<O>;
+  }
+
+  /** Calls an operation picked at run time; any body it carries is marked unchecked. */
+  send(op: Operation, options: SendOptions = {}): Promise<RawResponse> {
+    return this.transmit(op, { ...options, body: options.body?.value });
+  }
+
+  protected async transmit(op: Operation, options: Omit<SendOptions, 'body'> & { body?: unknown }): Promise<RawResponse> {
+    const operationId = op.operationId;
     if (op.sandbox && !this.config.allowSandbox) {
       throw new Error(`a contract-level check may not call the sandbox operation ${operationId}`);
     }
-    const url = buildUrl(this.config.baseUrl, op, options.pathParams, options.query);
+    const path = pathFor(op, options.pathParams, options.query);
+    const url = this.http.url(path);
     const headers: Record<string, string> = { accept: 'application/json' };
     const apiKey = options.apiKey === undefined ? this.config.apiKey : options.apiKey;
     if (apiKey !== null) headers['x-api-key'] = apiKey;
@@ -134,25 +86,16 @@ export class ContractClient {
     Object.assign(headers, options.headers ?? {});
     const request: RecordedRequest = { method: op.method, url, headers, ...(body === undefined ? {} : { body }) };
 
-    const signals = [AbortSignal.timeout(this.config.timeoutMs)];
-    if (this.config.signal) signals.push(this.config.signal);
     const started = performance.now();
     const exchange: Exchange = { operationId, request, durationMs: 0, curl: curlCommand(request), violations: [] };
     try {
-      const response = await fetch(url, { method: op.method, headers, body, redirect: 'manual', signal: AbortSignal.any(signals) });
-      const text = await readCapped(response);
-      const responseHeaders: Record<string, string> = {};
-      response.headers.forEach((value, name) => { responseHeaders[name.toLowerCase()] = value; });
-      let json: unknown;
-      if (text !== '') {
-        try { json = JSON.parse(text); } catch { json = undefined; }
-      }
-      const recorded: RecordedResponse = { status: response.status, headers: responseHeaders, body: text, ...(json === undefined ? {} : { json }) };
+      const { status, headers: responseHeaders, text, json } = await this.http.request({ method: op.method, path, headers, body });
+      const recorded: RecordedResponse = { status, headers: responseHeaders, body: text, ...(json === undefined ? {} : { json }) };
       exchange.violations = responseViolations(operationId, recorded);
       exchange.response = { ...recorded, body: truncate(text) };
       exchange.durationMs = performance.now() - started;
       this.config.onExchange(exchange);
-      return { status: response.status, headers: responseHeaders, text, json, exchange };
+      return { status, headers: responseHeaders, text, json, exchange };
     } catch (error) {
       // Duck-typed: abort reasons are DOMExceptions, which come from another realm under test runners.
       const { name, message, cause } = (error ?? {}) as { name?: unknown; message?: unknown; cause?: { message?: unknown } };

@@ -10,3 +10,4 @@ export { renderJunit } from './reporters/junit';
 export { writeReports, parseReportTarget, type ReportTarget } from './reporters';
 export type { Check, CheckResult, RunResult, Failure, Exchange, Level, LevelOption } from './types';
 export type { CheckContext } from './context';
+export { uncheckedBody, type ApiResponse, type CallOptions, type OperationId, type RawResponse } from './api';

@@ -69,7 +69,7 @@ describe('the receiver', () => {
     const second = await fetch(inbox.url, { method: 'POST', headers, body });
     expect([first.status, second.status]).toEqual([500, 200]);
     expect(await arrived).toBe(true);
-    expect(inbox.deliveries.map((d) => [d.answeredStatus, d.standardSignature.ok, d.instaLeapSignature.ok, d.json.id])).toEqual([[500, true, true, 'evt_0f4c2a9e8b7d'], [200, true, true, 'evt_0f4c2a9e8b7d']]);
+    expect(inbox.deliveries.map((d) => [d.answeredStatus, d.standardSignature.ok, d.instaLeapSignature.ok, d.json?.id])).toEqual([[500, true, true, 'evt_0f4c2a9e8b7d'], [200, true, true, 'evt_0f4c2a9e8b7d']]);
     expect(other.deliveries).toEqual([]);
   });
   it('records a non-JSON delivery as unverifiable and a stray path as 404', async () => {

@@ -7,7 +7,7 @@ import { catalogue } from './catalogue';
 import { CheckContext, type Keys } from './context';
 import { CheckSkipped, failureFromError } from './failure';
 import { WebhookReceiver } from './receiver';
-import { connectionCause } from './transport';
+import { connectionCause, HttpClient, type HttpReply } from './transport';
 import { coverageOf } from './explore/coverage';
 import { exploreKey, runExplore } from './explore/run';
 import type { Check, CheckResult, LevelOption, RunResult } from './types';
@@ -88,16 +88,14 @@ export class UnreachableError extends Error {}
  * so that a wrong base URL fails at once instead of once per check.
  */
 export async function acceptsAnyKey(baseUrl: string, timeoutMs: number): Promise<boolean | undefined> {
-  let response: Response;
+  let response: HttpReply;
   try {
-    response = await fetch(`${baseUrl.replace(/\/+$/, '')}/jobs/conform-probe-${randomBytes(6).toString('hex')}`, {
-      headers: { 'x-api-key': freshKey(), accept: 'application/json' },
-      signal: AbortSignal.timeout(timeoutMs),
+    response = await new HttpClient(baseUrl, timeoutMs).request({
+      method: 'GET', path: `/jobs/conform-probe-${randomBytes(6).toString('hex')}`, headers: { 'x-api-key': freshKey(), accept: 'application/json' },
     });
   } catch (error) {
     throw new UnreachableError(`cannot reach ${baseUrl}: ${connectionCause(error, timeoutMs)}`);
   }
-  await response.arrayBuffer().catch(() => undefined);
   if (response.status === 404) return true;
   if (response.status === 401) return false;
   return undefined;

@@ -76,6 +76,7 @@ const statuses = new Map<number, number>();
 let requests = 0;
 let failures = 0;
 
+// any: the soak reads a field or two of many operations' answers; their shapes are not what it measures.
 function call(base: string, key: string, method: string, path: string, body?: unknown, raw?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
   return new Promise((resolve) => {
     const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   getOperation, operations, schemaAt, spec, specExamples, validateRequestBody, validateResponse,
-  validateSchema, validateWebhookPayload, validatorAt, webhookEventTypes, dottedPath, splitKnownFields,
+  validateSchema, validateWebhookPayload, validatorAt, webhookEventTypes, dottedPath, splitKnownFields, EXAMPLE_SCHEMAS,
 } from './contract';
 import { deriveMutations } from './mutations';
 
 const createBody = getOperation('createJob').requestBody!.pointer;
-const fullCreateExample = () => structuredClone(spec.components.examples.CreateJobRequest.value);
+// A body to break on purpose, so it is read loosely.
+const fullCreateExample = (): any => structuredClone(spec.components.examples.CreateJobRequest.value);
 
 describe('spec examples', () => {
   const examples = specExamples();
@@ -42,7 +43,7 @@ describe('operations index', () => {
     for (const op of operations) expect([op.path, op.sandbox]).toEqual([op.path, !op.path.startsWith('/jobs')]);
   });
   it('lists one webhook per event type of the EventType enum', () => {
-    expect([...webhookEventTypes].sort()).toEqual([...schemaAt('#/components/schemas/EventType').enum].sort());
+    expect([...webhookEventTypes].sort()).toEqual([...schemaAt('#/components/schemas/EventType').enum ?? []].sort());
   });
 });
 
@@ -153,5 +154,23 @@ describe('date-times and emails', () => {
     const recipient = (email: string) => ({ name: 'Ana', phone_number: '+525512345678', email });
     expect(validateSchema('Recipient', recipient('ana@example.com')).ok).toBe(true);
     for (const email of ['0@com', 'ana@localhost']) expect([email, validateSchema('Recipient', recipient(email)).ok]).toEqual([email, false]);
+  });
+});
+
+describe('named examples', () => {
+  it('names the schema of every example, and each example is valid against it', () => {
+    expect(Object.keys(EXAMPLE_SCHEMAS).sort()).toEqual(Object.keys(spec.components.examples).sort());
+    const invalid = Object.entries(EXAMPLE_SCHEMAS).flatMap(([name, schema]) => {
+      const value: unknown = spec.components.examples[name as keyof typeof EXAMPLE_SCHEMAS].value;
+      const [schemaName, values] = typeof schema === 'string' ? [schema, [value]] : [schema[0], Array.isArray(value) ? value : [undefined]];
+      return values.flatMap((v) => {
+        const result = validateSchema(schemaName, v);
+        return result.ok ? [] : [`${name}: ${JSON.stringify(result.errors)}`];
+      });
+    });
+    expect(invalid).toEqual([]);
+  });
+  it('refuses a table entry that names the wrong schema', () => {
+    expect(validateSchema('Clock', spec.components.examples.Job.value).ok).toBe(false);
   });
 });

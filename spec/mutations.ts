@@ -5,7 +5,7 @@
  * one field and names it with the contract's dotted path, so a server's 422 can be checked
  * for an `errors[]` item with that `param`.
  */
-import { dottedSegments, formatErrors, resolveSchema, schemaAt, validatorAt } from './contract';
+import { dottedSegments, formatErrors, resolveSchema, schemaAt, validatorAt, type SchemaNode } from './contract';
 
 export type MutationKind = 'missing-required' | 'wrong-type' | 'enum' | 'format' | 'pattern';
 
@@ -40,15 +40,18 @@ function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value));
 }
 
-function setAt(root: any, path: PathSegment[], transform: (parent: any, key: PathSegment) => void): any {
+/** An object or array of a JSON body, indexed by name or position. */
+type Container = Record<PathSegment, unknown>;
+
+function setAt(root: unknown, path: PathSegment[], transform: (parent: Container, key: PathSegment) => void): unknown {
   const copy = clone(root);
-  let node = copy;
-  for (const s of path.slice(0, -1)) node = node[s];
+  let node = copy as Container;
+  for (const s of path.slice(0, -1)) node = node[s] as Container;
   transform(node, path[path.length - 1]);
   return copy;
 }
 
-function schemaType(schema: any): string | undefined {
+function schemaType(schema: SchemaNode): string | undefined {
   if (typeof schema.type === 'string') return schema.type;
   return undefined;
 }
@@ -56,7 +59,7 @@ function schemaType(schema: any): string | undefined {
 /** Every single-field mutation of `sample` against the schema at `pointer`. */
 export function deriveMutations(pointer: string, sample: unknown): BodyMutation[] {
   const candidates: BodyMutation[] = [];
-  const visit = (rawSchema: any, value: any, path: PathSegment[]) => {
+  const visit = (rawSchema: SchemaNode | undefined, value: unknown, path: PathSegment[]) => {
     const schema = resolveSchema(rawSchema);
     if (!schema) return;
     const param = dottedSegments(path);
@@ -66,10 +69,10 @@ export function deriveMutations(pointer: string, sample: unknown): BodyMutation[
         candidates.push({ kind: 'wrong-type', param, description: `${param} as a non-${type}`, body: setAt(sample, path, (p, k) => { p[k] = WRONG_TYPE_VALUE[type]; }) });
       }
       if (Array.isArray(schema.enum)) {
-        candidates.push({ kind: 'enum', param, description: `${param} outside its enum`, body: setAt(sample, path, (p, k) => { p[k] = typeof schema.enum[0] === 'number' ? 7 : 'NOT_IN_ENUM'; }) });
+        candidates.push({ kind: 'enum', param, description: `${param} outside its enum`, body: setAt(sample, path, (p, k) => { p[k] = typeof schema.enum?.[0] === 'number' ? 7 : 'NOT_IN_ENUM'; }) });
       }
       if (typeof schema.format === 'string' && schema.format in BROKEN_FORMAT) {
-        candidates.push({ kind: 'format', param, description: `${param} with a broken ${schema.format}`, body: setAt(sample, path, (p, k) => { p[k] = BROKEN_FORMAT[schema.format]; }) });
+        candidates.push({ kind: 'format', param, description: `${param} with a broken ${schema.format}`, body: setAt(sample, path, (p, k) => { p[k] = BROKEN_FORMAT[schema.format as string]; }) });
       }
       if (typeof schema.pattern === 'string') {
         candidates.push({ kind: 'pattern', param, description: `${param} not matching ${schema.pattern}`, body: setAt(sample, path, (p, k) => { p[k] = `${String(value)}!`; }) });
@@ -80,6 +83,7 @@ export function deriveMutations(pointer: string, sample: unknown): BodyMutation[
       return;
     }
     if (value === null || typeof value !== 'object' || !schema.properties) return;
+    const properties = schema.properties;
     for (const key of schema.required ?? []) {
       if (key in value) {
         const childPath = [...path, key];
@@ -88,7 +92,7 @@ export function deriveMutations(pointer: string, sample: unknown): BodyMutation[
       }
     }
     for (const [key, child] of Object.entries(value)) {
-      if (Object.prototype.hasOwnProperty.call(schema.properties, key)) visit(schema.properties[key], child, [...path, key]);
+      if (Object.prototype.hasOwnProperty.call(properties, key)) visit(properties[key], child, [...path, key]);
     }
   };
   visit(schemaAt(pointer), sample, []);

@@ -1,3 +1,4 @@
+import { uncheckedBody } from '../api';
 import type { CheckContext } from '../context';
 import type { Check, Level } from '../types';
 import { exampleBody, securedOperations } from './util';
@@ -9,7 +10,7 @@ async function expectRefusedEverywhere(ctx: CheckContext, level: Level, keys: Ar
     const pathParams = Object.fromEntries(op.pathParameters.map((name) => [name, PLACEHOLDER_ID]));
     const body = exampleBody(op);
     for (const { label, apiKey } of keys) {
-      const response = await ctx.call(op.operationId, { pathParams, apiKey, ...(body === undefined ? {} : { body }) });
+      const response = await ctx.send(op, { pathParams, apiKey, ...(body === undefined ? {} : { body: uncheckedBody(body) }) });
       ctx.softStatus(response, 401, 'UNAUTHORIZED', `${op.method} ${op.path} ${label}`);
     }
   }

@@ -1,7 +1,8 @@
-import { getOperation } from '../../spec/contract';
+import { getOperation, type Schemas } from '../../spec/contract';
 import { deriveMutations } from '../../spec/mutations';
+import { errorParams, uncheckedBody } from '../api';
 import type { CheckContext } from '../context';
-import { advanceJob, getJob, LIFECYCLE, newJob, type Json } from '../flows';
+import { advanceJob, getJob, LIFECYCLE, newJob } from '../flows';
 import type { Check } from '../types';
 
 const CODE = /^[0-9]{4}$/;
@@ -10,13 +11,13 @@ function otherCode(code: string): string {
   return String((Number.parseInt(code, 10) + 1) % 10000).padStart(4, '0');
 }
 
-async function jobWithCode(ctx: CheckContext): Promise<{ jobId: string; code: string; job: Json }> {
+async function jobWithCode(ctx: CheckContext): Promise<{ jobId: string; code: string; job: Schemas['Job'] }> {
   const { jobId } = await newJob(ctx, { deliveryCode: true });
   const job = await getJob(ctx, jobId);
   ctx.expect(typeof job.delivery_code === 'string' && CODE.test(job.delivery_code), 'a job created with add_delivery_code has a 4-digit delivery_code', {
     expected: 'delivery_code of 4 digits', received: job.delivery_code,
   });
-  return { jobId, code: job.delivery_code, job };
+  return { jobId, code: job.delivery_code ?? '', job };
 }
 
 export const deliveryCodeChecks: Check[] = [
@@ -48,16 +49,15 @@ export const deliveryCodeChecks: Check[] = [
       const { jobId, code } = await jobWithCode(ctx);
       const next = otherCode(code);
       const pathParams = { job_id: jobId };
-      const updated = await ctx.call('updateDeliveryCode', { pathParams, body: { delivery_code: next } });
-      ctx.expectStatus(updated, 200);
+      const updated = ctx.expectStatus(await ctx.call('updateDeliveryCode', { pathParams, body: { delivery_code: next } }), 200);
       ctx.expectEqual('the answer carries the new code', next, updated.json.delivery_code, updated);
       ctx.expectEqual('GET shows the new code', next, (await getJob(ctx, jobId)).delivery_code);
       const pointer = getOperation('updateDeliveryCode').requestBody!.pointer;
-      const bodies = [...deriveMutations(pointer, { delivery_code: '1234' }).map((m) => m.body), { delivery_code: '123' }, { delivery_code: '12345' }, { delivery_code: '12a4' }];
+      const bodies: unknown[] = [...deriveMutations(pointer, { delivery_code: '1234' }).map((m) => m.body), { delivery_code: '123' }, { delivery_code: '12345' }, { delivery_code: '12a4' }];
       for (const body of bodies) {
-        const response = await ctx.call('updateDeliveryCode', { pathParams, body });
+        const response = await ctx.call('updateDeliveryCode', { pathParams, body: uncheckedBody(body) });
         if (!ctx.softStatus(response, 422, 'VALIDATION_FAILED', `delivery code ${JSON.stringify(body)}`)) continue;
-        const params = (response.json.errors ?? []).map((e: Json) => e?.param);
+        const params = errorParams(response.json);
         if (!params.includes('delivery_code')) ctx.fail(`${JSON.stringify(body)}: errors[] must name delivery_code`, { expected: 'delivery_code', received: params, exchange: response.exchange });
       }
       ctx.expectEqual('refused updates leave the code alone', next, (await getJob(ctx, jobId)).delivery_code);
@@ -90,14 +90,13 @@ export const deliveryCodeChecks: Check[] = [
     async run(ctx) {
       const { jobId, code, job } = await jobWithCode(ctx);
       await advanceJob(ctx, jobId, { to: 'DELIVERING_STARTED' });
-      const missing = await ctx.call('advanceJob', { pathParams: { job_id: jobId } });
-      ctx.expectStatus(missing, 422, 'VALIDATION_FAILED');
-      const params = (missing.json.errors ?? []).map((e: Json) => e?.param);
+      const missing = ctx.expectStatus(await ctx.call('advanceJob', { pathParams: { job_id: jobId } }), 422, 'VALIDATION_FAILED');
+      const params = errorParams(missing.json);
       ctx.expect(params.includes('delivery_code'), 'errors[] names delivery_code', { expected: 'delivery_code', received: params, response: missing });
       for (const malformed of ['', '12a', '12345']) {
-        const refused = await ctx.call('advanceJob', { pathParams: { job_id: jobId }, body: { delivery_code: malformed } });
+        const refused = await ctx.call('advanceJob', { pathParams: { job_id: jobId }, body: uncheckedBody({ delivery_code: malformed }) });
         if (!ctx.softStatus(refused, 422, 'VALIDATION_FAILED', `delivery_code ${JSON.stringify(malformed)}`)) continue;
-        const named = (refused.json.errors ?? []).map((e: Json) => e?.param);
+        const named = errorParams(refused.json);
         if (!named.includes('delivery_code')) ctx.fail(`delivery_code ${JSON.stringify(malformed)}: errors[] must name delivery_code`, { expected: 'delivery_code', received: named, exchange: refused.exchange });
       }
       const after = await getJob(ctx, jobId);
@@ -105,7 +104,7 @@ export const deliveryCodeChecks: Check[] = [
         { state: 'DELIVERING_STARTED', attempts: job.delivery_code_attempts_remaining }, { state: after.state, attempts: after.delivery_code_attempts_remaining });
       const done = await advanceJob(ctx, jobId, { delivery_code: code });
       ctx.expectEqual('the right code completes the job', 'CLIENT_RECEIVED', done.state);
-      ctx.expectEqual('history is the whole lifecycle', LIFECYCLE, (done.history ?? []).map((h: Json) => h.type));
+      ctx.expectEqual('history is the whole lifecycle', LIFECYCLE, (done.history ?? []).map((h) => h.type));
     },
   },
   {
@@ -121,23 +120,20 @@ export const deliveryCodeChecks: Check[] = [
       const pathParams = { job_id: jobId };
       // Wrong tries on the whole way to CLIENT_RECEIVED: a move is all or nothing, and the
       // code can still be updated (it freezes at DELIVERING_STARTED).
-      const first = await ctx.call('advanceJob', { pathParams, body: { to: 'CLIENT_RECEIVED', delivery_code: wrong } });
-      ctx.expectStatus(first, 422, 'INVALID_DELIVERY_CODE');
-      const limit = first.json.attempts_remaining + 1;
+      const first = ctx.expectStatus(await ctx.call('advanceJob', { pathParams, body: { to: 'CLIENT_RECEIVED', delivery_code: wrong } }), 422, 'INVALID_DELIVERY_CODE');
+      const limit = (first.json.attempts_remaining ?? Number.NaN) + 1;
       ctx.expect(Number.isInteger(limit) && limit >= 1 && limit <= 100, 'INVALID_DELIVERY_CODE carries attempts_remaining', {
         expected: 'an integer', received: first.json.attempts_remaining, response: first,
       });
       ctx.expectEqual('a wrong code moves nothing', 'CREATED', (await getJob(ctx, jobId)).state);
       for (let remaining = limit - 2; remaining >= 0; remaining--) {
-        const response = await ctx.call('advanceJob', { pathParams, body: { to: 'CLIENT_RECEIVED', delivery_code: wrong } });
-        ctx.expectStatus(response, 422, 'INVALID_DELIVERY_CODE');
+        const response = ctx.expectStatus(await ctx.call('advanceJob', { pathParams, body: { to: 'CLIENT_RECEIVED', delivery_code: wrong } }), 422, 'INVALID_DELIVERY_CODE');
         ctx.expectEqual('attempts_remaining counts down', remaining, response.json.attempts_remaining, response);
       }
       ctx.expectStatus(await ctx.call('advanceJob', { pathParams, body: { to: 'CLIENT_RECEIVED', delivery_code: code } }), 423, 'DELIVERY_CODE_LOCKED');
       ctx.expectStatus(await ctx.call('advanceJob', { pathParams, body: { to: 'CLIENT_RECEIVED', delivery_code: wrong } }), 423, 'DELIVERY_CODE_LOCKED');
       ctx.expectEqual('a locked job has not moved', 'CREATED', (await getJob(ctx, jobId)).state);
-      const updated = await ctx.call('updateDeliveryCode', { pathParams, body: { delivery_code: wrong } });
-      ctx.expectStatus(updated, 200);
+      const updated = ctx.expectStatus(await ctx.call('updateDeliveryCode', { pathParams, body: { delivery_code: wrong } }), 200);
       ctx.expectEqual('updating the code resets the attempts', limit, updated.json.delivery_code_attempts_remaining ?? limit, updated);
       const done = await advanceJob(ctx, jobId, { to: 'CLIENT_RECEIVED', delivery_code: wrong });
       ctx.expectEqual('the new code completes the job', 'CLIENT_RECEIVED', done.state);
@@ -155,16 +151,14 @@ export const deliveryCodeChecks: Check[] = [
       const wrong = otherCode(code);
       const pathParams = { job_id: jobId };
       await advanceJob(ctx, jobId, { to: 'DELIVERING_STARTED' });
-      const first = await ctx.call('advanceJob', { pathParams, body: { delivery_code: wrong } });
-      ctx.expectStatus(first, 422, 'INVALID_DELIVERY_CODE');
-      const left = first.json.attempts_remaining;
+      const first = ctx.expectStatus(await ctx.call('advanceJob', { pathParams, body: { delivery_code: wrong } }), 422, 'INVALID_DELIVERY_CODE');
+      const left = first.json.attempts_remaining ?? Number.NaN;
       ctx.expect(Number.isInteger(left) && left >= 0 && left < 100, 'INVALID_DELIVERY_CODE carries attempts_remaining', { expected: 'an integer', received: left, response: first });
       for (let remaining = left - 1; remaining >= 0; remaining--) {
         ctx.expectStatus(await ctx.call('advanceJob', { pathParams, body: { delivery_code: wrong } }), 422, 'INVALID_DELIVERY_CODE');
       }
       ctx.expectStatus(await ctx.call('advanceJob', { pathParams, body: { delivery_code: code } }), 423, 'DELIVERY_CODE_LOCKED');
-      const unlocked = await ctx.call('updateDeliveryCode', { pathParams, body: { delivery_code: wrong } });
-      ctx.expectStatus(unlocked, 200);
+      ctx.expectStatus(await ctx.call('updateDeliveryCode', { pathParams, body: { delivery_code: wrong } }), 200);
       ctx.expectStatus(await ctx.call('updateDeliveryCode', { pathParams, body: { delivery_code: code } }), 409, 'DELIVERY_CODE_FROZEN');
       const done = await advanceJob(ctx, jobId, { delivery_code: wrong });
       ctx.expectEqual('the code set at the door completes the job', 'CLIENT_RECEIVED', done.state);

@@ -25,8 +25,7 @@ export const isolationChecks: Check[] = [
       ctx.softStatus(await other.call('updateDeliveryCode', { pathParams: jobParams, body: { delivery_code: '0000' } }), 404, 'JOB_NOT_FOUND', 'update another tenant\'s code');
       ctx.softStatus(await other.call('rescheduleJob', { pathParams: jobParams, body: { slot_id: theirSlot.id, reason: 'isolation' } }), 404, undefined, 'reschedule another tenant\'s job');
       ctx.softStatus(await other.call('cancelJob', { pathParams: jobParams }), 404, 'JOB_NOT_FOUND', 'cancel another tenant\'s job');
-      const check = await ctx.call('checkSlot', { pathParams: slotParams });
-      ctx.expectStatus(check, 200);
+      const check = ctx.expectStatus(await ctx.call('checkSlot', { pathParams: slotParams }), 200);
       ctx.expectEqual('the first tenant\'s slot is untouched', { valid: true, extended: false }, { valid: check.json.valid, extended: Boolean(check.json.extended) }, check);
       const after = await getJob(ctx, jobId);
       ctx.expectEqual('the first tenant\'s job is untouched', { state: job.state, delivery_code: job.delivery_code, slot: job.slot.id },
@@ -56,8 +55,7 @@ export const isolationChecks: Check[] = [
       await awaitDeliveries(ctx, theirs, theirJob, 1, 'the second tenant\'s own CREATED');
       ctx.expectEqual('the second tenant\'s endpoint got none of the first tenant\'s events', [], forJob(theirs.deliveries, jobId).map((d) => d.json?.type));
       ctx.expectEqual('the first tenant\'s endpoint got none of the second tenant\'s events', [], forJob(mine.deliveries, theirJob).map((d) => d.json?.type));
-      const log = await other.call('listWebhookDeliveries', { query: { job_id: jobId } });
-      ctx.expectStatus(log, 200);
+      const log = ctx.expectStatus(await other.call('listWebhookDeliveries', { query: { job_id: jobId } }), 200);
       ctx.expectEqual('the second tenant\'s delivery log holds nothing of the first tenant\'s job', [], log.json, log);
     },
   },

@@ -1,24 +1,25 @@
-import { getOperation, knownFieldsOnly, validateRequestBody } from '../../spec/contract';
+import { generateOrder } from '../../fixtures/generate';
+import { LOCALES } from '../../fixtures/locales';
+import { getOperation, knownFieldsOnly, validateRequestBody, type Schemas } from '../../spec/contract';
+import { uncheckedBody, type ApiResponse } from '../api';
 import type { CheckContext } from '../context';
 import { randomToken } from '../context';
-import { availabilityRequest, createJob, example, fullOrder, getJob, holdSlot, holdSlots, minimalOrder, missingOrDifferent, newJob, type Json } from '../flows';
+import { availabilityRequest, createJob, example, getJob, holdSlot, holdSlots, minimalOrder, missingOrDifferent, newJob, type Order } from '../flows';
 import type { Check } from '../types';
-import { seededRandom } from './util';
 
 const SEEDED_ORDERS = 5;
 const createPointer = () => getOperation('createJob').requestBody!.pointer;
 
 /** Creates the order and checks the 201, its Location, and that GET returns what was sent. */
-async function expectAcceptedAsSent(ctx: CheckContext, order: Json, slot: Json, label: string): Promise<Json> {
-  const response = await ctx.call('createJob', { body: order });
-  ctx.expectStatus(response, 201);
+async function expectAcceptedAsSent(ctx: CheckContext, order: Order, slot: Schemas['Slot'], label: string): Promise<{ response: ApiResponse<'createJob', 201>; job: Schemas['Job'] }> {
+  const response = ctx.expectStatus(await ctx.call('createJob', { body: order }), 201);
   const jobId = response.json.job_id;
   const location = response.headers.location ?? '';
   ctx.expect(location === `/jobs/${jobId}` || location.endsWith(`/jobs/${encodeURIComponent(jobId)}`), `${label}: Location must point at the new job`, {
     expected: `/jobs/${jobId}`, received: location || '(no Location header)', response,
   });
   const job = await getJob(ctx, jobId);
-  const { slot_id: _slotId, ...sent } = knownFieldsOnly(createPointer(), order) as Json;
+  const { slot_id: _slotId, ...sent } = knownFieldsOnly(createPointer(), order);
   const differences = missingOrDifferent(sent, job, '#/components/schemas/Job');
   ctx.expect(differences.length === 0, `${label}: GET /jobs/{job_id} does not return what was sent`, { expected: sent, received: differences });
   ctx.expectEqual(`${label}: the job is on the slot it was created on`, slot.id, job.slot?.id);
@@ -31,21 +32,13 @@ async function expectAcceptedAsSent(ctx: CheckContext, order: Json, slot: Json, 
   return { response, job };
 }
 
-/** A valid order drawn from the full example: random optional parts, random enum values. */
-export function seededOrder(random: () => number, slotId: string): Json {
-  const full = fullOrder(slotId);
-  const pick = <T>(values: T[]): T => values[Math.floor(random() * values.length)];
-  const order: Json = minimalOrder(slotId, { client_reference: `SEED-${Math.floor(random() * 1e9)}` });
-  for (const field of ['add_delivery_code', 'pick_up_code', 'round_trip_info', 'curbside', 'job_comment', 'additional_card_info', 'contact_less', 'external_data']) {
-    if (random() < 0.5) order[field] = full[field];
-  }
-  if (random() < 0.5) order.recipient = { ...full.recipient };
-  order.recipient.name = pick(['Ana María López', 'Luis Pérez', 'Zoë O\'Brien', '李小龙', 'Renée Müller']);
-  order.payment_info = random() < 0.5 ? structuredClone(full.payment_info) : order.payment_info;
-  order.payment_info.prices.order_value = Math.round(random() * 100_000) / 100;
-  order.payment_info.payment.method = pick(['CASH', 'PREPAID', 'PAYMENT_TERMINAL', 'LOYALTY_CARD', 'PAYMENT_LINK', 'TRANSFER']);
-  order.payment_info.payment.payment_status = pick(['SUCCEEDED', 'FAILED', 'PENDING']);
-  return order;
+/**
+ * Valid order `index` of the run's seed, drawn by the fixture factory (its locales in
+ * turn, mixed scenarios) and placed on the kit's slot.
+ */
+export function seededOrder(seed: number, index: number, slotId: string): Order {
+  const fixture = generateOrder({ seed, locale: LOCALES[index % LOCALES.length], scenario: 'mixed' }, index);
+  return { ...fixture.create_job, slot_id: slotId };
 }
 
 export const jobChecks: Check[] = [
@@ -56,7 +49,7 @@ export const jobChecks: Check[] = [
     level: 'contract',
     operations: ['getAvailability', 'createJob', 'getJob'],
     async run(ctx) {
-      for (const name of ['CreateJobRequest', 'CreateJobRequestMinimal']) {
+      for (const name of ['CreateJobRequest', 'CreateJobRequestMinimal'] as const) {
         const slot = await holdSlot(ctx);
         const { response } = await expectAcceptedAsSent(ctx, { ...example(name), slot_id: slot.id }, slot, `example ${name}`);
         ctx.expectEqual(`example ${name}: an example with only known fields draws no warnings`, [], response.json.warnings, response);
@@ -70,11 +63,10 @@ export const jobChecks: Check[] = [
     level: 'contract',
     operations: ['getAvailability', 'createJob', 'getJob'],
     async run(ctx) {
-      const random = seededRandom(ctx.seed);
       const slots = await holdSlots(ctx);
       for (let i = 0; i < SEEDED_ORDERS; i++) {
         const slot = slots[i] ?? await holdSlot(ctx);
-        const order = seededOrder(random, slot.id);
+        const order = seededOrder(ctx.seed, i, slot.id);
         const valid = validateRequestBody('createJob', order);
         if (!valid.ok) throw new Error(`the kit generated an invalid order: ${JSON.stringify(valid.errors)}`);
         await expectAcceptedAsSent(ctx, order, slot, `seed ${ctx.seed} order ${i + 1}`);
@@ -89,11 +81,10 @@ export const jobChecks: Check[] = [
     operations: ['getAvailability', 'createJob', 'getJob'],
     async run(ctx) {
       const slot = await holdSlot(ctx);
-      const order = minimalOrder(slot.id, { gift_wrap: true, contact_less: { comment: 'Ring twice' } });
-      order.recipient.nickname = 'Lu';
-      const response = await ctx.call('createJob', { body: order });
-      ctx.expectStatus(response, 201);
-      const warnings = Array.isArray(response.json.warnings) ? response.json.warnings.map((w: Json) => `${w.code} ${w.param}`) : [];
+      const order = minimalOrder(slot.id, { contact_less: { comment: 'Ring twice' } });
+      const withUnknown = { ...order, gift_wrap: true, recipient: { ...order.recipient, nickname: 'Lu' } };
+      const response = ctx.expectStatus(await ctx.call('createJob', { body: uncheckedBody(withUnknown) }), 201);
+      const warnings = Array.isArray(response.json.warnings) ? response.json.warnings.map((w) => `${w.code} ${w.param}`) : [];
       for (const expected of ['UNKNOWN_FIELD gift_wrap', 'UNKNOWN_FIELD recipient.nickname', 'COMPATIBILITY contact_less.comment']) {
         ctx.expect(warnings.includes(expected), `warnings must name ${expected.split(' ')[1]}`, { expected, received: warnings, response });
       }
@@ -117,7 +108,7 @@ export const jobChecks: Check[] = [
       ctx.softStatus(await ctx.call('updateDeliveryCode', { pathParams, body: { delivery_code: '1234' } }), 404, 'JOB_NOT_FOUND', 'update-delivery-code');
       const slot = await holdSlot(ctx);
       ctx.softStatus(await ctx.call('rescheduleJob', { pathParams, body: { slot_id: slot.id, reason: 'conformance' } }), 404, undefined, 'reschedule');
-      ctx.softStatus(await ctx.call('updateDeliveryCode', { pathParams, body: { delivery_code: '12' } }), 422, 'VALIDATION_FAILED', 'update-delivery-code of an unknown job with an invalid code');
+      ctx.softStatus(await ctx.call('updateDeliveryCode', { pathParams, body: uncheckedBody({ delivery_code: '12' }) }), 422, 'VALIDATION_FAILED', 'update-delivery-code of an unknown job with an invalid code');
     },
   },
   {
@@ -130,17 +121,14 @@ export const jobChecks: Check[] = [
     async run(ctx) {
       const { jobId } = await newJob(ctx);
       const reason = `conformance ${randomToken(4)}`;
-      const response = await ctx.call('cancelJob', { pathParams: { job_id: jobId }, body: { reason } });
-      ctx.expectStatus(response, 200);
+      const response = ctx.expectStatus(await ctx.call('cancelJob', { pathParams: { job_id: jobId }, body: { reason } }), 200);
       ctx.expectEqual('the cancelled job', { state: 'CANCELLED', cancellation_reason: reason }, { state: response.json.state, cancellation_reason: response.json.cancellation_reason }, response);
       const job = await getJob(ctx, jobId);
       ctx.expectEqual('GET shows the job cancelled', 'CANCELLED', job.state);
       ctx.expectEqual('history ends with CANCELLED', 'CANCELLED', job.history?.[job.history.length - 1]?.type);
-      const again = await ctx.call('cancelJob', { pathParams: { job_id: jobId } });
-      ctx.expectStatus(again, 409, 'ILLEGAL_TRANSITION');
+      ctx.expectStatus(await ctx.call('cancelJob', { pathParams: { job_id: jobId } }), 409, 'ILLEGAL_TRANSITION');
       const other = await newJob(ctx);
-      const withNull = await ctx.call('cancelJob', { pathParams: { job_id: other.jobId }, body: null });
-      ctx.expectStatus(withNull, 200);
+      const withNull = ctx.expectStatus(await ctx.call('cancelJob', { pathParams: { job_id: other.jobId }, body: null }), 200);
       ctx.expectEqual('a job cancelled with a JSON null body', { state: 'CANCELLED', cancellation_reason: undefined },
         { state: withNull.json.state, cancellation_reason: withNull.json.cancellation_reason }, withNull);
     },
@@ -177,17 +165,13 @@ export const jobChecks: Check[] = [
       const [first, second] = await holdSlots(ctx);
       ctx.expect(second, 'availability for four hours returned a single slot; the check needs two', { expected: '2 or more slots', received: 1 });
       const jobId = await createJob(ctx, minimalOrder(first.id));
-      const response = await ctx.call('rescheduleJob', { pathParams: { job_id: jobId }, body: { slot_id: second.id, reason: 'Recipient not home' } });
-      ctx.expectStatus(response, 200);
+      const response = ctx.expectStatus(await ctx.call('rescheduleJob', { pathParams: { job_id: jobId }, body: { slot_id: second.id, reason: 'Recipient not home' } }), 200);
       ctx.expectEqual('the job is on the new slot', second.id, response.json.slot?.id, response);
-      const check = await ctx.call('checkSlot', { pathParams: { slot_id: second.id } });
-      ctx.expectStatus(check, 200);
+      const check = ctx.expectStatus(await ctx.call('checkSlot', { pathParams: { slot_id: second.id } }), 200);
       ctx.expectEqual('the new slot is used', { valid: false, status: 'USED' }, { valid: check.json.valid, status: check.json.status }, check);
       const other = await createJob(ctx, minimalOrder((await holdSlot(ctx)).id));
-      const used = await ctx.call('rescheduleJob', { pathParams: { job_id: other }, body: { slot_id: second.id, reason: 'again' } });
-      ctx.expectStatus(used, 409, 'SLOT_ALREADY_USED');
-      const unknown = await ctx.call('rescheduleJob', { pathParams: { job_id: other }, body: { slot_id: `conform-${randomToken()}`, reason: 'unknown' } });
-      ctx.expectStatus(unknown, 404, 'SLOT_NOT_FOUND');
+      ctx.expectStatus(await ctx.call('rescheduleJob', { pathParams: { job_id: other }, body: { slot_id: second.id, reason: 'again' } }), 409, 'SLOT_ALREADY_USED');
+      ctx.expectStatus(await ctx.call('rescheduleJob', { pathParams: { job_id: other }, body: { slot_id: `conform-${randomToken()}`, reason: 'unknown' } }), 404, 'SLOT_NOT_FOUND');
     },
   },
 ];

@@ -1,6 +1,7 @@
-import { validateWebhookPayload } from '../../spec/contract';
+import { validateWebhookPayload, type Schemas } from '../../spec/contract';
+import { uncheckedBody } from '../api';
 import type { CheckContext } from '../context';
-import { advanceClock, advanceJob, availabilityRequest, example, getJob, LIFECYCLE, newJob, tenantNow, type Json } from '../flows';
+import { advanceClock, advanceJob, availabilityRequest, example, getJob, LIFECYCLE, newJob, tenantNow } from '../flows';
 import type { ContractClient } from '../http';
 import type { Inbox, ReceivedDelivery } from '../receiver';
 import type { Check } from '../types';
@@ -11,9 +12,10 @@ const ENDPOINT_LIMIT = 3;
 /** Attempts after which a delivery that still fails must have been dead-lettered. */
 const MAX_ATTEMPTS_BEFORE_DEAD_LETTER = 20;
 
+type LogEntry = Schemas['WebhookDelivery'];
+
 export async function registerInbox(ctx: CheckContext, inbox: Inbox, client: ContractClient = ctx.client): Promise<void> {
-  const response = await client.call('createWebhookEndpoint', { body: { url: inbox.url, secret: inbox.secret } });
-  ctx.expectStatus(response, 201);
+  const response = ctx.expectStatus(await client.call('createWebhookEndpoint', { body: { url: inbox.url, secret: inbox.secret } }), 201);
   ctx.expectEqual('the endpoint keeps the secret it was given', inbox.secret, response.json.secret, response);
 }
 
@@ -44,8 +46,8 @@ export function deliveryProblems(delivery: ReceivedDelivery): string[] {
 }
 
 /** Moves the tenant clock to a pending delivery's next attempt (at least one second). */
-async function advanceToNextAttempt(ctx: CheckContext, entry: Json): Promise<void> {
-  await advanceClock(ctx, (Date.parse(entry.next_attempt_at) - await tenantNow(ctx)) / 1000);
+async function advanceToNextAttempt(ctx: CheckContext, entry: LogEntry): Promise<void> {
+  await advanceClock(ctx, (Date.parse(entry.next_attempt_at ?? '') - await tenantNow(ctx)) / 1000);
 }
 
 async function freezeClock(ctx: CheckContext): Promise<void> {
@@ -53,16 +55,15 @@ async function freezeClock(ctx: CheckContext): Promise<void> {
 }
 
 /** The last attempt of a log entry, by the attempts' own times (the log lists them oldest first). */
-function lastAttempt(entry: Json): Json {
+function lastAttempt(entry: LogEntry): Schemas['DeliveryAttempt'] {
   return entry.attempts[entry.attempts.length - 1];
 }
 
 /** Polls the delivery log (a state on the server, not a timer) until `ready` or the timeout. */
-async function deliveriesWhen(ctx: CheckContext, jobId: string, ready: (log: Json[]) => boolean, what: string): Promise<Json[]> {
+async function deliveriesWhen(ctx: CheckContext, jobId: string, ready: (log: LogEntry[]) => boolean, what: string): Promise<LogEntry[]> {
   const deadline = Date.now() + ctx.timeoutMs;
   for (;;) {
-    const response = await ctx.call('listWebhookDeliveries', { query: { job_id: jobId } });
-    ctx.expectStatus(response, 200);
+    const response = ctx.expectStatus(await ctx.call('listWebhookDeliveries', { query: { job_id: jobId } }), 200);
     if (ready(response.json)) return response.json;
     ctx.expect(Date.now() < deadline, `${what} did not show in the delivery log within ${ctx.timeoutMs} ms`, { expected: what, received: response.json, response });
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -84,8 +85,8 @@ export const webhookChecks: Check[] = [
       const { delivery_code: code } = await getJob(ctx, jobId);
       await advanceJob(ctx, jobId, { to: 'CLIENT_RECEIVED', delivery_code: code });
       const deliveries = await awaitDeliveries(ctx, inbox, jobId, LIFECYCLE.length, 'the lifecycle events');
-      ctx.expectEqual('event types, in order of arrival', LIFECYCLE, deliveries.map((d) => d.json.type));
-      ctx.expectEqual('each event arrives once (distinct ids)', LIFECYCLE.length, new Set(deliveries.map((d) => d.json.id)).size);
+      ctx.expectEqual('event types, in order of arrival', LIFECYCLE, deliveries.map((d) => d.json?.type));
+      ctx.expectEqual('each event arrives once (distinct ids)', LIFECYCLE.length, new Set(deliveries.map((d) => d.json?.id)).size);
       const problems = deliveries.flatMap(deliveryProblems);
       for (const d of deliveries) {
         if (d.json?.job?.delivery_code !== code) problems.push(`${d.json?.type}: job.delivery_code is ${JSON.stringify(d.json?.job?.delivery_code)}, expected ${code}`);
@@ -109,17 +110,16 @@ export const webhookChecks: Check[] = [
       await registerInbox(ctx, inbox);
       const { jobId } = await newJob(ctx);
       const pathParams = { job_id: jobId };
-      ctx.expectStatus(await ctx.call('updateRecipientInstructions', { pathParams, body: { conform_unknown: true } }), 200);
+      ctx.expectStatus(await ctx.call('updateRecipientInstructions', { pathParams, body: uncheckedBody({ conform_unknown: true }) }), 200);
       ctx.expectStatus(await ctx.call('updateRecipientInstructions', { pathParams, body: example('RecipientInstructionsRequest') }), 200);
-      const slots = await ctx.call('getAvailability', { body: availabilityRequest() });
-      ctx.expectStatus(slots, 200);
+      const slots = ctx.expectStatus(await ctx.call('getAvailability', { body: availabilityRequest() }), 200);
       ctx.expectStatus(await ctx.call('rescheduleJob', { pathParams, body: { slot_id: slots.json[0].id, reason: 'conformance' } }), 200);
       ctx.expectStatus(await ctx.call('updatePaymentInfo', { pathParams, body: example('PaymentInfo') }), 200);
       ctx.expectStatus(await ctx.call('replaceExternalData', { pathParams, body: example('ExternalData') }), 200);
       ctx.expectStatus(await ctx.call('cancelJob', { pathParams, body: { reason: 'conformance' } }), 200);
       const expected = ['CREATED', 'JOB_COMMENT_UPDATED', 'RESCHEDULED', 'PAYMENT_UPDATED', 'PRICES_UPDATED', 'EXTERNAL_DATA_UPDATED', 'CANCELLED'];
       const deliveries = await awaitDeliveries(ctx, inbox, jobId, expected.length, 'the out-of-band events');
-      ctx.expectEqual('event types, in order of arrival', expected, deliveries.map((d) => d.json.type));
+      ctx.expectEqual('event types, in order of arrival', expected, deliveries.map((d) => d.json?.type));
       ctx.expectEqual('every delivery conforms', [], deliveries.flatMap(deliveryProblems));
     },
   },
@@ -138,24 +138,24 @@ export const webhookChecks: Check[] = [
       const { jobId } = await newJob(ctx);
       for (let attempt = 1; attempt <= RETRY_FAILURES; attempt++) {
         await awaitDeliveries(ctx, inbox, jobId, attempt, `attempt ${attempt}`);
-        const log = await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.attempts?.length >= attempt && entries[0]?.next_attempt_at, `attempt ${attempt} failed with a next retry due`);
+        const log = await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.attempts?.length >= attempt && Boolean(entries[0]?.next_attempt_at), `attempt ${attempt} failed with a next retry due`);
         const entry = log[0];
         ctx.expectEqual(`attempt ${attempt} is logged with the receiver's 500`, 500, entry.attempts[attempt - 1].status_code);
         ctx.expectEqual(`the delivery is PENDING after attempt ${attempt}`, 'PENDING', entry.status);
         // Judged against the failed attempt's own time, not against when the kit read the log.
-        ctx.expect(Date.parse(entry.next_attempt_at) > Date.parse(lastAttempt(entry).at), 'the retry is due later than the failed attempt, not at once', {
+        ctx.expect(Date.parse(entry.next_attempt_at ?? '') > Date.parse(lastAttempt(entry).at), 'the retry is due later than the failed attempt, not at once', {
           expected: `next_attempt_at after ${lastAttempt(entry).at}`, received: entry.next_attempt_at,
         });
         await advanceToNextAttempt(ctx, entry);
       }
       const deliveries = await awaitDeliveries(ctx, inbox, jobId, RETRY_FAILURES + 1, 'the successful retry');
-      ctx.expectEqual('each attempt carries the same event', deliveries.map(() => deliveries[0].json.id), deliveries.map((d) => d.json.id));
-      ctx.expectEqual('each attempt carries the same webhook-id', deliveries.map(() => deliveries[0].json.id), deliveries.map((d) => d.headers['webhook-id']));
+      ctx.expectEqual('each attempt carries the same event', deliveries.map(() => deliveries[0].json?.id), deliveries.map((d) => d.json?.id));
+      ctx.expectEqual('each attempt carries the same webhook-id', deliveries.map(() => deliveries[0].json?.id), deliveries.map((d) => d.headers['webhook-id']));
       ctx.expectEqual('every attempt conforms', [], deliveries.flatMap(deliveryProblems));
       const log = await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.status === 'SUCCEEDED', 'the delivery SUCCEEDED');
-      ctx.expectEqual('the log shows every attempt, oldest first', [...Array.from({ length: RETRY_FAILURES }, () => 500), 200], log[0].attempts.map((a: Json) => a.status_code));
-      const times = log[0].attempts.map((a: Json) => Date.parse(a.at));
-      ctx.expect(times.every((t: number, i: number) => i === 0 || t > times[i - 1]), 'attempts are listed oldest first', { expected: 'increasing attempt times', received: log[0].attempts.map((a: Json) => a.at) });
+      ctx.expectEqual('the log shows every attempt, oldest first', [...Array.from({ length: RETRY_FAILURES }, () => 500), 200], log[0].attempts.map((a) => a.status_code));
+      const times = log[0].attempts.map((a) => Date.parse(a.at));
+      ctx.expect(times.every((t: number, i: number) => i === 0 || t > times[i - 1]), 'attempts are listed oldest first', { expected: 'increasing attempt times', received: log[0].attempts.map((a) => a.at) });
       ctx.expectEqual('nothing more is due', null, log[0].next_attempt_at ?? null);
     },
   },
@@ -174,8 +174,8 @@ export const webhookChecks: Check[] = [
       const { jobId } = await newJob(ctx);
       await awaitDeliveries(ctx, inbox, jobId, 1, 'the first attempt of CREATED');
       await advanceJob(ctx, jobId);
-      const log = await deliveriesWhen(ctx, jobId, (entries) => entries.length >= 2 && entries.some((e) => e.event_type === 'CREATED' && e.attempts?.length >= 1 && e.next_attempt_at), 'CREATED failed once, PICKING_STARTED logged');
-      const head = log.find((e) => e.event_type === 'CREATED');
+      const log = await deliveriesWhen(ctx, jobId, (entries) => entries.length >= 2 && entries.some((e) => e.event_type === 'CREATED' && e.attempts?.length >= 1 && Boolean(e.next_attempt_at)), 'CREATED failed once, PICKING_STARTED logged');
+      const head = ctx.expectPresent(log.find((e) => e.event_type === 'CREATED'), 'the log shows CREATED');
       const waiting = log.find((e) => e.event_type === 'PICKING_STARTED');
       ctx.expectEqual('the later delivery waits behind the retrying one', { status: 'PENDING', attempts: 0, next_attempt_at: null, waiting_for: head.id },
         { status: waiting?.status, attempts: waiting?.attempts?.length, next_attempt_at: waiting?.next_attempt_at ?? null, waiting_for: waiting?.waiting_for });
@@ -199,14 +199,15 @@ export const webhookChecks: Check[] = [
       await freezeClock(ctx);
       await registerInbox(ctx, inbox);
       const { jobId } = await newJob(ctx);
-      let entry: Json;
+      let entry: LogEntry | undefined;
       for (let attempt = 1; attempt <= MAX_ATTEMPTS_BEFORE_DEAD_LETTER; attempt++) {
         await awaitDeliveries(ctx, inbox, jobId, attempt, `attempt ${attempt}`);
-        const log = await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.attempts?.length >= attempt && (entries[0].next_attempt_at || entries[0].status === 'DEAD_LETTERED'), `attempt ${attempt} settled`);
+        const log = await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.attempts?.length >= attempt && (Boolean(entries[0].next_attempt_at) || entries[0].status === 'DEAD_LETTERED'), `attempt ${attempt} settled`);
         entry = log[0];
         if (entry.status === 'DEAD_LETTERED') break;
         await advanceToNextAttempt(ctx, entry);
       }
+      entry = ctx.expectPresent(entry, 'the delivery log shows the delivery');
       ctx.expectEqual(`after ${entry.attempts.length} failed attempts the delivery`, { status: 'DEAD_LETTERED', next_attempt_at: null }, { status: entry.status, next_attempt_at: entry.next_attempt_at ?? null });
       ctx.expect(entry.attempts.length > 1, 'a failed delivery is retried before it is dead-lettered', { expected: 'more than 1 attempt', received: entry.attempts.length });
       const attempts = entry.attempts.length;
@@ -230,9 +231,8 @@ export const webhookChecks: Check[] = [
       const { jobId } = await newJob(ctx);
       await awaitDeliveries(ctx, inbox, jobId, 1, 'the CREATED event');
       const [delivered] = await deliveriesWhen(ctx, jobId, (entries) => entries[0]?.status === 'SUCCEEDED', 'the delivery SUCCEEDED');
-      const retried = await ctx.call('retryWebhookDelivery', { pathParams: { delivery_id: delivered.id } });
-      ctx.expectStatus(retried, 202);
-      ctx.expectEqual('the retried delivery', delivered.id, retried.json.id, retried);
+      const retried = ctx.expectStatus(await ctx.call('retryWebhookDelivery', { pathParams: { delivery_id: delivered.id } }), 202);
+      ctx.expectEqual('the retried delivery', delivered.id, retried.json?.id, retried);
       const deliveries = await awaitDeliveries(ctx, inbox, jobId, 2, 'the manual retry');
       ctx.expectEqual('the retry carries the same webhook-id', [delivered.event_id, delivered.event_id], deliveries.map((d) => d.headers['webhook-id']));
       ctx.expectEqual('every attempt conforms', [], deliveries.flatMap(deliveryProblems));
@@ -255,15 +255,13 @@ export const webhookChecks: Check[] = [
       const inboxes = Array.from({ length: ENDPOINT_LIMIT + 1 }, () => ctx.openInbox());
       const ids: string[] = [];
       for (const inbox of inboxes.slice(0, ENDPOINT_LIMIT)) {
-        const created = await ctx.call('createWebhookEndpoint', { body: { url: inbox.url, secret: inbox.secret } });
-        ctx.expectStatus(created, 201);
-        ids.push(created.json.id);
+        const created = ctx.expectStatus(await ctx.call('createWebhookEndpoint', { body: { url: inbox.url, secret: inbox.secret } }), 201);
+        ids.push(created.json?.id);
       }
       const extra = { body: { url: inboxes[ENDPOINT_LIMIT].url, secret: inboxes[ENDPOINT_LIMIT].secret } };
       ctx.expectStatus(await ctx.call('createWebhookEndpoint', extra), 409, 'WEBHOOK_ENDPOINT_LIMIT');
-      const listed = await ctx.call('listWebhookEndpoints');
-      ctx.expectStatus(listed, 200);
-      ctx.expectEqual('the refused endpoint was not registered', [...ids].sort(), listed.json.map((e: Json) => e.id).sort(), listed);
+      const listed = ctx.expectStatus(await ctx.call('listWebhookEndpoints'), 200);
+      ctx.expectEqual('the refused endpoint was not registered', [...ids].sort(), listed.json.map((e) => e.id).sort(), listed);
       ctx.expectStatus(await ctx.call('deleteWebhookEndpoint', { pathParams: { endpoint_id: ids[0] } }), 204);
       ctx.expectStatus(await ctx.call('createWebhookEndpoint', extra), 201);
     },

@@ -5,9 +5,10 @@
  * contract allows, and applies the one received.
  */
 import fc from 'fast-check';
+import { getOperation, isSchema, type Schemas } from '../../spec/contract';
+import { errorCode, uncheckedBody, type RawResponse } from '../api';
 import { availabilityRequest, example } from '../flows';
-import type { ApiResponse, CallOptions } from '../http';
-import { LIFECYCLE, jobRules, slotRules, webhookRules, type Answer, type Json, type Model, type TenantModel } from './model';
+import { LIFECYCLE, jobRules, slotRules, webhookRules, type Answer, type Model, type TenantModel } from './model';
 import { Mismatch, type Session } from './session';
 
 export type Step =
@@ -22,7 +23,7 @@ export type Step =
   | { op: 'payment'; tenant: number; job: number; change: 'same' | 'prices' | 'invalid' }
   | { op: 'externalData'; tenant: number; job: number; invalid: boolean }
   | { op: 'instructions'; tenant: number; job: number; invalid: boolean }
-  | { op: 'advance'; tenant: number; job: number; to: string | null; code: 'right' | 'wrong' | 'malformed' | 'none' }
+  | { op: 'advance'; tenant: number; job: number; to: Schemas['LifecycleStep'] | null; code: 'right' | 'wrong' | 'malformed' | 'none' }
   | { op: 'clock'; tenant: number; seconds: number }
   | { op: 'addEndpoint'; tenant: number; invalid: boolean }
   | { op: 'deleteEndpoint'; tenant: number; endpoint: number }
@@ -38,7 +39,8 @@ export function stepArbitrary(tenants: number): fc.Arbitrary<Step> {
   // Mostly the first tenant, and a few jobs and slots at a time: state builds up where it is looked at.
   const tenant = tenants === 1 ? fc.constant(0) : fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) });
   const index = fc.nat({ max: 3 });
-  const target = fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.constant('CLIENT_RECEIVED') }, { weight: 3, arbitrary: fc.constantFrom(...LIFECYCLE.slice(1, -1)) });
+  const steps = LIFECYCLE.filter((state): state is Schemas['LifecycleStep'] => state !== 'CREATED');
+  const target = fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.constant('CLIENT_RECEIVED' as const) }, { weight: 3, arbitrary: fc.constantFrom(...steps.slice(0, -1)) });
   /** True one time in ten: refusals and cross-tenant probes season a sequence without taking it over. */
   const rare = fc.nat({ max: 9 }).map((n) => n === 0);
   const job = { tenant, job: index };
@@ -112,28 +114,37 @@ export function applies(s: Step, m: Readonly<Model>): boolean {
   return s.op === 'replay' ? t.idempotency.size > 0 : true;
 }
 
-function order(session: Session, tenant: number, slotId: string, withCode: boolean): Json {
+function order(session: Session, tenant: number, slotId: string, withCode: boolean): Schemas['CreateJobRequest'] {
   const base = example('CreateJobRequestMinimal');
   return { ...base, slot_id: slotId, client_reference: `EXPLORE-${session.nonce}-${tenant}-${session.trace.length}`, ...(withCode ? { add_delivery_code: true } : {}) };
 }
 
 /** The same JSON value with every object's keys in reverse order. */
-function reorder(value: Json): Json {
-  if (Array.isArray(value)) return value.map(reorder);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reorder(v)]));
+function reorder<T>(value: T): T {
+  const reverse = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(reverse);
+    if (node === null || typeof node !== 'object') return node;
+    return Object.fromEntries(Object.entries(node).reverse().map(([k, v]) => [k, reverse(v)]));
+  };
+  // Only the order of keys changes, so the value keeps its type.
+  return reverse(value) as T;
 }
 
-async function judged(session: Session, tenant: number, operationId: string, options: CallOptions, answers: Answer[]): Promise<ApiResponse> {
-  const response = await session.call(tenant, operationId, options);
+/**
+ * The answer received, against the answers the model allows (computed before the call, as
+ * the arguments are evaluated in order); applies the one that fits, else a Mismatch.
+ */
+async function judged<R extends RawResponse>(answers: Answer[], operationId: string, received: Promise<R>): Promise<R> {
+  const response = await received;
   const got = { status: response.status, body: response.json, headers: response.headers };
-  const candidates = answers.filter((a) => a.status === got.status && (a.code === undefined || a.code === got.body?.code));
+  const code = errorCode(got.body);
+  const candidates = answers.filter((a) => a.status === got.status && (a.code === undefined || a.code === code));
   const problems = candidates.map((a) => a.check?.(got));
   const chosen = candidates.find((_a, i) => problems[i] === undefined);
   if (!chosen) {
     const expected = answers.map((a) => `${a.status}${a.code ? ` ${a.code}` : ''}${a.note ? ` (${a.note})` : ''}`);
     const why = problems.find((p) => p !== undefined);
-    throw new Mismatch(why ? `${operationId} answered ${got.status} but ${why}` : `${operationId} answered ${got.status}${got.body?.code ? ` ${got.body.code}` : ''}`,
+    throw new Mismatch(why ? `${operationId} answered ${got.status} but ${why}` : `${operationId} answered ${got.status}${code ? ` ${code}` : ''}`,
       why ? { status: got.status, but: why } : expected.length === 1 ? expected[0] : { oneOf: expected }, { status: got.status, body: got.body }, response.exchange);
   }
   chosen.apply?.(got);
@@ -157,65 +168,66 @@ export async function perform(s: Step, m: Model, session: Session): Promise<void
       // Eight hours in hourly slots: eight fresh slots per ask.
       const window = availabilityRequest();
       const body = { ...window, end: new Date(Date.parse(window.start) + 8 * 3600_000).toISOString() };
-      await judged(session, s.tenant, 'getAvailability', { body }, slotRules.getAvailability(t, now));
+      await judged(slotRules.getAvailability(t, now), 'getAvailability', session.call(s.tenant, 'getAvailability', { body }));
       return;
     case 'checkSlot': case 'extendSlot': {
       const slot = slotFor(s.slot, s.foreign, s.unused);
-      await judged(session, s.tenant, s.op, { pathParams: { slot_id: slot.id } }, slotRules[s.op](slot.model, now));
+      await judged(slotRules[s.op](slot.model, now), s.op, session.call(s.tenant, s.op, { pathParams: { slot_id: slot.id } }));
       return;
     }
     case 'createJob': {
       const slot = slotFor(s.slot, s.foreign, s.unused);
       const body = order(session, s.tenant, slot.id, s.code);
       const idempotencyKey = s.idempotent ? `explore-${session.nonce}-${session.trace.length}` : undefined;
-      const response = await judged(session, s.tenant, 'createJob', { body, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} },
-        jobRules.createJob(t, { slot: slot.model, slotId: slot.id, body, withCode: s.code, idempotencyKey, reordered: false }, now));
+      const response = await judged(jobRules.createJob(t, { slot: slot.model, slotId: slot.id, body, withCode: s.code, idempotencyKey, reordered: false }, now), 'createJob', session.call(s.tenant, 'createJob', { body, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} }));
       if (response.status === 201) await readBack(session, s.tenant, t, response.json.job_id);
       return;
     }
     case 'replay': {
       const [key, stored] = [...t.idempotency.entries()][s.key % t.idempotency.size];
       const body = s.body === 'same' ? stored.body : s.body === 'reordered' ? reorder(stored.body) : { ...stored.body, client_reference: `${stored.body.client_reference}-other` };
-      await judged(session, s.tenant, 'createJob', { body, headers: { 'idempotency-key': key } },
-        jobRules.createJob(t, { slot: t.slots.find((x) => x.id === body.slot_id), slotId: body.slot_id, body, withCode: body.add_delivery_code === true, idempotencyKey: key, reordered: s.body === 'reordered' }, now));
+      await judged(jobRules.createJob(t, { slot: t.slots.find((x) => x.id === body.slot_id), slotId: body.slot_id, body, withCode: body.add_delivery_code === true, idempotencyKey: key, reordered: s.body === 'reordered' }, now), 'createJob', session.call(s.tenant, 'createJob', { body, headers: { 'idempotency-key': key } }));
       return;
     }
     case 'getJob': {
       const target = pick(s.foreign ? other(m, s.tenant)!.jobs : t.jobs, s.job);
-      await judged(session, s.tenant, 'getJob', { pathParams: jobPath(target) }, jobRules.getJob(t, s.foreign ? undefined : target));
+      await judged(jobRules.getJob(t, s.foreign ? undefined : target), 'getJob', session.call(s.tenant, 'getJob', { pathParams: jobPath(target) }));
       return;
     }
     case 'cancel': {
       const reason = s.invalid ? 42 : `explore step ${session.trace.length}`;
-      await judged(session, s.tenant, 'cancelJob', { pathParams: jobPath(job(s.job)), body: { reason } }, jobRules.cancelJob(t, job(s.job), reason));
+      const body = typeof reason === 'string' ? { reason } : uncheckedBody({ reason });
+      await judged(jobRules.cancelJob(t, job(s.job), reason), 'cancelJob', session.call(s.tenant, 'cancelJob', { pathParams: jobPath(job(s.job)), body }));
       return;
     }
     case 'reschedule': {
       const slot = slotFor(s.slot, false, s.unused);
-      const body = s.invalid ? { slot_id: slot.id } : { slot_id: slot.id, reason: 'explore' };
-      await judged(session, s.tenant, 'rescheduleJob', { pathParams: jobPath(job(s.job)), body }, jobRules.rescheduleJob(t, job(s.job), slot.model, !s.invalid, now));
+      const body = s.invalid ? uncheckedBody({ slot_id: slot.id }) : { slot_id: slot.id, reason: 'explore' };
+      await judged(jobRules.rescheduleJob(t, job(s.job), slot.model, !s.invalid, now), 'rescheduleJob', session.call(s.tenant, 'rescheduleJob', { pathParams: jobPath(job(s.job)), body }));
       return;
     }
     case 'updateCode':
-      await judged(session, s.tenant, 'updateDeliveryCode', { pathParams: jobPath(job(s.job)), body: { delivery_code: s.code } }, jobRules.updateDeliveryCode(job(s.job), s.code));
+      await judged(jobRules.updateDeliveryCode(job(s.job), s.code), 'updateDeliveryCode', session.call(s.tenant, 'updateDeliveryCode', { pathParams: jobPath(job(s.job)), body: { delivery_code: s.code } }));
       return;
     case 'payment': {
       const target = job(s.job);
       const base = example('CreateJobRequestMinimal').payment_info;
       const current = target?.prices ?? base.prices;
-      const prices = s.change === 'same' ? current : { ...current, order_value: s.change === 'invalid' ? 'a lot' : Number(current.order_value) + 1 };
-      const body = { ...base, prices };
-      await judged(session, s.tenant, 'updatePaymentInfo', { pathParams: jobPath(target), body }, jobRules.updatePaymentInfo(t, target, body, s.change !== 'invalid'));
+      const prices = s.change === 'same' ? current : { ...current, order_value: Number(current.order_value) + 1 };
+      const body: Schemas['PaymentInfo'] = { ...base, prices };
+      const sent = s.change === 'invalid' ? uncheckedBody({ ...base, prices: { ...current, order_value: 'a lot' } }) : body;
+      await judged(jobRules.updatePaymentInfo(t, target, body, s.change !== 'invalid'), 'updatePaymentInfo', session.call(s.tenant, 'updatePaymentInfo', { pathParams: jobPath(target), body: sent }));
       return;
     }
     case 'externalData': {
-      const body = s.invalid ? { webhook: { step: 1 } } : { webhook: { step: String(session.trace.length) } };
-      await judged(session, s.tenant, 'replaceExternalData', { pathParams: jobPath(job(s.job)), body }, jobRules.replaceExternalData(t, job(s.job), body, !s.invalid));
+      const data = s.invalid ? { webhook: { step: 1 } } : { webhook: { step: String(session.trace.length) } };
+      const body = s.invalid ? uncheckedBody(data) : { webhook: { step: String(session.trace.length) } };
+      await judged(jobRules.replaceExternalData(t, job(s.job), data, !s.invalid), 'replaceExternalData', session.call(s.tenant, 'replaceExternalData', { pathParams: jobPath(job(s.job)), body }));
       return;
     }
     case 'instructions': {
-      const body = s.invalid ? {} : { job_comment: `explore step ${session.trace.length}` };
-      await judged(session, s.tenant, 'updateRecipientInstructions', { pathParams: jobPath(job(s.job)), body }, jobRules.updateRecipientInstructions(t, job(s.job), !s.invalid));
+      const body = s.invalid ? uncheckedBody({}) : { job_comment: `explore step ${session.trace.length}` };
+      await judged(jobRules.updateRecipientInstructions(t, job(s.job), !s.invalid), 'updateRecipientInstructions', session.call(s.tenant, 'updateRecipientInstructions', { pathParams: jobPath(job(s.job)), body }));
       return;
     }
     case 'advance': {
@@ -223,7 +235,7 @@ export async function perform(s: Step, m: Model, session: Session): Promise<void
       const right = target?.code ?? '0000';
       const code = { right, wrong: String((Number(right) + 1) % 10_000).padStart(4, '0'), malformed: '12a', none: undefined }[s.code];
       const body = { ...(s.to === null ? {} : { to: s.to }), ...(code === undefined ? {} : { delivery_code: code }) };
-      await judged(session, s.tenant, 'advanceJob', { pathParams: jobPath(target), body }, jobRules.advanceJob(t, target, s.to ?? undefined, code));
+      await judged(jobRules.advanceJob(t, target, s.to ?? undefined, code), 'advanceJob', session.call(s.tenant, 'advanceJob', { pathParams: jobPath(target), body }));
       return;
     }
     case 'clock': {
@@ -239,31 +251,34 @@ export async function perform(s: Step, m: Model, session: Session): Promise<void
     case 'addEndpoint': {
       const inbox = session.openInbox();
       const { url, secret } = session.inbox(inbox);
-      await judged(session, s.tenant, 'createWebhookEndpoint', { body: { url: s.invalid ? 'ftp://127.0.0.1/hooks' : url, secret } }, webhookRules.createWebhookEndpoint(t, inbox, !s.invalid));
+      await judged(webhookRules.createWebhookEndpoint(t, inbox, !s.invalid), 'createWebhookEndpoint', session.call(s.tenant, 'createWebhookEndpoint', { body: { url: s.invalid ? 'ftp://127.0.0.1/hooks' : url, secret } }));
       return;
     }
     case 'deleteEndpoint': {
       const endpoint = pick(t.endpoints, s.endpoint);
       // What was due before the deletion must have arrived: pending deliveries are dead-lettered by it.
       if (endpoint?.live) await session.settle(t, endpoint);
-      await judged(session, s.tenant, 'deleteWebhookEndpoint', { pathParams: { endpoint_id: endpoint?.id ?? unknown } }, webhookRules.deleteWebhookEndpoint(t, endpoint));
+      await judged(webhookRules.deleteWebhookEndpoint(t, endpoint), 'deleteWebhookEndpoint', session.call(s.tenant, 'deleteWebhookEndpoint', { pathParams: { endpoint_id: endpoint?.id ?? unknown } }));
       return;
     }
     case 'listDeliveries': {
       const target = s.job === null ? undefined : job(s.job);
-      const query = { job_id: target?.id, limit: 1000, ...(s.invalid ? { status: 'UNKNOWN' } : {}) };
-      await judged(session, s.tenant, 'listWebhookDeliveries', { query }, webhookRules.listWebhookDeliveries(t, target, !s.invalid));
+      const query = { job_id: target?.id, limit: 1000 };
+      // A status outside the enum is a query the types refuse: sent untyped.
+      await judged(webhookRules.listWebhookDeliveries(t, target, !s.invalid), 'listWebhookDeliveries', s.invalid
+        ? session.send(s.tenant, getOperation('listWebhookDeliveries'), { query: { ...query, status: 'UNKNOWN' } })
+        : session.call(s.tenant, 'listWebhookDeliveries', { query }));
       return;
     }
     case 'retryDelivery': {
       const delivery = pick(t.deliveries, s.delivery);
-      await judged(session, s.tenant, 'retryWebhookDelivery', { pathParams: { delivery_id: delivery?.id ?? unknown } }, webhookRules.retryWebhookDelivery(t, delivery, () => undefined));
+      await judged(webhookRules.retryWebhookDelivery(t, delivery, () => undefined), 'retryWebhookDelivery', session.call(s.tenant, 'retryWebhookDelivery', { pathParams: { delivery_id: delivery?.id ?? unknown } }));
       return;
     }
     case 'listJobs': {
       const state = s.state === null ? undefined : typeof s.state === 'string' ? s.state : job(s.state.ofJob)?.state ?? 'CREATED';
-      const query = { limit: s.invalid ? 0 : s.limit, ...(state === undefined ? {} : { state }) };
-      await judged(session, s.tenant, 'listJobs', { query }, jobRules.listJobs(t, state, s.limit, !s.invalid));
+      const query = { limit: s.invalid ? 0 : s.limit, ...(state !== undefined && isSchema('JobState', state) ? { state } : {}) };
+      await judged(jobRules.listJobs(t, state, s.limit, !s.invalid), 'listJobs', session.call(s.tenant, 'listJobs', { query }));
       return;
     }
     case 'settleWebhooks':
@@ -275,7 +290,7 @@ export async function perform(s: Step, m: Model, session: Session): Promise<void
 /** A new job is read back at once: the model learns the delivery code the implementation drew. */
 async function readBack(session: Session, tenant: number, t: TenantModel, jobId: string): Promise<void> {
   const target = t.jobs.find((j) => j.id === jobId);
-  if (target) await judged(session, tenant, 'getJob', { pathParams: { job_id: jobId } }, jobRules.getJob(t, target));
+  if (target) await judged(jobRules.getJob(t, target), 'getJob', session.call(tenant, 'getJob', { pathParams: { job_id: jobId } }));
 }
 
 export class StepCommand implements fc.AsyncCommand<Model, Session> {

@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderHtml, renderJson, runConformance, type CheckResult } from '..';
+import { example } from '../../spec/contract';
 import { escapeHtml } from '../reporters/html';
 import { coverageOf } from './coverage';
 import { patchedServer } from '../../test/mutants/tools';
@@ -111,7 +112,7 @@ describe('the model', () => {
   it('allows either answer only within the clock\'s slack of an expiry', () => {
     const t = newTenant();
     const slot = { id: 's1', expiresAt: 10_000, originalExpiresAt: 10_000, heldAt: 0, extended: false };
-    const args = { slot, slotId: 's1', body: { payment_info: { prices: {} } }, withCode: false, reordered: false };
+    const args = { slot, slotId: 's1', body: example('CreateJobRequestMinimal'), withCode: false, reordered: false };
     expect(jobRules.createJob(t, args, { ms: 5_000, slackMs: 2_000 }).map((a) => a.status)).toEqual([201]);
     expect(jobRules.createJob(t, args, { ms: 9_000, slackMs: 2_000 }).map((a) => a.status)).toEqual([201, 417]);
     expect(jobRules.createJob(t, args, { ms: 10_001, slackMs: 0 }).map((a) => a.status)).toEqual([417]);

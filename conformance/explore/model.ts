@@ -4,18 +4,15 @@
  * caller says what time the tenant's clock shows, and how sure it is). Where the contract
  * allows several answers the model lists them all, and each answer says what it changes.
  */
-export const LIFECYCLE = [
-  'CREATED', 'PICKING_STARTED', 'PICKING_FINISHED', 'CHECKING_OUT_STARTED', 'CHECKED_OUT',
-  'GOING_TO_DESTINATION_STARTED', 'ARRIVED_TO_DESTINATION', 'DELIVERING_STARTED', 'CLIENT_RECEIVED',
-] as const;
+import { LIFECYCLE, type OperationId, type Schemas } from '../../spec/contract';
+import type { ApiResponse, StatusOf } from '../api';
+
+export { LIFECYCLE };
 const FINAL = new Set(['CLIENT_RECEIVED', 'CANCELLED']);
-const stepIndex = (state: string) => LIFECYCLE.indexOf(state as (typeof LIFECYCLE)[number]);
+const stepIndex = (state: string) => LIFECYCLE.findIndex((step) => step === state);
 const RESCHEDULE_UNTIL = stepIndex('GOING_TO_DESTINATION_STARTED');
 const CODE_FROZEN_FROM = stepIndex('DELIVERING_STARTED');
 const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
-
-// any: the model reads answers of every operation; their shapes are judged against the spec before it does.
-export type Json = any;
 
 export interface SlotModel { id: string; expiresAt: number; originalExpiresAt: number; heldAt: number; extended: boolean; usedBy?: string }
 export interface EventModel { jobId: string; type: string; states: string[]; code?: string }
@@ -24,10 +21,12 @@ export interface JobModel {
   /** Unknown (undefined) until the implementation first says it. */
   attemptsRemaining?: number;
   maxAttempts?: number;
-  prices: Json; externalData?: Json; cancellationReason?: string;
+  prices: Schemas['PaymentInfo']['prices'];
+  /** Compared as a JSON value only. */
+  externalData?: unknown; cancellationReason?: string;
 }
 export interface EndpointModel { id: string; inbox: number; live: boolean; expected: EventModel[]; retried: string[] }
-export interface IdempotentCreate { body: Json; reordered: Json; jobId: string; at: number }
+export interface IdempotentCreate { body: Schemas['CreateJobRequest']; reordered: Schemas['CreateJobRequest']; jobId: string; at: number }
 
 export interface TenantModel {
   slots: SlotModel[];
@@ -52,7 +51,19 @@ export interface Now { ms: number; slackMs: number }
 const past = (now: Now, t: number) => now.ms - now.slackMs > t;
 const surelyBefore = (now: Now, t: number) => now.ms + now.slackMs <= t;
 
-export interface Response { status: number; body: Json; headers: Record<string, string> }
+export interface Response { status: number; body: unknown; headers: Record<string, string> }
+
+/**
+ * The body of an answer read as the JSON the spec documents for the operation at that
+ * status. Honest because the session judges every answer against the spec before a rule
+ * reads it (a violation is a Mismatch), and a rule reads only the answer of its own status.
+ */
+function documented<O extends OperationId, S extends StatusOf<O>>(r: Response, _operationId: O, _status: S): ApiResponse<O, S>['json'] {
+  return r.body as ApiResponse<O, S>['json'];
+}
+
+/** The operations whose success answers with the job. */
+type JobAnswering = 'getJob' | 'cancelJob' | 'rescheduleJob' | 'updateDeliveryCode' | 'updatePaymentInfo' | 'replaceExternalData' | 'updateRecipientInstructions' | 'advanceJob';
 export interface Answer {
   status: number;
   code?: string;
@@ -73,7 +84,7 @@ function emit(tenant: TenantModel, job: JobModel, type: string, states: string[]
 }
 
 /** The job as the contract says GET shows it, in the fields the model knows. */
-export function jobDifference(job: JobModel, body: Json): string | undefined {
+export function jobDifference(job: JobModel, body: Schemas['Job']): string | undefined {
   if (!body || typeof body !== 'object') return 'the body is not a job';
   return firstOf(
     differs('id', job.id, body.id),
@@ -87,7 +98,7 @@ export function jobDifference(job: JobModel, body: Json): string | undefined {
     differs('payment_info.prices', job.prices, body.payment_info?.prices),
   );
 }
-const sameJob = (job: JobModel): Answer['check'] => (r) => jobDifference(job, r.body);
+const sameJob = (job: JobModel, operationId: JobAnswering): Answer['check'] => (r) => jobDifference(job, documented(r, operationId, 200));
 
 // ---- slots -------------------------------------------------------------------------------
 
@@ -95,19 +106,25 @@ export const slotRules = {
   getAvailability(t: TenantModel, now: Now): Answer[] {
     return [{
       status: 200,
-      check: (r) => !Array.isArray(r.body) || r.body.length === 0 ? 'availability for a four-hour window gave no slot'
-        : r.body.find((s: Json) => t.slots.some((known) => known.id === s.id)) ? 'a slot id was given out twice'
-          : r.body.find((s: Json) => !surelyBefore(now, Date.parse(s.expires_at))) ? 'a slot was handed out already expired' : undefined,
+      check: (r) => {
+        const slots = documented(r, 'getAvailability', 200);
+        return !Array.isArray(slots) || slots.length === 0 ? 'availability for a four-hour window gave no slot'
+          : slots.find((s) => t.slots.some((known) => known.id === s.id)) ? 'a slot id was given out twice'
+            : slots.find((s) => !surelyBefore(now, Date.parse(s.expires_at))) ? 'a slot was handed out already expired' : undefined;
+      },
       apply: (r) => {
-        for (const s of r.body) t.slots.push({ id: s.id, expiresAt: Date.parse(s.expires_at), originalExpiresAt: Date.parse(s.expires_at), heldAt: now.ms, extended: false });
+        for (const s of documented(r, 'getAvailability', 200)) t.slots.push({ id: s.id, expiresAt: Date.parse(s.expires_at), originalExpiresAt: Date.parse(s.expires_at), heldAt: now.ms, extended: false });
       },
     }];
   },
 
   checkSlot(slot: SlotModel | undefined, now: Now): Answer[] {
     if (!slot) return [error(404, 'SLOT_NOT_FOUND')];
-    const view = (status: string) => (r: Response) => firstOf(differs('status', status, r.body.status), differs('valid', status === 'AVAILABLE', r.body.valid),
-      differs('expires_at', slot.expiresAt, Date.parse(r.body.expires_at)), differs('extended', slot.extended, r.body.extended));
+    const view = (status: string) => (r: Response) => {
+      const check = documented(r, 'checkSlot', 200);
+      return firstOf(differs('status', status, check.status), differs('valid', status === 'AVAILABLE', check.valid),
+        differs('expires_at', slot.expiresAt, Date.parse(check.expires_at)), differs('extended', slot.extended, check.extended));
+    };
     if (slot.usedBy) return [{ status: 200, check: view('USED') }];
     return expiryFork(slot, now, { status: 200, check: view('AVAILABLE') }, { status: 200, check: view('EXPIRED') });
   },
@@ -119,10 +136,13 @@ export const slotRules = {
     const extended: Answer = {
       status: 200,
       // Three holds past the original expiry; the hold is known only to within the clock's slack.
-      check: (r) => Math.abs(Date.parse(r.body.expires_at) - (slot.originalExpiresAt + 3 * hold)) > 2 * now.slackMs + 1000
-        ? `expires_at: expected the original expiry plus three holds (${new Date(slot.originalExpiresAt + 3 * hold).toISOString()}), got ${r.body.expires_at}`
-        : differs('extended', true, r.body.extended),
-      apply: (r) => { slot.expiresAt = Date.parse(r.body.expires_at); slot.extended = true; },
+      check: (r) => {
+        const check = documented(r, 'extendSlot', 200);
+        return Math.abs(Date.parse(check.expires_at) - (slot.originalExpiresAt + 3 * hold)) > 2 * now.slackMs + 1000
+          ? `expires_at: expected the original expiry plus three holds (${new Date(slot.originalExpiresAt + 3 * hold).toISOString()}), got ${check.expires_at}`
+          : differs('extended', true, check.extended);
+      },
+      apply: (r) => { slot.expiresAt = Date.parse(documented(r, 'extendSlot', 200).expires_at); slot.extended = true; },
     };
     return expiryFork(slot, now, extended, error(417, 'SLOT_EXPIRED'));
   },
@@ -144,13 +164,13 @@ function expiryFork(slot: SlotModel, now: Now, held: Answer, expired: Answer): A
 
 // ---- jobs --------------------------------------------------------------------------------
 
-export interface CreateArgs { slot: SlotModel | undefined; slotId: string; body: Json; withCode: boolean; idempotencyKey?: string; reordered: boolean }
+export interface CreateArgs { slot: SlotModel | undefined; slotId: string; body: Schemas['CreateJobRequest']; withCode: boolean; idempotencyKey?: string; reordered: boolean }
 
 export const jobRules = {
   createJob(t: TenantModel, a: CreateArgs, now: Now): Answer[] {
     const stored = a.idempotencyKey === undefined ? undefined : t.idempotency.get(a.idempotencyKey);
     if (stored && !past(now, stored.at + IDEMPOTENCY_TTL_MS)) {
-      const replay: Answer = { status: 201, check: (r) => firstOf(differs('job_id (replayed)', stored.jobId, r.body.job_id), locationOf(stored.jobId, r.headers.location)) };
+      const replay: Answer = { status: 201, check: (r) => firstOf(differs('job_id (replayed)', stored.jobId, documented(r, 'createJob', 201).job_id), locationOf(stored.jobId, r.headers.location)) };
       const same = JSON.stringify(stored.body) === JSON.stringify(a.body);
       if (same) return [replay];
       // The same body is the same JSON value: reordered keys replay too.
@@ -162,10 +182,13 @@ export const jobRules = {
     const slot = a.slot;
     const created: Answer = {
       status: 201,
-      check: (r) => typeof r.body?.job_id !== 'string' ? 'no job_id' : t.jobs.some((j) => j.id === r.body.job_id) ? 'a job id was given out twice'
-        : locationOf(r.body.job_id, r.headers.location),
+      check: (r) => {
+        const jobId: unknown = documented(r, 'createJob', 201)?.job_id;
+        return typeof jobId !== 'string' ? 'no job_id' : t.jobs.some((j) => j.id === jobId) ? 'a job id was given out twice'
+          : locationOf(jobId, r.headers.location);
+      },
       apply: (r) => {
-        const job: JobModel = { id: r.body.job_id, slotId: slot.id, state: 'CREATED', prices: a.body.payment_info.prices };
+        const job: JobModel = { id: documented(r, 'createJob', 201).job_id, slotId: slot.id, state: 'CREATED', prices: a.body.payment_info.prices };
         if (a.withCode) job.code = '(unread)';
         slot.usedBy = job.id;
         t.jobs.push(job);
@@ -181,15 +204,19 @@ export const jobRules = {
     return [{
       status: 200,
       // The code is drawn by the implementation: the first read learns it, later reads must agree.
-      check: (r) => jobDifference({ ...job, code: job.code === '(unread)' ? r.body.delivery_code : job.code }, r.body)
-        ?? (job.code === '(unread)' && !/^[0-9]{4}$/.test(String(r.body.delivery_code)) ? `delivery_code: expected 4 digits, got ${JSON.stringify(r.body.delivery_code)}` : undefined),
+      check: (r) => {
+        const body = documented(r, 'getJob', 200);
+        return jobDifference({ ...job, code: job.code === '(unread)' ? body.delivery_code : job.code }, body)
+          ?? (job.code === '(unread)' && !/^[0-9]{4}$/.test(String(body.delivery_code)) ? `delivery_code: expected 4 digits, got ${JSON.stringify(body.delivery_code)}` : undefined);
+      },
       apply: (r) => {
+        const body = documented(r, 'getJob', 200);
         if (job.code === '(unread)') {
-          job.code = r.body.delivery_code;
+          job.code = body.delivery_code;
           for (const x of t.endpoints.flatMap((e) => e.expected)) if (x.jobId === job.id && x.code === '(unread)') x.code = job.code;
         }
-        if (job.code !== undefined && job.attemptsRemaining === undefined && Number.isInteger(r.body.delivery_code_attempts_remaining)) {
-          job.attemptsRemaining = job.maxAttempts = r.body.delivery_code_attempts_remaining;
+        if (job.code !== undefined && job.attemptsRemaining === undefined && Number.isInteger(body.delivery_code_attempts_remaining)) {
+          job.attemptsRemaining = job.maxAttempts = body.delivery_code_attempts_remaining;
         }
       },
     }];
@@ -200,7 +227,7 @@ export const jobRules = {
     if (!job) return [error(404, 'JOB_NOT_FOUND')];
     if (FINAL.has(job.state)) return [error(409, 'ILLEGAL_TRANSITION')];
     const after = { ...job, state: 'CANCELLED', cancellationReason: reason as string | undefined };
-    return [{ status: 200, check: sameJob(after), apply: () => { Object.assign(job, after); emit(t, job, 'CANCELLED'); } }];
+    return [{ status: 200, check: sameJob(after, 'cancelJob'), apply: () => { Object.assign(job, after); emit(t, job, 'CANCELLED'); } }];
   },
 
   rescheduleJob(t: TenantModel, job: JobModel | undefined, slot: SlotModel | undefined, valid: boolean, now: Now): Answer[] {
@@ -211,7 +238,7 @@ export const jobRules = {
     if (slot.usedBy) return [error(409, 'SLOT_ALREADY_USED')];
     const moved: Answer = {
       status: 200,
-      check: sameJob({ ...job, slotId: slot.id }),
+      check: sameJob({ ...job, slotId: slot.id }, 'rescheduleJob'),
       apply: () => { slot.usedBy = job.id; job.slotId = slot.id; emit(t, job, 'RESCHEDULED'); },
     };
     return expiryFork(slot, now, moved, error(417, 'SLOT_EXPIRED'));
@@ -224,10 +251,10 @@ export const jobRules = {
     const unlocking = job.state === 'DELIVERING_STARTED' && job.attemptsRemaining === 0;
     if (job.state === 'CANCELLED' || (stepIndex(job.state) >= CODE_FROZEN_FROM && !unlocking)) return [error(409, 'DELIVERY_CODE_FROZEN')];
     const after = { ...job, code, attemptsRemaining: job.maxAttempts };
-    return [{ status: 200, check: sameJob(after), apply: () => Object.assign(job, after) }];
+    return [{ status: 200, check: sameJob(after, 'updateDeliveryCode'), apply: () => Object.assign(job, after) }];
   },
 
-  updatePaymentInfo(t: TenantModel, job: JobModel | undefined, paymentInfo: Json, valid: boolean): Answer[] {
+  updatePaymentInfo(t: TenantModel, job: JobModel | undefined, paymentInfo: Schemas['PaymentInfo'], valid: boolean): Answer[] {
     if (!valid) return [error(422, 'VALIDATION_FAILED')];
     if (!job) return [error(404, 'JOB_NOT_FOUND')];
     if (FINAL.has(job.state)) return [error(409, 'ILLEGAL_TRANSITION')];
@@ -235,23 +262,23 @@ export const jobRules = {
     const after = { ...job, prices: paymentInfo.prices };
     return [{
       status: 200,
-      check: sameJob(after),
+      check: sameJob(after, 'updatePaymentInfo'),
       apply: () => { Object.assign(job, after); emit(t, job, 'PAYMENT_UPDATED'); if (pricesChanged) emit(t, job, 'PRICES_UPDATED'); },
     }];
   },
 
-  replaceExternalData(t: TenantModel, job: JobModel | undefined, data: Json, valid: boolean): Answer[] {
+  replaceExternalData(t: TenantModel, job: JobModel | undefined, data: unknown, valid: boolean): Answer[] {
     if (!valid) return [error(422, 'VALIDATION_FAILED')];
     if (!job) return [error(404, 'JOB_NOT_FOUND')];
     const after = { ...job, externalData: data };
-    return [{ status: 200, check: sameJob(after), apply: () => { Object.assign(job, after); emit(t, job, 'EXTERNAL_DATA_UPDATED'); } }];
+    return [{ status: 200, check: sameJob(after, 'replaceExternalData'), apply: () => { Object.assign(job, after); emit(t, job, 'EXTERNAL_DATA_UPDATED'); } }];
   },
 
   updateRecipientInstructions(t: TenantModel, job: JobModel | undefined, valid: boolean): Answer[] {
     if (!valid) return [error(422, 'VALIDATION_FAILED')];
     if (!job) return [error(404, 'JOB_NOT_FOUND')];
     if (FINAL.has(job.state)) return [error(409, 'ILLEGAL_TRANSITION')];
-    return [{ status: 200, check: sameJob(job), apply: () => emit(t, job, 'JOB_COMMENT_UPDATED') }];
+    return [{ status: 200, check: sameJob(job, 'updateRecipientInstructions'), apply: () => emit(t, job, 'JOB_COMMENT_UPDATED') }];
   },
 
   /** The driver. `code`: what the driver types, if anything. */
@@ -267,7 +294,7 @@ export const jobRules = {
     const steps = LIFECYCLE.slice(current + 1, target + 1) as readonly string[];
     const moved = (): Answer => ({
       status: 200,
-      check: sameJob({ ...job, state: steps[steps.length - 1] }),
+      check: sameJob({ ...job, state: steps[steps.length - 1] }, 'advanceJob'),
       apply: () => { job.state = steps[steps.length - 1]; for (const step of steps) emit(t, job, step, [step, job.state]); },
     });
     if (!steps.includes('CLIENT_RECEIVED') || job.code === undefined) return [moved()];
@@ -277,8 +304,11 @@ export const jobRules = {
     const left = job.attemptsRemaining === undefined ? undefined : job.attemptsRemaining - 1;
     const wrong: Answer = {
       status: 422, code: 'INVALID_DELIVERY_CODE',
-      check: (r) => left === undefined ? (Number.isInteger(r.body.attempts_remaining) ? undefined : 'attempts_remaining missing') : differs('attempts_remaining', left, r.body.attempts_remaining),
-      apply: (r) => { job.attemptsRemaining = r.body.attempts_remaining; },
+      check: (r) => {
+        const remaining = documented(r, 'advanceJob', 422).attempts_remaining;
+        return left === undefined ? (Number.isInteger(remaining) ? undefined : 'attempts_remaining missing') : differs('attempts_remaining', left, remaining);
+      },
+      apply: (r) => { job.attemptsRemaining = documented(r, 'advanceJob', 422).attempts_remaining; },
     };
     return [wrong];
   },
@@ -289,23 +319,24 @@ export const jobRules = {
     return [{
       status: 200,
       check: (r) => {
-        if (!Array.isArray(r.body)) return 'not a list';
-        if (r.body.length > limit) return `more than limit=${limit} jobs`;
-        for (const listed of r.body) {
+        const jobs = documented(r, 'listJobs', 200);
+        if (!Array.isArray(jobs)) return 'not a list';
+        if (jobs.length > limit) return `more than limit=${limit} jobs`;
+        for (const listed of jobs) {
           const known = t.jobs.find((j) => j.id === listed.id);
           if (!known) { if (t.shared) continue; return `listed job ${listed.id} was never created by this tenant`; }
           if (state !== undefined && listed.state !== state) return `job ${listed.id} listed under state=${state} is ${listed.state}`;
           const wrong = jobDifference(known, listed);
           if (wrong) return `job ${listed.id}: ${wrong}`;
         }
-        const ids = new Set(r.body.map((j: Json) => j.id));
-        if (r.body.length < limit) {
+        const ids = new Set(jobs.map((j) => j.id));
+        if (jobs.length < limit) {
           const missing = matching.find((j) => !ids.has(j.id));
           if (missing) return `job ${missing.id} (${missing.state}) is missing from the list`;
         } else if (!t.shared && matching.length > limit) {
           // Newest first: the jobs listed are the newest `limit` of those matching.
           const newest = new Set(matching.slice(-limit).map((j) => j.id));
-          const older = r.body.find((j: Json) => !newest.has(j.id));
+          const older = jobs.find((j) => !newest.has(j.id));
           if (older) return `job ${older.id} is listed but ${limit} newer jobs match`;
         }
         return undefined;
@@ -322,8 +353,8 @@ export const webhookRules = {
     if (t.endpoints.filter((e) => e.live).length + t.foreignEndpoints >= 3) return [error(409, 'WEBHOOK_ENDPOINT_LIMIT')];
     return [{
       status: 201,
-      check: (r) => t.endpoints.some((e) => e.id === r.body.id) ? 'an endpoint id was given out twice' : undefined,
-      apply: (r) => { t.endpoints.push({ id: r.body.id, inbox, live: true, expected: [], retried: [] }); },
+      check: (r) => t.endpoints.some((e) => e.id === documented(r, 'createWebhookEndpoint', 201).id) ? 'an endpoint id was given out twice' : undefined,
+      apply: (r) => { t.endpoints.push({ id: documented(r, 'createWebhookEndpoint', 201).id, inbox, live: true, expected: [], retried: [] }); },
     }];
   },
 
@@ -337,8 +368,9 @@ export const webhookRules = {
     return [{
       status: 200,
       check: (r) => {
-        const listed = (r.body as Json[]).map((e) => e.id).filter((id) => t.shared ? t.endpoints.some((e) => e.id === id) : true).sort();
-        return differs('endpoint ids', live, listed) ?? ((r.body as Json[]).some((e) => 'secret' in e) ? 'a secret is shown again' : undefined);
+        const endpoints = documented(r, 'listWebhookEndpoints', 200);
+        const listed = endpoints.map((e) => e.id).filter((id) => t.shared ? t.endpoints.some((e) => e.id === id) : true).sort();
+        return differs('endpoint ids', live, listed) ?? (endpoints.some((e) => 'secret' in e) ? 'a secret is shown again' : undefined);
       },
     }];
   },
@@ -350,11 +382,11 @@ export const webhookRules = {
     return [{
       status: 200,
       check: (r) => {
-        const listed = (r.body as Json[]).filter((d) => t.endpoints.some((e) => e.id === d.endpoint_id)).map((d) => `${d.endpoint_id} ${d.job_id} ${d.event_type}`).sort();
+        const listed = documented(r, 'listWebhookDeliveries', 200).filter((d) => t.endpoints.some((e) => e.id === d.endpoint_id)).map((d) => `${d.endpoint_id} ${d.job_id} ${d.event_type}`).sort();
         return differs('deliveries (endpoint, job, event)', expected, listed);
       },
       apply: (r) => {
-        for (const d of r.body as Json[]) if (!t.deliveries.some((k) => k.id === d.id)) t.deliveries.push({ id: d.id, endpointId: d.endpoint_id });
+        for (const d of documented(r, 'listWebhookDeliveries', 200)) if (!t.deliveries.some((k) => k.id === d.id)) t.deliveries.push({ id: d.id, endpointId: d.endpoint_id });
       },
     }];
   },
@@ -362,7 +394,14 @@ export const webhookRules = {
   retryWebhookDelivery(t: TenantModel, delivery: { id: string; endpointId: string } | undefined, eventId: (id: string) => void): Answer[] {
     if (!delivery) return [error(404, 'WEBHOOK_DELIVERY_NOT_FOUND')];
     const endpoint = t.endpoints.find((e) => e.id === delivery.endpointId);
-    const queued: Answer = { status: 202, check: (r) => differs('id', delivery.id, r.body.id), apply: (r) => { if (endpoint?.live) { endpoint.retried.push(r.body.event_id); eventId(r.body.event_id); } } };
+    const queued: Answer = {
+      status: 202,
+      check: (r) => differs('id', delivery.id, documented(r, 'retryWebhookDelivery', 202).id),
+      apply: (r) => {
+        const { event_id: queuedEvent } = documented(r, 'retryWebhookDelivery', 202);
+        if (endpoint?.live) { endpoint.retried.push(queuedEvent); eventId(queuedEvent); }
+      },
+    };
     if (endpoint && !endpoint.live) return [error(409, 'WEBHOOK_ENDPOINT_DELETED', undefined, 'the endpoint was deleted')];
     return [queued];
   },

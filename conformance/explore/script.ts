@@ -3,15 +3,13 @@
  * implementation handed out are captured from earlier answers into variables, keys and the
  * base URL are variables too. Needs only sh, curl and node.
  */
+import { errorCode } from '../api';
 import { shellQuote } from '../curl';
 import type { Exchange } from '../types';
 import type { TraceStep } from './session';
 
-// any: the script is built from answers of every operation.
-type Json = any;
-
 /** Every string in a JSON value with its path, for capturing ids. */
-function strings(value: Json, path: string, out: Array<{ path: string; value: string }>): void {
+function strings(value: unknown, path: string, out: Array<{ path: string; value: string }>): void {
   if (typeof value === 'string') out.push({ path, value });
   else if (Array.isArray(value)) value.forEach((v, i) => strings(v, `${path}[${i}]`, out));
   else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) strings(v, `${path}.${k}`, out);
@@ -49,7 +47,8 @@ export function replayScript(steps: TraceStep[], options: { baseUrl: string; key
     const parts = ['curl', '-sS', '-o', `"$OUT/${i}.json"`, '-w', `'${exchange.operationId} %{http_code}\\n'`, '-X', request.method, substitute(shellQuote(request.url))];
     for (const [name, value] of Object.entries(request.headers)) parts.push('-H', substitute(shellQuote(`${name}: ${value}`)));
     if (request.body !== undefined) parts.push('--data-binary', substitute(shellQuote(request.body)));
-    const got = exchange.response ? ` (the run got ${exchange.response.status}${exchange.response.json && (exchange.response.json as Json).code ? ` ${(exchange.response.json as Json).code}` : ''})` : '';
+    const code = errorCode(exchange.response?.json);
+    const got = exchange.response ? ` (the run got ${exchange.response.status}${code ? ` ${code}` : ''})` : '';
     lines.push(`${parts.join(' ')}${got ? `   #${got}` : ''}`);
     const rest = later(i);
     const found: Array<{ path: string; value: string }> = [];

@@ -4,8 +4,9 @@
  * Webhooks are judged here against what the model expects each endpoint to have received.
  */
 import { randomBytes } from 'node:crypto';
-import { operationsById } from '../../spec/contract';
-import { ContractClient, type ApiResponse, type CallOptions } from '../http';
+import { operationsById, type Operation, type Schemas } from '../../spec/contract';
+import type { ApiResponse, CallOptions, OperationId, RawResponse, SendOptions, StatusOf } from '../api';
+import { ContractClient } from '../http';
 import type { Inbox, ReceivedDelivery, WebhookReceiver } from '../receiver';
 import type { Exchange } from '../types';
 import type { EndpointModel, Model, Now, TenantModel } from './model';
@@ -105,10 +106,21 @@ export class Session {
   }
 
   /** One call; a response that breaks the spec, or (with `status`) another status, is a mismatch. */
-  async call(tenant: number, operationId: string, options: CallOptions, status?: number): Promise<ApiResponse> {
-    let response: ApiResponse;
+  call<O extends OperationId, S extends StatusOf<O>>(tenant: number, operationId: O, options: CallOptions<O>, status: S): Promise<ApiResponse<O, S>>;
+  call<O extends OperationId>(tenant: number, operationId: O, options: CallOptions<O>): Promise<ApiResponse<O>>;
+  async call<O extends OperationId>(tenant: number, operationId: O, options: CallOptions<O>, status?: number): Promise<RawResponse> {
+    return this.judge(operationId, () => this.clients[tenant].call(operationId, options), status);
+  }
+
+  /** A call the types do not describe (a query outside its enum), judged the same way. */
+  send(tenant: number, op: Operation, options: SendOptions): Promise<RawResponse> {
+    return this.judge(op.operationId, () => this.clients[tenant].send(op, options));
+  }
+
+  private async judge(operationId: string, send: () => Promise<RawResponse>, status?: number): Promise<RawResponse> {
+    let response: RawResponse;
     try {
-      response = await this.clients[tenant].call(operationId, options);
+      response = await send();
     } catch (error) {
       const failure = (error as { failure?: { exchange?: Exchange } }).failure;
       throw new Mismatch(`${operationId} gave no HTTP answer`, 'an HTTP response', (error as Error).message, failure?.exchange);
@@ -122,7 +134,7 @@ export class Session {
     return response;
   }
 
-  readClock(tenant: number, response: ApiResponse, frozen = this.clocks[tenant]?.frozen ?? false): void {
+  readClock(tenant: number, response: { json: Schemas['Clock'] }, frozen = this.clocks[tenant]?.frozen ?? false): void {
     this.clocks[tenant] = { serverMs: Date.parse(response.json.now), realMs: Date.now(), frozen: frozen || response.json.frozen === true };
   }
 
@@ -146,18 +158,24 @@ export class Session {
     for (const endpoint of only ? [only] : tenant.endpoints.filter((e) => e.live)) {
       const inbox = this.inboxes[endpoint.inbox];
       const wanted = new Set(endpoint.expected.map((x) => x.jobId));
-      const unique = (all: ReceivedDelivery[]) => new Set(all.filter((d) => wanted.has(d.json?.job?.id)).map((d) => d.json?.id)).size;
+      const forWanted = (all: ReceivedDelivery[]) => all.filter((d) => wanted.has(text(d.json?.job?.id)));
+      const unique = (all: ReceivedDelivery[]) => new Set(forWanted(all).map((d) => d.json?.id)).size;
       const retries = () => endpoint.retried.every((id, i) => inbox.deliveries.filter((d) => d.json?.id === id).length >= 1 + endpoint.retried.slice(0, i + 1).filter((x) => x === id).length);
       await inbox.waitFor((all) => unique(all) >= endpoint.expected.length && retries(), this.config.webhookWaitMs, this.config.signal);
-      const problem = judgeDeliveries(endpoint, inbox.deliveries.filter((d) => wanted.has(d.json?.job?.id)));
+      const problem = judgeDeliveries(endpoint, forWanted(inbox.deliveries));
       if (problem) throw new Mismatch(`webhooks at endpoint ${endpoint.id}: ${problem.message}`, problem.expected, problem.received);
     }
   }
 }
 
+/** A payload field as the model's text; a field of another type gets a label no text field can have. */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : `(${value === null ? 'null' : typeof value}) ${String(JSON.stringify(value))}`;
+}
+
 /** Order per job and endpoint, both signatures, the job inside, retries under the same id. */
 function judgeDeliveries(endpoint: EndpointModel, received: ReceivedDelivery[]): { message: string; expected: unknown; received: unknown } | undefined {
-  const firsts = new Map<string, ReceivedDelivery>();
+  const firsts = new Map<unknown, ReceivedDelivery>();
   for (const d of received) {
     if (!d.standardSignature.ok || !d.instaLeapSignature.ok) {
       return { message: 'a delivery is not signed as the contract says', expected: 'both signatures valid', received: [d.standardSignature.error, d.instaLeapSignature.error].filter(Boolean) };
@@ -175,24 +193,25 @@ function judgeDeliveries(endpoint: EndpointModel, received: ReceivedDelivery[]):
   };
   const deliveries = [...firsts.values()];
   const expectedTypes = byJob(endpoint.expected);
-  const receivedTypes = byJob(deliveries.map((d) => ({ jobId: d.json?.job?.id, type: d.json?.type })));
+  const receivedTypes = byJob(deliveries.map((d) => ({ jobId: text(d.json?.job?.id), type: text(d.json?.type) })));
   if (JSON.stringify(expectedTypes) !== JSON.stringify(Object.fromEntries(Object.keys(expectedTypes).map((k) => [k, receivedTypes[k] ?? []])))
     || Object.keys(receivedTypes).length !== Object.keys(expectedTypes).length) {
     return { message: 'the events received, per job in order, are not those that happened', expected: expectedTypes, received: receivedTypes };
   }
   const seen: Record<string, number> = {};
   for (const d of deliveries) {
-    const jobId = d.json.job.id as string;
+    const jobId = text(d.json?.job?.id);
+    const { state, delivery_code: code } = d.json?.job ?? {};
     const index = seen[jobId] = (seen[jobId] ?? -1) + 1;
     const expected = endpoint.expected.filter((x) => x.jobId === jobId)[index];
-    if (!expected.states.includes(d.json.job.state)) {
-      return { message: `the job inside ${d.json.type} of job ${jobId} is ${d.json.job.state}`, expected: expected.states, received: d.json.job.state };
+    if (!expected.states.some((s) => s === state)) {
+      return { message: `the job inside ${text(d.json?.type)} of job ${jobId} is ${text(state)}`, expected: expected.states, received: state };
     }
-    if (d.json.job.delivery_code !== expected.code) {
-      return { message: `the job inside ${d.json.type} of job ${jobId} carries another delivery code`, expected: expected.code, received: d.json.job.delivery_code };
+    if (code !== expected.code) {
+      return { message: `the job inside ${text(d.json?.type)} of job ${jobId} carries another delivery code`, expected: expected.code, received: code };
     }
   }
-  const clients = new Set(deliveries.map((d) => d.json.client_id));
+  const clients = new Set(deliveries.map((d) => d.json?.client_id));
   if (clients.size > 1) return { message: 'one tenant\'s deliveries carry several client_ids', expected: 'one client_id', received: [...clients] };
   return undefined;
 }

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const sandbox = new Sandbox(new InMemoryStore(), { maxJobsPerTenant: jobs, maxSlotsPerTenant: jobs });
   const availability = spec.components.examples.AvailabilityRequest.value;
   const order = spec.components.examples.CreateJobRequestMinimal.value;
-  const week = { ...availability, start: '2026-12-01T00:00:00Z', end: '2026-12-07T23:00:00Z', slot_size: 15 };
+  const week = { ...availability, start: '2026-12-01T00:00:00Z', end: '2026-12-07T23:00:00Z', slot_size: 15 as const };
 
   gc();
   const before = process.memoryUsage();

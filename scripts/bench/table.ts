@@ -5,7 +5,24 @@ export interface LoadFigures {
   cpuUsPerRequest?: number;
 }
 
-export function table(results: any): string {
+interface StartupFigures { healthzMs: number; runsMs: number[]; idleRssMb: number; conformHelpMs: number }
+
+/** What bench/results.json holds, as far as the summary reads it. */
+export interface BenchResults {
+  create: { sandbox: LoadFigures; prism: LoadFigures; expressCeiling: LoadFigures; bareNode: LoadFigures };
+  getJob: { sandbox: LoadFigures };
+  availability: { sandbox: LoadFigures; prism: LoadFigures };
+  ratios: { oursOverPrism: number; oursOverExpressCeiling: number; oursOverBare: number; availabilityOursOverPrism: number };
+  cpuRatios?: { oursOverPrism: number; oursOverExpressCeiling: number };
+  memory: { jobs: number; tenants: number; rssBefore: number; rssAfter: number; heapBefore: number; heapAfter: number; rssPerJob: number; heapPerJob: number };
+  webhooks: { delivered: number; events: number; seconds: number; perSecond: number; lost: number };
+  conformance: { summary?: string; seconds: number };
+  fixtures: { orders: number; seconds: number; perSecond: number };
+  startup: StartupFigures;
+  baseline?: { root: string; startup: StartupFigures; create: LoadFigures };
+}
+
+export function table(results: BenchResults): string {
   const rows: string[][] = [['measure', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'server CPU µs/req']];
   const add = (label: string, f: LoadFigures) => rows.push([label, String(f.rps), String(f.p50), String(f.p99), String(f.non2xx), String(f.cpuUsPerRequest ?? '')]);
   add('POST /jobs, sandbox (full path)', results.create.sandbox);
@@ -37,6 +54,6 @@ export function table(results: any): string {
   ].join('\n');
 }
 
-const startupLine = (label: string, s: any) => `${label}: /healthz ${s.healthzMs} ms after spawn (median of ${s.runsMs.length}: ${s.runsMs.join(', ')}), idle RSS ${s.idleRssMb} MB, conform --help ${s.conformHelpMs} ms`;
+const startupLine = (label: string, s: StartupFigures) => `${label}: /healthz ${s.healthzMs} ms after spawn (median of ${s.runsMs.length}: ${s.runsMs.join(', ')}), idle RSS ${s.idleRssMb} MB, conform --help ${s.conformHelpMs} ms`;
 
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);

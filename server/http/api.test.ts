@@ -413,7 +413,7 @@ describe('protocol', () => {
 });
 
 describe('payment info and external data', () => {
-  const paymentInfo = () => structuredClone(spec.components.examples.PaymentInfo.value);
+  const paymentInfo = (): any => structuredClone(spec.components.examples.PaymentInfo.value);
 
   it('replaces payment_info, emitting PAYMENT_UPDATED and, when prices change, PRICES_UPDATED', async () => {
     const { id } = await api.createJob();

@@ -3,7 +3,7 @@
  * documented 4xx with the error envelope, never a 5xx, and the server serves the next
  * request. Paths and bytes go out raw (no fetch normalisation).
  */
-import { operations, resolveSchema, spec, type Operation } from '../../spec/contract';
+import { operationObject, operations, resolveSchema, type Operation } from '../../spec/contract';
 import { MAX_JSON_DEPTH } from './body';
 import { startTestServer, type TestApi } from '../testing/harness';
 import { envelopeProblems, parseRawResponse, rawExchange, rawRequest, type RawResult } from '../testing/raw-http';
@@ -29,7 +29,7 @@ const bodyOps = operations.filter((o) => o.requestBody);
 const pathFor = (op: Operation, id = 'no-such-id') => op.path.replace(/\{\w+\}/g, id);
 
 function exampleBody(op: Operation): any {
-  const requestBody = resolveSchema(spec.paths[op.path][op.method.toLowerCase()].requestBody);
+  const requestBody = resolveSchema<any>(operationObject(op).requestBody);
   const examples = requestBody.content['application/json'].examples;
   return structuredClone(resolveSchema(Object.values<any>(examples)[0]).value);
 }

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { operations, resolveSchema, spec, type Operation } from '../../spec/contract';
+import { operationObject, operations, resolveSchema, type Operation } from '../../spec/contract';
 import { createJobRequest, startTestServer, type TestApi } from '../testing/harness';
 
 let api: TestApi;
@@ -24,7 +24,7 @@ afterAll(async () => {
 const bodyOps = operations.filter((o) => o.requestBody);
 
 function exampleBody(op: Operation): any {
-  const requestBody = resolveSchema(spec.paths[op.path][op.method.toLowerCase()].requestBody);
+  const requestBody = resolveSchema<any>(operationObject(op).requestBody);
   return structuredClone(resolveSchema(Object.values<any>(requestBody.content['application/json'].examples)[0]).value);
 }
 
