@@ -51,6 +51,7 @@ export const EXAMPLE_SCHEMAS = {
   ErrorDeliveryCodeLocked: 'Error',
   ErrorTenantFull: 'Error',
   ErrorInternal: 'Error',
+  ErrorStoreUnavailable: 'Error',
 } as const satisfies Record<string, SchemaName | readonly [SchemaName]>;
 
 export type ExampleName = keyof typeof EXAMPLE_SCHEMAS;
