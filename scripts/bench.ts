@@ -18,12 +18,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import autocannon from 'autocannon';
 import { spec } from '../spec/contract';
-import { killAll, ROOT, startProcess, startSandbox, stopProcess } from './lib/processes';
+import { freePort, killAll, ROOT, startProcess, startSandbox, stopProcess } from './lib/processes';
 import { measureStartup } from './bench/startup';
 import { table, type BenchResults, type LoadFigures } from './bench/table';
 import { cpuMs } from './bench/cpu';
@@ -49,17 +48,6 @@ const BASELINE = args.includes('--baseline') ? value('--baseline', '') : null;
 /** Commands run to their end (conformance, fixtures); servers are tracked by scripts/lib/processes. */
 const children: ChildProcess[] = [];
 
-/** Prism needs a port number up front. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const LISTENING = /listening on (http:\/\/\S+)/i;
 const PRISM_READY = /Prism is listening on (http:\/\/[\d.:]+)/;
