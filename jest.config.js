@@ -13,6 +13,8 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!@faker-js/faker/)'],
   testTimeout: 30000,
+  // Most suites wait on child processes and sockets, not the CPU: two at a time halves the run on two cores.
+  maxWorkers: 2,
   // Installs Chromium for the browser tests when it can, else stops at once with the command to run.
   globalSetup: '<rootDir>/test/global-setup.ts',
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
