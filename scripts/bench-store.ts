@@ -27,6 +27,7 @@ const ORDER = spec.components.examples.CreateJobRequestMinimal.value;
 
 interface Figures { rps: number; p99: number; non2xx: number; errors: number }
 
+// any: set-up answers of a few operations, read for one field each.
 async function post(url: string, key: string, body: unknown): Promise<any> {
   const res = await fetch(url, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!res.ok) throw new Error(`POST ${url} → ${res.status}: ${(await res.text()).slice(0, 200)}`);
@@ -53,7 +54,7 @@ function creates(url: string, pairs: Array<{ key: string; slot: string }>, conne
     url, connections, duration, pipelining: 1,
     requests: [{
       method: 'POST', path: '/jobs',
-      setupRequest: (req: any) => {
+      setupRequest: (req) => {
         const pair = pairs[next++ % pairs.length];
         req.headers = { 'content-type': 'application/json', 'x-api-key': pair.key };
         req.body = JSON.stringify({ ...ORDER, slot_id: pair.slot });
