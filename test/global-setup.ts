@@ -1,22 +1,31 @@
-/** Before any test: make sure the browser tests can run, when this run includes them. */
+/** Before any test: make sure the programs the selected tests drive are there (Chromium, redis-server). */
 import { join } from 'node:path';
-import { ensureChromium, realHost } from './chromium';
+import { CHROMIUM, ensurePackage, realHost, REDIS_SERVER, type SystemPackage } from './system-packages';
 
 const ROOT = join(__dirname, '..');
-export const BROWSER_TESTS = ['server/console/console.browser.test.ts', 'server/http/docs.browser.test.ts'].map((p) => join(ROOT, p));
+const under = (paths: string[]) => paths.map((p) => join(ROOT, p));
+export const BROWSER_TESTS = under(['server/console/console.browser.test.ts', 'server/http/docs.browser.test.ts']);
+/** Every suite that starts a redis-server: the Redis tests and the suites run on both stores. */
+export const REDIS_TESTS = under([
+  'test/redis/durable-outbox.test.ts', 'test/redis/console-events.test.ts', 'test/redis/instances.test.ts', 'test/redis/unavailable.test.ts',
+  'server/domain/sandbox.test.ts', 'server/webhooks/outbox.test.ts',
+]);
 
 interface PathFilter { isSet?(): boolean; isMatch?(path: string): boolean }
 interface SelectedPaths { rootDir?: string; testPathPatterns?: PathFilter & { toExecutor?(options: { rootDir: string }): PathFilter } }
 
-/** Whether a jest run with these path filters includes a browser test (every run without filters does). */
-export function includesBrowserTests(config: SelectedPaths): boolean {
+/** Whether a jest run with these path filters includes one of these tests (every run without filters does). */
+export function includesAny(config: SelectedPaths, tests: readonly string[]): boolean {
   const patterns = config.testPathPatterns;
   if (!patterns?.isSet?.()) return true;
   const filter = typeof patterns.toExecutor === 'function' ? patterns.toExecutor({ rootDir: config.rootDir ?? ROOT }) : patterns;
   if (typeof filter.isMatch !== 'function') return true;
-  return BROWSER_TESTS.some((path) => filter.isMatch!(path));
+  return tests.some((path) => filter.isMatch!(path));
 }
 
+export const includesBrowserTests = (config: SelectedPaths) => includesAny(config, BROWSER_TESTS);
+
 export default function globalSetup(globalConfig: SelectedPaths): void {
-  if (includesBrowserTests(globalConfig)) ensureChromium(realHost);
+  const needed: Array<[SystemPackage, readonly string[]]> = [[CHROMIUM, BROWSER_TESTS], [REDIS_SERVER, REDIS_TESTS]];
+  for (const [pkg, tests] of needed) if (includesAny(globalConfig, tests)) ensurePackage(realHost, pkg);
 }
