@@ -1,0 +1,47 @@
+/**
+ * What a tenant holds, as the explorer believes it, and the lifecycle facts the rules share.
+ * The clock is the caller's: a rule is told what time the tenant's clock shows, and how sure
+ * that reading is.
+ */
+import { LIFECYCLE, type Schemas } from '../../../spec/contract';
+
+export { LIFECYCLE };
+export const FINAL = new Set(['CLIENT_RECEIVED', 'CANCELLED']);
+export const stepIndex = (state: string) => LIFECYCLE.findIndex((step) => step === state);
+
+export interface SlotModel { id: string; expiresAt: number; originalExpiresAt: number; heldAt: number; extended: boolean; usedBy?: string }
+export interface EventModel { jobId: string; type: string; states: string[]; code?: string }
+export interface JobModel {
+  id: string; slotId: string; state: string; code?: string;
+  /** Unknown (undefined) until the implementation first says it. */
+  attemptsRemaining?: number;
+  maxAttempts?: number;
+  prices: Schemas['PaymentInfo']['prices'];
+  /** Compared as a JSON value only. */
+  externalData?: unknown; cancellationReason?: string;
+}
+export interface EndpointModel { id: string; inbox: number; live: boolean; expected: EventModel[]; retried: string[] }
+export interface IdempotentCreate { body: Schemas['CreateJobRequest']; reordered: Schemas['CreateJobRequest']; jobId: string; at: number }
+
+export interface TenantModel {
+  slots: SlotModel[];
+  jobs: JobModel[];
+  endpoints: EndpointModel[];
+  /** Endpoints the tenant held before exploring (shared tenants), counted against the limit of 3. */
+  foreignEndpoints: number;
+  idempotency: Map<string, IdempotentCreate>;
+  deliveries: Array<{ id: string; endpointId: string }>;
+  /** Whether jobs the explorer did not create may show up (a shared tenant). */
+  shared: boolean;
+}
+
+export interface Model { tenants: TenantModel[] }
+
+export function newTenant(shared = false, foreignEndpoints = 0): TenantModel {
+  return { slots: [], jobs: [], endpoints: [], foreignEndpoints, idempotency: new Map(), deliveries: [], shared };
+}
+
+/** What the tenant's clock shows now, give or take `slackMs` (0 when frozen). */
+export interface Now { ms: number; slackMs: number }
+export const past = (now: Now, t: number) => now.ms - now.slackMs > t;
+export const surelyBefore = (now: Now, t: number) => now.ms + now.slackMs <= t;
