@@ -92,6 +92,8 @@ export interface RecordSet<T extends { id: string }> {
 export interface DeliveryRecordSet extends RecordSet<DeliveryRecord> {
   /** Deliveries whose status is PENDING, oldest first. */
   pending(): Promise<DeliveryRecord[]>;
+  /** The PENDING deliveries of one job, oldest first: what its chains need, without reading every chain. */
+  pendingOfJob(jobId: string): Promise<DeliveryRecord[]>;
 }
 
 export interface Transaction {

@@ -24,12 +24,30 @@ interface MemoryTenant {
   readonly deliveries: Map<string, DeliveryRecord>;
   /** PENDING deliveries, in the order each became pending. */
   readonly pending: Map<string, DeliveryRecord>;
+  /** The same, by job: a job's chains are read on every attempt, and a tenant may have thousands pending. */
+  readonly pendingByJob: Map<string, Map<string, DeliveryRecord>>;
   /** The last transaction queued on this tenant. */
   tail: Promise<unknown>;
 }
 
 /** How many of the least recently used tenants are looked at for an idle one. */
 const EVICTION_SCAN = 64;
+
+function rememberPending(tenant: MemoryTenant, record: DeliveryRecord): void {
+  tenant.pending.set(record.id, record);
+  let ofJob = tenant.pendingByJob.get(record.job_id);
+  if (!ofJob) tenant.pendingByJob.set(record.job_id, ofJob = new Map());
+  ofJob.set(record.id, record);
+}
+
+function forgetPending(tenant: MemoryTenant, id: string): void {
+  const record = tenant.pending.get(id);
+  if (!record) return;
+  tenant.pending.delete(id);
+  const ofJob = tenant.pendingByJob.get(record.job_id);
+  ofJob?.delete(id);
+  if (ofJob?.size === 0) tenant.pendingByJob.delete(record.job_id);
+}
 
 function committed<T extends { id: string }>(map: Map<string, T>): CommittedRecords<T> {
   return {
@@ -92,7 +110,8 @@ export class InMemoryStore implements Store {
     const jobs = new BufferedRecordSet(committed(tenant.jobs));
     const idempotency = new BufferedRecordSet(committed(tenant.idempotency));
     const endpoints = new BufferedRecordSet(committed(tenant.endpoints));
-    const deliveries = new BufferedDeliverySet(committed(tenant.deliveries), async () => [...tenant.pending.values()]);
+    const deliveries = new BufferedDeliverySet(committed(tenant.deliveries), async () => [...tenant.pending.values()],
+      async (jobId) => [...(tenant.pendingByJob.get(jobId)?.values() ?? [])]);
     let clock: ClockState | null = null;
     const callbacks: Array<() => void> = [];
     const tx: Transaction = {
@@ -110,11 +129,11 @@ export class InMemoryStore implements Store {
     apply(tenant.jobs, jobs);
     apply(tenant.idempotency, idempotency);
     apply(tenant.endpoints, endpoints);
-    for (const id of deliveries.deletes()) tenant.pending.delete(id);
+    for (const id of deliveries.deletes()) forgetPending(tenant, id);
     apply(tenant.deliveries, deliveries);
     for (const record of deliveries.puts()) {
-      if (record.status === 'PENDING') tenant.pending.set(record.id, tenant.deliveries.get(record.id)!);
-      else tenant.pending.delete(record.id);
+      if (record.status === 'PENDING') rememberPending(tenant, tenant.deliveries.get(record.id)!);
+      else forgetPending(tenant, record.id);
     }
     for (const callback of callbacks) callback();
     return result;
@@ -124,7 +143,7 @@ export class InMemoryStore implements Store {
     this.makeRoom();
     const tenant: MemoryTenant = {
       key, clientId: clientIdFor(key), clock: RUNNING_CLOCK,
-      slots: new Map(), jobs: new Map(), idempotency: new Map(), endpoints: new Map(), deliveries: new Map(), pending: new Map(),
+      slots: new Map(), jobs: new Map(), idempotency: new Map(), endpoints: new Map(), deliveries: new Map(), pending: new Map(), pendingByJob: new Map(),
       tail: Promise.resolve(),
     };
     this.byKey.set(key, tenant);

@@ -75,21 +75,34 @@ export class BufferedRecordSet<T extends { id: string }> implements RecordSet<T>
 }
 
 export class BufferedDeliverySet extends BufferedRecordSet<DeliveryRecord> implements DeliveryRecordSet {
-  constructor(source: CommittedRecords<DeliveryRecord>, private readonly committedPending: () => Promise<DeliveryRecord[]>) {
+  constructor(
+    source: CommittedRecords<DeliveryRecord>,
+    private readonly committedPending: () => Promise<DeliveryRecord[]>,
+    private readonly committedPendingOfJob: (jobId: string) => Promise<DeliveryRecord[]> = async (jobId) => (await committedPending()).filter((d) => d.job_id === jobId),
+  ) {
     super(source);
   }
 
-  async pending(): Promise<DeliveryRecord[]> {
+  pending(): Promise<DeliveryRecord[]> {
+    return this.withWrites(this.committedPending(), () => true);
+  }
+
+  pendingOfJob(jobId: string): Promise<DeliveryRecord[]> {
+    return this.withWrites(this.committedPendingOfJob(jobId), (record) => record.job_id === jobId);
+  }
+
+  /** The committed pending records as this transaction has changed them, then the ones it made pending. */
+  private async withWrites(committedPending: Promise<DeliveryRecord[]>, belongs: (record: DeliveryRecord) => boolean): Promise<DeliveryRecord[]> {
     const out: DeliveryRecord[] = [];
     const seen = new Set<string>();
-    for (const record of await this.committedPending()) {
+    for (const record of await committedPending) {
       seen.add(record.id);
       const written = this.writes.get(record.id);
       if (written === undefined) out.push(record);
       else if (typeof written === 'object' && written.status === 'PENDING') out.push(written);
     }
     for (const [id, written] of this.writes) {
-      if (!seen.has(id) && typeof written === 'object' && written.status === 'PENDING') out.push(written);
+      if (!seen.has(id) && typeof written === 'object' && written.status === 'PENDING' && belongs(written)) out.push(written);
     }
     return out;
   }

@@ -143,7 +143,7 @@ export class Outbox implements SchedulerHost {
         throw new DomainError('WEBHOOK_ENDPOINT_DELETED', `Webhook endpoint ${delivery.endpoint_id} of delivery ${deliveryId} was deleted`);
       }
       const nowMs = clockNow(await tx.clock(), tx.realNowMs);
-      const chains = chainsOf(await tx.deliveries.pending());
+      const chains = chainsOf(await tx.deliveries.pendingOfJob(delivery.job_id));
       if (delivery.status === 'PENDING') {
         const waiting = waitingFor(chains, delivery);
         if (waiting !== undefined || delivery.nextAttemptAtMs === null) return deliveryView(delivery, waiting);
@@ -167,7 +167,10 @@ export class Outbox implements SchedulerHost {
     const endpoints: EndpointRecord[] = [];
     for await (const endpoint of tx.endpoints.list('oldest')) endpoints.push(endpoint);
     if (endpoints.length === 0) return;
-    const queuedChains = new Set(chainsOf(await tx.deliveries.pending()).keys());
+    const queuedChains = new Set<string>();
+    for (const jobId of new Set(events.map((event) => event.job.id))) {
+      for (const chain of chainsOf(await tx.deliveries.pendingOfJob(jobId)).keys()) queuedChains.add(chain);
+    }
     const nowMs = clockNow(await tx.clock(), tx.realNowMs);
     const created: DeliveryRecord[] = [];
     for (const event of events) {
@@ -195,7 +198,9 @@ export class Outbox implements SchedulerHost {
     }
     tx.afterCommit(() => {
       for (const delivery of created) this.notify(tx.tenantKey, delivery);
-      this.track(this.scheduler.pump(tx.tenantKey));
+      // Only the new chain heads can be due: sending them directly spares a scan of every
+      // pending chain of the tenant for each event.
+      for (const delivery of created) if (delivery.nextAttemptAtMs !== null) this.track(this.scheduler.attempt(tx.tenantKey, delivery.id));
     });
   }
 
