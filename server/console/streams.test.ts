@@ -2,6 +2,7 @@ import http from 'node:http';
 import { spec } from '../../spec/contract';
 import { startServer, type RunningServer } from '../main';
 import { createConsole } from './index';
+import { openEventStream, type OpenStream } from '../testing/sse';
 
 let server: RunningServer;
 
@@ -27,27 +28,8 @@ async function createJob(key: string): Promise<string> {
 }
 
 /** An open event stream and every event it has carried so far. */
-function openStream(ticket: string): Promise<{ events: Array<{ event: string; data: any }>; response: http.IncomingMessage; close(): void }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(`${server.url}/console/events?ticket=${encodeURIComponent(ticket)}`, (response) => {
-      const events: Array<{ event: string; data: any }> = [];
-      let buffer = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) });
-        }
-      });
-      resolve({ events, response, close: () => req.destroy() });
-    });
-    req.on('error', reject);
-  });
+function openStream(ticket: string): Promise<OpenStream> {
+  return openEventStream(`${server.url}/console/events?ticket=${encodeURIComponent(ticket)}`);
 }
 
 async function until(condition: () => boolean): Promise<void> {

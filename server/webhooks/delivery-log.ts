@@ -48,7 +48,8 @@ export async function listDeliveries(tx: Transaction, filter: DeliveryFilter = {
   const limit = filter.limit ?? 100;
   const out: Schemas['WebhookDelivery'][] = [];
   if (limit <= 0) return out;
-  const chains = chainsOf(await tx.deliveries.pending());
+  // With a job asked for, only its own pending deliveries can hold the chains its deliveries wait in.
+  const chains = chainsOf(await (filter.job_id === undefined ? tx.deliveries.pending() : tx.deliveries.pendingOfJob(filter.job_id)));
   for await (const d of tx.deliveries.list('newest')) {
     if ((filter.job_id === undefined || d.job_id === filter.job_id) && (filter.status === undefined || d.status === filter.status)) {
       out.push(deliveryView(d, waitingFor(chains, d)));

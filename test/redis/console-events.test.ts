@@ -2,11 +2,11 @@
  * With the Redis store, a console page connected to one instance sees live what another
  * instance did: job events and delivery updates, still only its own tenant's.
  */
-import http from 'node:http';
 import { startServer, type RunningServer } from '../../server/main';
 import { TestApi } from '../../server/testing/harness';
 import { Receiver } from '../../server/testing/receiver';
 import { startRedis, type RunningRedis } from '../../server/testing/redis-server';
+import { openEventStream, type OpenStream } from '../../server/testing/sse';
 
 let redis: RunningRedis;
 let instances: RunningServer[] = [];
@@ -24,27 +24,8 @@ afterAll(async () => {
   await redis?.stop();
 }, 60_000);
 
-function openStream(server: RunningServer, ticket: string): Promise<{ events: Array<{ event: string; data: any }>; close(): void }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(`${server.url}/console/events?ticket=${encodeURIComponent(ticket)}`, (response) => {
-      const events: Array<{ event: string; data: any }> = [];
-      let buffer = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) });
-        }
-      });
-      response.once('data', () => resolve({ events, close: () => req.destroy() }));
-    });
-    req.on('error', reject);
-  });
+function openStream(server: RunningServer, ticket: string): Promise<OpenStream> {
+  return openEventStream(`${server.url}/console/events?ticket=${encodeURIComponent(ticket)}`, { firstChunk: true });
 }
 
 async function until(condition: () => boolean): Promise<void> {
