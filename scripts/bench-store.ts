@@ -8,12 +8,12 @@
  * redis-server is the script's own, on a free port, without persistence.
  */
 import autocannon from 'autocannon';
-import { spec } from '../spec/contract';
 import { Sandbox } from '../server/domain/sandbox';
 import { RedisStore } from '../server/store/redis';
 import { startRedis } from '../server/testing/redis-server';
 import { Outbox } from '../server/webhooks/outbox';
 import { killAll, startSandbox, stopProcess } from './lib/processes';
+import { createRequests, heldSlots, ORDER, WEEK, type HeldSlot } from './bench/create-load';
 
 const args = process.argv.slice(2);
 const value = (name: string, fallback: string) => {
@@ -22,45 +22,13 @@ const value = (name: string, fallback: string) => {
 };
 const DURATION = Number(value('--duration', '10'));
 const CONNECTIONS = Number(value('--connections', '50'));
-const WEEK = { ...spec.components.examples.AvailabilityRequest.value, start: '2026-12-01T00:00:00Z', end: '2026-12-07T23:00:00Z', slot_size: 15 };
-const ORDER = spec.components.examples.CreateJobRequestMinimal.value;
 
 interface Figures { rps: number; p99: number; non2xx: number; errors: number }
 
-// any: set-up answers of a few operations, read for one field each.
-async function post(url: string, key: string, body: unknown): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`POST ${url} → ${res.status}: ${(await res.text()).slice(0, 200)}`);
-  return res.json();
-}
-
-/** Held slots for a whole run, over enough tenants that none fills up. */
-async function slotsFor(url: string, label: string, needed: number): Promise<Array<{ key: string; slot: string }>> {
-  const out: Array<{ key: string; slot: string }> = [];
-  for (let t = 0; out.length < needed; t++) {
-    const key = `bench-${label}-${t}`;
-    for (let n = 0; n < 5000 && out.length < needed;) {
-      const slots: Array<{ id: string }> = await post(`${url}/jobs/availability/v2`, key, WEEK);
-      for (const s of slots) out.push({ key, slot: s.id });
-      n += slots.length;
-    }
-  }
-  return out;
-}
-
-function creates(url: string, pairs: Array<{ key: string; slot: string }>, connections: number, duration: number): Promise<autocannon.Result> {
-  let next = 0;
+function creates(url: string, pairs: HeldSlot[], connections: number, duration: number): Promise<autocannon.Result> {
   return autocannon({
     url, connections, duration, pipelining: 1,
-    requests: [{
-      method: 'POST', path: '/jobs',
-      setupRequest: (req) => {
-        const pair = pairs[next++ % pairs.length];
-        req.headers = { 'content-type': 'application/json', 'x-api-key': pair.key };
-        req.body = JSON.stringify({ ...ORDER, slot_id: pair.slot });
-        return req;
-      },
-    }],
+    requests: createRequests(pairs),
   });
 }
 
@@ -68,7 +36,7 @@ function creates(url: string, pairs: Array<{ key: string; slot: string }>, conne
 async function measure(urls: string[], label: string): Promise<Figures> {
   const perUrl = Math.max(1, Math.floor(CONNECTIONS / urls.length));
   const budget = Math.ceil(DURATION * 8000 / urls.length);
-  const pairs = await Promise.all(urls.map((url, i) => slotsFor(url, `${label}-${i}`, budget + 1000)));
+  const pairs = await Promise.all(urls.map((url, i) => heldSlots(url, `bench-${label}-${i}`, budget + 1000)));
   await Promise.all(urls.map((url, i) => creates(url, pairs[i].splice(0, 1000), perUrl, 1))); // warm-up
   const results = await Promise.all(urls.map((url, i) => creates(url, pairs[i], perUrl, DURATION)));
   return {

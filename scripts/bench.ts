@@ -26,6 +26,7 @@ import { freePort, killAll, ROOT, startProcess, startSandbox, stopProcess } from
 import { measureStartup } from './bench/startup';
 import { table, type BenchResults, type LoadFigures } from './bench/table';
 import { cpuMs } from './bench/cpu';
+import { createRequests, heldSlots, json, ORDER, post, WEEK } from './bench/create-load';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -52,18 +53,6 @@ const children: ChildProcess[] = [];
 const LISTENING = /listening on (http:\/\/\S+)/i;
 const PRISM_READY = /Prism is listening on (http:\/\/[\d.:]+)/;
 
-// any: set-up answers of several operations, read for one field each.
-async function json(url: string, init: RequestInit = {}): Promise<any> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} → ${res.status}: ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-const post = (url: string, key: string, body: unknown, extra: Record<string, string> = {}) => json(url, {
-  method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json', ...extra }, body: JSON.stringify(body),
-});
-
 
 /** Load on a server; with its process, also the server's CPU time per request. */
 async function load(opts: autocannon.Options, server?: { proc: { pid?: number } }): Promise<LoadFigures> {
@@ -79,43 +68,11 @@ async function load(opts: autocannon.Options, server?: { proc: { pid?: number } 
 }
 
 const AVAILABILITY = spec.components.examples.AvailabilityRequest.value;
-const WEEK = { ...AVAILABILITY, start: '2026-12-01T00:00:00Z', end: '2026-12-07T23:00:00Z', slot_size: 15 };
-const ORDER = spec.components.examples.CreateJobRequestMinimal.value;
-
-/** Enough held slots for a whole run of creates, spread over tenants so none fills up. */
-async function preCreateSlots(url: string, needed: number): Promise<Array<{ key: string; slot: string }>> {
-  const out: Array<{ key: string; slot: string }> = [];
-  const perTenant = 5000;
-  for (let t = 0; out.length < needed; t++) {
-    const key = `bench-${t}`;
-    for (let n = 0; n < perTenant && out.length < needed;) {
-      const slots: Array<{ id: string }> = await post(`${url}/jobs/availability/v2`, key, WEEK);
-      for (const s of slots) out.push({ key, slot: s.id });
-      n += slots.length;
-    }
-  }
-  return out;
-}
-
-function createRequests(pairs: Array<{ key: string; slot: string }>): autocannon.Request[] {
-  let next = 0;
-  return [{
-    method: 'POST',
-    path: '/jobs',
-    setupRequest: (req) => {
-      const pair = pairs[next++ % pairs.length];
-      req.headers = { 'content-type': 'application/json', 'x-api-key': pair.key };
-      req.body = JSON.stringify({ ...ORDER, slot_id: pair.slot });
-      return req;
-    },
-  }];
-}
-
 /** POST /jobs on a fresh sandbox of a checkout, every request on a fresh slot; the sandbox stays up. */
 async function createLoad(root: string, label: string): Promise<{ sandbox: Awaited<ReturnType<typeof startSandbox>>; figures: LoadFigures }> {
   const sandbox = await startSandbox(['--log-level', 'info'], label, root);
   const expected = Math.max(2000, Math.ceil(DURATION * 15000));
-  const pairs = await preCreateSlots(sandbox.url, expected);
+  const pairs = await heldSlots(sandbox.url, 'bench', expected);
   await load({ url: sandbox.url, duration: 1, requests: createRequests(pairs.splice(0, 3000)) }); // warm-up
   const figures = await load({ url: sandbox.url, requests: createRequests(pairs) }, sandbox);
   if (figures.requests > pairs.length) process.stderr.write(`warning: ${figures.requests} creates for ${pairs.length} slots; later ones were 409s\n`);

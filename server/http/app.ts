@@ -45,6 +45,12 @@ declare module 'node:http' {
 }
 
 
+/** The query parameters whose schema is an integer, read once from the spec. */
+const INTEGER_QUERY_POINTERS: ReadonlySet<string> = new Set(operations
+  .flatMap((op) => op.queryParameters)
+  .filter((param) => resolveSchema(schemaAt(param.pointer))?.type === 'integer')
+  .map((param) => param.pointer));
+
 /** Query strings are text; the spec's parameter schemas say what to make of them. */
 function readQuery(op: Operation, req: Request): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -53,8 +59,7 @@ function readQuery(op: Operation, req: Request): Record<string, unknown> {
   for (const param of op.queryParameters) {
     const value = raw[param.name];
     if (value === undefined) continue;
-    const schema = resolveSchema(schemaAt(param.pointer));
-    const parsed = typeof value === 'string' && schema?.type === 'integer' && /^-?\d{1,15}$/.test(value) ? Number(value) : value;
+    const parsed = typeof value === 'string' && INTEGER_QUERY_POINTERS.has(param.pointer) && /^-?\d{1,15}$/.test(value) ? Number(value) : value;
     const result = validateQueryParameter(op.operationId, param.name, parsed);
     if (!result.ok) {
       throw new HttpError('VALIDATION_FAILED', 'The query is invalid', { errors: result.errors.map((e) => ({ ...e, param: param.name })) });
@@ -145,8 +150,10 @@ export function createApp(options: AppOptions): express.Express {
   };
   app.use((req: Request, res: Response, next: NextFunction) => {
     const found = routes.match(req.method, req.path);
-    if (found?.kind !== 'route') return next();
-    serve(found.target, found.params, req, res).catch(next);
+    if (found?.kind === 'route') return void serve(found.target, found.params, req, res).catch(next);
+    // Kept for the 405 answer below, after the extensions and docs had their turn.
+    if (found?.kind === 'method-not-allowed') res.locals.allow = found.allow;
+    next();
   });
 
   for (const extend of options.extensions ?? []) extend(app);
@@ -154,9 +161,9 @@ export function createApp(options: AppOptions): express.Express {
 
   // A known path with a method the spec does not list: 405 with the methods it does.
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const found = routes.match(req.method, req.path);
-    if (found?.kind !== 'method-not-allowed') return next();
-    sendError(res, { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here; use ${found.allow}` }, { Allow: found.allow });
+    const allow = res.locals.allow as string | undefined;
+    if (allow === undefined) return next();
+    sendError(res, { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here; use ${allow}` }, { Allow: allow });
   });
 
   app.use((req: Request, res: Response) => {
