@@ -5,6 +5,7 @@
  */
 import type { OperationId } from '../spec/contract';
 import type { operations } from '../spec/types.gen';
+import type { HttpReply } from './transport';
 import type { Exchange } from './types';
 
 export type { OperationId };
@@ -63,12 +64,8 @@ export interface SendOptions extends TransportOptions {
 }
 
 /** A response as it came, for any operation. */
-export interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  text: string;
-  /** The body parsed as JSON; undefined when empty or not JSON. */
-  json: unknown;
+/** The reply as the transport read it, with the exchange recorded for the report. */
+export interface RawResponse extends HttpReply {
   exchange: Exchange;
 }
 

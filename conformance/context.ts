@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { CheckFailure, CheckSkipped } from './failure';
-import { getOperation, type Operation } from '../spec/contract';
+import type { Operation } from '../spec/contract';
 import { errorCode, type ApiResponse, type CallOptions, type OperationId, type RawResponse, type SendOptions, type WithStatus } from './api';
 import { ContractClient } from './http';
 import type { Inbox, WebhookReceiver } from './receiver';
@@ -31,8 +31,7 @@ export interface Keys {
  * the clock (which expires everyone's slots and fires everyone's retries), the webhook
  * endpoints (which receive every job's events) and the reset.
  */
-export function changesWholeTenant(operationId: string): boolean {
-  const op = getOperation(operationId);
+function changesWholeTenant(op: Operation): boolean {
   return op.method.toUpperCase() !== 'GET' && /^\/sandbox\/(clock|webhook-endpoints|reset)(\/|$)/.test(op.path);
 }
 
@@ -45,7 +44,7 @@ class GuardedClient extends ContractClient {
   protected override transmit(op: Operation, options: Parameters<ContractClient['transmit']>[1]): Promise<RawResponse> {
     const key = options.apiKey === undefined ? this.apiKey : options.apiKey;
     const flag = key === null ? undefined : this.guarded?.flags.get(key);
-    if (flag !== undefined && changesWholeTenant(op.operationId)) {
+    if (flag !== undefined && changesWholeTenant(op)) {
       throw new CheckSkipped(`needs a tenant of its own: ${op.operationId} would change the whole tenant of ${flag}, which may hold data the kit did not create (${this.guarded!.reason}); pass --allow-reset to let the kit reset that tenant first`);
     }
     return super.transmit(op, options);

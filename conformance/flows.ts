@@ -15,6 +15,17 @@ const HOUR_MS = 3600_000;
 
 export { example, LIFECYCLE };
 
+/** The same JSON value with every object's keys in the reverse order. */
+export function reverseKeys<T>(value: T): T {
+  const reverse = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(reverse);
+    if (node === null || typeof node !== 'object') return node;
+    return Object.fromEntries(Object.entries(node).reverse().map(([key, item]) => [key, reverse(item)]));
+  };
+  // Only the order of keys changes, so the value keeps its type.
+  return reverse(value) as T;
+}
+
 /** The spec's availability example, moved to a window two days ahead so that it is never in the past. */
 export function availabilityRequest(overrides: Partial<AvailabilityRequest> = {}): AvailabilityRequest {
   const start = new Date(Math.ceil(Date.now() / HOUR_MS) * HOUR_MS + 48 * HOUR_MS);

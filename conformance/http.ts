@@ -89,13 +89,14 @@ export class ContractClient {
     const started = performance.now();
     const exchange: Exchange = { operationId, request, durationMs: 0, curl: curlCommand(request), violations: [] };
     try {
-      const { status, headers: responseHeaders, text, json } = await this.http.request({ method: op.method, path, headers, body });
+      const reply = await this.http.request({ method: op.method, path, headers, body });
+      const { status, headers: responseHeaders, text, json } = reply;
       const recorded: RecordedResponse = { status, headers: responseHeaders, body: text, ...(json === undefined ? {} : { json }) };
       exchange.violations = responseViolations(operationId, recorded);
       exchange.response = { ...recorded, body: truncate(text) };
       exchange.durationMs = performance.now() - started;
       this.config.onExchange(exchange);
-      return { status, headers: responseHeaders, text, json, exchange };
+      return { ...reply, exchange };
     } catch (error) {
       // Duck-typed: abort reasons are DOMExceptions, which come from another realm under test runners.
       const { name, message, cause } = (error ?? {}) as { name?: unknown; message?: unknown; cause?: { message?: unknown } };

@@ -1,17 +1,6 @@
 import { randomToken } from '../context';
-import { holdSlots, minimalOrder } from '../flows';
+import { holdSlots, minimalOrder, reverseKeys } from '../flows';
 import type { Check } from '../types';
-
-/** The same JSON value with every object's keys in the reverse order. */
-function reverseKeys<T>(value: T): T {
-  const reverse = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(reverse);
-    if (node === null || typeof node !== 'object') return node;
-    return Object.fromEntries(Object.entries(node).reverse().map(([key, item]) => [key, reverse(item)]));
-  };
-  // Only the order of keys changes, so the value keeps its type.
-  return reverse(value) as T;
-}
 
 export const idempotencyChecks: Check[] = [
   {

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { getOperation, isSchema, type Schemas } from '../../spec/contract';
 import { errorCode, uncheckedBody, type RawResponse } from '../api';
-import { availabilityRequest, example } from '../flows';
+import { availabilityRequest, example, reverseKeys as reorder } from '../flows';
 import { jobRules, slotRules, webhookRules, type Answer, type Model, type TenantModel } from './model';
 import { Mismatch, type Session } from './session';
 import { describeStep, type Step } from './steps';
@@ -32,17 +32,6 @@ export function applies(s: Step, m: Readonly<Model>): boolean {
 function order(session: Session, tenant: number, slotId: string, withCode: boolean): Schemas['CreateJobRequest'] {
   const base = example('CreateJobRequestMinimal');
   return { ...base, slot_id: slotId, client_reference: `EXPLORE-${session.nonce}-${tenant}-${session.trace.length}`, ...(withCode ? { add_delivery_code: true } : {}) };
-}
-
-/** The same JSON value with every object's keys in reverse order. */
-function reorder<T>(value: T): T {
-  const reverse = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(reverse);
-    if (node === null || typeof node !== 'object') return node;
-    return Object.fromEntries(Object.entries(node).reverse().map(([k, v]) => [k, reverse(v)]));
-  };
-  // Only the order of keys changes, so the value keeps its type.
-  return reverse(value) as T;
 }
 
 /**
