@@ -8,8 +8,8 @@
  * answers.ts (what a rule returns and how it checks a job), slots.ts, jobs.ts, driver.ts
  * (advancing a job, the delivery code) and webhooks.ts.
  */
-export { LIFECYCLE, newTenant, type EndpointModel, type EventModel, type IdempotentCreate, type JobModel, type Model, type Now, type SlotModel, type TenantModel } from './model/state';
-export { jobDifference, type Answer, type Response } from './model/answers';
+export { LIFECYCLE, newTenant, type EndpointModel, type JobModel, type Model, type Now, type TenantModel } from './model/state';
+export type { Answer } from './model/answers';
 export { slotRules } from './model/slots';
-export { jobRules, type CreateArgs } from './model/jobs';
+export { jobRules } from './model/jobs';
 export { webhookRules } from './model/webhooks';

@@ -9,7 +9,7 @@ import type { ApiResponse, CallOptions, OperationId, RawResponse, SendOptions, S
 import { ContractClient } from '../http';
 import type { Inbox, ReceivedDelivery, WebhookReceiver } from '../receiver';
 import type { Exchange } from '../types';
-import type { EndpointModel, Model, Now, TenantModel } from './model';
+import { newTenant, type EndpointModel, type Model, type Now, type TenantModel } from './model';
 
 export interface TraceStep {
   n: number;
@@ -38,7 +38,7 @@ export interface SessionConfig {
 }
 
 /** Freezing the clock takes the slack out of every expiry the model judges; used once the contract has it. */
-export const canFreezeClock = () => operationsById.has('freezeClock') && operationsById.has('unfreezeClock');
+const canFreezeClock = () => operationsById.has('freezeClock') && operationsById.has('unfreezeClock');
 const DRIFT_SLACK_MS = 2000;
 
 interface ClockReading { serverMs: number; realMs: number; frozen: boolean }
@@ -69,7 +69,7 @@ export class Session {
       this.readClock(tenant, clock, frozen);
       let foreign = 0;
       if (this.config.shared) foreign = (await this.call(tenant, 'listWebhookEndpoints', {}, 200)).json.length;
-      this.model.tenants.push({ slots: [], jobs: [], endpoints: [], foreignEndpoints: foreign, idempotency: new Map(), deliveries: [], shared: this.config.shared });
+      this.model.tenants.push(newTenant(this.config.shared, foreign));
     }
     // The first tenant starts with an endpoint of the kit's receiver, so that every sequence is heard.
     const first = this.model.tenants[0];

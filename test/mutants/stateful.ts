@@ -50,6 +50,14 @@ async function asIf<T>(sandbox: Sandbox, key: string, jobId: string, state: Job[
 
 const stateOf = async (sandbox: Sandbox, key: string, jobId: string) => (await sandbox.getJob(key, jobId).catch(() => undefined))?.state;
 
+/** A server whose `method` treats a job in state `real` as if it were in state `seen`. */
+const actingAs = (method: 'rescheduleJob' | 'advanceJob' | 'updateRecipientInstructions', real: Job['state'], seen: Job['state']) =>
+  onServer(({ sandbox }) => patchMethod(sandbox, method, (original) => async (key: string, jobId: string, request: Any) => {
+    return (await stateOf(sandbox, key, jobId)) === real
+      ? asIf(sandbox, key, jobId, seen, () => original(key, jobId, request))
+      : original(key, jobId, request);
+  }));
+
 export const statefulMutants: StatefulMutant[] = [
   {
     id: 'RESCHEDULE-FREES-OLD-SLOT',
@@ -113,20 +121,12 @@ export const statefulMutants: StatefulMutant[] = [
   {
     id: 'RESCHEDULE-ON-THE-ROAD',
     breaks: 'a job cannot be rescheduled once GOING_TO_DESTINATION_STARTED (here it can, at that one step)',
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'rescheduleJob', (original) => async (key: string, jobId: string, request: Any) => {
-      return (await stateOf(sandbox, key, jobId)) === 'GOING_TO_DESTINATION_STARTED'
-        ? asIf(sandbox, key, jobId, 'CHECKED_OUT', () => original(key, jobId, request))
-        : original(key, jobId, request);
-    })),
+    start: actingAs('rescheduleJob', 'GOING_TO_DESTINATION_STARTED', 'CHECKED_OUT'),
   },
   {
     id: 'CANCELLED-JOB-DRIVEN',
     breaks: 'a cancelled job is final (here the driver can move it again, as if it were CREATED)',
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'advanceJob', (original) => async (key: string, jobId: string, request: Any) => {
-      return (await stateOf(sandbox, key, jobId)) === 'CANCELLED'
-        ? asIf(sandbox, key, jobId, 'CREATED', () => original(key, jobId, request))
-        : original(key, jobId, request);
-    })),
+    start: actingAs('advanceJob', 'CANCELLED', 'CREATED'),
   },
   {
     id: 'LIST-JOBS-BY-FIRST-STATE',
@@ -150,11 +150,7 @@ export const statefulMutants: StatefulMutant[] = [
   {
     id: 'INSTRUCTIONS-ON-DELIVERED-JOB',
     breaks: 'a final job refuses recipient instructions, 409 (here a delivered one takes them)',
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'updateRecipientInstructions', (original) => async (key: string, jobId: string, request: Any) => {
-      return (await stateOf(sandbox, key, jobId)) === 'CLIENT_RECEIVED'
-        ? asIf(sandbox, key, jobId, 'DELIVERING_STARTED', () => original(key, jobId, request))
-        : original(key, jobId, request);
-    })),
+    start: actingAs('updateRecipientInstructions', 'CLIENT_RECEIVED', 'DELIVERING_STARTED'),
   },
   {
     id: 'FOURTH-JOB-WITHOUT-CODE',

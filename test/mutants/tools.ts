@@ -60,28 +60,36 @@ export interface ProxyRewrites {
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host']);
 
+/** The whole of a request or response body. */
+export async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The headers a proxy passes on: all but the hop-by-hop ones, repeated ones joined. */
+export function forwardable(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
 /** A proxy in front of `upstream` that applies `rewrites`; closing it closes the upstream too. */
 export async function behindProxy(upstream: RunningMutant, rewrites: ProxyRewrites): Promise<RunningMutant> {
   const target = new URL(upstream.url);
   const agent = new http.Agent({ keepAlive: true });
   const proxy = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
-    let body: Buffer = Buffer.concat(chunks);
+    let body = await readAll(req);
     if (rewrites.request) body = rewrites.request(method, path.split('?')[0], body);
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    const headers = forwardable(req.headers);
     if (body.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = String(body.length);
     const upstreamReq = http.request({ host: target.hostname, port: target.port, method, path, headers, agent }, async (upstreamRes) => {
-      const answer: Buffer[] = [];
-      for await (const chunk of upstreamRes) answer.push(chunk as Buffer);
-      const responseHeaders: Record<string, string> = {};
-      for (const [name, value] of Object.entries(upstreamRes.headers)) {
-        if (value !== undefined && !HOP_BY_HOP.has(name)) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      let exchange: ProxiedExchange = { method, path: path.split('?')[0], requestHeaders: req.headers, status: upstreamRes.statusCode ?? 502, headers: responseHeaders, body: Buffer.concat(answer).toString('utf8') };
+      const answer = await readAll(upstreamRes);
+      let exchange: ProxiedExchange = { method, path: path.split('?')[0], requestHeaders: req.headers, status: upstreamRes.statusCode ?? 502, headers: forwardable(upstreamRes.headers), body: answer.toString('utf8') };
       if (rewrites.response) exchange = rewrites.response(exchange);
       res.writeHead(exchange.status, { ...exchange.headers, 'content-length': String(Buffer.byteLength(exchange.body)) }).end(exchange.body);
     });

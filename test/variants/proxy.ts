@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { findOperation } from '../../spec/contract';
 import { startServer } from '../../server/main';
+import { forwardable, readAll } from '../mutants/tools';
 import { IdMap, Rewriter, type Freedom, type Usage } from './rewrite';
 
 export interface RunningVariant {
@@ -23,14 +24,7 @@ interface Relay {
   secret?: string;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host']);
 const RELAY_PREFIX = '/__variant-webhooks/';
-
-async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 function parse(text: string): unknown {
   try {
@@ -38,14 +32,6 @@ function parse(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function forwardable(headers: IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
 }
 
 /** Only a URL the server could accept is swapped for a relay; any other goes through as sent, to be refused. */

@@ -43,7 +43,7 @@ export const jobRules = {
         slot.usedBy = job.id;
         t.jobs.push(job);
         emit(t, job, 'CREATED');
-        if (a.idempotencyKey !== undefined) t.idempotency.set(a.idempotencyKey, { body: a.body, reordered: a.body, jobId: job.id, at: now.ms });
+        if (a.idempotencyKey !== undefined) t.idempotency.set(a.idempotencyKey, { body: a.body, jobId: job.id, at: now.ms });
       },
     };
     return expiryFork(slot, now, created, error(417, 'SLOT_EXPIRED'));

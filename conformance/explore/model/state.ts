@@ -21,7 +21,7 @@ export interface JobModel {
   externalData?: unknown; cancellationReason?: string;
 }
 export interface EndpointModel { id: string; inbox: number; live: boolean; expected: EventModel[]; retried: string[] }
-export interface IdempotentCreate { body: Schemas['CreateJobRequest']; reordered: Schemas['CreateJobRequest']; jobId: string; at: number }
+export interface IdempotentCreate { body: Schemas['CreateJobRequest']; jobId: string; at: number }
 
 export interface TenantModel {
   slots: SlotModel[];
