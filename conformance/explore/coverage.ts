@@ -5,8 +5,8 @@
 import { operations } from '../../spec/contract';
 import type { CheckResult, CoverageReport } from '../types';
 
-/** Statuses no conformance run is expected to provoke: a deployment's body limit, tenant limits, internal errors. */
-export const OUT_OF_REACH = new Set(['413', '429', '500']);
+/** Statuses no conformance run is expected to provoke: a deployment's body limit, tenant limits, internal errors, a store outage. */
+export const OUT_OF_REACH = new Set(['413', '429', '500', '503']);
 
 export function coverageOf(checks: CheckResult[], explored: Set<string> = new Set()): CoverageReport {
   const by = new Map<string, Set<string>>();
