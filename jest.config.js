@@ -1,5 +1,8 @@
 // Commands the tests spawn run the sources under test, never a build that may be older.
 process.env.LASTMILE_FROM_SOURCE = '1';
+// The in-memory store freezes what it commits, in this process and in every server a test
+// spawns: a domain change that edits a stored record in place fails the tests loudly.
+process.env.LASTMILE_FREEZE_RECORDS = '1';
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,10 +1,11 @@
 /** Jobs: creation on a held slot (idempotent when asked), reading, and the client's changes to them. */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { knownFieldsOnly, splitKnownFields, type Schemas } from '../../spec/contract';
 import { canonicalJson } from './canonical-json';
 import { iso } from './clock';
 import { drawDeliveryCode } from './delivery-code';
 import { DomainError } from './errors';
+import { newUuid } from './ids';
 import { FINAL_STATES, LIFECYCLE, type JobState, type OperationContext } from './operation';
 import { takeSlot } from './slots';
 import type { Job } from './store';
@@ -52,7 +53,7 @@ export async function createJob(op: OperationContext, request: CreateJobRequest,
 
   const at = iso(op.now);
   let job: Job = {
-    id: randomUUID(),
+    id: newUuid(),
     state: 'CREATED',
     ...known,
     slot: { id: slot.id, from: '', to: '', operational_model: slot.operationalModel, store: slot.store },
