@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--duration S] [--connections N] [--out FILE]`
+ * `npm run bench [-- --quick] [--duration S] [--connections N] [--out FILE] [--only PARTS]`
  *
  * Measures, in one run on 127.0.0.1, with the same autocannon settings for every target,
  * each server in its own process (never in this load generator's):
@@ -14,7 +14,9 @@
  *      `lastmile conform --help` (median of 5 runs each).
  * With `--baseline DIR` (a checkout with its node_modules, e.g. of main), start-up and
  * POST /jobs are measured on it too, in the same run, as the "before" figures.
- * Prints a table and writes bench/results.json.
+ * Prints a table and writes bench/results.json. `--only startup,create,memory,webhooks,kit`
+ * measures only those parts and prints their figures as JSON, without writing results.json
+ * (the committed file is always a whole run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -45,6 +47,13 @@ const FIXTURE_ORDERS = Number(value('--fixture-orders', QUICK ? '20000' : '20000
 const TSX = ['-r', 'tsx/cjs'];
 const STARTUP_RUNS = Number(value('--startup-runs', QUICK ? '2' : '5'));
 const BASELINE = args.includes('--baseline') ? value('--baseline', '') : null;
+const PARTS = ['startup', 'create', 'memory', 'webhooks', 'kit'] as const;
+const ONLY = args.includes('--only') ? value('--only', '').split(',') : null;
+if (ONLY && (ONLY.length === 0 || ONLY.some((part) => !(PARTS as readonly string[]).includes(part)))) {
+  process.stderr.write(`--only takes a comma-separated list of: ${PARTS.join(', ')}\n`);
+  process.exit(2);
+}
+const measures = (part: (typeof PARTS)[number]) => ONLY === null || ONLY.includes(part);
 
 /** Commands run to their end (conformance, fixtures); servers are tracked by scripts/lib/processes. */
 const children: ChildProcess[] = [];
@@ -212,11 +221,15 @@ async function main() {
     settings: { durationSeconds: DURATION, connections: CONNECTIONS, pipelining: PIPELINING, quick: QUICK },
     at: new Date().toISOString(),
   };
-  await benchStartup(results);
-  await benchCreate(results);
-  await benchMemory(results);
-  await benchWebhooks(results);
-  await benchConformanceAndFixtures(results);
+  if (measures('startup')) await benchStartup(results);
+  if (measures('create')) await benchCreate(results);
+  if (measures('memory')) await benchMemory(results);
+  if (measures('webhooks')) await benchWebhooks(results);
+  if (measures('kit')) await benchConformanceAndFixtures(results);
+  if (ONLY) {
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    return;
+  }
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
   // Built up figure by figure above; its shape is the one the summary reads.

@@ -45,6 +45,21 @@ export function realDelayUntil(state: ClockState, realNowMs: number, at: number)
   return Math.max(0, at - clockNow(state, realNowMs));
 }
 
+/**
+ * Recent answers of `iso`, by a hash of the instant. An operation formats its own instant
+ * several times (created_at, the event, updated_at), and slot windows start on the same
+ * few quarter hours, so most calls are answered here, and the records that keep the text
+ * share one string rather than each holding a copy.
+ */
+const ISO_CACHE_SIZE = 1021;
+const cachedMs = new Float64Array(ISO_CACHE_SIZE).fill(Number.NaN);
+const cachedIso: string[] = new Array<string>(ISO_CACHE_SIZE).fill('');
+
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  const at = Math.abs(ms % ISO_CACHE_SIZE) | 0;
+  if (cachedMs[at] === ms) return cachedIso[at];
+  const text = new Date(ms).toISOString();
+  cachedMs[at] = ms;
+  cachedIso[at] = text;
+  return text;
 }

@@ -30,8 +30,14 @@ interface MemoryTenant {
   readonly pending: Map<string, DeliveryRecord>;
   /** The same, by job: a job's chains are read on every attempt, and a tenant may have thousands pending. */
   readonly pendingByJob: Map<string, Map<string, DeliveryRecord>>;
-  /** The last transaction queued on this tenant. */
-  tail: Promise<unknown>;
+  /** The same maps, as the transactions' buffers read them. */
+  readonly committed: {
+    slots: CommittedMap<SlotRecord>; jobs: CommittedMap<Job>; idempotency: CommittedMap<IdempotencyRecord>;
+    endpoints: CommittedMap<EndpointRecord>; deliveries: CommittedMap<DeliveryRecord>;
+  };
+  /** Whether a transaction is running on this tenant; the others wait in `waiting`, in order. */
+  busy: boolean;
+  readonly waiting: Array<() => void>;
 }
 
 /** How many of the least recently used tenants are looked at for an idle one. */
@@ -53,20 +59,30 @@ function forgetPending(tenant: MemoryTenant, id: string): void {
   if (ofJob?.size === 0) tenant.pendingByJob.delete(record.job_id);
 }
 
-function committed<T extends { id: string }>(map: Map<string, T>): CommittedRecords<T> {
-  return {
-    get: async (id) => map.get(id),
-    count: async () => map.size,
-    knownToExist: (id) => map.has(id),
-    async *list(order) {
-      if (order === 'oldest') {
-        yield* map.values();
-        return;
-      }
-      const all = [...map.values()];
-      for (let i = all.length - 1; i >= 0; i--) yield all[i];
-    },
-  };
+/** A tenant's committed records of one kind, as a transaction's buffer reads them. */
+class CommittedMap<T extends { id: string }> implements CommittedRecords<T> {
+  constructor(private readonly map: Map<string, T>) {}
+
+  async get(id: string): Promise<T | undefined> {
+    return this.map.get(id);
+  }
+
+  async count(): Promise<number> {
+    return this.map.size;
+  }
+
+  knownToExist(id: string): boolean {
+    return this.map.has(id);
+  }
+
+  async *list(order: 'oldest' | 'newest'): AsyncIterable<T> {
+    if (order === 'oldest') {
+      yield* this.map.values();
+      return;
+    }
+    const all = [...this.map.values()];
+    for (let i = all.length - 1; i >= 0; i--) yield all[i];
+  }
 }
 
 function freeze<T extends object>(record: T): T {
@@ -75,9 +91,85 @@ function freeze<T extends object>(record: T): T {
   return Object.freeze(record);
 }
 
-function apply<T extends { id: string }>(map: Map<string, T>, set: BufferedRecordSet<T>, frozen: boolean): void {
+function apply<T extends { id: string }>(map: Map<string, T>, set: BufferedRecordSet<T> | undefined, frozen: boolean): void {
+  if (!set) return;
   for (const id of set.deletes()) map.delete(id);
   for (const record of set.puts()) map.set(record.id, frozen ? freeze(record) : record);
+}
+
+/**
+ * One run of a transaction on a tenant. Each kind of record gets its write buffer on first
+ * use: a create touches three kinds of five, and the commit looks only at those.
+ */
+class MemoryTransaction implements Transaction {
+  readonly tenantKey: string;
+  readonly clientId: string;
+  newClock: ClockState | null = null;
+  callbacks: Array<() => void> | null = null;
+  slotsBuffer?: BufferedRecordSet<SlotRecord>;
+  jobsBuffer?: BufferedRecordSet<Job>;
+  idempotencyBuffer?: BufferedRecordSet<IdempotencyRecord>;
+  endpointsBuffer?: BufferedRecordSet<EndpointRecord>;
+  deliveriesBuffer?: BufferedDeliverySet;
+
+  constructor(readonly tenant: MemoryTenant, readonly realNowMs: number) {
+    this.tenantKey = tenant.key;
+    this.clientId = tenant.clientId;
+  }
+
+  async clock(): Promise<ClockState> {
+    return this.newClock ?? this.tenant.clock;
+  }
+
+  setClock(state: ClockState): void {
+    this.newClock = state;
+  }
+
+  get slots(): BufferedRecordSet<SlotRecord> {
+    return this.slotsBuffer ??= new BufferedRecordSet(this.tenant.committed.slots);
+  }
+
+  get jobs(): BufferedRecordSet<Job> {
+    return this.jobsBuffer ??= new BufferedRecordSet(this.tenant.committed.jobs);
+  }
+
+  get idempotency(): BufferedRecordSet<IdempotencyRecord> {
+    return this.idempotencyBuffer ??= new BufferedRecordSet(this.tenant.committed.idempotency);
+  }
+
+  get endpoints(): BufferedRecordSet<EndpointRecord> {
+    return this.endpointsBuffer ??= new BufferedRecordSet(this.tenant.committed.endpoints);
+  }
+
+  get deliveries(): BufferedDeliverySet {
+    const { tenant } = this;
+    return this.deliveriesBuffer ??= new BufferedDeliverySet(tenant.committed.deliveries, async () => [...tenant.pending.values()],
+      async (jobId) => [...(tenant.pendingByJob.get(jobId)?.values() ?? [])]);
+  }
+
+  afterCommit(callback: () => void): void {
+    (this.callbacks ??= []).push(callback);
+  }
+
+  /** Applies every buffered write to the tenant, then runs the callbacks. */
+  commit(frozen: boolean): void {
+    const { tenant } = this;
+    if (this.newClock) tenant.clock = frozen ? Object.freeze(this.newClock) : this.newClock;
+    apply(tenant.slots, this.slotsBuffer, frozen);
+    apply(tenant.jobs, this.jobsBuffer, frozen);
+    apply(tenant.idempotency, this.idempotencyBuffer, frozen);
+    apply(tenant.endpoints, this.endpointsBuffer, frozen);
+    const deliveries = this.deliveriesBuffer;
+    if (deliveries) {
+      for (const id of deliveries.deletes()) forgetPending(tenant, id);
+      apply(tenant.deliveries, deliveries, frozen);
+      for (const record of deliveries.puts()) {
+        if (record.status === 'PENDING') rememberPending(tenant, tenant.deliveries.get(record.id)!);
+        else forgetPending(tenant, record.id);
+      }
+    }
+    if (this.callbacks) for (const callback of this.callbacks) callback();
+  }
 }
 
 export interface MemoryStoreOptions {
@@ -112,53 +204,46 @@ export class InMemoryStore implements Store {
         return Promise.reject(error);
       }
     }
-    const target = tenant;
-    const run = target.tail.then(() => this.run(target, fn));
-    target.tail = run.catch(() => undefined);
-    return run;
+    return this.queue(tenant, fn);
+  }
+
+  /** Runs `fn` now when the tenant is idle, else once every transaction queued before it ended. */
+  private queue<T>(tenant: MemoryTenant, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    if (!tenant.busy) return this.run(tenant, fn);
+    return new Promise<T>((resolve, reject) => {
+      tenant.waiting.push(() => { this.run(tenant, fn).then(resolve, reject); });
+    });
   }
 
   private async run<T>(tenant: MemoryTenant, fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    const slots = new BufferedRecordSet(committed(tenant.slots));
-    const jobs = new BufferedRecordSet(committed(tenant.jobs));
-    const idempotency = new BufferedRecordSet(committed(tenant.idempotency));
-    const endpoints = new BufferedRecordSet(committed(tenant.endpoints));
-    const deliveries = new BufferedDeliverySet(committed(tenant.deliveries), async () => [...tenant.pending.values()],
-      async (jobId) => [...(tenant.pendingByJob.get(jobId)?.values() ?? [])]);
-    let clock: ClockState | null = null;
-    const callbacks: Array<() => void> = [];
-    const tx: Transaction = {
-      tenantKey: tenant.key,
-      clientId: tenant.clientId,
-      realNowMs: this.realNow(),
-      clock: async () => clock ?? tenant.clock,
-      setClock: (state) => { clock = state; },
-      slots, jobs, idempotency, endpoints, deliveries,
-      afterCommit: (callback) => { callbacks.push(callback); },
-    };
-    const result = await fn(tx);
-    const frozen = this.options.freezeRecords;
-    if (clock) tenant.clock = frozen ? Object.freeze(clock) : clock;
-    apply(tenant.slots, slots, frozen);
-    apply(tenant.jobs, jobs, frozen);
-    apply(tenant.idempotency, idempotency, frozen);
-    apply(tenant.endpoints, endpoints, frozen);
-    for (const id of deliveries.deletes()) forgetPending(tenant, id);
-    apply(tenant.deliveries, deliveries, frozen);
-    for (const record of deliveries.puts()) {
-      if (record.status === 'PENDING') rememberPending(tenant, tenant.deliveries.get(record.id)!);
-      else forgetPending(tenant, record.id);
+    tenant.busy = true;
+    try {
+      const tx = new MemoryTransaction(tenant, this.realNow());
+      const result = await fn(tx);
+      tx.commit(this.options.freezeRecords);
+      return result;
+    } finally {
+      const next = tenant.waiting.shift();
+      if (next) next();
+      else tenant.busy = false;
     }
-    for (const callback of callbacks) callback();
-    return result;
   }
 
   private open(key: string): MemoryTenant {
     this.makeRoom();
+    const slots = new Map<string, SlotRecord>();
+    const jobs = new Map<string, Job>();
+    const idempotency = new Map<string, IdempotencyRecord>();
+    const endpoints = new Map<string, EndpointRecord>();
+    const deliveries = new Map<string, DeliveryRecord>();
     const tenant: MemoryTenant = {
       key, clientId: clientIdFor(key), clock: RUNNING_CLOCK,
-      slots: new Map(), jobs: new Map(), idempotency: new Map(), endpoints: new Map(), deliveries: new Map(), pending: new Map(), pendingByJob: new Map(),
-      tail: Promise.resolve(),
+      slots, jobs, idempotency, endpoints, deliveries, pending: new Map(), pendingByJob: new Map(),
+      committed: {
+        slots: new CommittedMap(slots), jobs: new CommittedMap(jobs), idempotency: new CommittedMap(idempotency),
+        endpoints: new CommittedMap(endpoints), deliveries: new CommittedMap(deliveries),
+      },
+      busy: false, waiting: [],
     };
     this.byKey.set(key, tenant);
     return tenant;

@@ -18,8 +18,8 @@ const DELETED = Symbol('deleted');
 export class BufferedRecordSet<T extends { id: string }> implements RecordSet<T> {
   /** id → the record put, or DELETED; in the order first written. */
   readonly writes = new Map<string, T | typeof DELETED>();
-  /** Ids read (or known) to be committed, and whether they were. */
-  private readonly committed = new Map<string, boolean>();
+  /** Ids read (or known) to be committed, and whether they were; made on the first read. */
+  private committed: Map<string, boolean> | null = null;
 
   constructor(protected readonly source: CommittedRecords<T>) {}
 
@@ -27,7 +27,7 @@ export class BufferedRecordSet<T extends { id: string }> implements RecordSet<T>
     const written = this.writes.get(id);
     if (written !== undefined) return written === DELETED ? undefined : written;
     const found = await this.source.get(id);
-    this.committed.set(id, found !== undefined);
+    (this.committed ??= new Map()).set(id, found !== undefined);
     return found;
   }
 
@@ -40,7 +40,7 @@ export class BufferedRecordSet<T extends { id: string }> implements RecordSet<T>
   }
 
   private wasCommitted(id: string): boolean {
-    return this.committed.get(id) ?? this.source.knownToExist?.(id) ?? false;
+    return this.committed?.get(id) ?? this.source.knownToExist?.(id) ?? false;
   }
 
   async count(): Promise<number> {
@@ -66,11 +66,15 @@ export class BufferedRecordSet<T extends { id: string }> implements RecordSet<T>
 
   /** Puts (not deletes) to commit, in the order first written. */
   puts(): T[] {
-    return [...this.writes.values()].filter((v): v is T => v !== DELETED);
+    const out: T[] = [];
+    for (const value of this.writes.values()) if (value !== DELETED) out.push(value);
+    return out;
   }
 
   deletes(): string[] {
-    return [...this.writes].filter(([, v]) => v === DELETED).map(([id]) => id);
+    const out: string[] = [];
+    for (const [id, value] of this.writes) if (value === DELETED) out.push(id);
+    return out;
   }
 }
 

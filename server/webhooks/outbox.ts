@@ -163,7 +163,7 @@ export class Outbox implements SchedulerHost {
 
   /** The `enqueue` step as built: one delivery per endpoint for each event, in the event's transaction. */
   private async queueDeliveries(tx: Transaction, events: readonly JobEvent[]): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || (await tx.endpoints.count()) === 0) return;
     const endpoints: EndpointRecord[] = [];
     for await (const endpoint of tx.endpoints.list('oldest')) endpoints.push(endpoint);
     if (endpoints.length === 0) return;
