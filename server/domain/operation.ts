@@ -82,7 +82,8 @@ export class Refusal {
 
 export function recordEvent(op: OperationContext, job: Job, type: EventType): Job {
   const at = iso(op.now);
-  const next: Job = { ...job, history: [...job.history, { type, at }], updated_at: at };
+  // concat allocates the exact length; a spread leaves room to grow that a stored job never uses.
+  const next: Job = { ...job, history: job.history.concat([{ type, at }]), updated_at: at };
   op.events.push({ id: newId('evt'), type, created_at: at, client_id: op.tx.clientId, job: next });
   return next;
 }
