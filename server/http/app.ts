@@ -92,34 +92,48 @@ export function createApp(options: AppOptions): express.Express {
   const table = handlers(options);
   const { logger } = options;
 
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    req.requestId = requestId;
-    res.setHeader('x-request-id', requestId);
-    const started = performance.now();
-    res.on('finish', () => {
-      logger.info({ req_id: requestId, method: req.method, url: req.originalUrl.slice(0, 300), status: res.statusCode, ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');
-    });
-    next();
-  });
+  /** Every error, from the pipeline or from Express, becomes the contract's envelope here. */
+  const answerError = (error: unknown, req: Request, res: Response): void => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (error instanceof DomainError || error instanceof HttpError) {
+      const headers: Record<string, string> = error.code === 'PAYLOAD_TOO_LARGE' ? { Connection: 'close' } : {};
+      sendError(res, { code: error.code, message: error.message, ...error.details }, headers);
+      return;
+    }
+    if (error instanceof StoreUnavailableError) {
+      logger.warn({ req_id: req.requestId, err: error.message }, 'store unavailable');
+      sendError(res, { code: 'STORE_UNAVAILABLE', message: error.message }, { 'Retry-After': '1' });
+      return;
+    }
+    const status = (error as { status?: number; statusCode?: number })?.status ?? (error as { statusCode?: number })?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // Raised by Express itself, e.g. a path segment that is not valid percent-encoding.
+      sendError(res, { code: 'MALFORMED_REQUEST', message: (error as Error).message ?? 'Bad request' });
+      return;
+    }
+    logger.error({ req_id: req.requestId, err: error }, 'unhandled error');
+    sendError(res, { code: 'INTERNAL', message: 'Internal error', request_id: req.requestId });
+  };
 
-  if (options.cors) {
-    const exposed = 'Location, x-request-id, Idempotent-Replayed';
-    app.use((req: Request, res: Response, next: NextFunction) => {
-      res.setHeader('Access-Control-Allow-Origin', '*');
-      res.setHeader('Access-Control-Expose-Headers', exposed);
-      if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return next();
-      // A preflight: the methods the spec lists for this path, any header the browser asks for.
-      const methods = operations.filter((op) => findOperation(op.method, req.path) === op).map((op) => op.method);
-      if (methods.length === 0) return next();
-      res.setHeader('Access-Control-Allow-Methods', methods.join(', '));
-      res.setHeader('Access-Control-Allow-Headers', String(req.headers['access-control-request-headers'] ?? ''));
-      res.setHeader('Access-Control-Max-Age', '600');
-      res.statusCode = 204;
-      res.end();
-    });
-  }
+  const exposed = 'Location, x-request-id, Idempotent-Replayed';
+  /** CORS headers on every answer; true when this was a preflight, now answered. */
+  const corsAnswered = (req: Request, res: Response): boolean => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', exposed);
+    if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return false;
+    // A preflight: the methods the spec lists for this path, any header the browser asks for.
+    const methods = operations.filter((op) => findOperation(op.method, req.path) === op).map((op) => op.method);
+    if (methods.length === 0) return false;
+    res.setHeader('Access-Control-Allow-Methods', methods.join(', '));
+    res.setHeader('Access-Control-Allow-Headers', String(req.headers['access-control-request-headers'] ?? ''));
+    res.setHeader('Access-Control-Max-Age', '600');
+    res.statusCode = 204;
+    res.end();
+    return true;
+  };
 
   // The API's operations are dispatched by one middleware holding a table compiled from the
   // spec, so an API request costs one look-up rather than a walk over a route per operation.
@@ -148,9 +162,33 @@ export function createApp(options: AppOptions): express.Express {
       res.end();
     } else sendJson(res, reply.status, reply.body, reply.headers);
   };
+
+  // Every request: its id, its log line, CORS when asked; then an API operation is served
+  // here, in the same middleware, and everything else goes on to the console and the docs.
   app.use((req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    req.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    const started = performance.now();
+    const log = () => {
+      logger.info({ req_id: requestId, method: req.method, url: req.originalUrl.slice(0, 300), status: res.statusCode, ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');
+    };
+    if (options.cors && corsAnswered(req, res)) {
+      log();
+      return;
+    }
     const found = routes.match(req.method, req.path);
-    if (found?.kind === 'route') return void serve(found.target, found.params, req, res).catch(next);
+    if (found?.kind === 'route') {
+      // The pipeline has written its answer by the time it settles: logged then, with no
+      // listener to add per request.
+      void serve(found.target, found.params, req, res).then(log, (error: unknown) => {
+        answerError(error, req, res);
+        log();
+      });
+      return;
+    }
+    res.on('finish', log);
     // Kept for the 405 answer below, after the extensions and docs had their turn.
     if (found?.kind === 'method-not-allowed') res.locals.allow = found.allow;
     next();
@@ -170,30 +208,7 @@ export function createApp(options: AppOptions): express.Express {
     sendError(res, { code: 'ROUTE_NOT_FOUND', message: `No route ${req.method} ${req.path.slice(0, 200)}` });
   });
 
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    if (error instanceof DomainError || error instanceof HttpError) {
-      const headers: Record<string, string> = error.code === 'PAYLOAD_TOO_LARGE' ? { Connection: 'close' } : {};
-      sendError(res, { code: error.code, message: error.message, ...error.details }, headers);
-      return;
-    }
-    if (error instanceof StoreUnavailableError) {
-      logger.warn({ req_id: req.requestId, err: error.message }, 'store unavailable');
-      sendError(res, { code: 'STORE_UNAVAILABLE', message: error.message }, { 'Retry-After': '1' });
-      return;
-    }
-    const status = (error as { status?: number; statusCode?: number })?.status ?? (error as { statusCode?: number })?.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      // Raised by Express itself, e.g. a path segment that is not valid percent-encoding.
-      sendError(res, { code: 'MALFORMED_REQUEST', message: (error as Error).message ?? 'Bad request' });
-      return;
-    }
-    logger.error({ req_id: req.requestId, err: error }, 'unhandled error');
-    sendError(res, { code: 'INTERNAL', message: 'Internal error', request_id: req.requestId });
-  });
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => answerError(error, req, res));
 
   return app;
 }
