@@ -59,15 +59,20 @@ export async function listDeliveries(tx: Transaction, filter: DeliveryFilter = {
   return out;
 }
 
-/** Adds a delivery to the log, forgetting the oldest finished one when the log is full. */
-export async function remember(tx: Transaction, delivery: DeliveryRecord, maxPerTenant: number): Promise<void> {
-  if ((await tx.deliveries.count()) >= maxPerTenant) {
+/**
+ * Adds a transaction's new deliveries to the log. When they would take it past
+ * `maxPerTenant`, the oldest finished deliveries make room, in one pass over the log
+ * whatever the number added (an event to several endpoints, or a step through several
+ * states, adds many at once). Pending ones are never forgotten.
+ */
+export async function remember(tx: Transaction, deliveries: readonly DeliveryRecord[], maxPerTenant: number): Promise<void> {
+  let excess = (await tx.deliveries.count()) + deliveries.length - maxPerTenant;
+  if (excess > 0) {
     for await (const old of tx.deliveries.list('oldest')) {
-      if (old.status !== 'PENDING') {
-        tx.deliveries.delete(old.id);
-        break;
-      }
+      if (old.status === 'PENDING') continue;
+      tx.deliveries.delete(old.id);
+      if (--excess <= 0) break;
     }
   }
-  tx.deliveries.put(delivery);
+  for (const delivery of deliveries) tx.deliveries.put(delivery);
 }

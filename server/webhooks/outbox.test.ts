@@ -308,6 +308,51 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       expect([res.status, res.body.errors[0].param]).toEqual([422, 'secret']);
     });
 
+    it('keeps the delivery log within its bound: the oldest finished deliveries make room, pending ones never', async () => {
+      const { config } = api.server.outbox;
+      const bound = config.maxDeliveriesPerTenant;
+      config.maxDeliveriesPerTenant = 12;
+      try {
+        const tenant = api.as(`log-bound-${Date.now()}`);
+        const hook = await receiver();
+        await register(tenant, hook.url);
+        const first = await tenant.createJob();
+        await tenant.post(`/sandbox/jobs/${first.id}/advance`, { to: 'DELIVERING_STARTED' });
+        await hook.waitFor(8);
+        await settled();
+        // Nine more in one step (CREATED and seven steps of a second job) pass the bound of 12 by 5.
+        const second = await tenant.createJob();
+        await tenant.post(`/sandbox/jobs/${second.id}/advance`, { to: 'DELIVERING_STARTED' });
+        await hook.waitFor(16);
+        await settled();
+        const log = await deliveries(tenant, '?limit=100');
+        expect(log).toHaveLength(12);
+        expect(log.filter((d) => d.job_id === second.id)).toHaveLength(8);
+        expect(log.filter((d) => d.job_id === first.id).map((d) => d.event_type).reverse()).toEqual(STEPS.slice(4, 8));
+
+        // A receiver that fails leaves its deliveries pending: they are kept past the bound.
+        hook.respondWith((_req, res) => { res.statusCode = 500; res.end(); });
+        const third = await tenant.createJob();
+        await tenant.post(`/sandbox/jobs/${third.id}/advance`, { to: 'CHECKED_OUT' });
+        await hook.waitFor(17);
+        await settled();
+        const after = await deliveries(tenant, '?limit=100');
+        expect(after.filter((d) => d.job_id === third.id)).toHaveLength(5);
+        expect(after.filter((d) => d.status === 'PENDING')).toHaveLength(5);
+        expect(after).toHaveLength(12);
+        // Eight more pending: only the seven finished ones left can go, so the log holds 13.
+        const fourth = await tenant.createJob();
+        await tenant.post(`/sandbox/jobs/${fourth.id}/advance`, { to: 'DELIVERING_STARTED' });
+        await hook.waitFor(18);
+        await settled();
+        const full = await deliveries(tenant, '?limit=100');
+        expect(full).toHaveLength(13);
+        expect(full.every((d) => d.status === 'PENDING')).toBe(true);
+      } finally {
+        config.maxDeliveriesPerTenant = bound;
+      }
+    });
+
     it('dead-letters pending deliveries of a removed endpoint', async () => {
       const tenant = api.as(`removed-${Date.now()}`);
       const hook = await receiver();

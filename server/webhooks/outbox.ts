@@ -166,7 +166,6 @@ export class Outbox implements SchedulerHost {
     if (this.stopped || (await tx.endpoints.count()) === 0) return;
     const endpoints: EndpointRecord[] = [];
     for await (const endpoint of tx.endpoints.list('oldest')) endpoints.push(endpoint);
-    if (endpoints.length === 0) return;
     const queuedChains = new Set<string>();
     for (const jobId of new Set(events.map((event) => event.job.id))) {
       for (const chain of chainsOf(await tx.deliveries.pendingOfJob(jobId)).keys()) queuedChains.add(chain);
@@ -192,10 +191,10 @@ export class Outbox implements SchedulerHost {
           lease: null,
         };
         queuedChains.add(chainKey(delivery));
-        await remember(tx, delivery, this.config.maxDeliveriesPerTenant);
         created.push(delivery);
       }
     }
+    await remember(tx, created, this.config.maxDeliveriesPerTenant);
     tx.afterCommit(() => {
       for (const delivery of created) this.notify(tx.tenantKey, delivery);
       // Only the new chain heads can be due: sending them directly spares a scan of every
