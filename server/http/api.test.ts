@@ -403,6 +403,25 @@ describe('protocol', () => {
     expect((await api.get('/healthz', { headers: { 'x-request-id': 'bad id\twith tab' } })).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('puts the x-request-id on every kind of answer: API success, API refusal, no body, 404, 405, docs', async () => {
+    const headers = { 'x-request-id': 'trace-every' };
+    const tenant = api.as(`request-id-${Date.now()}`);
+    const { id } = await tenant.createJob();
+    const endpoint = (await tenant.post('/sandbox/webhook-endpoints', { url: 'http://127.0.0.1:9/hook' })).body.id;
+    const answers = [
+      await tenant.get(`/jobs/${id}`, { headers }),
+      await tenant.post('/jobs', { slot_id: 'nope' }, { headers }),
+      await tenant.get('/jobs/unknown-job', { headers }),
+      await api.get(`/jobs/${id}`, { headers, key: null }),
+      await tenant.delete(`/sandbox/webhook-endpoints/${endpoint}`, { headers }),
+      await api.get('/nothing/here', { headers }),
+      await api.call('PATCH', '/jobs/abc', { headers }),
+      await api.get('/docs', { headers }),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 422, 404, 401, 204, 404, 405, 200]);
+    for (const answer of answers) expect(answer.headers.get('x-request-id')).toBe('trace-every');
+  });
+
   it('serves the spec and an API reference page', async () => {
     const yaml = await api.get('/openapi.yaml');
     expect(yaml.text).toContain('openapi: 3.1.0');
@@ -469,6 +488,7 @@ describe('CORS', () => {
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get('access-control-allow-methods')).toBe('GET');
       expect(preflight.headers.get('access-control-allow-headers')).toBe('x-api-key');
+      expect(preflight.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       const created = await open.api.createJob({}, { headers: { origin: 'http://localhost:3000' } });
       expect(created.res.headers.get('access-control-allow-origin')).toBe('*');
       expect(created.res.headers.get('access-control-expose-headers')).toContain('Location');

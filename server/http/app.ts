@@ -15,7 +15,7 @@ import type { Sandbox } from '../domain/sandbox';
 import type { Outbox } from '../webhooks/outbox';
 import { apiKeyOf } from './auth';
 import { readJsonBody } from './body';
-import { HttpError, sendError, sendJson } from './errors';
+import { HttpError, sendError, sendJson, sendReply } from './errors';
 import { mountDocs } from './docs';
 import { RouteTable } from './routes';
 
@@ -156,11 +156,8 @@ export function createApp(options: AppOptions): express.Express {
       key, params: params as RequestContext<ServerOperationId>['params'], query: readQuery(op, req) as RequestContext<ServerOperationId>['query'],
       body: body as RequestContext<ServerOperationId>['body'], headers: req.headers,
     });
-    if (reply.body === undefined) {
-      res.statusCode = reply.status;
-      for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
-      res.end();
-    } else sendJson(res, reply.status, reply.body, reply.headers);
+    if (reply.body === undefined) sendReply(res, reply.status, reply.headers);
+    else sendJson(res, reply.status, reply.body, reply.headers);
   };
 
   // Every request: its id, its log line, CORS when asked; then an API operation is served
@@ -169,15 +166,19 @@ export function createApp(options: AppOptions): express.Express {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.requestId = requestId;
-    res.setHeader('x-request-id', requestId);
     const started = performance.now();
     const log = () => {
       logger.info({ req_id: requestId, method: req.method, url: req.originalUrl.slice(0, 300), status: res.statusCode, ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');
     };
-    if (options.cors && corsAnswered(req, res)) {
-      log();
-      return;
+    if (options.cors) {
+      res.setHeader('x-request-id', requestId);
+      if (corsAnswered(req, res)) {
+        log();
+        return;
+      }
     }
+    // An API answer carries the id from sendReply; anything else (console, docs, Express's
+    // own answers) gets it now.
     const found = routes.match(req.method, req.path);
     if (found?.kind === 'route') {
       // The pipeline has written its answer by the time it settles: logged then, with no
@@ -188,6 +189,7 @@ export function createApp(options: AppOptions): express.Express {
       });
       return;
     }
+    res.setHeader('x-request-id', requestId);
     res.on('finish', log);
     // Kept for the 405 answer below, after the extensions and docs had their turn.
     if (found?.kind === 'method-not-allowed') res.locals.allow = found.allow;

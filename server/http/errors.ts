@@ -77,13 +77,25 @@ export function responseText(body: unknown, maxChars = MAX_LIST_RESPONSE_CHARS):
   return `[${parts.join(',')}]`;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = responseText(body);
-  res.statusCode = status;
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.setHeader('content-length', Buffer.byteLength(text));
+/**
+ * Writes a whole answer in one call. The status line and every header go to writeHead
+ * together, which spares the per-header bookkeeping of setHeader: the API's answers set
+ * nothing before this (their request id comes from the request, here), so writeHead takes
+ * its direct path.
+ */
+export function sendReply(res: ServerResponse, status: number, headers: Record<string, string | number> = {}, text?: string): void {
+  const requestId = res.req?.requestId;
+  const all: Record<string, string | number> = requestId === undefined ? { ...headers } : { 'x-request-id': requestId, ...headers };
+  if (text !== undefined) {
+    all['content-type'] = 'application/json; charset=utf-8';
+    all['content-length'] = Buffer.byteLength(text);
+  }
+  res.writeHead(status, all);
   res.end(text);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  sendReply(res, status, headers, responseText(body));
 }
 
 export function sendError(res: ServerResponse, body: ErrorBody, headers: Record<string, string> = {}): void {
