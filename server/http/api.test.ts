@@ -420,6 +420,9 @@ describe('protocol', () => {
     ];
     expect(answers.map((a) => a.status)).toEqual([200, 422, 404, 401, 204, 404, 405, 200]);
     for (const answer of answers) expect(answer.headers.get('x-request-id')).toBe('trace-every');
+    // Not valid percent-encoding: refused before any operation (the spec documents no 400 here, so not through the checking harness).
+    const malformed = await fetch(`${api.server.url}/jobs/%E0%A4%A`, { headers: { ...headers, 'x-api-key': 'k' } });
+    expect([malformed.status, (await malformed.json()).code, malformed.headers.get('x-request-id')]).toEqual([400, 'MALFORMED_REQUEST', 'trace-every']);
   });
 
   it('serves the spec and an API reference page', async () => {
@@ -489,6 +492,13 @@ describe('CORS', () => {
       expect(preflight.headers.get('access-control-allow-methods')).toBe('GET');
       expect(preflight.headers.get('access-control-allow-headers')).toBe('x-api-key');
       expect(preflight.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      // Asked of the table that dispatches: what this server answers at each path, and nothing at a path it does not serve.
+      const preflightOf = async (path: string) => (await open.api.call('OPTIONS', path, { key: null, headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' } }));
+      expect((await preflightOf('/jobs/availability/v2')).headers.get('access-control-allow-methods')).toBe('POST');
+      expect((await preflightOf('/JOBS/abc/')).headers.get('access-control-allow-methods')).toBe('GET');
+      expect((await preflightOf('/sandbox/webhook-endpoints')).headers.get('access-control-allow-methods')).toBe('POST, GET');
+      expect((await preflightOf('/jobs/%E0%A4%A')).status).not.toBe(204);
+      expect((await preflightOf('/nothing')).status).not.toBe(204);
       const created = await open.api.createJob({}, { headers: { origin: 'http://localhost:3000' } });
       expect(created.res.headers.get('access-control-allow-origin')).toBe('*');
       expect(created.res.headers.get('access-control-expose-headers')).toContain('Location');

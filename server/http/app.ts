@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { findOperation, operations, resolveSchema, schemaAt, specText, validateHeaderParameter, validateQueryParameter, validateRequestBody, type Operation } from '../../spec/contract';
+import { operations, resolveSchema, schemaAt, specText, validateHeaderParameter, validateQueryParameter, validateRequestBody, type Operation } from '../../spec/contract';
 import { DomainError } from '../domain/errors';
 import { StoreUnavailableError } from '../domain/store';
 import { handlers, type RequestContext, type ServerOperationId } from './handlers';
@@ -118,6 +118,19 @@ export function createApp(options: AppOptions): express.Express {
     sendError(res, { code: 'INTERNAL', message: 'Internal error', request_id: req.requestId });
   };
 
+  // The API's operations are dispatched by one middleware holding a table compiled from the
+  // spec, so an API request costs one look-up rather than a walk over a route per operation.
+  const routes = new RouteTable(operations.map((op) => ({ method: op.method, path: op.path, target: op })));
+  const specMethods = [...new Set(operations.map((op) => op.method))];
+  /** The methods this server serves at a path, found by the same table that dispatches them. */
+  const methodsAt = (path: string): string[] => {
+    try {
+      return specMethods.filter((method) => routes.match(method, path)?.kind === 'route');
+    } catch {
+      return []; // a path that is not valid percent-encoding is no route at all
+    }
+  };
+
   const exposed = 'Location, x-request-id, Idempotent-Replayed';
   /** CORS headers on every answer; true when this was a preflight, now answered. */
   const corsAnswered = (req: Request, res: Response): boolean => {
@@ -125,7 +138,7 @@ export function createApp(options: AppOptions): express.Express {
     res.setHeader('Access-Control-Expose-Headers', exposed);
     if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return false;
     // A preflight: the methods the spec lists for this path, any header the browser asks for.
-    const methods = operations.filter((op) => findOperation(op.method, req.path) === op).map((op) => op.method);
+    const methods = methodsAt(req.path);
     if (methods.length === 0) return false;
     res.setHeader('Access-Control-Allow-Methods', methods.join(', '));
     res.setHeader('Access-Control-Allow-Headers', String(req.headers['access-control-request-headers'] ?? ''));
@@ -135,9 +148,6 @@ export function createApp(options: AppOptions): express.Express {
     return true;
   };
 
-  // The API's operations are dispatched by one middleware holding a table compiled from the
-  // spec, so an API request costs one look-up rather than a walk over a route per operation.
-  const routes = new RouteTable(operations.map((op) => ({ method: op.method, path: op.path, target: op })));
   const serve = async (op: Operation, params: Record<string, string>, req: Request, res: Response): Promise<void> => {
     const key = op.secured ? authenticate(req, options.apiKeys) : '';
     checkHeaders(op, req);
@@ -179,7 +189,16 @@ export function createApp(options: AppOptions): express.Express {
     }
     // An API answer carries the id from sendReply; anything else (console, docs, Express's
     // own answers) gets it now.
-    const found = routes.match(req.method, req.path);
+    let found: ReturnType<typeof routes.match>;
+    try {
+      found = routes.match(req.method, req.path);
+    } catch (error) {
+      // A path parameter that is not valid percent-encoding.
+      res.setHeader('x-request-id', requestId);
+      answerError(error, req, res);
+      log();
+      return;
+    }
     if (found?.kind === 'route') {
       // The pipeline has written its answer by the time it settles: logged then, with no
       // listener to add per request.
