@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  getOperation, operations, schemaAt, spec, specExamples, validateRequestBody, validateResponse,
+  FINAL_STATES, getOperation, JOB_STATES, LIFECYCLE, operations, schemaAt, spec, specExamples, validateRequestBody, validateResponse,
   validateSchema, validateWebhookPayload, validatorAt, webhookEventTypes, dottedPath, splitKnownFields, EXAMPLE_SCHEMAS,
 } from './contract';
 import { deriveMutations } from './mutations';
@@ -172,5 +172,13 @@ describe('named examples', () => {
   });
   it('refuses a table entry that names the wrong schema', () => {
     expect(validateSchema('Clock', spec.components.examples.Job.value).ok).toBe(false);
+  });
+});
+
+describe('job states from the spec', () => {
+  it('lists every JobState, the lifecycle first, and takes the final ones from the lifecycle\'s end and the out-of-band states', () => {
+    expect(JOB_STATES).toEqual(spec.components.schemas.JobState.enum);
+    expect(JOB_STATES.slice(0, LIFECYCLE.length)).toEqual(LIFECYCLE);
+    expect(FINAL_STATES).toEqual(['CLIENT_RECEIVED', 'CANCELLED']);
   });
 });

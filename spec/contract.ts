@@ -7,7 +7,7 @@
 export { SPEC_PATH, spec, specText, HTTP_METHODS, type HttpMethod, type SpecDocument, type SchemaNode, type OperationObject, type Ref } from './contract/document';
 export { escapePointer, resolveRef, resolveSchema, schemaAt } from './contract/refs';
 export {
-  findOperation, getOperation, LIFECYCLE, operationObject, operations, operationsById, webhookEventTypes,
+  FINAL_STATES, findOperation, getOperation, JOB_STATES, LIFECYCLE, operationObject, operations, operationsById, webhookEventTypes,
   type Operation, type OperationId, type Parameter, type Schemas,
 } from './contract/operations';
 export { dottedPath, dottedSegments, formatErrors, type ValidationErrorItem, type ValidationResult } from './contract/errors';

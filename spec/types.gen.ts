@@ -1115,7 +1115,7 @@ export interface components {
             warnings: components["schemas"]["Warning"][];
         };
         /**
-         * @description Lifecycle steps in order, then the out-of-band final state.
+         * @description Lifecycle steps in order, then the out-of-band final state. CLIENT_RECEIVED (the last step) and CANCELLED are final; a job in either moves no further.
          * @enum {string}
          */
         JobState: "CREATED" | "PICKING_STARTED" | "PICKING_FINISHED" | "CHECKING_OUT_STARTED" | "CHECKED_OUT" | "GOING_TO_DESTINATION_STARTED" | "ARRIVED_TO_DESTINATION" | "DELIVERING_STARTED" | "CLIENT_RECEIVED" | "CANCELLED";

@@ -25,7 +25,7 @@ test('the page loads one bundled script from its own origin, under the strict Co
   expect(text).not.toMatch(/^\s*(import|export)\s/m);
   expect(text).not.toMatch(/\brequire\(/);
   // The lifecycle was written in: no free reference to the placeholder is left.
-  expect(text).not.toMatch(/(^|[^\w:])LIFECYCLE_FROM_SPEC\b/m);
+  expect(text).not.toMatch(/(^|[^\w:])(LIFECYCLE|JOB_STATES|FINAL_STATES)_FROM_SPEC\b/m);
 });
 
 test("the script's lifecycle is the spec's, in the spec's order", async () => {

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { LIFECYCLE } from '../../spec/contract';
+import { FINAL_STATES, JOB_STATES, LIFECYCLE } from '../../spec/contract';
 
 const CLIENT_DIR = join(__dirname, 'client');
 
@@ -27,7 +27,7 @@ export async function bundleConsoleScript(): Promise<string> {
     charset: 'utf8',
     legalComments: 'none',
     logLevel: 'silent',
-    define: { LIFECYCLE_FROM_SPEC: JSON.stringify(LIFECYCLE) },
+    define: { LIFECYCLE_FROM_SPEC: JSON.stringify(LIFECYCLE), JOB_STATES_FROM_SPEC: JSON.stringify(JOB_STATES), FINAL_STATES_FROM_SPEC: JSON.stringify(FINAL_STATES) },
   });
   return result.outputFiles[0].text;
 }

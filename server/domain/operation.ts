@@ -3,7 +3,7 @@
  * time read once at its start, the sandbox's settings and steps, and the job events it
  * records (handed to listeners only once the transaction is committed).
  */
-import { LIFECYCLE, type Schemas } from '../../spec/contract';
+import { FINAL_STATES as SPEC_FINAL_STATES, LIFECYCLE, type Schemas } from '../../spec/contract';
 import { iso } from './clock';
 import type { DomainError } from './errors';
 import { newId } from './ids';
@@ -13,7 +13,7 @@ export type JobState = Schemas['JobState'];
 export type EventType = Schemas['EventType'];
 
 export { LIFECYCLE };
-export const FINAL_STATES: ReadonlySet<JobState> = new Set(['CLIENT_RECEIVED', 'CANCELLED']);
+export const FINAL_STATES: ReadonlySet<JobState> = new Set(SPEC_FINAL_STATES);
 
 export interface SandboxConfig {
   slotTtlSeconds: number;

@@ -111,6 +111,17 @@ export function operationObject(op: Operation): OperationObject {
  */
 export const LIFECYCLE: readonly Schemas['JobState'][] = Object.freeze(['CREATED', ...(spec.components.schemas.LifecycleStep.enum as Schemas['LifecycleStep'][])]);
 
+/** Every job state, as the spec's JobState enum lists them: the lifecycle, then the out-of-band states. */
+export const JOB_STATES: readonly Schemas['JobState'][] = Object.freeze([...(spec.components.schemas.JobState.enum as Schemas['JobState'][])]);
+
+/**
+ * The states a job never leaves, as the spec's JobState describes them: the lifecycle's
+ * last step (CLIENT_RECEIVED) and every out-of-band state (CANCELLED).
+ */
+export const FINAL_STATES: readonly Schemas['JobState'][] = Object.freeze([
+  LIFECYCLE[LIFECYCLE.length - 1], ...JOB_STATES.filter((state) => !LIFECYCLE.includes(state)),
+]);
+
 /** The names of the webhook event types, as the spec's `webhooks:` section lists them. */
 export const webhookEventTypes: string[] = Object.keys(spec.webhooks ?? {});
 

@@ -3,10 +3,10 @@
  * The clock is the caller's: a rule is told what time the tenant's clock shows, and how sure
  * that reading is.
  */
-import { LIFECYCLE, type Schemas } from '../../../spec/contract';
+import { FINAL_STATES, LIFECYCLE, type Schemas } from '../../../spec/contract';
 
 export { LIFECYCLE };
-export const FINAL = new Set(['CLIENT_RECEIVED', 'CANCELLED']);
+export const FINAL: ReadonlySet<string> = new Set(FINAL_STATES);
 export const stepIndex = (state: string) => LIFECYCLE.findIndex((step) => step === state);
 
 export interface SlotModel { id: string; expiresAt: number; originalExpiresAt: number; heldAt: number; extended: boolean; usedBy?: string }

@@ -13,12 +13,14 @@ export type AdvanceJobRequest = Schemas['AdvanceJobRequest'];
 export type RecipientInstructionsRequest = Schemas['RecipientInstructionsRequest'];
 export type ContactLess = Schemas['ContactLess'];
 
-/** Written into the script by the server when it bundles it, from the spec's `LifecycleStep` enum. */
+/** Written into the script by the server when it bundles it, from the spec (spec/contract/operations.ts). */
 declare const LIFECYCLE_FROM_SPEC: readonly JobState[];
+declare const JOB_STATES_FROM_SPEC: readonly JobState[];
+declare const FINAL_STATES_FROM_SPEC: readonly JobState[];
 
 export const LIFECYCLE: readonly JobState[] = LIFECYCLE_FROM_SPEC;
-export const STATES: readonly JobState[] = [...LIFECYCLE, 'CANCELLED'];
-export const FINAL: ReadonlySet<JobState> = new Set<JobState>(['CLIENT_RECEIVED', 'CANCELLED']);
+export const STATES: readonly JobState[] = JOB_STATES_FROM_SPEC;
+export const FINAL: ReadonlySet<JobState> = new Set<JobState>(FINAL_STATES_FROM_SPEC);
 
 export const isJobState = (value: string | null): value is JobState => STATES.some((s) => s === value);
 
