@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './ports';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,18 +20,6 @@ export interface RunningRedis {
   resume(): Promise<void>;
   /** Stops it and removes its folder. */
   stop(): Promise<void>;
-}
-
-/** A port nothing listens on right now (Redis reads --port 0 as "no TCP at all"). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function launch(port: number, dir: string, appendOnly: boolean): Promise<ChildProcess> {

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { startServer, type RunningServer } from '../../server/main';
 import { TestApi, createJobRequest } from '../../server/testing/harness';
-import { freePort, startRedis, type RunningRedis } from '../../server/testing/redis-server';
+import { freePort } from '../../server/testing/ports';
+import { startRedis, type RunningRedis } from '../../server/testing/redis-server';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'lastmile.js');
 
