@@ -3,6 +3,12 @@
  * transaction read (or overwrites) is unchanged, then applies its writes, keeps the order
  * and pending indexes, and refreshes the tenant's expiry. Returns 1, or 0 when something
  * changed since (nothing is written then, and the caller runs its function again).
+ *
+ * Pending deliveries are indexed twice: by tenant ('pending', by age) and by job
+ * ('pendingj': members "<job id>|<age, 15 digits>|<delivery id>", all of score 0, so a
+ * job's are the lexical range from "[<job id>|" to "(<job id>}", oldest first; 'pendingm'
+ * maps a delivery to its member). A tenant stored before the per-job index existed gets it
+ * at its first commit ('pjindex' in its meta says it is built).
  */
 export const COMMIT_SCRIPT = `
 local p = cjson.decode(ARGV[1])
@@ -33,15 +39,38 @@ if p.clock then
   redis.call('HINCRBY', meta, 'clockv', 1)
 end
 local pending = b .. 'pending'
+local pendingj = b .. 'pendingj'
+local pendingm = b .. 'pendingm'
+local function indexByJob(id, job)
+  local member = job .. '|' .. string.format('%015d', tonumber(redis.call('ZSCORE', b .. 'deliveries:o', id))) .. '|' .. id
+  redis.call('ZADD', pendingj, 0, member)
+  redis.call('HSET', pendingm, id, member)
+end
+if redis.call('HEXISTS', meta, 'pjindex') == 0 then
+  for _, id in ipairs(redis.call('ZRANGE', pending, 0, -1)) do
+    local text = redis.call('HGET', b .. 'deliveries', id)
+    if text then indexByJob(id, cjson.decode(text).job_id) end
+  end
+  redis.call('HSET', meta, 'pjindex', 1)
+end
 local changed = false
-for _, id in ipairs(p.pendingAdd) do
+for _, a in ipairs(p.pendingAdd) do
+  local id = a[1]
   if not redis.call('ZSCORE', pending, id) then
     redis.call('ZADD', pending, redis.call('ZSCORE', b .. 'deliveries:o', id), id)
+    indexByJob(id, a[2])
     changed = true
   end
 end
 for _, id in ipairs(p.pendingDel) do
-  if redis.call('ZREM', pending, id) == 1 then changed = true end
+  if redis.call('ZREM', pending, id) == 1 then
+    changed = true
+    local member = redis.call('HGET', pendingm, id)
+    if member then
+      redis.call('ZREM', pendingj, member)
+      redis.call('HDEL', pendingm, id)
+    end
+  end
 end
 if changed then redis.call('HINCRBY', meta, 'pendingv', 1) end
 if redis.call('ZCARD', pending) > 0 then

@@ -118,7 +118,8 @@ export interface CommitPayload {
   puts: Array<[string, string, string]>;
   dels: Array<[string, string]>;
   clock?: string;
-  pendingAdd: string[];
+  /** [delivery id, job id] of each delivery now pending. */
+  pendingAdd: Array<[string, string]>;
   pendingDel: string[];
 }
 
@@ -149,7 +150,19 @@ export class RedisTransaction implements Transaction {
     this.idempotency = new BufferedRecordSet(this.sources.idempotency as never);
     this.endpoints = new BufferedRecordSet(this.sources.endpoints as never);
     const deliveries = this.sources.deliveries as unknown as RedisRecords<DeliveryRecord>;
-    this.deliveries = new BufferedDeliverySet(deliveries, () => this.committedPending(deliveries));
+    this.deliveries = new BufferedDeliverySet(deliveries, () => this.committedPending(deliveries), (jobId) => this.committedPendingOfJob(deliveries, jobId));
+  }
+
+  /** One job's pending deliveries, oldest first, from the per-job index (the whole tenant's, until it is built). */
+  private async committedPendingOfJob(deliveries: RedisRecords<DeliveryRecord>, jobId: string): Promise<DeliveryRecord[]> {
+    const [members, version, indexed] = await this.store.call(async (r) => {
+      const replies = await r.multi().zrangebylex(`${this.base}pendingj`, `[${jobId}|`, `(${jobId}}`).hmget(`${this.base}meta`, 'pendingv', 'pjindex').exec();
+      const [pendingVersion, built] = replies?.[1]?.[1] as [string | null, string | null];
+      return [replies?.[0]?.[1] as string[], Number(pendingVersion ?? 0), built !== null] as const;
+    });
+    if (!indexed) return (await this.committedPending(deliveries)).filter((d) => d.job_id === jobId);
+    this.pendingVersion ??= version;
+    return deliveries.fetch(members.map((member) => member.slice(member.lastIndexOf('|') + 1)));
   }
 
   private async committedPending(deliveries: RedisRecords<DeliveryRecord>): Promise<DeliveryRecord[]> {
@@ -211,7 +224,7 @@ export class RedisTransaction implements Transaction {
     };
     const puts: CommitPayload['puts'] = [];
     const dels: CommitPayload['dels'] = [];
-    const pendingAdd: string[] = [];
+    const pendingAdd: Array<[string, string]> = [];
     const pendingDel: string[] = [];
     let checks: CommitPayload['checks'] = [];
     for (const c of COLLECTIONS) {
@@ -220,7 +233,10 @@ export class RedisTransaction implements Transaction {
       for (const id of set.deletes()) dels.push([c, id]);
       checks = checks.concat(this.sources[c].checks(c, set.writes.keys()));
     }
-    for (const record of this.deliveries.puts()) (record.status === 'PENDING' ? pendingAdd : pendingDel).push(record.id);
+    for (const record of this.deliveries.puts()) {
+      if (record.status === 'PENDING') pendingAdd.push([record.id, record.job_id]);
+      else pendingDel.push(record.id);
+    }
     pendingDel.push(...this.deliveries.deletes());
     if (puts.length === 0 && dels.length === 0 && !this.clockWritten) return null;
     if (this.clockRead) checks.push(['meta', 'clockv', this.clockRead.version]);
