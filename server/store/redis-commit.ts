@@ -8,7 +8,9 @@
  * ('pendingj': members "<job id>|<age, 15 digits>|<delivery id>", all of score 0, so a
  * job's are the lexical range from "[<job id>|" to "(<job id>}", oldest first; 'pendingm'
  * maps a delivery to its member). A tenant stored before the per-job index existed gets it
- * at its first commit ('pjindex' in its meta says it is built).
+ * at its first commit ('pjindex' in its meta says it is built). Each job's pending set has
+ * a version of its own ('pendingjv'), so a transaction that read one job's chain conflicts
+ * only with changes to that job's, not with every event and attempt of the tenant.
  */
 export const COMMIT_SCRIPT = `
 local p = cjson.decode(ARGV[1])
@@ -41,10 +43,12 @@ end
 local pending = b .. 'pending'
 local pendingj = b .. 'pendingj'
 local pendingm = b .. 'pendingm'
+local pendingjv = b .. 'pendingjv'
 local function indexByJob(id, job)
   local member = job .. '|' .. string.format('%015d', tonumber(redis.call('ZSCORE', b .. 'deliveries:o', id))) .. '|' .. id
   redis.call('ZADD', pendingj, 0, member)
   redis.call('HSET', pendingm, id, member)
+  redis.call('HINCRBY', pendingjv, job, 1)
 end
 if redis.call('HEXISTS', meta, 'pjindex') == 0 then
   for _, id in ipairs(redis.call('ZRANGE', pending, 0, -1)) do
@@ -69,6 +73,7 @@ for _, id in ipairs(p.pendingDel) do
     if member then
       redis.call('ZREM', pendingj, member)
       redis.call('HDEL', pendingm, id)
+      redis.call('HINCRBY', pendingjv, string.sub(member, 1, string.find(member, '|', 1, true) - 1), 1)
     end
   end
 end

@@ -135,6 +135,8 @@ export class RedisTransaction implements Transaction {
   private prefetch: Promise<Prefetch> | null = null;
   private clockWritten: ClockState | null = null;
   private pendingVersion: number | null = null;
+  /** The version of each job's pending set read through the per-job index. */
+  private readonly pendingJobVersions = new Map<string, number>();
   private readonly callbacks: Array<() => void> = [];
 
   constructor(private readonly store: RedisCalls, readonly tenantKey: string, private readonly base: string, readonly realNowMs: number) {
@@ -156,12 +158,12 @@ export class RedisTransaction implements Transaction {
   /** One job's pending deliveries, oldest first, from the per-job index (the whole tenant's, until it is built). */
   private async committedPendingOfJob(deliveries: RedisRecords<DeliveryRecord>, jobId: string): Promise<DeliveryRecord[]> {
     const [members, version, indexed] = await this.store.call(async (r) => {
-      const replies = await r.multi().zrangebylex(`${this.base}pendingj`, `[${jobId}|`, `(${jobId}}`).hmget(`${this.base}meta`, 'pendingv', 'pjindex').exec();
-      const [pendingVersion, built] = replies?.[1]?.[1] as [string | null, string | null];
-      return [replies?.[0]?.[1] as string[], Number(pendingVersion ?? 0), built !== null] as const;
+      const replies = await r.multi().zrangebylex(`${this.base}pendingj`, `[${jobId}|`, `(${jobId}}`)
+        .hget(`${this.base}pendingjv`, jobId).hget(`${this.base}meta`, 'pjindex').exec();
+      return [replies?.[0]?.[1] as string[], Number(replies?.[1]?.[1] ?? 0), replies?.[2]?.[1] !== null] as const;
     });
     if (!indexed) return (await this.committedPending(deliveries)).filter((d) => d.job_id === jobId);
-    this.pendingVersion ??= version;
+    if (!this.pendingJobVersions.has(jobId)) this.pendingJobVersions.set(jobId, version);
     return deliveries.fetch(members.map((member) => member.slice(member.lastIndexOf('|') + 1)));
   }
 
@@ -214,6 +216,8 @@ export class RedisTransaction implements Transaction {
   checkOnlyPayload(): CommitPayload {
     const checks = COLLECTIONS.flatMap((c) => this.sources[c].checks(c, []));
     if (this.clockRead) checks.push(['meta', 'clockv', this.clockRead.version]);
+    if (this.pendingVersion !== null) checks.push(['meta', 'pendingv', this.pendingVersion]);
+    for (const [jobId, version] of this.pendingJobVersions) checks.push(['pendingjv', jobId, version]);
     return { checkOnly: true, checks, puts: [], dels: [], pendingAdd: [], pendingDel: [] };
   }
 
@@ -241,6 +245,7 @@ export class RedisTransaction implements Transaction {
     if (puts.length === 0 && dels.length === 0 && !this.clockWritten) return null;
     if (this.clockRead) checks.push(['meta', 'clockv', this.clockRead.version]);
     if (this.pendingVersion !== null) checks.push(['meta', 'pendingv', this.pendingVersion]);
+    for (const [jobId, version] of this.pendingJobVersions) checks.push(['pendingjv', jobId, version]);
     const payload: CommitPayload = { checks, puts, dels, pendingAdd, pendingDel };
     if (this.clockWritten) payload.clock = JSON.stringify(this.clockWritten);
     return payload;

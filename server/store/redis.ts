@@ -25,7 +25,7 @@ export interface RedisStoreOptions {
 }
 
 /** Every key of a tenant, after its base: each expires with the tenant. */
-const TENANT_PARTS = ['meta', 'pending', 'pendingj', 'pendingm', ...COLLECTIONS.flatMap((c) => [c, `${c}:v`, `${c}:o`])];
+const TENANT_PARTS = ['meta', 'pending', 'pendingj', 'pendingm', 'pendingjv', ...COLLECTIONS.flatMap((c) => [c, `${c}:v`, `${c}:o`])];
 /** How many times a transaction runs before contention is answered as unavailability. */
 const MAX_RUNS = 40;
 
