@@ -143,7 +143,7 @@ export class RedisTransaction implements Transaction {
     this.clientId = clientIdFor(tenantKey);
     const prefetched: Partial<Record<Collection, Prefetched>> = {
       jobs: { count: async () => (await this.prefetched()).jobCount },
-      endpoints: { ids: async () => (await this.prefetched()).endpointIds },
+      endpoints: { ids: async () => (await this.prefetched()).endpointIds, count: async () => (await this.prefetched()).endpointIds.length },
     };
     const source = <T extends { id: string }>(c: Collection) => new RedisRecords<T>(store, base + c, prefetched[c]);
     this.sources = Object.fromEntries(COLLECTIONS.map((c) => [c, source(c)])) as Record<Collection, RedisRecords<{ id: string }>>;

@@ -167,7 +167,10 @@ export class Outbox implements SchedulerHost {
     const endpoints: EndpointRecord[] = [];
     for await (const endpoint of tx.endpoints.list('oldest')) endpoints.push(endpoint);
     const queuedChains = new Set<string>();
+    // A job created in this transaction has nothing queued yet: only older jobs' chains are read.
+    const createdHere = new Set(events.filter((event) => event.type === 'CREATED').map((event) => event.job.id));
     for (const jobId of new Set(events.map((event) => event.job.id))) {
+      if (createdHere.has(jobId)) continue;
       for (const chain of chainsOf(await tx.deliveries.pendingOfJob(jobId)).keys()) queuedChains.add(chain);
     }
     const nowMs = clockNow(await tx.clock(), tx.realNowMs);
