@@ -3,12 +3,12 @@
  * pipeline (request id, auth, body, validation against the compiled contract, the domain,
  * the reply) and every error becomes the contract's envelope in one place.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { operations, resolveSchema, schemaAt, specText, validateHeaderParameter, validateQueryParameter, validateRequestBody, type Operation } from '../../spec/contract';
 import { DomainError } from '../domain/errors';
+import { newUuid } from '../domain/ids';
 import { StoreUnavailableError } from '../domain/store';
 import { handlers, type RequestContext, type ServerOperationId } from './handlers';
 import type { Sandbox } from '../domain/sandbox';
@@ -174,7 +174,7 @@ export function createApp(options: AppOptions): express.Express {
   // here, in the same middleware, and everything else goes on to the console and the docs.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newUuid();
     req.requestId = requestId;
     const started = performance.now();
     const log = () => {
