@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  FINAL_STATES, getOperation, JOB_STATES, LIFECYCLE, operations, schemaAt, spec, specExamples, validateRequestBody, validateResponse,
+  FINAL_STATES, getOperation, JOB_STATES, LIFECYCLE, operations, PATTERN_WORDS, schemaAt, spec, specExamples, validateRequestBody, validateResponse,
   validateSchema, validateWebhookPayload, validatorAt, webhookEventTypes, dottedPath, splitKnownFields, EXAMPLE_SCHEMAS,
 } from './contract';
 import { deriveMutations } from './mutations';
@@ -180,5 +180,27 @@ describe('job states from the spec', () => {
     expect(JOB_STATES).toEqual(spec.components.schemas.JobState.enum);
     expect(JOB_STATES.slice(0, LIFECYCLE.length)).toEqual(LIFECYCLE);
     expect(FINAL_STATES).toEqual(['CLIENT_RECEIVED', 'CANCELLED']);
+  });
+});
+
+describe('patterns in words', () => {
+  it('has words for every pattern in the spec, and only for those', () => {
+    const patterns = new Set<string>();
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node !== null && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === 'pattern' && typeof value === 'string') patterns.add(value);
+          else walk(value);
+        }
+      }
+    };
+    walk(spec);
+    expect([...patterns].sort()).toEqual(Object.keys(PATTERN_WORDS).sort());
+  });
+
+  it('a malformed delivery code is refused in words, naming the field and the value', () => {
+    const result = validateRequestBody('updateDeliveryCode', { delivery_code: '12a' });
+    expect(result).toEqual({ ok: false, errors: [{ location: 'body', param: 'delivery_code', msg: 'must be exactly 4 digits', value: '12a' }] });
   });
 });

@@ -10,7 +10,7 @@ export {
   FINAL_STATES, findOperation, getOperation, JOB_STATES, LIFECYCLE, operationObject, operations, operationsById, webhookEventTypes,
   type Operation, type OperationId, type Parameter, type Schemas,
 } from './contract/operations';
-export { dottedPath, dottedSegments, formatErrors, type ValidationErrorItem, type ValidationResult } from './contract/errors';
+export { dottedPath, dottedSegments, formatErrors, PATTERN_WORDS, type ValidationErrorItem, type ValidationResult } from './contract/errors';
 export { firstOversized } from './contract/limits';
 export { knownFieldsOnly, splitKnownFields, unknownFields } from './contract/fields';
 export {

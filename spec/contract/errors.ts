@@ -56,6 +56,19 @@ function describeValue(value: unknown): unknown {
   return value;
 }
 
+/**
+ * The spec's patterns in words, for people reading a 422; a pattern not listed keeps ajv's
+ * "must match pattern" (a test lists every pattern of the spec, so a new one is noticed).
+ */
+export const PATTERN_WORDS: Readonly<Record<string, string>> = {
+  '^[0-9]{4}$': 'must be exactly 4 digits',
+  '^[A-Z]{3}$': 'must be 3 capital letters (an ISO 4217 currency code)',
+  '^(whsec_)?[A-Za-z0-9+/]+={0,2}$': 'must be base64, optionally prefixed whsec_',
+  '^[0-9a-f]{64}$': 'must be 64 lower-case hex digits',
+  '^[0-9]+$': 'must be digits only',
+  '^v1,[A-Za-z0-9+/=]+$': 'must be v1, then a base64 signature',
+};
+
 /** Turns ajv errors into the contract's 422 `errors[]` items. */
 export function formatErrors(errors: ErrorObject[] | null | undefined, data: unknown, location: ValidationErrorItem['location'] = 'body'): ValidationErrorItem[] {
   const items: ValidationErrorItem[] = [];
@@ -72,6 +85,7 @@ export function formatErrors(errors: ErrorObject[] | null | undefined, data: unk
       param = dottedPath(error.instancePath, data);
       value = describeValue(valueAt(error.instancePath, data));
       if (error.keyword === 'enum') msg = `must be one of: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+      if (error.keyword === 'pattern') msg = PATTERN_WORDS[(error.params as { pattern: string }).pattern] ?? msg;
     }
     const key = `${param}\u0000${msg}`;
     if (seen.has(key)) continue;

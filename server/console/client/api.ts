@@ -50,7 +50,8 @@ export function describe(error: unknown): string {
     return `Wrong delivery code. ${left} attempt${left === 1 ? '' : 's'} left before the final step locks.`;
   }
   const errors = error.body.errors ?? [];
-  const sentences = errors.map((e) => (/pattern/.test(String(e.msg)) ? FORMAT_SENTENCES[e.param] || `${e.param} has the wrong format.` : null));
+  // A field with a format of its own, present but malformed: the page's own sentence for it.
+  const sentences = errors.map((e) => (e.msg !== 'is required' && FORMAT_SENTENCES[e.param]) || null);
   if (errors.length && sentences.every(Boolean)) return sentences.join(' ');
   const details = errors.map((e, i) => sentences[i] || `${e.param || 'body'} ${e.msg}`).join('; ');
   return `${error.code || error.status}: ${error.message}${details ? ` (${details})` : ''}`;
