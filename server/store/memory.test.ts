@@ -26,3 +26,35 @@ describe('InMemoryStore freezeRecords', () => {
     expect(Object.isFrozen(stored)).toBe(false);
   });
 });
+
+describe('InMemoryStore transactions', () => {
+  it('a function that throws leaves the tenant as it was: nothing added, changed or removed, order kept', async () => {
+    const store = new InMemoryStore();
+    await store.transact('k', async (tx) => { for (const id of ['a', 'b', 'c']) tx.slots.put(slot(id)); });
+    await expect(store.transact('k', async (tx) => {
+      tx.slots.put({ ...slot('a'), extended: true });
+      tx.slots.delete('b');
+      tx.slots.put(slot('d'));
+      tx.jobs.delete('nothing');
+      throw new Error('refused halfway');
+    })).rejects.toThrow('refused halfway');
+    const after = await store.transact('k', async (tx) => {
+      const out: Array<[string, boolean]> = [];
+      for await (const record of tx.slots.list('oldest')) out.push([record.id, record.extended]);
+      return out;
+    });
+    expect(after).toEqual([['a', false], ['b', false], ['c', false]]);
+  });
+
+  it('a transaction queued behind one that throws runs on the tenant as it was', async () => {
+    const store = new InMemoryStore();
+    const failing = store.transact('k', async (tx) => {
+      tx.slots.put(slot('a'));
+      await new Promise((resolve) => setImmediate(resolve));
+      throw new Error('no');
+    });
+    const next = store.transact('k', async (tx) => tx.slots.count());
+    await expect(failing).rejects.toThrow('no');
+    expect(await next).toBe(0);
+  });
+});

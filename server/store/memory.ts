@@ -1,10 +1,13 @@
 /**
  * The embedded store: every tenant in this process's memory. Each tenant's transactions
  * run one after another, so no transaction ever sees another's writes half done and none
- * ever needs to run again.
+ * ever needs to run again. Nothing can conflict, so a transaction writes slots, jobs,
+ * idempotency records and endpoints straight into the tenant's maps and undoes them if its
+ * function throws (server/store/direct-records.ts); deliveries, whose pending indexes are
+ * kept at the commit, go through the shared write buffer.
  *
  * With `freezeRecords` (on in every test: jest sets LASTMILE_FREEZE_RECORDS), records are
- * frozen as they are committed, so a domain that changed one in place, behind the store's
+ * frozen as they are written, so a domain that changed one in place, behind the store's
  * back, fails loudly. `serve` leaves it off: a frozen record cannot share its hidden class
  * with the next one, which cost about 420 bytes per stored job and slower reads.
  */
@@ -15,7 +18,8 @@ import {
   DEFAULT_STORE_LIMITS, type ClockState, type DeliveryRecord, type EndpointRecord, type IdempotencyRecord, type Job,
   type SlotRecord, type Store, type StoreLimits, type Transaction, type TransactOptions,
 } from '../domain/store';
-import { BufferedDeliverySet, BufferedRecordSet, type CommittedRecords } from './write-buffer';
+import { CommittedMap, DirectRecordSet } from './direct-records';
+import { BufferedDeliverySet, BufferedRecordSet } from './write-buffer';
 
 interface MemoryTenant {
   readonly key: string;
@@ -30,11 +34,8 @@ interface MemoryTenant {
   readonly pending: Map<string, DeliveryRecord>;
   /** The same, by job: a job's chains are read on every attempt, and a tenant may have thousands pending. */
   readonly pendingByJob: Map<string, Map<string, DeliveryRecord>>;
-  /** The same maps, as the transactions' buffers read them. */
-  readonly committed: {
-    slots: CommittedMap<SlotRecord>; jobs: CommittedMap<Job>; idempotency: CommittedMap<IdempotencyRecord>;
-    endpoints: CommittedMap<EndpointRecord>; deliveries: CommittedMap<DeliveryRecord>;
-  };
+  /** The deliveries, as the transactions' write buffers read them. */
+  readonly committedDeliveries: CommittedMap<DeliveryRecord>;
   /** Whether a transaction is running on this tenant; the others wait in `waiting`, in order. */
   busy: boolean;
   readonly waiting: Array<() => void>;
@@ -59,32 +60,6 @@ function forgetPending(tenant: MemoryTenant, id: string): void {
   if (ofJob?.size === 0) tenant.pendingByJob.delete(record.job_id);
 }
 
-/** A tenant's committed records of one kind, as a transaction's buffer reads them. */
-class CommittedMap<T extends { id: string }> implements CommittedRecords<T> {
-  constructor(private readonly map: Map<string, T>) {}
-
-  async get(id: string): Promise<T | undefined> {
-    return this.map.get(id);
-  }
-
-  async count(): Promise<number> {
-    return this.map.size;
-  }
-
-  knownToExist(id: string): boolean {
-    return this.map.has(id);
-  }
-
-  async *list(order: 'oldest' | 'newest'): AsyncIterable<T> {
-    if (order === 'oldest') {
-      yield* this.map.values();
-      return;
-    }
-    const all = [...this.map.values()];
-    for (let i = all.length - 1; i >= 0; i--) yield all[i];
-  }
-}
-
 function freeze<T extends object>(record: T): T {
   const history = (record as { history?: unknown[] }).history;
   if (Array.isArray(history)) Object.freeze(history);
@@ -98,23 +73,25 @@ function apply<T extends { id: string }>(map: Map<string, T>, set: BufferedRecor
 }
 
 /**
- * One run of a transaction on a tenant. Each kind of record gets its write buffer on first
- * use: a create touches three kinds of five, and the commit looks only at those.
+ * One run of a transaction on a tenant. Each kind of record gets its set on first use: a
+ * create touches three kinds of five, and the commit looks only at those.
  */
 class MemoryTransaction implements Transaction {
   readonly tenantKey: string;
   readonly clientId: string;
   newClock: ClockState | null = null;
   callbacks: Array<() => void> | null = null;
-  slotsBuffer?: BufferedRecordSet<SlotRecord>;
-  jobsBuffer?: BufferedRecordSet<Job>;
-  idempotencyBuffer?: BufferedRecordSet<IdempotencyRecord>;
-  endpointsBuffer?: BufferedRecordSet<EndpointRecord>;
+  slotsSet?: DirectRecordSet<SlotRecord>;
+  jobsSet?: DirectRecordSet<Job>;
+  idempotencySet?: DirectRecordSet<IdempotencyRecord>;
+  endpointsSet?: DirectRecordSet<EndpointRecord>;
   deliveriesBuffer?: BufferedDeliverySet;
+  private readonly keep: <T extends object>(record: T) => T;
 
-  constructor(readonly tenant: MemoryTenant, readonly realNowMs: number) {
+  constructor(readonly tenant: MemoryTenant, readonly realNowMs: number, frozen: boolean) {
     this.tenantKey = tenant.key;
     this.clientId = tenant.clientId;
+    this.keep = frozen ? freeze : (record) => record;
   }
 
   async clock(): Promise<ClockState> {
@@ -125,25 +102,25 @@ class MemoryTransaction implements Transaction {
     this.newClock = state;
   }
 
-  get slots(): BufferedRecordSet<SlotRecord> {
-    return this.slotsBuffer ??= new BufferedRecordSet(this.tenant.committed.slots);
+  get slots(): DirectRecordSet<SlotRecord> {
+    return this.slotsSet ??= new DirectRecordSet(this.tenant.slots, this.keep);
   }
 
-  get jobs(): BufferedRecordSet<Job> {
-    return this.jobsBuffer ??= new BufferedRecordSet(this.tenant.committed.jobs);
+  get jobs(): DirectRecordSet<Job> {
+    return this.jobsSet ??= new DirectRecordSet(this.tenant.jobs, this.keep);
   }
 
-  get idempotency(): BufferedRecordSet<IdempotencyRecord> {
-    return this.idempotencyBuffer ??= new BufferedRecordSet(this.tenant.committed.idempotency);
+  get idempotency(): DirectRecordSet<IdempotencyRecord> {
+    return this.idempotencySet ??= new DirectRecordSet(this.tenant.idempotency, this.keep);
   }
 
-  get endpoints(): BufferedRecordSet<EndpointRecord> {
-    return this.endpointsBuffer ??= new BufferedRecordSet(this.tenant.committed.endpoints);
+  get endpoints(): DirectRecordSet<EndpointRecord> {
+    return this.endpointsSet ??= new DirectRecordSet(this.tenant.endpoints, this.keep);
   }
 
   get deliveries(): BufferedDeliverySet {
     const { tenant } = this;
-    return this.deliveriesBuffer ??= new BufferedDeliverySet(tenant.committed.deliveries, async () => [...tenant.pending.values()],
+    return this.deliveriesBuffer ??= new BufferedDeliverySet(tenant.committedDeliveries, async () => [...tenant.pending.values()],
       async (jobId) => [...(tenant.pendingByJob.get(jobId)?.values() ?? [])]);
   }
 
@@ -151,14 +128,14 @@ class MemoryTransaction implements Transaction {
     (this.callbacks ??= []).push(callback);
   }
 
-  /** Applies every buffered write to the tenant, then runs the callbacks. */
+  /** The writes take effect (the deletes, the clock and the buffered deliveries), then the callbacks run. */
   commit(frozen: boolean): void {
     const { tenant } = this;
     if (this.newClock) tenant.clock = frozen ? Object.freeze(this.newClock) : this.newClock;
-    apply(tenant.slots, this.slotsBuffer, frozen);
-    apply(tenant.jobs, this.jobsBuffer, frozen);
-    apply(tenant.idempotency, this.idempotencyBuffer, frozen);
-    apply(tenant.endpoints, this.endpointsBuffer, frozen);
+    this.slotsSet?.commit();
+    this.jobsSet?.commit();
+    this.idempotencySet?.commit();
+    this.endpointsSet?.commit();
     const deliveries = this.deliveriesBuffer;
     if (deliveries) {
       for (const id of deliveries.deletes()) forgetPending(tenant, id);
@@ -169,6 +146,14 @@ class MemoryTransaction implements Transaction {
       }
     }
     if (this.callbacks) for (const callback of this.callbacks) callback();
+  }
+
+  /** The function threw: what it wrote straight into the tenant is undone. */
+  rollback(): void {
+    this.slotsSet?.rollback();
+    this.jobsSet?.rollback();
+    this.idempotencySet?.rollback();
+    this.endpointsSet?.rollback();
   }
 }
 
@@ -218,8 +203,14 @@ export class InMemoryStore implements Store {
   private async run<T>(tenant: MemoryTenant, fn: (tx: Transaction) => Promise<T>): Promise<T> {
     tenant.busy = true;
     try {
-      const tx = new MemoryTransaction(tenant, this.realNow());
-      const result = await fn(tx);
+      const tx = new MemoryTransaction(tenant, this.realNow(), this.options.freezeRecords);
+      let result: T;
+      try {
+        result = await fn(tx);
+      } catch (error) {
+        tx.rollback();
+        throw error;
+      }
       tx.commit(this.options.freezeRecords);
       return result;
     } finally {
@@ -239,10 +230,7 @@ export class InMemoryStore implements Store {
     const tenant: MemoryTenant = {
       key, clientId: clientIdFor(key), clock: RUNNING_CLOCK,
       slots, jobs, idempotency, endpoints, deliveries, pending: new Map(), pendingByJob: new Map(),
-      committed: {
-        slots: new CommittedMap(slots), jobs: new CommittedMap(jobs), idempotency: new CommittedMap(idempotency),
-        endpoints: new CommittedMap(endpoints), deliveries: new CommittedMap(deliveries),
-      },
+      committedDeliveries: new CommittedMap(deliveries),
       busy: false, waiting: [],
     };
     this.byKey.set(key, tenant);
