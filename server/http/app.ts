@@ -110,7 +110,7 @@ export function createApp(options: AppOptions): express.Express {
     }
     const status = (error as { status?: number; statusCode?: number })?.status ?? (error as { statusCode?: number })?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      // Raised by Express itself, e.g. a path segment that is not valid percent-encoding.
+      // Raised by Express or the route table, e.g. a path segment that is not valid percent-encoding.
       sendError(res, { code: 'MALFORMED_REQUEST', message: (error as Error).message ?? 'Bad request' });
       return;
     }
