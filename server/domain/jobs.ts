@@ -7,7 +7,7 @@ import { drawDeliveryCode } from './delivery-code';
 import { DomainError } from './errors';
 import { newUuid } from './ids';
 import { FINAL_STATES, LIFECYCLE, type JobState, type OperationContext } from './operation';
-import { takeSlot } from './slots';
+import { holdSlot, placement, takeSlot } from './slots';
 import type { Job } from './store';
 
 export type CreateJobRequest = Schemas['CreateJobRequest'];
@@ -56,16 +56,13 @@ export async function createJob(op: OperationContext, request: CreateJobRequest,
     id: newUuid(),
     state: 'CREATED',
     ...known,
-    slot: { id: slot.id, from: '', to: '', operational_model: slot.operationalModel, store: slot.store },
-    origin: slot.quote.origin,
-    destination: slot.quote.destination,
-    job_items: slot.quote.job_items,
+    ...placement(slot),
     add_delivery_code: request.add_delivery_code === true,
     history: [],
     created_at: at,
     updated_at: at,
   };
-  job = takeSlot(op, slot, job);
+  holdSlot(op, slot, job.id);
   if (job.add_delivery_code) {
     job.delivery_code = drawDeliveryCode();
     job.delivery_code_attempts_remaining = op.config.deliveryCodeAttempts;

@@ -89,16 +89,25 @@ export async function usableSlot(op: OperationContext, slotId: string): Promise<
   return record;
 }
 
-/** Takes the slot for the job: the job's window, places and items come from its quote. */
-export function takeSlot(op: OperationContext, slot: SlotRecord, job: Job): Job {
-  op.tx.slots.put({ ...slot, usedByJobId: job.id });
+/** What a job takes from its slot: the window, and the places and items of the slot's quote. */
+export function placement(slot: SlotRecord): Pick<Job, 'slot' | 'origin' | 'destination' | 'job_items'> {
   return {
-    ...job,
     slot: { id: slot.id, from: iso(slot.fromMs), to: iso(slot.toMs), operational_model: slot.operationalModel, store: slot.store },
     origin: slot.quote.origin,
     destination: slot.quote.destination,
     job_items: slot.quote.job_items,
   };
+}
+
+/** Marks the slot as used by the job. */
+export function holdSlot(op: OperationContext, slot: SlotRecord, jobId: string): void {
+  op.tx.slots.put({ ...slot, usedByJobId: jobId });
+}
+
+/** Moves a job onto the slot: held for it, and its window, places and items taken from it. */
+export function takeSlot(op: OperationContext, slot: SlotRecord, job: Job): Job {
+  holdSlot(op, slot, job.id);
+  return { ...job, ...placement(slot) };
 }
 
 function slotView(record: SlotRecord): Schemas['Slot'] {

@@ -180,22 +180,21 @@ export function createApp(options: AppOptions): express.Express {
     const log = () => {
       logger.info({ req_id: requestId, method: req.method, url: req.originalUrl.slice(0, 300), status: res.statusCode, ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');
     };
-    if (options.cors) {
-      res.setHeader('x-request-id', requestId);
-      if (corsAnswered(req, res)) {
-        log();
-        return;
-      }
-    }
-    // An API answer carries the id from sendReply; anything else (console, docs, Express's
-    // own answers) gets it now.
-    let found: ReturnType<typeof routes.match>;
+    let found: ReturnType<typeof routes.match> = null;
+    let unreadable: unknown;
     try {
       found = routes.match(req.method, req.path);
     } catch (error) {
-      // A path parameter that is not valid percent-encoding.
-      res.setHeader('x-request-id', requestId);
-      answerError(error, req, res);
+      unreadable = error; // a path parameter that is not valid percent-encoding
+    }
+    // An API answer carries the id from sendReply; every other answer gets it now.
+    if (found?.kind !== 'route' || options.cors) res.setHeader('x-request-id', requestId);
+    if (options.cors && corsAnswered(req, res)) {
+      log();
+      return;
+    }
+    if (unreadable !== undefined) {
+      answerError(unreadable, req, res);
       log();
       return;
     }
@@ -208,7 +207,6 @@ export function createApp(options: AppOptions): express.Express {
       });
       return;
     }
-    res.setHeader('x-request-id', requestId);
     res.on('finish', log);
     // Kept for the 405 answer below, after the extensions and docs had their turn.
     if (found?.kind === 'method-not-allowed') res.locals.allow = found.allow;

@@ -66,10 +66,9 @@ function freeze<T extends object>(record: T): T {
   return Object.freeze(record);
 }
 
-function apply<T extends { id: string }>(map: Map<string, T>, set: BufferedRecordSet<T> | undefined, frozen: boolean): void {
-  if (!set) return;
+function apply<T extends { id: string }>(map: Map<string, T>, set: BufferedRecordSet<T>, keep: (record: T) => T): void {
   for (const id of set.deletes()) map.delete(id);
-  for (const record of set.puts()) map.set(record.id, frozen ? freeze(record) : record);
+  for (const record of set.puts()) map.set(record.id, keep(record));
 }
 
 /**
@@ -86,6 +85,9 @@ class MemoryTransaction implements Transaction {
   idempotencySet?: DirectRecordSet<IdempotencyRecord>;
   endpointsSet?: DirectRecordSet<EndpointRecord>;
   deliveriesBuffer?: BufferedDeliverySet;
+  /** The direct sets made so far, for the commit and the undo. */
+  private readonly direct: Array<DirectRecordSet<{ id: string }>> = [];
+  /** What a written record becomes as kept: frozen under test, else itself. */
   private readonly keep: <T extends object>(record: T) => T;
 
   constructor(readonly tenant: MemoryTenant, readonly realNowMs: number, frozen: boolean) {
@@ -102,20 +104,26 @@ class MemoryTransaction implements Transaction {
     this.newClock = state;
   }
 
+  private directOn<T extends { id: string }>(map: Map<string, T>): DirectRecordSet<T> {
+    const set = new DirectRecordSet(map, this.keep);
+    this.direct.push(set as unknown as DirectRecordSet<{ id: string }>);
+    return set;
+  }
+
   get slots(): DirectRecordSet<SlotRecord> {
-    return this.slotsSet ??= new DirectRecordSet(this.tenant.slots, this.keep);
+    return this.slotsSet ??= this.directOn(this.tenant.slots);
   }
 
   get jobs(): DirectRecordSet<Job> {
-    return this.jobsSet ??= new DirectRecordSet(this.tenant.jobs, this.keep);
+    return this.jobsSet ??= this.directOn(this.tenant.jobs);
   }
 
   get idempotency(): DirectRecordSet<IdempotencyRecord> {
-    return this.idempotencySet ??= new DirectRecordSet(this.tenant.idempotency, this.keep);
+    return this.idempotencySet ??= this.directOn(this.tenant.idempotency);
   }
 
   get endpoints(): DirectRecordSet<EndpointRecord> {
-    return this.endpointsSet ??= new DirectRecordSet(this.tenant.endpoints, this.keep);
+    return this.endpointsSet ??= this.directOn(this.tenant.endpoints);
   }
 
   get deliveries(): BufferedDeliverySet {
@@ -129,17 +137,14 @@ class MemoryTransaction implements Transaction {
   }
 
   /** The writes take effect (the deletes, the clock and the buffered deliveries), then the callbacks run. */
-  commit(frozen: boolean): void {
+  commit(): void {
     const { tenant } = this;
-    if (this.newClock) tenant.clock = frozen ? Object.freeze(this.newClock) : this.newClock;
-    this.slotsSet?.commit();
-    this.jobsSet?.commit();
-    this.idempotencySet?.commit();
-    this.endpointsSet?.commit();
+    if (this.newClock) tenant.clock = this.keep(this.newClock);
+    for (const set of this.direct) set.commit();
     const deliveries = this.deliveriesBuffer;
     if (deliveries) {
       for (const id of deliveries.deletes()) forgetPending(tenant, id);
-      apply(tenant.deliveries, deliveries, frozen);
+      apply(tenant.deliveries, deliveries, this.keep);
       for (const record of deliveries.puts()) {
         if (record.status === 'PENDING') rememberPending(tenant, tenant.deliveries.get(record.id)!);
         else forgetPending(tenant, record.id);
@@ -150,10 +155,7 @@ class MemoryTransaction implements Transaction {
 
   /** The function threw: what it wrote straight into the tenant is undone. */
   rollback(): void {
-    this.slotsSet?.rollback();
-    this.jobsSet?.rollback();
-    this.idempotencySet?.rollback();
-    this.endpointsSet?.rollback();
+    for (const set of this.direct) set.rollback();
   }
 }
 
@@ -211,7 +213,7 @@ export class InMemoryStore implements Store {
         tx.rollback();
         throw error;
       }
-      tx.commit(this.options.freezeRecords);
+      tx.commit();
       return result;
     } finally {
       const next = tenant.waiting.shift();

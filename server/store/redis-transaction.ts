@@ -213,11 +213,17 @@ export class RedisTransaction implements Transaction {
     return COLLECTIONS.reduce((n, c) => n + this.sources[c].read.size, 0);
   }
 
-  checkOnlyPayload(): CommitPayload {
-    const checks = COLLECTIONS.flatMap((c) => this.sources[c].checks(c, []));
+  /** The versions read outside the records: the clock, the tenant's pending set, each job's pending set. */
+  private indexChecks(): CommitPayload['checks'] {
+    const checks: CommitPayload['checks'] = [];
     if (this.clockRead) checks.push(['meta', 'clockv', this.clockRead.version]);
     if (this.pendingVersion !== null) checks.push(['meta', 'pendingv', this.pendingVersion]);
     for (const [jobId, version] of this.pendingJobVersions) checks.push(['pendingjv', jobId, version]);
+    return checks;
+  }
+
+  checkOnlyPayload(): CommitPayload {
+    const checks = COLLECTIONS.flatMap((c) => this.sources[c].checks(c, [])).concat(this.indexChecks());
     return { checkOnly: true, checks, puts: [], dels: [], pendingAdd: [], pendingDel: [] };
   }
 
@@ -243,10 +249,7 @@ export class RedisTransaction implements Transaction {
     }
     pendingDel.push(...this.deliveries.deletes());
     if (puts.length === 0 && dels.length === 0 && !this.clockWritten) return null;
-    if (this.clockRead) checks.push(['meta', 'clockv', this.clockRead.version]);
-    if (this.pendingVersion !== null) checks.push(['meta', 'pendingv', this.pendingVersion]);
-    for (const [jobId, version] of this.pendingJobVersions) checks.push(['pendingjv', jobId, version]);
-    const payload: CommitPayload = { checks, puts, dels, pendingAdd, pendingDel };
+    const payload: CommitPayload = { checks: checks.concat(this.indexChecks()), puts, dels, pendingAdd, pendingDel };
     if (this.clockWritten) payload.clock = JSON.stringify(this.clockWritten);
     return payload;
   }

@@ -24,6 +24,11 @@ export function chainsOf(pending: readonly DeliveryRecord[]): Map<string, Delive
   return chains;
 }
 
+/** The oldest pending delivery of the chain (endpoint, job) this one belongs to, read from its job's pending deliveries. */
+export async function chainHead(tx: Transaction, delivery: Pick<DeliveryRecord, 'endpoint_id' | 'job_id'>): Promise<DeliveryRecord | undefined> {
+  return chainsOf(await tx.deliveries.pendingOfJob(delivery.job_id)).get(chainKey(delivery))?.[0];
+}
+
 /** The head of the chain a pending delivery waits in, when it is not the head itself. */
 export function waitingFor(chains: Map<string, DeliveryRecord[]>, delivery: DeliveryRecord): string | undefined {
   if (delivery.status !== 'PENDING' || delivery.outsideChain) return undefined;

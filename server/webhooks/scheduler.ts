@@ -8,7 +8,7 @@ import { clockNow, iso, realDelayUntil } from '../domain/clock';
 import { newId } from '../domain/ids';
 import type { ClockState, DeliveryRecord, EndpointRecord, Store } from '../domain/store';
 import type { OutboxConfig } from './config';
-import { chainKey, chainsOf } from './delivery-log';
+import { chainHead, chainsOf } from './delivery-log';
 import { finished } from './endpoints';
 import type { EndpointCaches, Send } from './sender';
 
@@ -99,7 +99,7 @@ export class DeliveryScheduler {
       const nowMs = clockNow(await tx.clock(), tx.realNowMs);
       if (leaseHeld(delivery, tx.realNowMs, nowMs)) return undefined;
       if (!force && (delivery.nextAttemptAtMs === null || delivery.nextAttemptAtMs > nowMs)) return undefined;
-      if (!delivery.outsideChain && chainsOf(await tx.deliveries.pendingOfJob(delivery.job_id)).get(chainKey(delivery))?.[0].id !== deliveryId) return undefined;
+      if (!delivery.outsideChain && (await chainHead(tx, delivery))?.id !== deliveryId) return undefined;
       const endpoint = await tx.endpoints.get(delivery.endpoint_id);
       if (!endpoint) return undefined;
       tx.deliveries.put({ ...delivery, lease: { owner: this.owner, token, untilRealMs: tx.realNowMs + leaseMs, untilTenantMs: nowMs + leaseMs } });
@@ -138,7 +138,7 @@ export class DeliveryScheduler {
       let head: DeliveryRecord | undefined = next.status === 'PENDING' ? next : undefined;
       if (!head && !current.outsideChain) {
         // The delivery that waited behind the one just settled is due as it reaches the head.
-        head = chainsOf(await tx.deliveries.pendingOfJob(current.job_id)).get(chainKey(current))?.[0];
+        head = await chainHead(tx, current);
         if (head && head.nextAttemptAtMs === null) {
           head = { ...head, nextAttemptAtMs: nowMs };
           tx.deliveries.put(head);
