@@ -3,6 +3,7 @@ import { formatCheckLine, formatClosing } from './reporters/console';
 import { parseReportTarget, writeReports, type ReportTarget } from './reporters';
 import { DEFAULTS, runConformance, selectChecks, SelectionError, parseList } from './runner';
 import { catalogue } from './catalogue';
+import { EXPLORE_DEFAULTS } from './explore/run';
 import { baseUrlProblem } from './transport';
 import type { LevelOption } from './types';
 
@@ -41,7 +42,7 @@ function positiveInt(name: string, min = 1) {
   };
 }
 
-export function url(value: string): string {
+function url(value: string): string {
   const problem = baseUrlProblem(value);
   if (problem) throw new InvalidArgumentError(problem);
   return value;
@@ -77,8 +78,8 @@ export function registerConform(program: Command): void {
     .option('--seed <n>', 'seed of the generated orders', positiveInt('--seed', 0), 1)
     .option('--list', 'list the selected checks and exit', false)
     .option('--explore', 'after the checks, explore random sequences of operations judged by a model of the contract (check EXPLORE)', false)
-    .option('--explore-runs <n>', 'sequences to explore', positiveInt('--explore-runs'), 100)
-    .option('--explore-steps <n>', 'the longest sequence', positiveInt('--explore-steps'), 40)
+    .option('--explore-runs <n>', 'sequences to explore', positiveInt('--explore-runs'), EXPLORE_DEFAULTS.runs)
+    .option('--explore-steps <n>', 'the longest sequence', positiveInt('--explore-steps'), EXPLORE_DEFAULTS.steps)
     .action(async (flags: ConformFlags) => {
       if (flags.list) {
         for (const check of selectChecks(catalogue, flags)) process.stdout.write(`${check.id}\t${check.category}\t${check.level}\t${check.title}\n`);

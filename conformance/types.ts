@@ -2,6 +2,7 @@
  * The shapes every part of the kit shares: a check is a small declarative object, the
  * runner turns it into a result, the reporters render results.
  */
+import type { HttpAnswer } from '../spec/contract';
 import type { CheckContext } from './context';
 
 export type Level = 'contract' | 'sandbox';
@@ -32,13 +33,8 @@ export interface RecordedRequest {
   body?: string;
 }
 
-export interface RecordedResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-  /** The body parsed as JSON, when it is JSON. */
-  json?: unknown;
-}
+/** A response as the report keeps it: the shape the contract's one response checker judges. */
+export type RecordedResponse = HttpAnswer;
 
 /** One HTTP call a check made, with what the contract says about its response. */
 export interface Exchange {

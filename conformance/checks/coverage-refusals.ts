@@ -1,6 +1,6 @@
 /**
  * Refusals no other check provokes, so that every documented (operation, status) pair but
- * 413, 429 and 500 is exercised by the catalogue itself: invalid bodies and unknown ids on
+ * 413, 429, 500 and 503 (OUT_OF_REACH) is exercised by the catalogue itself: invalid bodies and unknown ids on
  * the update operations, an expired slot on reschedule, the sandbox's own refusals, and a
  * reset that answers 200.
  */

@@ -1,4 +1,3 @@
-import { Rng } from '../../fixtures/random';
 import { operations, specExamples, type Operation } from '../../spec/contract';
 import type { Level } from '../types';
 
@@ -30,10 +29,4 @@ export async function mapLimit<T, R>(items: T[], limit: number, task: (item: T, 
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-/** The fixture factory's seeded generator, as a float source: the same seed gives the same orders. */
-export function seededRandom(seed: number): () => number {
-  const rng = new Rng(seed);
-  return () => rng.float();
 }

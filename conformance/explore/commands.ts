@@ -176,7 +176,7 @@ export async function perform(s: Step, m: Model, session: Session): Promise<void
     }
     case 'retryDelivery': {
       const delivery = pick(t.deliveries, s.delivery);
-      await judged(webhookRules.retryWebhookDelivery(t, delivery, () => undefined), 'retryWebhookDelivery', session.call(s.tenant, 'retryWebhookDelivery', { pathParams: { delivery_id: delivery?.id ?? unknown } }));
+      await judged(webhookRules.retryWebhookDelivery(t, delivery), 'retryWebhookDelivery', session.call(s.tenant, 'retryWebhookDelivery', { pathParams: { delivery_id: delivery?.id ?? unknown } }));
       return;
     }
     case 'listJobs': {

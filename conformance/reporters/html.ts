@@ -1,5 +1,6 @@
 import type { CheckResult, CoverageReport, Exchange, ExploreReport, Failure, RunResult } from '../types';
 import { failuresFirst, show } from './format';
+import { OUT_OF_REACH } from '../explore/coverage';
 
 const MAX_EXCHANGES_SHOWN_PER_PASSED_CHECK = 20;
 const MAX_EXCHANGES_SHOWN_PER_CHECK = 200;
@@ -59,7 +60,7 @@ ${report.script ? `<h5>Replay (sh, curl, node)</h5><pre>${escapeHtml(report.scri
 
 /** Which documented (operation, status) pairs the run exercised, and by which checks. */
 export function renderCoverage(coverage: CoverageReport): string {
-  const rows = coverage.pairs.map((p) => `<tr class="${p.exercised ? 'hit' : 'miss'}"><td><code>${escapeHtml(p.operationId)}</code></td><td>${escapeHtml(p.status)}</td><td>${p.exercised ? escapeHtml(p.by.join(', ')) : ['413', '429', '500'].includes(p.status) ? 'not provoked (deployment limit or internal error)' : '<b>not exercised</b>'}</td></tr>`).join('\n');
+  const rows = coverage.pairs.map((p) => `<tr class="${p.exercised ? 'hit' : 'miss'}"><td><code>${escapeHtml(p.operationId)}</code></td><td>${escapeHtml(p.status)}</td><td>${p.exercised ? escapeHtml(p.by.join(', ')) : OUT_OF_REACH.has(p.status) ? 'not provoked (deployment limit, internal error or store outage)' : '<b>not exercised</b>'}</td></tr>`).join('\n');
   return `<section class="coverage"><details><summary><b>Coverage: ${coverage.exercised} of ${coverage.documented} documented (operation, status) pairs exercised</b></summary>
 <table><thead><tr><th>Operation</th><th>Status</th><th>Exercised by</th></tr></thead><tbody>
 ${rows}

@@ -18,18 +18,6 @@ export const webhookRules = {
     return [{ status: 204, apply: () => { endpoint.live = false; } }];
   },
 
-  listWebhookEndpoints(t: TenantModel): Answer[] {
-    const live = t.endpoints.filter((e) => e.live).map((e) => e.id).sort();
-    return [{
-      status: 200,
-      check: (r) => {
-        const endpoints = documented(r, 'listWebhookEndpoints', 200);
-        const listed = endpoints.map((e) => e.id).filter((id) => t.shared ? t.endpoints.some((e) => e.id === id) : true).sort();
-        return differs('endpoint ids', live, listed) ?? (endpoints.some((e) => 'secret' in e) ? 'a secret is shown again' : undefined);
-      },
-    }];
-  },
-
   /** One entry per event and endpoint that existed when it happened, deleted endpoints included. */
   listWebhookDeliveries(t: TenantModel, job: JobModel | undefined, valid: boolean): Answer[] {
     if (!valid) return [error(422, 'VALIDATION_FAILED')];
@@ -46,7 +34,7 @@ export const webhookRules = {
     }];
   },
 
-  retryWebhookDelivery(t: TenantModel, delivery: { id: string; endpointId: string } | undefined, eventId: (id: string) => void): Answer[] {
+  retryWebhookDelivery(t: TenantModel, delivery: { id: string; endpointId: string } | undefined): Answer[] {
     if (!delivery) return [error(404, 'WEBHOOK_DELIVERY_NOT_FOUND')];
     const endpoint = t.endpoints.find((e) => e.id === delivery.endpointId);
     const queued: Answer = {
@@ -54,7 +42,7 @@ export const webhookRules = {
       check: (r) => differs('id', delivery.id, documented(r, 'retryWebhookDelivery', 202).id),
       apply: (r) => {
         const { event_id: queuedEvent } = documented(r, 'retryWebhookDelivery', 202);
-        if (endpoint?.live) { endpoint.retried.push(queuedEvent); eventId(queuedEvent); }
+        if (endpoint?.live) endpoint.retried.push(queuedEvent);
       },
     };
     if (endpoint && !endpoint.live) return [error(409, 'WEBHOOK_ENDPOINT_DELETED', undefined, 'the endpoint was deleted')];
