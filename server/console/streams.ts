@@ -18,9 +18,17 @@ export interface JobEvents {
   onEvent(listener: (tenantKey: string, event: StreamedJobEvent) => void): () => void;
 }
 
+/** What a stream says of a delivery update: its ids, status and how many attempts it has. */
+export interface StreamedDeliveryUpdate {
+  id: string;
+  job_id: string;
+  status: Schemas['DeliveryStatus'];
+  attempts: { length: number };
+}
+
 /** Where delivery updates come from (the outbox), when the console is given one. */
 export interface DeliveryUpdates {
-  onDeliveryUpdate(listener: (tenantKey: string, delivery: { id: string; job_id: string; status: Schemas['DeliveryStatus']; attempts: { length: number } }) => void): () => void;
+  onDeliveryUpdate(listener: (tenantKey: string, delivery: StreamedDeliveryUpdate) => void): () => void;
 }
 
 export interface StreamLimits {

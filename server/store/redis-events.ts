@@ -6,19 +6,7 @@
  * A live event lost while Redis is away costs an open page a refresh, never an answer.
  */
 import Redis from 'ioredis';
-import type { Schemas } from '../../spec/contract';
-
-export interface RelayedJobEvent {
-  type: Schemas['EventType'];
-  job: { id: string; state: Schemas['JobState'] };
-}
-
-export interface RelayedDeliveryUpdate {
-  id: string;
-  job_id: string;
-  status: Schemas['DeliveryStatus'];
-  attempts: { length: number };
-}
+import type { StreamedDeliveryUpdate as RelayedDeliveryUpdate, StreamedJobEvent as RelayedJobEvent } from '../console/streams';
 
 type JobListener = (tenantKey: string, event: RelayedJobEvent) => void;
 type DeliveryUpdateListener = (tenantKey: string, delivery: RelayedDeliveryUpdate) => void;
@@ -31,7 +19,7 @@ interface Message {
 
 export interface RelaySources {
   sandbox: { onEvent(listener: (tenantKey: string, event: RelayedJobEvent) => void): unknown };
-  outbox: { onDeliveryUpdate(listener: (tenantKey: string, delivery: { id: string; job_id: string; status: RelayedDeliveryUpdate['status']; attempts: unknown[] }) => void): unknown };
+  outbox: { onDeliveryUpdate(listener: (tenantKey: string, delivery: RelayedDeliveryUpdate) => void): unknown };
 }
 
 export class RedisEventRelay {

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { findOperation } from '../../spec/contract';
 import { startServer } from '../../server/main';
+import { parseWebhookUrl } from '../../server/webhooks/url-policy';
 import { forwardable, readAll } from '../mutants/tools';
 import { IdMap, Rewriter, type Freedom, type Usage } from './rewrite';
 
@@ -36,10 +37,9 @@ function parse(text: string): unknown {
 
 /** Only a URL the server could accept is swapped for a relay; any other goes through as sent, to be refused. */
 function relayable(url: string): boolean {
-  if (/[\s\x00-\x1f]/.test(url)) return false;
   try {
-    const parsed = new URL(url);
-    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.username === '' && parsed.password === '';
+    parseWebhookUrl(url);
+    return true;
   } catch {
     return false;
   }
