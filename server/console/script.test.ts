@@ -1,5 +1,5 @@
 /** The console's script: bundled from client/ on first request, with the lifecycle the spec defines. */
-import { LIFECYCLE } from '../../spec/contract';
+import { LIFECYCLE, schemaAt } from '../../spec/contract';
 import { startServer, type RunningServer } from '../main';
 
 let server: RunningServer;
@@ -25,13 +25,25 @@ test('the page loads one bundled script from its own origin, under the strict Co
   expect(text).not.toMatch(/^\s*(import|export)\s/m);
   expect(text).not.toMatch(/\brequire\(/);
   // The lifecycle was written in: no free reference to the placeholder is left.
-  expect(text).not.toMatch(/(^|[^\w:])(LIFECYCLE|JOB_STATES|FINAL_STATES)_FROM_SPEC\b/m);
+  expect(text).not.toMatch(/(^|[^\w:])[A-Z_]+_FROM_SPEC\b/m);
 });
 
 test("the script's lifecycle is the spec's, in the spec's order", async () => {
   const text = await (await fetch(`${server.url}/console/assets/console.js`)).text();
   expect(LIFECYCLE.length).toBeGreaterThan(2);
   expect(text).toContain(JSON.stringify(LIFECYCLE).slice(1, -1).replaceAll(',', ', '));
+});
+
+test("the formats the page checks before sending are the spec's", async () => {
+  const text = await (await fetch(`${server.url}/console/assets/console.js`)).text();
+  const property = (schema: string, name: string) => schemaAt(`#/components/schemas/${schema}/properties/${name}`);
+  for (const pattern of [property('UpdateDeliveryCodeRequest', 'delivery_code').pattern, property('CreateWebhookEndpointRequest', 'secret').pattern]) {
+    expect(typeof pattern).toBe('string');
+    expect(text).toContain(JSON.stringify(pattern));
+  }
+  // esbuild writes numbers in their shortest form (315360000 as 31536e4).
+  const written = /\bMAX_CLOCK_SECONDS = ([\d.e+]+)/.exec(text)?.[1];
+  expect(Number(written)).toBe(property('AdvanceClockRequest', 'seconds').maximum);
 });
 
 test('the TypeScript sources are not served', async () => {

@@ -32,8 +32,12 @@ export const RECIPIENT_LABELS: Partial<Record<JobState, string>> = {
 };
 
 // The spec's formats, checked before sending so a typo costs nothing and reads as a sentence.
-export const DELIVERY_CODE = /^[0-9]{4}$/;
-export const WEBHOOK_SECRET = /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/;
+declare const DELIVERY_CODE_PATTERN_FROM_SPEC: string;
+declare const WEBHOOK_SECRET_PATTERN_FROM_SPEC: string;
+declare const MAX_CLOCK_SECONDS_FROM_SPEC: number;
+export const DELIVERY_CODE = new RegExp(DELIVERY_CODE_PATTERN_FROM_SPEC);
+export const WEBHOOK_SECRET = new RegExp(WEBHOOK_SECRET_PATTERN_FROM_SPEC);
+export const MAX_CLOCK_SECONDS: number = MAX_CLOCK_SECONDS_FROM_SPEC;
 export const FORMAT_SENTENCES: Readonly<Record<string, string>> = {
   delivery_code: 'The delivery code is exactly 4 digits.',
   secret: 'The signing secret must be base64 (letters, digits, + and /, with up to two = at the end), optionally starting with whsec_.',

@@ -2,11 +2,10 @@
 import { api, ApiError, describe } from './api';
 import { refreshDeliveriesAfterAction } from './deliveries';
 import { $, confirmDialog, el, flash, form, input, select, showError, utc } from './dom';
-import { FORMAT_SENTENCES, WEBHOOK_SECRET, type Clock, type WebhookEndpoint, type WebhookEndpointWithSecret } from './model';
+import { FORMAT_SENTENCES, MAX_CLOCK_SECONDS, WEBHOOK_SECRET, type Clock, type WebhookEndpoint, type WebhookEndpointWithSecret } from './model';
 import { currentJobId, state } from './state';
 
 /** The spec's limit on one advance: ten years. */
-const MAX_CLOCK_SECONDS = 315360000;
 const UNIT_NAMES: Readonly<Record<number, [string, string]>> = { 1: ['second', 'seconds'], 60: ['minute', 'minutes'], 3600: ['hour', 'hours'], 86400: ['day', 'days'] };
 const unitNames = (unit: number) => UNIT_NAMES[unit] ?? ['second', 'seconds'];
 
