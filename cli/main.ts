@@ -33,10 +33,10 @@ export function exitCodeFor(error: unknown): number {
   return USAGE_ERROR;
 }
 
-export const USAGE_ERROR = 2;
+const USAGE_ERROR = 2;
 
 export function main(argv: string[]): void {
-  buildProgram().parseAsync(argv).catch((error: unknown) => {
+  buildProgram(undefined, argv).parseAsync(argv).catch((error: unknown) => {
     // Commander has already printed its own parse errors; an action's own refusal it has not.
     const printed = error instanceof CommanderError && !(error instanceof InvalidArgumentError);
     if (!printed) process.stderr.write(`lastmile: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -20,5 +20,3 @@ const setHeader = OutgoingMessage.prototype.setHeader;
 OutgoingMessage.prototype.setHeader = function setHeaderEscaped(name, value) {
   return setHeader.call(this, name, escapeHeaderValue(value));
 };
-
-module.exports = { escapeHeaderValue };

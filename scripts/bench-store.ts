@@ -52,7 +52,7 @@ async function roundTripsPerCreate(url: string): Promise<{ plain: number; idempo
   const sandbox = new Sandbox(store);
   new Outbox(sandbox);
   try {
-    const slots = await sandbox.availability('rt', WEEK as never);
+    const slots = await sandbox.availability('rt', WEEK);
     const count = async (idempotencyKey?: string) => {
       const before = store.roundTrips.count;
       await sandbox.createJob('rt', { ...ORDER, slot_id: slots.pop()!.id } as never, idempotencyKey);

@@ -6,7 +6,7 @@ import type autocannon from 'autocannon';
 import { spec } from '../../spec/contract';
 
 /** A week of 15-minute slots: many slots per availability call. */
-export const WEEK = { ...spec.components.examples.AvailabilityRequest.value, start: '2026-12-01T00:00:00Z', end: '2026-12-07T23:00:00Z', slot_size: 15 };
+export const WEEK = { ...spec.components.examples.AvailabilityRequest.value, start: '2026-12-01T00:00:00Z', end: '2026-12-07T23:00:00Z', slot_size: 15 as const };
 export const ORDER = spec.components.examples.CreateJobRequestMinimal.value;
 
 export interface HeldSlot { key: string; slot: string }

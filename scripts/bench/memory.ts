@@ -2,9 +2,9 @@
  * Memory of stored jobs, measured on the domain itself: RSS and heap before and after
  * creating JOBS jobs over TENANTS tenants. Run with --expose-gc. Prints one JSON line.
  */
-import { spec } from '../../spec/contract';
 import { Sandbox } from '../../server/domain/sandbox';
 import { InMemoryStore } from '../../server/store/memory';
+import { ORDER, WEEK } from './create-load';
 
 const jobs = Number(process.argv[2] ?? 100_000);
 const tenants = Number(process.argv[3] ?? 100);
@@ -12,9 +12,6 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
 async function main(): Promise<void> {
   const sandbox = new Sandbox(new InMemoryStore(), { maxJobsPerTenant: jobs, maxSlotsPerTenant: jobs });
-  const availability = spec.components.examples.AvailabilityRequest.value;
-  const order = spec.components.examples.CreateJobRequestMinimal.value;
-  const week = { ...availability, start: '2026-12-01T00:00:00Z', end: '2026-12-07T23:00:00Z', slot_size: 15 as const };
 
   gc();
   const before = process.memoryUsage();
@@ -24,8 +21,8 @@ async function main(): Promise<void> {
     const key = `bench-tenant-${t}`;
     let slots: string[] = [];
     for (let i = 0; i < perTenant && created < jobs; i++) {
-      if (slots.length === 0) slots = (await sandbox.availability(key, week)).map((s) => s.id);
-      await sandbox.createJob(key, { ...order, slot_id: slots.pop()!, client_reference: `ORDER-${t}-${i}` });
+      if (slots.length === 0) slots = (await sandbox.availability(key, WEEK)).map((s) => s.id);
+      await sandbox.createJob(key, { ...ORDER, slot_id: slots.pop()!, client_reference: `ORDER-${t}-${i}` });
       created += 1;
     }
 }

@@ -1,11 +1,11 @@
 /** The benchmark's closing summary, printed after bench/results.json is written. */
+import type { StartupFigures } from './startup';
 export interface LoadFigures {
   rps: number; p50: number; p99: number; non2xx: number; errors: number; requests: number;
   /** The server process's CPU time per request (Linux). */
   cpuUsPerRequest?: number;
 }
 
-interface StartupFigures { healthzMs: number; runsMs: number[]; idleRssMb: number; conformHelpMs: number }
 
 /** What bench/results.json holds, as far as the summary reads it. */
 export interface BenchResults {
