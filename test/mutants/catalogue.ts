@@ -6,11 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import type { RunningServer } from '../../server/main';
 import { DomainError } from '../../server/domain/errors';
 import type { OperationContext } from '../../server/domain/sandbox';
 import type { Job, Store } from '../../server/domain/store';
-import { behindProxy, editJson, patchMethod, patchedServer, type RunningMutant, type StepWrappers } from './tools';
+import { behindProxy, changeJob, editJson, onServer, patchMethod, patchedServer, withSteps, type RunningMutant } from './tools';
 
 export interface Mutant {
   id: string;
@@ -36,8 +35,6 @@ function swallow(code: string, original: (...args: Any[]) => Any, fallback: (...
   };
 }
 
-const onServer = (mutate: (server: RunningServer) => void) => () => patchedServer(mutate);
-const withSteps = (steps: StepWrappers) => () => patchedServer(() => undefined, {}, steps);
 const onProxy = (rewrites: Parameters<typeof behindProxy>[1]) => async () => behindProxy(await patchedServer(() => undefined), rewrites);
 
 export const mutants: Mutant[] = [
@@ -77,10 +74,7 @@ export const mutants: Mutant[] = [
     start: onServer(({ sandbox }) => patchMethod(sandbox, 'createJob', (original) => async (key: string, request: Any, idempotencyKey?: string) => {
       const result = await original(key, request, idempotencyKey);
       if (!result.replayed) {
-        await sandbox.store.transact(key, async (tx) => {
-          const job = await tx.jobs.get(result.jobId);
-          if (job?.delivery_code !== undefined) tx.jobs.put({ ...job, delivery_code: job.delivery_code.slice(1) });
-        });
+        await changeJob(sandbox, key, result.jobId, (job) => (job.delivery_code === undefined ? undefined : { ...job, delivery_code: job.delivery_code.slice(1) }));
       }
       return result;
     })),

@@ -4,10 +4,9 @@
  * job of a tenant). The fixed catalogue passes every one of them; `--explore` must kill
  * each within its default runs. Test-only, like test/mutants/catalogue.ts.
  */
-import type { RunningServer } from '../../server/main';
 import type { Sandbox } from '../../server/domain/sandbox';
 import type { Job } from '../../server/domain/store';
-import { patchMethod, patchedServer, type RunningMutant, type StepWrappers } from './tools';
+import { changeJob, onServer, patchMethod, withSteps, type RunningMutant } from './tools';
 
 export interface StatefulMutant {
   id: string;
@@ -18,18 +17,6 @@ export interface StatefulMutant {
 
 // any: mutants reach into request bodies of every operation.
 type Any = any;
-const onServer = (mutate: (server: RunningServer) => void) => () => patchedServer(mutate);
-const withSteps = (steps: StepWrappers) => () => patchedServer(() => undefined, {}, steps);
-
-/** Writes one job record through the store, as the domain would. */
-async function changeJob(sandbox: Sandbox, key: string, jobId: string, change: (job: Job) => Job | undefined): Promise<Job | undefined> {
-  return sandbox.store.transact(key, async (tx) => {
-    const job = await tx.jobs.get(jobId);
-    const changed = job && change(job);
-    if (changed) tx.jobs.put(changed);
-    return changed;
-  });
-}
 
 /**
  * Runs `call` with the job stored in `state` for the while, then puts its real state back

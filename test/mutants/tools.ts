@@ -9,6 +9,8 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startServer, type RunningServer, type StartOptions } from '../../server/main';
 import type { ServerConfig } from '../../server/config';
+import type { Sandbox } from '../../server/domain/sandbox';
+import type { Job } from '../../server/domain/store';
 
 /** A running variant of the server, addressed over HTTP like any implementation. */
 export interface RunningMutant {
@@ -40,6 +42,22 @@ export async function patchedServer(mutate: (server: RunningServer) => void, con
   const server = await startServer({ port: 0, host: '127.0.0.1', ...config }, { stepWrappers: steps });
   mutate(server);
   return { url: server.url, close: async () => { await server.close(); } };
+}
+
+/** A mutant made by changing the running server (its sandbox, outbox, config). */
+export const onServer = (mutate: (server: RunningServer) => void) => () => patchedServer(mutate);
+
+/** A mutant made by wrapping named internal steps of the domain or the outbox. */
+export const withSteps = (steps: StepWrappers) => () => patchedServer(() => undefined, {}, steps);
+
+/** Writes one job record through the store, as the domain would; `change` returns undefined to leave it. */
+export async function changeJob(sandbox: Sandbox, key: string, jobId: string, change: (job: Job) => Job | undefined): Promise<Job | undefined> {
+  return sandbox.store.transact(key, async (tx) => {
+    const job = await tx.jobs.get(jobId);
+    const changed = job && change(job);
+    if (changed) tx.jobs.put(changed);
+    return changed;
+  });
 }
 
 export interface ProxiedExchange {
