@@ -176,10 +176,10 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, selected.length) }, worker));
     if (options.explore) {
-      const second = options.secondApiKey ?? (openTenants === true ? 'fresh' : undefined);
       const result = await runExplore({
         baseUrl: options.baseUrl, runs: options.exploreRuns, steps: options.exploreSteps, seed, timeoutMs, receiver: receiver!, shared, coverage: explored,
-        keys: () => shared ? [options.apiKey, ...(options.secondApiKey ? [options.secondApiKey] : [])] : [exploreKey(), ...(second === undefined ? [] : [second === 'fresh' ? exploreKey() : second])],
+        // Fresh tenants mean the implementation opens one for any key: a second is always at hand.
+        keys: () => shared ? [options.apiKey, ...(options.secondApiKey ? [options.secondApiKey] : [])] : [exploreKey(), options.secondApiKey ?? exploreKey()],
         unavailable: level === 'contract' ? 'exploration drives jobs, the clock and webhooks through /sandbox, which --level contract leaves out' : undefined,
       });
       results.push(result);
