@@ -1,11 +1,9 @@
-import { getOperation, type Schemas } from '../../spec/contract';
+import { getOperation, isSchema, type Schemas } from '../../spec/contract';
 import { deriveMutations } from '../../spec/mutations';
 import { errorParams, uncheckedBody } from '../api';
 import type { CheckContext } from '../context';
 import { advanceJob, getJob, LIFECYCLE, newJob } from '../flows';
 import type { Check } from '../types';
-
-const CODE = /^[0-9]{4}$/;
 
 function otherCode(code: string): string {
   return String((Number.parseInt(code, 10) + 1) % 10000).padStart(4, '0');
@@ -14,7 +12,7 @@ function otherCode(code: string): string {
 async function jobWithCode(ctx: CheckContext): Promise<{ jobId: string; code: string; job: Schemas['Job'] }> {
   const { jobId } = await newJob(ctx, { deliveryCode: true });
   const job = await getJob(ctx, jobId);
-  ctx.expect(typeof job.delivery_code === 'string' && CODE.test(job.delivery_code), 'a job created with add_delivery_code has a 4-digit delivery_code', {
+  ctx.expect(isSchema('UpdateDeliveryCodeRequest', { delivery_code: job.delivery_code }), 'a job created with add_delivery_code has a 4-digit delivery_code', {
     expected: 'delivery_code of 4 digits', received: job.delivery_code,
   });
   return { jobId, code: job.delivery_code ?? '', job };

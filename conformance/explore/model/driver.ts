@@ -1,12 +1,12 @@
 /** The driver and the delivery code: advancing a job, and the code it is delivered against. */
 import { differs, documented, emit, error, sameJob, type Answer } from './answers';
-import { FINAL, LIFECYCLE, stepIndex, type JobModel, type TenantModel } from './state';
+import { FINAL, isDeliveryCode, LIFECYCLE, stepIndex, type JobModel, type TenantModel } from './state';
 
 const CODE_FROZEN_FROM = stepIndex('DELIVERING_STARTED');
 
 export const driverRules = {
   updateDeliveryCode(job: JobModel | undefined, code: string): Answer[] {
-    if (!/^[0-9]{4}$/.test(code)) return [error(422, 'VALIDATION_FAILED')];
+    if (!isDeliveryCode(code)) return [error(422, 'VALIDATION_FAILED')];
     if (!job) return [error(404, 'JOB_NOT_FOUND')];
     if (job.code === undefined) return [error(409, 'DELIVERY_CODE_NOT_ENABLED')];
     const unlocking = job.state === 'DELIVERING_STARTED' && job.attemptsRemaining === 0;
@@ -19,7 +19,7 @@ export const driverRules = {
   advanceJob(t: TenantModel, job: JobModel | undefined, to: string | undefined, code: string | undefined): Answer[] {
     // A delivery_code that is not 4 digits is invalid input: refused before the job is
     // looked at (the request is judged first), and it costs no attempt.
-    if (code !== undefined && !/^[0-9]{4}$/.test(code)) return [error(422, 'VALIDATION_FAILED', undefined, 'a delivery_code that is not 4 digits is refused as invalid input')];
+    if (code !== undefined && !isDeliveryCode(code)) return [error(422, 'VALIDATION_FAILED', undefined, 'a delivery_code that is not 4 digits is refused as invalid input')];
     if (!job) return [error(404, 'JOB_NOT_FOUND')];
     if (FINAL.has(job.state)) return [error(409, 'ILLEGAL_TRANSITION')];
     const current = stepIndex(job.state);

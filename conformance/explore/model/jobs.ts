@@ -2,7 +2,7 @@
 import type { Schemas } from '../../../spec/contract';
 import { differs, documented, emit, error, expiryFork, firstOf, jobDifference, sameJob, type Answer } from './answers';
 import { driverRules } from './driver';
-import { FINAL, past, stepIndex, type JobModel, type Now, type SlotModel, type TenantModel } from './state';
+import { FINAL, isDeliveryCode, past, stepIndex, type JobModel, type Now, type SlotModel, type TenantModel } from './state';
 
 const RESCHEDULE_UNTIL = stepIndex('GOING_TO_DESTINATION_STARTED');
 const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -57,7 +57,7 @@ export const jobRules = {
       check: (r) => {
         const body = documented(r, 'getJob', 200);
         return jobDifference({ ...job, code: job.code === '(unread)' ? body.delivery_code : job.code }, body)
-          ?? (job.code === '(unread)' && !/^[0-9]{4}$/.test(String(body.delivery_code)) ? `delivery_code: expected 4 digits, got ${JSON.stringify(body.delivery_code)}` : undefined);
+          ?? (job.code === '(unread)' && !isDeliveryCode(body.delivery_code) ? `delivery_code: expected 4 digits, got ${JSON.stringify(body.delivery_code)}` : undefined);
       },
       apply: (r) => {
         const body = documented(r, 'getJob', 200);

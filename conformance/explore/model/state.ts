@@ -3,11 +3,13 @@
  * The clock is the caller's: a rule is told what time the tenant's clock shows, and how sure
  * that reading is.
  */
-import { FINAL_STATES, LIFECYCLE, type Schemas } from '../../../spec/contract';
+import { FINAL_STATES, isSchema, LIFECYCLE, type Schemas } from '../../../spec/contract';
 
 export { LIFECYCLE };
 export const FINAL: ReadonlySet<string> = new Set(FINAL_STATES);
 export const stepIndex = (state: string) => LIFECYCLE.findIndex((step) => step === state);
+/** Whether the spec takes this as a delivery code (its pattern, not a copy of it). */
+export const isDeliveryCode = (code: unknown) => isSchema('UpdateDeliveryCodeRequest', { delivery_code: code });
 
 export interface SlotModel { id: string; expiresAt: number; originalExpiresAt: number; heldAt: number; extended: boolean; usedBy?: string }
 export interface EventModel { jobId: string; type: string; states: string[]; code?: string }
