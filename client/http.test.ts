@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { spec } from '../spec/contract';
 import { curlCommand } from './curl';
-import { CheckFailure } from './failure';
+import { CheckFailure } from '../conformance/checks/failure';
 import { ContractClient, responseViolations } from './http';
 import type { ApiResponse } from './api';
-import type { Exchange } from './types';
+import type { Exchange } from '../conformance/runner/result';
 
 /** The response as a 200, narrowed by its status as checks narrow it. */
 function ctx200(response: ApiResponse<'getJob'>): ApiResponse<'getJob', 200> {

@@ -8,9 +8,9 @@
 import { getOperation, responseViolations, type Operation } from '../spec/contract';
 import { UncheckedBody, type ApiResponse, type CallOptions, type OperationId, type RawResponse, type SendOptions } from './api';
 import { curlCommand } from './curl';
-import { CheckFailure } from './failure';
+import { CheckFailure } from '../conformance/checks/failure';
 import { HttpClient } from './transport';
-import type { Exchange, RecordedRequest, RecordedResponse } from './types';
+import type { Exchange, RecordedRequest, RecordedResponse } from '../conformance/runner/result';
 
 /** Kept in reports; a hostile implementation may answer with megabytes. */
 const MAX_RECORDED_BODY_CHARS = 64 * 1024;

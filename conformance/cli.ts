@@ -1,11 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatCheckLine, formatClosing } from './reporters/console';
 import { parseReportTarget, writeReports, type ReportTarget } from './reporters';
-import { DEFAULTS, runConformance, selectChecks, SelectionError, parseList } from './runner';
-import { catalogue } from './catalogue';
+import { DEFAULTS, runConformance, selectChecks, SelectionError, parseList } from './runner/runner';
+import { catalogue } from './checks/catalogue';
 import { EXPLORE_DEFAULTS } from './explore/run';
-import { baseUrlProblem } from './transport';
-import type { LevelOption } from './types';
+import { baseUrlProblem } from '../client/transport';
+import type { LevelOption } from './runner/result';
 
 interface ConformFlags {
   baseUrl: string;

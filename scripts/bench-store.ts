@@ -10,7 +10,7 @@
 import autocannon from 'autocannon';
 import { Sandbox } from '../server/domain/sandbox';
 import { RedisStore } from '../server/store/redis';
-import { startRedis } from '../server/testing/redis-server';
+import { startRedis } from '../test/support/redis-server';
 import { Outbox } from '../server/webhooks/outbox';
 import { killAll, startSandbox, stopProcess } from './lib/processes';
 import { createRequests, heldSlots, ORDER, WEEK, type HeldSlot } from './bench/create-load';

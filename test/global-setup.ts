@@ -1,6 +1,6 @@
 /** Before any test: make sure the programs the selected tests drive are there (Chromium, redis-server). */
 import { join } from 'node:path';
-import { CHROMIUM, ensurePackage, realHost, REDIS_SERVER, type SystemPackage } from './system-packages';
+import { CHROMIUM, ensurePackage, realHost, REDIS_SERVER, type SystemPackage } from './support/system-packages';
 
 const ROOT = join(__dirname, '..');
 const under = (paths: string[]) => paths.map((p) => join(ROOT, p));

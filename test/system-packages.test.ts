@@ -2,7 +2,7 @@
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHROMIUM, ensurePackage, installCommand, PackageMissing, REDIS_SERVER, type Host, type SystemPackage } from './system-packages';
+import { CHROMIUM, ensurePackage, installCommand, PackageMissing, REDIS_SERVER, type Host, type SystemPackage } from './support/system-packages';
 import { includesAny, includesBrowserTests, REDIS_TESTS } from './global-setup';
 
 function host(overrides: Partial<Host> & { installs?: boolean } = {}): Host & { ran: string[] } {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CHECKS_MD_PATH, README_PATH, renderCheckTable, renderReadme } from '../scripts/check-table';
+import { CHECKS_MD_PATH, README_PATH, renderCheckTable, renderReadme } from '../../scripts/check-table';
 import { catalogue } from './catalogue';
 
 describe('conformance/CHECKS.md', () => {

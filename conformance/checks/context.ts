@@ -6,11 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { CheckFailure, CheckSkipped } from './failure';
-import type { Operation } from '../spec/contract';
-import { errorCode, type ApiResponse, type CallOptions, type OperationId, type RawResponse, type SendOptions, type WithStatus } from './api';
-import { ContractClient } from './http';
-import type { Inbox, WebhookReceiver } from './receiver';
-import type { Check, Exchange, Failure } from './types';
+import type { Operation } from '../../spec/contract';
+import { errorCode, type ApiResponse, type CallOptions, type OperationId, type RawResponse, type SendOptions, type WithStatus } from '../../client/api';
+import { ContractClient } from '../../client/http';
+import type { Inbox, WebhookReceiver } from '../receiver/receiver';
+import type { Check, Exchange, Failure } from '../runner/result';
 
 export interface Keys {
   /** The key this check acts with. */

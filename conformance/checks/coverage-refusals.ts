@@ -5,10 +5,10 @@
  * reset that answers 200.
  */
 import { getOperation } from '../../spec/contract';
-import { uncheckedBody, type CallOptions, type OperationId, type RawResponse } from '../api';
-import type { CheckContext } from '../context';
-import { advanceClock, example, holdSlots, newJob, tenantNow } from '../flows';
-import type { Check } from '../types';
+import { uncheckedBody, type CallOptions, type OperationId, type RawResponse } from '../../client/api';
+import type { CheckContext } from './context';
+import { advanceClock, example, holdSlots, newJob, tenantNow } from './flows';
+import type { Check } from '../runner/result';
 
 const UNKNOWN_JOB = 'job-that-does-not-exist';
 

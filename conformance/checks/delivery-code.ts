@@ -1,9 +1,9 @@
 import { getOperation, isSchema, type Schemas } from '../../spec/contract';
 import { deriveMutations } from '../../spec/mutations';
-import { errorParams, uncheckedBody } from '../api';
-import type { CheckContext } from '../context';
-import { advanceJob, getJob, LIFECYCLE, newJob } from '../flows';
-import type { Check } from '../types';
+import { errorParams, uncheckedBody } from '../../client/api';
+import type { CheckContext } from './context';
+import { advanceJob, getJob, LIFECYCLE, newJob } from './flows';
+import type { Check } from '../runner/result';
 
 function otherCode(code: string): string {
   return String((Number.parseInt(code, 10) + 1) % 10000).padStart(4, '0');

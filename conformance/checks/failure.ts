@@ -1,4 +1,4 @@
-import type { Exchange, Failure } from './types';
+import type { Exchange, Failure } from '../runner/result';
 
 /** Thrown by an assertion: the check cannot go on. */
 export class CheckFailure extends Error {

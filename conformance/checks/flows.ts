@@ -2,9 +2,9 @@
  * Steps many checks share (hold a slot, create a job, drive it), built from the spec's
  * own examples so that the kit sends nothing the contract does not describe.
  */
-import { example, isRfc3339DateTime, LIFECYCLE, resolveSchema, schemaAt, type SchemaNode, type Schemas } from '../spec/contract';
+import { example, isRfc3339DateTime, LIFECYCLE, resolveSchema, schemaAt, type SchemaNode, type Schemas } from '../../spec/contract';
 import type { CheckContext } from './context';
-import type { ContractClient } from './http';
+import type { ContractClient } from '../../client/http';
 
 type Slot = Schemas['Slot'];
 type Job = Schemas['Job'];

@@ -1,6 +1,6 @@
-import { randomToken } from '../context';
-import { holdSlots, minimalOrder, reverseKeys } from '../flows';
-import type { Check } from '../types';
+import { randomToken } from './context';
+import { holdSlots, minimalOrder, reverseKeys } from './flows';
+import type { Check } from '../runner/result';
 
 export const idempotencyChecks: Check[] = [
   {

@@ -1,5 +1,5 @@
-import { advanceJob, getJob, holdSlot, LIFECYCLE, minimalOrder, newJob } from '../flows';
-import type { Check } from '../types';
+import { advanceJob, getJob, holdSlot, LIFECYCLE, minimalOrder, newJob } from './flows';
+import type { Check } from '../runner/result';
 import { awaitDeliveries, forJob, registerInbox } from './webhooks';
 
 export const isolationChecks: Check[] = [

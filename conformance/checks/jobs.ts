@@ -1,11 +1,11 @@
 import { generateOrder } from '../../fixtures/generate';
 import { LOCALES } from '../../fixtures/locales';
 import { getOperation, knownFieldsOnly, validateRequestBody, type Schemas } from '../../spec/contract';
-import { uncheckedBody, type ApiResponse } from '../api';
-import type { CheckContext } from '../context';
-import { randomToken } from '../context';
-import { availabilityRequest, createJob, example, getJob, holdSlot, holdSlots, minimalOrder, missingOrDifferent, newJob, type Order } from '../flows';
-import type { Check } from '../types';
+import { uncheckedBody, type ApiResponse } from '../../client/api';
+import type { CheckContext } from './context';
+import { randomToken } from './context';
+import { availabilityRequest, createJob, example, getJob, holdSlot, holdSlots, minimalOrder, missingOrDifferent, newJob, type Order } from './flows';
+import type { Check } from '../runner/result';
 
 const SEEDED_ORDERS = 5;
 const createPointer = () => getOperation('createJob').requestBody!.pointer;

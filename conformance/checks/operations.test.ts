@@ -3,12 +3,12 @@
  * check runs against the reference server, and the operations its requests reached, matched
  * by method and path against the spec, must be exactly the ones it declares.
  */
-import { findOperation } from '../spec/contract';
-import { serve, SERVE_STARTUP_TIMEOUT_MS, type ServedProcess } from '../test/serve';
+import { findOperation } from '../../spec/contract';
+import { serve, SERVE_STARTUP_TIMEOUT_MS, type ServedProcess } from '../../test/support/serve';
 import { catalogue } from './catalogue';
-import { WebhookReceiver } from './receiver';
-import { runOne } from './runner';
-import type { Check, CheckResult } from './types';
+import { WebhookReceiver } from '../receiver/receiver';
+import { runOne } from '../runner/runner';
+import type { Check, CheckResult } from '../runner/result';
 
 const CONCURRENCY = 4;
 /** Generous: the whole catalogue, on a machine other builds keep busy. */

@@ -1,7 +1,7 @@
 import type { Schemas } from '../../spec/contract';
-import { uncheckedBody } from '../api';
-import { advanceJob, LIFECYCLE, newJob } from '../flows';
-import type { Check } from '../types';
+import { uncheckedBody } from '../../client/api';
+import { advanceJob, LIFECYCLE, newJob } from './flows';
+import type { Check } from '../runner/result';
 
 export const sandboxChecks: Check[] = [
   {

@@ -1,9 +1,9 @@
 import { getOperation, type Operation } from '../../spec/contract';
 import { deriveMutations, type BodyMutation } from '../../spec/mutations';
-import { errorParams, uncheckedBody, type OperationId } from '../api';
-import type { CheckContext } from '../context';
-import { availabilityRequest, fullOrder, holdSlot, newJob } from '../flows';
-import type { Check, Level } from '../types';
+import { errorParams, uncheckedBody, type OperationId } from '../../client/api';
+import type { CheckContext } from './context';
+import { availabilityRequest, fullOrder, holdSlot, newJob } from './flows';
+import type { Check, Level } from '../runner/result';
 import { bodyOperations, exampleBody, mapLimit } from './util';
 
 const PARALLEL_CALLS = 8;

@@ -1,10 +1,10 @@
 import { validateWebhookPayload, type Schemas } from '../../spec/contract';
-import { uncheckedBody } from '../api';
-import type { CheckContext } from '../context';
-import { advanceClock, advanceJob, availabilityRequest, example, getJob, LIFECYCLE, newJob, tenantNow } from '../flows';
-import type { ContractClient } from '../http';
-import type { Inbox, ReceivedDelivery } from '../receiver';
-import type { Check } from '../types';
+import { uncheckedBody } from '../../client/api';
+import type { CheckContext } from './context';
+import { advanceClock, advanceJob, availabilityRequest, example, getJob, LIFECYCLE, newJob, tenantNow } from './flows';
+import type { ContractClient } from '../../client/http';
+import type { Inbox, ReceivedDelivery } from '../receiver/receiver';
+import type { Check } from '../runner/result';
 
 const RETRY_FAILURES = 2;
 /** Production allows 3 endpoints per tenant. */

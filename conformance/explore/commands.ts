@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { getOperation, isSchema, type Schemas } from '../../spec/contract';
-import { errorCode, uncheckedBody, type RawResponse } from '../api';
-import { availabilityRequest, example, reverseKeys as reorder } from '../flows';
+import { errorCode, uncheckedBody, type RawResponse } from '../../client/api';
+import { availabilityRequest, example, reverseKeys as reorder } from '../checks/flows';
 import { jobRules, slotRules, webhookRules, type Answer, type Model, type TenantModel } from './model';
 import { Mismatch, type Session } from './session';
 import { describeStep, type Step } from './steps';

@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import type { WebhookReceiver } from '../receiver';
-import type { CheckResult, Exchange, ExploreReport, Failure } from '../types';
+import type { WebhookReceiver } from '../receiver/receiver';
+import type { CheckResult, Exchange, ExploreReport, Failure } from '../runner/result';
 import { StepCommand, stepArbitrary } from './commands';
 import { replayScript } from './script';
 import { Mismatch, Session, type TraceStep } from './session';

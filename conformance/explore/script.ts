@@ -3,9 +3,9 @@
  * implementation handed out are captured from earlier answers into variables, keys and the
  * base URL are variables too. Needs only sh, curl and node.
  */
-import { errorCode } from '../api';
-import { shellQuote } from '../curl';
-import type { Exchange } from '../types';
+import { errorCode } from '../../client/api';
+import { shellQuote } from '../../client/curl';
+import type { Exchange } from '../runner/result';
 import type { TraceStep } from './session';
 
 /** Every string in a JSON value with its path, for capturing ids. */

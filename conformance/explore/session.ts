@@ -5,10 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { operationsById, type Operation, type Schemas } from '../../spec/contract';
-import type { ApiResponse, CallOptions, OperationId, RawResponse, SendOptions, StatusOf } from '../api';
-import { ContractClient } from '../http';
-import type { Inbox, ReceivedDelivery, WebhookReceiver } from '../receiver';
-import type { Exchange } from '../types';
+import type { ApiResponse, CallOptions, OperationId, RawResponse, SendOptions, StatusOf } from '../../client/api';
+import { ContractClient } from '../../client/http';
+import type { Inbox, ReceivedDelivery, WebhookReceiver } from '../receiver/receiver';
+import type { Exchange } from '../runner/result';
 import { newTenant, type EndpointModel, type Model, type Now, type TenantModel } from './model';
 
 export interface TraceStep {

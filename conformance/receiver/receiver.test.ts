@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { spec } from '../spec/contract';
+import { spec } from '../../spec/contract';
 import { instaLeapSignature, newWebhookSecret, verifyInstaLeapSignature, verifyStandardSignature, WebhookReceiver } from './receiver';
 
 const event = () => structuredClone(spec.components.examples.WebhookEvent.value);

@@ -6,7 +6,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import type { Schemas } from '../spec/contract';
+import type { Schemas } from '../../spec/contract';
 import { HookServer, type HookRequest } from './hook-server';
 
 export interface SignatureVerdict {

@@ -1,4 +1,4 @@
-import type { CheckResult, Failure, RunResult } from '../types';
+import type { CheckResult, Failure, RunResult } from '../runner/result';
 
 /** A terminal is for reading: the JSON and HTML reports keep everything else. */
 const MAX_FAILURES_SHOWN = 5;

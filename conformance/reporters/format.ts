@@ -1,4 +1,4 @@
-import type { CheckResult, Failure } from '../types';
+import type { CheckResult, Failure } from '../runner/result';
 
 const MAX_DETAIL_CHARS = 4000;
 

@@ -1,4 +1,4 @@
-import type { CheckResult, CoverageReport, Exchange, ExploreReport, Failure, RunResult } from '../types';
+import type { CheckResult, CoverageReport, Exchange, ExploreReport, Failure, RunResult } from '../runner/result';
 import { failuresFirst, show } from './format';
 import { OUT_OF_REACH } from '../explore/coverage';
 

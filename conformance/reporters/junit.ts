@@ -1,4 +1,4 @@
-import type { RunResult } from '../types';
+import type { RunResult } from '../runner/result';
 import { describeFailure, seconds } from './format';
 
 /** Characters XML 1.0 cannot hold at all, even escaped. */

@@ -1,5 +1,5 @@
-import { findAll, parseXml } from '../testing/xml';
-import type { CheckResult, Exchange, RunResult } from '../types';
+import { findAll, parseXml } from '../../test/support/xml';
+import type { CheckResult, Exchange, RunResult } from '../runner/result';
 import { formatCheckLine, formatClosing, summaryLine } from './console';
 import { failuresFirst } from './format';
 import { renderHtml } from './html';

@@ -8,9 +8,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { catalogue } from './catalogue';
+import { catalogue } from '../checks/catalogue';
 import { runConformance } from './runner';
-import { findAll, parseXml } from './testing/xml';
+import { findAll, parseXml } from '../../test/support/xml';
 
 const BIN = join(__dirname, '..', 'bin', 'lastmile.js');
 const STARTUP_TIMEOUT_MS = 20_000;

@@ -2,8 +2,8 @@
  * The shapes every part of the kit shares: a check is a small declarative object, the
  * runner turns it into a result, the reporters render results.
  */
-import type { HttpAnswer } from '../spec/contract';
-import type { CheckContext } from './context';
+import type { HttpAnswer } from '../../spec/contract';
+import type { CheckContext } from '../checks/context';
 
 export type Level = 'contract' | 'sandbox';
 export type LevelOption = Level | 'all';

@@ -3,14 +3,14 @@
  * of its own, runs them with a bounded concurrency and a deadline, and collects results.
  */
 import { randomBytes } from 'node:crypto';
-import { catalogue } from './catalogue';
-import { CheckContext, type Keys } from './context';
-import { CheckSkipped, failureFromError } from './failure';
-import { WebhookReceiver } from './receiver';
-import { connectionCause, HttpClient, type HttpReply } from './transport';
-import { coverageOf } from './explore/coverage';
-import { exploreKey, runExplore } from './explore/run';
-import type { Check, CheckResult, LevelOption, RunResult } from './types';
+import { catalogue } from '../checks/catalogue';
+import { CheckContext, type Keys } from '../checks/context';
+import { CheckSkipped, failureFromError } from '../checks/failure';
+import { WebhookReceiver } from '../receiver/receiver';
+import { connectionCause, HttpClient, type HttpReply } from '../../client/transport';
+import { coverageOf } from '../explore/coverage';
+import { exploreKey, runExplore } from '../explore/run';
+import type { Check, CheckResult, LevelOption, RunResult } from './result';
 
 export interface ConformanceOptions {
   baseUrl: string;
@@ -194,7 +194,7 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
     skipped: results.filter((r) => r.status === 'skipped').length,
   };
   return {
-    tool: { name: 'lastmile conform', version: require('../package.json').version },
+    tool: { name: 'lastmile conform', version: require('../../package.json').version },
     baseUrl: options.baseUrl,
     level,
     tenantMode: shared ? 'shared' : 'fresh',

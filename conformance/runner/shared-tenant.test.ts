@@ -3,9 +3,9 @@
  * clock or touches its webhook endpoints unless --allow-reset says so, and the checks that
  * would have to skip with a reason that says exactly that.
  */
-import { serve, SERVE_STARTUP_TIMEOUT_MS, type ServedProcess } from '../test/serve';
+import { serve, SERVE_STARTUP_TIMEOUT_MS, type ServedProcess } from '../../test/support/serve';
 import { chooseTenancy, runConformance } from './runner';
-import type { RunResult } from './types';
+import type { RunResult } from './result';
 
 const KEY = 'staging-real-key';
 const OTHER = 'staging-other-key';

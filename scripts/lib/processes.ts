@@ -71,4 +71,4 @@ export function killAll(): void {
 }
 
 /** The one helper for a port free right now, for servers that need theirs up front (Prism). */
-export { freePort } from '../../server/testing/ports';
+export { freePort } from '../../test/support/ports';

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { spec } from '../../spec/contract';
 import { startServer, type RunningServer } from '../main';
 import { createConsole } from './index';
-import { openEventStream, type OpenStream } from '../testing/sse';
+import { openEventStream, type OpenStream } from '../../test/support/sse';
 
 let server: RunningServer;
 

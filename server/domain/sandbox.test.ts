@@ -1,6 +1,6 @@
 /** The domain on its own: no HTTP, a pinned real clock, events collected from the listener. */
 import { spec } from '../../spec/contract';
-import { STORE_KINDS, storesOf } from '../testing/stores';
+import { STORE_KINDS, storesOf } from '../../test/support/stores';
 import { DomainError } from './errors';
 import { Sandbox, type JobEvent } from './sandbox';
 

@@ -1,5 +1,5 @@
 import { operations, spec } from '../../spec/contract';
-import { availabilityRequest, createJobRequest, minimalCreateJobRequest, startTestServer, type TestApi } from '../testing/harness';
+import { availabilityRequest, createJobRequest, minimalCreateJobRequest, startTestServer, type TestApi } from '../../test/support/harness';
 
 let api: TestApi;
 let close: () => Promise<unknown>;

@@ -1,7 +1,7 @@
 /** Parallel requests on one slot, one idempotency key or one job: exactly one winner, no event skipped or repeated. */
 import { randomUUID } from 'node:crypto';
-import { Receiver } from '../testing/receiver';
-import { createJobRequest, startTestServer, type TestApi } from '../testing/harness';
+import { Receiver } from '../../test/support/receiver';
+import { createJobRequest, startTestServer, type TestApi } from '../../test/support/harness';
 
 const STEPS = ['CREATED', 'PICKING_STARTED', 'PICKING_FINISHED', 'CHECKING_OUT_STARTED', 'CHECKED_OUT',
   'GOING_TO_DESTINATION_STARTED', 'ARRIVED_TO_DESTINATION', 'DELIVERING_STARTED', 'CLIENT_RECEIVED'];

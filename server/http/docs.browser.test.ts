@@ -1,7 +1,7 @@
 /** The API reference page renders every operation of the spec in a real browser, from local assets only. */
 import { chromium, type Browser } from 'playwright-core';
 import { operations } from '../../spec/contract';
-import { startTestServer } from '../testing/harness';
+import { startTestServer } from '../../test/support/harness';
 
 let browser: Browser;
 let close: () => Promise<unknown>;

@@ -5,8 +5,8 @@
  */
 import { operationObject, operations, resolveSchema, type Operation } from '../../spec/contract';
 import { MAX_JSON_DEPTH } from './body';
-import { startTestServer, type TestApi } from '../testing/harness';
-import { envelopeProblems, parseRawResponse, rawExchange, rawRequest, type RawResult } from '../testing/raw-http';
+import { startTestServer, type TestApi } from '../../test/support/harness';
+import { envelopeProblems, parseRawResponse, rawExchange, rawRequest, type RawResult } from '../../test/support/raw-http';
 import type { RunningServer } from '../main';
 
 const MAX_BODY = 64 * 1024;

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { operations, spec } from '../../spec/contract';
-import { Receiver } from '../testing/receiver';
-import { createJobRequest, startTestServer, type CallResult, type TestApi } from '../testing/harness';
+import { Receiver } from '../../test/support/receiver';
+import { createJobRequest, startTestServer, type CallResult, type TestApi } from '../../test/support/harness';
 import type { RunningServer } from '../main';
 
 let server: RunningServer;

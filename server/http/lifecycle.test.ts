@@ -1,4 +1,4 @@
-import { startTestServer, type TestApi } from '../testing/harness';
+import { startTestServer, type TestApi } from '../../test/support/harness';
 
 let api: TestApi;
 let close: () => Promise<unknown>;

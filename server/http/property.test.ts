@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { operationObject, operations, resolveSchema, type Operation } from '../../spec/contract';
-import { createJobRequest, startTestServer, type TestApi } from '../testing/harness';
+import { createJobRequest, startTestServer, type TestApi } from '../../test/support/harness';
 
 let api: TestApi;
 let close: () => Promise<unknown>;

@@ -1,6 +1,6 @@
 /** The store contract's per-job view of pending deliveries, on each store. */
 import type { DeliveryRecord, Store } from '../domain/store';
-import { STORE_KINDS, storesOf } from '../testing/stores';
+import { STORE_KINDS, storesOf } from '../../test/support/stores';
 import type { RedisStore } from './redis';
 
 function delivery(id: string, jobId: string, status: DeliveryRecord['status'] = 'PENDING'): DeliveryRecord {

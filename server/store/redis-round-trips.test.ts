@@ -5,7 +5,7 @@
  */
 import { spec } from '../../spec/contract';
 import { Sandbox } from '../domain/sandbox';
-import { storesOf } from '../testing/stores';
+import { storesOf } from '../../test/support/stores';
 import { Outbox } from '../webhooks/outbox';
 import type { RedisStore } from './redis';
 

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { validateWebhookPayload } from '../../spec/contract';
-import { Receiver } from '../testing/receiver';
-import { minimalCreateJobRequest, startTestServer, type TestApi } from '../testing/harness';
-import { STORE_KINDS, storesOf } from '../testing/stores';
+import { Receiver } from '../../test/support/receiver';
+import { minimalCreateJobRequest, startTestServer, type TestApi } from '../../test/support/harness';
+import { STORE_KINDS, storesOf } from '../../test/support/stores';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const STEPS = ['CREATED', 'PICKING_STARTED', 'PICKING_FINISHED', 'CHECKING_OUT_STARTED', 'CHECKED_OUT',

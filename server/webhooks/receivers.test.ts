@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { Receiver, type Responder } from '../testing/receiver';
-import { startTestServer, type TestApi } from '../testing/harness';
+import { Receiver, type Responder } from '../../test/support/receiver';
+import { startTestServer, type TestApi } from '../../test/support/harness';
 import type { RunningServer } from '../main';
 
 const TIMEOUT_MS = 150;

@@ -3,10 +3,10 @@
  * instance did: job events and delivery updates, still only its own tenant's.
  */
 import { startServer, type RunningServer } from '../../server/main';
-import { TestApi } from '../../server/testing/harness';
-import { Receiver } from '../../server/testing/receiver';
-import { startRedis, type RunningRedis } from '../../server/testing/redis-server';
-import { openEventStream, type OpenStream } from '../../server/testing/sse';
+import { TestApi } from '../support/harness';
+import { Receiver } from '../support/receiver';
+import { startRedis, type RunningRedis } from '../support/redis-server';
+import { openEventStream, type OpenStream } from '../support/sse';
 
 let redis: RunningRedis;
 let instances: RunningServer[] = [];

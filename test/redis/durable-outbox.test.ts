@@ -5,10 +5,10 @@
  * the same webhook-id on a repeat) and every delivery ends SUCCEEDED.
  */
 import { randomUUID } from 'node:crypto';
-import { availabilityRequest, createJobRequest } from '../../server/testing/harness';
-import { Receiver } from '../../server/testing/receiver';
-import { startRedis, type RunningRedis } from '../../server/testing/redis-server';
-import { serve, type ServedProcess } from '../serve';
+import { availabilityRequest, createJobRequest } from '../support/harness';
+import { Receiver } from '../support/receiver';
+import { startRedis, type RunningRedis } from '../support/redis-server';
+import { serve, type ServedProcess } from '../support/serve';
 
 const TEST_TIMEOUT_MS = 180_000;
 /** A held attempt's lease lasts the webhook timeout plus a margin (5 s), in real time and on the tenant clock. */

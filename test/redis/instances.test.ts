@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { runConformance } from '../../conformance';
 import { startServer, type RunningServer } from '../../server/main';
-import { TestApi, availabilityRequest, createJobRequest } from '../../server/testing/harness';
-import { startRedis, type RunningRedis } from '../../server/testing/redis-server';
-import { roundRobin, type RoundRobin } from '../../server/testing/round-robin';
+import { TestApi, availabilityRequest, createJobRequest } from '../support/harness';
+import { startRedis, type RunningRedis } from '../support/redis-server';
+import { roundRobin, type RoundRobin } from '../support/round-robin';
 
 let redis: RunningRedis;
 let instances: RunningServer[] = [];

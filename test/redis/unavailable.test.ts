@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { startServer, type RunningServer } from '../../server/main';
-import { TestApi, createJobRequest } from '../../server/testing/harness';
-import { freePort } from '../../server/testing/ports';
-import { startRedis, type RunningRedis } from '../../server/testing/redis-server';
+import { TestApi, createJobRequest } from '../support/harness';
+import { freePort } from '../support/ports';
+import { startRedis, type RunningRedis } from '../support/redis-server';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'lastmile.js');
 

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { findOperation, responseViolations, spec, validateSchema } from '../../spec/contract';
-import { startServer, type RunningServer, type StartOptions } from '../main';
-import type { ServerConfig } from '../config';
+import { startServer, type RunningServer, type StartOptions } from '../../server/main';
+import type { ServerConfig } from '../../server/config';
 
 export interface CallOptions {
   key?: string | null;

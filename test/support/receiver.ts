@@ -1,9 +1,9 @@
 /**
  * Test-only: a webhook receiver on 127.0.0.1 that records what arrives and answers as told,
- * on the same HTTP server as the conformance kit's receiver (conformance/hook-server.ts).
+ * on the same HTTP server as the conformance kit's receiver (conformance/receiver/hook-server.ts).
  */
 import type http from 'node:http';
-import { HookServer } from '../../conformance/hook-server';
+import { HookServer } from '../../conformance/receiver/hook-server';
 
 export interface Received {
   url: string;

@@ -4,10 +4,10 @@
  * opens gets a prefix of its own and is closed after the test.
  */
 import { randomUUID } from 'node:crypto';
-import type { TimeSource } from '../domain/clock';
-import type { Store, StoreLimits } from '../domain/store';
-import { InMemoryStore } from '../store/memory';
-import { RedisStore } from '../store/redis';
+import type { TimeSource } from '../../server/domain/clock';
+import type { Store, StoreLimits } from '../../server/domain/store';
+import { InMemoryStore } from '../../server/store/memory';
+import { RedisStore } from '../../server/store/redis';
 import { startRedis, type RunningRedis } from './redis-server';
 
 export const STORE_KINDS = ['memory', 'redis'] as const;

@@ -3,7 +3,7 @@
  * what it changes in the model, and the helpers rules build them with.
  */
 import type { OperationId, Schemas } from '../../../spec/contract';
-import type { ApiResponse, StatusOf } from '../../api';
+import type { ApiResponse, StatusOf } from '../../../client/api';
 import { past, surelyBefore, type JobModel, type Now, type SlotModel, type TenantModel } from './state';
 
 export interface Response { status: number; body: unknown; headers: Record<string, string> }
