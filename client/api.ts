@@ -6,7 +6,7 @@
 import type { OperationId } from '../spec/contract';
 import type { operations } from '../spec/types.gen';
 import type { HttpReply } from './transport';
-import type { Exchange } from '../conformance/runner/result';
+import type { Exchange } from './exchange';
 
 export type { OperationId };
 

@@ -1,4 +1,4 @@
-import type { RecordedRequest } from '../conformance/runner/result';
+import type { RecordedRequest } from './exchange';
 
 /** Quotes a word for a POSIX shell: everything literal inside single quotes. */
 export function shellQuote(word: string): string {

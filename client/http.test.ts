@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { spec } from '../spec/contract';
 import { curlCommand } from './curl';
-import { CheckFailure } from '../conformance/checks/failure';
+import { CallFailure } from './exchange';
 import { ContractClient, responseViolations } from './http';
 import type { ApiResponse } from './api';
-import type { Exchange } from '../conformance/runner/result';
+import type { Exchange } from './exchange';
 
 /** The response as a 200, narrowed by its status as checks narrow it. */
 function ctx200(response: ApiResponse<'getJob'>): ApiResponse<'getJob', 200> {
@@ -96,7 +96,7 @@ describe('the validating client against a hostile implementation', () => {
   });
   it('gives up on a silent implementation after the timeout, with a curl to retry', async () => {
     const call = client().call('getJob', { pathParams: { job_id: 'hang' } });
-    await expect(call).rejects.toBeInstanceOf(CheckFailure);
+    await expect(call).rejects.toBeInstanceOf(CallFailure);
     await expect(client().call('getJob', { pathParams: { job_id: 'hang' } })).rejects.toMatchObject({ failure: { received: 'no answer within 300 ms' } });
     expect(seen[seen.length - 1].curl).toMatch(/^curl .*\/jobs\/hang'/);
   });

@@ -8,9 +8,8 @@
 import { getOperation, responseViolations, type Operation } from '../spec/contract';
 import { UncheckedBody, type ApiResponse, type CallOptions, type OperationId, type RawResponse, type SendOptions } from './api';
 import { curlCommand } from './curl';
-import { CheckFailure } from '../conformance/checks/failure';
+import { CallFailure, type Exchange, type RecordedRequest, type RecordedResponse } from './exchange';
 import { HttpClient } from './transport';
-import type { Exchange, RecordedRequest, RecordedResponse } from '../conformance/runner/result';
 
 /** Kept in reports; a hostile implementation may answer with megabytes. */
 const MAX_RECORDED_BODY_CHARS = 64 * 1024;
@@ -105,7 +104,7 @@ export class ContractClient {
       exchange.error = timedOut ? `no answer within ${this.config.timeoutMs} ms` : `${typeof message === 'string' ? message : String(error)}${why}`;
       exchange.durationMs = performance.now() - started;
       this.config.onExchange(exchange);
-      throw new CheckFailure(`${op.method} ${op.path} failed: ${exchange.error}`, { expected: 'an HTTP response', received: exchange.error, exchange });
+      throw new CallFailure(`${op.method} ${op.path} failed: ${exchange.error}`, exchange);
     }
   }
 }

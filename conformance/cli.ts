@@ -5,7 +5,7 @@ import { DEFAULTS, runConformance, selectChecks, SelectionError, parseList } fro
 import { catalogue } from './checks/catalogue';
 import { EXPLORE_DEFAULTS } from './explore/run';
 import { baseUrlProblem } from '../client/transport';
-import type { LevelOption } from './runner/result';
+import type { LevelOption } from './checks/context';
 
 interface ConformFlags {
   baseUrl: string;

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { catalogue } from '../conformance/checks/catalogue';
-import type { Check } from '../conformance/runner/result';
+import type { Check } from '../conformance/checks/context';
 
 export const CHECKS_MD_PATH = join(__dirname, '..', 'conformance', 'CHECKS.md');
 export const README_PATH = join(__dirname, '..', 'README.md');

@@ -1,6 +1,7 @@
 /**
  * The dependency rules that keep the kit honest, checked on the import graph that
- * dependency-cruiser reads (static imports, `require` and `import()` alike), tests included.
+ * dependency-cruiser reads (static imports, `require` and `import()` alike, and type-only
+ * imports, which the compiler erases but a reader still follows), tests included.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,7 +20,7 @@ interface Module { source: string; dependencies: Dependency[] }
 
 async function cruise(roots: string[]): Promise<Module[]> {
   const { stdout } = await promisify(execFile)(process.execPath, [
-    CRUISER, ...roots, '--no-config', '--ts-config', 'tsconfig.json', '--do-not-follow', '^node_modules', '--output-type', 'json',
+    CRUISER, ...roots, '--no-config', '--ts-config', 'tsconfig.json', '--ts-pre-compilation-deps', '--do-not-follow', '^node_modules', '--output-type', 'json',
   ], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
   return (JSON.parse(stdout) as { modules: Module[] }).modules;
 }
@@ -52,10 +53,23 @@ describe('dependency rules, tests included', () => {
     expect(spec.filter((m) => m.imports.some((p) => !p.startsWith('spec/')))).toEqual([]);
   });
 
-  it('conformance/ and fixtures/ never import from server/', () => {
-    const kit = localImports(everything).filter((m) => /^(conformance|fixtures)\//.test(m.file));
-    expect(kit.length).toBeGreaterThan(0);
+  it('conformance/, fixtures/ and client/ never import from server/', () => {
+    const kit = localImports(everything).filter((m) => /^(conformance|fixtures|client)\//.test(m.file));
+    expect(kit.map((m) => m.file.split('/')[0])).toEqual(expect.arrayContaining(['conformance', 'fixtures', 'client']));
     expect(kit.filter((m) => m.imports.some((p) => p.startsWith('server/')))).toEqual([]);
+  });
+
+  it('client/ imports only the contract (spec/), nothing of the kit', () => {
+    const client = localImports(everything).filter((m) => m.file.startsWith('client/') && !m.file.endsWith('.test.ts'));
+    expect(client.length).toBeGreaterThan(0);
+    expect(client.filter((m) => m.imports.some((p) => !/^(client|spec)\//.test(p)))).toEqual([]);
+  });
+
+  it('the store stands below the console: no server/store module imports server/console', () => {
+    const store = localImports(everything).filter((m) => m.file.startsWith('server/store/'));
+    expect(store.length).toBeGreaterThan(0);
+    const upward = store.flatMap((m) => m.imports.filter((p) => p.startsWith('server/console/')).map((p) => `${m.file} -> ${p}`));
+    expect(upward).toEqual([]);
   });
 
   it('the domain and the outbox never import Express', () => {
@@ -73,7 +87,7 @@ describe('dependency rules, tests included', () => {
     expect(reachable.filter(isTestOnly)).toEqual([]);
   });
 
-  it('has no import cycles', () => {
+  it('has no import cycles, type-only imports included', () => {
     const cycles = everything.flatMap((m) => m.dependencies
       .filter((d) => d.circular)
       .map((d) => [m.source, ...(d.cycle ?? []).map((step) => step.name)].join(' -> ')));

@@ -1,6 +1,6 @@
 import { uncheckedBody } from '../../client/api';
 import type { CheckContext } from './context';
-import type { Check, Level } from '../runner/result';
+import type { Check, Level } from './context';
 import { exampleBody, securedOperations } from './util';
 
 const PLACEHOLDER_ID = 'conform-placeholder-id';

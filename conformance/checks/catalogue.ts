@@ -12,7 +12,7 @@ import { sandboxChecks } from './sandbox';
 import { slotChecks } from './slots';
 import { validationChecks } from './validation';
 import { webhookChecks } from './webhooks';
-import type { Check } from '../runner/result';
+import type { Check } from './context';
 
 export const catalogue: readonly Check[] = [
   ...authChecks,

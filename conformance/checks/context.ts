@@ -5,12 +5,33 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { CheckFailure, CheckSkipped } from './failure';
+import { CheckFailure, CheckSkipped, type Failure } from './failure';
 import type { Operation } from '../../spec/contract';
 import { errorCode, type ApiResponse, type CallOptions, type OperationId, type RawResponse, type SendOptions, type WithStatus } from '../../client/api';
 import { ContractClient } from '../../client/http';
 import type { Inbox, WebhookReceiver } from '../receiver/receiver';
-import type { Check, Exchange, Failure } from '../runner/result';
+import type { Exchange } from '../../client/exchange';
+
+export type Level = 'contract' | 'sandbox';
+export type LevelOption = Level | 'all';
+
+/** A check: a small declarative object the catalogue gathers and the runner runs. */
+export interface Check {
+  /** Stable id, upper-case words joined by dashes, e.g. `SLOT-EXPIRED-417`. */
+  id: string;
+  title: string;
+  /** Groups checks for `--only`/`--skip` and is the JUnit classname. */
+  category: string;
+  /** `contract`: production operations only. `sandbox`: needs the /sandbox controls. */
+  level: Level;
+  /** The spec's operationIds this check exercises. */
+  operations: OperationId[];
+  /** True when the check expects the implementation to refuse something. */
+  negative?: boolean;
+  /** Starts the kit's webhook receiver before the check runs. */
+  usesReceiver?: boolean;
+  run(ctx: CheckContext): Promise<void>;
+}
 
 export interface Keys {
   /** The key this check acts with. */

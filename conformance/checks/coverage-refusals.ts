@@ -8,7 +8,7 @@ import { getOperation } from '../../spec/contract';
 import { uncheckedBody, type CallOptions, type OperationId, type RawResponse } from '../../client/api';
 import type { CheckContext } from './context';
 import { advanceClock, example, holdSlots, newJob, tenantNow } from './flows';
-import type { Check } from '../runner/result';
+import type { Check } from './context';
 
 const UNKNOWN_JOB = 'job-that-does-not-exist';
 

@@ -3,7 +3,7 @@ import { deriveMutations } from '../../spec/mutations';
 import { errorParams, uncheckedBody } from '../../client/api';
 import type { CheckContext } from './context';
 import { advanceJob, getJob, LIFECYCLE, newJob } from './flows';
-import type { Check } from '../runner/result';
+import type { Check } from './context';
 
 function otherCode(code: string): string {
   return String((Number.parseInt(code, 10) + 1) % 10000).padStart(4, '0');

@@ -1,4 +1,12 @@
-import type { Exchange, Failure } from '../runner/result';
+import { CallFailure, type Exchange } from '../../client/exchange';
+
+export interface Failure {
+  message: string;
+  expected?: unknown;
+  received?: unknown;
+  /** The call that showed the failure, when there is one. */
+  exchange?: Exchange;
+}
 
 /** Thrown by an assertion: the check cannot go on. */
 export class CheckFailure extends Error {
@@ -19,7 +27,7 @@ export class CheckSkipped extends Error {
 }
 
 export function failureFromError(error: unknown, lastExchange?: Exchange): Failure {
-  if (error instanceof CheckFailure) return error.failure;
+  if (error instanceof CheckFailure || error instanceof CallFailure) return error.failure;
   const message = error instanceof Error ? `${error.name}: ${error.message}` : `thrown: ${String(error)}`;
   return { message: `the check stopped on an unexpected error: ${message}`, exchange: lastExchange };
 }

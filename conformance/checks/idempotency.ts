@@ -1,6 +1,6 @@
 import { randomToken } from './context';
 import { holdSlots, minimalOrder, reverseKeys } from './flows';
-import type { Check } from '../runner/result';
+import type { Check } from './context';
 
 export const idempotencyChecks: Check[] = [
   {

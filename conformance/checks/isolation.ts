@@ -1,5 +1,5 @@
 import { advanceJob, getJob, holdSlot, LIFECYCLE, minimalOrder, newJob } from './flows';
-import type { Check } from '../runner/result';
+import type { Check } from './context';
 import { awaitDeliveries, forJob, registerInbox } from './webhooks';
 
 export const isolationChecks: Check[] = [

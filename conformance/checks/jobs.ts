@@ -5,7 +5,7 @@ import { uncheckedBody, type ApiResponse } from '../../client/api';
 import type { CheckContext } from './context';
 import { randomToken } from './context';
 import { availabilityRequest, createJob, example, getJob, holdSlot, holdSlots, minimalOrder, missingOrDifferent, newJob, type Order } from './flows';
-import type { Check } from '../runner/result';
+import type { Check } from './context';
 
 const SEEDED_ORDERS = 5;
 const createPointer = () => getOperation('createJob').requestBody!.pointer;

@@ -3,12 +3,13 @@
  * check runs against the reference server, and the operations its requests reached, matched
  * by method and path against the spec, must be exactly the ones it declares.
  */
-import { findOperation } from '../../spec/contract';
+import { findOperation, type OperationId } from '../../spec/contract';
 import { serve, SERVE_STARTUP_TIMEOUT_MS, type ServedProcess } from '../../test/support/serve';
 import { catalogue } from './catalogue';
 import { WebhookReceiver } from '../receiver/receiver';
 import { runOne } from '../runner/runner';
-import type { Check, CheckResult } from '../runner/result';
+import type { Check } from './context';
+import type { CheckResult } from '../runner/result';
 
 const CONCURRENCY = 4;
 /** Generous: the whole catalogue, on a machine other builds keep busy. */
@@ -26,7 +27,7 @@ beforeAll(async () => {
 
 afterAll(() => Promise.all([server?.close(), receiver.close()]));
 
-function operationsReached(result: CheckResult): string[] {
+function operationsReached(result: CheckResult): Array<OperationId | string> {
   return [...new Set(result.exchanges.map((exchange) => {
     const { method, url } = exchange.request;
     return findOperation(method, new URL(url).pathname)?.operationId ?? `${method} ${new URL(url).pathname} (no operation)`;
@@ -62,7 +63,7 @@ describe('the operations each check declares', () => {
     const mismatches = results
       .map((result) => {
         const reached = operationsReached(result);
-        const declared = [...new Set(result.operations)].sort();
+        const declared: Array<OperationId | string> = [...new Set(result.operations)].sort();
         return {
           id: result.id,
           undeclared: reached.filter((op) => !declared.includes(op)),

@@ -1,7 +1,7 @@
 import type { Schemas } from '../../spec/contract';
 import { uncheckedBody } from '../../client/api';
 import { advanceJob, LIFECYCLE, newJob } from './flows';
-import type { Check } from '../runner/result';
+import type { Check } from './context';
 
 export const sandboxChecks: Check[] = [
   {

@@ -1,6 +1,6 @@
 import { randomToken, type CheckContext } from './context';
 import { advanceClock, availabilityRequest, holdSlot, holdSlots, minimalOrder, tenantNow } from './flows';
-import type { Check } from '../runner/result';
+import type { Check } from './context';
 
 const MINUTE_MS = 60_000;
 /** Stops the tenant clock, so that expiry arithmetic is exact. */

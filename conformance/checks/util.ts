@@ -1,5 +1,5 @@
 import { operations, specExamples, type Operation } from '../../spec/contract';
-import type { Level } from '../runner/result';
+import type { Level } from './context';
 
 /** The operations a level covers that need a key: production ones, or the sandbox's own. */
 export function securedOperations(level: Level): Operation[] {

@@ -3,7 +3,7 @@ import { deriveMutations, type BodyMutation } from '../../spec/mutations';
 import { errorParams, uncheckedBody, type OperationId } from '../../client/api';
 import type { CheckContext } from './context';
 import { availabilityRequest, fullOrder, holdSlot, newJob } from './flows';
-import type { Check, Level } from '../runner/result';
+import type { Check, Level } from './context';
 import { bodyOperations, exampleBody, mapLimit } from './util';
 
 const PARALLEL_CALLS = 8;
@@ -44,7 +44,7 @@ function refusedBody(level: Level, refusal: {
     category: 'validation',
     level,
     // pathParamsFor creates a job on a held slot before the sweep.
-    operations: [...new Set(['getAvailability', 'createJob', ...bodyOperations(level).map((op) => op.operationId)])],
+    operations: [...new Set<OperationId>(['getAvailability', 'createJob', ...bodyOperations(level).map((op) => op.operationId)])],
     negative: true,
     async run(ctx) {
       const pathParams = await pathParamsFor(ctx);

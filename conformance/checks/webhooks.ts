@@ -4,7 +4,7 @@ import type { CheckContext } from './context';
 import { advanceClock, advanceJob, availabilityRequest, example, getJob, LIFECYCLE, newJob, tenantNow } from './flows';
 import type { ContractClient } from '../../client/http';
 import type { Inbox, ReceivedDelivery } from '../receiver/receiver';
-import type { Check } from '../runner/result';
+import type { Check } from './context';
 
 const RETRY_FAILURES = 2;
 /** Production allows 3 endpoints per tenant. */

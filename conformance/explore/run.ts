@@ -6,8 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
+import type { OperationId } from '../../spec/contract';
 import type { WebhookReceiver } from '../receiver/receiver';
-import type { CheckResult, Exchange, ExploreReport, Failure } from '../runner/result';
+import type { CheckResult, ExploreReport } from '../runner/result';
+import type { Exchange } from '../../client/exchange';
+import type { Failure } from '../checks/failure';
 import { StepCommand, stepArbitrary } from './commands';
 import { replayScript } from './script';
 import { Mismatch, Session, type TraceStep } from './session';
@@ -36,7 +39,7 @@ export interface ExploreOptions {
 interface FailedRun { trace: TraceStep[]; error: unknown; keys: string[] }
 
 const EXPLORE_TITLE = 'Random sequences of operations, over one or two tenants, answer as the model of the contract says; webhooks arrive in order, signed, with the job inside';
-export const EXPLORE_OPERATIONS = [
+export const EXPLORE_OPERATIONS: OperationId[] = [
   'getAvailability', 'checkSlot', 'extendSlot', 'createJob', 'getJob', 'cancelJob', 'updateDeliveryCode', 'rescheduleJob', 'updatePaymentInfo',
   'replaceExternalData', 'getClock', 'advanceClock', 'listJobs', 'advanceJob', 'updateRecipientInstructions', 'listWebhookEndpoints',
   'createWebhookEndpoint', 'deleteWebhookEndpoint', 'listWebhookDeliveries', 'retryWebhookDelivery', 'resetTenant',

@@ -5,7 +5,7 @@
  */
 import { errorCode } from '../../client/api';
 import { shellQuote } from '../../client/curl';
-import type { Exchange } from '../runner/result';
+import type { Exchange } from '../../client/exchange';
 import type { TraceStep } from './session';
 
 /** Every string in a JSON value with its path, for capturing ids. */

@@ -8,7 +8,7 @@ import { operationsById, type Operation, type Schemas } from '../../spec/contrac
 import type { ApiResponse, CallOptions, OperationId, RawResponse, SendOptions, StatusOf } from '../../client/api';
 import { ContractClient } from '../../client/http';
 import type { Inbox, ReceivedDelivery, WebhookReceiver } from '../receiver/receiver';
-import type { Exchange } from '../runner/result';
+import type { Exchange } from '../../client/exchange';
 import { newTenant, type EndpointModel, type Model, type Now, type TenantModel } from './model';
 
 export interface TraceStep {

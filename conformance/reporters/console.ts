@@ -1,4 +1,5 @@
-import type { CheckResult, Failure, RunResult } from '../runner/result';
+import type { CheckResult, RunResult } from '../runner/result';
+import type { Failure } from '../checks/failure';
 
 /** A terminal is for reading: the JSON and HTML reports keep everything else. */
 const MAX_FAILURES_SHOWN = 5;

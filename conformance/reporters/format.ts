@@ -1,4 +1,5 @@
-import type { CheckResult, Failure } from '../runner/result';
+import type { CheckResult } from '../runner/result';
+import type { Failure } from '../checks/failure';
 
 const MAX_DETAIL_CHARS = 4000;
 

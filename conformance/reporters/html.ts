@@ -1,4 +1,6 @@
-import type { CheckResult, CoverageReport, Exchange, ExploreReport, Failure, RunResult } from '../runner/result';
+import type { CheckResult, CoverageReport, ExploreReport, RunResult } from '../runner/result';
+import type { Exchange } from '../../client/exchange';
+import type { Failure } from '../checks/failure';
 import { failuresFirst, show } from './format';
 import { OUT_OF_REACH } from '../explore/coverage';
 

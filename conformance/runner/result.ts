@@ -1,68 +1,20 @@
 /**
- * The shapes every part of the kit shares: a check is a small declarative object, the
- * runner turns it into a result, the reporters render results.
+ * What a run produces: a result per check, the exploration's account and the coverage,
+ * as the runner builds them and the reporters render them.
  */
-import type { HttpAnswer } from '../../spec/contract';
-import type { CheckContext } from '../checks/context';
+import type { OperationId } from '../../spec/contract';
+import type { Exchange } from '../../client/exchange';
+import type { Level, LevelOption } from '../checks/context';
+import type { Failure } from '../checks/failure';
 
-export type Level = 'contract' | 'sandbox';
-export type LevelOption = Level | 'all';
 export type CheckStatus = 'passed' | 'failed' | 'skipped';
-
-export interface Check {
-  /** Stable id, upper-case words joined by dashes, e.g. `SLOT-EXPIRED-417`. */
-  id: string;
-  title: string;
-  /** Groups checks for `--only`/`--skip` and is the JUnit classname. */
-  category: string;
-  /** `contract`: production operations only. `sandbox`: needs the /sandbox controls. */
-  level: Level;
-  /** The spec's operationIds this check exercises. */
-  operations: string[];
-  /** True when the check expects the implementation to refuse something. */
-  negative?: boolean;
-  /** Starts the kit's webhook receiver before the check runs. */
-  usesReceiver?: boolean;
-  run(ctx: CheckContext): Promise<void>;
-}
-
-export interface RecordedRequest {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body?: string;
-}
-
-/** A response as the report keeps it: the shape the contract's one response checker judges. */
-export type RecordedResponse = HttpAnswer;
-
-/** One HTTP call a check made, with what the contract says about its response. */
-export interface Exchange {
-  operationId: string;
-  request: RecordedRequest;
-  response?: RecordedResponse;
-  /** Transport failure (refused, reset, timed out), when no response came. */
-  error?: string;
-  durationMs: number;
-  curl: string;
-  /** Contract violations of the response; empty when it conforms. */
-  violations: string[];
-}
-
-export interface Failure {
-  message: string;
-  expected?: unknown;
-  received?: unknown;
-  /** The call that showed the failure, when there is one. */
-  exchange?: Exchange;
-}
 
 export interface CheckResult {
   id: string;
   title: string;
   category: string;
   level: Level;
-  operations: string[];
+  operations: OperationId[];
   negative: boolean;
   status: CheckStatus;
   /** Why the check was skipped. */

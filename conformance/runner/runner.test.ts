@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { catalogue } from '../checks/catalogue';
 import { CheckFailure } from '../checks/failure';
 import { runConformance, runOne, selectChecks, SelectionError, UnreachableError } from './runner';
-import type { Check } from './result';
+import type { Check } from '../checks/context';
 
 const stub = (id: string, category: string, level: Check['level'], run: Check['run'] = async () => undefined): Check => ({ id, title: id, category, level, operations: [], run });
 const checks = [stub('A-ONE', 'alpha', 'contract'), stub('A-TWO', 'alpha', 'sandbox'), stub('B-ONE', 'beta', 'contract'), stub('C-ONE', 'gamma', 'sandbox')];

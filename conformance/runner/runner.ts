@@ -10,7 +10,8 @@ import { WebhookReceiver } from '../receiver/receiver';
 import { connectionCause, HttpClient, type HttpReply } from '../../client/transport';
 import { coverageOf } from '../explore/coverage';
 import { exploreKey, runExplore } from '../explore/run';
-import type { Check, CheckResult, LevelOption, RunResult } from './result';
+import type { Check, LevelOption } from '../checks/context';
+import type { CheckResult, RunResult } from './result';
 
 export interface ConformanceOptions {
   baseUrl: string;
