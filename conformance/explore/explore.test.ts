@@ -90,7 +90,7 @@ describe('lastmile conform --explore', () => {
 });
 
 describe('the model', () => {
-  const job = (over: Partial<JobModel> = {}): JobModel => ({ id: 'j1', slotId: 's1', state: 'DELIVERING_STARTED', code: '1234', attemptsRemaining: 5, maxAttempts: 5, prices: { order_value: 1 }, ...over });
+  const job = (over: Partial<JobModel> = {}): JobModel => ({ id: 'j1', slotId: 's1', state: 'DELIVERING_STARTED', code: { enabled: true, value: '1234' }, attemptsRemaining: 5, maxAttempts: 5, prices: { order_value: 1 }, ...over });
 
   it('refuses a malformed code as invalid input at no cost, counts a wrong one, locks at zero', () => {
     const t = newTenant();

@@ -6,12 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import type { OperationId } from '../../spec/contract';
 import type { WebhookReceiver } from '../receiver/receiver';
 import type { CheckResult, ExploreReport } from '../runner/result';
 import type { Exchange } from '../../client/exchange';
 import type { Failure } from '../checks/failure';
-import { StepCommand, stepArbitrary } from './commands';
+import { EXPLORE_OPERATIONS, StepCommand, stepArbitrary } from './commands';
 import { replayScript } from './script';
 import { Mismatch, Session, type TraceStep } from './session';
 
@@ -39,11 +38,6 @@ export interface ExploreOptions {
 interface FailedRun { trace: TraceStep[]; error: unknown; keys: string[] }
 
 const EXPLORE_TITLE = 'Random sequences of operations, over one or two tenants, answer as the model of the contract says; webhooks arrive in order, signed, with the job inside';
-export const EXPLORE_OPERATIONS: OperationId[] = [
-  'getAvailability', 'checkSlot', 'extendSlot', 'createJob', 'getJob', 'cancelJob', 'updateDeliveryCode', 'rescheduleJob', 'updatePaymentInfo',
-  'replaceExternalData', 'getClock', 'advanceClock', 'listJobs', 'advanceJob', 'updateRecipientInstructions', 'listWebhookEndpoints',
-  'createWebhookEndpoint', 'deleteWebhookEndpoint', 'listWebhookDeliveries', 'retryWebhookDelivery', 'resetTenant',
-];
 
 function calls(exchanges: Exchange[]) {
   return exchanges.map((e) => ({ operationId: e.operationId, method: e.request.method, url: e.request.url, ...(e.response ? { status: e.response.status } : {}) }));

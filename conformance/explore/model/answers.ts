@@ -3,8 +3,9 @@
  * what it changes in the model, and the helpers rules build them with.
  */
 import type { OperationId, Schemas } from '../../../spec/contract';
+type ErrorCode = Schemas['ErrorCode'];
 import type { ApiResponse, StatusOf } from '../../../client/api';
-import { past, surelyBefore, type JobModel, type Now, type SlotModel, type TenantModel } from './state';
+import { codeValue, past, surelyBefore, type JobState, type JobModel, type Now, type SlotModel, type TenantModel } from './state';
 
 export interface Response { status: number; body: unknown; headers: Record<string, string> }
 
@@ -21,7 +22,7 @@ export function documented<O extends OperationId, S extends StatusOf<O>>(r: Resp
 type JobAnswering = 'getJob' | 'cancelJob' | 'rescheduleJob' | 'updateDeliveryCode' | 'updatePaymentInfo' | 'replaceExternalData' | 'updateRecipientInstructions' | 'advanceJob';
 export interface Answer {
   status: number;
-  code?: string;
+  code?: ErrorCode;
   /** What else the answer must show; a description of the difference, or undefined. */
   check?(response: Response): string | undefined;
   /** What the answer changes in the model. */
@@ -30,11 +31,11 @@ export interface Answer {
   note?: string;
 }
 
-export const error = (status: number, code: string, apply?: Answer['apply'], note?: string): Answer => ({ status, code, apply, note });
+export const error = (status: number, code: ErrorCode, apply?: Answer['apply'], note?: string): Answer => ({ status, code, apply, note });
 export const differs = (what: string, expected: unknown, got: unknown) => JSON.stringify(expected) === JSON.stringify(got) ? undefined : `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`;
 export const firstOf = (...found: Array<string | undefined>) => found.find((f) => f !== undefined);
 
-export function emit(tenant: TenantModel, job: JobModel, type: string, states: string[] = [job.state]): void {
+export function emit(tenant: TenantModel, job: JobModel, type: string, states: JobState[] = [job.state]): void {
   for (const endpoint of tenant.endpoints) if (endpoint.live) endpoint.expected.push({ jobId: job.id, type, states, code: job.code });
 }
 
@@ -45,7 +46,7 @@ export function jobDifference(job: JobModel, body: Schemas['Job']): string | und
     differs('id', job.id, body.id),
     differs('state', job.state, body.state),
     differs('slot.id', job.slotId, body.slot?.id),
-    differs('delivery_code', job.code, body.delivery_code),
+    differs('delivery_code', codeValue(job.code), body.delivery_code),
     // Optional and not promised on every answer: judged only where it is given.
     job.attemptsRemaining === undefined || body.delivery_code_attempts_remaining === undefined ? undefined : differs('delivery_code_attempts_remaining', job.attemptsRemaining, body.delivery_code_attempts_remaining),
     job.cancellationReason === undefined ? undefined : differs('cancellation_reason', job.cancellationReason, body.cancellation_reason),

@@ -2,7 +2,7 @@
 import type { Schemas } from '../../../spec/contract';
 import { differs, documented, emit, error, expiryFork, firstOf, jobDifference, sameJob, type Answer } from './answers';
 import { driverRules } from './driver';
-import { FINAL, isDeliveryCode, past, stepIndex, type JobModel, type Now, type SlotModel, type TenantModel } from './state';
+import { FINAL, isDeliveryCode, NO_CODE, past, stepIndex, unread, type JobModel, type JobState, type Now, type SlotModel, type TenantModel } from './state';
 
 const RESCHEDULE_UNTIL = stepIndex('GOING_TO_DESTINATION_STARTED');
 const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -38,8 +38,7 @@ export const jobRules = {
           : locationOf(jobId, r.headers.location);
       },
       apply: (r) => {
-        const job: JobModel = { id: documented(r, 'createJob', 201).job_id, slotId: slot.id, state: 'CREATED', prices: a.body.payment_info.prices };
-        if (a.withCode) job.code = '(unread)';
+        const job: JobModel = { id: documented(r, 'createJob', 201).job_id, slotId: slot.id, state: 'CREATED', code: a.withCode ? { enabled: true } : NO_CODE, prices: a.body.payment_info.prices };
         slot.usedBy = job.id;
         t.jobs.push(job);
         emit(t, job, 'CREATED');
@@ -56,16 +55,16 @@ export const jobRules = {
       // The code is drawn by the implementation: the first read learns it, later reads must agree.
       check: (r) => {
         const body = documented(r, 'getJob', 200);
-        return jobDifference({ ...job, code: job.code === '(unread)' ? body.delivery_code : job.code }, body)
-          ?? (job.code === '(unread)' && !isDeliveryCode(body.delivery_code) ? `delivery_code: expected 4 digits, got ${JSON.stringify(body.delivery_code)}` : undefined);
+        return jobDifference({ ...job, code: unread(job.code) ? { enabled: true, value: body.delivery_code } : job.code }, body)
+          ?? (unread(job.code) && !isDeliveryCode(body.delivery_code) ? `delivery_code: expected 4 digits, got ${JSON.stringify(body.delivery_code)}` : undefined);
       },
       apply: (r) => {
         const body = documented(r, 'getJob', 200);
-        if (job.code === '(unread)') {
-          job.code = body.delivery_code;
-          for (const x of t.endpoints.flatMap((e) => e.expected)) if (x.jobId === job.id && x.code === '(unread)') x.code = job.code;
+        if (unread(job.code)) {
+          job.code = { enabled: true, value: body.delivery_code };
+          for (const x of t.endpoints.flatMap((e) => e.expected)) if (x.jobId === job.id && unread(x.code)) x.code = job.code;
         }
-        if (job.code !== undefined && job.attemptsRemaining === undefined && Number.isInteger(body.delivery_code_attempts_remaining)) {
+        if (job.code.enabled && job.attemptsRemaining === undefined && Number.isInteger(body.delivery_code_attempts_remaining)) {
           job.attemptsRemaining = job.maxAttempts = body.delivery_code_attempts_remaining;
         }
       },
@@ -76,7 +75,7 @@ export const jobRules = {
     if (typeof reason !== 'string' && reason !== undefined) return [error(422, 'VALIDATION_FAILED')];
     if (!job) return [error(404, 'JOB_NOT_FOUND')];
     if (FINAL.has(job.state)) return [error(409, 'ILLEGAL_TRANSITION')];
-    const after = { ...job, state: 'CANCELLED', cancellationReason: reason as string | undefined };
+    const after: JobModel = { ...job, state: 'CANCELLED', cancellationReason: reason as string | undefined };
     return [{ status: 200, check: sameJob(after, 'cancelJob'), apply: () => { Object.assign(job, after); emit(t, job, 'CANCELLED'); } }];
   },
 
@@ -121,7 +120,7 @@ export const jobRules = {
     return [{ status: 200, check: sameJob(job, 'updateRecipientInstructions'), apply: () => emit(t, job, 'JOB_COMMENT_UPDATED') }];
   },
 
-  listJobs(t: TenantModel, state: string | undefined, limit: number, valid: boolean): Answer[] {
+  listJobs(t: TenantModel, state: JobState | undefined, limit: number, valid: boolean): Answer[] {
     if (!valid) return [error(422, 'VALIDATION_FAILED')];
     const matching = t.jobs.filter((j) => state === undefined || j.state === state);
     return [{
