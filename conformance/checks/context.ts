@@ -6,7 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { CheckFailure, CheckSkipped, type Failure } from './failure';
-import type { Operation } from '../../spec/contract';
+import type { Operation, Schemas } from '../../spec/contract';
+
+/** The spec's error codes: a check that expects one names it from the enum. */
+type ErrorCode = Schemas['ErrorCode'];
 import { errorCode, type ApiResponse, type CallOptions, type OperationId, type RawResponse, type SendOptions, type WithStatus } from '../../client/api';
 import { ContractClient } from '../../client/http';
 import type { Inbox, WebhookReceiver } from '../receiver/receiver';
@@ -178,7 +181,7 @@ export class CheckContext {
    * Stops the check unless the response has this status (and error `code`, when given);
    * returns it typed as that status's response.
    */
-  expectStatus<R extends RawResponse, S extends R['status']>(response: R, status: S, code?: string): WithStatus<R, S> {
+  expectStatus<R extends RawResponse, S extends R['status']>(response: R, status: S, code?: ErrorCode): WithStatus<R, S> {
     const received = errorCode(response.json);
     if (response.status === status && (code === undefined || received === code)) return response as WithStatus<R, S>;
     const { method, url } = response.exchange.request;
@@ -206,7 +209,7 @@ export class CheckContext {
   }
 
   /** Like expectStatus, but records the failure and goes on (for checks that sweep many cases). */
-  softStatus<R extends RawResponse, S extends R['status']>(response: R, status: S, code?: string, message?: string): response is R & WithStatus<R, S> {
+  softStatus<R extends RawResponse, S extends R['status']>(response: R, status: S, code?: ErrorCode, message?: string): response is R & WithStatus<R, S> {
     try {
       this.expectStatus(response, status, code);
       return true;

@@ -4,7 +4,7 @@
  * the update operations, an expired slot on reschedule, the sandbox's own refusals, and a
  * reset that answers 200.
  */
-import { getOperation } from '../../spec/contract';
+import { getOperation, type Schemas } from '../../spec/contract';
 import { uncheckedBody, type CallOptions, type OperationId, type RawResponse } from '../../client/api';
 import type { CheckContext } from './context';
 import { advanceClock, example, holdSlots, newJob, tenantNow } from './flows';
@@ -12,7 +12,7 @@ import type { Check } from './context';
 
 const UNKNOWN_JOB = 'job-that-does-not-exist';
 
-async function refused<O extends OperationId>(ctx: CheckContext, what: string, operationId: O, options: CallOptions<O>, status: number, code: string): Promise<void> {
+async function refused<O extends OperationId>(ctx: CheckContext, what: string, operationId: O, options: CallOptions<O>, status: number, code: Schemas['ErrorCode']): Promise<void> {
   const response: RawResponse = await ctx.call(operationId, options);
   ctx.softStatus(response, status, code, what);
 }

@@ -1,4 +1,4 @@
-import { getOperation, type Operation } from '../../spec/contract';
+import { getOperation, type Operation, type Schemas } from '../../spec/contract';
 import { deriveMutations, type BodyMutation } from '../../spec/mutations';
 import { errorParams, uncheckedBody, type OperationId } from '../../client/api';
 import type { CheckContext } from './context';
@@ -35,7 +35,7 @@ async function pathParamsFor(ctx: CheckContext): Promise<Record<string, string>>
 
 /** One refused body per operation that takes one, at the given level. */
 function refusedBody(level: Level, refusal: {
-  id: string; what: string; status: number; code: string; contentType: string; body: (op: Operation) => string;
+  id: string; what: string; status: number; code: Schemas['ErrorCode']; contentType: string; body: (op: Operation) => string;
 }): Check {
   const suffix = level === 'sandbox' ? '-SANDBOX' : '';
   return {
