@@ -12,7 +12,7 @@ import { catalogue } from '../checks/catalogue';
 import { runConformance } from './runner';
 import { findAll, parseXml } from '../../test/support/xml';
 
-const BIN = join(__dirname, '..', 'bin', 'lastmile.js');
+const BIN = join(__dirname, '..', '..', 'bin', 'lastmile.js');
 const STARTUP_TIMEOUT_MS = 20_000;
 
 interface Started { url: string; child: ChildProcess }

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-const BIN = join(__dirname, '..', 'bin', 'lastmile.js');
+const BIN = join(__dirname, '..', '..', 'bin', 'lastmile.js');
 /** Start-up compiles TypeScript in place; on a loaded machine that takes seconds. */
 export const SERVE_STARTUP_TIMEOUT_MS = 30_000;
 
