@@ -9,7 +9,7 @@ export { renderJson } from './reporters/json';
 export { renderJunit } from './reporters/junit';
 export { writeReports, parseReportTarget, type ReportTarget } from './reporters';
 export type { Check, Level, LevelOption } from './checks/context';
-export type { CheckResult, RunResult } from './runner/result';
+export type { CheckResult, RunResult } from './checks/result';
 export type { Failure } from './checks/failure';
 export type { Exchange } from '../client/exchange';
 export type { CheckContext } from './checks/context';

@@ -9,7 +9,7 @@ import { catalogue } from './catalogue';
 import { WebhookReceiver } from '../receiver/receiver';
 import { runOne } from '../runner/runner';
 import type { Check } from './context';
-import type { CheckResult } from '../runner/result';
+import type { CheckResult } from './result';
 
 const CONCURRENCY = 4;
 /** Generous: the whole catalogue, on a machine other builds keep busy. */

@@ -4,8 +4,8 @@
  */
 import type { OperationId } from '../../spec/contract';
 import type { Exchange } from '../../client/exchange';
-import type { Level, LevelOption } from '../checks/context';
-import type { Failure } from '../checks/failure';
+import type { Level, LevelOption } from './context';
+import type { Failure } from './failure';
 
 export type CheckStatus = 'passed' | 'failed' | 'skipped';
 

@@ -3,7 +3,7 @@
  * received, from the catalogue's checks and from exploration, matched against the spec.
  */
 import { operations } from '../../spec/contract';
-import type { CheckResult, CoverageReport } from '../runner/result';
+import type { CheckResult, CoverageReport } from '../checks/result';
 
 /** Statuses no conformance run is expected to provoke: a deployment's body limit, tenant limits, internal errors, a store outage. */
 export const OUT_OF_REACH = new Set(['413', '429', '500', '503']);

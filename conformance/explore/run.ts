@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import type { WebhookReceiver } from '../receiver/receiver';
-import type { CheckResult, ExploreReport } from '../runner/result';
+import type { CheckResult, ExploreReport } from '../checks/result';
 import type { Exchange } from '../../client/exchange';
 import type { Failure } from '../checks/failure';
 import { EXPLORE_OPERATIONS, StepCommand, stepArbitrary } from './commands';

@@ -1,4 +1,4 @@
-import type { CheckResult, RunResult } from '../runner/result';
+import type { CheckResult, RunResult } from '../checks/result';
 import type { Failure } from '../checks/failure';
 
 /** A terminal is for reading: the JSON and HTML reports keep everything else. */

@@ -1,4 +1,4 @@
-import type { CheckResult } from '../runner/result';
+import type { CheckResult } from '../checks/result';
 import type { Failure } from '../checks/failure';
 
 const MAX_DETAIL_CHARS = 4000;

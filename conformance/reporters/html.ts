@@ -1,4 +1,4 @@
-import type { CheckResult, CoverageReport, ExploreReport, RunResult } from '../runner/result';
+import type { CheckResult, CoverageReport, ExploreReport, RunResult } from '../checks/result';
 import type { Exchange } from '../../client/exchange';
 import type { Failure } from '../checks/failure';
 import { failuresFirst, show } from './format';

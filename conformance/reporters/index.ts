@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { RunResult } from '../runner/result';
+import type { RunResult } from '../checks/result';
 import { renderHtml } from './html';
 import { renderJson } from './json';
 import { renderJunit } from './junit';

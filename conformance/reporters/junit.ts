@@ -1,4 +1,4 @@
-import type { RunResult } from '../runner/result';
+import type { RunResult } from '../checks/result';
 import { describeFailure, seconds } from './format';
 
 /** Characters XML 1.0 cannot hold at all, even escaped. */

@@ -1,5 +1,5 @@
 import { findAll, parseXml } from '../../test/support/xml';
-import type { CheckResult, RunResult } from '../runner/result';
+import type { CheckResult, RunResult } from '../checks/result';
 import type { Exchange } from '../../client/exchange';
 import { formatCheckLine, formatClosing, summaryLine } from './console';
 import { failuresFirst } from './format';

@@ -11,7 +11,7 @@ import { connectionCause, HttpClient, type HttpReply } from '../../client/transp
 import { coverageOf } from '../explore/coverage';
 import { exploreKey, runExplore } from '../explore/run';
 import type { Check, LevelOption } from '../checks/context';
-import type { CheckResult, RunResult } from './result';
+import type { CheckResult, RunResult } from '../checks/result';
 
 export interface ConformanceOptions {
   baseUrl: string;

@@ -5,7 +5,7 @@
  */
 import { serve, SERVE_STARTUP_TIMEOUT_MS, type ServedProcess } from '../../test/support/serve';
 import { chooseTenancy, runConformance } from './runner';
-import type { RunResult } from './result';
+import type { RunResult } from '../checks/result';
 
 const KEY = 'staging-real-key';
 const OTHER = 'staging-other-key';
