@@ -14,7 +14,7 @@ import { escapeHtml } from '../reporters/html';
 import { coverageOf } from './coverage';
 import { patchedServer } from '../../test/mutants/tools';
 import { statefulMutants } from '../../test/mutants/stateful';
-import { jobRules, newTenant, type JobModel } from './model';
+import { jobRules, newTenant, NO_CODE, type JobModel } from './model';
 
 const RUNS = 15;
 const KILLED_QUICKLY = 'DELIVERY-LOG-FIRST-ENDPOINT-ONLY';
@@ -105,7 +105,7 @@ describe('the model', () => {
   it('lets the one code update at the door lift a lock, and freezes the code otherwise', () => {
     expect(jobRules.updateDeliveryCode(job({ attemptsRemaining: 0 }), '4321').map((a) => a.status)).toEqual([200]);
     expect(jobRules.updateDeliveryCode(job(), '4321').map((a) => a.code)).toEqual(['DELIVERY_CODE_FROZEN']);
-    expect(jobRules.updateDeliveryCode(job({ code: undefined }), '4321').map((a) => a.code)).toEqual(['DELIVERY_CODE_NOT_ENABLED']);
+    expect(jobRules.updateDeliveryCode(job({ code: NO_CODE }), '4321').map((a) => a.code)).toEqual(['DELIVERY_CODE_NOT_ENABLED']);
     expect(jobRules.updateDeliveryCode(job(), '123').map((a) => a.code)).toEqual(['VALIDATION_FAILED']);
   });
 
