@@ -26,7 +26,7 @@ async function cruise(roots: string[]): Promise<Module[]> {
 }
 
 const isOurs = (path: string) => SOURCE_DIRS.some((dir) => path.startsWith(`${dir}/`));
-const isTestOnly = (path: string) => /\.test\.ts$/.test(path) || /(^|\/)testing\//.test(path) || path.startsWith('test/') || path.includes('mutant');
+const isTestOnly = (path: string) => /\.test\.ts$/.test(path) || path.startsWith('test/') || path.includes('mutant');
 /** Each module with the modules of ours it imports. */
 const localImports = (modules: Module[]) => modules
   .filter((m) => isOurs(m.source))

@@ -33,11 +33,14 @@ function draws(tenants: number): Draws {
 
 function arbitraryOf<K extends StepKind>(kind: K, shared: Draws): fc.Arbitrary<StepOf<K>> {
   const entry = STEPS[kind];
+  // The kind first, then the entry's fields in its order: what a seed draws stays as it was.
+  // tsc cannot see that spreading a generic entry's fields gives StepOf<K>; it is so by construction.
   return fc.record({ op: fc.constant(kind), ...entry.fields(shared) }) as fc.Arbitrary<StepOf<K>>;
 }
 
 export function stepArbitrary(tenants: number): fc.Arbitrary<Step> {
   const shared = draws(tenants);
+  // Over KINDS, StepOf<StepKind> is the union Step once distributed, which tsc does not do here.
   return fc.oneof(...KINDS.map((kind) => ({ weight: STEPS[kind].weight, arbitrary: arbitraryOf(kind, shared) as fc.Arbitrary<Step> })));
 }
 
