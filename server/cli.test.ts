@@ -104,7 +104,7 @@ describe('lastmile serve', () => {
     [['--cors=false', '--webhook-allow-private', 'false'], {}, { cors: false, privateTarget: 422 }],
     [[], { LASTMILE_CORS: 'false', LASTMILE_WEBHOOK_ALLOW_PRIVATE: 'false' }, { cors: false, privateTarget: 422 }],
     [[], { LASTMILE_CORS: 'true' }, { cors: true, privateTarget: 201 }],
-  ])('takes %j (env %j) as switches, as the README writes them', async (args, env, expected) => {
+  ])('takes %j (env %j) as switches, as docs/server.md writes them', async (args, env, expected) => {
     const { child, url } = await serve(args, env);
     try {
       const health = await fetch(`${url}/healthz`, { headers: { origin: 'http://localhost:3000' } });
