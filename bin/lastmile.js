@@ -8,7 +8,7 @@ const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
 const BUILD_STAMP = join(ROOT, 'dist', 'package.json');
-const SOURCES = ['spec', 'client', 'server', 'conformance', 'fixtures', 'cli'];
+const SOURCES = ['spec', 'client', 'server', 'conformance', 'fixtures', 'cli', 'console'];
 
 function buildTime() {
   try {

@@ -1,4 +1,4 @@
-/** Every usage error exits 2, as the README promises; help and version exit 0. */
+/** Every usage error exits 2, as docs/server.md promises; help and version exit 0. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildProgram, exitCodeFor } from './main';

@@ -18,7 +18,7 @@ export function buildProgram(output?: { writeOut(text: string): void; writeErr(t
   const program = new Command('lastmile')
     .description('Sandbox, conformance kit and fixture factory for the last-mile delivery jobs API')
     .version(require('../package.json').version)
-    // Usage errors exit 2, as the README promises; subcommands inherit this when created.
+    // Usage errors exit 2, as docs/server.md promises; subcommands inherit this when created.
     .exitOverride();
   if (output) program.configureOutput(output);
   const named = argv[2];

@@ -14,7 +14,7 @@
  *      `lastmile conform --help` (median of 5 runs each).
  * With `--baseline DIR` (a checkout with its node_modules, e.g. of main), start-up and
  * POST /jobs are measured on it too, in the same run, as the "before" figures.
- * Prints a table and writes bench/results.json. `--only startup,create,memory,webhooks,kit`
+ * Prints a table and writes scripts/bench/results.json. `--only startup,create,memory,webhooks,kit`
  * measures only those parts and prints their figures as JSON, without writing results.json
  * (the committed file is always a whole run).
  */
@@ -40,7 +40,7 @@ const QUICK = flag('--quick');
 const DURATION = Number(value('--duration', QUICK ? '1' : '10'));
 const CONNECTIONS = Number(value('--connections', '50'));
 const PIPELINING = 1;
-const OUT = value('--out', join(ROOT, 'bench', 'results.json'));
+const OUT = value('--out', join(__dirname, 'bench', 'results.json'));
 const MEMORY_JOBS = Number(value('--memory-jobs', QUICK ? '20000' : '100000'));
 const WEBHOOK_EVENTS = Number(value('--webhook-events', QUICK ? '2000' : '20000'));
 const FIXTURE_ORDERS = Number(value('--fixture-orders', QUICK ? '20000' : '200000'));

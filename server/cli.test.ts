@@ -45,6 +45,12 @@ describe('lastmile serve', () => {
     expect(run.stderr).toMatch(/--port must be an integer/);
   });
 
+  it('refuses a bad environment value as it refuses the flag, naming the flag', () => {
+    const run = spawnSync(process.execPath, [BIN, 'serve', '--port', '0'], { encoding: 'utf8', env: { ...process.env, LASTMILE_MAX_BODY: 'lots' } });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--max-body must be a size such as 1mb, 512kb or 1048576, got "lots"');
+  });
+
   it('prints the URL, a key to try and the docs, takes settings from the environment, and stops on SIGTERM', async () => {
     const { child, url, banner } = await serve([], { LASTMILE_SLOT_TTL: '60' });
     try {
@@ -104,7 +110,7 @@ describe('lastmile serve', () => {
     [['--cors=false', '--webhook-allow-private', 'false'], {}, { cors: false, privateTarget: 422 }],
     [[], { LASTMILE_CORS: 'false', LASTMILE_WEBHOOK_ALLOW_PRIVATE: 'false' }, { cors: false, privateTarget: 422 }],
     [[], { LASTMILE_CORS: 'true' }, { cors: true, privateTarget: 201 }],
-  ])('takes %j (env %j) as switches, as the README writes them', async (args, env, expected) => {
+  ])('takes %j (env %j) as switches, as docs/server.md writes them', async (args, env, expected) => {
     const { child, url } = await serve(args, env);
     try {
       const health = await fetch(`${url}/healthz`, { headers: { origin: 'http://localhost:3000' } });

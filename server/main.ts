@@ -4,7 +4,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type express from 'express';
 import { DEFAULT_CONFIG, type ServerConfig } from './config';
-import type { Store } from './domain/store';
+import { settingsFor } from './settings';
+import { DEFAULT_STORE_LIMITS, type Store } from './domain/store';
 import { InMemoryStore } from './store/memory';
 import { RedisEventRelay } from './store/redis-events';
 import { RedisStore } from './store/redis';
@@ -51,24 +52,18 @@ export const VERSION: string = require('../package.json').version;
 export async function startServer(overrides: Partial<ServerConfig> = {}, options: StartOptions = {}): Promise<RunningServer> {
   const config: ServerConfig = { ...DEFAULT_CONFIG, logLevel: 'silent', ...overrides };
   // Logs are written in buffered, asynchronous chunks: a synchronous write per request
-  // line cost the create-job path about 40 % of its throughput (BENCHMARKS.md).
+  // line cost the create-job path about 40 % of its throughput (docs/benchmarks.md).
   const logDestination = options.logger || config.logLevel === 'silent' ? null : pino.destination({ dest: 1, sync: false, minLength: 4096 });
   // A quiet server must not hold one request's line back until 4 KB more arrive.
   const logFlusher = logDestination ? setInterval(() => { try { logDestination.flush(); } catch { /* destroyed: nothing left to write */ } }, LOG_FLUSH_INTERVAL_MS).unref() : undefined;
   const logger = options.logger ?? (logDestination ? pino({ level: config.logLevel, base: { service: 'lastmile-sandbox' } }, logDestination) : pino({ level: 'silent' }));
   const store: Store = config.store === 'memory'
-    ? new InMemoryStore(options.now ?? Date.now, { maxTenants: config.maxTenants })
+    ? new InMemoryStore(options.now ?? Date.now, { ...DEFAULT_STORE_LIMITS, ...settingsFor(config, 'storeLimits') })
     : await RedisStore.connect({ url: config.store, prefix: config.storePrefix, tenantTtlSeconds: config.tenantTtlSeconds, realNow: options.now });
-  const sandbox = new Sandbox(store, {
-    slotTtlSeconds: config.slotTtlSeconds,
-    deliveryCodeAttempts: config.deliveryCodeAttempts,
-    maxJobsPerTenant: config.maxJobsPerTenant,
-  }, options.stepWrappers?.sandbox);
+  // Each part gets the settings the table passes to it (server/settings.ts).
+  const sandbox = new Sandbox(store, settingsFor(config, 'sandbox'), options.stepWrappers?.sandbox);
   const outbox = new Outbox(sandbox, {
-    retrySchedule: config.webhookRetrySchedule,
-    retryJitter: config.webhookRetryJitter,
-    timeoutMs: config.webhookTimeoutMs,
-    allowPrivate: config.webhookAllowPrivate,
+    ...settingsFor(config, 'outbox'),
     ...(options.random ? { random: options.random } : {}),
   }, options.stepWrappers?.outbox);
   outbox.onError((error) => logger.error({ err: error }, 'webhook delivery work failed'));

@@ -1,4 +1,4 @@
-/** The benchmark's closing summary, printed after bench/results.json is written. */
+/** The benchmark's closing summary, printed after scripts/bench/results.json is written. */
 import type { StartupFigures } from './startup';
 export interface LoadFigures {
   rps: number; p50: number; p99: number; non2xx: number; errors: number; requests: number;
@@ -7,7 +7,7 @@ export interface LoadFigures {
 }
 
 
-/** What bench/results.json holds, as far as the summary reads it. */
+/** What scripts/bench/results.json holds, as far as the summary reads it. */
 export interface BenchResults {
   create: { sandbox: LoadFigures; prism: LoadFigures; expressCeiling: LoadFigures; bareNode: LoadFigures };
   getJob: { sandbox: LoadFigures };

@@ -1,5 +1,5 @@
 /**
- * The sandbox console at /console: a page (its script bundled from client/) that drives the
+ * The sandbox console at /console: a page (its script bundled from the top-level console/ folder) that drives the
  * public API with the key the user typed (it stays in their browser), plus a live event
  * stream per tenant.
  */

@@ -1,6 +1,8 @@
-/** The console's script: bundled from client/ on first request, with the lifecycle the spec defines. */
+/** The console's script: bundled from console/ (by the build, or here from the sources on first request), with the lifecycle the spec defines. */
+import { existsSync } from 'node:fs';
 import { LIFECYCLE, schemaAt } from '../../spec/contract';
 import { startServer, type RunningServer } from '../main';
+import { BUILT_SCRIPT, CONSOLE_ENTRY, consoleScriptCache } from './script';
 
 let server: RunningServer;
 
@@ -47,7 +49,25 @@ test("the formats the page checks before sending are the spec's", async () => {
 });
 
 test('the TypeScript sources are not served', async () => {
-  for (const path of ['/console/assets/main.ts', '/console/assets/client/main.ts', '/console/client/main.ts']) {
+  for (const path of ['/console/assets/main.ts', '/console/assets/client/main.ts', '/console/client/main.ts', '/console/assets/console/main.ts']) {
     expect((await fetch(server.url + path)).status).toBe(404);
   }
+});
+
+test('from the sources, the page is bundled from console/main.ts, there being no built bundle beside them', () => {
+  expect(existsSync(CONSOLE_ENTRY)).toBe(true);
+  expect(existsSync(BUILT_SCRIPT)).toBe(false);
+});
+
+test('one script per process, and a failed load is tried again on the next request', async () => {
+  let loads = 0;
+  const script = consoleScriptCache(async () => {
+    loads += 1;
+    if (loads === 1) throw new Error('first load fails');
+    return `script ${loads}`;
+  });
+  await expect(script()).rejects.toThrow('first load fails');
+  expect(await script()).toBe('script 2');
+  expect(await script()).toBe('script 2');
+  expect(loads).toBe(2);
 });

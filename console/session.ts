@@ -8,7 +8,7 @@ import { refreshJob } from './job-page';
 import { refreshJobs } from './jobs-list';
 import { refreshCurrent, render } from './router';
 import { currentJobId, state } from './state';
-import type { StreamTicketAnswer } from '../ticket-answer';
+import type { StreamTicketAnswer } from '../server/console/ticket-answer';
 
 const KEY_SLOT = 'lastmile-console-key';
 const FIRST_RECONNECT_DELAY_MS = 1000;

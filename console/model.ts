@@ -1,5 +1,5 @@
 /** What the console knows of the contract: its types come from the spec, and so does the lifecycle. */
-import type { components } from '../../../spec/types.gen';
+import type { components } from '../spec/types.gen';
 
 type Schemas = components['schemas'];
 export type Job = Schemas['Job'];
