@@ -14,7 +14,7 @@ const post = (path: string, body: unknown) => fetch(`${server.url}${path}`, {
 });
 
 test('the create-job description says to ask availability first and paste a slot id, and doing so creates the job', async () => {
-  const description = operationObject(getOperation('createJob')).description ?? '';
+  const { description = '' } = operationObject(getOperation('createJob')) as { description?: string };
   const availability = getOperation('getAvailability');
   expect(description).toContain(`${availability.method} ${availability.path}`);
   expect(description).toMatch(/ask availability first/i);
