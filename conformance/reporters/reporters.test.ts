@@ -3,7 +3,7 @@ import type { CheckResult, RunResult } from '../checks/result';
 import type { Exchange } from '../../client/exchange';
 import { formatCheckLine, formatClosing, summaryLine } from './console';
 import { failuresFirst } from './format';
-import { renderHtml } from './html';
+import { groupFailures, MAX_EXCHANGES_SHOWN_PER_CHECK, MAX_FAILURE_GROUPS_SHOWN_PER_CHECK, renderHtml } from './html';
 import { parseReportTarget } from './index';
 import { renderJson } from './json';
 import { renderJunit } from './junit';
@@ -73,6 +73,44 @@ describe('HTML report', () => {
     expect(html).toContain('GET http://127.0.0.1:1/jobs/j1');
     expect(html).toContain('curl -sS -i -X GET');
     expect(html).toContain('1 passed, 1 failed, 1 skipped');
+  });
+});
+
+describe('HTML report of a check with many failures', () => {
+  // As against the mock: one check, 88 failures, most of them the same failure again.
+  const call = (i: number): Exchange => ({ ...exchange, request: { ...exchange.request, url: `http://127.0.0.1:1/jobs/j${i}` }, response: { ...exchange.response!, body: 'x'.repeat(3000) } });
+  const same = (i: number) => ({ message: 'status 200, expected 404', expected: { status: 404 }, received: { status: 200 }, exchange: call(i) });
+  const distinct = (i: number) => ({ message: `field f${i} missing`, expected: { field: `f${i}` }, received: {}, exchange: call(100 + i) });
+  const failures = [...Array.from({ length: 70 }, (_, i) => same(i)), ...Array.from({ length: 18 }, (_, i) => distinct(i))];
+  const exchanges = failures.map((f) => f.exchange);
+  const many: RunResult = { ...run, summary: { passed: 0, failed: 1, skipped: 0 }, checks: [result('M-FAIL', 'mu', 'failed', { failures, exchanges })] };
+  const html = renderHtml(many);
+  const count = (pattern: RegExp) => html.match(pattern)?.length ?? 0;
+
+  it('shows identical failures once, with how many there were', () => {
+    expect(count(/status 200, expected 404/g)).toBe(1);
+    expect(html).toContain('× 70');
+    expect(html).toContain('88 failures, 19 distinct.');
+  });
+
+  it('caps the failures and calls it shows, and counts the rest', () => {
+    expect(count(/<div class="failure">/g)).toBe(MAX_FAILURE_GROUPS_SHOWN_PER_CHECK);
+    const hiddenGroups = 19 - MAX_FAILURE_GROUPS_SHOWN_PER_CHECK;
+    expect(html).toContain(`… ${hiddenGroups} more failures (${hiddenGroups} distinct), all in the JSON report.`);
+    expect(html).toContain(`… ${88 - MAX_EXCHANGES_SHOWN_PER_CHECK} more calls, all in the JSON report.`);
+    // Every call shown once in its failure and once in the list, at most.
+    expect(count(/<details class="exchange/g)).toBeLessThanOrEqual(MAX_FAILURE_GROUPS_SHOWN_PER_CHECK + MAX_EXCHANGES_SHOWN_PER_CHECK);
+    expect(html.length).toBeLessThan(200_000);
+  });
+
+  it('keeps every failure and every call in the JSON report', () => {
+    const json = JSON.parse(renderJson(many)) as RunResult;
+    expect(json.checks[0].failures).toHaveLength(88);
+    expect(json.checks[0].exchanges).toHaveLength(88);
+  });
+
+  it('groups by what the failure says, not by its call', () => {
+    expect(groupFailures(failures).map((g) => g.count)).toEqual([70, ...Array<number>(18).fill(1)]);
   });
 });
 

@@ -17,6 +17,7 @@ import { apiKeyOf } from './auth';
 import { readJsonBody } from './body';
 import { HttpError, sendError, sendJson, sendReply } from './errors';
 import { mountDocs } from './docs';
+import { mountHome } from './home';
 import { RouteTable } from './routes';
 
 export interface AppOptions {
@@ -215,6 +216,7 @@ export function createApp(options: AppOptions): express.Express {
 
   for (const extend of options.extensions ?? []) extend(app);
   mountDocs(app, specText);
+  mountHome(app, options.version);
 
   // A known path with a method the spec does not list: 405 with the methods it does.
   app.use((req: Request, res: Response, next: NextFunction) => {
