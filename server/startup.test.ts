@@ -49,7 +49,7 @@ describe('lastmile serve start-up', () => {
   it('answers /healthz having loaded the server, and no kit, fixture, test-only, validation or docs code', async () => {
     const loaded = await modulesLoadedBy(async (url) => expect((await fetch(`${url}/healthz`)).status).toBe(200));
     expect(loaded).toEqual(expect.arrayContaining(['server/http/app.ts', 'server/http/routes.ts', 'spec/contract.ts']));
-    const unwanted = loaded.filter((path) => /^(conformance|fixtures|server\/testing)\//.test(path)
+    const unwanted = loaded.filter((path) => /^(conformance|client|fixtures|test)\//.test(path)
       || /\.test\.ts$/.test(path)
       || /node_modules\/(ajv|ajv-formats|@faker-js|swagger-ui-dist|@stoplight)\//.test(path));
     expect(unwanted).toEqual([]);

@@ -53,7 +53,7 @@ describe('which runs need redis-server', () => {
     for (const path of REDIS_TESTS) expect([path, existsSync(path)]).toEqual([path, true]);
     const root = join(__dirname, '..');
     const starting = execSync('git ls-files "*.test.ts"', { cwd: root, encoding: 'utf8' }).trim().split('\n')
-      .filter((file) => /testing\/(redis-server|stores)'/.test(readFileSync(join(root, file), 'utf8')))
+      .filter((file) => /support\/(redis-server|stores)'/.test(readFileSync(join(root, file), 'utf8')))
       .map((file) => join(root, file));
     expect(starting.length).toBeGreaterThan(0);
     expect(starting.filter((file) => !REDIS_TESTS.includes(file))).toEqual([]);
