@@ -2,7 +2,8 @@
 import { spec } from '../../spec/contract';
 import { STORE_KINDS, storesOf } from '../testing/stores';
 import { DomainError } from './errors';
-import { Sandbox, type JobEvent } from './sandbox';
+import { Sandbox } from '../application/sandbox';
+import type { JobEvent } from './operation';
 
 const T0 = Date.parse('2026-11-27T15:00:00Z');
 
