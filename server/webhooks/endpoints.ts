@@ -33,7 +33,7 @@ export async function deleteEndpoint(tx: Transaction, endpointId: string): Promi
   }
 }
 
-export function finished(delivery: DeliveryRecord, status: 'SUCCEEDED' | 'DEAD_LETTERED'): DeliveryRecord {
+export function finished(delivery: DeliveryRecord, status: Extract<Schemas['DeliveryStatus'], 'SUCCEEDED' | 'DEAD_LETTERED'>): DeliveryRecord {
   const { outsideChain: _sentByHand, ...rest } = delivery;
   return { ...rest, status, nextAttemptAtMs: null, lease: null };
 }
