@@ -23,15 +23,13 @@ import { DEFAULT_OUTBOX_CONFIG, type OutboxConfig } from './config';
 import { chainKey, chainsOf, deliveryView, listDeliveries, remember, waitingFor, type DeliveryFilter } from './delivery-log';
 import { createEndpoint, deleteEndpoint, listEndpoints } from './endpoints';
 import type { DeliveryRecord, EndpointRecord, WebhookStore, WebhookTransaction } from './records';
-import { DeliveryScheduler } from './scheduler';
+import { DeliveryScheduler, type DeliveryListener } from './scheduler';
 import { EndpointCachePool, sender, type Send } from './sender';
 import { assertAllowedTarget, parseWebhookUrl } from './url-policy';
-import { BackgroundWork } from './work';
 
 export { DEFAULT_OUTBOX_CONFIG, type OutboxConfig };
 
-/** A delivery was created, attempted, retried or given up on. */
-export type DeliveryListener = (tenantKey: string, delivery: Pick<DeliveryRecord, 'id' | 'job_id' | 'status' | 'attempts'>) => void;
+export type { DeliveryListener } from './scheduler';
 
 export interface OutboxOptions {
   /**
@@ -43,9 +41,7 @@ export interface OutboxOptions {
 
 export class Outbox {
   readonly config: OutboxConfig;
-  private readonly deliveryListeners: DeliveryListener[] = [];
   private readonly caches = new EndpointCachePool();
-  private readonly work = new BackgroundWork();
   private readonly poller: NodeJS.Timeout | null = null;
   private shuttingDown = false;
   private readonly scheduler: DeliveryScheduler;
@@ -54,13 +50,12 @@ export class Outbox {
     // A copy of the schedule: an instance must never share (and so change) another's.
     this.config = { ...DEFAULT_OUTBOX_CONFIG, ...config, retrySchedule: [...(config.retrySchedule ?? DEFAULT_OUTBOX_CONFIG.retrySchedule)] };
     this.scheduler = new DeliveryScheduler({
-      store, config: this.config, send: options.send ?? sender(this.config), caches: this.caches, work: this.work,
-      notify: (key, delivery) => this.notify(key, delivery),
+      store, config: this.config, send: options.send ?? sender(this.config), caches: this.caches,
       stopped: () => this.shuttingDown,
     });
     if (store.shared) {
       // Another process may queue a delivery, or die holding one: look for due ones now and then.
-      this.poller = setInterval(() => this.work.track(this.scheduler.pumpAll()), this.config.pollIntervalMs);
+      this.poller = setInterval(() => this.scheduler.work.track(this.scheduler.pumpAll()), this.config.pollIntervalMs);
       this.poller.unref();
     }
   }
@@ -71,21 +66,14 @@ export class Outbox {
   }
 
   onDeliveryUpdate(listener: DeliveryListener): () => void {
-    this.deliveryListeners.push(listener);
-    return () => {
-      const i = this.deliveryListeners.indexOf(listener);
-      if (i >= 0) this.deliveryListeners.splice(i, 1);
-    };
+    return this.scheduler.onDeliveryUpdate(listener);
   }
 
   /** Failures of the background work (a store that went away): nothing a request waits for. */
   onError(listener: (error: unknown) => void): void {
-    this.work.onError(listener);
+    this.scheduler.work.onError(listener);
   }
 
-  private notify(key: string, delivery: DeliveryRecord): void {
-    for (const listener of this.deliveryListeners) listener(key, delivery);
-  }
 
   // ---- endpoints and the log ------------------------------------------------------------
 
@@ -129,12 +117,12 @@ export class Outbox {
         if (waiting !== undefined || delivery.nextAttemptAtMs === null) return deliveryView(delivery, waiting);
         const brought: DeliveryRecord = { ...delivery, nextAttemptAtMs: Math.min(delivery.nextAttemptAtMs, nowMs) };
         tx.deliveries.put(brought);
-        tx.afterCommit(() => this.work.track(this.scheduler.pump(key)));
+        tx.afterCommit(() => this.scheduler.work.track(this.scheduler.pump(key)));
         return deliveryView(brought);
       }
       const again: DeliveryRecord = { ...delivery, status: 'PENDING', nextAttemptAtMs: nowMs, outsideChain: true, lease: null };
       tx.deliveries.put(again);
-      tx.afterCommit(() => this.work.track(this.scheduler.attempt(key, deliveryId)));
+      tx.afterCommit(() => this.scheduler.work.track(this.scheduler.attempt(key, deliveryId)));
       return deliveryView(again);
     });
   }
@@ -178,17 +166,12 @@ export class Outbox {
       }
     }
     await remember(tx, created, this.config.maxDeliveriesPerTenant);
-    tx.afterCommit(() => {
-      for (const delivery of created) this.notify(tx.tenantKey, delivery);
-      // Only the new chain heads can be due: sending them directly spares a scan of every
-      // pending chain of the tenant for each event.
-      for (const delivery of created) if (delivery.nextAttemptAtMs !== null) this.work.track(this.scheduler.attempt(tx.tenantKey, delivery.id));
-    });
+    tx.afterCommit(() => this.scheduler.queued(tx.tenantKey, created));
   }
 
   /** A tenant's clock moved on: what waited on it may be due. */
   clockMoved(key: string): void {
-    this.work.track(this.scheduler.pump(key));
+    this.scheduler.work.track(this.scheduler.pump(key));
   }
 
   // ---- lifecycle ----------------------------------------------------------------------
@@ -206,7 +189,7 @@ export class Outbox {
 
   /** Resolves once nothing is in flight. */
   idle(): Promise<void> {
-    return this.work.idle();
+    return this.scheduler.work.idle();
   }
 
   /**
@@ -226,11 +209,11 @@ export class Outbox {
       for (const key of (await store.tenantsWithPendingDeliveries()).filter(mine)) {
         const deliveries = await store.transact(key, (tx) => tx.pendingDeliveries.all(), { existingOnly: true }) ?? [];
         for (const d of deliveries) pending.push([key, d.id]);
-        for (const chain of chainsOf(deliveries).values()) this.work.track(this.scheduler.attempt(key, chain[0].id, true));
+        for (const chain of chainsOf(deliveries).values()) this.scheduler.work.track(this.scheduler.attempt(key, chain[0].id, true));
       }
     } catch (error) {
       // A store that went away keeps what it holds; this process can only stop.
-      this.work.fail(error);
+      this.scheduler.work.fail(error);
     }
     this.shuttingDown = true;
     await Promise.race([this.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);

@@ -11,7 +11,6 @@ import { chainHead, chainsOf } from './delivery-log';
 import { finished } from './endpoints';
 import type { DeliveryRecord, WebhookStore } from './records';
 import type { EndpointCachePool, Send } from './sender';
-import type { BackgroundWork } from './work';
 
 /** What the scheduler works with: each a part of the outbox, none the outbox itself. */
 export interface SchedulerParts {
@@ -20,13 +19,39 @@ export interface SchedulerParts {
   /** The transport: one attempt over the wire. */
   readonly send: Send;
   readonly caches: EndpointCachePool;
-  /** Background work the outbox waits for when idle or shutting down. */
-  readonly work: BackgroundWork;
-  /** A delivery changed: told once it is committed. */
-  notify(key: string, delivery: DeliveryRecord): void;
   /** Shutting down: nothing more is scheduled. */
   stopped(): boolean;
 }
+
+/** A delivery was created, attempted, retried or given up on. */
+export type DeliveryListener = (tenantKey: string, delivery: Pick<DeliveryRecord, 'id' | 'job_id' | 'status' | 'attempts'>) => void;
+
+/** Background work (attempts, pumps): nothing a request waits for, but what shutting down waits for. */
+export class BackgroundWork {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly errorListeners: Array<(error: unknown) => void> = [];
+
+  track(work: Promise<void>): void {
+    const tracked = work.catch((error) => this.fail(error));
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+
+  /** Failures of the background work (a store that went away). */
+  onError(listener: (error: unknown) => void): void {
+    this.errorListeners.push(listener);
+  }
+
+  fail(error: unknown): void {
+    for (const listener of this.errorListeners) listener(error);
+  }
+
+  /** Resolves once nothing is in flight. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+}
+
 
 interface Timer {
   handle: NodeJS.Timeout;
@@ -42,8 +67,32 @@ export class DeliveryScheduler {
   /** Names this process in the leases it takes. */
   private readonly owner = newId('proc');
   private readonly timers = new Map<string, Timer>();
+  /** What the outbox waits for when idle or shutting down. */
+  readonly work = new BackgroundWork();
+  private readonly listeners: DeliveryListener[] = [];
 
   constructor(private readonly parts: SchedulerParts) {}
+
+  onDeliveryUpdate(listener: DeliveryListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  private notify(key: string, delivery: DeliveryRecord): void {
+    for (const listener of this.listeners) listener(key, delivery);
+  }
+
+  /**
+   * Deliveries just committed: told, and the chain heads among them sent at once. Only they
+   * can be due: sending them directly spares a scan of every pending chain of the tenant.
+   */
+  queued(key: string, created: readonly DeliveryRecord[]): void {
+    for (const delivery of created) this.notify(key, delivery);
+    for (const delivery of created) if (delivery.nextAttemptAtMs !== null) this.work.track(this.attempt(key, delivery.id));
+  }
 
   /** Attempts every chain head that is due and not held, and sets the timer for the next one. */
   async pump(key: string): Promise<void> {
@@ -63,7 +112,7 @@ export class DeliveryScheduler {
       return { due, nextDueMs, clock, realNowMs: tx.realNowMs };
     }, { existingOnly: true });
     if (!plan) return;
-    for (const id of plan.due) this.parts.work.track(this.attempt(key, id));
+    for (const id of plan.due) this.work.track(this.attempt(key, id));
     this.arm(key, plan.nextDueMs, plan.clock, plan.realNowMs);
   }
 
@@ -81,7 +130,7 @@ export class DeliveryScheduler {
     if (current) clearTimeout(current.handle);
     const handle = setTimeout(() => {
       this.timers.delete(key);
-      this.parts.work.track(this.pump(key));
+      this.work.track(this.pump(key));
     }, delayMs);
     handle.unref();
     this.timers.set(key, { handle, dueMs });
@@ -146,11 +195,11 @@ export class DeliveryScheduler {
         }
       }
       tx.afterCommit(() => {
-        this.parts.notify(key, next);
+        this.notify(key, next);
         // Only this chain changed: send its head if due, or wake up when it is. A full scan
         // here would make every settled delivery cost as much as all pending chains together.
         if (!head || this.parts.stopped() || head.nextAttemptAtMs === null) return;
-        if (head.nextAttemptAtMs <= nowMs) this.parts.work.track(this.attempt(key, head.id));
+        if (head.nextAttemptAtMs <= nowMs) this.work.track(this.attempt(key, head.id));
         else this.arm(key, head.nextAttemptAtMs, clock, tx.realNowMs);
       });
     }, { existingOnly: true });
