@@ -68,28 +68,20 @@ function freeze<T extends object>(record: T): T {
   return Object.freeze(record);
 }
 
-type DirectSets<Q extends Kind = Kind> = { [K in Q]: DirectRecordSet<Records[K]> };
-
-function directSets<Q extends Kind>(kinds: readonly Q[], maps: RecordMaps, keep: <T extends object>(record: T) => T): DirectSets<Q> {
-  const sets: Partial<DirectSets<Q>> = {};
-  for (const kind of kinds) sets[kind] = directSet(kind, maps, keep);
-  return sets as DirectSets<Q>;
-}
-
-function directSet<Q extends Kind>(kind: Q, maps: RecordMaps, keep: <T extends object>(record: T) => T): DirectSets<Q>[Q] {
-  return new DirectRecordSet<Records[Q]>(maps[kind], keep);
-}
+type DirectSets<Q extends Kind = Kind> = { [K in Q]?: DirectRecordSet<Records[K]> };
 
 /**
- * One run of a transaction on a tenant: a set per kind, each writing straight into the
- * tenant's map (made empty-handed: one that is not written costs nothing at the commit).
+ * One run of a transaction on a tenant. Each kind of record gets its set on first use: a
+ * create touches three kinds of five, and the commit looks only at those.
  */
 class MemoryTransaction extends RecordSetsByKind implements Transaction {
   readonly tenantKey: string;
   readonly clientId: string;
   newClock: ClockState | null = null;
   callbacks: Array<() => void> | null = null;
-  private readonly sets: DirectSets;
+  private readonly sets: DirectSets = {};
+  /** The sets made so far, for the commit and the undo. */
+  private readonly made: Array<{ commit(): void; rollback(): void }> = [];
   private pending?: BufferedPendingDeliveries;
   /** What a written record becomes as kept: frozen under test, else itself. */
   private readonly keep: <T extends object>(record: T) => T;
@@ -98,12 +90,18 @@ class MemoryTransaction extends RecordSetsByKind implements Transaction {
     super();
     this.tenantKey = tenant.key;
     this.clientId = tenant.clientId;
-    const keep = this.keep = frozen ? freeze : (record) => record;
-    this.sets = directSets(KINDS, tenant.records, keep);
+    this.keep = frozen ? freeze : (record) => record;
   }
 
   protected setOf<K extends Kind>(kind: K): DirectRecordSet<Records[K]> {
-    return this.sets[kind];
+    const sets: DirectSets<K> = this.sets;
+    let set = sets[kind];
+    if (!set) {
+      set = new DirectRecordSet<Records[K]>(this.tenant.records[kind], this.keep);
+      sets[kind] = set;
+      this.made.push(set);
+    }
+    return set;
   }
 
   get pendingDeliveries(): BufferedPendingDeliveries {
@@ -129,20 +127,20 @@ class MemoryTransaction extends RecordSetsByKind implements Transaction {
     const { tenant } = this;
     if (this.newClock) tenant.clock = this.keep(this.newClock);
     const deliveries = this.sets.deliveries;
-    if (deliveries.changed) {
+    if (deliveries?.changed) {
       for (const id of deliveries.writtenIds()) {
         const record = deliveries.written(id);
         if (record?.status === 'PENDING') rememberPending(tenant, record);
         else forgetPending(tenant, id);
       }
     }
-    for (const kind of KINDS) this.sets[kind].commit();
+    for (const set of this.made) set.commit();
     if (this.callbacks) for (const callback of this.callbacks) callback();
   }
 
   /** The function threw: what it wrote straight into the tenant is undone. */
   rollback(): void {
-    for (const kind of KINDS) this.sets[kind].rollback();
+    for (const set of this.made) set.rollback();
   }
 }
 
