@@ -8,9 +8,10 @@
  * redis-server is the script's own, on a free port, without persistence.
  */
 import autocannon from 'autocannon';
-import { Sandbox } from '../server/domain/sandbox';
+import { Sandbox } from '../server/application/sandbox';
 import { RedisStore } from '../server/store/redis';
 import { startRedis } from '../test/support/redis-server';
+import { countingClient } from '../test/support/round-trips';
 import { Outbox } from '../server/webhooks/outbox';
 import { killAll, startSandbox, stopProcess } from './lib/processes';
 import { createRequests, heldSlots, ORDER, WEEK, type HeldSlot } from './bench/create-load';
@@ -48,18 +49,20 @@ async function measure(urls: string[], label: string): Promise<Figures> {
 }
 
 async function roundTripsPerCreate(url: string): Promise<{ plain: number; idempotent: number }> {
-  const store = await RedisStore.connect({ url, prefix: 'bench-rt:', tenantTtlSeconds: 3600 });
-  const sandbox = new Sandbox(store);
-  new Outbox(sandbox);
+  const counting = countingClient(url);
+  const store = await RedisStore.connect({ url, prefix: 'bench-rt:', tenantTtlSeconds: 3600, client: counting.client });
+  const outbox = new Outbox(store);
+  const sandbox = new Sandbox(store, {}, { outbox });
   try {
     const slots = await sandbox.availability('rt', WEEK);
     const count = async (idempotencyKey?: string) => {
-      const before = store.roundTrips.count;
+      const before = counting.roundTrips();
       await sandbox.createJob('rt', { ...ORDER, slot_id: slots.pop()!.id } as never, idempotencyKey);
-      return store.roundTrips.count - before;
+      return counting.roundTrips() - before;
     };
     return { plain: await count(), idempotent: await count('bench-idem') };
   } finally {
+    await outbox.shutdown(0);
     await store.close();
   }
 }

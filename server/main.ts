@@ -1,16 +1,23 @@
-/** Assembles the reference server: store, domain, outbox, HTTP adapter, listening socket. */
+/**
+ * The composition root: assembles the reference server (store, outbox, application layer,
+ * HTTP adapter, console, listening socket) and wires each part to the next. The only place
+ * that knows them all.
+ */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type express from 'express';
 import { DEFAULT_CONFIG, type ServerConfig } from './config';
 import { settingsFor } from './settings';
-import { DEFAULT_STORE_LIMITS, type Store } from './domain/store';
+import { DEFAULT_STORE_LIMITS } from './domain/store';
+import type { SandboxPolicies } from './domain/operation';
+import type { Store } from './store/records';
 import { InMemoryStore } from './store/memory';
 import { RedisEventRelay } from './store/redis-events';
 import { RedisStore } from './store/redis';
-import { Sandbox, type SandboxStepWrappers } from './domain/sandbox';
-import { Outbox, type OutboxStepWrappers } from './webhooks/outbox';
+import { Sandbox } from './application/sandbox';
+import { Outbox } from './webhooks/outbox';
+import type { Send } from './webhooks/sender';
 import { createApp } from './http/app';
 import { rawErrorResponse } from './http/errors';
 import { createConsole } from './console';
@@ -36,8 +43,17 @@ export interface StartOptions {
   /** Extra routes, mounted after the API's operations (see createApp). */
   extensions?: Array<(app: express.Express) => void>;
   logger?: Logger;
-  /** Internal steps replaced on purpose, for the mutation tests only. */
-  stepWrappers?: { sandbox?: SandboxStepWrappers; outbox?: OutboxStepWrappers };
+  /** Rules other than the contract's: slot expiry, the delivery-code check (see SandboxPolicies). */
+  policies?: Partial<SandboxPolicies>;
+  /** How webhook attempts go over the wire (see OutboxOptions); default HTTP(S). */
+  webhookTransport?: Send;
+  /** A store of the caller's own, in place of the one `config.store` names; closed with the server. */
+  store?: Store;
+  /**
+   * The memory store freezes every record it keeps, so a change made in place throws.
+   * Default: on when LASTMILE_FREEZE_RECORDS=1 (the test runner sets it).
+   */
+  freezeRecords?: boolean;
 }
 
 /** Longest a request's log line may wait in the write buffer. */
@@ -57,16 +73,18 @@ export async function startServer(overrides: Partial<ServerConfig> = {}, options
   // A quiet server must not hold one request's line back until 4 KB more arrive.
   const logFlusher = logDestination ? setInterval(() => { try { logDestination.flush(); } catch { /* destroyed: nothing left to write */ } }, LOG_FLUSH_INTERVAL_MS).unref() : undefined;
   const logger = options.logger ?? (logDestination ? pino({ level: config.logLevel, base: { service: 'lastmile-sandbox' } }, logDestination) : pino({ level: 'silent' }));
-  const store: Store = config.store === 'memory'
-    ? new InMemoryStore(options.now ?? Date.now, { ...DEFAULT_STORE_LIMITS, ...settingsFor(config, 'storeLimits') })
-    : await RedisStore.connect({ url: config.store, prefix: config.storePrefix, tenantTtlSeconds: config.tenantTtlSeconds, realNow: options.now });
+  const freezeRecords = options.freezeRecords ?? process.env.LASTMILE_FREEZE_RECORDS === '1';
+  const store: Store = options.store ?? (config.store === 'memory'
+    ? new InMemoryStore(options.now ?? Date.now, { ...DEFAULT_STORE_LIMITS, ...settingsFor(config, 'storeLimits') }, { freezeRecords })
+    : await RedisStore.connect({ url: config.store, prefix: config.storePrefix, tenantTtlSeconds: config.tenantTtlSeconds, realNow: options.now }));
   // Each part gets the settings the table passes to it (server/settings.ts).
-  const sandbox = new Sandbox(store, settingsFor(config, 'sandbox'), options.stepWrappers?.sandbox);
-  const outbox = new Outbox(sandbox, {
+  const outbox = new Outbox(store, {
     ...settingsFor(config, 'outbox'),
     ...(options.random ? { random: options.random } : {}),
-  }, options.stepWrappers?.outbox);
+  }, { send: options.webhookTransport });
+  store.onDrop((key) => outbox.forgetTenant(key));
   outbox.onError((error) => logger.error({ err: error }, 'webhook delivery work failed'));
+  const sandbox = new Sandbox(store, settingsFor(config, 'sandbox'), { outbox, policies: options.policies });
   const apiKeys = config.apiKeys ? new Set(config.apiKeys) : null;
   // With a shared store, a console page sees what every instance did, not only this one.
   const relay = config.store === 'memory' ? null : await RedisEventRelay.start(config.store, config.storePrefix, { sandbox, outbox }).catch(async (error) => {

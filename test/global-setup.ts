@@ -8,7 +8,7 @@ export const BROWSER_TESTS = under(['server/console/console.browser.test.ts', 's
 /** Every suite that starts a redis-server: the Redis tests and the suites run on both stores. */
 export const REDIS_TESTS = under([
   'test/redis/durable-outbox.test.ts', 'test/redis/console-events.test.ts', 'test/redis/instances.test.ts', 'test/redis/unavailable.test.ts',
-  'server/domain/sandbox.test.ts', 'server/webhooks/outbox.test.ts', 'server/store/pending-index.test.ts', 'server/store/redis-round-trips.test.ts',
+  'server/application/sandbox.test.ts', 'server/webhooks/outbox.test.ts', 'server/store/pending-index.test.ts', 'server/store/redis-round-trips.test.ts',
 ]);
 
 interface PathFilter { isSet?(): boolean; isMatch?(path: string): boolean }

@@ -2,7 +2,7 @@
  * Memory of stored jobs, measured on the domain itself: RSS and heap before and after
  * creating JOBS jobs over TENANTS tenants. Run with --expose-gc. Prints one JSON line.
  */
-import { Sandbox } from '../../server/domain/sandbox';
+import { Sandbox } from '../../server/application/sandbox';
 import { InMemoryStore } from '../../server/store/memory';
 import { ORDER, WEEK } from './create-load';
 

@@ -27,7 +27,7 @@ export function updateDeliveryCode(op: OperationContext, job: Job, request: Sche
   return next;
 }
 
-/** The `checkDeliveryCode` step as built. A wrong code costs an attempt, which is kept. */
+/** The contract's delivery-code check (the default policy). A wrong code costs an attempt, which is kept. */
 export function checkDeliveryCode(job: Job, given: string | undefined): DeliveryCodeVerdict {
   if ((job.delivery_code_attempts_remaining ?? 0) <= 0) {
     throw new DomainError('DELIVERY_CODE_LOCKED', 'Too many wrong delivery codes; update the code to unlock');

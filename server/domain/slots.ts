@@ -54,13 +54,13 @@ export async function slotRecord(op: OperationContext, slotId: string): Promise<
   return record;
 }
 
-/** The `isExpired` step as built. */
-export function isExpired(op: OperationContext, record: SlotRecord): boolean {
-  return op.now > record.expiresAtMs;
+/** The contract's expiry: a slot's hold runs out once the tenant's clock is past it. */
+export function slotExpired(record: SlotRecord, nowMs: number): boolean {
+  return nowMs > record.expiresAtMs;
 }
 
 function slotCheck(op: OperationContext, record: SlotRecord): Schemas['SlotCheck'] {
-  const status = record.usedByJobId ? 'USED' : op.steps.isExpired(op, record) ? 'EXPIRED' : 'AVAILABLE';
+  const status = record.usedByJobId ? 'USED' : op.policies.slotExpired(record, op.now) ? 'EXPIRED' : 'AVAILABLE';
   return { slot_id: record.id, valid: status === 'AVAILABLE', status, expires_at: iso(record.expiresAtMs), extended: record.extended };
 }
 
@@ -71,7 +71,7 @@ export async function checkSlot(op: OperationContext, slotId: string): Promise<S
 export async function extendSlot(op: OperationContext, slotId: string): Promise<Schemas['SlotCheck']> {
   const record = await slotRecord(op, slotId);
   if (record.usedByJobId) throw new DomainError('SLOT_ALREADY_USED', `Slot ${slotId} already has a job`);
-  if (op.steps.isExpired(op, record)) throw expired(record);
+  if (op.policies.slotExpired(record, op.now)) throw expired(record);
   const extended: SlotRecord = { ...record, expiresAtMs: record.originalExpiresAtMs + 3 * op.config.slotTtlSeconds * 1000, extended: true };
   op.tx.slots.put(extended);
   return slotCheck(op, extended);
@@ -81,11 +81,11 @@ function expired(record: SlotRecord): DomainError {
   return new DomainError('SLOT_EXPIRED', `Slot expired at ${iso(record.expiresAtMs)}; ask availability again`);
 }
 
-/** The `usableSlot` step as built: checks that a slot can take a job, without taking it. */
+/** Checks that a slot can take a job, without taking it. */
 export async function usableSlot(op: OperationContext, slotId: string): Promise<SlotRecord> {
   const record = await slotRecord(op, slotId);
   if (record.usedByJobId) throw new DomainError('SLOT_ALREADY_USED', `Slot ${slotId} already has a job`);
-  if (op.steps.isExpired(op, record)) throw expired(record);
+  if (op.policies.slotExpired(record, op.now)) throw expired(record);
   return record;
 }
 

@@ -11,7 +11,7 @@ import { DomainError } from '../domain/errors';
 import { newUuid } from '../domain/ids';
 import { StoreUnavailableError } from '../domain/store';
 import { handlers, type RequestContext, type ServerOperationId } from './handlers';
-import type { Sandbox } from '../domain/sandbox';
+import type { Sandbox } from '../application/sandbox';
 import type { Outbox } from '../webhooks/outbox';
 import { apiKeyOf } from './auth';
 import { readJsonBody } from './body';

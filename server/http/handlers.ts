@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { operations } from '../../spec/types.gen';
-import type { Sandbox } from '../domain/sandbox';
+import type { Sandbox } from '../application/sandbox';
 import type { Outbox } from '../webhooks/outbox';
 
 /** Webhook operations (`on...`) are what receivers implement, not this server. */

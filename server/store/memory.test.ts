@@ -8,17 +8,16 @@ const slot = (id: string) => ({
 });
 
 describe('InMemoryStore freezeRecords', () => {
-  it('is on in the tests (jest sets LASTMILE_FREEZE_RECORDS), so an in-place change throws', async () => {
-    expect(process.env.LASTMILE_FREEZE_RECORDS).toBe('1');
-    const store = new InMemoryStore();
+  it('on (as in the tests), an in-place change throws', async () => {
+    const store = new InMemoryStore(Date.now, DEFAULT_STORE_LIMITS, { freezeRecords: true });
     await store.transact('k', async (tx) => tx.slots.put(slot('a')));
     const stored = await store.transact('k', (tx) => tx.slots.get('a'));
     expect(Object.isFrozen(stored)).toBe(true);
     expect(() => { (stored as { extended: boolean }).extended = true; }).toThrow(TypeError);
   });
 
-  it('off, commits the records as given: the same objects, still extensible', async () => {
-    const store = new InMemoryStore(Date.now, DEFAULT_STORE_LIMITS, { freezeRecords: false });
+  it('off (the default), commits the records as given: the same objects, still extensible', async () => {
+    const store = new InMemoryStore();
     const record = slot('a');
     await store.transact('k', async (tx) => tx.slots.put(record));
     const stored = await store.transact('k', (tx) => tx.slots.get('a'));

@@ -1,5 +1,6 @@
 /** The store contract's per-job view of pending deliveries, on each store. */
-import type { DeliveryRecord, Store } from '../domain/store';
+import type { DeliveryRecord } from '../webhooks/records';
+import type { Store } from './records';
 import { STORE_KINDS, storesOf } from '../../test/support/stores';
 import type { RedisStore } from './redis';
 
@@ -11,7 +12,7 @@ function delivery(id: string, jobId: string, status: DeliveryRecord['status'] = 
   };
 }
 
-const pendingOf = (store: Store, jobId: string) => store.transact('k', async (tx) => (await tx.deliveries.pendingOfJob(jobId)).map((d) => d.id));
+const pendingOf = (store: Store, jobId: string) => store.transact('k', async (tx) => (await tx.pendingDeliveries.ofJob(jobId)).map((d) => d.id));
 
 describe.each(STORE_KINDS)('pending deliveries by job, on the %s store', (kind) => {
   const stores = storesOf(kind);
@@ -35,7 +36,7 @@ describe.each(STORE_KINDS)('pending deliveries by job, on the %s store', (kind) 
     expect(await store.transact('k', async (tx) => {
       tx.deliveries.put(delivery('d3', 'job-a', 'DEAD_LETTERED'));
       tx.deliveries.put(delivery('d7', 'job-a'));
-      return (await tx.deliveries.pendingOfJob('job-a')).map((d) => d.id);
+      return (await tx.pendingDeliveries.ofJob('job-a')).map((d) => d.id);
     })).toEqual(['d6', 'd7']);
     expect(await pendingOf(store, 'job-a')).toEqual(['d6', 'd7']);
     expect(await pendingOf(store, 'job-b')).toEqual(['d2', 'd5']);

@@ -6,7 +6,7 @@
  * A live event lost while Redis is away costs an open page a refresh, never an answer.
  */
 import Redis from 'ioredis';
-import type { StreamedDeliveryUpdate as RelayedDeliveryUpdate, StreamedJobEvent as RelayedJobEvent } from '../console/streams';
+import type { LiveDeliveryUpdate as RelayedDeliveryUpdate, LiveJobEvent as RelayedJobEvent } from '../live-events';
 
 type JobListener = (tenantKey: string, event: RelayedJobEvent) => void;
 type DeliveryUpdateListener = (tenantKey: string, delivery: RelayedDeliveryUpdate) => void;

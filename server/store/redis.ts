@@ -9,11 +9,12 @@
  * expiring `tenantTtl` after the tenant's last write.
  */
 import { createHash } from 'node:crypto';
-import Redis from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 import type { TimeSource } from '../domain/clock';
-import { StoreUnavailableError, type Store, type Transaction, type TransactOptions } from '../domain/store';
+import { StoreUnavailableError, type TransactOptions } from '../domain/store';
+import { KINDS, type Store, type Transaction } from './records';
 import { COMMIT_SCRIPT } from './redis-commit';
-import { COLLECTIONS, RedisTransaction, type CommitClient, type CommitPayload, type RedisCalls } from './redis-transaction';
+import { RedisTransaction, type CommitClient, type CommitPayload, type RedisCall } from './redis-transaction';
 
 export interface RedisStoreOptions {
   url: string;
@@ -22,22 +23,29 @@ export interface RedisStoreOptions {
   /** A tenant with no write for this long expires. */
   tenantTtlSeconds: number;
   realNow?: TimeSource;
+  /**
+   * A client of the caller's own (made with REDIS_CLIENT_OPTIONS, or wrapped to watch its
+   * commands); the store connects it and closes it. Default: one made from `url`.
+   */
+  client?: Redis;
 }
 
+/** How the store's client behaves: a request never waits for Redis to come back; it is answered 503 at once. */
+export const REDIS_CLIENT_OPTIONS: RedisOptions = {
+  lazyConnect: true,
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  commandTimeout: 5000,
+  retryStrategy: (times) => Math.min(times * 100, 1000),
+};
+
 /** Every key of a tenant, after its base: each expires with the tenant. */
-const TENANT_PARTS = ['meta', 'pending', 'pendingj', 'pendingm', 'pendingjv', ...COLLECTIONS.flatMap((c) => [c, `${c}:v`, `${c}:o`])];
+const TENANT_PARTS = ['meta', 'pending', 'pendingj', 'pendingm', 'pendingjv', ...KINDS.flatMap((kind) => [kind, `${kind}:v`, `${kind}:o`])];
 /** How many times a transaction runs before contention is answered as unavailability. */
 const MAX_RUNS = 40;
 
-
-/** What every command of a store counts: tests read it to know the round trips a request costs. */
-export interface RoundTrips {
-  count: number;
-}
-
-export class RedisStore implements Store, RedisCalls {
+export class RedisStore implements Store {
   readonly shared = true;
-  readonly roundTrips: RoundTrips = { count: 0 };
   private readonly redis: CommitClient;
   private readonly dropListeners: Array<(key: string) => void> = [];
   private readonly realNow: TimeSource;
@@ -46,14 +54,7 @@ export class RedisStore implements Store, RedisCalls {
 
   private constructor(readonly options: RedisStoreOptions) {
     this.realNow = options.realNow ?? Date.now;
-    const redis = new Redis(options.url, {
-      lazyConnect: true,
-      // A request never waits for Redis to come back: it is answered 503 at once.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: 5000,
-      retryStrategy: (times) => Math.min(times * 100, 1000),
-    });
+    const redis = options.client ?? new Redis(options.url, REDIS_CLIENT_OPTIONS);
     redis.defineCommand('lastmileCommit', { numberOfKeys: 0, lua: COMMIT_SCRIPT });
     // Errors reach each command's caller; the client itself must not crash the process.
     redis.on('error', (error) => { this.lastConnectionError = error; });
@@ -73,17 +74,16 @@ export class RedisStore implements Store, RedisCalls {
     return store;
   }
 
-  /** Runs one Redis call, counting it, and turns a failure of Redis into StoreUnavailableError. */
-  async call<T>(command: (redis: CommitClient) => Promise<T>): Promise<T> {
-    this.roundTrips.count += 1;
+  /** Runs one Redis call (the tests read Redis through it too), and turns a failure of Redis into StoreUnavailableError. */
+  readonly call: RedisCall = async (command) => {
     try {
       return await command(this.redis);
     } catch (error) {
       throw new StoreUnavailableError(`the store is unavailable: ${describe(error)}`);
     }
-  }
+  };
 
-  base(tenantKey: string): string {
+  private base(tenantKey: string): string {
     const tenantHash = createHash('sha256').update(tenantKey).digest('hex').slice(0, 32);
     return `${this.options.prefix}t:{${tenantHash}}:`;
   }
@@ -102,7 +102,7 @@ export class RedisStore implements Store, RedisCalls {
     const base = this.base(key);
     if (options.existingOnly && (await this.call((r) => r.exists(`${base}meta`))) === 0) return undefined;
     for (let run = 1; ; run++) {
-      const tx = new RedisTransaction(this, key, base, this.realNow());
+      const tx = new RedisTransaction(this.call, key, base, this.realNow());
       let result: T;
       try {
         result = await fn(tx);

@@ -5,7 +5,7 @@
  */
 import type { Schemas } from '../../spec/contract';
 import { iso } from '../domain/clock';
-import type { DeliveryRecord, Transaction } from '../domain/store';
+import type { DeliveryRecord, WebhookTransaction as Transaction } from './records';
 
 export function chainKey(delivery: Pick<DeliveryRecord, 'endpoint_id' | 'job_id'>): string {
   return `${delivery.endpoint_id} ${delivery.job_id}`;
@@ -26,7 +26,7 @@ export function chainsOf(pending: readonly DeliveryRecord[]): Map<string, Delive
 
 /** The oldest pending delivery of the chain (endpoint, job) this one belongs to, read from its job's pending deliveries. */
 export async function chainHead(tx: Transaction, delivery: Pick<DeliveryRecord, 'endpoint_id' | 'job_id'>): Promise<DeliveryRecord | undefined> {
-  return chainsOf(await tx.deliveries.pendingOfJob(delivery.job_id)).get(chainKey(delivery))?.[0];
+  return chainsOf(await tx.pendingDeliveries.ofJob(delivery.job_id)).get(chainKey(delivery))?.[0];
 }
 
 /** The head of the chain a pending delivery waits in, when it is not the head itself. */
@@ -54,7 +54,7 @@ export async function listDeliveries(tx: Transaction, filter: DeliveryFilter = {
   const out: Schemas['WebhookDelivery'][] = [];
   if (limit <= 0) return out;
   // With a job asked for, only its own pending deliveries can hold the chains its deliveries wait in.
-  const chains = chainsOf(await (filter.job_id === undefined ? tx.deliveries.pending() : tx.deliveries.pendingOfJob(filter.job_id)));
+  const chains = chainsOf(await (filter.job_id === undefined ? tx.pendingDeliveries.all() : tx.pendingDeliveries.ofJob(filter.job_id)));
   for await (const d of tx.deliveries.list('newest')) {
     if ((filter.job_id === undefined || d.job_id === filter.job_id) && (filter.status === undefined || d.status === filter.status)) {
       out.push(deliveryView(d, waitingFor(chains, d)));

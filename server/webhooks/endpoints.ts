@@ -4,7 +4,7 @@ import type { Schemas } from '../../spec/contract';
 import { clockNow, iso } from '../domain/clock';
 import { DomainError } from '../domain/errors';
 import { newId } from '../domain/ids';
-import type { DeliveryRecord, EndpointRecord, Transaction } from '../domain/store';
+import type { DeliveryRecord, EndpointRecord, WebhookTransaction as Transaction } from './records';
 import { chainsOf } from './delivery-log';
 
 export async function createEndpoint(tx: Transaction, url: URL, secret: string | undefined, maxPerTenant: number): Promise<EndpointRecord> {
@@ -27,13 +27,13 @@ export async function listEndpoints(tx: Transaction): Promise<Schemas['WebhookEn
 export async function deleteEndpoint(tx: Transaction, endpointId: string): Promise<void> {
   if (!(await tx.endpoints.get(endpointId))) throw new DomainError('WEBHOOK_ENDPOINT_NOT_FOUND', `Webhook endpoint ${endpointId} not found`);
   tx.endpoints.delete(endpointId);
-  for (const chain of chainsOf(await tx.deliveries.pending()).values()) {
+  for (const chain of chainsOf(await tx.pendingDeliveries.all()).values()) {
     if (chain[0].endpoint_id !== endpointId) continue;
     for (const delivery of chain) tx.deliveries.put(finished(delivery, 'DEAD_LETTERED'));
   }
 }
 
-export function finished(delivery: DeliveryRecord, status: 'SUCCEEDED' | 'DEAD_LETTERED'): DeliveryRecord {
+export function finished(delivery: DeliveryRecord, status: Extract<Schemas['DeliveryStatus'], 'SUCCEEDED' | 'DEAD_LETTERED'>): DeliveryRecord {
   const { outsideChain: _sentByHand, ...rest } = delivery;
   return { ...rest, status, nextAttemptAtMs: null, lease: null };
 }

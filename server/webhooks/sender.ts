@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import type { EndpointRecord } from '../domain/store';
+import type { EndpointRecord } from './records';
 import { guardedLookup, isPrivateAddress } from './url-policy';
 
 const MAX_RESPONSE_BODY_KEPT = 2048;
@@ -114,5 +114,37 @@ export class EndpointCaches {
 
   forgetAll(): void {
     for (const id of [...this.agents.keys(), ...this.signers.keys()]) this.forget(id);
+  }
+}
+
+/** Each tenant's EndpointCaches, made on first use. */
+export class EndpointCachePool {
+  private readonly byTenant = new Map<string, EndpointCaches>();
+
+  of(key: string): EndpointCaches {
+    let caches = this.byTenant.get(key);
+    if (!caches) {
+      caches = new EndpointCaches();
+      this.byTenant.set(key, caches);
+    }
+    return caches;
+  }
+
+  /** Whether this process has sent for the tenant. */
+  has(key: string): boolean {
+    return this.byTenant.has(key);
+  }
+
+  forgetEndpoint(key: string, endpointId: string): void {
+    this.byTenant.get(key)?.forget(endpointId);
+  }
+
+  forgetTenant(key: string): void {
+    this.byTenant.get(key)?.forgetAll();
+    this.byTenant.delete(key);
+  }
+
+  forgetAll(): void {
+    for (const caches of this.byTenant.values()) caches.forgetAll();
   }
 }

@@ -1,15 +1,19 @@
 /**
  * Deliberately broken variants of the reference server, each breaking one promise of the
  * contract, and the conformance checks that must catch each. Test-only: built from the
- * instances `startServer` returns (public methods, or internal steps wrapped through its
- * `stepWrappers` seam) or behind a rewriting proxy, never switchable from `lastmile serve`.
+ * instances `startServer` returns (public methods), from the options any caller of
+ * `startServer` may pass (policies, a transport, a store), or behind a rewriting proxy,
+ * never switchable from `lastmile serve`.
  */
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import type { Sandbox } from '../../server/application/sandbox';
+import { checkDeliveryCode } from '../../server/domain/delivery-code';
 import { DomainError } from '../../server/domain/errors';
-import type { OperationContext } from '../../server/domain/sandbox';
-import type { Job, Store } from '../../server/domain/store';
-import { behindProxy, changeJob, editJson, onServer, patchMethod, patchedServer, withSteps, type RunningMutant } from './tools';
+import type { Job, SlotRecord } from '../../server/domain/store';
+import { InMemoryStore } from '../../server/store/memory';
+import type { Store, Transaction } from '../../server/store/records';
+import { behindProxy, changeJob, changeSlot, editJson, onServer, patchMethod, patchedServer, withPolicies, withTransport, type RunningMutant } from './tools';
 
 export interface Mutant {
   id: string;
@@ -35,6 +39,69 @@ function swallow(code: string, original: (...args: Any[]) => Any, fallback: (...
   };
 }
 
+/**
+ * A server whose createJob and rescheduleJob see the slot they are given as `seen` makes
+ * it; `kept` says what stays of the change afterwards (undefined: the slot as it was).
+ */
+const takingSlotsAs = (seen: (slot: SlotRecord) => SlotRecord, kept: (before: SlotRecord, after: SlotRecord) => SlotRecord | undefined) => onServer(({ sandbox }) => {
+  const asIf = async <T>(key: string, slotId: string, call: () => Promise<T>): Promise<T> => {
+    const before = await changeSlot(sandbox, key, slotId, seen);
+    try {
+      return await call();
+    } finally {
+      if (before) await changeSlot(sandbox, key, slotId, (after) => kept(before, after) ?? before);
+    }
+  };
+  patchMethod(sandbox, 'createJob', (original) => (key: string, request: Any, idempotencyKey?: string) => asIf(key, request.slot_id, () => original(key, request, idempotencyKey)));
+  patchMethod(sandbox, 'rescheduleJob', (original) => (key: string, jobId: string, request: Any) => asIf(key, request.slot_id, () => original(key, jobId, request)));
+});
+
+/** The job of another tenant, when this one has none of that id. */
+function lookingInEveryTenant(inner: Store): Store {
+  const elsewhere = async (key: string, jobId: string): Promise<Job | undefined> => {
+    for (const other of await inner.tenantKeys()) {
+      const job = other === key ? undefined : await inner.transact(other, (tx) => tx.jobs.get(jobId));
+      if (job) return job;
+    }
+    return undefined;
+  };
+  const view = (tx: Transaction): Transaction => {
+    const jobs: Transaction['jobs'] = {
+      get: async (id) => (await tx.jobs.get(id)) ?? elsewhere(tx.tenantKey, id),
+      put: (record) => tx.jobs.put(record),
+      delete: (id) => tx.jobs.delete(id),
+      count: () => tx.jobs.count(),
+      list: (order) => tx.jobs.list(order),
+    };
+    return new Proxy(tx, { get: (target, name) => (name === 'jobs' ? jobs : Reflect.get(target, name, target)) });
+  };
+  function transact<T>(key: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  function transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: { existingOnly?: boolean }): Promise<T | undefined>;
+  function transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: { existingOnly?: boolean } = {}): Promise<T | undefined> {
+    return inner.transact(key, (tx) => fn(view(tx)), options);
+  }
+  return {
+    shared: inner.shared,
+    transact,
+    drop: (key) => inner.drop(key),
+    tenantKeys: () => inner.tenantKeys(),
+    tenantsWithPendingDeliveries: () => inner.tenantsWithPendingDeliveries(),
+    onDrop: (listener) => inner.onDrop(listener),
+    close: () => inner.close(),
+  };
+}
+
+/** Runs `call` with the job in state `seen` instead of `real`; put back when `call` fails. */
+async function asIfIn<T>(sandbox: Sandbox, key: string, jobId: string, real: Job['state'], seen: Job['state'], call: () => Promise<T>): Promise<T> {
+  await changeJob(sandbox, key, jobId, (job) => ({ ...job, state: seen }));
+  try {
+    return await call();
+  } catch (error) {
+    await changeJob(sandbox, key, jobId, (job) => (job.state === seen ? { ...job, state: real } : undefined));
+    throw error;
+  }
+}
+
 const onProxy = (rewrites: Parameters<typeof behindProxy>[1]) => async () => behindProxy(await patchedServer(() => undefined), rewrites);
 
 export const mutants: Mutant[] = [
@@ -55,13 +122,15 @@ export const mutants: Mutant[] = [
     id: 'EXPIRED-SLOT-ACCEPTED',
     breaks: 'a job on an expired slot is 417 SLOT_EXPIRED',
     killedBy: ['SANDBOX-REFUSALS', 'SLOT-EXPIRED-417'],
-    start: withSteps({ sandbox: { usableSlot: (original) => swallow('SLOT_EXPIRED', original, (op: OperationContext, slotId: string) => op.tx.slots.get(slotId)) } }),
+    // The slot's hold is lifted while a job takes it, and put back after.
+    start: takingSlotsAs((slot) => ({ ...slot, expiresAtMs: Number.MAX_SAFE_INTEGER }), (before, after) => ({ ...after, expiresAtMs: before.expiresAtMs })),
   },
   {
     id: 'SLOT-USABLE-TWICE',
     breaks: 'a slot takes one job; a second is 409 SLOT_ALREADY_USED',
     killedBy: ['IDEMPOTENCY-REPLAY', 'JOB-RESCHEDULE', 'SLOT-SINGLE-USE-409'],
-    start: withSteps({ sandbox: { usableSlot: (original) => swallow('SLOT_ALREADY_USED', original, (op: OperationContext, slotId: string) => op.tx.slots.get(slotId)) } }),
+    // The slot looks free while a job takes it; taken, it is the new job's.
+    start: takingSlotsAs((slot) => ({ ...slot, usedByJobId: null }), (_before, after) => (after.usedByJobId === null ? undefined : after)),
   },
   {
     id: 'DELIVERY-CODE-3-DIGITS',
@@ -83,26 +152,26 @@ export const mutants: Mutant[] = [
     id: 'WRONG-DELIVERY-CODE-ACCEPTED',
     breaks: 'a wrong delivery code is 422 INVALID_DELIVERY_CODE',
     killedBy: ['DELIVERY-CODE-LOCKED-423', 'DELIVERY-CODE-UNLOCK-AT-DOOR'],
-    start: withSteps({ sandbox: { checkDeliveryCode: (original) => (job: Job, given?: string) => (given === undefined ? original(job, given) : { job }) } }),
+    start: withPolicies({ checkDeliveryCode: (job, given) => (given === undefined ? checkDeliveryCode(job, given) : { job }) }),
   },
   {
     id: 'NO-LOCK-AFTER-ATTEMPTS',
     breaks: 'after the last wrong code the job is 423 DELIVERY_CODE_LOCKED until the code is updated',
     killedBy: ['DELIVERY-CODE-LOCKED-423', 'DELIVERY-CODE-UNLOCK-AT-DOOR'],
-    start: withSteps({ sandbox: { checkDeliveryCode: (original) => (job: Job, given?: string) => {
-      if ((job.delivery_code_attempts_remaining ?? 0) > 0 || given === undefined) return original(job, given);
+    start: withPolicies({ checkDeliveryCode: (job, given) => {
+      if ((job.delivery_code_attempts_remaining ?? 0) > 0 || given === undefined) return checkDeliveryCode(job, given);
       if (given !== job.delivery_code) throw new DomainError('INVALID_DELIVERY_CODE', 'Wrong delivery code', { attempts_remaining: 0 });
       return { job };
-    } } }),
+    } }),
   },
   {
     id: 'WEBHOOK-UNSIGNED',
     breaks: 'every delivery carries webhook-signature',
     killedBy: ['WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
-    start: withSteps({ outbox: { send: (original) => (url, agent, headers, body) => {
+    start: withTransport((send) => (url, agent, headers, body) => {
       const { 'webhook-signature': _dropped, ...rest } = headers;
-      return original(url, agent, rest, body);
-    } } }),
+      return send(url, agent, rest, body);
+    }),
   },
   {
     id: 'WEBHOOK-SIGNED-WITH-WRONG-SECRET',
@@ -110,20 +179,22 @@ export const mutants: Mutant[] = [
     killedBy: ['WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
     start: () => {
       const stranger = new Webhook(`whsec_${Buffer.from('not the endpoint secret, 32 bytes').toString('base64')}`);
-      return withSteps({ outbox: { signer: () => () => stranger } })();
+      return withTransport((send) => (url, agent, headers, body) => send(url, agent, {
+        ...headers, 'webhook-signature': stranger.sign(headers['webhook-id'], new Date(Number(headers['webhook-timestamp']) * 1000), body),
+      }, body))();
     },
   },
   {
     id: 'WEBHOOK-SIGNED-OTHER-BODY',
     breaks: 'webhook-signature covers the body as sent (here: signed, then re-serialized pretty-printed)',
     killedBy: ['WEBHOOK-IN-ORDER-WAITING', 'WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-MANUAL-RETRY', 'WEBHOOK-OUT-OF-BAND-EVENTS', 'WEBHOOK-RETRY'],
-    start: withSteps({ outbox: { send: (original) => (url, agent, headers, body) => original(url, agent, headers, JSON.stringify(JSON.parse(body), null, 2)) } }),
+    start: withTransport((send) => (url, agent, headers, body) => send(url, agent, headers, JSON.stringify(JSON.parse(body), null, 2))),
   },
   {
     id: 'WEBHOOK-EVENTS-OUT-OF-ORDER',
     breaks: 'a job\'s events arrive in the order they happened (here: each burst of events is sent last first)',
     killedBy: ['WEBHOOK-LIFECYCLE-EVENTS', 'WEBHOOK-OUT-OF-BAND-EVENTS'],
-    start: withSteps({ outbox: { enqueue: (original) => (tx, events) => original(tx, [...events].reverse()) } }),
+    start: onServer(({ outbox }) => patchMethod(outbox, 'enqueue', (original) => (tx, events) => original(tx, [...events].reverse()))),
   },
   {
     id: 'WEBHOOK-NO-RETRY',
@@ -135,25 +206,16 @@ export const mutants: Mutant[] = [
     id: 'WEBHOOK-JOB-WITHOUT-DELIVERY-CODE',
     breaks: 'the webhook\'s job carries the delivery code, as GET /jobs/{id} does',
     killedBy: ['WEBHOOK-LIFECYCLE-EVENTS'],
-    start: withSteps({ outbox: { enqueue: (original) => (tx, events) => original(tx, events.map((event) => {
+    start: onServer(({ outbox }) => patchMethod(outbox, 'enqueue', (original) => (tx, events) => original(tx, events.map((event) => {
       const { delivery_code: _dropped, ...job } = event.job;
       return { ...event, job: job as Job };
-    })) } }),
+    })))),
   },
   {
     id: 'TENANT-READS-OTHER-JOB',
     breaks: 'another tenant\'s job is 404 (here: a job id is looked up in every tenant)',
     killedBy: ['ISOLATION-SLOT-JOB-404', 'ISOLATION-WEBHOOKS'],
-    start: () => {
-      let store: Store | undefined;
-      return patchedServer((server) => { store = server.sandbox.store; }, {}, { sandbox: { findJob: (original) => swallow('JOB_NOT_FOUND', original, async (op: OperationContext, jobId: string) => {
-        for (const other of await store!.tenantKeys()) {
-          const job = other === op.tx.tenantKey ? undefined : await store!.transact(other, (tx) => tx.jobs.get(jobId));
-          if (job) return job;
-        }
-        return original(op, jobId);
-      }) } });
-    },
+    start: () => patchedServer(() => undefined, {}, { store: lookingInEveryTenant(new InMemoryStore(Date.now, undefined, { freezeRecords: true })) }),
   },
   {
     id: 'MALFORMED-JSON-500',
@@ -233,9 +295,11 @@ export const mutants: Mutant[] = [
     id: 'DELIVERED-JOB-CANCELLED',
     breaks: 'a finished job cannot be cancelled (409 ILLEGAL_TRANSITION)',
     killedBy: ['JOB-LIFECYCLE-STEPS'],
-    start: withSteps({ sandbox: { refuseIfFinal: (original) => (job: Job, action: string) => {
-      if (action !== 'be cancelled' || job.state !== 'CLIENT_RECEIVED') original(job, action);
-    } } }),
+    // A delivered job is cancelled as if it were still at the door.
+    start: onServer(({ sandbox }) => patchMethod(sandbox, 'cancelJob', (original) => async (key: string, jobId: string, request?: Any) => {
+      const state = (await sandbox.getJob(key, jobId).catch(() => undefined))?.state;
+      return state === 'CLIENT_RECEIVED' ? asIfIn(sandbox, key, jobId, 'CLIENT_RECEIVED', 'DELIVERING_STARTED', () => original(key, jobId, request)) : original(key, jobId, request);
+    })),
   },
   {
     id: 'LOCK-NOT-LIFTED-AT-DOOR',

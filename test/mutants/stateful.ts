@@ -4,9 +4,12 @@
  * job of a tenant). The fixed catalogue passes every one of them; `--explore` must kill
  * each within its default runs. Test-only, like test/mutants/catalogue.ts.
  */
-import type { Sandbox } from '../../server/domain/sandbox';
+import type { Sandbox } from '../../server/application/sandbox';
+import { iso } from '../../server/domain/clock';
+import { newId } from '../../server/domain/ids';
+import { slotExpired } from '../../server/domain/slots';
 import type { Job } from '../../server/domain/store';
-import { changeJob, onServer, patchMethod, withSteps, type RunningMutant } from './tools';
+import { changeJob, onServer, patchMethod, withPolicies, type RunningMutant } from './tools';
 
 export interface StatefulMutant {
   id: string;
@@ -64,7 +67,7 @@ export const statefulMutants: StatefulMutant[] = [
   {
     id: 'EXTENDED-SLOT-NEVER-EXPIRES',
     breaks: 'an extended slot expires at its new expiry (here it never does)',
-    start: withSteps({ sandbox: { isExpired: (original) => (op, record) => !record.extended && original(op, record) } }),
+    start: withPolicies({ slotExpired: (record, nowMs) => !record.extended && slotExpired(record, nowMs) }),
   },
   {
     id: 'IDEMPOTENCY-FORGOTTEN-AFTER-CANCEL',
@@ -96,13 +99,11 @@ export const statefulMutants: StatefulMutant[] = [
     breaks: 'the job inside a webhook is the job now (here it keeps the delivery code drawn at creation after an update)',
     start: () => {
       const first = new Map<string, string | undefined>();
-      return withSteps({ sandbox: { record: (original) => (op, job, type) => {
-        if (!first.has(job.id)) first.set(job.id, job.delivery_code);
-        const recorded = original(op, job, type);
-        const event = op.events[op.events.length - 1];
-        if (first.get(job.id) !== job.delivery_code) op.events[op.events.length - 1] = { ...event, job: { ...event.job, delivery_code: first.get(job.id) } };
-        return recorded;
-      } } })();
+      return onServer(({ outbox }) => patchMethod(outbox, 'enqueue', (original) => (tx, events) => original(tx, events.map((event) => {
+        if (!first.has(event.job.id)) first.set(event.job.id, event.job.delivery_code);
+        const code = first.get(event.job.id);
+        return code === event.job.delivery_code ? event : { ...event, job: { ...event.job, delivery_code: code } };
+      }))))();
     },
   },
   {
@@ -126,13 +127,19 @@ export const statefulMutants: StatefulMutant[] = [
   {
     id: 'PRICES-UPDATED-WITHOUT-CHANGE',
     breaks: 'PRICES_UPDATED follows PAYMENT_UPDATED only when the prices changed (here always)',
-    // PAYMENT_UPDATED always brings a PRICES_UPDATED; the one recorded for a real change is not doubled.
-    start: withSteps({ sandbox: { record: (original) => (op, job, type) => {
-      const [beforeLast, last] = op.events.slice(-2).map((e) => e.type);
-      if (type === 'PRICES_UPDATED' && beforeLast === 'PAYMENT_UPDATED' && last === 'PRICES_UPDATED') return job;
-      const recorded = original(op, job, type);
-      return type === 'PAYMENT_UPDATED' ? original(op, recorded, 'PRICES_UPDATED') : recorded;
-    } } }),
+    // PAYMENT_UPDATED always brings a PRICES_UPDATED (recorded, and queued for the webhooks); a real change's is not doubled.
+    start: onServer(({ sandbox, outbox }) => patchMethod(sandbox, 'updatePaymentInfo', (original) => async (key: string, jobId: string, paymentInfo: Any) => {
+      const job = await original(key, jobId, paymentInfo);
+      if (job.history[job.history.length - 1]?.type !== 'PAYMENT_UPDATED') return job;
+      return sandbox.store.transact(key, async (tx) => {
+        const stored = (await tx.jobs.get(jobId))!;
+        const at = iso(Date.parse(stored.updated_at));
+        const next: Job = { ...stored, history: [...stored.history, { type: 'PRICES_UPDATED', at }] };
+        tx.jobs.put(next);
+        await outbox.enqueue(tx, [{ id: newId('evt'), type: 'PRICES_UPDATED', created_at: at, client_id: tx.clientId, job: next }]);
+        return next;
+      });
+    })),
   },
   {
     id: 'INSTRUCTIONS-ON-DELIVERED-JOB',

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TimeSource } from '../../server/domain/clock';
-import type { Store, StoreLimits } from '../../server/domain/store';
+import type { StoreLimits } from '../../server/domain/store';
+import type { Store } from '../../server/store/records';
 import { InMemoryStore } from '../../server/store/memory';
 import { RedisStore } from '../../server/store/redis';
 import { startRedis, type RunningRedis } from './redis-server';
@@ -35,7 +36,7 @@ export function storesOf(kind: StoreKind): StoresOfKind {
   return {
     async open(realNow = Date.now, limits) {
       const store = kind === 'memory'
-        ? new InMemoryStore(realNow, limits)
+        ? new InMemoryStore(realNow, limits, { freezeRecords: true })
         : await RedisStore.connect({ url: redis!.url, prefix: prefix(), tenantTtlSeconds: 3600, realNow });
       opened.push(store);
       return store;

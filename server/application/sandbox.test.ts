@@ -1,8 +1,9 @@
 /** The domain on its own: no HTTP, a pinned real clock, events collected from the listener. */
 import { spec } from '../../spec/contract';
 import { STORE_KINDS, storesOf } from '../../test/support/stores';
-import { DomainError } from './errors';
-import { Sandbox, type JobEvent } from './sandbox';
+import { DomainError } from '../domain/errors';
+import { Sandbox } from './sandbox';
+import type { JobEvent } from '../domain/operation';
 
 const T0 = Date.parse('2026-11-27T15:00:00Z');
 
