@@ -53,7 +53,7 @@ export interface DeliveryCodeVerdict {
 /**
  * The rules a sandbox may be started with in place of the contract's own: a demo where
  * slots never expire, say, or a stand-in that accepts any delivery code. The defaults
- * (server/domain/sandbox.ts) are the contract's.
+ * (server/application/sandbox.ts) are the contract's.
  */
 export interface SandboxPolicies {
   /** Whether the slot's hold has run out at `nowMs` on the tenant's clock. */

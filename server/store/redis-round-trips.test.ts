@@ -1,8 +1,8 @@
 /**
  * Round trips to Redis per create-job: a count, not a timing, made by the client the store
- * is given (server/testing/round-trips.ts). Each one is a wait on the network for every
+ * is given (test/support/round-trips.ts). Each one is a wait on the network for every
  * request, so a change that adds one should be seen (3 today; the target recorded in
- * BENCHMARKS.md is 1).
+ * docs/benchmarks.md is 1).
  */
 import { spec } from '../../spec/contract';
 import { Sandbox } from '../application/sandbox';
