@@ -55,7 +55,7 @@ async function roundTripsPerCreate(url: string): Promise<{ plain: number; idempo
     const slots = await sandbox.availability('rt', WEEK);
     const count = async (idempotencyKey?: string) => {
       const before = store.roundTrips.count;
-      await sandbox.createJob('rt', { ...ORDER, slot_id: slots.pop()!.id } as never, idempotencyKey);
+      await sandbox.createJob('rt', { ...ORDER, slot_id: slots.pop()!.id }, idempotencyKey);
       return store.roundTrips.count - before;
     };
     return { plain: await count(), idempotent: await count('bench-idem') };
