@@ -32,7 +32,7 @@ describe('lastmile usage errors', () => {
     [['mock', '--bogus'], /unknown option/],
     [['nosuchcommand'], /unknown command/],
   ])('%j exits 2 with the reason', async (args, reason) => {
-    const { code, err } = await exitOf(args as string[]);
+    const { code, err } = await exitOf(args);
     expect({ code, err: reason.test(err) ? 'named' : err }).toEqual({ code: 2, err: 'named' });
   });
 

@@ -8,6 +8,7 @@
  * clock and by CPU time (the second holds on a busy machine), MB/s, peak RSS, and the RSS
  * and JS heap sampled along the run (flat memory shows as samples that stop growing).
  */
+import { availableParallelism } from 'node:os';
 import { createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
 import { LOCALES, type LocaleCode } from '../fixtures/locales';
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
     mb_per_second: Math.round(bytes / MB / seconds),
     peak_rss_mb: Math.round(peakRss / MB),
     rss_samples: rssSamples,
-    cpus: require('node:os').availableParallelism(),
+    cpus: availableParallelism(),
     node: process.version,
   })}\n`);
 }

@@ -145,11 +145,11 @@ function runToEnd(command: string[], label: string, countLines = false): Promise
   let stdout = '';
   let stderr = '';
   let lines = 0;
-  proc.stdout!.on('data', (c: Buffer) => {
-    if (!countLines) stdout += c;
+  proc.stdout.on('data', (c: Buffer) => {
+    if (!countLines) stdout += c.toString();
     for (let i = c.indexOf(10); i !== -1; i = c.indexOf(10, i + 1)) lines += 1;
   });
-  proc.stderr!.on('data', (c) => { stderr += c; });
+  proc.stderr.on('data', (c) => { stderr += c; });
   return new Promise((resolve, reject) => {
     proc.on('error', reject);
     proc.on('exit', (code) => {

@@ -37,7 +37,7 @@ const BROKEN_FORMAT: Record<string, string> = {
 
 
 function clone<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value));
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 /** An object or array of a JSON body, indexed by name or position. */

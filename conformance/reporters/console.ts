@@ -16,9 +16,9 @@ function brief(value: unknown): string {
   if (value === undefined) return '(nothing)';
   let text: string;
   try {
-    text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+    text = typeof value === 'string' ? value : JSON.stringify(value) ?? 'undefined';
   } catch {
-    text = String(value);
+    text = '(a value JSON cannot show)';
   }
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}… (${text.length - MAX_VALUE_CHARS} more characters)` : text;
 }

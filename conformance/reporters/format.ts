@@ -5,7 +5,7 @@ const MAX_DETAIL_CHARS = 4000;
 
 export function show(value: unknown): string {
   if (value === undefined) return '(nothing)';
-  const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2) ?? String(value);
+  const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2) ?? 'undefined';
   return text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS)}… (${text.length - MAX_DETAIL_CHARS} more characters)` : text;
 }
 

@@ -162,9 +162,9 @@ export function createApp(options: AppOptions): express.Express {
         if (!result.ok) throw new HttpError('VALIDATION_FAILED', 'The request body is invalid', { errors: result.errors });
       }
     }
-    const handler = table[op.operationId as ServerOperationId] as unknown as AnyHandler;
+    const handler = table[op.operationId] as unknown as AnyHandler;
     const reply = await handler({
-      key, params: params as RequestContext<ServerOperationId>['params'], query: readQuery(op, req) as RequestContext<ServerOperationId>['query'],
+      key, params: params as RequestContext<ServerOperationId>['params'], query: readQuery(op, req),
       body: body as RequestContext<ServerOperationId>['body'], headers: req.headers,
     });
     if (reply.body === undefined) sendReply(res, reply.status, reply.headers);

@@ -65,7 +65,7 @@ export function handlers({ sandbox, outbox, version }: HandlerDeps): HandlerTabl
     rescheduleJob: async ({ key, params, body }) => ok(await sandbox.rescheduleJob(key, params.job_id, body)),
     updatePaymentInfo: async ({ key, params, body }) => ok(await sandbox.updatePaymentInfo(key, params.job_id, body)),
     replaceExternalData: async ({ key, params, body }) => ok(await sandbox.replaceExternalData(key, params.job_id, body)),
-    getHealth: async () => ok({ status: 'ok' as const, version }),
+    getHealth: () => Promise.resolve(ok({ status: 'ok' as const, version })),
     getClock: async ({ key }) => ok(await sandbox.clock(key)),
     advanceClock: async ({ key, body }) => ok(await sandbox.advanceClock(key, body.seconds)),
     freezeClock: async ({ key }) => ok(await sandbox.freezeClock(key)),

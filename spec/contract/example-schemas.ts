@@ -5,7 +5,7 @@
  */
 import type { components } from '../types.gen';
 
-type SchemaName = keyof components['schemas'] & string;
+type SchemaName = keyof components['schemas'];
 
 export const EXAMPLE_SCHEMAS = {
   AvailabilityRequest: 'AvailabilityRequest',

@@ -1,12 +1,12 @@
 /** The spec's operations, indexed once: method, path, parameters, and the pointer of each body schema. */
 import type { components, operations as GeneratedOperations } from '../types.gen';
-import { HTTP_METHODS, spec, type HeaderObject, type HttpMethod, type OperationObject, type ParameterObject, type Ref, type ResponseObject } from './document';
+import { HTTP_METHODS, spec, type HeaderObject, type HttpMethod, type OperationObject, type ParameterObject, type ResponseObject } from './document';
 import { escapePointer, resolveRef } from './refs';
 
 export type Schemas = components['schemas'];
 
 /** The ids of the API's operations (the spec's webhooks are operations too, named `on…`). */
-export type OperationId = Exclude<keyof GeneratedOperations & string, `on${string}`>;
+export type OperationId = Exclude<keyof GeneratedOperations, `on${string}`>;
 
 export interface Parameter {
   name: string;
@@ -50,7 +50,7 @@ function indexResponses(op: OperationObject, base: string): Pick<Operation, 'res
     requiredResponseHeaders[status] = Object.entries(resolved.headers ?? {})
       .filter(([, header]) => resolveRef<HeaderObject>(header)?.required)
       .map(([name]) => name.toLowerCase());
-    const responseBase = '$ref' in response ? (response as Ref).$ref : `${base}/responses/${status}`;
+    const responseBase = '$ref' in response ? (response).$ref : `${base}/responses/${status}`;
     responses[status] = resolved.content?.['application/json']?.schema
       ? `${responseBase}/content/application~1json/schema`
       : null;

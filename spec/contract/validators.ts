@@ -63,7 +63,7 @@ export function validatorAt(pointer: string): ValidateFunction {
   return validate;
 }
 
-export function schemaValidator(name: keyof Schemas & string): ValidateFunction {
+export function schemaValidator(name: keyof Schemas): ValidateFunction {
   return validatorAt(`#/components/schemas/${escapePointer(name)}`);
 }
 
@@ -112,11 +112,11 @@ export function validateWebhookPayload(payload: unknown): ValidationResult {
   return run(schemaValidator('WebhookEvent'), payload, 'body');
 }
 
-export function validateSchema(name: keyof Schemas & string, value: unknown): ValidationResult {
+export function validateSchema(name: keyof Schemas, value: unknown): ValidationResult {
   return run(schemaValidator(name), value, 'body');
 }
 
 /** Whether `value` is valid against the named schema, as a type guard for the generated type. */
-export function isSchema<N extends keyof Schemas & string>(name: N, value: unknown): value is Schemas[N] {
+export function isSchema<N extends keyof Schemas>(name: N, value: unknown): value is Schemas[N] {
   return schemaValidator(name)(value);
 }
