@@ -20,16 +20,20 @@ function buildTime() {
 
 /** Whether any file the build is made of changed after it (a hundred stats, about a millisecond). */
 function changedSince(time) {
-  const walk = (dir) => readdirSync(dir, { withFileTypes: true }).some((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return walk(path);
-    return !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.md') && statSync(path).mtimeMs > time;
-  });
+  const walk = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).some((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return walk(path);
+      return !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.md') && statSync(path).mtimeMs > time;
+    });
   return SOURCES.some((dir) => walk(join(ROOT, dir)));
 }
 
 function fromSources(reason) {
-  if (reason) process.stderr.write(`lastmile: ${reason}; running the TypeScript sources (slower start-up; \`npm run build\` to fix)\n`);
+  if (reason)
+    process.stderr.write(
+      `lastmile: ${reason}; running the TypeScript sources (slower start-up; \`npm run build\` to fix)\n`,
+    );
   require('tsx/cjs');
   return require('../cli/main.ts');
 }

@@ -7,7 +7,12 @@ const BIN = join(__dirname, '..', 'bin', 'lastmile.js');
 
 async function exitOf(args: string[]): Promise<{ code: number; err: string }> {
   let err = '';
-  const program = buildProgram({ writeOut: () => undefined, writeErr: (text) => { err += text; } });
+  const program = buildProgram({
+    writeOut: () => undefined,
+    writeErr: (text) => {
+      err += text;
+    },
+  });
   try {
     await program.parseAsync(['node', 'lastmile', ...args]);
     return { code: 0, err };

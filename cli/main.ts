@@ -14,7 +14,10 @@ const COMMANDS: Record<string, () => Register> = {
 };
 
 /** With `argv` naming a command, only that command is registered; otherwise all of them. */
-export function buildProgram(output?: { writeOut(text: string): void; writeErr(text: string): void }, argv: string[] = process.argv): Command {
+export function buildProgram(
+  output?: { writeOut(text: string): void; writeErr(text: string): void },
+  argv: string[] = process.argv,
+): Command {
   const program = new Command('lastmile')
     .description('Sandbox, conformance kit and fixture factory for the last-mile delivery jobs API')
     .version((require('../package.json') as { version: string }).version)
@@ -36,10 +39,12 @@ export function exitCodeFor(error: unknown): number {
 const USAGE_ERROR = 2;
 
 export function main(argv: string[]): void {
-  buildProgram(undefined, argv).parseAsync(argv).catch((error: unknown) => {
-    // Commander has already printed its own parse errors; an action's own refusal it has not.
-    const printed = error instanceof CommanderError && !(error instanceof InvalidArgumentError);
-    if (!printed) process.stderr.write(`lastmile: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = exitCodeFor(error);
-  });
+  buildProgram(undefined, argv)
+    .parseAsync(argv)
+    .catch((error: unknown) => {
+      // Commander has already printed its own parse errors; an action's own refusal it has not.
+      const printed = error instanceof CommanderError && !(error instanceof InvalidArgumentError);
+      if (!printed) process.stderr.write(`lastmile: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = exitCodeFor(error);
+    });
 }

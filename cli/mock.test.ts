@@ -7,13 +7,23 @@ import { runPrismMock } from './mock';
 
 const BIN = join(__dirname, '..', 'bin', 'lastmile.js');
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -34,19 +44,30 @@ describe('lastmile mock usage errors', () => {
     [['mock', '--port', 'abc'], {}, /--port must be an integer from 0 to 65535.*'abc'/],
     [['mock', '--port', '70000'], {}, /--port must be an integer from 0 to 65535.*'70000'/],
     [['mock'], { LASTMILE_MOCK_PORT: 'abc' }, /LASTMILE_MOCK_PORT.*--port must be an integer/],
-  ])('%j (env %j) exits 2 with one reason line, no Prism usage', async (args, env, reason) => {
-    const { code, stdout, stderr } = await run(args as string[], env as NodeJS.ProcessEnv);
-    const lines = reasonLines(stderr);
-    expect({ code, stdout, lines: lines.length, reason: reason.test(lines[0] ?? '') }).toEqual({ code: 2, stdout: '', lines: 1, reason: true });
-    expect(stderr).not.toMatch(/prism mock <document>|\n\s+at /);
-  }, 30_000);
+  ])(
+    '%j (env %j) exits 2 with one reason line, no Prism usage',
+    async (args, env, reason) => {
+      const { code, stdout, stderr } = await run(args, env);
+      const lines = reasonLines(stderr);
+      expect({ code, stdout, lines: lines.length, reason: reason.test(lines[0] ?? '') }).toEqual({
+        code: 2,
+        stdout: '',
+        lines: 1,
+        reason: true,
+      });
+      expect(stderr).not.toMatch(/prism mock <document>|\n\s+at /);
+    },
+    30_000,
+  );
 
   it('refuses a port in use with the reason serve gives, without starting Prism', async () => {
     const { server, port } = await holdPort();
     try {
       const { code, stdout, stderr } = await run(['mock', '--port', String(port)]);
       expect({ code, stdout, lines: reasonLines(stderr) }).toEqual({
-        code: 2, stdout: '', lines: [`lastmile: port ${port} on 127.0.0.1 is in use; try --port 0 or another port`],
+        code: 2,
+        stdout: '',
+        lines: [`lastmile: port ${port} on 127.0.0.1 is in use; try --port 0 or another port`],
       });
     } finally {
       server.close();
@@ -56,10 +77,18 @@ describe('lastmile mock usage errors', () => {
   it('turns Prism failing to bind (the port taken after the check) into the same one-line reason', async () => {
     const { server, port } = await holdPort();
     const written: string[] = [];
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => { written.push(String(chunk)); return true; });
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => { written.push(String(chunk)); return true; });
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
     try {
-      await expect(runPrismMock({ port, host: '127.0.0.1' })).rejects.toThrow(`port ${port} on 127.0.0.1 is in use; try --port 0 or another port`);
+      await expect(runPrismMock({ port, host: '127.0.0.1' })).rejects.toThrow(
+        `port ${port} on 127.0.0.1 is in use; try --port 0 or another port`,
+      );
       expect(written.join('')).not.toMatch(/prism mock <document>|fatal/);
     } finally {
       out.mockRestore();
@@ -84,7 +113,9 @@ describe('help text', () => {
     const dangling = /\b(of|the|a|an|and|or|to|with|for|in|on|by)$/;
     const program = buildProgram(undefined, ['node', 'lastmile', 'fixtures']);
     const fixtures = program.commands.find((c) => c.name() === 'fixtures')!;
-    const broken = fixtures.options.filter((o) => dangling.test(o.description.trim())).map((o) => `${o.flags}: ${o.description}`);
+    const broken = fixtures.options
+      .filter((o) => dangling.test(o.description.trim()))
+      .map((o) => `${o.flags}: ${o.description}`);
     expect(broken).toEqual([]);
     expect(helpOf('fixtures')).toContain('--locale');
   });

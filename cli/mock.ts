@@ -12,11 +12,26 @@ export const PRISM_HEADER_GUARD = join(__dirname, 'prism-header-guard.js');
 export const MOCK_PORT_ENV = 'LASTMILE_MOCK_PORT';
 export const DEFAULT_MOCK_PORT = 4010;
 
-export interface MockOptions { port: number; host: string; dynamic?: boolean; errors?: boolean }
+export interface MockOptions {
+  port: number;
+  host: string;
+  dynamic?: boolean;
+  errors?: boolean;
+}
 
 /** Starts `prism mock` on the spec. The child is prism's own node process, so killing it stops the server. */
 export function startPrismMock(options: MockOptions, stdio: 'inherit' | 'pipe' = 'inherit'): ChildProcess {
-  const args = ['--require', PRISM_HEADER_GUARD, PRISM_BIN, 'mock', SPEC_PATH, '--port', String(options.port), '--host', options.host];
+  const args = [
+    '--require',
+    PRISM_HEADER_GUARD,
+    PRISM_BIN,
+    'mock',
+    SPEC_PATH,
+    '--port',
+    String(options.port),
+    '--host',
+    options.host,
+  ];
   if (options.dynamic) args.push('--dynamic');
   if (options.errors) args.push('--errors');
   return spawn(process.execPath, args, { stdio });
@@ -34,10 +49,16 @@ export function parseMockPort(raw: string): number {
 /** Why Prism could not listen there, in one line; null for a failure of another kind. */
 export function listenProblem(code: string | undefined, port: number, host: string): string | null {
   switch (code) {
-    case 'EADDRINUSE': return `port ${port} on ${host} is in use; try --port 0 or another port`;
-    case 'EACCES': return `port ${port} on ${host} needs privileges; try --port 0 or a port above 1023`;
-    case 'EADDRNOTAVAIL': case 'ENOTFOUND': case 'EAI_AGAIN': return `cannot listen on ${host}: no such local interface; try --host 127.0.0.1`;
-    default: return null;
+    case 'EADDRINUSE':
+      return `port ${port} on ${host} is in use; try --port 0 or another port`;
+    case 'EACCES':
+      return `port ${port} on ${host} needs privileges; try --port 0 or a port above 1023`;
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot listen on ${host}: no such local interface; try --host 127.0.0.1`;
+    default:
+      return null;
   }
 }
 
@@ -70,7 +91,10 @@ export function runPrismMock(options: MockOptions): Promise<number> {
   let held = '';
   let listening = false;
   const hold = (target: NodeJS.WriteStream) => (chunk: Buffer) => {
-    if (listening) { target.write(chunk); return; }
+    if (listening) {
+      target.write(chunk);
+      return;
+    }
     held += chunk.toString('utf8');
     if (LISTENING.test(held)) {
       listening = true;
@@ -99,10 +123,15 @@ export function registerMock(program: Command): void {
   program
     .command('mock')
     .description('Serve a stateless mock of the spec with Prism (examples only: no state, no clock, no webhooks)')
-    .addOption(new Option('--port <port>', 'port to listen on (0: any free port)').env(MOCK_PORT_ENV).argParser(parseMockPort).default(DEFAULT_MOCK_PORT))
+    .addOption(
+      new Option('--port <port>', 'port to listen on (0: any free port)')
+        .env(MOCK_PORT_ENV)
+        .argParser(parseMockPort)
+        .default(DEFAULT_MOCK_PORT),
+    )
     .addOption(new Option('--host <host>', 'interface to listen on').env('LASTMILE_HOST').default('127.0.0.1'))
     .option('--dynamic', 'generate responses from schemas instead of serving the examples', false)
-    .option('--errors', 'answer requests that break the spec with the spec\'s error responses', false)
+    .option('--errors', "answer requests that break the spec with the spec's error responses", false)
     .action(async (opts: MockOptions) => {
       await checkCanListen(opts.port, opts.host);
       process.exitCode = await runPrismMock(opts);

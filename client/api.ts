@@ -17,7 +17,8 @@ type Params<O extends OperationId> = Spec<O>['parameters'];
 export type PathParams<O extends OperationId> = Params<O> extends { path: infer P } ? P : never;
 export type QueryParams<O extends OperationId> = NonNullable<Params<O>['query']>;
 /** The JSON body the operation documents; never when it takes none. */
-export type RequestBody<O extends OperationId> = NonNullable<Spec<O>['requestBody']> extends { content: { 'application/json': infer B } } ? B : never;
+export type RequestBody<O extends OperationId> =
+  NonNullable<Spec<O>['requestBody']> extends { content: { 'application/json': infer B } } ? B : never;
 
 type Responses<O extends OperationId> = Spec<O>['responses'];
 type JsonOf<R> = R extends { content: { 'application/json': infer J } } ? J : undefined;
@@ -80,7 +81,11 @@ export type ApiResponse<O extends OperationId, S extends StatusOf<O> = StatusOf<
   : never;
 
 /** The members of a response union that can have status `S` (a raw response always can). */
-export type WithStatus<R extends RawResponse, S extends number> = R extends unknown ? (S extends R['status'] ? R : never) : never;
+export type WithStatus<R extends RawResponse, S extends number> = R extends unknown
+  ? S extends R['status']
+    ? R
+    : never
+  : never;
 
 /** The error code of a JSON error body, if it has one. */
 export function errorCode(json: unknown): string | undefined {
@@ -91,5 +96,7 @@ export function errorCode(json: unknown): string | undefined {
 /** The `param` of each `errors[]` item of a 422 body; empty when there are none. */
 export function errorParams(json: unknown): unknown[] {
   const errors = json !== null && typeof json === 'object' ? (json as { errors?: unknown }).errors : undefined;
-  return Array.isArray(errors) ? errors.map((e: unknown) => (e !== null && typeof e === 'object' ? (e as { param?: unknown }).param : undefined)) : [];
+  return Array.isArray(errors)
+    ? errors.map((e: unknown) => (e !== null && typeof e === 'object' ? (e as { param?: unknown }).param : undefined))
+    : [];
 }

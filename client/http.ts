@@ -6,7 +6,14 @@
  * picked at run time.
  */
 import { getOperation, responseViolations, type Operation } from '../spec/contract';
-import { UncheckedBody, type ApiResponse, type CallOptions, type OperationId, type RawResponse, type SendOptions } from './api';
+import {
+  UncheckedBody,
+  type ApiResponse,
+  type CallOptions,
+  type OperationId,
+  type RawResponse,
+  type SendOptions,
+} from './api';
 import { curlCommand } from './curl';
 import { CallFailure, type Exchange, type RecordedRequest, type RecordedResponse } from './exchange';
 import { HttpClient } from './transport';
@@ -27,7 +34,11 @@ export interface ClientConfig {
 export { responseViolations };
 
 /** The operation's path with its parameters filled in, and the query string. */
-export function pathFor(op: Operation, pathParams: Record<string, string> = {}, query: SendOptions['query'] = {}): string {
+export function pathFor(
+  op: Operation,
+  pathParams: Record<string, string> = {},
+  query: SendOptions['query'] = {},
+): string {
   const path = op.path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
     const value = pathParams[name];
     if (value === undefined) throw new Error(`${op.operationId} needs path parameter ${name}`);
@@ -40,7 +51,9 @@ export function pathFor(op: Operation, pathParams: Record<string, string> = {}, 
 }
 
 function truncate(text: string): string {
-  return text.length > MAX_RECORDED_BODY_CHARS ? `${text.slice(0, MAX_RECORDED_BODY_CHARS)}… (${text.length - MAX_RECORDED_BODY_CHARS} more characters)` : text;
+  return text.length > MAX_RECORDED_BODY_CHARS
+    ? `${text.slice(0, MAX_RECORDED_BODY_CHARS)}… (${text.length - MAX_RECORDED_BODY_CHARS} more characters)`
+    : text;
 }
 
 export class ContractClient {
@@ -57,7 +70,12 @@ export class ContractClient {
   /** Calls an operation with the request its generated types describe. */
   async call<O extends OperationId>(operationId: O, options: CallOptions<O> = {}): Promise<ApiResponse<O>> {
     const { body, pathParams, query, ...transport } = options;
-    const response = await this.transmit(getOperation(operationId), { ...transport, pathParams: pathParams as Record<string, string> | undefined, query, body: body instanceof UncheckedBody ? body.value : body });
+    const response = await this.transmit(getOperation(operationId), {
+      ...transport,
+      pathParams: pathParams as Record<string, string> | undefined,
+      query,
+      body: body instanceof UncheckedBody ? body.value : body,
+    });
     // Typed as the spec documents it: an answer outside that is already a recorded violation.
     return response as ApiResponse<O>;
   }
@@ -67,7 +85,10 @@ export class ContractClient {
     return this.transmit(op, { ...options, body: options.body?.value });
   }
 
-  protected async transmit(op: Operation, options: Omit<SendOptions, 'body'> & { body?: unknown }): Promise<RawResponse> {
+  protected async transmit(
+    op: Operation,
+    options: Omit<SendOptions, 'body'> & { body?: unknown },
+  ): Promise<RawResponse> {
     const operationId = op.operationId;
     if (op.sandbox && !this.config.allowSandbox) {
       throw new Error(`a contract-level check may not call the sandbox operation ${operationId}`);
@@ -80,7 +101,8 @@ export class ContractClient {
     let body: string | undefined;
     if (options.rawBody !== undefined) body = options.rawBody;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
-    const contentType = options.contentType === undefined ? (body === undefined ? null : 'application/json') : options.contentType;
+    const contentType =
+      options.contentType === undefined ? (body === undefined ? null : 'application/json') : options.contentType;
     if (contentType !== null) headers['content-type'] = contentType;
     Object.assign(headers, options.headers ?? {});
     const request: RecordedRequest = { method: op.method, url, headers, ...(body === undefined ? {} : { body }) };
@@ -90,7 +112,12 @@ export class ContractClient {
     try {
       const reply = await this.http.request({ method: op.method, path, headers, body });
       const { status, headers: responseHeaders, text, json } = reply;
-      const recorded: RecordedResponse = { status, headers: responseHeaders, body: text, ...(json === undefined ? {} : { json }) };
+      const recorded: RecordedResponse = {
+        status,
+        headers: responseHeaders,
+        body: text,
+        ...(json === undefined ? {} : { json }),
+      };
       exchange.violations = responseViolations(operationId, recorded);
       exchange.response = { ...recorded, body: truncate(text) };
       exchange.durationMs = performance.now() - started;
@@ -98,10 +125,16 @@ export class ContractClient {
       return { ...reply, exchange };
     } catch (error) {
       // Duck-typed: abort reasons are DOMExceptions, which come from another realm under test runners.
-      const { name, message, cause } = (error ?? {}) as { name?: unknown; message?: unknown; cause?: { message?: unknown } };
+      const { name, message, cause } = (error ?? {}) as {
+        name?: unknown;
+        message?: unknown;
+        cause?: { message?: unknown };
+      };
       const timedOut = name === 'TimeoutError' || name === 'AbortError';
       const why = cause && typeof cause.message === 'string' ? `: ${cause.message}` : '';
-      exchange.error = timedOut ? `no answer within ${this.config.timeoutMs} ms` : `${typeof message === 'string' ? message : String(error)}${why}`;
+      exchange.error = timedOut
+        ? `no answer within ${this.config.timeoutMs} ms`
+        : `${typeof message === 'string' ? message : String(error)}${why}`;
       exchange.durationMs = performance.now() - started;
       this.config.onExchange(exchange);
       throw new CallFailure(`${op.method} ${op.path} failed: ${exchange.error}`, exchange);

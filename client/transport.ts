@@ -6,14 +6,22 @@
 /** A base URL the kit and the factory accept: absolute http(s), nothing else. Returns why not, or null. */
 export function baseUrlProblem(value: string): string | null {
   let parsed: URL;
-  try { parsed = new URL(value); } catch { return `not a URL: ${value === '' ? '(empty)' : value} (write it with its scheme, e.g. http://127.0.0.1:4000)`; }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `not an http(s) URL: ${value} (write it with its scheme, e.g. http://127.0.0.1:4000)`;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return `not a URL: ${value === '' ? '(empty)' : value} (write it with its scheme, e.g. http://127.0.0.1:4000)`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    return `not an http(s) URL: ${value} (write it with its scheme, e.g. http://127.0.0.1:4000)`;
   return null;
 }
 
 /** No HTTP answer at all: nothing listens, the name does not resolve, TLS failed, or silence. */
 export class ConnectionFailure extends Error {
-  constructor(readonly baseUrl: string, readonly cause: string) {
+  constructor(
+    readonly baseUrl: string,
+    readonly cause: string,
+  ) {
     super(`cannot reach ${baseUrl}: ${cause}`);
   }
 }
@@ -22,12 +30,18 @@ const TLS_CODES = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_(GET
 
 /** The cause of a failed fetch, named by its code: ECONNREFUSED, ENOTFOUND (DNS), a TLS code, or a timeout. */
 export function connectionCause(error: unknown, timeoutMs?: number): string {
-  const { name, message, cause } = (error ?? {}) as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  if (name === 'TimeoutError') return timeoutMs === undefined ? 'no HTTP answer in time' : `no HTTP answer within ${timeoutMs} ms`;
+  const { name, message, cause } = (error ?? {}) as {
+    name?: unknown;
+    message?: unknown;
+    cause?: { code?: unknown; message?: unknown };
+  };
+  if (name === 'TimeoutError')
+    return timeoutMs === undefined ? 'no HTTP answer in time' : `no HTTP answer within ${timeoutMs} ms`;
   const code = typeof cause?.code === 'string' ? cause.code : undefined;
   if (code === 'ECONNREFUSED') return 'ECONNREFUSED (nothing listens there)';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `${code} (DNS: the host name does not resolve)`;
-  if (code && TLS_CODES.test(code)) return `${code} (TLS: ${typeof cause?.message === 'string' ? cause.message : 'handshake failed'})`;
+  if (code && TLS_CODES.test(code))
+    return `${code} (TLS: ${typeof cause?.message === 'string' ? cause.message : 'handshake failed'})`;
   if (code) return code;
   if (typeof cause?.message === 'string') return cause.message;
   return typeof message === 'string' ? message : String(error);
@@ -75,7 +89,11 @@ async function readCapped(response: Response): Promise<string> {
 
 function parseJson(text: string): unknown {
   if (text === '') return undefined;
-  try { return JSON.parse(text); } catch { return undefined; }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -86,7 +104,11 @@ function parseJson(text: string): unknown {
 export class HttpClient {
   readonly baseUrl: string;
 
-  constructor(baseUrl: string, readonly timeoutMs: number, private readonly signal?: AbortSignal) {
+  constructor(
+    baseUrl: string,
+    readonly timeoutMs: number,
+    private readonly signal?: AbortSignal,
+  ) {
     const problem = baseUrlProblem(baseUrl);
     if (problem) throw new Error(problem);
     this.baseUrl = baseUrl.replace(/\/+$/, '');
@@ -100,11 +122,17 @@ export class HttpClient {
     const signals = [AbortSignal.timeout(this.timeoutMs)];
     if (this.signal) signals.push(this.signal);
     const response = await fetch(this.url(request.path), {
-      method: request.method, headers: request.headers, body: request.body, redirect: 'manual', signal: AbortSignal.any(signals),
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      redirect: 'manual',
+      signal: AbortSignal.any(signals),
     });
     const text = await readCapped(response);
     const headers: Record<string, string> = {};
-    response.headers.forEach((value, name) => { headers[name.toLowerCase()] = value; });
+    response.headers.forEach((value, name) => {
+      headers[name.toLowerCase()] = value;
+    });
     return { status: response.status, headers, text, json: parseJson(text) };
   }
 }

@@ -4,7 +4,10 @@ import { state } from './state';
 
 export class ApiError extends Error {
   readonly body: Partial<ErrorBody>;
-  constructor(readonly status: number, body: Partial<ErrorBody> | null) {
+  constructor(
+    readonly status: number,
+    body: Partial<ErrorBody> | null,
+  ) {
     super(body?.message || `HTTP ${status}`);
     this.body = body ?? {};
   }
@@ -28,10 +31,19 @@ export function whenKeyRefused(handler: (message: string) => void): void {
 export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { 'x-api-key': state.key ?? '', accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+  const res = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    cache: 'no-store',
+  });
   const text = await res.text();
   let parsed: unknown = null;
-  try { parsed = text ? JSON.parse(text) : null; } catch { parsed = null; }
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
   if (res.status === 401) {
     onKeyRefused('That key was refused by the server.');
     throw new ApiError(401, parsed as ErrorBody | null);

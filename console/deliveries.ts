@@ -11,7 +11,10 @@ const SETTLE_DELAYS_MS = [400, 1000, 2500];
 let refreshTimer: ReturnType<typeof setTimeout> | null = null;
 export function scheduleDeliveriesRefresh(): void {
   if (refreshTimer) return;
-  refreshTimer = setTimeout(() => { refreshTimer = null; void refreshDeliveries(); }, 150);
+  refreshTimer = setTimeout(() => {
+    refreshTimer = null;
+    void refreshDeliveries();
+  }, 150);
 }
 
 /** Fetches afresh, and looks again a few times while attempts are still due. */
@@ -25,7 +28,10 @@ export async function refreshDeliveries(): Promise<void> {
   if (id === null) return;
   let deliveries: WebhookDelivery[];
   try {
-    deliveries = await api<WebhookDelivery[]>('GET', `/sandbox/webhook-deliveries?limit=200&job_id=${encodeURIComponent(id)}`);
+    deliveries = await api<WebhookDelivery[]>(
+      'GET',
+      `/sandbox/webhook-deliveries?limit=200&job_id=${encodeURIComponent(id)}`,
+    );
   } catch {
     return;
   }
@@ -34,7 +40,9 @@ export async function refreshDeliveries(): Promise<void> {
   $('deliveries-list').replaceChildren(...eventGroups(deliveries));
   const unsettled = deliveries.some((d) => d.status === 'PENDING' && (d.attempts.length === 0 || dueSoon(d)));
   if (unsettled && state.settle < SETTLE_DELAYS_MS.length) {
-    setTimeout(() => { if (currentJobId() === id) void refreshDeliveries(); }, SETTLE_DELAYS_MS[state.settle]);
+    setTimeout(() => {
+      if (currentJobId() === id) void refreshDeliveries();
+    }, SETTLE_DELAYS_MS[state.settle]);
     state.settle += 1;
   }
 }
@@ -70,50 +78,142 @@ function eventGroups(deliveries: WebhookDelivery[]): HTMLElement[] {
     if (group) group.push(d);
     else groups.set(d.event_id, [d]);
   }
-  return [...groups.values()].map((group) => el('li', { class: 'event', dataset: { eventType: group[0].event_type, eventId: group[0].event_id } },
-    el('span', { class: 'type' }, group[0].event_type),
-    el('span', { class: 'muted small' }, ' · ', el('time', { datetime: group[0].created_at }, utc(group[0].created_at, true)),
-      ` · to ${group.length} endpoint${group.length === 1 ? '' : 's'}`),
-    el('ul', { class: 'plain' }, group.map((d) => deliveryItem(d, behind.get(d.id))))));
+  return [...groups.values()].map((group) =>
+    el(
+      'li',
+      { class: 'event', dataset: { eventType: group[0].event_type, eventId: group[0].event_id } },
+      el('span', { class: 'type' }, group[0].event_type),
+      el(
+        'span',
+        { class: 'muted small' },
+        ' · ',
+        el('time', { datetime: group[0].created_at }, utc(group[0].created_at, true)),
+        ` · to ${group.length} endpoint${group.length === 1 ? '' : 's'}`,
+      ),
+      el(
+        'ul',
+        { class: 'plain' },
+        group.map((d) => deliveryItem(d, behind.get(d.id))),
+      ),
+    ),
+  );
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function attemptsTable(d: WebhookDelivery): HTMLElement | null {
   if (!d.attempts.length) return null;
-  return el('div', { class: 'scroll' }, el('table', {},
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, '#'), el('th', { scope: 'col' }, 'At (tenant clock)'), el('th', { scope: 'col' }, 'Result'), el('th', { scope: 'col' }, 'Latency'))),
-    el('tbody', {}, d.attempts.map((a, i) => el('tr', {},
-      el('td', {}, String(i + 1)), el('td', {}, utc(a.at, true)),
-      el('td', {}, [a.status_code ? `HTTP ${a.status_code}` : '', a.error || ''].filter(Boolean).join(' · ')),
-      el('td', {}, `${a.latency_ms} ms`))))));
+  return el(
+    'div',
+    { class: 'scroll' },
+    el(
+      'table',
+      {},
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          el('th', { scope: 'col' }, '#'),
+          el('th', { scope: 'col' }, 'At (tenant clock)'),
+          el('th', { scope: 'col' }, 'Result'),
+          el('th', { scope: 'col' }, 'Latency'),
+        ),
+      ),
+      el(
+        'tbody',
+        {},
+        d.attempts.map((a, i) =>
+          el(
+            'tr',
+            {},
+            el('td', {}, String(i + 1)),
+            el('td', {}, utc(a.at, true)),
+            el('td', {}, [a.status_code ? `HTTP ${a.status_code}` : '', a.error || ''].filter(Boolean).join(' · ')),
+            el('td', {}, `${a.latency_ms} ms`),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 function deliveryItem(d: WebhookDelivery, blocker: WebhookDelivery | undefined): HTMLElement {
   const last = d.attempts[d.attempts.length - 1];
-  const outcome = last ? (last.status_code ? `HTTP ${last.status_code}` : last.error || '')
-    : blocker ? null : 'about to be sent';
-  const waiting = blocker ? el('span', { class: 'waiting' }, `waiting behind ${blocker.event_type} to this endpoint (${blocker.attempts.length ? `failing, ${plural(blocker.attempts.length, 'attempt')} so far` : 'not sent yet'}): deliveries go out in order`) : null;
-  const details = el('details', { open: state.openDeliveries.has(d.id) },
+  const outcome = last
+    ? last.status_code
+      ? `HTTP ${last.status_code}`
+      : last.error || ''
+    : blocker
+      ? null
+      : 'about to be sent';
+  const waiting = blocker
+    ? el(
+        'span',
+        { class: 'waiting' },
+        `waiting behind ${blocker.event_type} to this endpoint (${blocker.attempts.length ? `failing, ${plural(blocker.attempts.length, 'attempt')} so far` : 'not sent yet'}): deliveries go out in order`,
+      )
+    : null;
+  const details = el(
+    'details',
+    { open: state.openDeliveries.has(d.id) },
     el('summary', {}, 'Request, response and attempts'),
-    el('p', { class: 'small' }, 'To ', el('code', {}, d.url), ' · event ', el('code', {}, d.event_id), ' · delivery ', el('code', {}, d.id)),
-    d.next_attempt_at && !blocker ? el('p', { class: 'small' }, `Next attempt at ${utc(d.next_attempt_at, true)} (tenant clock)`) : null,
+    el(
+      'p',
+      { class: 'small' },
+      'To ',
+      el('code', {}, d.url),
+      ' · event ',
+      el('code', {}, d.event_id),
+      ' · delivery ',
+      el('code', {}, d.id),
+    ),
+    d.next_attempt_at && !blocker
+      ? el('p', { class: 'small' }, `Next attempt at ${utc(d.next_attempt_at, true)} (tenant clock)`)
+      : null,
     attemptsTable(d),
     el('h3', {}, 'Request payload'),
     el('pre', {}, JSON.stringify(d.payload, null, 2)),
     el('h3', {}, 'Last response body'),
-    el('pre', {}, d.last_response_body === undefined ? '(none)' : d.last_response_body || '(empty)'));
+    el('pre', {}, d.last_response_body === undefined ? '(none)' : d.last_response_body || '(empty)'),
+  );
   details.addEventListener('toggle', () => {
     if (details.open) state.openDeliveries.add(d.id);
     else state.openDeliveries.delete(d.id);
   });
-  return el('li', { class: 'delivery', dataset: { deliveryId: d.id, eventType: d.event_type, status: d.status, endpointId: d.endpoint_id, ...(blocker ? { waiting: blocker.id } : {}) } },
-    el('div', { class: 'row' },
+  return el(
+    'li',
+    {
+      class: 'delivery',
+      dataset: {
+        deliveryId: d.id,
+        eventType: d.event_type,
+        status: d.status,
+        endpointId: d.endpoint_id,
+        ...(blocker ? { waiting: blocker.id } : {}),
+      },
+    },
+    el(
+      'div',
+      { class: 'row' },
       el('span', {}, badge(d.status, 'status'), ' ', el('code', { class: 'endpoint' }, d.url)),
-      el('button', { type: 'button', 'aria-label': `Retry ${d.event_type} delivery to ${d.url}`, onclick: () => void retry(d) }, 'Retry')),
-    el('p', { class: 'meta muted small' },
-      plural(d.attempts.length, 'attempt'), outcome ? ` · ${outcome}` : '', waiting ? ' · ' : '', waiting),
-    details);
+      el(
+        'button',
+        { type: 'button', 'aria-label': `Retry ${d.event_type} delivery to ${d.url}`, onclick: () => void retry(d) },
+        'Retry',
+      ),
+    ),
+    el(
+      'p',
+      { class: 'meta muted small' },
+      plural(d.attempts.length, 'attempt'),
+      outcome ? ` · ${outcome}` : '',
+      waiting ? ' · ' : '',
+      waiting,
+    ),
+    details,
+  );
 }
 
 async function retry(d: WebhookDelivery): Promise<void> {

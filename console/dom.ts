@@ -7,7 +7,8 @@ type ElementClass<T extends HTMLElement> = { new (): T; prototype: T };
 export function $<T extends HTMLElement = HTMLElement>(id: string, kind?: ElementClass<T>): T {
   const node = document.getElementById(id);
   const expected = kind ?? HTMLElement;
-  if (!(node instanceof expected)) throw new Error(`#${id} is missing from the console page or is not a ${expected.name}`);
+  if (!(node instanceof expected))
+    throw new Error(`#${id} is missing from the console page or is not a ${expected.name}`);
   return node as T;
 }
 
@@ -16,9 +17,16 @@ export const select = (id: string) => $(id, HTMLSelectElement);
 export const form = (id: string) => $(id, HTMLFormElement);
 
 type Child = Node | string | number | null | undefined | false;
-type Props = Record<string, string | number | boolean | null | undefined | Record<string, string> | ((event: Event) => void)>;
+type Props = Record<
+  string,
+  string | number | boolean | null | undefined | Record<string, string> | ((event: Event) => void)
+>;
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props | null, ...children: Array<Child | Child[]>): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Props | null,
+  ...children: Array<Child | Child[]>
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(props ?? {})) {
     if (value === undefined || value === null || value === false) continue;
@@ -78,10 +86,14 @@ export function confirmDialog(title: string, text: string, okLabel: string): Pro
   $('confirm-ok').textContent = okLabel;
   const opener = document.activeElement;
   return new Promise((resolve) => {
-    dialog.addEventListener('close', () => {
-      if (opener instanceof HTMLElement) opener.focus();
-      resolve(dialog.returnValue === 'ok');
-    }, { once: true });
+    dialog.addEventListener(
+      'close',
+      () => {
+        if (opener instanceof HTMLElement) opener.focus();
+        resolve(dialog.returnValue === 'ok');
+      },
+      { once: true },
+    );
     dialog.returnValue = '';
     dialog.showModal();
   });

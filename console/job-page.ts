@@ -2,7 +2,17 @@
 import { api, ApiError, describe } from './api';
 import { refreshDeliveriesAfterAction } from './deliveries';
 import { $, confirmDialog, el, form, input, select, setBadge, showError, slotWindow, utc } from './dom';
-import { DELIVERY_CODE, FINAL, FORMAT_SENTENCES, LIFECYCLE, RECIPIENT_LABELS, type AdvanceJobRequest, type ContactLess, type Job, type RecipientInstructionsRequest } from './model';
+import {
+  DELIVERY_CODE,
+  FINAL,
+  FORMAT_SENTENCES,
+  LIFECYCLE,
+  RECIPIENT_LABELS,
+  type AdvanceJobRequest,
+  type ContactLess,
+  type Job,
+  type RecipientInstructionsRequest,
+} from './model';
 import { currentJobId, state } from './state';
 
 export async function refreshJob(withDeliveries: boolean): Promise<void> {
@@ -28,23 +38,30 @@ export async function refreshJob(withDeliveries: boolean): Promise<void> {
 
 function showRecipientView(job: Job): void {
   const destination = job.destination;
-  $('r-route').textContent = `${job.slot?.store?.name || 'Store'} → ${[destination?.name, destination?.address].filter(Boolean).join(', ')}`;
+  $('r-route').textContent =
+    `${job.slot?.store?.name || 'Store'} → ${[destination?.name, destination?.address].filter(Boolean).join(', ')}`;
   $('r-window').textContent = `Delivery window: ${slotWindow(job.slot)}`;
   $('r-code').hidden = !job.delivery_code || job.state === 'CANCELLED';
   $('r-code-value').textContent = job.delivery_code || '';
   $('r-cancelled').hidden = job.state !== 'CANCELLED';
-  $('r-cancelled').textContent = `This delivery was cancelled${job.cancellation_reason ? `: ${job.cancellation_reason}` : '.'}`;
+  $('r-cancelled').textContent =
+    `This delivery was cancelled${job.cancellation_reason ? `: ${job.cancellation_reason}` : '.'}`;
   const reached = new Map<string, string>();
   for (const entry of job.history ?? []) if (!reached.has(entry.type)) reached.set(entry.type, entry.at);
   const current = LIFECYCLE.indexOf(job.state);
-  $('r-timeline').replaceChildren(...LIFECYCLE.map((step, i) => {
-    const isCurrent = step === job.state;
-    const done = reached.has(step) && !isCurrent;
-    return el('li', { class: isCurrent ? 'current' : done ? 'done' : null, 'aria-current': isCurrent ? 'step' : null },
-      RECIPIENT_LABELS[step] ?? step,
-      reached.has(step) ? el('span', { class: 'when' }, utc(reached.get(step))) : null,
-      el('span', { class: 'sr-only' }, isCurrent ? ' (current step)' : done || i < current ? ' (done)' : ''));
-  }));
+  $('r-timeline').replaceChildren(
+    ...LIFECYCLE.map((step, i) => {
+      const isCurrent = step === job.state;
+      const done = reached.has(step) && !isCurrent;
+      return el(
+        'li',
+        { class: isCurrent ? 'current' : done ? 'done' : null, 'aria-current': isCurrent ? 'step' : null },
+        RECIPIENT_LABELS[step] ?? step,
+        reached.has(step) ? el('span', { class: 'when' }, utc(reached.get(step))) : null,
+        el('span', { class: 'sr-only' }, isCurrent ? ' (current step)' : done || i < current ? ' (done)' : ''),
+      );
+    }),
+  );
 }
 
 function showInstructions(job: Job, first: boolean, final: boolean): void {
@@ -54,7 +71,8 @@ function showInstructions(job: Job, first: boolean, final: boolean): void {
     $('i-comment', HTMLTextAreaElement).value = job.job_comment || '';
     const contactless = job.contact_less?.comment || '';
     const choice = select('i-contactless');
-    if (contactless && !Array.from(choice.options).some((o) => o.value === contactless)) choice.append(el('option', { value: contactless }, contactless));
+    if (contactless && !Array.from(choice.options).some((o) => o.value === contactless))
+      choice.append(el('option', { value: contactless }, contactless));
     choice.value = contactless;
     input('i-cash').value = job.contact_less?.cash_receiver || '';
   }
@@ -70,7 +88,10 @@ function showOperatorControls(job: Job, final: boolean): void {
   nextButton.hidden = final;
   $('op-final').hidden = !final;
   $('op-final').textContent = `The job is ${job.state}: final, nothing more to drive.`;
-  if (next === 'CLIENT_RECEIVED') nextButton.textContent = needsCode ? 'Next: CLIENT_RECEIVED (needs the code below)' : 'Advance one step → CLIENT_RECEIVED';
+  if (next === 'CLIENT_RECEIVED')
+    nextButton.textContent = needsCode
+      ? 'Next: CLIENT_RECEIVED (needs the code below)'
+      : 'Advance one step → CLIENT_RECEIVED';
   else nextButton.textContent = `Advance one step → ${next}`;
   nextButton.disabled = final || (next === 'CLIENT_RECEIVED' && needsCode);
   const targets = final ? [] : LIFECYCLE.slice(current + 1).filter((s) => !(needsCode && s === 'CLIENT_RECEIVED'));
@@ -104,7 +125,10 @@ async function act(run: () => Promise<Job>, success: (job: Job) => string, error
     const job = await run();
     message.classList.remove('bad');
     message.textContent = success(job);
-    if (job && job.id === currentJobId()) { state.job = job; showJob(job, false); }
+    if (job && job.id === currentJobId()) {
+      state.job = job;
+      showJob(job, false);
+    }
     refreshDeliveriesAfterAction();
   } catch (error) {
     if (errorId) {
@@ -141,24 +165,41 @@ export function wireJobPage(): void {
         return;
       }
     }
-    void act(() => advance(body), () => {
-      input('op-code').value = '';
-      return 'Delivered: the job is CLIENT_RECEIVED.';
-    }, 'op-code-error');
+    void act(
+      () => advance(body),
+      () => {
+        input('op-code').value = '';
+        return 'Delivered: the job is CLIENT_RECEIVED.';
+      },
+      'op-code-error',
+    );
   });
   form('op-cancel-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const reason = input('op-reason').value.trim();
-    const ok = await confirmDialog('Cancel this job?', 'A cancelled job is final: it cannot move or change again.', 'Cancel job');
+    const ok = await confirmDialog(
+      'Cancel this job?',
+      'A cancelled job is final: it cannot move or change again.',
+      'Cancel job',
+    );
     if (!ok) return;
-    void act(() => api<Job>('POST', `/jobs/${encodeURIComponent(currentJobId() ?? '')}/cancel`, reason ? { reason } : {}), () => 'Cancelled.');
+    void act(
+      () => api<Job>('POST', `/jobs/${encodeURIComponent(currentJobId() ?? '')}/cancel`, reason ? { reason } : {}),
+      () => 'Cancelled.',
+    );
   });
   form('instructions-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const contactLess: ContactLess = {};
     if (select('i-contactless').value) contactLess.comment = select('i-contactless').value;
     if (input('i-cash').value.trim()) contactLess.cash_receiver = input('i-cash').value.trim();
-    const body: RecipientInstructionsRequest = { job_comment: $('i-comment', HTMLTextAreaElement).value, contact_less: contactLess };
-    void act(() => api<Job>('PUT', jobPath('recipient-instructions'), body), () => 'Instructions saved (JOB_COMMENT_UPDATED).');
+    const body: RecipientInstructionsRequest = {
+      job_comment: $('i-comment', HTMLTextAreaElement).value,
+      contact_less: contactLess,
+    };
+    void act(
+      () => api<Job>('PUT', jobPath('recipient-instructions'), body),
+      () => 'Instructions saved (JOB_COMMENT_UPDATED).',
+    );
   });
 }

@@ -15,11 +15,18 @@ export async function refreshJobs(changedId?: string): Promise<void> {
     return;
   }
   if (state.route?.name !== 'jobs' || state.route.filter !== filter) return;
-  $('jobs-body').replaceChildren(...jobs.map((job) => el('tr', { class: job.id === changedId ? 'flash' : null, dataset: { jobId: job.id } },
-    el('td', {}, el('a', { href: `#/jobs/${encodeURIComponent(job.id)}` }, job.client_reference)),
-    el('td', {}, badge(job.state)),
-    el('td', {}, slotWindow(job.slot)),
-    el('td', {}, el('time', { datetime: job.created_at }, utc(job.created_at))))));
+  $('jobs-body').replaceChildren(
+    ...jobs.map((job) =>
+      el(
+        'tr',
+        { class: job.id === changedId ? 'flash' : null, dataset: { jobId: job.id } },
+        el('td', {}, el('a', { href: `#/jobs/${encodeURIComponent(job.id)}` }, job.client_reference)),
+        el('td', {}, badge(job.state)),
+        el('td', {}, slotWindow(job.slot)),
+        el('td', {}, el('time', { datetime: job.created_at }, utc(job.created_at))),
+      ),
+    ),
+  );
   $('jobs-table').hidden = jobs.length === 0;
   $('jobs-empty').hidden = jobs.length !== 0 || Boolean(filter);
   $('jobs-no-match').hidden = jobs.length !== 0 || !filter;

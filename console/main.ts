@@ -39,10 +39,15 @@ form('key-form').addEventListener('submit', async (e) => {
 });
 
 window.addEventListener('hashchange', render);
-setInterval(() => { if (state.key) tickClock(); }, 1000);
+setInterval(() => {
+  if (state.key) tickClock();
+}, 1000);
 
 const saved = storedKey();
-if (saved) openTenant(saved, false).then(showTenant, (error: unknown) => signOut(error instanceof Error ? error.message : String(error)));
+if (saved)
+  openTenant(saved, false).then(showTenant, (error: unknown) =>
+    signOut(error instanceof Error ? error.message : String(error)),
+  );
 else render();
 // A module, though it exports nothing: esbuild reads an export-free file of a CommonJS package
 // as CommonJS, and would wrap every module it imports in a lazy initialiser.

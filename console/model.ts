@@ -25,10 +25,15 @@ export const FINAL: ReadonlySet<JobState> = new Set<JobState>(FINAL_STATES_FROM_
 export const isJobState = (value: string | null): value is JobState => STATES.some((s) => s === value);
 
 export const RECIPIENT_LABELS: Partial<Record<JobState, string>> = {
-  CREATED: 'Order received', PICKING_STARTED: 'Picking your items', PICKING_FINISHED: 'Items picked',
-  CHECKING_OUT_STARTED: 'Checking out', CHECKED_OUT: 'Ready to leave the store',
-  GOING_TO_DESTINATION_STARTED: 'On the way', ARRIVED_TO_DESTINATION: 'Arrived at your address',
-  DELIVERING_STARTED: 'Handing over your order', CLIENT_RECEIVED: 'Delivered',
+  CREATED: 'Order received',
+  PICKING_STARTED: 'Picking your items',
+  PICKING_FINISHED: 'Items picked',
+  CHECKING_OUT_STARTED: 'Checking out',
+  CHECKED_OUT: 'Ready to leave the store',
+  GOING_TO_DESTINATION_STARTED: 'On the way',
+  ARRIVED_TO_DESTINATION: 'Arrived at your address',
+  DELIVERING_STARTED: 'Handing over your order',
+  CLIENT_RECEIVED: 'Delivered',
 };
 
 // The spec's formats, checked before sending so a typo costs nothing and reads as a sentence.
@@ -40,5 +45,6 @@ export const WEBHOOK_SECRET = new RegExp(WEBHOOK_SECRET_PATTERN_FROM_SPEC);
 export const MAX_CLOCK_SECONDS: number = MAX_CLOCK_SECONDS_FROM_SPEC;
 export const FORMAT_SENTENCES: Readonly<Record<string, string>> = {
   delivery_code: 'The delivery code is exactly 4 digits.',
-  secret: 'The signing secret must be base64 (letters, digits, + and /, with up to two = at the end), optionally starting with whsec_.',
+  secret:
+    'The signing secret must be base64 (letters, digits, + and /, with up to two = at the end), optionally starting with whsec_.',
 };

@@ -33,11 +33,13 @@ export function signOut(message: string): void {
   render();
 }
 
-const askTicket = (key: string) => fetch('/console/stream-tickets', { method: 'POST', headers: { 'x-api-key': key }, cache: 'no-store' });
+const askTicket = (key: string) =>
+  fetch('/console/stream-tickets', { method: 'POST', headers: { 'x-api-key': key }, cache: 'no-store' });
 
 export async function openTenant(key: string, remember: boolean): Promise<void> {
   const res = await askTicket(key);
-  if (!res.ok) throw new Error(res.status === 401 ? 'That key was refused by the server.' : `The server answered ${res.status}.`);
+  if (!res.ok)
+    throw new Error(res.status === 401 ? 'That key was refused by the server.' : `The server answered ${res.status}.`);
   sessionStorage.setItem(KEY_SLOT, key);
   if (remember) localStorage.setItem(KEY_SLOT, key);
   state.key = key;
@@ -53,7 +55,11 @@ function setLive(on: boolean, text: string): void {
 }
 
 function parsed<T>(message: MessageEvent): T | null {
-  try { return JSON.parse(String(message.data)) as T; } catch { return null; }
+  try {
+    return JSON.parse(String(message.data)) as T;
+  } catch {
+    return null;
+  }
 }
 
 function connect(ticket: string): void {

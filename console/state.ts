@@ -16,7 +16,15 @@ export interface ConsoleState {
   settle: number;
 }
 
-export const state: ConsoleState = { key: null, route: null, job: null, skewMs: 0, frozenAt: null, openDeliveries: new Set(), settle: 0 };
+export const state: ConsoleState = {
+  key: null,
+  route: null,
+  job: null,
+  skewMs: 0,
+  frozenAt: null,
+  openDeliveries: new Set(),
+  settle: 0,
+};
 
 /** The job id when the job page is showing, else null. */
 export function currentJobId(): string | null {

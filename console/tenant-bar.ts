@@ -2,17 +2,31 @@
 import { api, ApiError, describe } from './api';
 import { refreshDeliveriesAfterAction } from './deliveries';
 import { $, confirmDialog, el, flash, form, input, select, showError, utc } from './dom';
-import { FORMAT_SENTENCES, MAX_CLOCK_SECONDS, WEBHOOK_SECRET, type Clock, type WebhookEndpoint, type WebhookEndpointWithSecret } from './model';
+import {
+  FORMAT_SENTENCES,
+  MAX_CLOCK_SECONDS,
+  WEBHOOK_SECRET,
+  type Clock,
+  type WebhookEndpoint,
+  type WebhookEndpointWithSecret,
+} from './model';
 import { currentJobId, state } from './state';
 
 /** The spec's limit on one advance: ten years. */
-const UNIT_NAMES: Readonly<Record<number, [string, string]>> = { 1: ['second', 'seconds'], 60: ['minute', 'minutes'], 3600: ['hour', 'hours'], 86400: ['day', 'days'] };
+const UNIT_NAMES: Readonly<Record<number, [string, string]>> = {
+  1: ['second', 'seconds'],
+  60: ['minute', 'minutes'],
+  3600: ['hour', 'hours'],
+  86400: ['day', 'days'],
+};
 const unitNames = (unit: number) => UNIT_NAMES[unit] ?? ['second', 'seconds'];
 
 export async function refreshClock(): Promise<void> {
   try {
     showClock(await api<Clock>('GET', '/sandbox/clock'));
-  } catch { /* shown elsewhere */ }
+  } catch {
+    /* shown elsewhere */
+  }
 }
 
 function showClock(clock: Clock): void {
@@ -44,7 +58,8 @@ function clockProblem(amount: number, unit: number): string | null {
   const [one, many] = unitNames(unit);
   const most = Math.floor(MAX_CLOCK_SECONDS / unit);
   if (!Number.isInteger(amount) || amount < 1) return `Enter a whole number of ${many}, 1 or more.`;
-  if (amount > most) return `The clock moves at most ten years at a time: ${most.toLocaleString('en-US')} ${most === 1 ? one : many}.`;
+  if (amount > most)
+    return `The clock moves at most ten years at a time: ${most.toLocaleString('en-US')} ${most === 1 ? one : many}.`;
   return null;
 }
 
@@ -56,11 +71,31 @@ function afterClockMove(clock: Clock): void {
 
 export async function refreshEndpoints(): Promise<void> {
   let endpoints: WebhookEndpoint[];
-  try { endpoints = await api<WebhookEndpoint[]>('GET', '/sandbox/webhook-endpoints'); } catch { return; }
+  try {
+    endpoints = await api<WebhookEndpoint[]>('GET', '/sandbox/webhook-endpoints');
+  } catch {
+    return;
+  }
   $('endpoint-count').textContent = String(endpoints.length);
-  $('endpoint-list').replaceChildren(...endpoints.map((endpoint) => el('li', {},
-    el('code', {}, endpoint.url),
-    el('button', { type: 'button', class: 'danger', 'aria-label': `Remove endpoint ${endpoint.url}`, onclick: () => void removeEndpoint(endpoint) }, 'Remove'))));
+  $('endpoint-list').replaceChildren(
+    ...endpoints.map((endpoint) =>
+      el(
+        'li',
+        {},
+        el('code', {}, endpoint.url),
+        el(
+          'button',
+          {
+            type: 'button',
+            class: 'danger',
+            'aria-label': `Remove endpoint ${endpoint.url}`,
+            onclick: () => void removeEndpoint(endpoint),
+          },
+          'Remove',
+        ),
+      ),
+    ),
+  );
   if (!endpoints.length) $('endpoint-list').append(el('li', { class: 'muted' }, 'None yet.'));
 }
 
@@ -87,9 +122,12 @@ function wireClock(): void {
     try {
       afterClockMove(await api<Clock>('POST', '/sandbox/clock/advance', { seconds: amount * unit }));
     } catch (error) {
-      showError('clock-error', error instanceof ApiError && error.code === 'VALIDATION_FAILED'
-        ? `The clock cannot move ${amount.toLocaleString('en-US')} ${unitNames(unit)[1]} forward: ${error.message}`
-        : describe(error));
+      showError(
+        'clock-error',
+        error instanceof ApiError && error.code === 'VALIDATION_FAILED'
+          ? `The clock cannot move ${amount.toLocaleString('en-US')} ${unitNames(unit)[1]} forward: ${error.message}`
+          : describe(error),
+      );
     }
   });
   $('clock-freeze').addEventListener('click', async () => {
@@ -110,12 +148,19 @@ function wireEndpoints(): void {
     secret.replaceChildren();
     const url = input('endpoint-url').value.trim();
     const ownSecret = input('endpoint-secret-input').value.trim();
-    const problem = !url ? 'Enter the URL your receiver listens on, e.g. http://127.0.0.1:9000/webhooks.'
-      : ownSecret && !WEBHOOK_SECRET.test(ownSecret) ? FORMAT_SENTENCES.secret : null;
+    const problem = !url
+      ? 'Enter the URL your receiver listens on, e.g. http://127.0.0.1:9000/webhooks.'
+      : ownSecret && !WEBHOOK_SECRET.test(ownSecret)
+        ? FORMAT_SENTENCES.secret
+        : null;
     showError('endpoint-error', problem);
     if (problem) return;
     try {
-      const created = await api<WebhookEndpointWithSecret>('POST', '/sandbox/webhook-endpoints', ownSecret ? { url, secret: ownSecret } : { url });
+      const created = await api<WebhookEndpointWithSecret>(
+        'POST',
+        '/sandbox/webhook-endpoints',
+        ownSecret ? { url, secret: ownSecret } : { url },
+      );
       input('endpoint-url').value = '';
       input('endpoint-secret-input').value = '';
       secret.replaceChildren('Signing secret (shown only now): ', el('code', {}, created.secret));
@@ -132,9 +177,11 @@ export function wireTenantBar(afterReset: () => void): void {
   wireClock();
   wireEndpoints();
   $('reset').addEventListener('click', async () => {
-    const ok = await confirmDialog('Reset this tenant?',
+    const ok = await confirmDialog(
+      'Reset this tenant?',
       'Every job, slot, webhook endpoint and delivery of this tenant is deleted, and its clock goes back to real time. Other tenants are not touched.',
-      'Reset tenant');
+      'Reset tenant',
+    );
     if (!ok) return;
     showError('tenant-error', '');
     try {

@@ -14,7 +14,11 @@ const DIST = join(ROOT, 'dist');
 const ASSETS = ['spec/openapi.yaml', 'server/console/public', 'fixtures/samples', 'cli/prism-header-guard.js'];
 
 rmSync(DIST, { recursive: true, force: true });
-const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
+const tsc = spawnSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')],
+  { cwd: ROOT, stdio: 'inherit' },
+);
 if (tsc.status !== 0) {
   rmSync(DIST, { recursive: true, force: true });
   process.stderr.write('build: tsc failed; `lastmile` will run from the TypeScript sources\n');
@@ -23,7 +27,10 @@ if (tsc.status !== 0) {
 for (const asset of ASSETS) cpSync(join(ROOT, asset), join(DIST, asset), { recursive: true });
 // The spec parsed once here rather than at every start (spec/contract.ts reads it when present).
 const { parse } = require('yaml');
-writeFileSync(join(DIST, 'spec', 'openapi.parsed.json'), JSON.stringify(parse(readFileSync(join(ROOT, 'spec', 'openapi.yaml'), 'utf8'))));
+writeFileSync(
+  join(DIST, 'spec', 'openapi.parsed.json'),
+  JSON.stringify(parse(readFileSync(join(ROOT, 'spec', 'openapi.yaml'), 'utf8'))),
+);
 // The console's bundle, made by the built server's own bundler (it writes in the spec's lifecycle and formats).
 const { BUILT_SCRIPT, bundleConsoleScript } = require(join(DIST, 'server', 'console', 'script.js'));
 
@@ -33,7 +40,9 @@ async function bundleConsole() {
     writeFileSync(BUILT_SCRIPT, await bundleConsoleScript(join(ROOT, 'console', 'main.ts')));
   } catch (error) {
     rmSync(DIST, { recursive: true, force: true });
-    process.stderr.write(`build: bundling the console failed; \`lastmile\` will run from the TypeScript sources\n${error}\n`);
+    process.stderr.write(
+      `build: bundling the console failed; \`lastmile\` will run from the TypeScript sources\n${error}\n`,
+    );
     process.exit(1);
   }
 }
@@ -41,5 +50,8 @@ async function bundleConsole() {
 bundleConsole().then(() => {
   const { name, version } = require(join(ROOT, 'package.json'));
   // Written last: bin/lastmile.js takes its time as the build's, to tell a stale build.
-  writeFileSync(join(DIST, 'package.json'), `${JSON.stringify({ name, version, private: true, type: 'commonjs' }, null, 2)}\n`);
+  writeFileSync(
+    join(DIST, 'package.json'),
+    `${JSON.stringify({ name, version, private: true, type: 'commonjs' }, null, 2)}\n`,
+  );
 });

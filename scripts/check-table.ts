@@ -20,7 +20,11 @@ export const EXPLORE_END = '<!-- explore:end -->';
 /** The exploration's figures, as `npm run explore:bench` last wrote them into CHECKS.md (they need a run, not the catalogue). */
 function exploreFigures(): string {
   let text = '';
-  try { text = readFileSync(CHECKS_MD_PATH, 'utf8'); } catch { return ''; }
+  try {
+    text = readFileSync(CHECKS_MD_PATH, 'utf8');
+  } catch {
+    return '';
+  }
   const begin = text.indexOf(EXPLORE_BEGIN);
   const end = text.indexOf(EXPLORE_END);
   return begin < 0 || end < begin ? '' : text.slice(begin + EXPLORE_BEGIN.length, end).replace(/^\n/, '');
@@ -41,7 +45,10 @@ export function renderCheckTable(checks: readonly Check[] = catalogue): string {
     '',
     '| Id | Category | Level | Checks that | Operations |',
     '|---|---|---|---|---|',
-    ...checks.map((c) => `| \`${c.id}\` | ${cell(c.category)} | ${c.level} | ${cell(c.title)} | ${c.operations.map((o) => `\`${o}\``).join(', ')} |`),
+    ...checks.map(
+      (c) =>
+        `| \`${c.id}\` | ${cell(c.category)} | ${c.level} | ${cell(c.title)} | ${c.operations.map((o) => `\`${o}\``).join(', ')} |`,
+    ),
     '',
     '## Exploration: `EXPLORE`',
     '',

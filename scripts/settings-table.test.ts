@@ -18,7 +18,13 @@ describe('the settings table in docs/server.md', () => {
   });
 
   it('changes when a setting is added, so a stale document is caught', () => {
-    const extra: AnySetting = { flag: '--extra <n>', env: 'LASTMILE_EXTRA', default: 1, parse: Number, help: 'an extra | with a pipe' };
+    const extra: AnySetting = {
+      flag: '--extra <n>',
+      env: 'LASTMILE_EXTRA',
+      default: 1,
+      parse: Number,
+      help: 'an extra | with a pipe',
+    };
     const more = [...settingEntries(), ['port', extra] as ['port', AnySetting]];
     expect(renderSettingsTable(more)).not.toBe(renderSettingsTable());
     expect(renderSettingsTable(more)).toContain('an extra \\| with a pipe');

@@ -29,7 +29,10 @@ export function renderSettingsTable(entries: Array<[SettingName, AnySetting]> = 
   return [
     '| Flag | Environment variable | Default | What it sets |',
     '|---|---|---|---|',
-    ...entries.map(([, entry]) => `| ${flagCell(entry)} | \`${entry.env}\` | ${entry.default === null ? cell(shownDefault(entry)) : `\`${shownDefault(entry)}\``} | ${helpCell(entry)} |`),
+    ...entries.map(
+      ([, entry]) =>
+        `| ${flagCell(entry)} | \`${entry.env}\` | ${entry.default === null ? cell(shownDefault(entry)) : `\`${shownDefault(entry)}\``} | ${helpCell(entry)} |`,
+    ),
   ].join('\n');
 }
 

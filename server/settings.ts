@@ -23,7 +23,9 @@ export interface Parts {
 
 /** A part's setting a value of type T may be passed to. */
 export type PassedTo<T> = {
-  [P in keyof Parts]: { [K in keyof Parts[P]]-?: [T] extends [Parts[P][K]] ? { part: P; key: K } : never }[keyof Parts[P]]
+  [P in keyof Parts]: {
+    [K in keyof Parts[P]]-?: [T] extends [Parts[P][K]] ? { part: P; key: K } : never;
+  }[keyof Parts[P]];
 }[keyof Parts];
 
 export interface Setting<T> {
@@ -50,7 +52,8 @@ const setting = <T>(entry: Setting<T>): Setting<T> => entry;
 // ---- Validation: the messages `lastmile serve` prints for bad values. ----
 
 function integer(raw: string, flag: string, min: number): number {
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min) throw new ConfigError(`${flag} must be an integer >= ${min}, got "${raw}"`);
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min)
+    throw new ConfigError(`${flag} must be an integer >= ${min}, got "${raw}"`);
   return Number(raw);
 }
 
@@ -72,11 +75,17 @@ export const parse = {
     return n;
   },
   keys: (raw: string): string[] | null => {
-    const keys = raw.split(',').map((k) => k.trim()).filter(Boolean);
+    const keys = raw
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
     return keys.length ? keys : null;
   },
   schedule: (raw: string, flag: string): number[] => {
-    const parts = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const parts = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (!parts.length || parts.some((p) => !/^\d+(\.\d+)?$/.test(p))) {
       throw new ConfigError(`${flag} must be seconds separated by commas, e.g. 1,5,30, got "${raw}"`);
     }
@@ -100,12 +109,17 @@ export const parse = {
     } catch {
       throw new ConfigError(`${flag} must be memory or a redis:// URL, got "${raw}"`);
     }
-    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError(`${flag} must be memory or a redis:// URL, got "${raw}"`);
-    if (url.pathname.length > 1 && !/^\/\d+$/.test(url.pathname)) throw new ConfigError(`${flag}: the database of a redis:// URL is a number (redis://host:6379/0), got "${url.pathname.slice(1)}"`);
+    if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+      throw new ConfigError(`${flag} must be memory or a redis:// URL, got "${raw}"`);
+    if (url.pathname.length > 1 && !/^\/\d+$/.test(url.pathname))
+      throw new ConfigError(
+        `${flag}: the database of a redis:// URL is a number (redis://host:6379/0), got "${url.pathname.slice(1)}"`,
+      );
     return raw;
   },
   storePrefix: (raw: string, flag: string): string => {
-    if (!/^[\w.:-]{0,64}$/.test(raw)) throw new ConfigError(`${flag} must be at most 64 letters, digits or . _ : -, got "${raw}"`);
+    if (!/^[\w.:-]{0,64}$/.test(raw))
+      throw new ConfigError(`${flag} must be at most 64 letters, digits or . _ : -, got "${raw}"`);
     return raw;
   },
   fraction: (raw: string, flag: string): number => {
@@ -119,76 +133,142 @@ export const parse = {
 
 export const SETTINGS = {
   port: setting({
-    flag: '--port <port>', env: 'LASTMILE_PORT', default: 4000, parse: parse.port,
+    flag: '--port <port>',
+    env: 'LASTMILE_PORT',
+    default: 4000,
+    parse: parse.port,
     help: 'port to listen on (0: any free port)',
   }),
   host: setting({
-    flag: '--host <host>', env: 'LASTMILE_HOST', default: '127.0.0.1', parse: parse.text,
+    flag: '--host <host>',
+    env: 'LASTMILE_HOST',
+    default: '127.0.0.1',
+    parse: parse.text,
     help: 'interface to listen on',
   }),
   slotTtlSeconds: setting({
-    flag: '--slot-ttl <seconds>', env: 'LASTMILE_SLOT_TTL', default: DEFAULT_SANDBOX_CONFIG.slotTtlSeconds, parse: parse.positiveInt,
-    help: 'how long a slot is held', passedTo: { part: 'sandbox', key: 'slotTtlSeconds' },
+    flag: '--slot-ttl <seconds>',
+    env: 'LASTMILE_SLOT_TTL',
+    default: DEFAULT_SANDBOX_CONFIG.slotTtlSeconds,
+    parse: parse.positiveInt,
+    help: 'how long a slot is held',
+    passedTo: { part: 'sandbox', key: 'slotTtlSeconds' },
   }),
   apiKeys: setting({
-    flag: '--api-keys <keys>', env: 'LASTMILE_API_KEYS', default: null, shown: 'any non-empty key opens its own tenant', parse: parse.keys,
+    flag: '--api-keys <keys>',
+    env: 'LASTMILE_API_KEYS',
+    default: null,
+    shown: 'any non-empty key opens its own tenant',
+    parse: parse.keys,
     help: 'comma-separated keys to accept',
   }),
   maxBodyBytes: setting({
-    flag: '--max-body <size>', env: 'LASTMILE_MAX_BODY', default: 1024 * 1024, shown: '1mb', parse: parse.bytes,
+    flag: '--max-body <size>',
+    env: 'LASTMILE_MAX_BODY',
+    default: 1024 * 1024,
+    shown: '1mb',
+    parse: parse.bytes,
     help: 'largest request body, e.g. 1mb, 512kb',
   }),
   logLevel: setting({
-    flag: '--log-level <level>', env: 'LASTMILE_LOG_LEVEL', default: 'info', parse: parse.logLevel,
+    flag: '--log-level <level>',
+    env: 'LASTMILE_LOG_LEVEL',
+    default: 'info',
+    parse: parse.logLevel,
     help: 'fatal, error, warn, info, debug, trace or silent',
   }),
   deliveryCodeAttempts: setting({
-    flag: '--delivery-code-attempts <n>', env: 'LASTMILE_DELIVERY_CODE_ATTEMPTS', default: DEFAULT_SANDBOX_CONFIG.deliveryCodeAttempts, parse: parse.positiveInt,
-    help: 'wrong delivery codes before the final step locks', passedTo: { part: 'sandbox', key: 'deliveryCodeAttempts' },
+    flag: '--delivery-code-attempts <n>',
+    env: 'LASTMILE_DELIVERY_CODE_ATTEMPTS',
+    default: DEFAULT_SANDBOX_CONFIG.deliveryCodeAttempts,
+    parse: parse.positiveInt,
+    help: 'wrong delivery codes before the final step locks',
+    passedTo: { part: 'sandbox', key: 'deliveryCodeAttempts' },
   }),
   maxJobsPerTenant: setting({
-    flag: '--max-jobs <n>', env: 'LASTMILE_MAX_JOBS', default: DEFAULT_SANDBOX_CONFIG.maxJobsPerTenant, parse: parse.positiveInt,
-    help: 'jobs kept per tenant; finished ones are evicted first', passedTo: { part: 'sandbox', key: 'maxJobsPerTenant' },
+    flag: '--max-jobs <n>',
+    env: 'LASTMILE_MAX_JOBS',
+    default: DEFAULT_SANDBOX_CONFIG.maxJobsPerTenant,
+    parse: parse.positiveInt,
+    help: 'jobs kept per tenant; finished ones are evicted first',
+    passedTo: { part: 'sandbox', key: 'maxJobsPerTenant' },
   }),
   cors: setting({
-    flag: '--cors', switch: true, env: 'LASTMILE_CORS', default: false, parse: parse.bool,
+    flag: '--cors',
+    switch: true,
+    env: 'LASTMILE_CORS',
+    default: false,
+    parse: parse.bool,
     help: 'answer browsers from any origin (production is called from backends, so off by default)',
   }),
   maxTenants: setting({
-    flag: '--max-tenants <n>', env: 'LASTMILE_MAX_TENANTS', default: DEFAULT_STORE_LIMITS.maxTenants, parse: parse.positiveInt,
-    help: 'tenants kept at once (in memory); the least recently used idle one is evicted first', passedTo: { part: 'storeLimits', key: 'maxTenants' },
+    flag: '--max-tenants <n>',
+    env: 'LASTMILE_MAX_TENANTS',
+    default: DEFAULT_STORE_LIMITS.maxTenants,
+    parse: parse.positiveInt,
+    help: 'tenants kept at once (in memory); the least recently used idle one is evicted first',
+    passedTo: { part: 'storeLimits', key: 'maxTenants' },
   }),
   webhookTimeoutMs: setting({
-    flag: '--webhook-timeout <ms>', env: 'LASTMILE_WEBHOOK_TIMEOUT', default: DEFAULT_OUTBOX_CONFIG.timeoutMs, parse: parse.positiveInt,
-    help: 'timeout of one webhook attempt', passedTo: { part: 'outbox', key: 'timeoutMs' },
+    flag: '--webhook-timeout <ms>',
+    env: 'LASTMILE_WEBHOOK_TIMEOUT',
+    default: DEFAULT_OUTBOX_CONFIG.timeoutMs,
+    parse: parse.positiveInt,
+    help: 'timeout of one webhook attempt',
+    passedTo: { part: 'outbox', key: 'timeoutMs' },
   }),
   webhookRetrySchedule: setting({
-    flag: '--webhook-retry-schedule <seconds>', env: 'LASTMILE_WEBHOOK_RETRY_SCHEDULE', default: [...DEFAULT_OUTBOX_CONFIG.retrySchedule], parse: parse.schedule,
-    help: 'waits after each failed attempt, then dead-letter', passedTo: { part: 'outbox', key: 'retrySchedule' },
+    flag: '--webhook-retry-schedule <seconds>',
+    env: 'LASTMILE_WEBHOOK_RETRY_SCHEDULE',
+    default: [...DEFAULT_OUTBOX_CONFIG.retrySchedule],
+    parse: parse.schedule,
+    help: 'waits after each failed attempt, then dead-letter',
+    passedTo: { part: 'outbox', key: 'retrySchedule' },
   }),
   webhookRetryJitter: setting({
-    flag: '--webhook-retry-jitter <fraction>', env: 'LASTMILE_WEBHOOK_RETRY_JITTER', default: DEFAULT_OUTBOX_CONFIG.retryJitter, parse: parse.fraction,
-    help: 'random spread of each wait, in [0, 1)', passedTo: { part: 'outbox', key: 'retryJitter' },
+    flag: '--webhook-retry-jitter <fraction>',
+    env: 'LASTMILE_WEBHOOK_RETRY_JITTER',
+    default: DEFAULT_OUTBOX_CONFIG.retryJitter,
+    parse: parse.fraction,
+    help: 'random spread of each wait, in [0, 1)',
+    passedTo: { part: 'outbox', key: 'retryJitter' },
   }),
   webhookAllowPrivate: setting({
-    flag: '--webhook-allow-private', switch: true, env: 'LASTMILE_WEBHOOK_ALLOW_PRIVATE', default: DEFAULT_OUTBOX_CONFIG.allowPrivate, parse: parse.bool,
-    help: 'allow loopback and private-range webhook targets', passedTo: { part: 'outbox', key: 'allowPrivate' },
+    flag: '--webhook-allow-private',
+    switch: true,
+    env: 'LASTMILE_WEBHOOK_ALLOW_PRIVATE',
+    default: DEFAULT_OUTBOX_CONFIG.allowPrivate,
+    parse: parse.bool,
+    help: 'allow loopback and private-range webhook targets',
+    passedTo: { part: 'outbox', key: 'allowPrivate' },
     negation: 'refuse loopback, private and link-local webhook targets (hosted sandboxes)',
   }),
   shutdownGraceMs: setting({
-    flag: '--shutdown-grace <ms>', env: 'LASTMILE_SHUTDOWN_GRACE', default: 3000, parse: parse.nonNegativeInt,
+    flag: '--shutdown-grace <ms>',
+    env: 'LASTMILE_SHUTDOWN_GRACE',
+    default: 3000,
+    parse: parse.nonNegativeInt,
     help: 'real milliseconds a shutdown gives due webhook deliveries',
   }),
   store: setting({
-    flag: '--store <store>', env: 'LASTMILE_STORE', default: 'memory', parse: parse.store,
+    flag: '--store <store>',
+    env: 'LASTMILE_STORE',
+    default: 'memory',
+    parse: parse.store,
     help: 'memory, or redis://[user:pass@]host:port[/db] shared by any number of instances',
   }),
   storePrefix: setting({
-    flag: '--store-prefix <prefix>', env: 'LASTMILE_STORE_PREFIX', default: 'lastmile:', parse: parse.storePrefix,
+    flag: '--store-prefix <prefix>',
+    env: 'LASTMILE_STORE_PREFIX',
+    default: 'lastmile:',
+    parse: parse.storePrefix,
     help: 'put before every Redis key (to share one Redis)',
   }),
   tenantTtlSeconds: setting({
-    flag: '--tenant-ttl <seconds>', env: 'LASTMILE_TENANT_TTL', default: 7 * 24 * 3600, parse: parse.positiveInt,
+    flag: '--tenant-ttl <seconds>',
+    env: 'LASTMILE_TENANT_TTL',
+    default: 7 * 24 * 3600,
+    parse: parse.positiveInt,
     help: 'with Redis: a tenant with no write for this long expires',
   }),
 };
@@ -203,7 +283,8 @@ export interface AnySetting extends Omit<Setting<unknown>, 'passedTo'> {
 }
 
 /** The table's entries, in order, with their names. */
-export const settingEntries = (): Array<[SettingName, AnySetting]> => Object.entries(SETTINGS) as Array<[SettingName, AnySetting]>;
+export const settingEntries = (): Array<[SettingName, AnySetting]> =>
+  Object.entries(SETTINGS) as Array<[SettingName, AnySetting]>;
 
 /** The flag's name without its argument: `--port <port>` → `--port`. */
 export const flagName = (entry: AnySetting): string => entry.flag.split(' ')[0];

@@ -15,35 +15,79 @@ const SOURCE_DIRS = ['bin', 'cli', 'spec', 'client', 'server', 'conformance', 'f
 /** Cruising the repository takes a few seconds alone, far longer on a busy machine. */
 const CRUISE_TIMEOUT_MS = 120_000;
 
-interface Dependency { module: string; resolved: string; coreModule: boolean; couldNotResolve: boolean; circular: boolean; cycle?: Array<{ name: string }> }
-interface Module { source: string; dependencies: Dependency[] }
+interface Dependency {
+  module: string;
+  resolved: string;
+  coreModule: boolean;
+  couldNotResolve: boolean;
+  circular: boolean;
+  cycle?: Array<{ name: string }>;
+}
+interface Module {
+  source: string;
+  dependencies: Dependency[];
+}
 
 async function cruise(roots: string[]): Promise<Module[]> {
-  const { stdout } = await promisify(execFile)(process.execPath, [
-    CRUISER, ...roots, '--no-config', '--ts-config', 'tsconfig.json', '--ts-pre-compilation-deps', '--do-not-follow', '^node_modules', '--output-type', 'json',
-  ], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      CRUISER,
+      ...roots,
+      '--no-config',
+      '--ts-config',
+      'tsconfig.json',
+      '--ts-pre-compilation-deps',
+      '--do-not-follow',
+      '^node_modules',
+      '--output-type',
+      'json',
+    ],
+    { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
+  );
   return (JSON.parse(stdout) as { modules: Module[] }).modules;
 }
 
 const isOurs = (path: string) => SOURCE_DIRS.some((dir) => path.startsWith(`${dir}/`));
 const isTestOnly = (path: string) => /\.test\.ts$/.test(path) || path.startsWith('test/') || path.includes('mutant');
 /** Each module with the modules of ours it imports. */
-const localImports = (modules: Module[]) => modules
-  .filter((m) => isOurs(m.source))
-  .map((m) => ({ file: m.source, imports: m.dependencies.filter((d) => !d.coreModule && isOurs(d.resolved)).map((d) => d.resolved) }));
+const localImports = (modules: Module[]) =>
+  modules
+    .filter((m) => isOurs(m.source))
+    .map((m) => ({
+      file: m.source,
+      imports: m.dependencies.filter((d) => !d.coreModule && isOurs(d.resolved)).map((d) => d.resolved),
+    }));
 
 let everything: Module[];
 let fromEntry: Module[];
 
 beforeAll(async () => {
-  [everything, fromEntry] = await Promise.all([cruise(SOURCE_DIRS.filter((d) => existsSync(join(ROOT, d)))), cruise([ENTRY])]);
+  [everything, fromEntry] = await Promise.all([
+    cruise(SOURCE_DIRS.filter((d) => existsSync(join(ROOT, d)))),
+    cruise([ENTRY]),
+  ]);
 }, CRUISE_TIMEOUT_MS);
 
 describe('dependency rules, tests included', () => {
   it('reads the whole tree, tests and their helpers too', () => {
     const files = everything.map((m) => m.source);
-    expect(files).toEqual(expect.arrayContaining([ENTRY, 'server/http/app.ts', 'fixtures/server.test.ts', 'test/mutants/tools.ts', 'conformance/runner/e2e.test.ts', 'client/http.ts', 'test/support/harness.ts']));
-    const unresolvedOfOurs = everything.flatMap((m) => m.dependencies.filter((d) => d.couldNotResolve && d.module.startsWith('.')).map((d) => `${m.source} -> ${d.module}`));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        ENTRY,
+        'server/http/app.ts',
+        'fixtures/server.test.ts',
+        'test/mutants/tools.ts',
+        'conformance/runner/e2e.test.ts',
+        'client/http.ts',
+        'test/support/harness.ts',
+      ]),
+    );
+    const unresolvedOfOurs = everything.flatMap((m) =>
+      m.dependencies
+        .filter((d) => d.couldNotResolve && d.module.startsWith('.'))
+        .map((d) => `${m.source} -> ${d.module}`),
+    );
     expect(unresolvedOfOurs).toEqual([]);
   });
 
@@ -68,29 +112,46 @@ describe('dependency rules, tests included', () => {
   it('the store stands below the console: no server/store module imports server/console', () => {
     const store = localImports(everything).filter((m) => m.file.startsWith('server/store/'));
     expect(store.length).toBeGreaterThan(0);
-    const upward = store.flatMap((m) => m.imports.filter((p) => p.startsWith('server/console/')).map((p) => `${m.file} -> ${p}`));
+    const upward = store.flatMap((m) =>
+      m.imports.filter((p) => p.startsWith('server/console/')).map((p) => `${m.file} -> ${p}`),
+    );
     expect(upward).toEqual([]);
   });
 
   it('the domain and the outbox never import Express', () => {
     const core = everything.filter((m) => /^server\/(domain|webhooks)\//.test(m.source));
     expect(core.length).toBeGreaterThan(0);
-    const leaks = core.flatMap((m) => m.dependencies
-      .filter((d) => d.module === 'express' || d.module.startsWith('express/') || d.resolved.startsWith('server/http/'))
-      .map((d) => `${m.source} -> ${d.resolved}`));
+    const leaks = core.flatMap((m) =>
+      m.dependencies
+        .filter(
+          (d) => d.module === 'express' || d.module.startsWith('express/') || d.resolved.startsWith('server/http/'),
+        )
+        .map((d) => `${m.source} -> ${d.resolved}`),
+    );
     expect(leaks).toEqual([]);
   });
 
   it('test-only code is never reachable from the command line, bin/lastmile.js', () => {
     const reachable = fromEntry.map((m) => m.source);
-    expect(reachable).toEqual(expect.arrayContaining(['cli/main.ts', 'server/cli.ts', 'server/http/app.ts', 'conformance/runner/runner.ts', 'client/http.ts', 'fixtures/run.ts']));
+    expect(reachable).toEqual(
+      expect.arrayContaining([
+        'cli/main.ts',
+        'server/cli.ts',
+        'server/http/app.ts',
+        'conformance/runner/runner.ts',
+        'client/http.ts',
+        'fixtures/run.ts',
+      ]),
+    );
     expect(reachable.filter(isTestOnly)).toEqual([]);
   });
 
   it('has no import cycles, type-only imports included', () => {
-    const cycles = everything.flatMap((m) => m.dependencies
-      .filter((d) => d.circular)
-      .map((d) => [m.source, ...(d.cycle ?? []).map((step) => step.name)].join(' -> ')));
+    const cycles = everything.flatMap((m) =>
+      m.dependencies
+        .filter((d) => d.circular)
+        .map((d) => [m.source, ...(d.cycle ?? []).map((step) => step.name)].join(' -> ')),
+    );
     expect(cycles).toEqual([]);
   });
 });

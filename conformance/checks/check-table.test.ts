@@ -16,7 +16,14 @@ describe('conformance/CHECKS.md', () => {
     for (const check of catalogue) expect(table.split(`| \`${check.id}\` |`).length).toBe(2);
   });
   it('changes when a check is added, so a stale file is caught', () => {
-    const extra = { id: 'EXTRA-CHECK', title: 'extra | with a pipe', category: 'x', level: 'contract' as const, operations: ['getJob' as const], run: async () => undefined };
+    const extra = {
+      id: 'EXTRA-CHECK',
+      title: 'extra | with a pipe',
+      category: 'x',
+      level: 'contract' as const,
+      operations: ['getJob' as const],
+      run: async () => undefined,
+    };
     expect(renderCheckTable([...catalogue, extra])).not.toBe(renderCheckTable());
     expect(renderCheckTable([extra])).toContain('extra \\| with a pipe');
   });

@@ -10,7 +10,15 @@ import type { Operation, Schemas } from '../../spec/contract';
 
 /** The spec's error codes: a check that expects one names it from the enum. */
 type ErrorCode = Schemas['ErrorCode'];
-import { errorCode, type ApiResponse, type CallOptions, type OperationId, type RawResponse, type SendOptions, type WithStatus } from '../../client/api';
+import {
+  errorCode,
+  type ApiResponse,
+  type CallOptions,
+  type OperationId,
+  type RawResponse,
+  type SendOptions,
+  type WithStatus,
+} from '../../client/api';
 import { ContractClient } from '../../client/http';
 import type { Inbox, WebhookReceiver } from '../receiver/receiver';
 import type { Exchange } from '../../client/exchange';
@@ -61,7 +69,10 @@ function changesWholeTenant(op: Operation): boolean {
 
 /** Refuses, as a skip, a tenant-wide change to a tenant the kit did not create. */
 class GuardedClient extends ContractClient {
-  constructor(config: ConstructorParameters<typeof ContractClient>[0], private readonly guarded: Keys['protectedTenants']) {
+  constructor(
+    config: ConstructorParameters<typeof ContractClient>[0],
+    private readonly guarded: Keys['protectedTenants'],
+  ) {
     super(config);
   }
 
@@ -69,7 +80,9 @@ class GuardedClient extends ContractClient {
     const key = options.apiKey === undefined ? this.apiKey : options.apiKey;
     const flag = key === null ? undefined : this.guarded?.flags.get(key);
     if (flag !== undefined && changesWholeTenant(op)) {
-      throw new CheckSkipped(`needs a tenant of its own: ${op.operationId} would change the whole tenant of ${flag}, which may hold data the kit did not create (${this.guarded!.reason}); pass --allow-reset to let the kit reset that tenant first`);
+      throw new CheckSkipped(
+        `needs a tenant of its own: ${op.operationId} would change the whole tenant of ${flag}, which may hold data the kit did not create (${this.guarded!.reason}); pass --allow-reset to let the kit reset that tenant first`,
+      );
     }
     return super.transmit(op, options);
   }
@@ -114,14 +127,17 @@ export class CheckContext {
 
   /** A client acting as another key, its calls recorded and judged like the check's own. */
   clientFor(apiKey: string): ContractClient {
-    return new GuardedClient({
-      baseUrl: this.config.baseUrl,
-      apiKey,
-      timeoutMs: this.config.timeoutMs,
-      allowSandbox: this.config.check.level === 'sandbox',
-      signal: this.config.signal,
-      onExchange: (exchange) => this.recordExchange(exchange),
-    }, this.config.keys.protectedTenants);
+    return new GuardedClient(
+      {
+        baseUrl: this.config.baseUrl,
+        apiKey,
+        timeoutMs: this.config.timeoutMs,
+        allowSandbox: this.config.check.level === 'sandbox',
+        signal: this.config.signal,
+        onExchange: (exchange) => this.recordExchange(exchange),
+      },
+      this.config.keys.protectedTenants,
+    );
   }
 
   call<O extends OperationId>(operationId: O, options?: CallOptions<O>): Promise<ApiResponse<O>> {
@@ -153,14 +169,14 @@ export class CheckContext {
   secondKey(): string {
     const second = this.config.keys.second;
     if (typeof second !== 'string') this.skip(second.unavailable);
-    return second as string;
+    return second;
   }
 
   /** A key the implementation refuses; skips the check when none is known. */
   wrongKey(): string {
     const wrong = this.config.keys.wrong;
     if (typeof wrong !== 'string') this.skip(wrong.unavailable);
-    return wrong as string;
+    return wrong;
   }
 
   openInbox(): Inbox {
@@ -181,25 +197,44 @@ export class CheckContext {
    * Stops the check unless the response has this status (and error `code`, when given);
    * returns it typed as that status's response.
    */
-  expectStatus<R extends RawResponse, S extends R['status']>(response: R, status: S, code?: ErrorCode): WithStatus<R, S> {
+  expectStatus<R extends RawResponse, S extends R['status']>(
+    response: R,
+    status: S,
+    code?: ErrorCode,
+  ): WithStatus<R, S> {
     const received = errorCode(response.json);
     if (response.status === status && (code === undefined || received === code)) return response as WithStatus<R, S>;
     const { method, url } = response.exchange.request;
-    throw new CheckFailure(`${method} ${url} answered ${response.status}${received ? ` ${received}` : ''}, expected ${status}${code ? ` ${code}` : ''}`, {
-      expected: code === undefined ? { status } : { status, code },
-      received: { status: response.status, body: response.json ?? response.text },
-      exchange: response.exchange,
-    });
+    throw new CheckFailure(
+      `${method} ${url} answered ${response.status}${received ? ` ${received}` : ''}, expected ${status}${code ? ` ${code}` : ''}`,
+      {
+        expected: code === undefined ? { status } : { status, code },
+        received: { status: response.status, body: response.json ?? response.text },
+        exchange: response.exchange,
+      },
+    );
   }
 
   /** Stops the check unless `condition` holds. */
-  expect(condition: unknown, message: string, details: { expected?: unknown; received?: unknown; response?: RawResponse } = {}): void {
+  expect(
+    condition: unknown,
+    message: string,
+    details: { expected?: unknown; received?: unknown; response?: RawResponse } = {},
+  ): void {
     if (condition) return;
-    throw new CheckFailure(message, { expected: details.expected, received: details.received, exchange: details.response?.exchange ?? this.lastExchange });
+    throw new CheckFailure(message, {
+      expected: details.expected,
+      received: details.received,
+      exchange: details.response?.exchange ?? this.lastExchange,
+    });
   }
 
   /** Stops the check unless `value` is there; returns it. */
-  expectPresent<T>(value: T | null | undefined, message: string, details: { expected?: unknown; received?: unknown; response?: RawResponse } = {}): T {
+  expectPresent<T>(
+    value: T | null | undefined,
+    message: string,
+    details: { expected?: unknown; received?: unknown; response?: RawResponse } = {},
+  ): T {
     this.expect(value !== undefined && value !== null, message, { received: value, ...details });
     return value as T;
   }
@@ -209,13 +244,20 @@ export class CheckContext {
   }
 
   /** Like expectStatus, but records the failure and goes on (for checks that sweep many cases). */
-  softStatus<R extends RawResponse, S extends R['status']>(response: R, status: S, code?: ErrorCode, message?: string): response is R & WithStatus<R, S> {
+  softStatus<R extends RawResponse, S extends R['status']>(
+    response: R,
+    status: S,
+    code?: ErrorCode,
+    message?: string,
+  ): response is R & WithStatus<R, S> {
     try {
       this.expectStatus(response, status, code);
       return true;
     } catch (error) {
       if (!(error instanceof CheckFailure)) throw error;
-      this.failures.push(message ? { ...error.failure, message: `${message}: ${error.failure.message}` } : error.failure);
+      this.failures.push(
+        message ? { ...error.failure, message: `${message}: ${error.failure.message}` } : error.failure,
+      );
       return false;
     }
   }

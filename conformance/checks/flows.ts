@@ -2,7 +2,15 @@
  * Steps many checks share (hold a slot, create a job, drive it), built from the spec's
  * own examples so that the kit sends nothing the contract does not describe.
  */
-import { example, isRfc3339DateTime, LIFECYCLE, resolveSchema, schemaAt, type SchemaNode, type Schemas } from '../../spec/contract';
+import {
+  example,
+  isRfc3339DateTime,
+  LIFECYCLE,
+  resolveSchema,
+  schemaAt,
+  type SchemaNode,
+  type Schemas,
+} from '../../spec/contract';
 import type { CheckContext } from './context';
 import type { ContractClient } from '../../client/http';
 
@@ -20,7 +28,11 @@ export function reverseKeys<T>(value: T): T {
   const reverse = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(reverse);
     if (node === null || typeof node !== 'object') return node;
-    return Object.fromEntries(Object.entries(node).reverse().map(([key, item]) => [key, reverse(item)]));
+    return Object.fromEntries(
+      Object.entries(node)
+        .reverse()
+        .map(([key, item]) => [key, reverse(item)]),
+    );
   };
   // Only the order of keys changes, so the value keeps its type.
   return reverse(value) as T;
@@ -33,11 +45,21 @@ export function availabilityRequest(overrides: Partial<AvailabilityRequest> = {}
   return { ...example('AvailabilityRequest'), start: start.toISOString(), end: end.toISOString(), ...overrides };
 }
 
-export async function holdSlots(ctx: CheckContext, client: ContractClient = ctx.client, body: AvailabilityRequest = availabilityRequest()): Promise<Slot[]> {
+export async function holdSlots(
+  ctx: CheckContext,
+  client: ContractClient = ctx.client,
+  body: AvailabilityRequest = availabilityRequest(),
+): Promise<Slot[]> {
   const response = ctx.expectStatus(await client.call('getAvailability', { body }), 200);
-  ctx.expect(Array.isArray(response.json) && response.json.length > 0, 'availability for a four-hour window returned no slot', {
-    expected: 'at least one slot', received: response.json, response,
-  });
+  ctx.expect(
+    Array.isArray(response.json) && response.json.length > 0,
+    'availability for a four-hour window returned no slot',
+    {
+      expected: 'at least one slot',
+      received: response.json,
+      response,
+    },
+  );
   return response.json;
 }
 
@@ -63,10 +85,16 @@ export async function createJob(ctx: CheckContext, order: Order, client: Contrac
 }
 
 /** A slot held and a job created on it; with `deliveryCode` the job has a code. */
-export async function newJob(ctx: CheckContext, options: { deliveryCode?: boolean; client?: ContractClient } = {}): Promise<{ jobId: string; slot: Slot; order: Order }> {
+export async function newJob(
+  ctx: CheckContext,
+  options: { deliveryCode?: boolean; client?: ContractClient } = {},
+): Promise<{ jobId: string; slot: Slot; order: Order }> {
   const client = options.client ?? ctx.client;
   const slot = await holdSlot(ctx, client);
-  const order = options.deliveryCode === undefined ? minimalOrder(slot.id) : minimalOrder(slot.id, { add_delivery_code: options.deliveryCode });
+  const order =
+    options.deliveryCode === undefined
+      ? minimalOrder(slot.id)
+      : minimalOrder(slot.id, { add_delivery_code: options.deliveryCode });
   const jobId = await createJob(ctx, order, client);
   return { jobId, slot, order };
 }
@@ -77,7 +105,10 @@ export async function getJob(ctx: CheckContext, jobId: string, client: ContractC
 }
 
 export async function advanceJob(ctx: CheckContext, jobId: string, body?: Schemas['AdvanceJobRequest']): Promise<Job> {
-  const response = ctx.expectStatus(await ctx.call('advanceJob', { pathParams: { job_id: jobId }, ...(body === undefined ? {} : { body }) }), 200);
+  const response = ctx.expectStatus(
+    await ctx.call('advanceJob', { pathParams: { job_id: jobId }, ...(body === undefined ? {} : { body }) }),
+    200,
+  );
   return response.json;
 }
 
@@ -107,12 +138,16 @@ export function missingOrDifferent(sent: unknown, got: unknown, schema?: string 
   if (got === null || typeof got !== 'object' || Array.isArray(sent) !== Array.isArray(got)) {
     return [`${here}: sent ${JSON.stringify(sent)}, got ${JSON.stringify(got)}`];
   }
-  if (Array.isArray(sent) && sent.length !== (got as unknown[]).length) return [`${path}: sent ${sent.length} items, got ${(got as unknown[]).length}`];
+  if (Array.isArray(sent) && sent.length !== (got as unknown[]).length)
+    return [`${path}: sent ${sent.length} items, got ${(got as unknown[]).length}`];
   const out: string[] = [];
   const echoed = got as Record<string, unknown>;
   for (const [key, value] of Object.entries(sent)) {
     const childPath = Array.isArray(sent) ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`;
-    const childSchema = Array.isArray(sent) ? node?.items : node?.properties?.[key] ?? (typeof node?.additionalProperties === 'object' ? node.additionalProperties : undefined);
+    const childSchema = Array.isArray(sent)
+      ? node?.items
+      : (node?.properties?.[key] ??
+        (typeof node?.additionalProperties === 'object' ? node.additionalProperties : undefined));
     out.push(...missingOrDifferent(value, echoed[key], childSchema, childPath));
   }
   return out;

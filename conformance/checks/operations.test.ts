@@ -28,10 +28,17 @@ beforeAll(async () => {
 afterAll(() => Promise.all([server?.close(), receiver.close()]));
 
 function operationsReached(result: CheckResult): Array<OperationId | string> {
-  return [...new Set(result.exchanges.map((exchange) => {
-    const { method, url } = exchange.request;
-    return findOperation(method, new URL(url).pathname)?.operationId ?? `${method} ${new URL(url).pathname} (no operation)`;
-  }))].sort();
+  return [
+    ...new Set(
+      result.exchanges.map((exchange) => {
+        const { method, url } = exchange.request;
+        return (
+          findOperation(method, new URL(url).pathname)?.operationId ??
+          `${method} ${new URL(url).pathname} (no operation)`
+        );
+      }),
+    ),
+  ].sort();
 }
 
 async function runAll(): Promise<CheckResult[]> {
@@ -57,24 +64,34 @@ async function runAll(): Promise<CheckResult[]> {
 }
 
 describe('the operations each check declares', () => {
-  it('are exactly the operations it calls', async () => {
-    const results = await runAll();
-    expect(results.filter((r) => r.status !== 'passed').map((r) => [r.id, r.status, r.reason, r.failures.map((f) => f.message)])).toEqual([]);
-    const mismatches = results
-      .map((result) => {
-        const reached = operationsReached(result);
-        const declared: Array<OperationId | string> = [...new Set(result.operations)].sort();
-        return {
-          id: result.id,
-          undeclared: reached.filter((op) => !declared.includes(op)),
-          neverCalled: declared.filter((op) => !reached.includes(op)),
-        };
-      })
-      .filter((m) => m.undeclared.length > 0 || m.neverCalled.length > 0);
-    expect(mismatches).toEqual([]);
-  }, RUN_TIMEOUT_MS);
+  it(
+    'are exactly the operations it calls',
+    async () => {
+      const results = await runAll();
+      expect(
+        results
+          .filter((r) => r.status !== 'passed')
+          .map((r) => [r.id, r.status, r.reason, r.failures.map((f) => f.message)]),
+      ).toEqual([]);
+      const mismatches = results
+        .map((result) => {
+          const reached = operationsReached(result);
+          const declared: Array<OperationId | string> = [...new Set(result.operations)].sort();
+          return {
+            id: result.id,
+            undeclared: reached.filter((op) => !declared.includes(op)),
+            neverCalled: declared.filter((op) => !reached.includes(op)),
+          };
+        })
+        .filter((m) => m.undeclared.length > 0 || m.neverCalled.length > 0);
+      expect(mismatches).toEqual([]);
+    },
+    RUN_TIMEOUT_MS,
+  );
 
   it('name each operation once', () => {
-    expect(catalogue.filter((check) => new Set(check.operations).size !== check.operations.length).map((c) => c.id)).toEqual([]);
+    expect(
+      catalogue.filter((check) => new Set(check.operations).size !== check.operations.length).map((c) => c.id),
+    ).toEqual([]);
   });
 });

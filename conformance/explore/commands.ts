@@ -10,7 +10,7 @@ import { STEPS, type Draws, type Scene, type Step, type StepKind, type StepOf } 
 
 export type { Step } from './steps';
 
-const pick = <T>(list: T[], i: number): T | undefined => list.length === 0 ? undefined : list[i % list.length];
+const pick = <T>(list: T[], i: number): T | undefined => (list.length === 0 ? undefined : list[i % list.length]);
 const other = (m: Model, tenant: number) => m.tenants[tenant === 0 ? 1 : 0] as TenantModel | undefined;
 const KINDS = Object.keys(STEPS) as StepKind[];
 
@@ -23,11 +23,18 @@ export const EXPLORE_OPERATIONS: OperationId[] = (() => {
 function draws(tenants: number): Draws {
   const steps = LIFECYCLE.filter((state): state is Schemas['LifecycleStep'] => state !== 'CREATED');
   return {
-    tenant: tenants === 1 ? fc.constant(0) : fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) }),
+    tenant:
+      tenants === 1
+        ? fc.constant(0)
+        : fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) }),
     index: fc.nat({ max: 3 }),
     rare: fc.nat({ max: 9 }).map((n) => n === 0),
     unused: fc.nat({ max: 2 }).map((n) => n > 0),
-    target: fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.constant('CLIENT_RECEIVED' as const) }, { weight: 3, arbitrary: fc.constantFrom(...steps.slice(0, -1)) }),
+    target: fc.oneof(
+      { weight: 1, arbitrary: fc.constant(null) },
+      { weight: 2, arbitrary: fc.constant('CLIENT_RECEIVED' as const) },
+      { weight: 3, arbitrary: fc.constantFrom(...steps.slice(0, -1)) },
+    ),
   };
 }
 
@@ -41,7 +48,12 @@ function arbitraryOf<K extends StepKind>(kind: K, shared: Draws): fc.Arbitrary<S
 export function stepArbitrary(tenants: number): fc.Arbitrary<Step> {
   const shared = draws(tenants);
   // Over KINDS, StepOf<StepKind> is the union Step once distributed, which tsc does not do here.
-  return fc.oneof(...KINDS.map((kind) => ({ weight: STEPS[kind].weight, arbitrary: arbitraryOf(kind, shared) as fc.Arbitrary<Step> })));
+  return fc.oneof(
+    ...KINDS.map((kind) => ({
+      weight: STEPS[kind].weight,
+      arbitrary: arbitraryOf(kind, shared) as fc.Arbitrary<Step>,
+    })),
+  );
 }
 
 const TENANT_NAMES = ['A', 'B'];
@@ -68,7 +80,12 @@ function sceneFor(s: { tenant: number }, m: Model, session: Session): Scene {
   const t = m.tenants[s.tenant];
   const unknown = `unknown-${session.nonce}`;
   return {
-    model: m, session, tenant: s.tenant, t, now: session.now(s.tenant), unknown,
+    model: m,
+    session,
+    tenant: s.tenant,
+    t,
+    now: session.now(s.tenant),
+    unknown,
     job: (i) => pick(t.jobs, i),
     jobPath: (j) => ({ job_id: j?.id ?? unknown }),
     slotFor: (i, foreign = false, unused = false) => {

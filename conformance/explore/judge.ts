@@ -11,7 +11,11 @@ import { Mismatch, type Session } from './session';
  * The answer received, against the answers the model allows (computed before the call, as
  * the arguments are evaluated in order); applies the one that fits, else a Mismatch.
  */
-export async function judged<R extends RawResponse>(answers: Answer[], operationId: OperationId, received: Promise<R>): Promise<R> {
+export async function judged<R extends RawResponse>(
+  answers: Answer[],
+  operationId: OperationId,
+  received: Promise<R>,
+): Promise<R> {
   const response = await received;
   const got = { status: response.status, body: response.json, headers: response.headers };
   const code = errorCode(got.body);
@@ -21,8 +25,14 @@ export async function judged<R extends RawResponse>(answers: Answer[], operation
   if (!chosen) {
     const expected = answers.map((a) => `${a.status}${a.code ? ` ${a.code}` : ''}${a.note ? ` (${a.note})` : ''}`);
     const why = problems.find((p) => p !== undefined);
-    throw new Mismatch(why ? `${operationId} answered ${got.status} but ${why}` : `${operationId} answered ${got.status}${code ? ` ${code}` : ''}`,
-      why ? { status: got.status, but: why } : expected.length === 1 ? expected[0] : { oneOf: expected }, { status: got.status, body: got.body }, response.exchange);
+    throw new Mismatch(
+      why
+        ? `${operationId} answered ${got.status} but ${why}`
+        : `${operationId} answered ${got.status}${code ? ` ${code}` : ''}`,
+      why ? { status: got.status, but: why } : expected.length === 1 ? expected[0] : { oneOf: expected },
+      { status: got.status, body: got.body },
+      response.exchange,
+    );
   }
   chosen.apply?.(got);
   return response;
@@ -31,5 +41,10 @@ export async function judged<R extends RawResponse>(answers: Answer[], operation
 /** A new job is read back at once: the model learns the delivery code the implementation drew. */
 export async function readBack(session: Session, tenant: number, t: TenantModel, jobId: string): Promise<void> {
   const target = t.jobs.find((j) => j.id === jobId);
-  if (target) await judged(jobRules.getJob(t, target), 'getJob', session.call(tenant, 'getJob', { pathParams: { job_id: jobId } }));
+  if (target)
+    await judged(
+      jobRules.getJob(t, target),
+      'getJob',
+      session.call(tenant, 'getJob', { pathParams: { job_id: jobId } }),
+    );
 }

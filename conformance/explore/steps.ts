@@ -13,7 +13,17 @@ import { getOperation, type OperationId, type Schemas } from '../../spec/contrac
 import { uncheckedBody } from '../../client/api';
 import { availabilityRequest, example, reverseKeys as reorder } from '../checks/flows';
 import { judged, readBack } from './judge';
-import { jobRules, LIFECYCLE, slotRules, webhookRules, type JobModel, type Model, type Now, type SlotModel, type TenantModel } from './model';
+import {
+  jobRules,
+  LIFECYCLE,
+  slotRules,
+  webhookRules,
+  type JobModel,
+  type Model,
+  type Now,
+  type SlotModel,
+  type TenantModel,
+} from './model';
 import { Mismatch, type Session } from './session';
 
 /** The draws steps share, built once for the number of tenants a run has. */
@@ -65,14 +75,19 @@ export interface StepEntry<F extends Fields> {
 
 const step = <F extends Fields>(entry: StepEntry<F>): StepEntry<F> => entry;
 const nth = (i: number) => `#${i + 1}`;
-const pick = <T>(list: T[], i: number): T | undefined => list.length === 0 ? undefined : list[i % list.length];
+const pick = <T>(list: T[], i: number): T | undefined => (list.length === 0 ? undefined : list[i % list.length]);
 
 /** Clock moves chosen to land on both sides of a 15-minute hold, an extension and the 24 h idempotency window. */
 const CLOCK_MOVES = [1, 60, 300, 600, 870, 930, 1800, 2700, 3700, 86_400 + 600];
 
 function order(session: Session, tenant: number, slotId: string, withCode: boolean): Schemas['CreateJobRequest'] {
   const base = example('CreateJobRequestMinimal');
-  return { ...base, slot_id: slotId, client_reference: `EXPLORE-${session.nonce}-${tenant}-${session.trace.length}`, ...(withCode ? { add_delivery_code: true } : {}) };
+  return {
+    ...base,
+    slot_id: slotId,
+    client_reference: `EXPLORE-${session.nonce}-${tenant}-${session.trace.length}`,
+    ...(withCode ? { add_delivery_code: true } : {}),
+  };
 }
 
 const ENTRIES = {
@@ -85,51 +100,114 @@ const ENTRIES = {
       // Eight hours in hourly slots: eight fresh slots per ask.
       const window = availabilityRequest();
       const body = { ...window, end: new Date(Date.parse(window.start) + 8 * 3600_000).toISOString() };
-      await judged(slotRules.getAvailability(t, now), 'getAvailability', session.call(tenant, 'getAvailability', { body }));
+      await judged(
+        slotRules.getAvailability(t, now),
+        'getAvailability',
+        session.call(tenant, 'getAvailability', { body }),
+      );
     },
   }),
   slotProbe: step({
     weight: 2,
-    fields: ({ tenant, index, unused, rare }) => ({ probe: fc.constantFrom('checkSlot' as const, 'extendSlot' as const), tenant, slot: index, unused, foreign: rare }),
-    describe: (s) => `${s.probe === 'checkSlot' ? 'check' : 'extend'} ${s.foreign ? 'the other tenant\'s ' : s.unused ? 'unused ' : ''}slot ${nth(s.slot)}`,
+    fields: ({ tenant, index, unused, rare }) => ({
+      probe: fc.constantFrom('checkSlot' as const, 'extendSlot' as const),
+      tenant,
+      slot: index,
+      unused,
+      foreign: rare,
+    }),
+    describe: (s) =>
+      `${s.probe === 'checkSlot' ? 'check' : 'extend'} ${s.foreign ? "the other tenant's " : s.unused ? 'unused ' : ''}slot ${nth(s.slot)}`,
     operations: ['checkSlot', 'extendSlot'],
     async perform(s, { session, tenant, now, slotFor }) {
       const slot = slotFor(s.slot, s.foreign, s.unused);
-      await judged(slotRules[s.probe](slot.model, now), s.probe, session.call(tenant, s.probe, { pathParams: { slot_id: slot.id } }));
+      await judged(
+        slotRules[s.probe](slot.model, now),
+        s.probe,
+        session.call(tenant, s.probe, { pathParams: { slot_id: slot.id } }),
+      );
     },
   }),
   createJob: step({
     weight: 10,
-    fields: ({ tenant, index, unused, rare }) => ({ tenant, slot: index, unused, code: fc.boolean(), idempotent: fc.boolean(), foreign: rare }),
-    describe: (s) => `create a job on ${s.foreign ? 'the other tenant\'s ' : ''}${s.unused && !s.foreign ? 'unused ' : ''}slot ${nth(s.slot)}${s.code ? ' with a delivery code' : ''}${s.idempotent ? ' under an Idempotency-Key' : ''}`,
+    fields: ({ tenant, index, unused, rare }) => ({
+      tenant,
+      slot: index,
+      unused,
+      code: fc.boolean(),
+      idempotent: fc.boolean(),
+      foreign: rare,
+    }),
+    describe: (s) =>
+      `create a job on ${s.foreign ? "the other tenant's " : ''}${s.unused && !s.foreign ? 'unused ' : ''}slot ${nth(s.slot)}${s.code ? ' with a delivery code' : ''}${s.idempotent ? ' under an Idempotency-Key' : ''}`,
     operations: ['createJob', 'getJob'],
     async perform(s, { session, tenant, t, now, slotFor }) {
       const slot = slotFor(s.slot, s.foreign, s.unused);
       const body = order(session, tenant, slot.id, s.code);
       const idempotencyKey = s.idempotent ? `explore-${session.nonce}-${session.trace.length}` : undefined;
-      const response = await judged(jobRules.createJob(t, { slot: slot.model, slotId: slot.id, body, withCode: s.code, idempotencyKey, reordered: false }, now), 'createJob', session.call(tenant, 'createJob', { body, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} }));
+      const response = await judged(
+        jobRules.createJob(
+          t,
+          { slot: slot.model, slotId: slot.id, body, withCode: s.code, idempotencyKey, reordered: false },
+          now,
+        ),
+        'createJob',
+        session.call(tenant, 'createJob', {
+          body,
+          headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
+        }),
+      );
       if (response.status === 201) await readBack(session, tenant, t, response.json.job_id);
     },
   }),
   replay: step({
     weight: 2,
-    fields: ({ tenant, index }) => ({ tenant, key: index, body: fc.constantFrom('same' as const, 'reordered' as const, 'other' as const) }),
-    describe: (s) => `send Idempotency-Key ${nth(s.key)} again with ${s.body === 'same' ? 'the same body' : s.body === 'reordered' ? 'the same body, keys reordered' : 'another body'}`,
+    fields: ({ tenant, index }) => ({
+      tenant,
+      key: index,
+      body: fc.constantFrom('same' as const, 'reordered' as const, 'other' as const),
+    }),
+    describe: (s) =>
+      `send Idempotency-Key ${nth(s.key)} again with ${s.body === 'same' ? 'the same body' : s.body === 'reordered' ? 'the same body, keys reordered' : 'another body'}`,
     operations: ['createJob'],
     async perform(s, { session, tenant, t, now }) {
       const [key, stored] = [...t.idempotency.entries()][s.key % t.idempotency.size];
-      const body = s.body === 'same' ? stored.body : s.body === 'reordered' ? reorder(stored.body) : { ...stored.body, client_reference: `${stored.body.client_reference}-other` };
-      await judged(jobRules.createJob(t, { slot: t.slots.find((x) => x.id === body.slot_id), slotId: body.slot_id, body, withCode: body.add_delivery_code === true, idempotencyKey: key, reordered: s.body === 'reordered' }, now), 'createJob', session.call(tenant, 'createJob', { body, headers: { 'idempotency-key': key } }));
+      const body =
+        s.body === 'same'
+          ? stored.body
+          : s.body === 'reordered'
+            ? reorder(stored.body)
+            : { ...stored.body, client_reference: `${stored.body.client_reference}-other` };
+      await judged(
+        jobRules.createJob(
+          t,
+          {
+            slot: t.slots.find((x) => x.id === body.slot_id),
+            slotId: body.slot_id,
+            body,
+            withCode: body.add_delivery_code === true,
+            idempotencyKey: key,
+            reordered: s.body === 'reordered',
+          },
+          now,
+        ),
+        'createJob',
+        session.call(tenant, 'createJob', { body, headers: { 'idempotency-key': key } }),
+      );
     },
   }),
   getJob: step({
     weight: 2,
     fields: ({ tenant, index, rare }) => ({ tenant, job: index, foreign: rare }),
-    describe: (s) => `read ${s.foreign ? 'the other tenant\'s ' : ''}job ${nth(s.job)}`,
+    describe: (s) => `read ${s.foreign ? "the other tenant's " : ''}job ${nth(s.job)}`,
     operations: ['getJob'],
     async perform(s, { session, tenant, t, jobPath, other }) {
       const target = pick(s.foreign ? other()!.jobs : t.jobs, s.job);
-      await judged(jobRules.getJob(t, s.foreign ? undefined : target), 'getJob', session.call(tenant, 'getJob', { pathParams: jobPath(target) }));
+      await judged(
+        jobRules.getJob(t, s.foreign ? undefined : target),
+        'getJob',
+        session.call(tenant, 'getJob', { pathParams: jobPath(target) }),
+      );
     },
   }),
   cancel: step({
@@ -140,33 +218,58 @@ const ENTRIES = {
     async perform(s, { session, tenant, t, job, jobPath }) {
       const reason = s.invalid ? 42 : `explore step ${session.trace.length}`;
       const body = typeof reason === 'string' ? { reason } : uncheckedBody({ reason });
-      await judged(jobRules.cancelJob(t, job(s.job), reason), 'cancelJob', session.call(tenant, 'cancelJob', { pathParams: jobPath(job(s.job)), body }));
+      await judged(
+        jobRules.cancelJob(t, job(s.job), reason),
+        'cancelJob',
+        session.call(tenant, 'cancelJob', { pathParams: jobPath(job(s.job)), body }),
+      );
     },
   }),
   reschedule: step({
     weight: 2,
     fields: ({ tenant, index, unused, rare }) => ({ tenant, job: index, slot: index, unused, invalid: rare }),
-    describe: (s) => `reschedule job ${nth(s.job)} onto ${s.unused ? 'unused ' : ''}slot ${nth(s.slot)}${s.invalid ? ' without a reason' : ''}`,
+    describe: (s) =>
+      `reschedule job ${nth(s.job)} onto ${s.unused ? 'unused ' : ''}slot ${nth(s.slot)}${s.invalid ? ' without a reason' : ''}`,
     operations: ['rescheduleJob'],
     async perform(s, { session, tenant, t, now, job, jobPath, slotFor }) {
       const slot = slotFor(s.slot, false, s.unused);
       const body = s.invalid ? uncheckedBody({ slot_id: slot.id }) : { slot_id: slot.id, reason: 'explore' };
-      await judged(jobRules.rescheduleJob(t, job(s.job), slot.model, !s.invalid, now), 'rescheduleJob', session.call(tenant, 'rescheduleJob', { pathParams: jobPath(job(s.job)), body }));
+      await judged(
+        jobRules.rescheduleJob(t, job(s.job), slot.model, !s.invalid, now),
+        'rescheduleJob',
+        session.call(tenant, 'rescheduleJob', { pathParams: jobPath(job(s.job)), body }),
+      );
     },
   }),
   updateCode: step({
     weight: 3,
-    fields: ({ tenant, index }) => ({ tenant, job: index, code: fc.oneof(fc.stringMatching(/^[0-9]{4}$/), fc.constantFrom('123', '12a4', '00000')) }),
+    fields: ({ tenant, index }) => ({
+      tenant,
+      job: index,
+      code: fc.oneof(fc.stringMatching(/^[0-9]{4}$/), fc.constantFrom('123', '12a4', '00000')),
+    }),
     describe: (s) => `set job ${nth(s.job)}'s delivery code to ${JSON.stringify(s.code)}`,
     operations: ['updateDeliveryCode'],
     async perform(s, { session, tenant, job, jobPath }) {
-      await judged(jobRules.updateDeliveryCode(job(s.job), s.code), 'updateDeliveryCode', session.call(tenant, 'updateDeliveryCode', { pathParams: jobPath(job(s.job)), body: { delivery_code: s.code } }));
+      await judged(
+        jobRules.updateDeliveryCode(job(s.job), s.code),
+        'updateDeliveryCode',
+        session.call(tenant, 'updateDeliveryCode', {
+          pathParams: jobPath(job(s.job)),
+          body: { delivery_code: s.code },
+        }),
+      );
     },
   }),
   payment: step({
     weight: 2,
-    fields: ({ tenant, index }) => ({ tenant, job: index, change: fc.constantFrom('same' as const, 'prices' as const, 'invalid' as const) }),
-    describe: (s) => `replace job ${nth(s.job)}'s payment info (${s.change === 'same' ? 'same prices' : s.change === 'prices' ? 'new prices' : 'order_value not a number'})`,
+    fields: ({ tenant, index }) => ({
+      tenant,
+      job: index,
+      change: fc.constantFrom('same' as const, 'prices' as const, 'invalid' as const),
+    }),
+    describe: (s) =>
+      `replace job ${nth(s.job)}'s payment info (${s.change === 'same' ? 'same prices' : s.change === 'prices' ? 'new prices' : 'order_value not a number'})`,
     operations: ['updatePaymentInfo'],
     async perform(s, { session, tenant, t, job, jobPath }) {
       const target = job(s.job);
@@ -174,8 +277,13 @@ const ENTRIES = {
       const current = target?.prices ?? base.prices;
       const prices = s.change === 'same' ? current : { ...current, order_value: Number(current.order_value) + 1 };
       const body: Schemas['PaymentInfo'] = { ...base, prices };
-      const sent = s.change === 'invalid' ? uncheckedBody({ ...base, prices: { ...current, order_value: 'a lot' } }) : body;
-      await judged(jobRules.updatePaymentInfo(t, target, body, s.change !== 'invalid'), 'updatePaymentInfo', session.call(tenant, 'updatePaymentInfo', { pathParams: jobPath(target), body: sent }));
+      const sent =
+        s.change === 'invalid' ? uncheckedBody({ ...base, prices: { ...current, order_value: 'a lot' } }) : body;
+      await judged(
+        jobRules.updatePaymentInfo(t, target, body, s.change !== 'invalid'),
+        'updatePaymentInfo',
+        session.call(tenant, 'updatePaymentInfo', { pathParams: jobPath(target), body: sent }),
+      );
     },
   }),
   externalData: step({
@@ -186,7 +294,11 @@ const ENTRIES = {
     async perform(s, { session, tenant, t, job, jobPath }) {
       const data = s.invalid ? { webhook: { step: 1 } } : { webhook: { step: String(session.trace.length) } };
       const body = s.invalid ? uncheckedBody(data) : { webhook: { step: String(session.trace.length) } };
-      await judged(jobRules.replaceExternalData(t, job(s.job), data, !s.invalid), 'replaceExternalData', session.call(tenant, 'replaceExternalData', { pathParams: jobPath(job(s.job)), body }));
+      await judged(
+        jobRules.replaceExternalData(t, job(s.job), data, !s.invalid),
+        'replaceExternalData',
+        session.call(tenant, 'replaceExternalData', { pathParams: jobPath(job(s.job)), body }),
+      );
     },
   }),
   instructions: step({
@@ -196,21 +308,46 @@ const ENTRIES = {
     operations: ['updateRecipientInstructions'],
     async perform(s, { session, tenant, t, job, jobPath }) {
       const body = s.invalid ? uncheckedBody({}) : { job_comment: `explore step ${session.trace.length}` };
-      await judged(jobRules.updateRecipientInstructions(t, job(s.job), !s.invalid), 'updateRecipientInstructions', session.call(tenant, 'updateRecipientInstructions', { pathParams: jobPath(job(s.job)), body }));
+      await judged(
+        jobRules.updateRecipientInstructions(t, job(s.job), !s.invalid),
+        'updateRecipientInstructions',
+        session.call(tenant, 'updateRecipientInstructions', { pathParams: jobPath(job(s.job)), body }),
+      );
     },
   }),
   advance: step({
     weight: 8,
-    fields: ({ tenant, index, target }) => ({ tenant, job: index, to: target, code: fc.constantFrom('right' as const, 'wrong' as const, 'wrong' as const, 'malformed' as const, 'none' as const) }),
-    describe: (s) => `drive job ${nth(s.job)} ${s.to === null ? 'one step' : `to ${s.to}`}, ${s.code === 'none' ? 'no code' : `${s.code} code`}`,
+    fields: ({ tenant, index, target }) => ({
+      tenant,
+      job: index,
+      to: target,
+      code: fc.constantFrom(
+        'right' as const,
+        'wrong' as const,
+        'wrong' as const,
+        'malformed' as const,
+        'none' as const,
+      ),
+    }),
+    describe: (s) =>
+      `drive job ${nth(s.job)} ${s.to === null ? 'one step' : `to ${s.to}`}, ${s.code === 'none' ? 'no code' : `${s.code} code`}`,
     operations: ['advanceJob'],
     async perform(s, { session, tenant, t, job, jobPath }) {
       const target = job(s.job);
       // No code enabled: any code will do. Enabled but never read back: the driver types what is no code.
-      const right = target === undefined || !target.code.enabled ? '0000' : target.code.value ?? '(unread)';
-      const code = { right, wrong: String((Number(right) + 1) % 10_000).padStart(4, '0'), malformed: '12a', none: undefined }[s.code];
+      const right = target === undefined || !target.code.enabled ? '0000' : (target.code.value ?? '(unread)');
+      const code = {
+        right,
+        wrong: String((Number(right) + 1) % 10_000).padStart(4, '0'),
+        malformed: '12a',
+        none: undefined,
+      }[s.code];
       const body = { ...(s.to === null ? {} : { to: s.to }), ...(code === undefined ? {} : { delivery_code: code }) };
-      await judged(jobRules.advanceJob(t, target, s.to ?? undefined, code), 'advanceJob', session.call(tenant, 'advanceJob', { pathParams: jobPath(target), body }));
+      await judged(
+        jobRules.advanceJob(t, target, s.to ?? undefined, code),
+        'advanceJob',
+        session.call(tenant, 'advanceJob', { pathParams: jobPath(target), body }),
+      );
     },
   }),
   clock: step({
@@ -223,7 +360,12 @@ const ENTRIES = {
       const response = await session.call(tenant, 'advanceClock', { body: { seconds: s.seconds } }, 200);
       const moved = Date.parse(response.json.now) - before.ms;
       if (Math.abs(moved - s.seconds * 1000) > before.slackMs + 1000) {
-        throw new Mismatch(`the clock moved ${moved / 1000} s when asked to move ${s.seconds} s`, before.ms + s.seconds * 1000, response.json.now, response.exchange);
+        throw new Mismatch(
+          `the clock moved ${moved / 1000} s when asked to move ${s.seconds} s`,
+          before.ms + s.seconds * 1000,
+          response.json.now,
+          response.exchange,
+        );
       }
       session.readClock(tenant, response);
     },
@@ -236,7 +378,13 @@ const ENTRIES = {
     async perform(s, { session, tenant, t }) {
       const inbox = session.openInbox();
       const { url, secret } = session.inbox(inbox);
-      await judged(webhookRules.createWebhookEndpoint(t, inbox, !s.invalid), 'createWebhookEndpoint', session.call(tenant, 'createWebhookEndpoint', { body: { url: s.invalid ? 'ftp://127.0.0.1/hooks' : url, secret } }));
+      await judged(
+        webhookRules.createWebhookEndpoint(t, inbox, !s.invalid),
+        'createWebhookEndpoint',
+        session.call(tenant, 'createWebhookEndpoint', {
+          body: { url: s.invalid ? 'ftp://127.0.0.1/hooks' : url, secret },
+        }),
+      );
     },
   }),
   deleteEndpoint: step({
@@ -248,21 +396,30 @@ const ENTRIES = {
       const endpoint = pick(t.endpoints, s.endpoint);
       // What was due before the deletion must have arrived: pending deliveries are dead-lettered by it.
       if (endpoint?.live) await session.settle(t, endpoint);
-      await judged(webhookRules.deleteWebhookEndpoint(t, endpoint), 'deleteWebhookEndpoint', session.call(tenant, 'deleteWebhookEndpoint', { pathParams: { endpoint_id: endpoint?.id ?? unknown } }));
+      await judged(
+        webhookRules.deleteWebhookEndpoint(t, endpoint),
+        'deleteWebhookEndpoint',
+        session.call(tenant, 'deleteWebhookEndpoint', { pathParams: { endpoint_id: endpoint?.id ?? unknown } }),
+      );
     },
   }),
   listDeliveries: step({
     weight: 2,
     fields: ({ tenant, index, rare }) => ({ tenant, job: fc.option(index, { nil: null }), invalid: rare }),
-    describe: (s) => `list webhook deliveries${s.job === null ? '' : ` of job ${nth(s.job)}`}${s.invalid ? ' with status=UNKNOWN' : ''}`,
+    describe: (s) =>
+      `list webhook deliveries${s.job === null ? '' : ` of job ${nth(s.job)}`}${s.invalid ? ' with status=UNKNOWN' : ''}`,
     operations: ['listWebhookDeliveries'],
     async perform(s, { session, tenant, t, job }) {
       const target = s.job === null ? undefined : job(s.job);
       const query = { job_id: target?.id, limit: 1000 };
       // A status outside the enum is a query the types refuse: sent untyped.
-      await judged(webhookRules.listWebhookDeliveries(t, target, !s.invalid), 'listWebhookDeliveries', s.invalid
-        ? session.send(tenant, getOperation('listWebhookDeliveries'), { query: { ...query, status: 'UNKNOWN' } })
-        : session.call(tenant, 'listWebhookDeliveries', { query }));
+      await judged(
+        webhookRules.listWebhookDeliveries(t, target, !s.invalid),
+        'listWebhookDeliveries',
+        s.invalid
+          ? session.send(tenant, getOperation('listWebhookDeliveries'), { query: { ...query, status: 'UNKNOWN' } })
+          : session.call(tenant, 'listWebhookDeliveries', { query }),
+      );
     },
   }),
   retryDelivery: step({
@@ -272,18 +429,37 @@ const ENTRIES = {
     operations: ['retryWebhookDelivery'],
     async perform(s, { session, tenant, t, unknown }) {
       const delivery = pick(t.deliveries, s.delivery);
-      await judged(webhookRules.retryWebhookDelivery(t, delivery), 'retryWebhookDelivery', session.call(tenant, 'retryWebhookDelivery', { pathParams: { delivery_id: delivery?.id ?? unknown } }));
+      await judged(
+        webhookRules.retryWebhookDelivery(t, delivery),
+        'retryWebhookDelivery',
+        session.call(tenant, 'retryWebhookDelivery', { pathParams: { delivery_id: delivery?.id ?? unknown } }),
+      );
     },
   }),
   listJobs: step({
     weight: 2,
-    fields: ({ tenant, index, rare }) => ({ tenant, state: fc.oneof(fc.constant(null), fc.constantFrom(...LIFECYCLE, 'CANCELLED' as const), fc.record({ ofJob: index })), limit: fc.constantFrom(1, 2, 1000), invalid: rare }),
-    describe: (s) => `list jobs${s.state === null ? '' : typeof s.state === 'string' ? ` in ${s.state}` : ` in the state of job ${nth(s.state.ofJob)}`}, limit ${s.invalid ? 0 : s.limit}`,
+    fields: ({ tenant, index, rare }) => ({
+      tenant,
+      state: fc.oneof(
+        fc.constant(null),
+        fc.constantFrom(...LIFECYCLE, 'CANCELLED' as const),
+        fc.record({ ofJob: index }),
+      ),
+      limit: fc.constantFrom(1, 2, 1000),
+      invalid: rare,
+    }),
+    describe: (s) =>
+      `list jobs${s.state === null ? '' : typeof s.state === 'string' ? ` in ${s.state}` : ` in the state of job ${nth(s.state.ofJob)}`}, limit ${s.invalid ? 0 : s.limit}`,
     operations: ['listJobs'],
     async perform(s, { session, tenant, t, job }) {
-      const state = s.state === null ? undefined : typeof s.state === 'string' ? s.state : job(s.state.ofJob)?.state ?? 'CREATED';
+      const state =
+        s.state === null ? undefined : typeof s.state === 'string' ? s.state : (job(s.state.ofJob)?.state ?? 'CREATED');
       const query = { limit: s.invalid ? 0 : s.limit, ...(state === undefined ? {} : { state }) };
-      await judged(jobRules.listJobs(t, state, s.limit, !s.invalid), 'listJobs', session.call(tenant, 'listJobs', { query }));
+      await judged(
+        jobRules.listJobs(t, state, s.limit, !s.invalid),
+        'listJobs',
+        session.call(tenant, 'listJobs', { query }),
+      );
     },
   }),
   settleWebhooks: step({

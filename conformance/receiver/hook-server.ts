@@ -42,7 +42,10 @@ export class HookServer {
   private server: Server | undefined;
   private waiters: Waiter[] = [];
 
-  constructor(private readonly respond: HookResponder, private readonly options: { keep: boolean } = { keep: true }) {}
+  constructor(
+    private readonly respond: HookResponder,
+    private readonly options: { keep: boolean } = { keep: true },
+  ) {}
 
   /** Listens on host:port (0 picks a free one); returns the address as an http:// URL. */
   async listen(host: string, port: number): Promise<string> {
@@ -50,7 +53,10 @@ export class HookServer {
     server.keepAliveTimeout = 1000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => { server.off('error', reject); resolve(); });
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
     this.server = server;
     const address = server.address() as AddressInfo;
@@ -90,19 +96,34 @@ export class HookServer {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        if (!refused) { refused = true; res.writeHead(413, { connection: 'close' }).end(); }
+        if (!refused) {
+          refused = true;
+          res.writeHead(413, { connection: 'close' }).end();
+        }
         return;
       }
       chunks.push(chunk);
     });
-    req.on('error', () => { if (!res.headersSent) res.writeHead(400).end(); });
+    req.on('error', () => {
+      if (!res.headersSent) res.writeHead(400).end();
+    });
     req.on('end', () => {
       if (refused) return;
       const body = Buffer.concat(chunks).toString('utf8');
       let json: unknown;
-      try { json = JSON.parse(body); } catch { json = undefined; }
+      try {
+        json = JSON.parse(body);
+      } catch {
+        json = undefined;
+      }
       const request: HookRequest = {
-        index: this.seen++, receivedAt: new Date().toISOString(), method: String(req.method), url: req.url ?? '', headers: headerMap(req), body, json,
+        index: this.seen++,
+        receivedAt: new Date().toISOString(),
+        method: String(req.method),
+        url: req.url ?? '',
+        headers: headerMap(req),
+        body,
+        json,
       };
       if (this.options.keep) this.requests.push(request);
       this.respond(request, req, res);

@@ -1,7 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { spec } from '../../spec/contract';
-import { instaLeapSignature, newWebhookSecret, verifyInstaLeapSignature, verifyStandardSignature, WebhookReceiver } from './receiver';
+import {
+  instaLeapSignature,
+  newWebhookSecret,
+  verifyInstaLeapSignature,
+  verifyStandardSignature,
+  WebhookReceiver,
+} from './receiver';
 
 const event = () => structuredClone(spec.components.examples.WebhookEvent.value);
 
@@ -42,13 +48,28 @@ describe('signature verification', () => {
     const other = newWebhookSecret();
     expect(verifyStandardSignature(other, headers, body).ok).toBe(false);
     expect(verifyInstaLeapSignature(other, headers, JSON.parse(body)).ok).toBe(false);
-    expect(verifyInstaLeapSignature(secret, { ...headers, 'instaleap-signature': headers['instaleap-signature'].toUpperCase() }, JSON.parse(body)).ok).toBe(false);
-    expect(verifyInstaLeapSignature(secret, {}, JSON.parse(body))).toEqual({ ok: false, error: 'InstaLeap-Signature header missing' });
+    expect(
+      verifyInstaLeapSignature(
+        secret,
+        { ...headers, 'instaleap-signature': headers['instaleap-signature'].toUpperCase() },
+        JSON.parse(body),
+      ).ok,
+    ).toBe(false);
+    expect(verifyInstaLeapSignature(secret, {}, JSON.parse(body))).toEqual({
+      ok: false,
+      error: 'InstaLeap-Signature header missing',
+    });
     const stale = signed(secret, event(), new Date(Date.now() - 3600_000));
     expect(verifyStandardSignature(secret, stale.headers, stale.body).ok).toBe(false);
   });
   it('does not throw on hostile headers or payloads', () => {
-    expect(verifyStandardSignature(secret, { 'webhook-id': 'x', 'webhook-timestamp': 'soon', 'webhook-signature': 'v1,@@@' }, '').ok).toBe(false);
+    expect(
+      verifyStandardSignature(
+        secret,
+        { 'webhook-id': 'x', 'webhook-timestamp': 'soon', 'webhook-signature': 'v1,@@@' },
+        '',
+      ).ok,
+    ).toBe(false);
     expect(verifyInstaLeapSignature(secret, { 'instaleap-signature': 'a'.repeat(64) }, 'not an object').ok).toBe(false);
     expect(verifyInstaLeapSignature(secret, { 'instaleap-signature': 'short' }, event()).ok).toBe(false);
   });
@@ -69,7 +90,12 @@ describe('the receiver', () => {
     const second = await fetch(inbox.url, { method: 'POST', headers, body });
     expect([first.status, second.status]).toEqual([500, 200]);
     expect(await arrived).toBe(true);
-    expect(inbox.deliveries.map((d) => [d.answeredStatus, d.standardSignature.ok, d.instaLeapSignature.ok, d.json?.id])).toEqual([[500, true, true, 'evt_0f4c2a9e8b7d'], [200, true, true, 'evt_0f4c2a9e8b7d']]);
+    expect(
+      inbox.deliveries.map((d) => [d.answeredStatus, d.standardSignature.ok, d.instaLeapSignature.ok, d.json?.id]),
+    ).toEqual([
+      [500, true, true, 'evt_0f4c2a9e8b7d'],
+      [200, true, true, 'evt_0f4c2a9e8b7d'],
+    ]);
     expect(other.deliveries).toEqual([]);
   });
   it('records a non-JSON delivery as unverifiable and a stray path as 404', async () => {

@@ -18,7 +18,9 @@ export interface SignatureVerdict {
  * A delivery's JSON read as the contract's event as far as it is one: any field may be
  * missing or of another type, so each reads as `unknown` until a check compares it.
  */
-export type LoosePayload = { [K in keyof Schemas['WebhookEvent']]?: unknown } & { job?: { [K in keyof Schemas['Job']]?: unknown } };
+export type LoosePayload = { [K in keyof Schemas['WebhookEvent']]?: unknown } & {
+  job?: { [K in keyof Schemas['Job']]?: unknown };
+};
 
 export interface ReceivedDelivery {
   /** Position in the inbox, from 0. */
@@ -40,22 +42,40 @@ export function newWebhookSecret(): string {
 }
 
 /** Production's scheme: lowercase hex HMAC-SHA256 keyed with the secret string over `{id}&{created_at}&{type}`. */
-export function instaLeapSignature(secret: string, payload: { id: unknown; created_at: unknown; type: unknown }): string {
-  return createHmac('sha256', secret).update(`${String(payload.id)}&${String(payload.created_at)}&${String(payload.type)}`).digest('hex');
+export function instaLeapSignature(
+  secret: string,
+  payload: { id: unknown; created_at: unknown; type: unknown },
+): string {
+  return createHmac('sha256', secret)
+    .update(`${String(payload.id)}&${String(payload.created_at)}&${String(payload.type)}`)
+    .digest('hex');
 }
 
-export function verifyInstaLeapSignature(secret: string, headers: Record<string, string>, json: unknown): SignatureVerdict {
+export function verifyInstaLeapSignature(
+  secret: string,
+  headers: Record<string, string>,
+  json: unknown,
+): SignatureVerdict {
   const given = headers['instaleap-signature'];
   if (given === undefined) return { ok: false, error: 'InstaLeap-Signature header missing' };
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) return { ok: false, error: 'payload is not a JSON object' };
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    return { ok: false, error: 'payload is not a JSON object' };
   const expected = instaLeapSignature(secret, json as { id: unknown; created_at: unknown; type: unknown });
-  if (!/^[0-9a-f]{64}$/.test(given)) return { ok: false, error: `InstaLeap-Signature is not 64 lowercase hex digits: ${JSON.stringify(given.slice(0, 100))}` };
+  if (!/^[0-9a-f]{64}$/.test(given))
+    return {
+      ok: false,
+      error: `InstaLeap-Signature is not 64 lowercase hex digits: ${JSON.stringify(given.slice(0, 100))}`,
+    };
   const ok = timingSafeEqual(Buffer.from(given), Buffer.from(expected));
   return ok ? { ok } : { ok, error: `InstaLeap-Signature ${given} does not match ${expected}` };
 }
 
 /** Standard Webhooks, verified by the reference library (it also refuses stale timestamps). */
-export function verifyStandardSignature(secret: string, headers: Record<string, string>, body: string): SignatureVerdict {
+export function verifyStandardSignature(
+  secret: string,
+  headers: Record<string, string>,
+  body: string,
+): SignatureVerdict {
   for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) {
     if (headers[name] === undefined) return { ok: false, error: `${name} header missing` };
   }
@@ -75,7 +95,12 @@ export class Inbox {
   readonly deliveries: ReceivedDelivery[] = [];
   private readonly answers: number[] = [];
 
-  constructor(readonly path: string, readonly url: string, readonly secret: string, private readonly server: HookServer) {}
+  constructor(
+    readonly path: string,
+    readonly url: string,
+    readonly secret: string,
+    private readonly server: HookServer,
+  ) {}
 
   /** The statuses to answer the next deliveries with, in order; 200 once they are used up. */
   answerNext(...statuses: number[]): void {
@@ -91,7 +116,11 @@ export class Inbox {
   }
 
   /** Resolves true once the deliveries satisfy `predicate`, false after `timeoutMs`. */
-  waitFor(predicate: (deliveries: ReceivedDelivery[]) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  waitFor(
+    predicate: (deliveries: ReceivedDelivery[]) => boolean,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
     return this.server.waitFor(() => predicate(this.deliveries), timeoutMs, signal);
   }
 }

@@ -10,11 +10,18 @@ export const MAX_FAILURE_GROUPS_SHOWN_PER_CHECK = 10;
 const MAX_BODY_CHARS = 4000;
 
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 function clip(text: string): string {
-  return text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}… (${text.length - MAX_BODY_CHARS} more characters)` : text;
+  return text.length > MAX_BODY_CHARS
+    ? `${text.slice(0, MAX_BODY_CHARS)}… (${text.length - MAX_BODY_CHARS} more characters)`
+    : text;
 }
 
 function pre(text: string): string {
@@ -23,11 +30,17 @@ function pre(text: string): string {
 
 function prettyBody(body: string | undefined): string {
   if (body === undefined || body === '') return '(no body)';
-  try { return JSON.stringify(JSON.parse(body), null, 2); } catch { return body; }
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
 }
 
 function headerLines(headers: Record<string, string>): string {
-  return Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\n');
+  return Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n');
 }
 
 /** `open`: unfolded when bad (a failure's own call); the list of a check's calls stays folded. */
@@ -57,7 +70,10 @@ export function groupFailures(failures: readonly Failure[]): Array<{ failure: Fa
 }
 
 function renderFailure({ failure, count }: { failure: Failure; count: number }): string {
-  const times = count > 1 ? ` <span class="times">× ${count}</span> <span class="op">(identical failures; the first one's call below, every one in the JSON report)</span>` : '';
+  const times =
+    count > 1
+      ? ` <span class="times">× ${count}</span> <span class="op">(identical failures; the first one's call below, every one in the JSON report)</span>`
+      : '';
   return `<div class="failure"><p><b>${escapeHtml(failure.message)}</b>${times}</p>
 ${failure.expected !== undefined ? `<div class="pair"><div><h5>Expected</h5>${pre(show(failure.expected))}</div><div><h5>Received</h5>${pre(show(failure.received))}</div></div>` : ''}
 ${failure.exchange ? renderExchange(failure.exchange) : ''}</div>`;
@@ -67,7 +83,12 @@ ${failure.exchange ? renderExchange(failure.exchange) : ''}</div>`;
 function renderExplore(report: ExploreReport): string {
   const ran = `<p class="op">Seed ${report.seed}: ${report.runsDone} sequences (${report.runs} asked, the rest shrinking), ${report.stepsDone} steps, at most ${report.maxSteps} per sequence.</p>`;
   if (!report.steps) return ran;
-  const steps = report.steps.map((s) => `<li value="${s.n}">${escapeHtml(s.step)}${s.calls.length ? ` <span class="op">${s.calls.map((c) => `${escapeHtml(c.operationId)} ${c.status ?? '–'}`).join(', ')}</span>` : ''}</li>`).join('');
+  const steps = report.steps
+    .map(
+      (s) =>
+        `<li value="${s.n}">${escapeHtml(s.step)}${s.calls.length ? ` <span class="op">${s.calls.map((c) => `${escapeHtml(c.operationId)} ${c.status ?? '–'}`).join(', ')}</span>` : ''}</li>`,
+    )
+    .join('');
   return `${ran}<p>Minimal failing sequence (shrunk ${report.shrinks} times from ${report.firstFailingSteps ?? '?'} steps in ${((report.shrinkMs ?? 0) / 1000).toFixed(1)} s); it fails at the last step:</p>
 <ol class="steps" start="0">${steps}</ol>
 <div class="pair"><div><h5>Expected</h5>${pre(show(report.expected))}</div><div><h5>Received</h5>${pre(show(report.received))}</div></div>
@@ -76,7 +97,12 @@ ${report.script ? `<h5>Replay (sh, curl, node)</h5><pre>${escapeHtml(report.scri
 
 /** Which documented (operation, status) pairs the run exercised, and by which checks. */
 export function renderCoverage(coverage: CoverageReport): string {
-  const rows = coverage.pairs.map((p) => `<tr class="${p.exercised ? 'hit' : 'miss'}"><td><code>${escapeHtml(p.operationId)}</code></td><td>${escapeHtml(p.status)}</td><td>${p.exercised ? escapeHtml(p.by.join(', ')) : OUT_OF_REACH.has(p.status) ? 'not provoked (deployment limit, internal error or store outage)' : '<b>not exercised</b>'}</td></tr>`).join('\n');
+  const rows = coverage.pairs
+    .map(
+      (p) =>
+        `<tr class="${p.exercised ? 'hit' : 'miss'}"><td><code>${escapeHtml(p.operationId)}</code></td><td>${escapeHtml(p.status)}</td><td>${p.exercised ? escapeHtml(p.by.join(', ')) : OUT_OF_REACH.has(p.status) ? 'not provoked (deployment limit, internal error or store outage)' : '<b>not exercised</b>'}</td></tr>`,
+    )
+    .join('\n');
   return `<section class="coverage"><details><summary><b>Coverage: ${coverage.exercised} of ${coverage.documented} documented (operation, status) pairs exercised</b></summary>
 <table><thead><tr><th>Operation</th><th>Status</th><th>Exercised by</th></tr></thead><tbody>
 ${rows}
@@ -124,7 +150,14 @@ export function renderHtml(run: RunResult): string {
 <body>
 <h1>Conformance of ${escapeHtml(run.baseUrl)}</h1>
 <p><b>${passed} passed, ${failed} failed, ${skipped} skipped</b> — level ${escapeHtml(run.level)}, ${escapeHtml(run.tenantMode)} tenants, started ${escapeHtml(run.startedAt)}, ${(run.durationMs / 1000).toFixed(2)} s, ${escapeHtml(run.tool.name)} ${escapeHtml(run.tool.version)}</p>
-${failed > 0 ? `<p>Failed: ${run.checks.filter((c) => c.status === 'failed').map((c) => `<a href="#${escapeHtml(c.id)}"><code>${escapeHtml(c.id)}</code></a>`).join(', ')}</p>` : ''}
+${
+  failed > 0
+    ? `<p>Failed: ${run.checks
+        .filter((c) => c.status === 'failed')
+        .map((c) => `<a href="#${escapeHtml(c.id)}"><code>${escapeHtml(c.id)}</code></a>`)
+        .join(', ')}</p>`
+    : ''
+}
 ${failuresFirst(run.checks).map(renderCheck).join('\n')}
 ${run.coverage ? renderCoverage(run.coverage) : ''}
 </body></html>

@@ -57,22 +57,33 @@ export interface ConformanceOptions {
 export class SelectionError extends Error {}
 
 export function parseList(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  return (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }
 
 /** The checks a run selects, in catalogue order; unknown names are an error, not a silent no-op. */
-export function selectChecks(checks: readonly Check[], options: { level?: LevelOption; only?: string[]; skip?: string[] }): Check[] {
+export function selectChecks(
+  checks: readonly Check[],
+  options: { level?: LevelOption; only?: string[]; skip?: string[] },
+): Check[] {
   const level = options.level ?? 'all';
-  if (!['contract', 'sandbox', 'all'].includes(level)) throw new SelectionError(`unknown level ${level}: use contract, sandbox or all`);
+  if (!['contract', 'sandbox', 'all'].includes(level))
+    throw new SelectionError(`unknown level ${level}: use contract, sandbox or all`);
   const only = parseList(options.only).map((s) => s.toLowerCase());
   const skip = parseList(options.skip).map((s) => s.toLowerCase());
   const known = new Set(checks.flatMap((c) => [c.id.toLowerCase(), c.category.toLowerCase()]));
   const unknown = [...only, ...skip].filter((name) => !known.has(name));
   if (unknown.length > 0) throw new SelectionError(`no check id or category named ${unknown.join(', ')}`);
-  const matches = (check: Check, names: string[]) => names.includes(check.id.toLowerCase()) || names.includes(check.category.toLowerCase());
-  return checks.filter((check) => (level === 'all' || check.level === level)
-    && (only.length === 0 || matches(check, only))
-    && !matches(check, skip));
+  const matches = (check: Check, names: string[]) =>
+    names.includes(check.id.toLowerCase()) || names.includes(check.category.toLowerCase());
+  return checks.filter(
+    (check) =>
+      (level === 'all' || check.level === level) &&
+      (only.length === 0 || matches(check, only)) &&
+      !matches(check, skip),
+  );
 }
 
 function freshKey(): string {
@@ -92,7 +103,9 @@ export async function acceptsAnyKey(baseUrl: string, timeoutMs: number): Promise
   let response: HttpReply;
   try {
     response = await new HttpClient(baseUrl, timeoutMs).request({
-      method: 'GET', path: `/jobs/conform-probe-${randomBytes(6).toString('hex')}`, headers: { 'x-api-key': freshKey(), accept: 'application/json' },
+      method: 'GET',
+      path: `/jobs/conform-probe-${randomBytes(6).toString('hex')}`,
+      headers: { 'x-api-key': freshKey(), accept: 'application/json' },
     });
   } catch (error) {
     throw new UnreachableError(`cannot reach ${baseUrl}: ${connectionCause(error, timeoutMs)}`);
@@ -113,15 +126,33 @@ interface Tenancy {
  * Fresh tenants when the implementation opens one for any key; otherwise, or when asked,
  * one shared tenant, which is the user's: never reset without --allow-reset.
  */
-export function chooseTenancy(options: Pick<ConformanceOptions, 'apiKey' | 'sharedTenant' | 'allowReset' | 'secondApiKey' | 'wrongApiKey'>, openTenants: boolean | undefined): Tenancy {
-  const why = options.sharedTenant === true ? '--shared-tenant was given'
-    : openTenants === false ? 'the implementation refuses random keys'
-      : 'could not tell whether the implementation opens a tenant for any key';
+export function chooseTenancy(
+  options: Pick<ConformanceOptions, 'apiKey' | 'sharedTenant' | 'allowReset' | 'secondApiKey' | 'wrongApiKey'>,
+  openTenants: boolean | undefined,
+): Tenancy {
+  const why =
+    options.sharedTenant === true
+      ? '--shared-tenant was given'
+      : openTenants === false
+        ? 'the implementation refuses random keys'
+        : 'could not tell whether the implementation opens a tenant for any key';
   const shared = options.sharedTenant === true || openTenants !== true;
-  const wrong: Keys['wrong'] = options.wrongApiKey
-    ?? (openTenants === false ? freshKey() : { unavailable: openTenants ? 'the implementation opens a tenant for any non-empty key, so no key is wrong; pass --wrong-api-key to test one it refuses' : 'could not tell whether a random key is refused; pass --wrong-api-key' });
-  const second: Keys['second'] | undefined = options.secondApiKey
-    ?? (shared ? { unavailable: `no second tenant: every check shares the tenant of --api-key (${why}), so pass --second-api-key` } : undefined);
+  const wrong: Keys['wrong'] =
+    options.wrongApiKey ??
+    (openTenants === false
+      ? freshKey()
+      : {
+          unavailable: openTenants
+            ? 'the implementation opens a tenant for any non-empty key, so no key is wrong; pass --wrong-api-key to test one it refuses'
+            : 'could not tell whether a random key is refused; pass --wrong-api-key',
+        });
+  const second: Keys['second'] | undefined =
+    options.secondApiKey ??
+    (shared
+      ? {
+          unavailable: `no second tenant: every check shares the tenant of --api-key (${why}), so pass --second-api-key`,
+        }
+      : undefined);
   const keys: Tenancy['keys'] = { wrong, second };
   // Tenants the user named hold the user's data: guarded unless resetting them was allowed.
   const flags = new Map<string, string>();
@@ -130,13 +161,21 @@ export function chooseTenancy(options: Pick<ConformanceOptions, 'apiKey' | 'shar
   const resets = options.allowReset === true;
   if (flags.size > 0 && !resets) keys.protectedTenants = { flags, reason: shared ? why : 'a key given by the user' };
   if (!shared) return { shared, keys };
-  const notice = `one shared tenant, --api-key, for every check, one at a time (${why}); ${resets
-    ? '--allow-reset: it is reset before each sandbox check, deleting its jobs, webhook endpoints and clock offset'
-    : 'it is never reset: checks that would change its clock or webhook endpoints skip (--allow-reset resets it instead)'}`;
+  const notice = `one shared tenant, --api-key, for every check, one at a time (${why}); ${
+    resets
+      ? '--allow-reset: it is reset before each sandbox check, deleting its jobs, webhook endpoints and clock offset'
+      : 'it is never reset: checks that would change its clock or webhook endpoints skip (--allow-reset resets it instead)'
+  }`;
   return { shared, keys, notice };
 }
 
-export const DEFAULTS = { timeoutMs: 5000, checkTimeoutMs: 60_000, concurrency: 4, receiverHost: '127.0.0.1', receiverPort: 0 };
+export const DEFAULTS = {
+  timeoutMs: 5000,
+  checkTimeoutMs: 60_000,
+  concurrency: 4,
+  receiverHost: '127.0.0.1',
+  receiverPort: 0,
+};
 
 export async function runConformance(options: ConformanceOptions): Promise<RunResult> {
   const started = Date.now();
@@ -151,7 +190,11 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
   const shared = tenancy.shared;
   const concurrency = shared ? 1 : Math.max(1, options.concurrency ?? DEFAULTS.concurrency);
   if (tenancy.notice) options.onNotice?.(tenancy.notice);
-  const keysFor = (): Keys => ({ ...tenancy.keys, primary: shared ? options.apiKey : freshKey(), second: tenancy.keys.second ?? freshKey() });
+  const keysFor = (): Keys => ({
+    ...tenancy.keys,
+    primary: shared ? options.apiKey : freshKey(),
+    second: tenancy.keys.second ?? freshKey(),
+  });
 
   let receiver: WebhookReceiver | undefined;
   const explored = new Set<string>();
@@ -170,7 +213,15 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
       while (next < selected.length) {
         const index = next++;
         const check = selected[index];
-        const result = await runOne(check, { baseUrl: options.baseUrl, keys: keysFor(), timeoutMs, checkTimeoutMs, seed, receiver, resetFirst: shared && options.allowReset === true && check.level === 'sandbox' });
+        const result = await runOne(check, {
+          baseUrl: options.baseUrl,
+          keys: keysFor(),
+          timeoutMs,
+          checkTimeoutMs,
+          seed,
+          receiver,
+          resetFirst: shared && options.allowReset === true && check.level === 'sandbox',
+        });
         results[index] = result;
         options.onResult?.(result);
       }
@@ -178,10 +229,23 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
     await Promise.all(Array.from({ length: Math.min(concurrency, selected.length) }, worker));
     if (options.explore) {
       const result = await runExplore({
-        baseUrl: options.baseUrl, runs: options.exploreRuns, steps: options.exploreSteps, seed, timeoutMs, receiver: receiver!, shared, coverage: explored,
+        baseUrl: options.baseUrl,
+        runs: options.exploreRuns,
+        steps: options.exploreSteps,
+        seed,
+        timeoutMs,
+        receiver: receiver!,
+        shared,
+        coverage: explored,
         // Fresh tenants mean the implementation opens one for any key: a second is always at hand.
-        keys: () => shared ? [options.apiKey, ...(options.secondApiKey ? [options.secondApiKey] : [])] : [exploreKey(), options.secondApiKey ?? exploreKey()],
-        unavailable: level === 'contract' ? 'exploration drives jobs, the clock and webhooks through /sandbox, which --level contract leaves out' : undefined,
+        keys: () =>
+          shared
+            ? [options.apiKey, ...(options.secondApiKey ? [options.secondApiKey] : [])]
+            : [exploreKey(), options.secondApiKey ?? exploreKey()],
+        unavailable:
+          level === 'contract'
+            ? 'exploration drives jobs, the clock and webhooks through /sandbox, which --level contract leaves out'
+            : undefined,
       });
       results.push(result);
       options.onResult?.(result);
@@ -220,7 +284,15 @@ interface RunOneConfig {
 
 export async function runOne(check: Check, config: RunOneConfig): Promise<CheckResult> {
   const abort = new AbortController();
-  const ctx = new CheckContext({ check, baseUrl: config.baseUrl, keys: config.keys, timeoutMs: config.timeoutMs, seed: config.seed, signal: abort.signal, receiver: config.receiver });
+  const ctx = new CheckContext({
+    check,
+    baseUrl: config.baseUrl,
+    keys: config.keys,
+    timeoutMs: config.timeoutMs,
+    seed: config.seed,
+    signal: abort.signal,
+    receiver: config.receiver,
+  });
   const started = performance.now();
   let status: CheckResult['status'] = 'passed';
   let reason: string | undefined;

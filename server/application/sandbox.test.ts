@@ -8,7 +8,11 @@ import type { JobEvent } from '../domain/operation';
 const T0 = Date.parse('2026-11-27T15:00:00Z');
 
 const availability = () => structuredClone(spec.components.examples.AvailabilityRequest.value);
-const order = (slot_id: string, extra = {}) => ({ ...structuredClone(spec.components.examples.CreateJobRequestMinimal.value), slot_id, ...extra });
+const order = (slot_id: string, extra = {}) => ({
+  ...structuredClone(spec.components.examples.CreateJobRequestMinimal.value),
+  slot_id,
+  ...extra,
+});
 
 async function codeOf(fn: () => Promise<unknown>): Promise<string | undefined> {
   try {
@@ -83,7 +87,9 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       expect(replay).toEqual({ ...first, replayed: true });
       expect(await sandbox.listJobs('k')).toHaveLength(1);
       expect(events).toEqual(['CREATED']);
-      expect(await codeOf(() => sandbox.createJob('k', order(slot.id, { client_reference: 'x' }), 'idem'))).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(await codeOf(() => sandbox.createJob('k', order(slot.id, { client_reference: 'x' }), 'idem'))).toBe(
+        'IDEMPOTENCY_KEY_REUSED',
+      );
     });
 
     it('walk the lifecycle emitting each step once, and need the code at the end', async () => {
@@ -94,13 +100,28 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       expect(job.delivery_code).toMatch(/^\d{4}$/);
       await sandbox.advanceJob('k', job.id, { to: 'DELIVERING_STARTED' });
       const wrong = job.delivery_code === '0000' ? '1111' : '0000';
-      expect(await codeOf(() => sandbox.advanceJob('k', job.id, { delivery_code: wrong }))).toBe('INVALID_DELIVERY_CODE');
-      expect(await codeOf(() => sandbox.advanceJob('k', job.id, { delivery_code: wrong }))).toBe('INVALID_DELIVERY_CODE');
-      expect(await codeOf(() => sandbox.advanceJob('k', job.id, { delivery_code: job.delivery_code }))).toBe('DELIVERY_CODE_LOCKED');
+      expect(await codeOf(() => sandbox.advanceJob('k', job.id, { delivery_code: wrong }))).toBe(
+        'INVALID_DELIVERY_CODE',
+      );
+      expect(await codeOf(() => sandbox.advanceJob('k', job.id, { delivery_code: wrong }))).toBe(
+        'INVALID_DELIVERY_CODE',
+      );
+      expect(await codeOf(() => sandbox.advanceJob('k', job.id, { delivery_code: job.delivery_code }))).toBe(
+        'DELIVERY_CODE_LOCKED',
+      );
       await sandbox.updateDeliveryCode('k', job.id, { delivery_code: '5555' });
       await sandbox.advanceJob('k', job.id, { delivery_code: '5555' });
-      expect(events).toEqual(['CREATED', 'PICKING_STARTED', 'PICKING_FINISHED', 'CHECKING_OUT_STARTED', 'CHECKED_OUT',
-        'GOING_TO_DESTINATION_STARTED', 'ARRIVED_TO_DESTINATION', 'DELIVERING_STARTED', 'CLIENT_RECEIVED']);
+      expect(events).toEqual([
+        'CREATED',
+        'PICKING_STARTED',
+        'PICKING_FINISHED',
+        'CHECKING_OUT_STARTED',
+        'CHECKED_OUT',
+        'GOING_TO_DESTINATION_STARTED',
+        'ARRIVED_TO_DESTINATION',
+        'DELIVERING_STARTED',
+        'CLIENT_RECEIVED',
+      ]);
       expect(await codeOf(() => sandbox.cancelJob('k', job.id))).toBe('ILLEGAL_TRANSITION');
     });
 
@@ -142,13 +163,25 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
     it('stands still while real time passes, moves only when advanced, and runs on from where it stood', async () => {
       let real = T0;
       const sandbox = new Sandbox(await stores.open(() => real));
-      expect(await sandbox.freezeClock('k')).toEqual({ now: '2026-11-27T15:00:00.000Z', offset_seconds: 0, frozen: true });
+      expect(await sandbox.freezeClock('k')).toEqual({
+        now: '2026-11-27T15:00:00.000Z',
+        offset_seconds: 0,
+        frozen: true,
+      });
       real += 3_600_000;
       expect((await sandbox.clock('k')).now).toBe('2026-11-27T15:00:00.000Z');
       expect((await sandbox.freezeClock('k')).now).toBe('2026-11-27T15:00:00.000Z');
-      expect(await sandbox.advanceClock('k', 90)).toEqual({ now: '2026-11-27T15:01:30.000Z', offset_seconds: 90, frozen: true });
+      expect(await sandbox.advanceClock('k', 90)).toEqual({
+        now: '2026-11-27T15:01:30.000Z',
+        offset_seconds: 90,
+        frozen: true,
+      });
       // The hour it stood still is absorbed: no jump when it runs again.
-      expect(await sandbox.unfreezeClock('k')).toEqual({ now: '2026-11-27T15:01:30.000Z', offset_seconds: 90 - 3600, frozen: false });
+      expect(await sandbox.unfreezeClock('k')).toEqual({
+        now: '2026-11-27T15:01:30.000Z',
+        offset_seconds: 90 - 3600,
+        frozen: false,
+      });
       real += 10_000;
       expect((await sandbox.clock('k')).now).toBe('2026-11-27T15:01:40.000Z');
       expect((await sandbox.unfreezeClock('k')).now).toBe('2026-11-27T15:01:40.000Z');
@@ -188,9 +221,31 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       const body = order(slot.id);
       const first = await sandbox.createJob('k', body, 'idem');
       const reordered = JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(body).reverse())));
-      expect(await sandbox.createJob('k', reordered, 'idem')).toMatchObject({ replayed: true, response: first.response });
-      const items = { ...body, slot_id: other.id, payment_info: { ...body.payment_info, prices: { ...body.payment_info.prices, attributes: [{ type: 'a', name: 'x', value: 1 }, { type: 'b', name: 'y', value: 2 }] } } };
-      const swapped = { ...items, payment_info: { ...items.payment_info, prices: { ...items.payment_info.prices, attributes: [...items.payment_info.prices.attributes].reverse() } } };
+      expect(await sandbox.createJob('k', reordered, 'idem')).toMatchObject({
+        replayed: true,
+        response: first.response,
+      });
+      const items = {
+        ...body,
+        slot_id: other.id,
+        payment_info: {
+          ...body.payment_info,
+          prices: {
+            ...body.payment_info.prices,
+            attributes: [
+              { type: 'a', name: 'x', value: 1 },
+              { type: 'b', name: 'y', value: 2 },
+            ],
+          },
+        },
+      };
+      const swapped = {
+        ...items,
+        payment_info: {
+          ...items.payment_info,
+          prices: { ...items.payment_info.prices, attributes: [...items.payment_info.prices.attributes].reverse() },
+        },
+      };
       await sandbox.createJob('k', items, 'idem-arrays');
       expect(await codeOf(() => sandbox.createJob('k', swapped, 'idem-arrays'))).toBe('IDEMPOTENCY_KEY_REUSED');
     });

@@ -11,7 +11,14 @@ import { clockNow, frozenClock, unfrozenClock } from '../domain/clock';
 import { updateDeliveryCode } from '../domain/delivery-code';
 import { advanceJob } from '../domain/driver';
 import * as jobs from '../domain/jobs';
-import { Refusal, type JobEvent, type JobState, type OperationContext, type SandboxConfig, type SandboxPolicies } from '../domain/operation';
+import {
+  Refusal,
+  type JobEvent,
+  type JobState,
+  type OperationContext,
+  type SandboxConfig,
+  type SandboxPolicies,
+} from '../domain/operation';
 import { clockAdvancedBy, clockView, DEFAULT_SANDBOX_CONFIG, DEFAULT_SANDBOX_POLICIES } from '../domain/sandbox';
 import * as slots from '../domain/slots';
 import type { ClockState, Job } from '../domain/store';
@@ -40,7 +47,11 @@ export class Sandbox {
   private readonly outbox: EventOutbox | undefined;
   private readonly listeners: EventListener[] = [];
 
-  constructor(readonly store: Store, config: Partial<SandboxConfig> = {}, options: SandboxOptions = {}) {
+  constructor(
+    readonly store: Store,
+    config: Partial<SandboxConfig> = {},
+    options: SandboxOptions = {},
+  ) {
     this.config = { ...DEFAULT_SANDBOX_CONFIG, ...config };
     this.policies = { ...DEFAULT_SANDBOX_POLICIES, ...options.policies };
     this.outbox = options.outbox;
@@ -58,7 +69,13 @@ export class Sandbox {
   /** One operation, one transaction: the events go to the outbox in it and are published after it; a Refusal is thrown once committed. */
   private async run<T>(key: string, operation: (op: OperationContext) => Promise<T | Refusal>): Promise<T> {
     const result = await this.store.transact(key, async (tx) => {
-      const op: OperationContext = { tx, now: clockNow(await tx.clock(), tx.realNowMs), config: this.config, policies: this.policies, events: [] };
+      const op: OperationContext = {
+        tx,
+        now: clockNow(await tx.clock(), tx.realNowMs),
+        config: this.config,
+        policies: this.policies,
+        events: [],
+      };
       const value = await operation(op);
       if (op.events.length > 0) {
         if (this.outbox) await this.outbox.enqueue(tx, op.events);
@@ -125,7 +142,11 @@ export class Sandbox {
     return this.run(key, (op) => jobs.replaceExternalData(op, jobId, externalData));
   }
 
-  updateRecipientInstructions(key: string, jobId: string, request: Schemas['RecipientInstructionsRequest']): Promise<Job> {
+  updateRecipientInstructions(
+    key: string,
+    jobId: string,
+    request: Schemas['RecipientInstructionsRequest'],
+  ): Promise<Job> {
     return this.run(key, (op) => jobs.updateRecipientInstructions(op, jobId, request));
   }
 
@@ -148,7 +169,11 @@ export class Sandbox {
     return this.changeClock(key, (state, realNowMs) => clockAdvancedBy(state, realNowMs, seconds), true);
   }
 
-  private changeClock(key: string, change: (state: ClockState, realNowMs: number) => ClockState, moves: boolean): Promise<Schemas['Clock']> {
+  private changeClock(
+    key: string,
+    change: (state: ClockState, realNowMs: number) => ClockState,
+    moves: boolean,
+  ): Promise<Schemas['Clock']> {
     return this.run(key, async ({ tx }) => {
       const next = change(await tx.clock(), tx.realNowMs);
       tx.setClock(next);

@@ -17,17 +17,28 @@ function browserProgram(): ts.Program {
   return ts.createProgram(parsed.fileNames, parsed.options);
 }
 
-test('the console modules compile for the browser, strict, without Node', () => {
-  const program = browserProgram();
-  const options = program.getCompilerOptions();
-  expect(options.strict).toBe(true);
-  expect(options.types).toEqual([]);
-  const ours = program.getSourceFiles().map((f) => relative(ROOT, f.fileName)).filter((f) => !f.startsWith('node_modules'));
-  expect(ours).toEqual(expect.arrayContaining(['console/main.ts', 'console/model.ts', 'spec/types.gen.ts']));
-  expect(ours.filter((f) => !/^(console\/|server\/console\/ticket-answer\.ts$|spec\/types\.gen\.ts$)/.test(f))).toEqual([]);
-  const problems = ts.getPreEmitDiagnostics(program).map((d) => {
-    const where = d.file ? `${relative(__dirname, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1} ` : '';
-    return `${where}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
-  });
-  expect(problems).toEqual([]);
-}, CHECK_TIMEOUT_MS);
+test(
+  'the console modules compile for the browser, strict, without Node',
+  () => {
+    const program = browserProgram();
+    const options = program.getCompilerOptions();
+    expect(options.strict).toBe(true);
+    expect(options.types).toEqual([]);
+    const ours = program
+      .getSourceFiles()
+      .map((f) => relative(ROOT, f.fileName))
+      .filter((f) => !f.startsWith('node_modules'));
+    expect(ours).toEqual(expect.arrayContaining(['console/main.ts', 'console/model.ts', 'spec/types.gen.ts']));
+    expect(
+      ours.filter((f) => !/^(console\/|server\/console\/ticket-answer\.ts$|spec\/types\.gen\.ts$)/.test(f)),
+    ).toEqual([]);
+    const problems = ts.getPreEmitDiagnostics(program).map((d) => {
+      const where = d.file
+        ? `${relative(__dirname, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1} `
+        : '';
+      return `${where}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+    });
+    expect(problems).toEqual([]);
+  },
+  CHECK_TIMEOUT_MS,
+);

@@ -15,7 +15,9 @@ test('the page loads one bundled script from its own origin, under the strict Co
   const page = await fetch(`${server.url}/console/`);
   const html = await page.text();
   expect(page.headers.get('content-security-policy')).toContain("script-src 'self';");
-  expect([...html.matchAll(/<script\b[^>]*>/g)].map(([tag]) => tag)).toEqual(['<script src="/console/assets/console.js" defer>']);
+  expect([...html.matchAll(/<script\b[^>]*>/g)].map(([tag]) => tag)).toEqual([
+    '<script src="/console/assets/console.js" defer>',
+  ]);
   expect(html).not.toMatch(/<script\b[^>]*>[^<]+<\/script>/);
 
   const script = await fetch(`${server.url}/console/assets/console.js`);
@@ -39,7 +41,10 @@ test("the script's lifecycle is the spec's, in the spec's order", async () => {
 test("the formats the page checks before sending are the spec's", async () => {
   const text = await (await fetch(`${server.url}/console/assets/console.js`)).text();
   const property = (schema: string, name: string) => schemaAt(`#/components/schemas/${schema}/properties/${name}`);
-  for (const pattern of [property('UpdateDeliveryCodeRequest', 'delivery_code').pattern, property('CreateWebhookEndpointRequest', 'secret').pattern]) {
+  for (const pattern of [
+    property('UpdateDeliveryCodeRequest', 'delivery_code').pattern,
+    property('CreateWebhookEndpointRequest', 'secret').pattern,
+  ]) {
     expect(typeof pattern).toBe('string');
     expect(text).toContain(JSON.stringify(pattern));
   }
@@ -49,7 +54,12 @@ test("the formats the page checks before sending are the spec's", async () => {
 });
 
 test('the TypeScript sources are not served', async () => {
-  for (const path of ['/console/assets/main.ts', '/console/assets/client/main.ts', '/console/client/main.ts', '/console/assets/console/main.ts']) {
+  for (const path of [
+    '/console/assets/main.ts',
+    '/console/assets/client/main.ts',
+    '/console/client/main.ts',
+    '/console/assets/console/main.ts',
+  ]) {
     expect((await fetch(server.url + path)).status).toBe(404);
   }
 });

@@ -7,7 +7,12 @@ import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { DeliveryUpdates, JobEvents, LiveJobEvent as StreamedJobEvent } from '../live-events';
 
-export type { DeliveryUpdates, JobEvents, LiveDeliveryUpdate as StreamedDeliveryUpdate, LiveJobEvent as StreamedJobEvent } from '../live-events';
+export type {
+  DeliveryUpdates,
+  JobEvents,
+  LiveDeliveryUpdate as StreamedDeliveryUpdate,
+  LiveJobEvent as StreamedJobEvent,
+} from '../live-events';
 
 export interface StreamLimits {
   /** How long a stream ticket can wait to be used. */
@@ -112,10 +117,16 @@ export class TenantStreams {
   private subscribe(): void {
     if (this.unsubscribe) return;
     this.unsubscribe = this.sandbox.onEvent((tenantKey, event) => this.publish(tenantKey, event));
-    this.unsubscribeDeliveries = this.deliveries?.onDeliveryUpdate((tenantKey, d) => {
-      const data = JSON.stringify({ delivery_id: d.id, job_id: d.job_id, status: d.status, attempts: d.attempts.length });
-      this.broadcast(tenantKey, `event: delivery\ndata: ${data}\n\n`);
-    }) ?? null;
+    this.unsubscribeDeliveries =
+      this.deliveries?.onDeliveryUpdate((tenantKey, d) => {
+        const data = JSON.stringify({
+          delivery_id: d.id,
+          job_id: d.job_id,
+          status: d.status,
+          attempts: d.attempts.length,
+        });
+        this.broadcast(tenantKey, `event: delivery\ndata: ${data}\n\n`);
+      }) ?? null;
     this.heartbeat = setInterval(() => this.beat(), this.limits.heartbeatMs);
     this.heartbeat.unref();
   }

@@ -6,7 +6,11 @@ import { LIFECYCLE, Refusal, recordEvent, type OperationContext } from './operat
 import type { Job } from './store';
 
 /** One step, or every step up to `to`, all or nothing. */
-export async function advanceJob(op: OperationContext, jobId: string, request: Schemas['AdvanceJobRequest'] = {}): Promise<Job | Refusal> {
+export async function advanceJob(
+  op: OperationContext,
+  jobId: string,
+  request: Schemas['AdvanceJobRequest'] = {},
+): Promise<Job | Refusal> {
   let job = await findJob(op, jobId);
   refuseIfFinal(job, 'move');
   const current = LIFECYCLE.indexOf(job.state);

@@ -24,7 +24,11 @@ const CREATE_SCHEMA = '#/components/schemas/CreateJobRequest';
 const RESCHEDULE_UNTIL = LIFECYCLE.indexOf('GOING_TO_DESTINATION_STARTED');
 const BACK_OFFICE_CONTACTLESS_COMMENTS = new Set(['LeaveInReception', 'LeaveAtTheDoor']);
 
-export async function createJob(op: OperationContext, request: CreateJobRequest, idempotencyKey?: string): Promise<CreatedJob> {
+export async function createJob(
+  op: OperationContext,
+  request: CreateJobRequest,
+  idempotencyKey?: string,
+): Promise<CreatedJob> {
   let fingerprint = '';
   if (idempotencyKey !== undefined) {
     fingerprint = createHash('sha256').update(canonicalJson(request)).digest('base64url');
@@ -39,16 +43,29 @@ export async function createJob(op: OperationContext, request: CreateJobRequest,
   const slot = await usableSlot(op, request.slot_id);
   await makeRoomForJob(op);
 
-  const { known: { slot_id: _slotId, ...known }, unknown } = splitKnownFields(CREATE_SCHEMA, request);
+  const {
+    known: { slot_id: _slotId, ...known },
+    unknown,
+  } = splitKnownFields(CREATE_SCHEMA, request);
   const warnings: Schemas['Warning'][] = unknown.map((param) => ({
-    code: 'UNKNOWN_FIELD' as const, param, msg: 'Unknown field ignored',
+    code: 'UNKNOWN_FIELD' as const,
+    param,
+    msg: 'Unknown field ignored',
   }));
   const contactlessComment = request.contact_less?.comment;
   if (contactlessComment !== undefined && !BACK_OFFICE_CONTACTLESS_COMMENTS.has(contactlessComment)) {
-    warnings.push({ code: 'COMPATIBILITY', param: 'contact_less.comment', msg: 'Use LeaveInReception or LeaveAtTheDoor for full compatibility with the back office' });
+    warnings.push({
+      code: 'COMPATIBILITY',
+      param: 'contact_less.comment',
+      msg: 'Use LeaveInReception or LeaveAtTheDoor for full compatibility with the back office',
+    });
   }
   if (request.payment_info.currency_code !== slot.quote.currency_code) {
-    warnings.push({ code: 'COMPATIBILITY', param: 'payment_info.currency_code', msg: `The slot was quoted in ${slot.quote.currency_code}` });
+    warnings.push({
+      code: 'COMPATIBILITY',
+      param: 'payment_info.currency_code',
+      msg: `The slot was quoted in ${slot.quote.currency_code}`,
+    });
   }
 
   const at = iso(op.now);
@@ -70,10 +87,18 @@ export async function createJob(op: OperationContext, request: CreateJobRequest,
   job = recordEvent(op, job, 'CREATED');
   op.tx.jobs.put(job);
 
-  const created: CreatedJob = { jobId: job.id, response: { message: 'Job created', job_id: job.id, warnings }, replayed: false };
+  const created: CreatedJob = {
+    jobId: job.id,
+    response: { message: 'Job created', job_id: job.id, warnings },
+    replayed: false,
+  };
   if (idempotencyKey !== undefined) {
     op.tx.idempotency.put({
-      id: idempotencyKey, fingerprint, expiresAtMs: op.now + op.config.idempotencyTtlSeconds * 1000, jobId: job.id, response: created.response,
+      id: idempotencyKey,
+      fingerprint,
+      expiresAtMs: op.now + op.config.idempotencyTtlSeconds * 1000,
+      jobId: job.id,
+      response: created.response,
     });
   }
   return created;
@@ -98,7 +123,10 @@ export async function findJob(op: OperationContext, jobId: string): Promise<Job>
   return job;
 }
 
-export async function listJobs(op: OperationContext, filter: { state?: JobState; limit?: number } = {}): Promise<Job[]> {
+export async function listJobs(
+  op: OperationContext,
+  filter: { state?: JobState; limit?: number } = {},
+): Promise<Job[]> {
   const limit = filter.limit ?? 100;
   const out: Job[] = [];
   if (limit <= 0) return out;
@@ -116,7 +144,11 @@ function save(op: OperationContext, job: Job, ...types: Schemas['EventType'][]):
   return job;
 }
 
-export async function cancelJob(op: OperationContext, jobId: string, request: Schemas['CancelJobRequest'] = {}): Promise<Job> {
+export async function cancelJob(
+  op: OperationContext,
+  jobId: string,
+  request: Schemas['CancelJobRequest'] = {},
+): Promise<Job> {
   const job = await findJob(op, jobId);
   refuseIfFinal(job, 'be cancelled');
   const next: Job = { ...job, state: 'CANCELLED' };
@@ -124,18 +156,29 @@ export async function cancelJob(op: OperationContext, jobId: string, request: Sc
   return save(op, next, 'CANCELLED');
 }
 
-export async function rescheduleJob(op: OperationContext, jobId: string, request: Schemas['RescheduleJobRequest']): Promise<Job> {
+export async function rescheduleJob(
+  op: OperationContext,
+  jobId: string,
+  request: Schemas['RescheduleJobRequest'],
+): Promise<Job> {
   const job = await findJob(op, jobId);
   refuseIfFinal(job, 'be rescheduled');
   if (LIFECYCLE.indexOf(job.state) >= RESCHEDULE_UNTIL) {
-    throw new DomainError('ILLEGAL_TRANSITION', `Job is ${job.state}; it can only be rescheduled before GOING_TO_DESTINATION_STARTED`);
+    throw new DomainError(
+      'ILLEGAL_TRANSITION',
+      `Job is ${job.state}; it can only be rescheduled before GOING_TO_DESTINATION_STARTED`,
+    );
   }
   const slot = await usableSlot(op, request.slot_id);
   return save(op, takeSlot(op, slot, job), 'RESCHEDULED');
 }
 
 /** Production's payment update: a whole new `payment_info`; PRICES_UPDATED too when the prices changed. */
-export async function updatePaymentInfo(op: OperationContext, jobId: string, paymentInfo: Schemas['PaymentInfo']): Promise<Job> {
+export async function updatePaymentInfo(
+  op: OperationContext,
+  jobId: string,
+  paymentInfo: Schemas['PaymentInfo'],
+): Promise<Job> {
   const job = await findJob(op, jobId);
   refuseIfFinal(job, 'change its payment');
   const next = knownFieldsOnly('#/components/schemas/PaymentInfo', paymentInfo);
@@ -145,23 +188,37 @@ export async function updatePaymentInfo(op: OperationContext, jobId: string, pay
 }
 
 /** Production's external data update: a full replace, allowed in any state. */
-export async function replaceExternalData(op: OperationContext, jobId: string, externalData: Schemas['ExternalData']): Promise<Job> {
+export async function replaceExternalData(
+  op: OperationContext,
+  jobId: string,
+  externalData: Schemas['ExternalData'],
+): Promise<Job> {
   const job = await findJob(op, jobId);
-  return save(op, { ...job, external_data: knownFieldsOnly('#/components/schemas/ExternalData', externalData) }, 'EXTERNAL_DATA_UPDATED');
+  return save(
+    op,
+    { ...job, external_data: knownFieldsOnly('#/components/schemas/ExternalData', externalData) },
+    'EXTERNAL_DATA_UPDATED',
+  );
 }
 
-export async function updateRecipientInstructions(op: OperationContext, jobId: string, request: Schemas['RecipientInstructionsRequest']): Promise<Job> {
+export async function updateRecipientInstructions(
+  op: OperationContext,
+  jobId: string,
+  request: Schemas['RecipientInstructionsRequest'],
+): Promise<Job> {
   const job = await findJob(op, jobId);
   refuseIfFinal(job, 'change');
   // Only unknown fields: the recipient changed nothing, so nothing is recorded or sent.
   if (request.job_comment === undefined && request.contact_less === undefined) return job;
   const next: Job = { ...job };
   if (request.job_comment !== undefined) next.job_comment = request.job_comment;
-  if (request.contact_less !== undefined) next.contact_less = knownFieldsOnly('#/components/schemas/ContactLess', request.contact_less);
+  if (request.contact_less !== undefined)
+    next.contact_less = knownFieldsOnly('#/components/schemas/ContactLess', request.contact_less);
   return save(op, next, 'JOB_COMMENT_UPDATED');
 }
 
 /** Throws ILLEGAL_TRANSITION when the job is finished and so cannot `action`. */
 export function refuseIfFinal(job: Job, action: string): void {
-  if (FINAL_STATES.has(job.state)) throw new DomainError('ILLEGAL_TRANSITION', `Job is ${job.state}; it cannot ${action}`);
+  if (FINAL_STATES.has(job.state))
+    throw new DomainError('ILLEGAL_TRANSITION', `Job is ${job.state}; it cannot ${action}`);
 }

@@ -29,11 +29,22 @@ const CLOCK_LIMIT_MS = Date.UTC(9000, 0, 1);
 /** The clock moved on by `seconds`, or VALIDATION_FAILED past the limit. */
 export function clockAdvancedBy(state: ClockState, realNowMs: number, seconds: number): ClockState {
   if (clockNow(state, realNowMs) + seconds * 1000 > CLOCK_LIMIT_MS) {
-    throw validationFailed([{ location: 'body', param: 'seconds', value: seconds, msg: `would move the clock past ${iso(CLOCK_LIMIT_MS)}, where tenant clocks stop` }]);
+    throw validationFailed([
+      {
+        location: 'body',
+        param: 'seconds',
+        value: seconds,
+        msg: `would move the clock past ${iso(CLOCK_LIMIT_MS)}, where tenant clocks stop`,
+      },
+    ]);
   }
   return advancedClock(state, seconds);
 }
 
 export function clockView(state: ClockState, realNowMs: number): Schemas['Clock'] {
-  return { now: iso(clockNow(state, realNowMs)), offset_seconds: offsetSeconds(state), frozen: state.frozenAtMs !== null };
+  return {
+    now: iso(clockNow(state, realNowMs)),
+    offset_seconds: offsetSeconds(state),
+    frozen: state.frozenAtMs !== null,
+  };
 }

@@ -17,7 +17,11 @@ export const HOME_LINKS = {
 export function mountHome(app: express.Express, version: string): void {
   app.all('/', (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendError(res, { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here; use GET, HEAD` }, { Allow: 'GET, HEAD' });
+      sendError(
+        res,
+        { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here; use GET, HEAD` },
+        { Allow: 'GET, HEAD' },
+      );
       return;
     }
     res.setHeader('Vary', 'Accept');

@@ -6,12 +6,17 @@ import { example, getOperation, operationObject } from '../../spec/contract';
 import { startServer, type RunningServer } from '../main';
 
 let server: RunningServer;
-beforeAll(async () => { server = await startServer({ port: 0, logLevel: 'silent' }); });
+beforeAll(async () => {
+  server = await startServer({ port: 0, logLevel: 'silent' });
+});
 afterAll(() => server.close());
 
-const post = (path: string, body: unknown) => fetch(`${server.url}${path}`, {
-  method: 'POST', headers: { 'x-api-key': 'try-it-out', 'content-type': 'application/json' }, body: JSON.stringify(body),
-});
+const post = (path: string, body: unknown) =>
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'x-api-key': 'try-it-out', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 test('the create-job description says to ask availability first and paste a slot id, and doing so creates the job', async () => {
   const { description = '' } = operationObject(getOperation('createJob')) as { description?: string };

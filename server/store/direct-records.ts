@@ -19,7 +19,10 @@ export class DirectRecordSet<T extends { id: string }> implements RecordSet<T>, 
   private before: Map<string, T | typeof ABSENT> | null = null;
   private deleted: Set<string> | null = null;
 
-  constructor(private readonly map: Map<string, T>, private readonly keep: (record: T) => T) {}
+  constructor(
+    private readonly map: Map<string, T>,
+    private readonly keep: (record: T) => T,
+  ) {}
 
   async get(id: string): Promise<T | undefined> {
     return this.deleted?.has(id) ? undefined : this.map.get(id);
@@ -68,7 +71,7 @@ export class DirectRecordSet<T extends { id: string }> implements RecordSet<T>, 
 
   written(id: string): T | null | undefined {
     if (!this.before?.has(id)) return undefined;
-    return this.deleted?.has(id) ? null : this.map.get(id) ?? null;
+    return this.deleted?.has(id) ? null : (this.map.get(id) ?? null);
   }
 
   /** The deletes take effect. */

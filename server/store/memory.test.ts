@@ -2,8 +2,15 @@ import { DEFAULT_STORE_LIMITS } from '../domain/store';
 import { InMemoryStore } from './memory';
 
 const slot = (id: string) => ({
-  id, fromMs: 0, toMs: 1, operationalModel: 'FULL_SERVICE' as const, store: { id: 's', name: 'S' },
-  expiresAtMs: 2, originalExpiresAtMs: 2, extended: false, usedByJobId: null,
+  id,
+  fromMs: 0,
+  toMs: 1,
+  operationalModel: 'FULL_SERVICE' as const,
+  store: { id: 's', name: 'S' },
+  expiresAtMs: 2,
+  originalExpiresAtMs: 2,
+  extended: false,
+  usedByJobId: null,
   quote: { origin: {}, destination: {}, job_items: [] } as never,
 });
 
@@ -13,7 +20,9 @@ describe('InMemoryStore freezeRecords', () => {
     await store.transact('k', async (tx) => tx.slots.put(slot('a')));
     const stored = await store.transact('k', (tx) => tx.slots.get('a'));
     expect(Object.isFrozen(stored)).toBe(true);
-    expect(() => { (stored as { extended: boolean }).extended = true; }).toThrow(TypeError);
+    expect(() => {
+      (stored as { extended: boolean }).extended = true;
+    }).toThrow(TypeError);
   });
 
   it('off (the default), commits the records as given: the same objects, still extensible', async () => {
@@ -29,20 +38,28 @@ describe('InMemoryStore freezeRecords', () => {
 describe('InMemoryStore transactions', () => {
   it('a function that throws leaves the tenant as it was: nothing added, changed or removed, order kept', async () => {
     const store = new InMemoryStore();
-    await store.transact('k', async (tx) => { for (const id of ['a', 'b', 'c']) tx.slots.put(slot(id)); });
-    await expect(store.transact('k', async (tx) => {
-      tx.slots.put({ ...slot('a'), extended: true });
-      tx.slots.delete('b');
-      tx.slots.put(slot('d'));
-      tx.jobs.delete('nothing');
-      throw new Error('refused halfway');
-    })).rejects.toThrow('refused halfway');
+    await store.transact('k', async (tx) => {
+      for (const id of ['a', 'b', 'c']) tx.slots.put(slot(id));
+    });
+    await expect(
+      store.transact('k', async (tx) => {
+        tx.slots.put({ ...slot('a'), extended: true });
+        tx.slots.delete('b');
+        tx.slots.put(slot('d'));
+        tx.jobs.delete('nothing');
+        throw new Error('refused halfway');
+      }),
+    ).rejects.toThrow('refused halfway');
     const after = await store.transact('k', async (tx) => {
       const out: Array<[string, boolean]> = [];
       for await (const record of tx.slots.list('oldest')) out.push([record.id, record.extended]);
       return out;
     });
-    expect(after).toEqual([['a', false], ['b', false], ['c', false]]);
+    expect(after).toEqual([
+      ['a', false],
+      ['b', false],
+      ['c', false],
+    ]);
   });
 
   it('a transaction queued behind one that throws runs on the tenant as it was', async () => {

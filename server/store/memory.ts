@@ -49,7 +49,7 @@ const EVICTION_SCAN = 64;
 function rememberPending(tenant: MemoryTenant, record: DeliveryRecord): void {
   tenant.pending.set(record.id, record);
   let ofJob = tenant.pendingByJob.get(record.job_id);
-  if (!ofJob) tenant.pendingByJob.set(record.job_id, ofJob = new Map());
+  if (!ofJob) tenant.pendingByJob.set(record.job_id, (ofJob = new Map()));
   ofJob.set(record.id, record);
 }
 
@@ -86,7 +86,11 @@ class MemoryTransaction extends RecordSetsByKind implements Transaction {
   /** What a written record becomes as kept: frozen under test, else itself. */
   private readonly keep: <T extends object>(record: T) => T;
 
-  constructor(readonly tenant: MemoryTenant, readonly realNowMs: number, frozen: boolean) {
+  constructor(
+    readonly tenant: MemoryTenant,
+    readonly realNowMs: number,
+    frozen: boolean,
+  ) {
     super();
     this.tenantKey = tenant.key;
     this.clientId = tenant.clientId;
@@ -106,8 +110,11 @@ class MemoryTransaction extends RecordSetsByKind implements Transaction {
 
   get pendingDeliveries(): BufferedPendingDeliveries {
     const { tenant } = this;
-    return this.pending ??= new BufferedPendingDeliveries(this.setOf('deliveries'), async () => [...tenant.pending.values()],
-      async (jobId) => [...(tenant.pendingByJob.get(jobId)?.values() ?? [])]);
+    return (this.pending ??= new BufferedPendingDeliveries(
+      this.setOf('deliveries'),
+      async () => [...tenant.pending.values()],
+      async (jobId) => [...(tenant.pendingByJob.get(jobId)?.values() ?? [])],
+    ));
   }
 
   async clock(): Promise<ClockState> {
@@ -183,7 +190,9 @@ export class InMemoryStore implements Store {
   private queue<T>(tenant: MemoryTenant, fn: (tx: Transaction) => Promise<T>): Promise<T> {
     if (!tenant.busy) return this.run(tenant, fn);
     return new Promise<T>((resolve, reject) => {
-      tenant.waiting.push(() => { this.run(tenant, fn).then(resolve, reject); });
+      tenant.waiting.push(() => {
+        this.run(tenant, fn).then(resolve, reject);
+      });
     });
   }
 
@@ -211,9 +220,14 @@ export class InMemoryStore implements Store {
     this.makeRoom();
     const records = recordMaps(KINDS);
     const tenant: MemoryTenant = {
-      key, clientId: clientIdFor(key), clock: RUNNING_CLOCK,
-      records, pending: new Map(), pendingByJob: new Map(),
-      busy: false, waiting: [],
+      key,
+      clientId: clientIdFor(key),
+      clock: RUNNING_CLOCK,
+      records,
+      pending: new Map(),
+      pendingByJob: new Map(),
+      busy: false,
+      waiting: [],
     };
     this.byKey.set(key, tenant);
     return tenant;
@@ -230,7 +244,10 @@ export class InMemoryStore implements Store {
       }
       if (++scanned >= EVICTION_SCAN) break;
     }
-    throw new DomainError('TENANT_FULL', `The sandbox holds ${this.byKey.size} tenants, the most allowed, and none is idle; try again later`);
+    throw new DomainError(
+      'TENANT_FULL',
+      `The sandbox holds ${this.byKey.size} tenants, the most allowed, and none is idle; try again later`,
+    );
   }
 
   private forget(key: string): void {

@@ -28,11 +28,21 @@ export const KINDS: readonly Kind[] = Object.values(RECORD_KINDS).map((kind) => 
  */
 export abstract class RecordSetsByKind implements RecordSets<Records> {
   protected abstract setOf<K extends Kind>(kind: K): RecordSet<Records[K]>;
-  get slots(): RecordSet<Records['slots']> { return this.setOf('slots'); }
-  get jobs(): RecordSet<Records['jobs']> { return this.setOf('jobs'); }
-  get idempotency(): RecordSet<Records['idempotency']> { return this.setOf('idempotency'); }
-  get endpoints(): RecordSet<Records['endpoints']> { return this.setOf('endpoints'); }
-  get deliveries(): RecordSet<Records['deliveries']> { return this.setOf('deliveries'); }
+  get slots(): RecordSet<Records['slots']> {
+    return this.setOf('slots');
+  }
+  get jobs(): RecordSet<Records['jobs']> {
+    return this.setOf('jobs');
+  }
+  get idempotency(): RecordSet<Records['idempotency']> {
+    return this.setOf('idempotency');
+  }
+  get endpoints(): RecordSet<Records['endpoints']> {
+    return this.setOf('endpoints');
+  }
+  get deliveries(): RecordSet<Records['deliveries']> {
+    return this.setOf('deliveries');
+  }
 }
 
 /** One transaction on one tenant: every kind's set, and the index of pending deliveries. */

@@ -11,16 +11,30 @@ import { countingClient } from '../../test/support/round-trips';
 import { Outbox } from '../webhooks/outbox';
 import { RedisStore } from './redis';
 
-const availability = { ...spec.components.examples.AvailabilityRequest.value, start: '2026-12-01T00:00:00Z', end: '2026-12-02T00:00:00Z', slot_size: 60 as const };
+const availability = {
+  ...spec.components.examples.AvailabilityRequest.value,
+  start: '2026-12-01T00:00:00Z',
+  end: '2026-12-02T00:00:00Z',
+  slot_size: 60 as const,
+};
 const order = spec.components.examples.CreateJobRequestMinimal.value;
 
 let redis: RunningRedis;
-beforeAll(async () => { redis = await startRedis(); }, 30_000);
-afterAll(async () => { await redis.stop(); });
+beforeAll(async () => {
+  redis = await startRedis();
+}, 30_000);
+afterAll(async () => {
+  await redis.stop();
+});
 
 it('a create-job costs 3 round trips, 4 with an Idempotency-Key', async () => {
   const counting = countingClient(redis.url);
-  const store = await RedisStore.connect({ url: redis.url, prefix: 'rt:', tenantTtlSeconds: 3600, client: counting.client });
+  const store = await RedisStore.connect({
+    url: redis.url,
+    prefix: 'rt:',
+    tenantTtlSeconds: 3600,
+    client: counting.client,
+  });
   // The outbox takes part in every create (it looks for endpoints to queue deliveries for).
   const outbox = new Outbox(store);
   const sandbox = new Sandbox(store, {}, { outbox });

@@ -47,7 +47,11 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
   /** Seen in a list: checked at commit only when written. */
   readonly seen = new Map<string, number>();
 
-  constructor(private readonly call: RedisCall, private readonly key: string, private readonly prefetched: Prefetched = {}) {}
+  constructor(
+    private readonly call: RedisCall,
+    private readonly key: string,
+    private readonly prefetched: Prefetched = {},
+  ) {}
 
   async get(id: string): Promise<T | undefined> {
     const [text, version] = await this.call(async (r) => {
@@ -69,7 +73,11 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
   async fetch(ids: string[]): Promise<T[]> {
     if (ids.length === 0) return [];
     const versioned = await this.call(async (r) => {
-      const replies = await r.multi().hmget(this.key, ...ids).hmget(`${this.key}:v`, ...ids).exec();
+      const replies = await r
+        .multi()
+        .hmget(this.key, ...ids)
+        .hmget(`${this.key}:v`, ...ids)
+        .exec();
       const texts = replies?.[0]?.[1] as Array<string | null>;
       const versions = replies?.[1]?.[1] as Array<string | null>;
       return ids.map((id, i): Versioned<T> => ({ record: parse<T>(texts[i]), version: Number(versions[i] ?? 0) }));
@@ -91,7 +99,11 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
     }
     for (let start = 0; ; start += LIST_BATCH) {
       const stop = start + LIST_BATCH - 1;
-      const ids = await this.call((r) => (order === 'oldest' ? r.zrange(`${this.key}:o`, String(start), String(stop)) : r.zrange(`${this.key}:o`, String(start), String(stop), 'REV')));
+      const ids = await this.call((r) =>
+        order === 'oldest'
+          ? r.zrange(`${this.key}:o`, String(start), String(stop))
+          : r.zrange(`${this.key}:o`, String(start), String(stop), 'REV'),
+      );
       yield* await this.fetch(ids);
       if (ids.length < LIST_BATCH) return;
     }
@@ -137,17 +149,29 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
   private readonly pendingJobVersions = new Map<string, number>();
   private readonly callbacks: Array<() => void> = [];
 
-  constructor(private readonly call: RedisCall, readonly tenantKey: string, private readonly base: string, readonly realNowMs: number) {
+  constructor(
+    private readonly call: RedisCall,
+    readonly tenantKey: string,
+    private readonly base: string,
+    readonly realNowMs: number,
+  ) {
     super();
     this.clientId = clientIdFor(tenantKey);
     const prefetched: { [K in Kind]?: Prefetched } = {
       jobs: { count: async () => (await this.prefetched()).jobCount },
-      endpoints: { ids: async () => (await this.prefetched()).endpointIds, count: async () => (await this.prefetched()).endpointIds.length },
+      endpoints: {
+        ids: async () => (await this.prefetched()).endpointIds,
+        count: async () => (await this.prefetched()).endpointIds.length,
+      },
     };
     this.sources = this.sourcesOf(KINDS, prefetched);
     this.sets = this.buffersOf(KINDS);
     const deliveries = this.sources.deliveries;
-    this.pendingDeliveries = new BufferedPendingDeliveries(this.sets.deliveries, () => this.committedPending(deliveries), (jobId) => this.committedPendingOfJob(deliveries, jobId));
+    this.pendingDeliveries = new BufferedPendingDeliveries(
+      this.sets.deliveries,
+      () => this.committedPending(deliveries),
+      (jobId) => this.committedPendingOfJob(deliveries, jobId),
+    );
   }
 
   private sourcesOf<Q extends Kind>(kinds: readonly Q[], prefetched: { [K in Kind]?: Prefetched }): Sources<Q> {
@@ -175,10 +199,17 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
   }
 
   /** One job's pending deliveries, oldest first, from the per-job index (the whole tenant's, until it is built). */
-  private async committedPendingOfJob(deliveries: RedisRecords<DeliveryRecord>, jobId: string): Promise<DeliveryRecord[]> {
+  private async committedPendingOfJob(
+    deliveries: RedisRecords<DeliveryRecord>,
+    jobId: string,
+  ): Promise<DeliveryRecord[]> {
     const [members, version, indexed] = await this.call(async (r) => {
-      const replies = await r.multi().zrangebylex(`${this.base}pendingj`, `[${jobId}|`, `(${jobId}}`)
-        .hget(`${this.base}pendingjv`, jobId).hget(`${this.base}meta`, 'pjindex').exec();
+      const replies = await r
+        .multi()
+        .zrangebylex(`${this.base}pendingj`, `[${jobId}|`, `(${jobId}}`)
+        .hget(`${this.base}pendingjv`, jobId)
+        .hget(`${this.base}meta`, 'pjindex')
+        .exec();
       return [replies?.[0]?.[1] as string[], Number(replies?.[1]?.[1] ?? 0), replies?.[2]?.[1] !== null] as const;
     });
     if (!indexed) return (await this.committedPending(deliveries)).filter((d) => d.job_id === jobId);
@@ -188,7 +219,11 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
 
   private async committedPending(deliveries: RedisRecords<DeliveryRecord>): Promise<DeliveryRecord[]> {
     const [ids, version] = await this.call(async (r) => {
-      const replies = await r.multi().zrange(`${this.base}pending`, '0', '-1').hget(`${this.base}meta`, 'pendingv').exec();
+      const replies = await r
+        .multi()
+        .zrange(`${this.base}pending`, '0', '-1')
+        .hget(`${this.base}meta`, 'pendingv')
+        .exec();
       return [replies?.[0]?.[1] as string[], Number(replies?.[1]?.[1] ?? 0)] as const;
     });
     this.pendingVersion ??= version;
@@ -198,7 +233,12 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
   /** The clock, the job count and the endpoint ids: one round trip, the first read of any kind. */
   private prefetched(): Promise<Prefetch> {
     this.prefetch ??= this.call(async (r) => {
-      const replies = await r.multi().hmget(`${this.base}meta`, 'clock', 'clockv').zcard(`${this.base}jobs:o`).zrange(`${this.base}endpoints:o`, '0', '-1').exec();
+      const replies = await r
+        .multi()
+        .hmget(`${this.base}meta`, 'clock', 'clockv')
+        .zcard(`${this.base}jobs:o`)
+        .zrange(`${this.base}endpoints:o`, '0', '-1')
+        .exec();
       const [clockText, clockVersion] = replies?.[0]?.[1] as [string | null, string | null];
       return {
         clock: { state: parse<ClockState>(clockText) ?? RUNNING_CLOCK, version: Number(clockVersion ?? 0) },

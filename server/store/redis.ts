@@ -40,7 +40,14 @@ export const REDIS_CLIENT_OPTIONS: RedisOptions = {
 };
 
 /** Every key of a tenant, after its base: each expires with the tenant. */
-const TENANT_PARTS = ['meta', 'pending', 'pendingj', 'pendingm', 'pendingjv', ...KINDS.flatMap((kind) => [kind, `${kind}:v`, `${kind}:o`])];
+const TENANT_PARTS = [
+  'meta',
+  'pending',
+  'pendingj',
+  'pendingm',
+  'pendingjv',
+  ...KINDS.flatMap((kind) => [kind, `${kind}:v`, `${kind}:o`]),
+];
 /** How many times a transaction runs before contention is answered as unavailability. */
 const MAX_RUNS = 40;
 
@@ -57,7 +64,9 @@ export class RedisStore implements Store {
     const redis = options.client ?? new Redis(options.url, REDIS_CLIENT_OPTIONS);
     redis.defineCommand('lastmileCommit', { numberOfKeys: 0, lua: COMMIT_SCRIPT });
     // Errors reach each command's caller; the client itself must not crash the process.
-    redis.on('error', (error) => { this.lastConnectionError = error; });
+    redis.on('error', (error) => {
+      this.lastConnectionError = error;
+    });
     this.redis = redis as CommitClient;
   }
 
@@ -69,7 +78,9 @@ export class RedisStore implements Store {
       await store.redis.ping();
     } catch (error) {
       store.redis.disconnect();
-      throw new StoreUnavailableError(`cannot reach Redis at ${redactedUrl(options.url)}: ${describe(store.lastConnectionError ?? error)}`);
+      throw new StoreUnavailableError(
+        `cannot reach Redis at ${redactedUrl(options.url)}: ${describe(store.lastConnectionError ?? error)}`,
+      );
     }
     return store;
   }
@@ -98,7 +109,11 @@ export class RedisStore implements Store {
 
   transact<T>(key: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
   transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;
-  async transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions = {}): Promise<T | undefined> {
+  async transact<T>(
+    key: string,
+    fn: (tx: Transaction) => Promise<T>,
+    options: TransactOptions = {},
+  ): Promise<T | undefined> {
     const base = this.base(key);
     if (options.existingOnly && (await this.call((r) => r.exists(`${base}meta`))) === 0) return undefined;
     for (let run = 1; ; run++) {
@@ -109,7 +124,12 @@ export class RedisStore implements Store {
       } catch (error) {
         // A refusal decided on reads that no longer agree (one read before another writer
         // committed, one after) is not an answer: run again.
-        if (error instanceof StoreUnavailableError || tx.recordsRead() < 2 || (await this.commit(key, tx.checkOnlyPayload()))) throw error;
+        if (
+          error instanceof StoreUnavailableError ||
+          tx.recordsRead() < 2 ||
+          (await this.commit(key, tx.checkOnlyPayload()))
+        )
+          throw error;
         await this.backOff(run);
         continue;
       }
@@ -124,10 +144,20 @@ export class RedisStore implements Store {
 
   /** Whether the script committed (or, check-only, found every read still current). */
   private async commit(key: string, payload: CommitPayload): Promise<boolean> {
-    const committed = await this.call((r) => r.lastmileCommit(JSON.stringify({
-      ...payload, base: this.base(key), tenantKey: key, now: this.realNow(), ttlMs: this.options.tenantTtlSeconds * 1000,
-      parts: TENANT_PARTS, tenants: this.tenantsKey, pendingTenants: this.pendingTenantsKey,
-    })));
+    const committed = await this.call((r) =>
+      r.lastmileCommit(
+        JSON.stringify({
+          ...payload,
+          base: this.base(key),
+          tenantKey: key,
+          now: this.realNow(),
+          ttlMs: this.options.tenantTtlSeconds * 1000,
+          parts: TENANT_PARTS,
+          tenants: this.tenantsKey,
+          pendingTenants: this.pendingTenantsKey,
+        }),
+      ),
+    );
     return committed === 1;
   }
 
@@ -139,7 +169,14 @@ export class RedisStore implements Store {
 
   async drop(key: string): Promise<void> {
     const base = this.base(key);
-    await this.call((r) => r.multi().del(...TENANT_PARTS.map((p) => base + p)).zrem(this.tenantsKey, key).srem(this.pendingTenantsKey, key).exec());
+    await this.call((r) =>
+      r
+        .multi()
+        .del(...TENANT_PARTS.map((p) => base + p))
+        .zrem(this.tenantsKey, key)
+        .srem(this.pendingTenantsKey, key)
+        .exec(),
+    );
     for (const listener of this.dropListeners) listener(key);
   }
 

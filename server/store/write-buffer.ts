@@ -72,7 +72,9 @@ export class BufferedRecordSet<T extends { id: string }> implements RecordSet<T>
   }
 
   async *list(order: 'oldest' | 'newest'): AsyncIterable<T> {
-    const added = [...this.writes].filter(([id, value]) => value !== DELETED && !this.wasCommitted(id)).map(([, value]) => value as T);
+    const added = [...this.writes]
+      .filter(([id, value]) => value !== DELETED && !this.wasCommitted(id))
+      .map(([, value]) => value as T);
     if (order === 'newest') for (let i = added.length - 1; i >= 0; i--) yield added[i];
     for await (const record of this.source.list(order)) {
       const written = this.writes.get(record.id);
@@ -101,7 +103,8 @@ export class BufferedPendingDeliveries implements PendingDeliveries {
   constructor(
     private readonly deliveries: TransactionWrites<DeliveryRecord>,
     private readonly committedPending: () => Promise<DeliveryRecord[]>,
-    private readonly committedPendingOfJob: (jobId: string) => Promise<DeliveryRecord[]> = async (jobId) => (await committedPending()).filter((d) => d.job_id === jobId),
+    private readonly committedPendingOfJob: (jobId: string) => Promise<DeliveryRecord[]> = async (jobId) =>
+      (await committedPending()).filter((d) => d.job_id === jobId),
   ) {}
 
   all(): Promise<DeliveryRecord[]> {
@@ -113,7 +116,10 @@ export class BufferedPendingDeliveries implements PendingDeliveries {
   }
 
   /** The committed pending records as this transaction has changed them, then the ones it made pending. */
-  private async withWrites(committedPending: Promise<DeliveryRecord[]>, belongs: (record: DeliveryRecord) => boolean): Promise<DeliveryRecord[]> {
+  private async withWrites(
+    committedPending: Promise<DeliveryRecord[]>,
+    belongs: (record: DeliveryRecord) => boolean,
+  ): Promise<DeliveryRecord[]> {
     const writes = this.deliveries;
     const out: DeliveryRecord[] = [];
     const seen = new Set<string>();

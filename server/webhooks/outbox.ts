@@ -20,7 +20,15 @@ import { DomainError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import type { JobEvent } from '../domain/operation';
 import { DEFAULT_OUTBOX_CONFIG, type OutboxConfig } from './config';
-import { chainKey, chainsOf, deliveryView, listDeliveries, remember, waitingFor, type DeliveryFilter } from './delivery-log';
+import {
+  chainKey,
+  chainsOf,
+  deliveryView,
+  listDeliveries,
+  remember,
+  waitingFor,
+  type DeliveryFilter,
+} from './delivery-log';
 import { createEndpoint, deleteEndpoint, listEndpoints } from './endpoints';
 import type { DeliveryRecord, EndpointRecord, WebhookStore, WebhookTransaction } from './records';
 import { DeliveryScheduler, type DeliveryListener } from './scheduler';
@@ -46,11 +54,22 @@ export class Outbox {
   private shuttingDown = false;
   private readonly scheduler: DeliveryScheduler;
 
-  constructor(private readonly store: WebhookStore, config: Partial<OutboxConfig> = {}, options: OutboxOptions = {}) {
+  constructor(
+    private readonly store: WebhookStore,
+    config: Partial<OutboxConfig> = {},
+    options: OutboxOptions = {},
+  ) {
     // A copy of the schedule: an instance must never share (and so change) another's.
-    this.config = { ...DEFAULT_OUTBOX_CONFIG, ...config, retrySchedule: [...(config.retrySchedule ?? DEFAULT_OUTBOX_CONFIG.retrySchedule)] };
+    this.config = {
+      ...DEFAULT_OUTBOX_CONFIG,
+      ...config,
+      retrySchedule: [...(config.retrySchedule ?? DEFAULT_OUTBOX_CONFIG.retrySchedule)],
+    };
     this.scheduler = new DeliveryScheduler({
-      store, config: this.config, send: options.send ?? sender(this.config), caches: this.caches,
+      store,
+      config: this.config,
+      send: options.send ?? sender(this.config),
+      caches: this.caches,
       stopped: () => this.shuttingDown,
     });
     if (store.shared) {
@@ -74,13 +93,17 @@ export class Outbox {
     this.scheduler.work.onError(listener);
   }
 
-
   // ---- endpoints and the log ------------------------------------------------------------
 
-  async createEndpoint(key: string, request: Schemas['CreateWebhookEndpointRequest']): Promise<Schemas['WebhookEndpointWithSecret']> {
+  async createEndpoint(
+    key: string,
+    request: Schemas['CreateWebhookEndpointRequest'],
+  ): Promise<Schemas['WebhookEndpointWithSecret']> {
     const url = parseWebhookUrl(request.url);
     await assertAllowedTarget(url, this.config.allowPrivate);
-    const endpoint = await this.store.transact(key, (tx) => createEndpoint(tx, url, request.secret, this.config.maxEndpointsPerTenant));
+    const endpoint = await this.store.transact(key, (tx) =>
+      createEndpoint(tx, url, request.secret, this.config.maxEndpointsPerTenant),
+    );
     return { ...endpoint };
   }
 
@@ -108,7 +131,10 @@ export class Outbox {
       const delivery = await tx.deliveries.get(deliveryId);
       if (!delivery) throw new DomainError('WEBHOOK_DELIVERY_NOT_FOUND', `Webhook delivery ${deliveryId} not found`);
       if (!(await tx.endpoints.get(delivery.endpoint_id))) {
-        throw new DomainError('WEBHOOK_ENDPOINT_DELETED', `Webhook endpoint ${delivery.endpoint_id} of delivery ${deliveryId} was deleted`);
+        throw new DomainError(
+          'WEBHOOK_ENDPOINT_DELETED',
+          `Webhook endpoint ${delivery.endpoint_id} of delivery ${deliveryId} was deleted`,
+        );
       }
       const nowMs = clockNow(await tx.clock(), tx.realNowMs);
       const chains = chainsOf(await tx.pendingDeliveries.ofJob(delivery.job_id));
@@ -120,7 +146,13 @@ export class Outbox {
         tx.afterCommit(() => this.scheduler.work.track(this.scheduler.pump(key)));
         return deliveryView(brought);
       }
-      const again: DeliveryRecord = { ...delivery, status: 'PENDING', nextAttemptAtMs: nowMs, outsideChain: true, lease: null };
+      const again: DeliveryRecord = {
+        ...delivery,
+        status: 'PENDING',
+        nextAttemptAtMs: nowMs,
+        outsideChain: true,
+        lease: null,
+      };
       tx.deliveries.put(again);
       tx.afterCommit(() => this.scheduler.work.track(this.scheduler.attempt(key, deliveryId)));
       return deliveryView(again);
@@ -155,10 +187,14 @@ export class Outbox {
           job_id: event.job.id,
           status: 'PENDING',
           attempts: [],
-          nextAttemptAtMs: queuedChains.has(chainKey({ endpoint_id: endpoint.id, job_id: event.job.id })) ? null : nowMs,
+          nextAttemptAtMs: queuedChains.has(chainKey({ endpoint_id: endpoint.id, job_id: event.job.id }))
+            ? null
+            : nowMs,
           created_at: event.created_at,
           payloadText,
-          instaLeapSignature: createHmac('sha256', endpoint.secret).update(`${event.id}&${event.created_at}&${event.type}`).digest('hex'),
+          instaLeapSignature: createHmac('sha256', endpoint.secret)
+            .update(`${event.id}&${event.created_at}&${event.type}`)
+            .digest('hex'),
           lease: null,
         };
         queuedChains.add(chainKey(delivery));
@@ -207,9 +243,11 @@ export class Outbox {
     const mine = (key: string) => !store.shared || this.caches.has(key);
     try {
       for (const key of (await store.tenantsWithPendingDeliveries()).filter(mine)) {
-        const deliveries = await store.transact(key, (tx) => tx.pendingDeliveries.all(), { existingOnly: true }) ?? [];
+        const deliveries =
+          (await store.transact(key, (tx) => tx.pendingDeliveries.all(), { existingOnly: true })) ?? [];
         for (const d of deliveries) pending.push([key, d.id]);
-        for (const chain of chainsOf(deliveries).values()) this.scheduler.work.track(this.scheduler.attempt(key, chain[0].id, true));
+        for (const chain of chainsOf(deliveries).values())
+          this.scheduler.work.track(this.scheduler.attempt(key, chain[0].id, true));
       }
     } catch (error) {
       // A store that went away keeps what it holds; this process can only stop.
@@ -220,7 +258,9 @@ export class Outbox {
     this.caches.forgetAll();
     let undelivered = 0;
     for (const [key, id] of pending) {
-      const status = await store.transact(key, async (tx) => (await tx.deliveries.get(id))?.status, { existingOnly: true }).catch(() => undefined);
+      const status = await store
+        .transact(key, async (tx) => (await tx.deliveries.get(id))?.status, { existingOnly: true })
+        .catch(() => undefined);
       if (status !== 'SUCCEEDED') undelivered += 1;
     }
     return { undelivered };

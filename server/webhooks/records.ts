@@ -48,12 +48,17 @@ export interface PendingDeliveries {
 }
 
 /** A transaction as the webhooks see it. */
-export type WebhookTransaction = TransactionCore & RecordSets<WebhookRecords> & { readonly pendingDeliveries: PendingDeliveries };
+export type WebhookTransaction = TransactionCore &
+  RecordSets<WebhookRecords> & { readonly pendingDeliveries: PendingDeliveries };
 
 /** The part of the store the outbox uses. */
 export interface WebhookStore {
   transact<T>(tenantKey: string, fn: (tx: WebhookTransaction) => Promise<T>): Promise<T>;
-  transact<T>(tenantKey: string, fn: (tx: WebhookTransaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;
+  transact<T>(
+    tenantKey: string,
+    fn: (tx: WebhookTransaction) => Promise<T>,
+    options: TransactOptions,
+  ): Promise<T | undefined>;
   /** Tenants holding at least one PENDING delivery. */
   tenantsWithPendingDeliveries(): Promise<string[]>;
   /** Whether other processes share this store (and so its deliveries and clocks). */

@@ -24,7 +24,10 @@ export interface SchedulerParts {
 }
 
 /** A delivery was created, attempted, retried or given up on. */
-export type DeliveryListener = (tenantKey: string, delivery: Pick<DeliveryRecord, 'id' | 'job_id' | 'status' | 'attempts'>) => void;
+export type DeliveryListener = (
+  tenantKey: string,
+  delivery: Pick<DeliveryRecord, 'id' | 'job_id' | 'status' | 'attempts'>,
+) => void;
 
 /** Background work (attempts, pumps): nothing a request waits for, but what shutting down waits for. */
 export class BackgroundWork {
@@ -51,7 +54,6 @@ export class BackgroundWork {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 }
-
 
 interface Timer {
   handle: NodeJS.Timeout;
@@ -91,26 +93,33 @@ export class DeliveryScheduler {
    */
   queued(key: string, created: readonly DeliveryRecord[]): void {
     for (const delivery of created) this.notify(key, delivery);
-    for (const delivery of created) if (delivery.nextAttemptAtMs !== null) this.work.track(this.attempt(key, delivery.id));
+    for (const delivery of created)
+      if (delivery.nextAttemptAtMs !== null) this.work.track(this.attempt(key, delivery.id));
   }
 
   /** Attempts every chain head that is due and not held, and sets the timer for the next one. */
   async pump(key: string): Promise<void> {
     if (this.parts.stopped()) return;
-    const plan = await this.parts.store.transact(key, async (tx) => {
-      const clock = await tx.clock();
-      const nowMs = clockNow(clock, tx.realNowMs);
-      const due: string[] = [];
-      let nextDueMs = Infinity;
-      const pending = await tx.pendingDeliveries.all();
-      const heads = [...chainsOf(pending).values()].map((chain) => chain[0]).concat(pending.filter((d) => d.outsideChain));
-      for (const head of heads) {
-        if (head.nextAttemptAtMs === null || leaseHeld(head, tx.realNowMs, nowMs)) continue;
-        if (head.nextAttemptAtMs <= nowMs) due.push(head.id);
-        else nextDueMs = Math.min(nextDueMs, head.nextAttemptAtMs);
-      }
-      return { due, nextDueMs, clock, realNowMs: tx.realNowMs };
-    }, { existingOnly: true });
+    const plan = await this.parts.store.transact(
+      key,
+      async (tx) => {
+        const clock = await tx.clock();
+        const nowMs = clockNow(clock, tx.realNowMs);
+        const due: string[] = [];
+        let nextDueMs = Infinity;
+        const pending = await tx.pendingDeliveries.all();
+        const heads = [...chainsOf(pending).values()]
+          .map((chain) => chain[0])
+          .concat(pending.filter((d) => d.outsideChain));
+        for (const head of heads) {
+          if (head.nextAttemptAtMs === null || leaseHeld(head, tx.realNowMs, nowMs)) continue;
+          if (head.nextAttemptAtMs <= nowMs) due.push(head.id);
+          else nextDueMs = Math.min(nextDueMs, head.nextAttemptAtMs);
+        }
+        return { due, nextDueMs, clock, realNowMs: tx.realNowMs };
+      },
+      { existingOnly: true },
+    );
     if (!plan) return;
     for (const id of plan.due) this.work.track(this.attempt(key, id));
     this.arm(key, plan.nextDueMs, plan.clock, plan.realNowMs);
@@ -143,18 +152,25 @@ export class DeliveryScheduler {
   async attempt(key: string, deliveryId: string, force = false): Promise<void> {
     const token = newId('lease');
     const leaseMs = this.parts.config.timeoutMs + this.parts.config.leaseMarginMs;
-    const taken = await this.parts.store.transact(key, async (tx) => {
-      const delivery = await tx.deliveries.get(deliveryId);
-      if (!delivery || delivery.status !== 'PENDING') return undefined;
-      const nowMs = clockNow(await tx.clock(), tx.realNowMs);
-      if (leaseHeld(delivery, tx.realNowMs, nowMs)) return undefined;
-      if (!force && (delivery.nextAttemptAtMs === null || delivery.nextAttemptAtMs > nowMs)) return undefined;
-      if (!delivery.outsideChain && (await chainHead(tx, delivery))?.id !== deliveryId) return undefined;
-      const endpoint = await tx.endpoints.get(delivery.endpoint_id);
-      if (!endpoint) return undefined;
-      tx.deliveries.put({ ...delivery, lease: { owner: this.owner, token, untilRealMs: tx.realNowMs + leaseMs, untilTenantMs: nowMs + leaseMs } });
-      return { delivery, endpoint, atMs: nowMs };
-    }, { existingOnly: true });
+    const taken = await this.parts.store.transact(
+      key,
+      async (tx) => {
+        const delivery = await tx.deliveries.get(deliveryId);
+        if (!delivery || delivery.status !== 'PENDING') return undefined;
+        const nowMs = clockNow(await tx.clock(), tx.realNowMs);
+        if (leaseHeld(delivery, tx.realNowMs, nowMs)) return undefined;
+        if (!force && (delivery.nextAttemptAtMs === null || delivery.nextAttemptAtMs > nowMs)) return undefined;
+        if (!delivery.outsideChain && (await chainHead(tx, delivery))?.id !== deliveryId) return undefined;
+        const endpoint = await tx.endpoints.get(delivery.endpoint_id);
+        if (!endpoint) return undefined;
+        tx.deliveries.put({
+          ...delivery,
+          lease: { owner: this.owner, token, untilRealMs: tx.realNowMs + leaseMs, untilTenantMs: nowMs + leaseMs },
+        });
+        return { delivery, endpoint, atMs: nowMs };
+      },
+      { existingOnly: true },
+    );
     if (!taken) return;
     const { delivery, endpoint, atMs } = taken;
     const caches = this.parts.caches.of(key);
@@ -169,40 +185,48 @@ export class DeliveryScheduler {
       'webhook-signature': caches.signer(endpoint).sign(delivery.event_id, timestamp, delivery.payloadText),
     };
     const outcome = await this.parts.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
-    const attempt = { at: iso(atMs), latency_ms: Math.round((performance.now() - started) * 100) / 100, ...outcome.attempt };
-    await this.parts.store.transact(key, async (tx) => {
-      const current = await tx.deliveries.get(deliveryId);
-      if (!current || current.lease?.token !== token) return;
-      let next: DeliveryRecord = { ...current, attempts: [...current.attempts, attempt], lease: null };
-      if (outcome.responseBody !== undefined) next.last_response_body = outcome.responseBody;
-      const wait = this.parts.config.retrySchedule[next.attempts.length - 1];
-      if (outcome.ok) next = finished(next, 'SUCCEEDED');
-      else if (current.outsideChain || wait === undefined) next = finished(next, 'DEAD_LETTERED');
-      else {
-        const jitter = 1 + this.parts.config.retryJitter * (2 * this.parts.config.random() - 1);
-        next.nextAttemptAtMs = atMs + Math.round(wait * 1000 * jitter);
-      }
-      tx.deliveries.put(next);
-      const clock = await tx.clock();
-      const nowMs = clockNow(clock, tx.realNowMs);
-      let head: DeliveryRecord | undefined = next.status === 'PENDING' ? next : undefined;
-      if (!head && !current.outsideChain) {
-        // The delivery that waited behind the one just settled is due as it reaches the head.
-        head = await chainHead(tx, current);
-        if (head && head.nextAttemptAtMs === null) {
-          head = { ...head, nextAttemptAtMs: nowMs };
-          tx.deliveries.put(head);
+    const attempt = {
+      at: iso(atMs),
+      latency_ms: Math.round((performance.now() - started) * 100) / 100,
+      ...outcome.attempt,
+    };
+    await this.parts.store.transact(
+      key,
+      async (tx) => {
+        const current = await tx.deliveries.get(deliveryId);
+        if (!current || current.lease?.token !== token) return;
+        let next: DeliveryRecord = { ...current, attempts: [...current.attempts, attempt], lease: null };
+        if (outcome.responseBody !== undefined) next.last_response_body = outcome.responseBody;
+        const wait = this.parts.config.retrySchedule[next.attempts.length - 1];
+        if (outcome.ok) next = finished(next, 'SUCCEEDED');
+        else if (current.outsideChain || wait === undefined) next = finished(next, 'DEAD_LETTERED');
+        else {
+          const jitter = 1 + this.parts.config.retryJitter * (2 * this.parts.config.random() - 1);
+          next.nextAttemptAtMs = atMs + Math.round(wait * 1000 * jitter);
         }
-      }
-      tx.afterCommit(() => {
-        this.notify(key, next);
-        // Only this chain changed: send its head if due, or wake up when it is. A full scan
-        // here would make every settled delivery cost as much as all pending chains together.
-        if (!head || this.parts.stopped() || head.nextAttemptAtMs === null) return;
-        if (head.nextAttemptAtMs <= nowMs) this.work.track(this.attempt(key, head.id));
-        else this.arm(key, head.nextAttemptAtMs, clock, tx.realNowMs);
-      });
-    }, { existingOnly: true });
+        tx.deliveries.put(next);
+        const clock = await tx.clock();
+        const nowMs = clockNow(clock, tx.realNowMs);
+        let head: DeliveryRecord | undefined = next.status === 'PENDING' ? next : undefined;
+        if (!head && !current.outsideChain) {
+          // The delivery that waited behind the one just settled is due as it reaches the head.
+          head = await chainHead(tx, current);
+          if (head && head.nextAttemptAtMs === null) {
+            head = { ...head, nextAttemptAtMs: nowMs };
+            tx.deliveries.put(head);
+          }
+        }
+        tx.afterCommit(() => {
+          this.notify(key, next);
+          // Only this chain changed: send its head if due, or wake up when it is. A full scan
+          // here would make every settled delivery cost as much as all pending chains together.
+          if (!head || this.parts.stopped() || head.nextAttemptAtMs === null) return;
+          if (head.nextAttemptAtMs <= nowMs) this.work.track(this.attempt(key, head.id));
+          else this.arm(key, head.nextAttemptAtMs, clock, tx.realNowMs);
+        });
+      },
+      { existingOnly: true },
+    );
   }
 
   /** Clears the timer of one tenant, or of all. */

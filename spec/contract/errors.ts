@@ -91,16 +91,25 @@ export function meantBranchErrors(errors: readonly ErrorObject[]): ErrorObject[]
     const at = compound.instancePath;
     const here = (e: ErrorObject) => e.instancePath === at;
     const typeMisses = errors.filter((e) => here(e) && e.keyword === 'type' && !dropped.has(e));
-    const reasons = errors.filter((e) => within(e.instancePath, at) && e !== compound && !typeMisses.includes(e)
-      && !(here(e) && COMPOUND.has(e.keyword)) && !dropped.has(e));
+    const reasons = errors.filter(
+      (e) =>
+        within(e.instancePath, at) &&
+        e !== compound &&
+        !typeMisses.includes(e) &&
+        !(here(e) && COMPOUND.has(e.keyword)) &&
+        !dropped.has(e),
+    );
     dropped.add(compound);
     for (const e of typeMisses) dropped.add(e);
     if (reasons.length > 0) continue;
     const types = [...new Set(typeMisses.flatMap((e) => [(e.params as { type: string | string[] }).type].flat()))];
-    added.set(compound, types.length > 0
-      ? { ...compound, keyword: 'type', params: { type: types }, message: `must be ${types.join(' or ')}` }
-      // Every branch matched where oneOf allows one: the value is ambiguous, not malformed.
-      : { ...compound, message: 'must match exactly one of the allowed forms, and matches several' });
+    added.set(
+      compound,
+      types.length > 0
+        ? { ...compound, keyword: 'type', params: { type: types }, message: `must be ${types.join(' or ')}` }
+        : // Every branch matched where oneOf allows one: the value is ambiguous, not malformed.
+          { ...compound, message: 'must match exactly one of the allowed forms, and matches several' },
+    );
   }
   const out: ErrorObject[] = [];
   for (const e of errors) {
@@ -112,7 +121,11 @@ export function meantBranchErrors(errors: readonly ErrorObject[]): ErrorObject[]
 }
 
 /** Turns ajv errors into the contract's 422 `errors[]` items. */
-export function formatErrors(errors: ErrorObject[] | null | undefined, data: unknown, location: ValidationErrorItem['location'] = 'body'): ValidationErrorItem[] {
+export function formatErrors(
+  errors: ErrorObject[] | null | undefined,
+  data: unknown,
+  location: ValidationErrorItem['location'] = 'body',
+): ValidationErrorItem[] {
   const items: ValidationErrorItem[] = [];
   const seen = new Set<string>();
   for (const error of meantBranchErrors(errors ?? [])) {
@@ -126,7 +139,8 @@ export function formatErrors(errors: ErrorObject[] | null | undefined, data: unk
     } else {
       param = dottedPath(error.instancePath, data);
       value = describeValue(valueAt(error.instancePath, data));
-      if (error.keyword === 'enum') msg = `must be one of: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+      if (error.keyword === 'enum')
+        msg = `must be one of: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
       if (error.keyword === 'pattern') msg = PATTERN_WORDS[(error.params as { pattern: string }).pattern] ?? msg;
     }
     const key = `${param}\u0000${msg}`;

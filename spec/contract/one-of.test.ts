@@ -10,7 +10,8 @@ import { deriveMutations } from '../mutations';
 import { dottedSegments, type ValidationErrorItem } from './errors';
 import { escapePointer, unescapePointer } from './refs';
 
-const BOOKKEEPING = /must be null$|must match exactly one schema|must match a schema in anyOf|must match "then"|must pass "\w+" keyword/;
+const BOOKKEEPING =
+  /must be null$|must match exactly one schema|must match a schema in anyOf|must match "then"|must pass "\w+" keyword/;
 
 type Segment = string | number;
 
@@ -34,14 +35,26 @@ function compoundPointers(): string[] {
 function nodeAt(pointer: string): { pointer: string; node: SchemaNode } {
   for (;;) {
     let node: unknown = spec;
-    for (const part of pointer.replace(/^#\/?/, '').split('/').filter((p) => p !== '').map(unescapePointer)) node = (node as Record<string, unknown>)?.[part];
+    for (const part of pointer
+      .replace(/^#\/?/, '')
+      .split('/')
+      .filter((p) => p !== '')
+      .map(unescapePointer))
+      node = (node as Record<string, unknown>)?.[part];
     const ref = (node as SchemaNode | undefined)?.$ref;
     if (typeof ref !== 'string') return { pointer, node: node as SchemaNode };
     pointer = ref;
   }
 }
 
-interface Site { root: string; where: string; sample: unknown; path: Segment[]; compound: string; branches: string[] }
+interface Site {
+  root: string;
+  where: string;
+  sample: unknown;
+  path: Segment[];
+  compound: string;
+  branches: string[];
+}
 
 /** Follows an example's value through its schema; records each compound schema it passes with a value there. */
 function sitesOf(root: string, where: string, sample: unknown): Site[] {
@@ -57,12 +70,16 @@ function sitesOf(root: string, where: string, sample: unknown): Site[] {
       sites.push({ root, where, sample, path, compound: `${pointer}/${keyword}`, branches: branchPointers });
       for (const branch of branchPointers) if (validatorAt(branch)(value)) visit(branch, value, path, depth + 1);
     }
-    for (const [i, part] of (node.allOf ?? []).entries()) visit(part.$ref ?? `${pointer}/allOf/${i}`, value, path, depth + 1);
-    if (Array.isArray(value) && node.items) value.forEach((item, i) => visit(`${pointer}/items`, item, [...path, i], depth + 1));
+    for (const [i, part] of (node.allOf ?? []).entries())
+      visit(part.$ref ?? `${pointer}/allOf/${i}`, value, path, depth + 1);
+    if (Array.isArray(value) && node.items)
+      value.forEach((item, i) => visit(`${pointer}/items`, item, [...path, i], depth + 1));
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       for (const [key, child] of Object.entries(value)) {
-        if (node.properties && key in node.properties) visit(`${pointer}/properties/${escapePointer(key)}`, child, [...path, key], depth + 1);
-        else if (node.additionalProperties && typeof node.additionalProperties === 'object') visit(`${pointer}/additionalProperties`, child, [...path, key], depth + 1);
+        if (node.properties && key in node.properties)
+          visit(`${pointer}/properties/${escapePointer(key)}`, child, [...path, key], depth + 1);
+        else if (node.additionalProperties && typeof node.additionalProperties === 'object')
+          visit(`${pointer}/additionalProperties`, child, [...path, key], depth + 1);
       }
     }
   };
@@ -106,33 +123,56 @@ test('the spec has compound schemas, and its examples reach every one of them', 
 describe.each(compounds.map((c) => [c]))('%s', (compound) => {
   const here = sites.filter((s) => s.compound === compound);
 
-  it('a value of no branch\'s type gets one error naming the types, at that field', () => {
+  it("a value of no branch's type gets one error naming the types, at that field", () => {
     for (const site of here) {
       const wrong = ofNoBranchType(site.branches);
       expect(wrong).not.toBeUndefined();
       const errors = errorsFor(site.root, replaceAt(site.sample, site.path, wrong));
-      expect({ where: site.where, errors: errors.map((e) => [e.param, e.msg]) })
-        .toEqual({ where: site.where, errors: [[dottedSegments(site.path), expect.stringMatching(/^must be \w+( or \w+)+$/)]] });
+      expect({ where: site.where, errors: errors.map((e) => [e.param, e.msg]) }).toEqual({
+        where: site.where,
+        errors: [[dottedSegments(site.path), expect.stringMatching(/^must be \w+( or \w+)+$/)]],
+      });
     }
   });
 
-  it('a value meant for a branch but wrong inside it gets that branch\'s reasons only', () => {
+  it("a value meant for a branch but wrong inside it gets that branch's reasons only", () => {
     let tried = 0;
     for (const site of here) {
       const value = valueAt(site.sample, site.path);
       for (const branch of site.branches.filter((b) => validatorAt(b)(value))) {
         // deriveMutations breaks fields inside a value; a scalar branch (a date-time) is broken whole, keeping its type.
-        const scalarBreaks = typeof value === 'string' ? ['not-a-valid-value', `${value}!`].filter((v) => !validatorAt(branch)(v)).slice(0, 1)
-          .map((body) => ({ kind: 'format', param: '', description: `${JSON.stringify(body)} for ${branch}`, body })) : [];
+        const scalarBreaks =
+          typeof value === 'string'
+            ? ['not-a-valid-value', `${value}!`]
+                .filter((v) => !validatorAt(branch)(v))
+                .slice(0, 1)
+                .map((body) => ({
+                  kind: 'format',
+                  param: '',
+                  description: `${JSON.stringify(body)} for ${branch}`,
+                  body,
+                }))
+            : [];
         for (const mutation of [...deriveMutations(branch, value), ...scalarBreaks]) {
           // A wrong type at the compound itself is the case above.
           if (mutation.kind === 'wrong-type' && mutation.param === '') continue;
           tried++;
-          const param = dottedSegments([...site.path, ...(mutation.param === '' ? [] : [mutation.param])]).replace(/\.\[/g, '[');
+          const param = dottedSegments([...site.path, ...(mutation.param === '' ? [] : [mutation.param])]).replace(
+            /\.\[/g,
+            '[',
+          );
           const errors = errorsFor(site.root, replaceAt(site.sample, site.path, mutation.body));
-          const leaked = errors.filter((e) => BOOKKEEPING.test(e.msg) || !(e.param === param || e.param.startsWith(`${param}.`) || e.param.startsWith(`${param}[`)));
-          expect({ where: site.where, mutation: mutation.description, leaked, named: errors.some((e) => e.param === param) })
-            .toEqual({ where: site.where, mutation: mutation.description, leaked: [], named: true });
+          const leaked = errors.filter(
+            (e) =>
+              BOOKKEEPING.test(e.msg) ||
+              !(e.param === param || e.param.startsWith(`${param}.`) || e.param.startsWith(`${param}[`)),
+          );
+          expect({
+            where: site.where,
+            mutation: mutation.description,
+            leaked,
+            named: errors.some((e) => e.param === param),
+          }).toEqual({ where: site.where, mutation: mutation.description, leaked: [], named: true });
         }
       }
     }
@@ -144,5 +184,7 @@ describe.each(compounds.map((c) => [c]))('%s', (compound) => {
 
 test('the delivery code of issue 27: {"delivery_code": "12a"} is one reason, in words', () => {
   const advance = specExamples().find((e) => /POST \/sandbox\/jobs\/\{job_id\}\/advance request/.test(e.where))!;
-  expect(errorsFor(advance.pointer, { delivery_code: '12a' })).toEqual([{ location: 'body', param: 'delivery_code', msg: 'must be exactly 4 digits', value: '12a' }]);
+  expect(errorsFor(advance.pointer, { delivery_code: '12a' })).toEqual([
+    { location: 'body', param: 'delivery_code', msg: 'must be exactly 4 digits', value: '12a' },
+  ]);
 });

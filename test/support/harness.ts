@@ -27,16 +27,24 @@ export interface CallResult {
 export class ContractViolation extends Error {}
 
 /** Keeps every answer as text (the harness parses JSON itself, to check it exactly as sent). */
-function keepText(res: NodeJS.ReadableStream & { setEncoding(e: string): void }, done: (err: Error | null, body: string) => void): void {
+function keepText(
+  res: NodeJS.ReadableStream & { setEncoding(e: string): void },
+  done: (err: Error | null, body: string) => void,
+): void {
   let text = '';
   res.setEncoding('utf8');
-  res.on('data', (chunk: string) => { text += chunk; });
+  res.on('data', (chunk: string) => {
+    text += chunk;
+  });
   res.on('end', () => done(null, text));
   res.on('error', (error: Error) => done(error, text));
 }
 
 export class TestApi {
-  constructor(readonly server: RunningServer, readonly key: string = `test-${randomUUID()}`) {}
+  constructor(
+    readonly server: RunningServer,
+    readonly key: string = `test-${randomUUID()}`,
+  ) {}
 
   /** The same server, as another tenant. */
   as(key: string): TestApi {
@@ -52,21 +60,37 @@ export class TestApi {
       payload = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
-    let test = request(this.server.url)[method.toLowerCase() as 'get'](path).buffer(true).parse(keepText as unknown as Parameters<request.Test['parse']>[0]);
+    let test = request(this.server.url)
+      [method.toLowerCase() as 'get'](path)
+      .buffer(true)
+      .parse(keepText as unknown as Parameters<request.Test['parse']>[0]);
     for (const [name, value] of Object.entries(headers)) test = test.set(name, value);
     if (payload !== undefined) test = test.send(payload);
     const response = await test.ok(() => true);
     const text: string = response.body ?? '';
     const type = String(response.headers['content-type'] ?? '');
     const parsed = text === '' ? undefined : type.startsWith('application/json') ? JSON.parse(text) : text;
-    checkAgainstSpec(method, path, response.status, type, text, parsed, response.headers as Record<string, string>);
-    return { status: response.status, headers: new Headers(response.headers as Record<string, string>), body: parsed, text };
+    checkAgainstSpec(method, path, response.status, type, text, parsed, response.headers);
+    return {
+      status: response.status,
+      headers: new Headers(response.headers),
+      body: parsed,
+      text,
+    };
   }
 
-  get(path: string, options?: CallOptions) { return this.call('GET', path, options); }
-  post(path: string, body?: unknown, options?: CallOptions) { return this.call('POST', path, { ...options, body }); }
-  put(path: string, body?: unknown, options?: CallOptions) { return this.call('PUT', path, { ...options, body }); }
-  delete(path: string, options?: CallOptions) { return this.call('DELETE', path, options); }
+  get(path: string, options?: CallOptions) {
+    return this.call('GET', path, options);
+  }
+  post(path: string, body?: unknown, options?: CallOptions) {
+    return this.call('POST', path, { ...options, body });
+  }
+  put(path: string, body?: unknown, options?: CallOptions) {
+    return this.call('PUT', path, { ...options, body });
+  }
+  delete(path: string, options?: CallOptions) {
+    return this.call('DELETE', path, options);
+  }
 
   // ---- common steps -------------------------------------------------------------------
 
@@ -80,7 +104,10 @@ export class TestApi {
     return (await this.slots())[0].id;
   }
 
-  async createJob(overrides: Record<string, unknown> = {}, options?: CallOptions): Promise<{ id: string; res: CallResult }> {
+  async createJob(
+    overrides: Record<string, unknown> = {},
+    options?: CallOptions,
+  ): Promise<{ id: string; res: CallResult }> {
     const slot_id = (overrides.slot_id as string | undefined) ?? (await this.slotId());
     const res = await this.post('/jobs', { ...createJobRequest(), ...overrides, slot_id }, options);
     if (res.status !== 201) throw new Error(`create answered ${res.status}: ${res.text}`);
@@ -93,13 +120,28 @@ export class TestApi {
   }
 }
 
-function checkAgainstSpec(method: string, path: string, status: number, type: string, text: string, body: unknown, headers: Record<string, string>): void {
+function checkAgainstSpec(
+  method: string,
+  path: string,
+  status: number,
+  type: string,
+  text: string,
+  body: unknown,
+  headers: Record<string, string>,
+): void {
   const op = findOperation(method, path);
   if (op) {
     // The kit's own judgement (spec/contract/responses.ts): status, media type, schema, required headers.
-    const violations = responseViolations(op.operationId, { status, headers, body: text, ...(type.startsWith('application/json') ? { json: body } : {}) });
+    const violations = responseViolations(op.operationId, {
+      status,
+      headers,
+      body: text,
+      ...(type.startsWith('application/json') ? { json: body } : {}),
+    });
     if (violations.length > 0) {
-      throw new ContractViolation(`${method} ${path} → ${status} breaks the spec: ${violations.join('; ')}\nbody: ${JSON.stringify(body)?.slice(0, 2000)}`);
+      throw new ContractViolation(
+        `${method} ${path} → ${status} breaks the spec: ${violations.join('; ')}\nbody: ${JSON.stringify(body)?.slice(0, 2000)}`,
+      );
     }
     return;
   }
@@ -112,7 +154,9 @@ function checkAgainstSpec(method: string, path: string, status: number, type: st
   if (status < 400) return;
   const result = validateSchema('Error', body);
   if (!result.ok) {
-    throw new ContractViolation(`${method} ${path} → ${status} breaks the spec: ${JSON.stringify(result.errors)}\nbody: ${JSON.stringify(body)?.slice(0, 2000)}`);
+    throw new ContractViolation(
+      `${method} ${path} → ${status} breaks the spec: ${JSON.stringify(result.errors)}\nbody: ${JSON.stringify(body)?.slice(0, 2000)}`,
+    );
   }
 }
 
@@ -131,7 +175,13 @@ export function minimalCreateJobRequest(): any {
 }
 
 /** Starts a quiet server on 127.0.0.1:0 for one test file; stop it with `close`. */
-export async function startTestServer(config: Partial<ServerConfig> = {}, options: StartOptions = {}): Promise<{ server: RunningServer; api: TestApi; close: () => Promise<{ undelivered: number }> }> {
-  const server = await startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', webhookRetryJitter: 0, shutdownGraceMs: 200, ...config }, options);
+export async function startTestServer(
+  config: Partial<ServerConfig> = {},
+  options: StartOptions = {},
+): Promise<{ server: RunningServer; api: TestApi; close: () => Promise<{ undelivered: number }> }> {
+  const server = await startServer(
+    { port: 0, host: '127.0.0.1', logLevel: 'silent', webhookRetryJitter: 0, shutdownGraceMs: 200, ...config },
+    options,
+  );
   return { server, api: new TestApi(server), close: () => server.close() };
 }

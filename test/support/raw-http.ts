@@ -14,7 +14,13 @@ export interface RawResult {
   body: any;
 }
 
-export function rawRequest(port: number, method: string, path: string, headers: Record<string, string | number> = {}, body?: string | Buffer): Promise<RawResult> {
+export function rawRequest(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string | number> = {},
+  body?: string | Buffer,
+): Promise<RawResult> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -22,7 +28,11 @@ export function rawRequest(port: number, method: string, path: string, headers: 
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         let parsed: unknown;
-        try { parsed = text === '' ? undefined : JSON.parse(text); } catch { parsed = text; }
+        try {
+          parsed = text === '' ? undefined : JSON.parse(text);
+        } catch {
+          parsed = text;
+        }
         resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parsed });
       });
       res.on('error', reject);
@@ -33,7 +43,11 @@ export function rawRequest(port: number, method: string, path: string, headers: 
 }
 
 /** Writes bytes on a fresh socket and collects what comes back until the server closes it. */
-export function rawExchange(port: number, data: string | Buffer, timeoutMs = 3000): Promise<{ text: string; closedByServer: boolean; ms: number }> {
+export function rawExchange(
+  port: number,
+  data: string | Buffer,
+  timeoutMs = 3000,
+): Promise<{ text: string; closedByServer: boolean; ms: number }> {
   return new Promise((resolve) => {
     const started = Date.now();
     const socket = net.connect(port, '127.0.0.1');
@@ -47,7 +61,9 @@ export function rawExchange(port: number, data: string | Buffer, timeoutMs = 300
       resolve({ text, closedByServer, ms: Date.now() - started });
     };
     const timer = setTimeout(() => finish(false), timeoutMs);
-    socket.on('data', (d: Buffer) => { text += d.toString('utf8'); });
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('utf8');
+    });
     socket.on('end', () => finish(true));
     socket.on('close', () => finish(true));
     socket.on('error', () => finish(true));
@@ -61,7 +77,11 @@ export function parseRawResponse(text: string): { status: number; headers: strin
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
   const payload = rest.join('\r\n\r\n');
   let body: unknown;
-  try { body = JSON.parse(payload); } catch { body = undefined; }
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    body = undefined;
+  }
   return { status, headers: head, body };
 }
 

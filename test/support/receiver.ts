@@ -38,7 +38,8 @@ export class Receiver {
 
   /** Resolves once `count` requests (to paths ending in `pathSuffix`, if given) have arrived; fails after `timeoutMs`. */
   async waitFor(count: number, timeoutMs = 5000, pathSuffix?: string): Promise<void> {
-    const arrived = () => (pathSuffix === undefined ? this.received : this.received.filter((r) => r.url.endsWith(pathSuffix))).length;
+    const arrived = () =>
+      (pathSuffix === undefined ? this.received : this.received.filter((r) => r.url.endsWith(pathSuffix))).length;
     if (!(await this.server.waitFor(() => arrived() >= count, timeoutMs))) {
       throw new Error(`expected ${count} webhook requests${pathSuffix ? ` to *${pathSuffix}` : ''}, got ${arrived()}`);
     }

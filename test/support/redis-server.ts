@@ -23,7 +23,20 @@ export interface RunningRedis {
 }
 
 function launch(port: number, dir: string, appendOnly: boolean): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', '--protected-mode', 'no'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--protected-mode',
+    'no',
+  ];
   if (appendOnly) args.push('--appendonly', 'yes', '--appendfsync', 'always');
   const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
@@ -42,10 +55,14 @@ function launch(port: number, dir: string, appendOnly: boolean): Promise<ChildPr
       }
     };
     child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     child.once('error', (error) => {
       clearTimeout(timer);
-      reject(new Error(`${REDIS_SERVER} could not run (${error.message}); install it: apt-get install -y redis-server`));
+      reject(
+        new Error(`${REDIS_SERVER} could not run (${error.message}); install it: apt-get install -y redis-server`),
+      );
     });
     child.once('exit', (code) => {
       clearTimeout(timer);

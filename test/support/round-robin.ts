@@ -15,12 +15,20 @@ export async function roundRobin(upstreams: string[]): Promise<RoundRobin> {
   const agent = new http.Agent({ keepAlive: true });
   const proxy = http.createServer((req, res) => {
     const target = new URL(upstreams[next++ % upstreams.length]);
-    const upstream = http.request({
-      host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent,
-    }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ code: 'INTERNAL', message: 'upstream unreachable' }));
@@ -31,10 +39,11 @@ export async function roundRobin(upstreams: string[]): Promise<RoundRobin> {
   const { port } = proxy.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => {
-      agent.destroy();
-      proxy.closeAllConnections();
-      proxy.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        agent.destroy();
+        proxy.closeAllConnections();
+        proxy.close(() => resolve());
+      }),
   };
 }

@@ -19,24 +19,36 @@ export interface ServedProcess {
 }
 
 export function serve(args: string[] = []): Promise<ServedProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--log-level', 'silent', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--log-level', 'silent', ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    const onExit = (code: number | null) => { clearTimeout(timer); reject(new Error(`lastmile serve exited with ${code}: ${out}${err}`)); };
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`lastmile serve exited with ${code}: ${out}${err}`));
+    };
     const timer = setTimeout(() => {
       child.off('exit', onExit);
       child.kill('SIGKILL');
       reject(new Error(`lastmile serve did not start within ${SERVE_STARTUP_TIMEOUT_MS} ms: ${out}${err}`));
     }, SERVE_STARTUP_TIMEOUT_MS);
-    child.stderr!.on('data', (chunk) => { err += chunk; });
-    child.stdout!.on('data', (chunk) => {
+    child.stderr.on('data', (chunk) => {
+      err += chunk;
+    });
+    child.stdout.on('data', (chunk) => {
       out += chunk;
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/i.exec(out);
       if (!match) return;
       clearTimeout(timer);
       child.off('exit', onExit);
-      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((done) => child.once('exit', () => done()));
+      const exited =
+        child.exitCode !== null || child.signalCode !== null
+          ? Promise.resolve()
+          : new Promise<void>((done) => child.once('exit', () => done()));
       resolve({ url: match[1], close: () => stop(child), kill: (signal) => child.kill(signal), exited });
     });
     child.once('exit', onExit);
@@ -45,5 +57,8 @@ export function serve(args: string[] = []): Promise<ServedProcess> {
 
 function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
 }

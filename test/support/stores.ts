@@ -35,14 +35,17 @@ export function storesOf(kind: StoreKind): StoresOfKind {
   const prefix = () => `test-${randomUUID().slice(0, 8)}:`;
   return {
     async open(realNow = Date.now, limits) {
-      const store = kind === 'memory'
-        ? new InMemoryStore(realNow, limits, { freezeRecords: true })
-        : await RedisStore.connect({ url: redis!.url, prefix: prefix(), tenantTtlSeconds: 3600, realNow });
+      const store =
+        kind === 'memory'
+          ? new InMemoryStore(realNow, limits, { freezeRecords: true })
+          : await RedisStore.connect({ url: redis!.url, prefix: prefix(), tenantTtlSeconds: 3600, realNow });
       opened.push(store);
       return store;
     },
     serverConfig() {
-      return kind === 'memory' ? { store: 'memory', storePrefix: 'lastmile:' } : { store: redis!.url, storePrefix: prefix() };
+      return kind === 'memory'
+        ? { store: 'memory', storePrefix: 'lastmile:' }
+        : { store: redis!.url, storePrefix: prefix() };
     },
   };
 }

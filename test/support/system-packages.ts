@@ -19,8 +19,18 @@ export interface SystemPackage {
   pathVariable: string;
 }
 
-export const CHROMIUM: SystemPackage = { name: 'chromium', path: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', neededBy: 'The browser tests need Chromium', pathVariable: 'CHROMIUM_PATH' };
-export const REDIS_SERVER: SystemPackage = { name: 'redis-server', path: process.env.REDIS_SERVER_PATH ?? '/usr/bin/redis-server', neededBy: 'The Redis store\'s tests need redis-server', pathVariable: 'REDIS_SERVER_PATH' };
+export const CHROMIUM: SystemPackage = {
+  name: 'chromium',
+  path: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  neededBy: 'The browser tests need Chromium',
+  pathVariable: 'CHROMIUM_PATH',
+};
+export const REDIS_SERVER: SystemPackage = {
+  name: 'redis-server',
+  path: process.env.REDIS_SERVER_PATH ?? '/usr/bin/redis-server',
+  neededBy: "The Redis store's tests need redis-server",
+  pathVariable: 'REDIS_SERVER_PATH',
+};
 
 export const installCommand = (pkg: SystemPackage) => `sudo apt-get update && sudo apt-get install -y ${pkg.name}`;
 
@@ -37,7 +47,12 @@ export class PackageMissing extends Error {}
 
 function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try { accessSync(join(dir, command), constants.X_OK); return true; } catch { return false; }
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
   });
 }
 
@@ -45,7 +60,9 @@ export const realHost: Host = {
   exists: existsSync,
   isRoot: () => typeof process.getuid === 'function' && process.getuid() === 0,
   hasAptGet: () => onPath('apt-get'),
-  run: (command, args) => spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status ?? 1,
+  run: (command, args) =>
+    spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status ??
+    1,
   log: (message) => process.stderr.write(`${message}\n`),
 };
 

@@ -23,8 +23,12 @@ function decode(raw: string, at: number): string {
 
 export function parseXml(source: string): XmlElement {
   let i = 0;
-  const fail = (why: string): never => { throw new Error(`${why} at offset ${i}`); };
-  const skipSpace = () => { while (/\s/.test(source[i] ?? '')) i++; };
+  const fail = (why: string): never => {
+    throw new Error(`${why} at offset ${i}`);
+  };
+  const skipSpace = () => {
+    while (/\s/.test(source[i] ?? '')) i++;
+  };
   const name = () => {
     const m = /^[A-Za-z_][\w.-]*/.exec(source.slice(i));
     if (!m) fail('expected a name');
@@ -44,8 +48,14 @@ export function parseXml(source: string): XmlElement {
     const el: XmlElement = { name: name(), attributes: {}, children: [], text: '' };
     for (;;) {
       skipSpace();
-      if (source.startsWith('/>', i)) { i += 2; return el; }
-      if (source[i] === '>') { i++; break; }
+      if (source.startsWith('/>', i)) {
+        i += 2;
+        return el;
+      }
+      if (source[i] === '>') {
+        i++;
+        break;
+      }
       const attr = name();
       skipSpace();
       if (source[i] !== '=') fail('expected =');
