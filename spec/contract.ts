@@ -19,3 +19,7 @@ export {
 } from './contract/validators';
 export { EXAMPLE_SCHEMAS, example, specExamples, type ExampleName, type ExampleValue } from './contract/examples';
 export { responseViolations, type HttpAnswer } from './contract/responses';
+export {
+  instaLeapSignature, webhookHeaders, webhookPayloadText, webhookSigner, WEBHOOK_USER_AGENT,
+  type InstaLeapSigned, type SignableDelivery, type WebhookSigner,
+} from './contract/webhook-signing';

@@ -9,8 +9,7 @@
  * attempted by one at a time, and one that died mid-attempt is taken over once its lease
  * runs out. This process keeps only timers, connection pools and signers.
  */
-import { createHmac } from 'node:crypto';
-import type { Schemas } from '../../spec/contract';
+import { instaLeapSignature, webhookPayloadText, type Schemas } from '../../spec/contract';
 import { clockNow } from '../domain/clock';
 import { DomainError } from '../domain/errors';
 import { newId } from '../domain/ids';
@@ -176,7 +175,7 @@ export class Outbox implements SchedulerHost {
     const nowMs = clockNow(await tx.clock(), tx.realNowMs);
     const created: DeliveryRecord[] = [];
     for (const event of events) {
-      const payloadText = JSON.stringify(event);
+      const payloadText = webhookPayloadText(event);
       for (const endpoint of endpoints) {
         const delivery: DeliveryRecord = {
           id: newId('whd'),
@@ -190,7 +189,7 @@ export class Outbox implements SchedulerHost {
           nextAttemptAtMs: queuedChains.has(chainKey({ endpoint_id: endpoint.id, job_id: event.job.id })) ? null : nowMs,
           created_at: event.created_at,
           payloadText,
-          instaLeapSignature: createHmac('sha256', endpoint.secret).update(`${event.id}&${event.created_at}&${event.type}`).digest('hex'),
+          instaLeapSignature: instaLeapSignature(endpoint.secret, event),
           lease: null,
         };
         queuedChains.add(chainKey(delivery));

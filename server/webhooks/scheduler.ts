@@ -3,7 +3,7 @@
  * tenant's clock, under a lease taken in the store; the outcome counts only while that
  * lease is still the one stored, and settles the next attempt or the next head.
  */
-import type { Webhook } from 'standardwebhooks';
+import { webhookHeaders, type WebhookSigner } from '../../spec/contract';
 import { clockNow, iso, realDelayUntil } from '../domain/clock';
 import { newId } from '../domain/ids';
 import type { ClockState, DeliveryRecord, EndpointRecord, Store } from '../domain/store';
@@ -12,7 +12,7 @@ import { chainHead, chainsOf } from './delivery-log';
 import { finished } from './endpoints';
 import type { EndpointCaches, Send } from './sender';
 
-export type Signer = (caches: EndpointCaches, endpoint: EndpointRecord) => Webhook;
+export type Signer = (caches: EndpointCaches, endpoint: EndpointRecord) => WebhookSigner;
 
 /** What the scheduler needs of the outbox that runs it. */
 export interface SchedulerHost {
@@ -109,15 +109,7 @@ export class DeliveryScheduler {
     const { delivery, endpoint, atMs } = taken;
     const caches = this.host.cachesOf(key);
     const started = performance.now();
-    const timestamp = new Date();
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': 'lastmile-sandbox-webhooks/1',
-      'InstaLeap-Signature': delivery.instaLeapSignature,
-      'webhook-id': delivery.event_id,
-      'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-      'webhook-signature': this.host.signer(caches, endpoint).sign(delivery.event_id, timestamp, delivery.payloadText),
-    };
+    const headers = webhookHeaders(this.host.signer(caches, endpoint), { ...delivery, eventId: delivery.event_id }, new Date());
     const outcome = await this.host.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
     const attempt = { at: iso(atMs), latency_ms: Math.round((performance.now() - started) * 100) / 100, ...outcome.attempt };
     await this.host.store.transact(key, async (tx) => {
