@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Register> = {
   serve: () => require('../server/cli').registerServe,
   mock: () => require('./mock').registerMock,
   conform: () => require('../conformance/cli').registerConform,
+  'conform-receiver': () => require('../conformance/receivers/cli').registerConformReceiver,
   fixtures: () => require('../fixtures/cli').registerFixtures,
 };
 

@@ -69,6 +69,8 @@ export interface CheckResult {
   reason?: string;
   durationMs: number;
   failures: Failure[];
+  /** What a passed check wants known without failing (conform-receiver: production's signature unchecked). */
+  warnings?: Failure[];
   exchanges: Exchange[];
   /** The exploration's own account, on the EXPLORE result. */
   explore?: ExploreReport;
@@ -117,7 +119,8 @@ export interface RunResult {
   tool: { name: string; version: string };
   baseUrl: string;
   level: LevelOption;
-  tenantMode: 'fresh' | 'shared';
+  /** Absent when the run judged a webhook receiver (conform-receiver), which has no tenants. */
+  tenantMode?: 'fresh' | 'shared';
   /** What the run decided about tenants, e.g. why one tenant is shared and whether it is reset. */
   notices?: string[];
   startedAt: string;

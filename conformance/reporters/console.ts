@@ -1,4 +1,5 @@
 import type { CheckResult, Failure, RunResult } from '../types';
+import { summaryLine } from './format';
 
 /** A terminal is for reading: the JSON and HTML reports keep everything else. */
 const MAX_FAILURES_SHOWN = 5;
@@ -39,9 +40,14 @@ function whereTheRestIs(reports: ConsoleOptions['reports']): string {
 
 /** One line per check; under a failure, expected against received and one curl that repeats the call. */
 export function formatCheckLine(result: CheckResult, options: ConsoleOptions = {}): string {
-  const label = { passed: 'PASS', failed: 'FAIL', skipped: 'SKIP' }[result.status];
+  const warnings = result.warnings ?? [];
+  const label = result.status === 'passed' && warnings.length > 0 ? 'WARN' : { passed: 'PASS', failed: 'FAIL', skipped: 'SKIP' }[result.status];
   let line = `${label} ${result.id} ${result.title} (${Math.round(result.durationMs)} ms)`;
   if (result.status === 'skipped') line += `\n${INDENT}skipped: ${result.reason}`;
+  if (result.status === 'passed' && warnings.length > 0) {
+    const curl = warnings.find((w) => w.exchange)?.exchange?.curl;
+    return `${line}\n${[...warnings.map((w) => `warning: ${w.message}`), ...(curl ? [`reproduce: ${curl}`] : [])].map((l) => `${INDENT}${l}`).join('\n')}`;
+  }
   if (result.status !== 'failed') return line;
   const lines = result.failures.slice(0, MAX_FAILURES_SHOWN).flatMap((failure, i) => [...(i > 0 ? [''] : []), ...describeBriefly(failure)]);
   if (result.failures.length > MAX_FAILURES_SHOWN) {
@@ -52,15 +58,13 @@ export function formatCheckLine(result: CheckResult, options: ConsoleOptions = {
   return `${line}\n${lines.map((l) => (l === '' ? '' : `${INDENT}${l}`)).join('\n')}`;
 }
 
-export function summaryLine(run: RunResult): string {
-  return `${run.summary.passed} passed, ${run.summary.failed} failed, ${run.summary.skipped} skipped`;
-}
+export { summaryLine };
 
 /** The lines after the last check: what ran, how long it took, then the closing count. */
 export function formatClosing(run: RunResult): string {
   return [
     '',
-    `${run.checks.length} checks against ${run.baseUrl} (level ${run.level}, ${run.tenantMode} tenants) in ${(run.durationMs / 1000).toFixed(2)} s`,
+    `${run.checks.length} checks against ${run.baseUrl} (level ${run.level}${run.tenantMode ? `, ${run.tenantMode} tenants` : ''}) in ${(run.durationMs / 1000).toFixed(2)} s`,
     summaryLine(run),
   ].join('\n');
 }

@@ -1,4 +1,4 @@
-import type { CheckResult, Failure } from '../types';
+import type { CheckResult, Failure, RunResult } from '../types';
 
 const MAX_DETAIL_CHARS = 4000;
 
@@ -30,4 +30,10 @@ export function seconds(ms: number): string {
 export function failuresFirst(checks: CheckResult[]): CheckResult[] {
   const rank = { failed: 0, skipped: 1, passed: 2 } as const;
   return checks.map((c, i) => ({ c, i })).sort((a, b) => rank[a.c.status] - rank[b.c.status] || a.i - b.i).map(({ c }) => c);
+}
+
+/** `N passed, N failed, N skipped`, and how many passed checks carry warnings when some do. */
+export function summaryLine(run: RunResult): string {
+  const warned = run.checks.filter((c) => c.warnings && c.warnings.length > 0).length;
+  return `${run.summary.passed} passed, ${run.summary.failed} failed, ${run.summary.skipped} skipped${warned > 0 ? `, ${warned} with warnings` : ''}`;
 }
