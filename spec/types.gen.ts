@@ -625,7 +625,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The job was created */
+        /**
+         * The job was created
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onCreated"];
         delete?: never;
         options?: never;
@@ -642,7 +645,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** A shopper started picking the items */
+        /**
+         * A shopper started picking the items
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onPickingStarted"];
         delete?: never;
         options?: never;
@@ -659,7 +665,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** Every item was picked */
+        /**
+         * Every item was picked
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onPickingFinished"];
         delete?: never;
         options?: never;
@@ -676,7 +685,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** Checkout at the store started */
+        /**
+         * Checkout at the store started
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onCheckingOutStarted"];
         delete?: never;
         options?: never;
@@ -693,7 +705,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** Checkout finished */
+        /**
+         * Checkout finished
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onCheckedOut"];
         delete?: never;
         options?: never;
@@ -710,7 +725,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The driver left for the destination */
+        /**
+         * The driver left for the destination
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onGoingToDestinationStarted"];
         delete?: never;
         options?: never;
@@ -727,7 +745,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The driver arrived at the destination */
+        /**
+         * The driver arrived at the destination
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onArrivedToDestination"];
         delete?: never;
         options?: never;
@@ -744,7 +765,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The final delivery step started; the delivery code can no longer change */
+        /**
+         * The final delivery step started; the delivery code can no longer change
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onDeliveringStarted"];
         delete?: never;
         options?: never;
@@ -761,7 +785,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The recipient received the order (final) */
+        /**
+         * The recipient received the order (final)
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onClientReceived"];
         delete?: never;
         options?: never;
@@ -778,7 +805,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The job was cancelled (final) */
+        /**
+         * The job was cancelled (final)
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onCancelled"];
         delete?: never;
         options?: never;
@@ -795,7 +825,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The job moved to another slot */
+        /**
+         * The job moved to another slot
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onRescheduled"];
         delete?: never;
         options?: never;
@@ -812,7 +845,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The recipient changed the job comment or contactless instructions */
+        /**
+         * The recipient changed the job comment or contactless instructions
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onJobCommentUpdated"];
         delete?: never;
         options?: never;
@@ -829,7 +865,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The job's external data was replaced */
+        /**
+         * The job's external data was replaced
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onExternalDataUpdated"];
         delete?: never;
         options?: never;
@@ -846,7 +885,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The job's payment info was replaced */
+        /**
+         * The job's payment info was replaced
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onPaymentUpdated"];
         delete?: never;
         options?: never;
@@ -863,7 +905,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The job's prices changed (with a payment info update) */
+        /**
+         * The job's prices changed (with a payment info update)
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onPricesUpdated"];
         delete?: never;
         options?: never;
@@ -1121,7 +1166,10 @@ export interface components {
         JobState: "CREATED" | "PICKING_STARTED" | "PICKING_FINISHED" | "CHECKING_OUT_STARTED" | "CHECKED_OUT" | "GOING_TO_DESTINATION_STARTED" | "ARRIVED_TO_DESTINATION" | "DELIVERING_STARTED" | "CLIENT_RECEIVED" | "CANCELLED";
         /** @enum {string} */
         LifecycleStep: "PICKING_STARTED" | "PICKING_FINISHED" | "CHECKING_OUT_STARTED" | "CHECKED_OUT" | "GOING_TO_DESTINATION_STARTED" | "ARRIVED_TO_DESTINATION" | "DELIVERING_STARTED" | "CLIENT_RECEIVED";
-        /** @enum {string} */
+        /**
+         * @description The event types of this version of the contract. More may be added without notice: a webhook receiver must acknowledge (2xx) a verified delivery of a type it does not know, and may ignore it; it must not refuse it.
+         * @enum {string}
+         */
         EventType: "CREATED" | "PICKING_STARTED" | "PICKING_FINISHED" | "CHECKING_OUT_STARTED" | "CHECKED_OUT" | "GOING_TO_DESTINATION_STARTED" | "ARRIVED_TO_DESTINATION" | "DELIVERING_STARTED" | "CLIENT_RECEIVED" | "CANCELLED" | "RESCHEDULED" | "JOB_COMMENT_UPDATED" | "EXTERNAL_DATA_UPDATED" | "PAYMENT_UPDATED" | "PRICES_UPDATED";
         HistoryEntry: {
             type: components["schemas"]["EventType"];
@@ -1276,7 +1324,8 @@ export interface components {
         /**
          * @description One event of one job, POSTed to every webhook endpoint of the tenant, at least
          *     once and in order per job and endpoint. `job` is the job as `GET /jobs/{id}` shows
-         *     it after the event, delivery code included.
+         *     it after the event, delivery code included. Receivers must accept a `type` they do
+         *     not know (see `EventType`).
          */
         WebhookEvent: {
             /** @description Unique per event; the same on every retry. */
@@ -1457,7 +1506,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Any 2xx acknowledges the delivery; anything else (or a timeout, or a redirect) is retried. */
+        /** @description Any 2xx acknowledges the delivery; anything else (or a timeout, or a redirect) is retried. A receiver acknowledges event types it does not know too (see `EventType`). */
         WebhookAccepted: {
             headers: {
                 [name: string]: unknown;
