@@ -50,7 +50,8 @@ export class EventFactory {
   }
 
   private tick(): string {
-    this.clockMs += 1000;
+    // Never ahead of real time: a receiver may refuse an event from the future.
+    this.clockMs = Math.min(this.clockMs + 1000, Date.now());
     return new Date(this.clockMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 
