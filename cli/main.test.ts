@@ -1,4 +1,4 @@
-/** Every usage error exits 2, as the README promises; help and version exit 0. */
+/** Every usage error exits 2, as docs/server.md promises; help and version exit 0. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildProgram, exitCodeFor } from './main';
@@ -7,7 +7,12 @@ const BIN = join(__dirname, '..', 'bin', 'lastmile.js');
 
 async function exitOf(args: string[]): Promise<{ code: number; err: string }> {
   let err = '';
-  const program = buildProgram({ writeOut: () => undefined, writeErr: (text) => { err += text; } });
+  const program = buildProgram({
+    writeOut: () => undefined,
+    writeErr: (text) => {
+      err += text;
+    },
+  });
   try {
     await program.parseAsync(['node', 'lastmile', ...args]);
     return { code: 0, err };
@@ -26,8 +31,14 @@ describe('lastmile usage errors', () => {
     [['conform', '--api-key', 'k', '--base-url', ''], /not a URL/],
     [['conform-receiver', '--secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], /--url is required/],
     [['conform-receiver', '--url', 'http://127.0.0.1:1/webhooks'], /--secret is required/],
-    [['conform-receiver', '--url', 'http://127.0.0.1:1/webhooks', '--secret', 'whsec_not base64!'], /not a webhook secret/],
-    [['conform-receiver', '--url', '127.0.0.1:3000/webhooks', '--secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], /not an http\(s\) URL|not a URL/],
+    [
+      ['conform-receiver', '--url', 'http://127.0.0.1:1/webhooks', '--secret', 'whsec_not base64!'],
+      /not a webhook secret/,
+    ],
+    [
+      ['conform-receiver', '--url', '127.0.0.1:3000/webhooks', '--secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+      /not an http\(s\) URL|not a URL/,
+    ],
     [['conform-receiver', '--timeout', '0'], /--timeout must be/],
     [['fixtures', '--count', 'many'], /--count must be/],
     [['fixtures', '--post', '--base-url', '127.0.0.1:4000', '--api-key', 'k'], /not an http\(s\) URL|not a URL/],
@@ -37,13 +48,16 @@ describe('lastmile usage errors', () => {
     [['mock', '--bogus'], /unknown option/],
     [['nosuchcommand'], /unknown command/],
   ])('%j exits 2 with the reason', async (args, reason) => {
-    const { code, err } = await exitOf(args as string[]);
+    const { code, err } = await exitOf(args);
     expect({ code, err: reason.test(err) ? 'named' : err }).toEqual({ code: 2, err: 'named' });
   });
 
-  it.each([[['--help']], [['--version']], [['conform', '--help']], [['conform-receiver', '--help']]])('%j exits 0', async (args) => {
-    expect((await exitOf(args)).code).toBe(0);
-  });
+  it.each([[['--help']], [['--version']], [['conform', '--help']], [['conform-receiver', '--help']]])(
+    '%j exits 0',
+    async (args) => {
+      expect((await exitOf(args)).code).toBe(0);
+    },
+  );
 
   it('exits 2 from the real command, with the message on stderr', () => {
     const run = spawnSync(process.execPath, [BIN, 'conform', '--level', 'prod'], { encoding: 'utf8' });

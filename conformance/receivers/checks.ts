@@ -4,7 +4,7 @@
  * then redelivery, refusals, rotation, forward compatibility and production's signature.
  */
 import { instaLeapSignature } from '../../spec/contract';
-import { newWebhookSecret } from '../receiver';
+import { newWebhookSecret } from '../receiver/receiver';
 import { signatureWith, signedDelivery, STALE_SECONDS, withChangedBody, withHeaders } from './deliveries';
 import type { ReceiverContext } from './context';
 import { storyOrder, UNKNOWN_EVENT_TYPE } from './events';
@@ -40,11 +40,15 @@ export const receiverChecks: readonly ReceiverCheck[] = [
   ...validDeliveries,
   {
     id: 'RECEIVER-REDELIVERY-SAME-ID',
-    title: 'The first delivery sent again, with the same webhook-id and a new timestamp and signature (a retry), is acknowledged again',
+    title:
+      'The first delivery sent again, with the same webhook-id and a new timestamp and signature (a retry), is acknowledged again',
     category: 'deliveries',
     async run(ctx) {
       const first = ctx.story[0];
-      ctx.expectAcknowledged(await ctx.send(ctx.signed(first)), `a redelivery of ${first.type} with the webhook-id already acknowledged (${first.id}); deduplicate on webhook-id and answer 2xx`);
+      ctx.expectAcknowledged(
+        await ctx.send(ctx.signed(first)),
+        `a redelivery of ${first.type} with the webhook-id already acknowledged (${first.id}); deduplicate on webhook-id and answer 2xx`,
+      );
     },
   },
   {
@@ -54,7 +58,10 @@ export const receiverChecks: readonly ReceiverCheck[] = [
     negative: true,
     async run(ctx) {
       const delivery = withChangedBody(ctx.signed(ctx.freshEvent('changed-body')));
-      ctx.expectRefused(await ctx.send(delivery), 'a delivery whose body was changed after signing (order_value raised; webhook-signature covers the body, InstaLeap-Signature does not)');
+      ctx.expectRefused(
+        await ctx.send(delivery),
+        'a delivery whose body was changed after signing (order_value raised; webhook-signature covers the body, InstaLeap-Signature does not)',
+      );
     },
   },
   {
@@ -63,24 +70,33 @@ export const receiverChecks: readonly ReceiverCheck[] = [
     category: 'refusals',
     negative: true,
     async run(ctx) {
-      ctx.expectRefused(await ctx.send(signedDelivery(ctx.freshEvent('other-secret'), ctx.otherSecret)), 'a delivery whose signatures were both made with another secret');
+      ctx.expectRefused(
+        await ctx.send(signedDelivery(ctx.freshEvent('other-secret'), ctx.otherSecret)),
+        'a delivery whose signatures were both made with another secret',
+      );
       const standardOnly = ctx.signed(ctx.freshEvent('other-secret-webhook-signature'));
       ctx.expectRefused(
-        await ctx.send(withHeaders(standardOnly, { 'webhook-signature': signatureWith(ctx.otherSecret, standardOnly) })),
+        await ctx.send(
+          withHeaders(standardOnly, { 'webhook-signature': signatureWith(ctx.otherSecret, standardOnly) }),
+        ),
         'a delivery whose webhook-signature was made with another secret (its InstaLeap-Signature is right, but it does not cover the body)',
       );
     },
   },
   {
     id: 'RECEIVER-REFUSE-MISSING-HEADERS',
-    title: 'A delivery without webhook-id, webhook-timestamp or webhook-signature (each alone, then all three) is refused',
+    title:
+      'A delivery without webhook-id, webhook-timestamp or webhook-signature (each alone, then all three) is refused',
     category: 'refusals',
     negative: true,
     async run(ctx) {
       const names = ['webhook-id', 'webhook-timestamp', 'webhook-signature'];
       for (const missing of [...names.map((n) => [n]), names]) {
         const delivery = ctx.signed(ctx.freshEvent(`missing-${missing.length === 1 ? missing[0] : 'all'}`));
-        ctx.expectRefused(await ctx.send(withHeaders(delivery, Object.fromEntries(missing.map((n) => [n, undefined])))), `a delivery without ${missing.join(', ')}`);
+        ctx.expectRefused(
+          await ctx.send(withHeaders(delivery, Object.fromEntries(missing.map((n) => [n, undefined])))),
+          `a delivery without ${missing.join(', ')}`,
+        );
       }
     },
   },
@@ -91,7 +107,10 @@ export const receiverChecks: readonly ReceiverCheck[] = [
     negative: true,
     async run(ctx) {
       const at = new Date(Date.now() - STALE_SECONDS * 1000);
-      ctx.expectRefused(await ctx.send(ctx.signed(ctx.freshEvent('old-timestamp'), at)), `a delivery signed with a webhook-timestamp ${STALE_SECONDS} s old`);
+      ctx.expectRefused(
+        await ctx.send(ctx.signed(ctx.freshEvent('old-timestamp'), at)),
+        `a delivery signed with a webhook-timestamp ${STALE_SECONDS} s old`,
+      );
     },
   },
   {
@@ -101,12 +120,16 @@ export const receiverChecks: readonly ReceiverCheck[] = [
     negative: true,
     async run(ctx) {
       const at = new Date(Date.now() + STALE_SECONDS * 1000);
-      ctx.expectRefused(await ctx.send(ctx.signed(ctx.freshEvent('future-timestamp'), at)), `a delivery signed with a webhook-timestamp ${STALE_SECONDS} s in the future`);
+      ctx.expectRefused(
+        await ctx.send(ctx.signed(ctx.freshEvent('future-timestamp'), at)),
+        `a delivery signed with a webhook-timestamp ${STALE_SECONDS} s in the future`,
+      );
     },
   },
   {
     id: 'RECEIVER-REFUSE-MALFORMED-SIGNATURE',
-    title: 'A delivery whose webhook-signature is malformed (not base64, no version, an unknown version, empty) is refused',
+    title:
+      'A delivery whose webhook-signature is malformed (not base64, no version, an unknown version, empty) is refused',
     category: 'refusals',
     negative: true,
     async run(ctx) {
@@ -118,19 +141,27 @@ export const receiverChecks: readonly ReceiverCheck[] = [
       ];
       for (const [label, malformed] of variants) {
         const delivery = ctx.signed(ctx.freshEvent('malformed-signature'));
-        ctx.expectRefused(await ctx.send(withHeaders(delivery, { 'webhook-signature': malformed(delivery.headers['webhook-signature']) })), `a delivery with ${label}`);
+        ctx.expectRefused(
+          await ctx.send(
+            withHeaders(delivery, { 'webhook-signature': malformed(delivery.headers['webhook-signature']) }),
+          ),
+          `a delivery with ${label}`,
+        );
       }
     },
   },
   {
     id: 'RECEIVER-ROTATION-ONE-VALID',
-    title: 'A webhook-signature carrying several signatures, the valid one last (a secret being rotated), is acknowledged',
+    title:
+      'A webhook-signature carrying several signatures, the valid one last (a secret being rotated), is acknowledged',
     category: 'rotation',
     async run(ctx) {
       const delivery = ctx.signed(ctx.freshEvent('rotation'));
       const others = [signatureWith(ctx.otherSecret, delivery), signatureWith(newWebhookSecret(), delivery)];
       ctx.expectAcknowledged(
-        await ctx.send(withHeaders(delivery, { 'webhook-signature': [...others, delivery.headers['webhook-signature']].join(' ') })),
+        await ctx.send(
+          withHeaders(delivery, { 'webhook-signature': [...others, delivery.headers['webhook-signature']].join(' ') }),
+        ),
         'a delivery whose webhook-signature lists three space-separated signatures, only the last made with the secret (Standard Webhooks: any one valid signature verifies)',
       );
     },
@@ -141,20 +172,29 @@ export const receiverChecks: readonly ReceiverCheck[] = [
     category: 'forward-compatibility',
     async run(ctx) {
       const event = ctx.freshEvent('unknown-type', UNKNOWN_EVENT_TYPE);
-      ctx.expectAcknowledged(await ctx.send(ctx.signed(event)), `a valid delivery of the unknown event type ${UNKNOWN_EVENT_TYPE} (receivers must accept event types they do not know, and may ignore them)`);
+      ctx.expectAcknowledged(
+        await ctx.send(ctx.signed(event)),
+        `a valid delivery of the unknown event type ${UNKNOWN_EVENT_TYPE} (receivers must accept event types they do not know, and may ignore them)`,
+      );
     },
   },
   {
     id: 'RECEIVER-INSTALEAP-SIGNATURE-WRONG',
-    title: 'A delivery whose InstaLeap-Signature is wrong while webhook-signature is right is refused (a warning, not a failure, when it is acknowledged)',
+    title:
+      'A delivery whose InstaLeap-Signature is wrong while webhook-signature is right is refused (a warning, not a failure, when it is acknowledged)',
     category: 'production-signature',
     negative: true,
     async run(ctx) {
       const delivery = ctx.signed(ctx.freshEvent('instaleap-signature-wrong'));
-      const sent = await ctx.send(withHeaders(delivery, { 'InstaLeap-Signature': instaLeapSignature(ctx.otherSecret, delivery.event) }));
+      const sent = await ctx.send(
+        withHeaders(delivery, { 'InstaLeap-Signature': instaLeapSignature(ctx.otherSecret, delivery.event) }),
+      );
       if (sent.acknowledged) {
-        ctx.warn(sent, `the receiver acknowledged (${sent.response?.status}) a delivery whose InstaLeap-Signature was made with another secret: it does not check production's signature. `
-          + 'That is enough against the sandbox, whose webhook-signature covers the body; check InstaLeap-Signature too if your production code relies on it.');
+        ctx.warn(
+          sent,
+          `the receiver acknowledged (${sent.response?.status}) a delivery whose InstaLeap-Signature was made with another secret: it does not check production's signature. ` +
+            'That is enough against the sandbox, whose webhook-signature covers the body; check InstaLeap-Signature too if your production code relies on it.',
+        );
       } else if (!sent.response) {
         ctx.expectRefused(sent, 'a delivery whose InstaLeap-Signature was made with another secret');
       }

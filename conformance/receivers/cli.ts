@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { formatCheckLine, formatClosing } from '../reporters/console';
 import { parseReportTarget, writeReports, type ReportTarget } from '../reporters';
-import { baseUrlProblem } from '../transport';
+import { baseUrlProblem } from '../../client/transport';
 import { DEFAULT_RECEIVER_TIMEOUT_MS, ReceiverOptionsError, runReceiverConformance, secretProblem } from './run';
 
 interface ConformReceiverFlags {
@@ -13,7 +13,8 @@ interface ConformReceiverFlags {
 
 function receiverUrl(value: string): string {
   const problem = baseUrlProblem(value);
-  if (problem) throw new InvalidArgumentError(problem.replace('http://127.0.0.1:4000', 'http://127.0.0.1:3000/webhooks'));
+  if (problem)
+    throw new InvalidArgumentError(problem.replace('http://127.0.0.1:4000', 'http://127.0.0.1:3000/webhooks'));
   return value;
 }
 
@@ -40,11 +41,22 @@ function reportTarget(value: string, previous: ReportTarget[]): ReportTarget[] {
 export function registerConformReceiver(program: Command): void {
   program
     .command('conform-receiver')
-    .description('Judge your webhook receiver: send it signed deliveries as the sandbox does (valid, replayed, forged, stale, rotated, of an unknown type) and check what it answers')
+    .description(
+      'Judge your webhook receiver: send it signed deliveries as the sandbox does (valid, replayed, forged, stale, rotated, of an unknown type) and check what it answers',
+    )
     .option('--url <url>', 'your receiver, where the sandbox would POST its deliveries', receiverUrl)
-    .option('--secret <whsec>', 'the secret your receiver verifies with (the one the sandbox gave its endpoint)', secret)
+    .option(
+      '--secret <whsec>',
+      'the secret your receiver verifies with (the one the sandbox gave its endpoint)',
+      secret,
+    )
     .option('--report <kind=file>', 'write a report: junit=FILE, json=FILE or html=FILE (repeatable)', reportTarget, [])
-    .option('--timeout <ms>', 'how long an answer may take; the sandbox\'s own webhook timeout by default', timeout, DEFAULT_RECEIVER_TIMEOUT_MS)
+    .option(
+      '--timeout <ms>',
+      "how long an answer may take; the sandbox's own webhook timeout by default",
+      timeout,
+      DEFAULT_RECEIVER_TIMEOUT_MS,
+    )
     .action(async (flags: ConformReceiverFlags) => {
       if (!flags.url) throw new InvalidArgumentError('--url is required');
       if (!flags.secret) throw new InvalidArgumentError('--secret is required');

@@ -3,8 +3,9 @@
  * delivery, records the exchange (with the curl that repeats it) and judges the answer as
  * the sandbox does: a 2xx within the timeout acknowledges, anything else does not.
  */
-import { curlCommand } from '../curl';
-import type { Exchange, Failure } from '../types';
+import { curlCommand } from '../../client/curl';
+import type { Exchange } from '../../client/exchange';
+import type { Failure } from '../checks/failure';
 import { sendDelivery, signedDelivery, type AttemptOutcome, type Delivery } from './deliveries';
 import { webhookOperationId, type DeliveredEvent, type EventFactory } from './events';
 
@@ -44,7 +45,14 @@ export class ReceiverContext {
   readonly story: readonly DeliveredEvent[];
 
   constructor(config: ReceiverContextConfig) {
-    ({ url: this.url, secret: this.secret, otherSecret: this.otherSecret, timeoutMs: this.timeoutMs, events: this.events, story: this.story } = config);
+    ({
+      url: this.url,
+      secret: this.secret,
+      otherSecret: this.otherSecret,
+      timeoutMs: this.timeoutMs,
+      events: this.events,
+      story: this.story,
+    } = config);
   }
 
   /** A delivery of `event` signed now with the receiver's secret, as the sandbox sends it. */
@@ -83,7 +91,12 @@ export class ReceiverContext {
       : sent.response
         ? `the receiver answered ${sent.response.status} to ${what}; it must acknowledge it with a 2xx, or the sandbox retries it and then dead-letters it`
         : `no answer to ${what} (${sent.error ?? 'unknown'})`;
-    this.failures.push({ message: why, expected: `a 2xx within ${this.timeoutMs} ms`, received: answered(sent), exchange: sent.exchange });
+    this.failures.push({
+      message: why,
+      expected: `a 2xx within ${this.timeoutMs} ms`,
+      received: answered(sent),
+      exchange: sent.exchange,
+    });
   }
 
   /** Records a failure unless the delivery got a non-2xx answer; `what` names what is wrong with it. */
@@ -92,7 +105,12 @@ export class ReceiverContext {
     const why = sent.response
       ? `the receiver acknowledged (${sent.response.status}) ${what}; it must refuse it with a non-2xx status`
       : `no answer to ${what} (${sent.error ?? 'unknown'}); it must be refused with a non-2xx status`;
-    this.failures.push({ message: why, expected: 'a non-2xx status', received: answered(sent), exchange: sent.exchange });
+    this.failures.push({
+      message: why,
+      expected: 'a non-2xx status',
+      received: answered(sent),
+      exchange: sent.exchange,
+    });
   }
 
   /** Something to know that is not a failure: the check still passes. */

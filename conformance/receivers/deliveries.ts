@@ -5,7 +5,13 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { instaLeapSignature, webhookHeaders, webhookPayloadText, webhookSigner, type HttpAnswer } from '../../spec/contract';
+import {
+  instaLeapSignature,
+  webhookHeaders,
+  webhookPayloadText,
+  webhookSigner,
+  type HttpAnswer,
+} from '../../spec/contract';
 import type { DeliveredEvent } from './events';
 
 /** A delivery about to be sent: the exact headers (content-length aside) and body. */
@@ -21,7 +27,11 @@ export const STALE_SECONDS = 6 * 60;
 /** The delivery of `event` signed with `secret` at `at`, byte for byte as the sandbox sends it. */
 export function signedDelivery(event: DeliveredEvent, secret: string, at = new Date()): Delivery {
   const body = webhookPayloadText(event);
-  const headers = webhookHeaders(webhookSigner(secret), { eventId: event.id, payloadText: body, instaLeapSignature: instaLeapSignature(secret, event) }, at);
+  const headers = webhookHeaders(
+    webhookSigner(secret),
+    { eventId: event.id, payloadText: body, instaLeapSignature: instaLeapSignature(secret, event) },
+    at,
+  );
   return { event, headers, body };
 }
 
@@ -43,7 +53,16 @@ export function withHeaders(delivery: Delivery, changes: Record<string, string |
 /** The body an attacker would send: the order's value changed after the sandbox signed it. */
 export function withChangedBody(delivery: Delivery): Delivery {
   const job = delivery.event.job;
-  const changed = { ...delivery.event, job: { ...job, payment_info: { ...job.payment_info, prices: { ...job.payment_info.prices, order_value: job.payment_info.prices.order_value + 1000 } } } };
+  const changed = {
+    ...delivery.event,
+    job: {
+      ...job,
+      payment_info: {
+        ...job.payment_info,
+        prices: { ...job.payment_info.prices, order_value: job.payment_info.prices.order_value + 1000 },
+      },
+    },
+  };
   return { ...delivery, body: webhookPayloadText(changed) };
 }
 
@@ -72,29 +91,38 @@ export function sendDelivery(url: string, delivery: Delivery, timeoutMs: number)
     };
     const target = new URL(url);
     const transport = target.protocol === 'https:' ? https : http;
-    const req = transport.request(target, {
-      method: 'POST',
-      headers: { ...delivery.headers, 'content-length': String(Buffer.byteLength(delivery.body)) },
-      agent: false,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      let kept = 0;
-      res.on('data', (chunk: Buffer) => {
-        if (kept >= MAX_BODY_KEPT) return;
-        chunks.push(chunk.subarray(0, MAX_BODY_KEPT - kept));
-        kept += Math.min(chunk.length, MAX_BODY_KEPT - kept);
-      });
-      const finish = () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-        let json: unknown;
-        try { json = body === '' ? undefined : JSON.parse(body); } catch { json = undefined; }
-        done({ response: { status: res.statusCode ?? 0, headers, body, ...(json === undefined ? {} : { json }) } });
-      };
-      res.on('end', finish);
-      res.on('error', finish);
-    });
+    const req = transport.request(
+      target,
+      {
+        method: 'POST',
+        headers: { ...delivery.headers, 'content-length': String(Buffer.byteLength(delivery.body)) },
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (kept >= MAX_BODY_KEPT) return;
+          chunks.push(chunk.subarray(0, MAX_BODY_KEPT - kept));
+          kept += Math.min(chunk.length, MAX_BODY_KEPT - kept);
+        });
+        const finish = () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(res.headers))
+            if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+          let json: unknown;
+          try {
+            json = body === '' ? undefined : JSON.parse(body);
+          } catch {
+            json = undefined;
+          }
+          done({ response: { status: res.statusCode ?? 0, headers, body, ...(json === undefined ? {} : { json }) } });
+        };
+        res.on('end', finish);
+        res.on('error', finish);
+      },
+    );
     const timer = setTimeout(() => {
       done({ error: `no answer within ${timeoutMs} ms`, timedOut: true });
       req.destroy();

@@ -7,7 +7,17 @@
  * references, which could name a real order.
  */
 import { randomBytes } from 'node:crypto';
-import { escapePointer, example, spec, JOB_STATES, LIFECYCLE, validatorAt, webhookEventTypes, type Schemas } from '../../spec/contract';
+import {
+  escapePointer,
+  example,
+  spec,
+  JOB_STATES,
+  LIFECYCLE,
+  validatorAt,
+  webhookEventTypes,
+  type Schemas,
+  type WebhookOperationId,
+} from '../../spec/contract';
 
 export const CONFORMANCE_PREFIX = 'conformance-';
 
@@ -25,16 +35,19 @@ export function webhookSchemaPointer(type: string): string {
   return `#/webhooks/${escapePointer(type)}/post/requestBody/content/application~1json/schema`;
 }
 
-/** The operationId the spec gives the webhook of a type (`onCreated`), for the reports; `unknownEvent` for a type it does not list. */
-export function webhookOperationId(type: string): string {
-  return spec.webhooks?.[type]?.post?.operationId ?? 'unknownEvent';
+/** The operationId the spec gives the webhook of a type (`onCreated`), for the reports; `onUnknownEventType` for a type it does not list. */
+export function webhookOperationId(type: string): WebhookOperationId {
+  return (spec.webhooks?.[type]?.post?.operationId as WebhookOperationId | undefined) ?? 'onUnknownEventType';
 }
 
 /** Throws unless the event is valid against the schema the spec declares for its type. */
 export function assertValidEvent(event: DeliveredEvent): void {
   const { type } = event;
   const validate = validatorAt(webhookSchemaPointer(type));
-  if (!validate(event)) throw new Error(`the ${type} event built for the receiver is not valid against its webhook schema: ${JSON.stringify(validate.errors)}`);
+  if (!validate(event))
+    throw new Error(
+      `the ${type} event built for the receiver is not valid against its webhook schema: ${JSON.stringify(validate.errors)}`,
+    );
 }
 
 /** Builds the run's events: ids under one run id, times increasing one second apart and ending now. */
@@ -44,7 +57,10 @@ export class EventFactory {
   private jobs = 0;
   private clockMs: number;
 
-  constructor(private readonly clientId = 'acct_conformance', nowMs = Date.now()) {
+  constructor(
+    private readonly clientId = 'acct_conformance',
+    nowMs = Date.now(),
+  ) {
     // Every event of a run is in the past when sent: the story ends at the run's start.
     this.clockMs = nowMs - 1000 * (webhookEventTypes.length + 64);
   }
@@ -83,7 +99,13 @@ export class EventFactory {
       if (type === 'CANCELLED') after.cancellation_reason = 'conformance run';
       if (type === 'JOB_COMMENT_UPDATED') after.job_comment = 'conformance run: leave at the door';
     }
-    const event: DeliveredEvent = { id: `evt_${CONFORMANCE_PREFIX}${this.runId}-${this.events}`, type, created_at: at, client_id: this.clientId, job: after };
+    const event: DeliveredEvent = {
+      id: `evt_${CONFORMANCE_PREFIX}${this.runId}-${this.events}`,
+      type,
+      created_at: at,
+      client_id: this.clientId,
+      job: after,
+    };
     // An unknown type is the one thing outside the schema: everything else must be valid.
     assertValidEvent(isEventType(type) ? event : { ...event, type: 'CREATED' });
     return { event, job: after };

@@ -5,14 +5,15 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { compileFunction } from 'node:vm';
 import { Webhook } from 'standardwebhooks';
 import { webhookEventTypes } from '../../spec/contract';
-import { HookServer, type HookRequest } from '../hook-server';
-import { newWebhookSecret } from '../receiver';
+import { HookServer, type HookRequest } from '../receiver/hook-server';
+import { newWebhookSecret } from '../receiver/receiver';
 import { formatCheckLine, formatClosing } from '../reporters/console';
 import { renderHtml } from '../reporters/html';
 import { renderJunit } from '../reporters/junit';
-import type { RunResult } from '../types';
+import type { RunResult } from '../checks/result';
 import { receiverChecks } from './checks';
 import { assertValidEvent, CONFORMANCE_PREFIX, EventFactory, UNKNOWN_EVENT_TYPE } from './events';
 import { runReceiverConformance } from './run';
@@ -22,7 +23,12 @@ const SAMPLE_HEADING = /^#+ Verify both signatures\s*$/m;
 
 /** The verify() sample as the documentation shows it: the first js block under its heading, wherever that heading lives. */
 function documentedSample(): { file: string; code: string } {
-  const docs = [join(ROOT, 'README.md'), ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join(ROOT, 'docs', f))];
+  const docs = [
+    join(ROOT, 'README.md'),
+    ...readdirSync(join(ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => join(ROOT, 'docs', f)),
+  ];
   for (const file of docs) {
     const text = readFileSync(file, 'utf8');
     const heading = SAMPLE_HEADING.exec(text);
@@ -37,20 +43,28 @@ type Verify = (rawBody: string, headers: Record<string, string>, secret: string)
 
 function loadVerify(code: string): Verify {
   // The sample is plain CommonJS: it gets this test's require, which resolves standardwebhooks as a user's install would.
-  return new Function('require', `${code}\nreturn verify;`)(require) as Verify;
+  const load = compileFunction(`${code}\nreturn verify;`, ['require'], { filename: 'verify-sample.js' });
+  return load(require) as Verify;
 }
 
 /** A receiver that answers 204 when `accept` returns true and 400 (with the reason) when it throws or returns false. */
-async function receiver(accept: (request: HookRequest) => boolean | 'never-answer'): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = new HookServer((request, _req, res) => {
-    let verdict: boolean | 'never-answer';
-    try { verdict = accept(request); } catch (error) {
-      res.writeHead(400, { 'content-type': 'text/plain' }).end(String((error as Error).message));
-      return;
-    }
-    if (verdict === 'never-answer') return;
-    res.writeHead(verdict ? 204 : 400).end();
-  }, { keep: false });
+async function receiver(
+  accept: (request: HookRequest) => boolean | 'never-answer',
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = new HookServer(
+    (request, _req, res) => {
+      let verdict: boolean | 'never-answer';
+      try {
+        verdict = accept(request);
+      } catch (error) {
+        res.writeHead(400, { 'content-type': 'text/plain' }).end(String((error as Error).message));
+        return;
+      }
+      if (verdict === 'never-answer') return;
+      res.writeHead(verdict ? 204 : 400).end();
+    },
+    { keep: false },
+  );
   const url = await server.listen('127.0.0.1', 0);
   return { url: `${url}/webhooks`, close: () => server.close() };
 }
@@ -69,14 +83,18 @@ async function judge(accept: Parameters<typeof receiver>[0], secret: string, tim
   }
 }
 
-describe('the documentation\'s verify() sample', () => {
+describe("the documentation's verify() sample", () => {
   const secret = newWebhookSecret();
   const { file, code } = documentedSample();
   const verify = loadVerify(code);
 
   it('passes conform-receiver, with no warning, when a receiver answers 2xx exactly when it verifies', async () => {
     const run = await judge((r) => Boolean(verify(r.body, r.headers, secret)), secret);
-    expect({ file: file.slice(ROOT.length + 1), failed: failedIds(run), warned: warnedIds(run) }).toEqual({ file: expect.stringMatching(/\.md$/), failed: [], warned: [] });
+    expect({ file: file.slice(ROOT.length + 1), failed: failedIds(run), warned: warnedIds(run) }).toEqual({
+      file: expect.stringMatching(/\.md$/),
+      failed: [],
+      warned: [],
+    });
     expect(run.summary).toEqual({ passed: receiverChecks.length, failed: 0, skipped: 0 });
     expect(run.checks.length).toBeGreaterThanOrEqual(webhookEventTypes.length + 9);
   });
@@ -84,14 +102,16 @@ describe('the documentation\'s verify() sample', () => {
   it('fails only the forward-compatibility check when the receiver refuses event types it does not know', async () => {
     const run = await judge((r) => webhookEventTypes.includes(verify(r.body, r.headers, secret).type), secret);
     expect(failedIds(run)).toEqual(['RECEIVER-UNKNOWN-EVENT-TYPE']);
-    expect(run.checks.find((c) => c.id === 'RECEIVER-UNKNOWN-EVENT-TYPE')!.failures[0].exchange!.request.body).toContain(UNKNOWN_EVENT_TYPE);
+    expect(
+      run.checks.find((c) => c.id === 'RECEIVER-UNKNOWN-EVENT-TYPE')!.failures[0].exchange!.request.body,
+    ).toContain(UNKNOWN_EVENT_TYPE);
   });
 });
 
 describe('receivers that fall short', () => {
   const secret = newWebhookSecret();
 
-  it('a receiver that skips verification fails every refusal, and is warned about production\'s signature', async () => {
+  it("a receiver that skips verification fails every refusal, and is warned about production's signature", async () => {
     const run = await judge(() => true, secret);
     expect(failedIds(run)).toEqual(REFUSALS);
     expect(warnedIds(run)).toEqual(['RECEIVER-INSTALEAP-SIGNATURE-WRONG']);
@@ -131,12 +151,14 @@ describe('receivers that fall short', () => {
     const line = formatCheckLine(warned);
     expect(line).toMatch(/^WARN RECEIVER-INSTALEAP-SIGNATURE-WRONG .*\n {5}warning: the receiver acknowledged \(204\)/);
     expect(line).toContain(`reproduce: curl -sS -i -X POST '${warned.exchanges[0].request.url}'`);
-    expect(formatClosing(run).split('\n').pop()).toBe(`${receiverChecks.length} passed, 0 failed, 0 skipped, 1 with warnings`);
+    expect(formatClosing(run).split('\n').pop()).toBe(
+      `${receiverChecks.length} passed, 0 failed, 0 skipped, 1 with warnings`,
+    );
     expect(renderJunit(run)).toMatch(/<system-out>warning: the receiver acknowledged/);
     expect(renderHtml(run)).toContain('Warning: the receiver acknowledged');
   });
 
-  it('a receiver that never answers one event type fails that type\'s delivery with the timeout, and only that', async () => {
+  it("a receiver that never answers one event type fails that type's delivery with the timeout, and only that", async () => {
     const verified = (r: HookRequest) => new Webhook(secret).verify(r.body, r.headers) as { type: string };
     const run = await judge((r) => (verified(r).type === 'PICKING_STARTED' ? 'never-answer' : true), secret, 300);
     expect(failedIds(run)).toEqual(['RECEIVER-VALID-PICKING-STARTED']);
@@ -147,11 +169,15 @@ describe('receivers that fall short', () => {
   it('refuses to run against a URL where nothing listens, naming why', async () => {
     const target = await receiver(() => true);
     await target.close();
-    await expect(runReceiverConformance({ url: target.url, secret })).rejects.toThrow(/cannot reach http:\/\/127\.0\.0\.1:\d+\/webhooks: ECONNREFUSED/);
+    await expect(runReceiverConformance({ url: target.url, secret })).rejects.toThrow(
+      /cannot reach http:\/\/127\.0\.0\.1:\d+\/webhooks: ECONNREFUSED/,
+    );
   });
 
   it('refuses a secret the contract does not accept before sending anything', async () => {
-    await expect(runReceiverConformance({ url: 'http://127.0.0.1:1/webhooks', secret: 'not a secret!' })).rejects.toThrow(/--secret: not a webhook secret/);
+    await expect(
+      runReceiverConformance({ url: 'http://127.0.0.1:1/webhooks', secret: 'not a secret!' }),
+    ).rejects.toThrow(/--secret: not a webhook secret/);
   });
 });
 
@@ -164,9 +190,16 @@ describe('what every delivery carries', () => {
     expect(exchanges.length).toBeGreaterThan(run.checks.length);
     for (const exchange of exchanges) {
       const body = JSON.parse(exchange.request.body!) as { id: string; job: { id: string; client_reference: string } };
-      expect([body.job.id.startsWith(CONFORMANCE_PREFIX), body.job.client_reference, body.id.startsWith(`evt_${CONFORMANCE_PREFIX}`)]).toEqual([true, body.job.id, true]);
+      expect([
+        body.job.id.startsWith(CONFORMANCE_PREFIX),
+        body.job.client_reference,
+        body.id.startsWith(`evt_${CONFORMANCE_PREFIX}`),
+      ]).toEqual([true, body.job.id, true]);
       expect(exchange.curl).toContain(`--data-binary '${exchange.request.body!.replace(/'/g, `'\\''`)}'`);
-      for (const [name, value] of Object.entries(exchange.request.headers)) expect(exchange.curl).toContain(value === '' ? `-H '${name};'` : `-H '${name}: ${value.replace(/'/g, `'\\''`)}'`);
+      for (const [name, value] of Object.entries(exchange.request.headers))
+        expect(exchange.curl).toContain(
+          value === '' ? `-H '${name};'` : `-H '${name}: ${value.replace(/'/g, `'\\''`)}'`,
+        );
     }
     expect(run.notices?.[0]).toMatch(/job id starting conformance-[0-9a-f]{8}-/);
   });
@@ -183,12 +216,15 @@ describe('what every delivery carries', () => {
       expect(types.slice(0, -1).filter((t) => t === 'CANCELLED' || t === 'CLIENT_RECEIVED')).toEqual([]);
     }
     // Each event's job history ends with the event itself.
-    for (const event of story) expect(event.job.history[event.job.history.length - 1]).toEqual({ type: event.type, at: event.created_at });
+    for (const event of story)
+      expect(event.job.history[event.job.history.length - 1]).toEqual({ type: event.type, at: event.created_at });
   });
 
   it('an event the spec would refuse is caught before it is sent', () => {
     const factory = new EventFactory();
     const { event } = factory.event('CREATED', factory.newJob('broken'));
-    expect(() => assertValidEvent({ ...event, job: { ...event.job, state: 'LOST' as never } })).toThrow(/not valid against its webhook schema/);
+    expect(() => assertValidEvent({ ...event, job: { ...event.job, state: 'LOST' as never } })).toThrow(
+      /not valid against its webhook schema/,
+    );
   });
 });

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { validatorAt } from '../../spec/contract';
-import { failureFromError } from '../failure';
-import type { CheckResult, RunResult } from '../types';
+import { failureFromError } from '../checks/failure';
+import type { CheckResult, RunResult } from '../checks/result';
 import { receiverChecks, type ReceiverCheck } from './checks';
 import { ReceiverContext, type ReceiverContextConfig } from './context';
 import { CONFORMANCE_PREFIX, EventFactory } from './events';
@@ -35,10 +35,15 @@ export class ReceiverOptionsError extends Error {}
 /** Why the secret is not one the contract accepts, or null. */
 export function secretProblem(secret: string): string | null {
   const validate = validatorAt('#/components/schemas/CreateWebhookEndpointRequest/properties/secret');
-  return validate(secret) ? null : 'not a webhook secret the contract accepts: base64, optionally prefixed whsec_, 16 to 200 characters (the one the sandbox gave your endpoint)';
+  return validate(secret)
+    ? null
+    : 'not a webhook secret the contract accepts: base64, optionally prefixed whsec_, 16 to 200 characters (the one the sandbox gave your endpoint)';
 }
 
-async function runCheck(check: ReceiverCheck, config: ReceiverContextConfig): Promise<{ result: CheckResult; unreachable?: string }> {
+async function runCheck(
+  check: ReceiverCheck,
+  config: ReceiverContextConfig,
+): Promise<{ result: CheckResult; unreachable?: string }> {
   const ctx = new ReceiverContext(config);
   const started = performance.now();
   try {
@@ -59,7 +64,10 @@ async function runCheck(check: ReceiverCheck, config: ReceiverContextConfig): Pr
     exchanges: ctx.exchanges,
     ...(ctx.warnings.length > 0 ? { warnings: ctx.warnings } : {}),
   };
-  const unreachable = ctx.exchanges.length > 0 && ctx.connectionErrors.length === ctx.exchanges.length ? ctx.connectionErrors[0] : undefined;
+  const unreachable =
+    ctx.exchanges.length > 0 && ctx.connectionErrors.length === ctx.exchanges.length
+      ? ctx.connectionErrors[0]
+      : undefined;
   return { result, ...(unreachable ? { unreachable } : {}) };
 }
 
@@ -82,12 +90,16 @@ export async function runReceiverConformance(options: ReceiverConformanceOptions
   for (const check of options.checks ?? receiverChecks) {
     const { result, unreachable } = await runCheck(check, config);
     // Nothing answered the very first delivery: a wrong URL fails at once, not once per check.
-    if (results.length === 0 && unreachable) throw new ReceiverOptionsError(`cannot reach ${options.url}: ${unreachable}`);
+    if (results.length === 0 && unreachable)
+      throw new ReceiverOptionsError(`cannot reach ${options.url}: ${unreachable}`);
     results.push(result);
     options.onResult?.(result);
   }
   return {
-    tool: { name: 'lastmile conform-receiver', version: require('../../package.json').version },
+    tool: {
+      name: 'lastmile conform-receiver',
+      version: (require('../../package.json') as { version: string }).version,
+    },
     baseUrl: options.url,
     level: 'contract',
     notices: [notice],
