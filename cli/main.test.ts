@@ -29,6 +29,17 @@ describe('lastmile usage errors', () => {
     [['conform', '--base-url', 'not a url', '--api-key', 'k'], /not a URL/],
     [['conform', '--base-url', 'ftp://127.0.0.1', '--api-key', 'k'], /not an http\(s\) URL/],
     [['conform', '--api-key', 'k', '--base-url', ''], /not a URL/],
+    [['conform-receiver', '--secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], /--url is required/],
+    [['conform-receiver', '--url', 'http://127.0.0.1:1/webhooks'], /--secret is required/],
+    [
+      ['conform-receiver', '--url', 'http://127.0.0.1:1/webhooks', '--secret', 'whsec_not base64!'],
+      /not a webhook secret/,
+    ],
+    [
+      ['conform-receiver', '--url', '127.0.0.1:3000/webhooks', '--secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+      /not an http\(s\) URL|not a URL/,
+    ],
+    [['conform-receiver', '--timeout', '0'], /--timeout must be/],
     [['fixtures', '--count', 'many'], /--count must be/],
     [['fixtures', '--post', '--base-url', '127.0.0.1:4000', '--api-key', 'k'], /not an http\(s\) URL|not a URL/],
     [['fixtures', '--locale', 'xx_XX'], /'xx_XX' is invalid/],
@@ -41,9 +52,12 @@ describe('lastmile usage errors', () => {
     expect({ code, err: reason.test(err) ? 'named' : err }).toEqual({ code: 2, err: 'named' });
   });
 
-  it.each([[['--help']], [['--version']], [['conform', '--help']]])('%j exits 0', async (args) => {
-    expect((await exitOf(args)).code).toBe(0);
-  });
+  it.each([[['--help']], [['--version']], [['conform', '--help']], [['conform-receiver', '--help']]])(
+    '%j exits 0',
+    async (args) => {
+      expect((await exitOf(args)).code).toBe(0);
+    },
+  );
 
   it('exits 2 from the real command, with the message on stderr', () => {
     const run = spawnSync(process.execPath, [BIN, 'conform', '--level', 'prod'], { encoding: 'utf8' });

@@ -10,6 +10,8 @@ const COMMANDS: Record<string, () => Register> = {
   serve: () => (require('../server/cli') as typeof import('../server/cli')).registerServe,
   mock: () => (require('./mock') as typeof import('./mock')).registerMock,
   conform: () => (require('../conformance/cli') as typeof import('../conformance/cli')).registerConform,
+  'conform-receiver': () =>
+    (require('../conformance/receivers/cli') as typeof import('../conformance/receivers/cli')).registerConformReceiver,
   fixtures: () => (require('../fixtures/cli') as typeof import('../fixtures/cli')).registerFixtures,
 };
 

@@ -3,7 +3,7 @@
  * one response checker judges it, and the violations it found. The kit's reports show these;
  * a call that got no HTTP answer at all throws a CallFailure carrying its exchange.
  */
-import type { HttpAnswer, OperationId } from '../spec/contract';
+import type { HttpAnswer, OperationId, WebhookOperationId } from '../spec/contract';
 
 export interface RecordedRequest {
   method: string;
@@ -17,7 +17,8 @@ export type RecordedResponse = HttpAnswer;
 
 /** One HTTP call, with what the contract says about its response. */
 export interface Exchange {
-  operationId: OperationId;
+  /** The operation called; a webhook's when the kit played the sandbox (`lastmile conform-receiver`). */
+  operationId: OperationId | WebhookOperationId;
   request: RecordedRequest;
   response?: RecordedResponse;
   /** Transport failure (refused, reset, timed out), when no response came. */

@@ -3,6 +3,7 @@
  * the contract over HTTP and returns the results; reporters turn them into files.
  */
 export { runConformance, selectChecks, type ConformanceOptions } from './runner/runner';
+export { runReceiverConformance, type ReceiverConformanceOptions } from './receivers/run';
 export { catalogue } from './checks/catalogue';
 export { renderHtml } from './reporters/html';
 export { renderJson } from './reporters/json';

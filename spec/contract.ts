@@ -28,6 +28,7 @@ export {
   webhookEventTypes,
   type Operation,
   type OperationId,
+  type WebhookOperationId,
   type Parameter,
   type Schemas,
 } from './contract/operations';
@@ -55,3 +56,13 @@ export {
 } from './contract/validators';
 export { EXAMPLE_SCHEMAS, example, specExamples, type ExampleName, type ExampleValue } from './contract/examples';
 export { responseViolations, type HttpAnswer } from './contract/responses';
+export {
+  instaLeapSignature,
+  webhookHeaders,
+  webhookPayloadText,
+  webhookSigner,
+  WEBHOOK_USER_AGENT,
+  type InstaLeapSigned,
+  type SignableDelivery,
+  type WebhookSigner,
+} from './contract/webhook-signing';

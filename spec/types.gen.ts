@@ -631,7 +631,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The job was created */
+        /**
+         * The job was created
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onCreated"];
         delete?: never;
         options?: never;
@@ -648,7 +651,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** A shopper started picking the items */
+        /**
+         * A shopper started picking the items
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onPickingStarted"];
         delete?: never;
         options?: never;
@@ -665,7 +671,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** Every item was picked */
+        /**
+         * Every item was picked
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onPickingFinished"];
         delete?: never;
         options?: never;
@@ -682,7 +691,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** Checkout at the store started */
+        /**
+         * Checkout at the store started
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onCheckingOutStarted"];
         delete?: never;
         options?: never;
@@ -699,7 +711,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** Checkout finished */
+        /**
+         * Checkout finished
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onCheckedOut"];
         delete?: never;
         options?: never;
@@ -716,7 +731,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The driver left for the destination */
+        /**
+         * The driver left for the destination
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onGoingToDestinationStarted"];
         delete?: never;
         options?: never;
@@ -733,7 +751,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The driver arrived at the destination */
+        /**
+         * The driver arrived at the destination
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onArrivedToDestination"];
         delete?: never;
         options?: never;
@@ -750,7 +771,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The final delivery step started; the delivery code can no longer change */
+        /**
+         * The final delivery step started; the delivery code can no longer change
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onDeliveringStarted"];
         delete?: never;
         options?: never;
@@ -767,7 +791,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The recipient received the order (final) */
+        /**
+         * The recipient received the order (final)
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onClientReceived"];
         delete?: never;
         options?: never;
@@ -784,7 +811,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The job was cancelled (final) */
+        /**
+         * The job was cancelled (final)
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onCancelled"];
         delete?: never;
         options?: never;
@@ -801,7 +831,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The job moved to another slot */
+        /**
+         * The job moved to another slot
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onRescheduled"];
         delete?: never;
         options?: never;
@@ -818,7 +851,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The recipient changed the job comment or contactless instructions */
+        /**
+         * The recipient changed the job comment or contactless instructions
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onJobCommentUpdated"];
         delete?: never;
         options?: never;
@@ -835,7 +871,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The job's external data was replaced */
+        /**
+         * The job's external data was replaced
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onExternalDataUpdated"];
         delete?: never;
         options?: never;
@@ -852,7 +891,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The job's payment info was replaced */
+        /**
+         * The job's payment info was replaced
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onPaymentUpdated"];
         delete?: never;
         options?: never;
@@ -869,7 +911,10 @@ export interface webhooks {
         };
         get?: never;
         put?: never;
-        /** The job's prices changed (with a payment info update) */
+        /**
+         * The job's prices changed (with a payment info update)
+         * @description Verify `webhook-signature`, then acknowledge with a 2xx. Receivers must acknowledge event types they do not know too (see `EventType`).
+         */
         post: operations["onPricesUpdated"];
         delete?: never;
         options?: never;
@@ -1127,7 +1172,10 @@ export interface components {
         JobState: "CREATED" | "PICKING_STARTED" | "PICKING_FINISHED" | "CHECKING_OUT_STARTED" | "CHECKED_OUT" | "GOING_TO_DESTINATION_STARTED" | "ARRIVED_TO_DESTINATION" | "DELIVERING_STARTED" | "CLIENT_RECEIVED" | "CANCELLED";
         /** @enum {string} */
         LifecycleStep: "PICKING_STARTED" | "PICKING_FINISHED" | "CHECKING_OUT_STARTED" | "CHECKED_OUT" | "GOING_TO_DESTINATION_STARTED" | "ARRIVED_TO_DESTINATION" | "DELIVERING_STARTED" | "CLIENT_RECEIVED";
-        /** @enum {string} */
+        /**
+         * @description The event types of this version of the contract. More may be added without notice: a webhook receiver must acknowledge (2xx) a verified delivery of a type it does not know, and may ignore it; it must not refuse it.
+         * @enum {string}
+         */
         EventType: "CREATED" | "PICKING_STARTED" | "PICKING_FINISHED" | "CHECKING_OUT_STARTED" | "CHECKED_OUT" | "GOING_TO_DESTINATION_STARTED" | "ARRIVED_TO_DESTINATION" | "DELIVERING_STARTED" | "CLIENT_RECEIVED" | "CANCELLED" | "RESCHEDULED" | "JOB_COMMENT_UPDATED" | "EXTERNAL_DATA_UPDATED" | "PAYMENT_UPDATED" | "PRICES_UPDATED";
         HistoryEntry: {
             type: components["schemas"]["EventType"];
@@ -1282,7 +1330,8 @@ export interface components {
         /**
          * @description One event of one job, POSTed to every webhook endpoint of the tenant, at least
          *     once and in order per job and endpoint. `job` is the job as `GET /jobs/{id}` shows
-         *     it after the event, delivery code included.
+         *     it after the event, delivery code included. Receivers must accept a `type` they do
+         *     not know (see `EventType`).
          */
         WebhookEvent: {
             /** @description Unique per event; the same on every retry. */
@@ -1463,7 +1512,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Any 2xx acknowledges the delivery; anything else (or a timeout, or a redirect) is retried. */
+        /** @description Any 2xx acknowledges the delivery; anything else (or a timeout, or a redirect) is retried. A receiver acknowledges event types it does not know too (see `EventType`). */
         WebhookAccepted: {
             headers: {
                 [name: string]: unknown;

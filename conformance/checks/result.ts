@@ -2,7 +2,7 @@
  * What a run produces: a result per check, the exploration's account and the coverage,
  * as the runner builds them and the reporters render them.
  */
-import type { OperationId } from '../../spec/contract';
+import type { OperationId, WebhookOperationId } from '../../spec/contract';
 import type { Exchange } from '../../client/exchange';
 import type { Level, LevelOption } from './context';
 import type { Failure } from './failure';
@@ -14,13 +14,15 @@ export interface CheckResult {
   title: string;
   category: string;
   level: Level;
-  operations: OperationId[];
+  operations: Array<OperationId | WebhookOperationId>;
   negative: boolean;
   status: CheckStatus;
   /** Why the check was skipped. */
   reason?: string;
   durationMs: number;
   failures: Failure[];
+  /** What a passed check wants known without failing (conform-receiver: production's signature unchecked). */
+  warnings?: Failure[];
   exchanges: Exchange[];
   /** The exploration's own account, on the EXPLORE result. */
   explore?: ExploreReport;
@@ -69,7 +71,8 @@ export interface RunResult {
   tool: { name: string; version: string };
   baseUrl: string;
   level: LevelOption;
-  tenantMode: 'fresh' | 'shared';
+  /** Absent when the run judged a webhook receiver (conform-receiver), which has no tenants. */
+  tenantMode?: 'fresh' | 'shared';
   /** What the run decided about tenants, e.g. why one tenant is shared and whether it is reset. */
   notices?: string[];
   startedAt: string;

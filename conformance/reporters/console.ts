@@ -1,5 +1,6 @@
 import type { CheckResult, RunResult } from '../checks/result';
 import type { Failure } from '../checks/failure';
+import { summaryLine } from './format';
 
 /** A terminal is for reading: the JSON and HTML reports keep everything else. */
 const MAX_FAILURES_SHOWN = 5;
@@ -47,9 +48,18 @@ function whereTheRestIs(reports: ConsoleOptions['reports']): string {
 
 /** One line per check; under a failure, expected against received and one curl that repeats the call. */
 export function formatCheckLine(result: CheckResult, options: ConsoleOptions = {}): string {
-  const label = { passed: 'PASS', failed: 'FAIL', skipped: 'SKIP' }[result.status];
+  const warnings = result.warnings ?? [];
+  const label =
+    result.status === 'passed' && warnings.length > 0
+      ? 'WARN'
+      : { passed: 'PASS', failed: 'FAIL', skipped: 'SKIP' }[result.status];
   let line = `${label} ${result.id} ${result.title} (${Math.round(result.durationMs)} ms)`;
   if (result.status === 'skipped') line += `\n${INDENT}skipped: ${result.reason}`;
+  if (result.status === 'passed' && warnings.length > 0) {
+    const curl = warnings.find((w) => w.exchange)?.exchange?.curl;
+    const lines = [...warnings.map((w) => `warning: ${w.message}`), ...(curl ? [`reproduce: ${curl}`] : [])];
+    return `${line}\n${lines.map((l) => `${INDENT}${l}`).join('\n')}`;
+  }
   if (result.status !== 'failed') return line;
   const lines = result.failures
     .slice(0, MAX_FAILURES_SHOWN)
@@ -64,15 +74,13 @@ export function formatCheckLine(result: CheckResult, options: ConsoleOptions = {
   return `${line}\n${lines.map((l) => (l === '' ? '' : `${INDENT}${l}`)).join('\n')}`;
 }
 
-export function summaryLine(run: RunResult): string {
-  return `${run.summary.passed} passed, ${run.summary.failed} failed, ${run.summary.skipped} skipped`;
-}
+export { summaryLine };
 
 /** The lines after the last check: what ran, how long it took, then the closing count. */
 export function formatClosing(run: RunResult): string {
   return [
     '',
-    `${run.checks.length} checks against ${run.baseUrl} (level ${run.level}, ${run.tenantMode} tenants) in ${(run.durationMs / 1000).toFixed(2)} s`,
+    `${run.checks.length} checks against ${run.baseUrl} (level ${run.level}${run.tenantMode ? `, ${run.tenantMode} tenants` : ''}) in ${(run.durationMs / 1000).toFixed(2)} s`,
     summaryLine(run),
   ].join('\n');
 }

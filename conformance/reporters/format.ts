@@ -1,4 +1,4 @@
-import type { CheckResult } from '../checks/result';
+import type { CheckResult, RunResult } from '../checks/result';
 import type { Failure } from '../checks/failure';
 
 const MAX_DETAIL_CHARS = 4000;
@@ -36,4 +36,11 @@ export function failuresFirst(checks: CheckResult[]): CheckResult[] {
     .map((c, i) => ({ c, i }))
     .sort((a, b) => rank[a.c.status] - rank[b.c.status] || a.i - b.i)
     .map(({ c }) => c);
+}
+
+/** `N passed, N failed, N skipped`, and how many passed checks carry warnings when some do. */
+export function summaryLine(run: RunResult): string {
+  const warned = run.checks.filter((c) => c.warnings && c.warnings.length > 0).length;
+  const count = `${run.summary.passed} passed, ${run.summary.failed} failed, ${run.summary.skipped} skipped`;
+  return warned > 0 ? `${count}, ${warned} with warnings` : count;
 }

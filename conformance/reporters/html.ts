@@ -1,7 +1,7 @@
 import type { CheckResult, CoverageReport, ExploreReport, RunResult } from '../checks/result';
 import type { Exchange } from '../../client/exchange';
 import type { Failure } from '../checks/failure';
-import { failuresFirst, show } from './format';
+import { failuresFirst, show, summaryLine } from './format';
 import { OUT_OF_REACH } from '../explore/coverage';
 
 /** The page shows enough to act on; the JSON report keeps every failure and every call. */
@@ -69,12 +69,15 @@ export function groupFailures(failures: readonly Failure[]): Array<{ failure: Fa
   return [...groups.values()];
 }
 
-function renderFailure({ failure, count }: { failure: Failure; count: number }): string {
+function renderFailure(
+  { failure, count }: { failure: Failure; count: number },
+  kind: 'failure' | 'warning' = 'failure',
+): string {
   const times =
     count > 1
       ? ` <span class="times">× ${count}</span> <span class="op">(identical failures; the first one's call below, every one in the JSON report)</span>`
       : '';
-  return `<div class="failure"><p><b>${escapeHtml(failure.message)}</b>${times}</p>
+  return `<div class="${kind}"><p><b>${kind === 'warning' ? 'Warning: ' : ''}${escapeHtml(failure.message)}</b>${times}</p>
 ${failure.expected !== undefined ? `<div class="pair"><div><h5>Expected</h5>${pre(show(failure.expected))}</div><div><h5>Received</h5>${pre(show(failure.received))}</div></div>` : ''}
 ${failure.exchange ? renderExchange(failure.exchange) : ''}</div>`;
 }
@@ -117,13 +120,14 @@ function renderCheck(check: CheckResult): string {
   const hiddenFailures = hiddenGroups.reduce((n, g) => n + g.count, 0);
   const more = check.exchanges.length - shown.length;
   return `<section class="check ${check.status}" id="${escapeHtml(check.id)}">
-<details${check.status === 'failed' ? ' open' : ''}>
+<details${check.status === 'failed' || check.warnings ? ' open' : ''}>
 <summary><span class="badge ${check.status}">${check.status.toUpperCase()}</span> <code>${escapeHtml(check.id)}</code> ${escapeHtml(check.title)} <span class="op">${escapeHtml(check.category)}, ${escapeHtml(check.level)}, ${Math.round(check.durationMs)} ms</span></summary>
 <p class="op">Operations: ${check.operations.map((o) => `<code>${escapeHtml(o)}</code>`).join(' ')}</p>
 ${check.reason ? `<p>Skipped: ${escapeHtml(check.reason)}</p>` : ''}
 ${check.explore ? renderExplore(check.explore) : ''}
 ${groups.length > 1 || check.failures.length > 1 ? `<p class="op">${check.failures.length} failures, ${groups.length} distinct.</p>` : ''}
-${shownGroups.map(renderFailure).join('\n')}
+${shownGroups.map((g) => renderFailure(g)).join('\n')}
+${(check.warnings ?? []).map((w) => renderFailure({ failure: w, count: 1 }, 'warning')).join('\n')}
 ${hiddenFailures > 0 ? `<p class="op">… ${hiddenFailures} more failures (${hiddenGroups.length} distinct), all in the JSON report.</p>` : ''}
 <details><summary>${check.exchanges.length} HTTP calls</summary>
 ${shown.map((e) => renderExchange(e, false)).join('\n')}
@@ -138,18 +142,18 @@ h1{font-size:1.4rem}code,pre{font:12px/1.4 ui-monospace,monospace}pre{background
 .check{border-left:4px solid #ccc;margin:.4rem 0;padding:.2rem .8rem}.check.failed{border-color:#c62828}.check.passed{border-color:#2e7d32}.check.skipped{border-color:#f9a825}
 .badge{display:inline-block;min-width:3.6rem;text-align:center;font-weight:600;border-radius:3px;color:#fff;font-size:11px;padding:1px 4px}
 .badge.failed{background:#c62828}.badge.passed{background:#2e7d32}.badge.skipped{background:#f9a825;color:#000}
-.op{color:#666;font-size:12px}.pair{display:grid;grid-template-columns:1fr 1fr;gap:.6rem}.failure{background:#fff5f5;padding:.4rem .6rem;margin:.4rem 0}.times{font-weight:600;color:#c62828}
+.op{color:#666;font-size:12px}.pair{display:grid;grid-template-columns:1fr 1fr;gap:.6rem}.failure{background:#fff5f5;padding:.4rem .6rem;margin:.4rem 0}.warning{background:#fffbe6;padding:.4rem .6rem;margin:.4rem 0}.times{font-weight:600;color:#c62828}
 .exchange{margin:.3rem 0 .3rem 1rem}.steps li{margin:.1rem 0}table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}tr.miss td{background:#fff5f5}.exchange.bad>summary{color:#c62828}.violations{color:#c62828;margin:.2rem 0}h5{margin:.3rem 0 .1rem}summary{cursor:pointer}`;
 
 /** One self-contained page: no scripts, no external assets; failures first. */
 export function renderHtml(run: RunResult): string {
-  const { passed, failed, skipped } = run.summary;
+  const { failed } = run.summary;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>lastmile conform: ${failed} failed</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(run.tool.name)}: ${failed} failed</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head>
 <body>
 <h1>Conformance of ${escapeHtml(run.baseUrl)}</h1>
-<p><b>${passed} passed, ${failed} failed, ${skipped} skipped</b> — level ${escapeHtml(run.level)}, ${escapeHtml(run.tenantMode)} tenants, started ${escapeHtml(run.startedAt)}, ${(run.durationMs / 1000).toFixed(2)} s, ${escapeHtml(run.tool.name)} ${escapeHtml(run.tool.version)}</p>
+<p><b>${summaryLine(run)}</b> — level ${escapeHtml(run.level)}${run.tenantMode ? `, ${escapeHtml(run.tenantMode)} tenants` : ''}, started ${escapeHtml(run.startedAt)}, ${(run.durationMs / 1000).toFixed(2)} s, ${escapeHtml(run.tool.name)} ${escapeHtml(run.tool.version)}</p>
 ${
   failed > 0
     ? `<p>Failed: ${run.checks

@@ -20,23 +20,26 @@ export function renderJunit(run: RunResult): string {
   const { passed, failed, skipped } = run.summary;
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   out.push(
-    `<testsuites name="lastmile conform" tests="${passed + failed + skipped}" failures="${failed}" skipped="${skipped}" time="${seconds(run.durationMs)}">`,
+    `<testsuites name="${escapeXml(run.tool.name)}" tests="${passed + failed + skipped}" failures="${failed}" skipped="${skipped}" time="${seconds(run.durationMs)}">`,
   );
   out.push(
     `  <testsuite name="${escapeXml(`conformance ${run.baseUrl}`)}" tests="${run.checks.length}" failures="${failed}" errors="0" skipped="${skipped}" time="${seconds(run.durationMs)}" timestamp="${escapeXml(run.startedAt)}">`,
   );
   out.push('    <properties>');
   out.push(`      <property name="level" value="${escapeXml(run.level)}"/>`);
-  out.push(`      <property name="tenants" value="${escapeXml(run.tenantMode)}"/>`);
+  if (run.tenantMode) out.push(`      <property name="tenants" value="${escapeXml(run.tenantMode)}"/>`);
   out.push('    </properties>');
   for (const check of run.checks) {
     const open = `    <testcase name="${escapeXml(`${check.id} ${check.title}`)}" classname="${escapeXml(check.category)}" time="${seconds(check.durationMs)}"`;
-    if (check.status === 'passed') {
+    if (check.status === 'passed' && !check.warnings?.length) {
       out.push(`${open}/>`);
       continue;
     }
     out.push(`${open}>`);
-    if (check.status === 'skipped') out.push(`      <skipped message="${escapeXml(check.reason ?? '')}"/>`);
+    if (check.status === 'passed') {
+      const warnings = (check.warnings ?? []).map((w) => `warning: ${describeFailure(w)}`).join('\n\n');
+      out.push(`      <system-out>${escapeXml(warnings)}</system-out>`);
+    } else if (check.status === 'skipped') out.push(`      <skipped message="${escapeXml(check.reason ?? '')}"/>`);
     else {
       const first = check.failures[0]?.message ?? 'failed';
       out.push(

@@ -13,8 +13,7 @@
  * events inside their transaction (`enqueue`) and tells it when a clock moved; the store
  * tells it which tenants it forgot.
  */
-import { createHmac } from 'node:crypto';
-import type { Schemas } from '../../spec/contract';
+import { instaLeapSignature, webhookPayloadText, type Schemas } from '../../spec/contract';
 import { clockNow } from '../domain/clock';
 import { DomainError } from '../domain/errors';
 import { newId } from '../domain/ids';
@@ -176,7 +175,7 @@ export class Outbox {
     const nowMs = clockNow(await tx.clock(), tx.realNowMs);
     const created: DeliveryRecord[] = [];
     for (const event of events) {
-      const payloadText = JSON.stringify(event);
+      const payloadText = webhookPayloadText(event);
       for (const endpoint of endpoints) {
         const delivery: DeliveryRecord = {
           id: newId('whd'),
@@ -192,9 +191,7 @@ export class Outbox {
             : nowMs,
           created_at: event.created_at,
           payloadText,
-          instaLeapSignature: createHmac('sha256', endpoint.secret)
-            .update(`${event.id}&${event.created_at}&${event.type}`)
-            .digest('hex'),
+          instaLeapSignature: instaLeapSignature(endpoint.secret, event),
           lease: null,
         };
         queuedChains.add(chainKey(delivery));

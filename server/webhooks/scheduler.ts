@@ -3,6 +3,7 @@
  * tenant's clock, under a lease taken in the store; the outcome counts only while that
  * lease is still the one stored, and settles the next attempt or the next head.
  */
+import { webhookHeaders } from '../../spec/contract';
 import { clockNow, iso, realDelayUntil } from '../domain/clock';
 import { newId } from '../domain/ids';
 import type { ClockState } from '../domain/store';
@@ -175,15 +176,7 @@ export class DeliveryScheduler {
     const { delivery, endpoint, atMs } = taken;
     const caches = this.parts.caches.of(key);
     const started = performance.now();
-    const timestamp = new Date();
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': 'lastmile-sandbox-webhooks/1',
-      'InstaLeap-Signature': delivery.instaLeapSignature,
-      'webhook-id': delivery.event_id,
-      'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-      'webhook-signature': caches.signer(endpoint).sign(delivery.event_id, timestamp, delivery.payloadText),
-    };
+    const headers = webhookHeaders(caches.signer(endpoint), { ...delivery, eventId: delivery.event_id }, new Date());
     const outcome = await this.parts.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
     const attempt = {
       at: iso(atMs),

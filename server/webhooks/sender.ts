@@ -2,7 +2,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { Webhook } from 'standardwebhooks';
+import { webhookSigner, type WebhookSigner } from '../../spec/contract';
 import type { EndpointRecord } from './records';
 import { guardedLookup, isPrivateAddress } from './url-policy';
 
@@ -104,13 +104,13 @@ export function sender(settings: SendSettings): Send {
  * another endpoint shares its host and port. Neither can change an answer.
  */
 export class EndpointCaches {
-  private readonly signers = new Map<string, Webhook>();
+  private readonly signers = new Map<string, WebhookSigner>();
   private readonly agents = new Map<string, http.Agent>();
 
-  signer(endpoint: EndpointRecord): Webhook {
+  signer(endpoint: EndpointRecord): WebhookSigner {
     let signer = this.signers.get(endpoint.id);
     if (!signer) {
-      signer = new Webhook(endpoint.secret);
+      signer = webhookSigner(endpoint.secret);
       this.signers.set(endpoint.id, signer);
     }
     return signer;

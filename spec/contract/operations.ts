@@ -16,6 +16,13 @@ export type Schemas = components['schemas'];
 /** The ids of the API's operations (the spec's webhooks are operations too, named `on…`). */
 export type OperationId = Exclude<keyof GeneratedOperations, `on${string}`>;
 
+/**
+ * The ids of the spec's webhooks (`onCreated`, ...), which receivers implement, and
+ * `onUnknownEventType`: a delivery of a type this version does not list, which receivers
+ * must acknowledge all the same (the contract may add event types).
+ */
+export type WebhookOperationId = Extract<keyof GeneratedOperations, `on${string}`> | 'onUnknownEventType';
+
 export interface Parameter {
   name: string;
   pointer: string;
