@@ -31,7 +31,7 @@ const BANNER = /Sandbox listening on (\S+)/;
  * Starts `lastmile serve` as a child process with these settings (the same names and checks
  * as startSandbox; `port` defaults to 0 and `logLevel` to `silent`) and resolves once it listens.
  */
-export function spawnSandbox(options: SandboxOptions = {}): Promise<SpawnedSandbox> {
+export async function spawnSandbox(options: SandboxOptions = {}): Promise<SpawnedSandbox> {
   const { config, text } = readSettings({ port: 0, logLevel: 'silent', ...options });
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [name, raw] of Object.entries(text) as Array<[SettingName, string]>) {

@@ -8,7 +8,8 @@ import { createClient, type JobsClient, type Schemas } from '../client';
 export type JobState = Schemas['JobState'];
 export type Clock = Schemas['Clock'];
 export type Job = Schemas['Job'];
-export type WebhookEndpoint = Schemas['WebhookEndpoint'];
+/** An endpoint as registered: with its signing secret, which is shown only this once. */
+export type WebhookEndpoint = Schemas['WebhookEndpointWithSecret'];
 
 /** A refusal of a helper's call: the HTTP status and the error code of the answer. */
 export class SandboxError extends Error {
