@@ -3,8 +3,18 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { SPEC_PATH } from '../spec/contract';
 
-// Resolved, not joined to this file's folder: the build runs this module from dist/.
-export const PRISM_BIN = require.resolve('@stoplight/prism-cli/dist/index.js');
+/** An optional peer dependency of the package: only `lastmile mock` needs it, and it is large. */
+export const PRISM_PACKAGE = '@stoplight/prism-cli';
+const PRISM_VERSION = '5.14.2';
+
+/** Prism's entry point, resolved (not joined to this file's folder: the build runs this module from dist/). */
+export function prismBin(): string {
+  try {
+    return require.resolve(`${PRISM_PACKAGE}/dist/index.js`);
+  } catch {
+    throw new Error(`lastmile mock runs Prism, which is not installed: npm install --save-dev ${PRISM_PACKAGE}@${PRISM_VERSION}`);
+  }
+}
 /** Preloaded into Prism: one request whose property names Node cannot put in a header must not end the mock. */
 export const PRISM_HEADER_GUARD = join(__dirname, 'prism-header-guard.js');
 
@@ -12,7 +22,7 @@ export interface MockOptions { port: number; host: string; dynamic?: boolean; er
 
 /** Starts `prism mock` on the spec. The child is prism's own node process, so killing it stops the server. */
 export function startPrismMock(options: MockOptions, stdio: 'inherit' | 'pipe' = 'inherit'): ChildProcess {
-  const args = ['--require', PRISM_HEADER_GUARD, PRISM_BIN, 'mock', SPEC_PATH, '--port', String(options.port), '--host', options.host];
+  const args = ['--require', PRISM_HEADER_GUARD, prismBin(), 'mock', SPEC_PATH, '--port', String(options.port), '--host', options.host];
   if (options.dynamic) args.push('--dynamic');
   if (options.errors) args.push('--errors');
   return spawn(process.execPath, args, { stdio });

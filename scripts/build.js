@@ -2,6 +2,8 @@
 // `npm run build` (and `prepare`, so `npm ci` runs it): compiles the TypeScript that the
 // `lastmile` command runs into dist/, with the files it reads beside its modules, so that
 // start-up loads JavaScript instead of compiling TypeScript. Tests run on the sources.
+// `npm pack` and `npm publish` build at `prepack` (the package ships dist/ and its .d.ts
+// declarations, no sources); the `prepare` they run next has nothing left to do.
 const { spawnSync } = require('node:child_process');
 const { cpSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -10,6 +12,8 @@ const ROOT = join(__dirname, '..');
 const DIST = join(ROOT, 'dist');
 // Read at run time relative to the module that reads them.
 const ASSETS = ['spec/openapi.yaml', 'server/console/public', 'fixtures/samples', 'cli/prism-header-guard.js'];
+
+if (process.env.npm_lifecycle_event === 'prepare' && ['pack', 'publish'].includes(process.env.npm_command)) process.exit(0);
 
 rmSync(DIST, { recursive: true, force: true });
 const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
