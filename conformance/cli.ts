@@ -6,6 +6,7 @@ import { catalogue } from './catalogue';
 import { EXPLORE_DEFAULTS } from './explore/run';
 import { baseUrlProblem } from './transport';
 import type { LevelOption } from './types';
+import { waitForAnswer } from './wait';
 
 interface ConformFlags {
   baseUrl: string;
@@ -28,6 +29,7 @@ interface ConformFlags {
   explore: boolean;
   exploreRuns: number;
   exploreSteps: number;
+  waitFor?: number;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -76,6 +78,7 @@ export function registerConform(program: Command): void {
     .option('--timeout <ms>', 'how long to wait for each HTTP answer and each expected webhook', positiveInt('--timeout'), DEFAULTS.timeoutMs)
     .option('--concurrency <n>', 'checks run at once (fresh tenants only)', positiveInt('--concurrency'), DEFAULTS.concurrency)
     .option('--seed <n>', 'seed of the generated orders', positiveInt('--seed', 0), 1)
+    .option('--wait-for <seconds>', 'first wait until the base URL answers (any HTTP status), for at most this long; exit 2 if it never does', positiveInt('--wait-for'))
     .option('--list', 'list the selected checks and exit', false)
     .option('--explore', 'after the checks, explore random sequences of operations judged by a model of the contract (check EXPLORE)', false)
     .option('--explore-runs <n>', 'sequences to explore', positiveInt('--explore-runs'), EXPLORE_DEFAULTS.runs)
@@ -87,6 +90,10 @@ export function registerConform(program: Command): void {
       }
       if (!flags.baseUrl) throw new InvalidArgumentError('--base-url is required (or LASTMILE_BASE_URL)');
       if (!flags.apiKey) throw new InvalidArgumentError('--api-key is required (or LASTMILE_API_KEY)');
+      if (flags.waitFor !== undefined) {
+        const waited = await waitForAnswer(flags.baseUrl, flags.waitFor, { onWaiting: (cause) => process.stdout.write(`waiting up to ${flags.waitFor} s for ${flags.baseUrl} to answer (${cause})\n`) });
+        if (waited > 0) process.stdout.write(`${flags.baseUrl} answered after ${(waited / 1000).toFixed(1)} s\n`);
+      }
       try {
         const run = await runConformance({
           baseUrl: flags.baseUrl,

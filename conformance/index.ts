@@ -4,6 +4,7 @@
  */
 export { runConformance, selectChecks, type ConformanceOptions } from './runner';
 export { catalogue } from './catalogue';
+export { waitForAnswer, NoAnswerError, type WaitOptions } from './wait';
 export { renderHtml } from './reporters/html';
 export { renderJson } from './reporters/json';
 export { renderJunit } from './reporters/junit';
