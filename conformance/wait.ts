@@ -25,15 +25,17 @@ export async function waitForAnswer(baseUrl: string, seconds: number, options: W
   for (;;) {
     const remaining = deadline - Date.now();
     try {
-      const response = await fetch(baseUrl, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(Math.max(1, Math.min(TRY_TIMEOUT_MS, remaining))) });
+      // The last try may run a little past the deadline rather than fail on a too short timeout.
+      const response = await fetch(baseUrl, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(Math.min(TRY_TIMEOUT_MS, Math.max(1000, remaining))) });
       await response.body?.cancel();
       return Date.now() - started;
     } catch (error) {
       const cause = connectionCause(error);
-      if (Date.now() + WAIT_INTERVAL_MS >= deadline) throw new NoAnswerError(`no HTTP answer from ${baseUrl} within ${seconds} s (last try: ${cause})`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new NoAnswerError(`no HTTP answer from ${baseUrl} within ${seconds} s (last try: ${cause})`);
       if (!told) options.onWaiting?.(cause);
       told = true;
-      await new Promise((resolve) => setTimeout(resolve, WAIT_INTERVAL_MS));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_INTERVAL_MS, left)));
     }
   }
 }
