@@ -74,6 +74,13 @@ describe('a consumer project', () => {
     expect(stdout).toMatch(/job [\w-]+ created, then 417 SLOT_EXPIRED/);
   }, STEP_TIMEOUT_MS);
 
+  it('runs Jest tests with a sandbox per file and one shared by a global setup, and Jest exits by itself', async () => {
+    const jest = require.resolve('jest/bin/jest.js');
+    const { stdout, stderr } = await run(process.execPath, [jest, '--ci', '--config', 'jest.config.js'], { cwd: installed.dir, env: cleanEnv(), timeout: STEP_TIMEOUT_MS });
+    expect(`${stdout}${stderr}`).toMatch(/Tests:\s+2 passed, 2 total/);
+    expect(`${stdout}${stderr}`).not.toMatch(/did not exit|open handle/i);
+  }, STEP_TIMEOUT_MS);
+
   it('runs the installed lastmile serve from the build', async () => {
     const bin = join(installed.dir, 'node_modules', '.bin', 'lastmile');
     expect(existsSync(join(installed.dir, 'node_modules', 'lastmile-kit', 'cli'))).toBe(false);
