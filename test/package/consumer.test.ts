@@ -75,7 +75,7 @@ describe('a consumer project', () => {
   }, STEP_TIMEOUT_MS);
 
   it('runs Jest tests with a sandbox per file and one shared by a global setup, and Jest exits by itself', async () => {
-    const jest = require.resolve('jest/bin/jest.js');
+    const jest = join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
     const { stdout, stderr } = await run(process.execPath, [jest, '--ci', '--config', 'jest.config.js'], { cwd: installed.dir, env: cleanEnv(), timeout: STEP_TIMEOUT_MS });
     expect(`${stdout}${stderr}`).toMatch(/Tests:\s+2 passed, 2 total/);
     expect(`${stdout}${stderr}`).not.toMatch(/did not exit|open handle/i);
