@@ -14,8 +14,8 @@ export * from './client';
 export type { ConformanceOptions, RunResult, CheckResult, Failure, ReportTarget } from './conformance';
 export type { GenerateOptions, OrderFixture, InvalidOrderFixture, LocaleCode, ScenarioOption } from './fixtures';
 
-const kit = (): typeof Kit => require('./conformance');
-const fixtures = (): typeof Fixtures => require('./fixtures');
+const kit = () => require('./conformance') as typeof Kit;
+const fixtures = () => require('./fixtures') as typeof Fixtures;
 
 /** Judges any implementation of the contract over HTTP; see `lastmile conform`. */
 export const runConformance: typeof Kit.runConformance = (options) => kit().runConformance(options);
@@ -23,4 +23,5 @@ export const runConformance: typeof Kit.runConformance = (options) => kit().runC
 export const writeReports: typeof Kit.writeReports = (run, targets) => kit().writeReports(run, targets);
 /** Orders `first .. first+count-1` of a seeded run, generated lazily. */
 export const generateOrders: typeof Fixtures.generateOrders = (options) => fixtures().generateOrders(options);
-export const generateInvalidOrders: typeof Fixtures.generateInvalidOrders = (options) => fixtures().generateInvalidOrders(options);
+export const generateInvalidOrders: typeof Fixtures.generateInvalidOrders = (options) =>
+  fixtures().generateInvalidOrders(options);

@@ -9,7 +9,7 @@ const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
 const BUILD_STAMP = join(ROOT, 'dist', 'package.json');
-const SOURCES = ['spec', 'server', 'conformance', 'fixtures', 'cli'];
+const SOURCES = ['spec', 'client', 'server', 'conformance', 'fixtures', 'cli', 'console'];
 
 function buildTime() {
   try {
@@ -19,21 +19,22 @@ function buildTime() {
   }
 }
 
-/** Not part of the build (tsconfig.build.json leaves them out): editing them leaves it current. */
-const NOT_BUILT = new Set([join(ROOT, 'server', 'testing'), join(ROOT, 'conformance', 'testing')]);
-
 /** Whether any file the build is made of changed after it (a hundred stats, about a millisecond). */
 function changedSince(time) {
-  const walk = (dir) => readdirSync(dir, { withFileTypes: true }).some((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return !NOT_BUILT.has(path) && walk(path);
-    return !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.md') && statSync(path).mtimeMs > time;
-  });
+  const walk = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).some((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return walk(path);
+      return !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.md') && statSync(path).mtimeMs > time;
+    });
   return SOURCES.some((dir) => walk(join(ROOT, dir)));
 }
 
 function fromSources(reason) {
-  if (reason) process.stderr.write(`lastmile: ${reason}; running the TypeScript sources (slower start-up; \`npm run build\` to fix)\n`);
+  if (reason)
+    process.stderr.write(
+      `lastmile: ${reason}; running the TypeScript sources (slower start-up; \`npm run build\` to fix)\n`,
+    );
   require('tsx/cjs');
   return require('../cli/main.ts');
 }
@@ -44,7 +45,9 @@ const IN_CLONE = existsSync(join(ROOT, 'cli', 'main.ts'));
 let cli;
 if (!IN_CLONE) {
   if (buildTime() === null) {
-    process.stderr.write(`lastmile: this installation of lastmile-kit has no dist/ folder; install the package again\n`);
+    process.stderr.write(
+      `lastmile: this installation of lastmile-kit has no dist/ folder; install the package again\n`,
+    );
     process.exit(1);
   }
   cli = require('../dist/cli/main.js');

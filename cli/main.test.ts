@@ -1,4 +1,4 @@
-/** Every usage error exits 2, as the README promises; help and version exit 0. */
+/** Every usage error exits 2, as docs/server.md promises; help and version exit 0. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildProgram, exitCodeFor } from './main';
@@ -7,7 +7,12 @@ const BIN = join(__dirname, '..', 'bin', 'lastmile.js');
 
 async function exitOf(args: string[]): Promise<{ code: number; err: string }> {
   let err = '';
-  const program = buildProgram({ writeOut: () => undefined, writeErr: (text) => { err += text; } });
+  const program = buildProgram({
+    writeOut: () => undefined,
+    writeErr: (text) => {
+      err += text;
+    },
+  });
   try {
     await program.parseAsync(['node', 'lastmile', ...args]);
     return { code: 0, err };
@@ -32,7 +37,7 @@ describe('lastmile usage errors', () => {
     [['mock', '--bogus'], /unknown option/],
     [['nosuchcommand'], /unknown command/],
   ])('%j exits 2 with the reason', async (args, reason) => {
-    const { code, err } = await exitOf(args as string[]);
+    const { code, err } = await exitOf(args);
     expect({ code, err: reason.test(err) ? 'named' : err }).toEqual({ code: 2, err: 'named' });
   });
 

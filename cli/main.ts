@@ -7,18 +7,21 @@ type Register = (program: Command) => void;
  * `serve` never loads the conformance kit or the fixture factory, and their start-up cost.
  */
 const COMMANDS: Record<string, () => Register> = {
-  serve: () => require('../server/cli').registerServe,
-  mock: () => require('./mock').registerMock,
-  conform: () => require('../conformance/cli').registerConform,
-  fixtures: () => require('../fixtures/cli').registerFixtures,
+  serve: () => (require('../server/cli') as typeof import('../server/cli')).registerServe,
+  mock: () => (require('./mock') as typeof import('./mock')).registerMock,
+  conform: () => (require('../conformance/cli') as typeof import('../conformance/cli')).registerConform,
+  fixtures: () => (require('../fixtures/cli') as typeof import('../fixtures/cli')).registerFixtures,
 };
 
 /** With `argv` naming a command, only that command is registered; otherwise all of them. */
-export function buildProgram(output?: { writeOut(text: string): void; writeErr(text: string): void }, argv: string[] = process.argv): Command {
+export function buildProgram(
+  output?: { writeOut(text: string): void; writeErr(text: string): void },
+  argv: string[] = process.argv,
+): Command {
   const program = new Command('lastmile')
     .description('Sandbox, conformance kit and fixture factory for the last-mile delivery jobs API')
-    .version(require('../package.json').version)
-    // Usage errors exit 2, as the README promises; subcommands inherit this when created.
+    .version((require('../package.json') as { version: string }).version)
+    // Usage errors exit 2, as docs/server.md promises; subcommands inherit this when created.
     .exitOverride();
   if (output) program.configureOutput(output);
   const named = argv[2];
@@ -36,10 +39,12 @@ export function exitCodeFor(error: unknown): number {
 const USAGE_ERROR = 2;
 
 export function main(argv: string[]): void {
-  buildProgram(undefined, argv).parseAsync(argv).catch((error: unknown) => {
-    // Commander has already printed its own parse errors; an action's own refusal it has not.
-    const printed = error instanceof CommanderError && !(error instanceof InvalidArgumentError);
-    if (!printed) process.stderr.write(`lastmile: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = exitCodeFor(error);
-  });
+  buildProgram(undefined, argv)
+    .parseAsync(argv)
+    .catch((error: unknown) => {
+      // Commander has already printed its own parse errors; an action's own refusal it has not.
+      const printed = error instanceof CommanderError && !(error instanceof InvalidArgumentError);
+      if (!printed) process.stderr.write(`lastmile: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = exitCodeFor(error);
+    });
 }

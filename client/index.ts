@@ -23,5 +23,9 @@ export interface CreateClientOptions extends Omit<ClientOptions, 'baseUrl' | 'he
 export function createClient({ baseUrl, apiKey, headers, ...rest }: CreateClientOptions): JobsClient {
   if (!baseUrl) throw new TypeError('createClient: baseUrl is required');
   if (!apiKey) throw new TypeError('createClient: apiKey is required');
-  return createFetchClient<paths>({ ...rest, baseUrl: baseUrl.replace(/\/+$/, ''), headers: { ...headers, 'x-api-key': apiKey } });
+  return createFetchClient<paths>({
+    ...rest,
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    headers: { ...headers, 'x-api-key': apiKey },
+  });
 }

@@ -1,12 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatCheckLine, formatClosing } from './reporters/console';
 import { parseReportTarget, writeReports, type ReportTarget } from './reporters';
-import { DEFAULTS, runConformance, selectChecks, SelectionError, parseList } from './runner';
-import { catalogue } from './catalogue';
+import { DEFAULTS, runConformance, selectChecks, SelectionError, parseList } from './runner/runner';
+import { catalogue } from './checks/catalogue';
 import { EXPLORE_DEFAULTS } from './explore/run';
-import { baseUrlProblem } from './transport';
-import type { LevelOption } from './types';
-import { waitForAnswer } from './wait';
+import { baseUrlProblem } from '../client/transport';
+import type { LevelOption } from './checks/context';
+import { waitForAnswer } from './runner/wait';
 
 interface ConformFlags {
   baseUrl: string;
@@ -64,34 +64,87 @@ export function registerConform(program: Command): void {
     .description('Run the conformance checks against any implementation of the contract, over HTTP')
     .option('--base-url <url>', 'the implementation to test', url, process.env.LASTMILE_BASE_URL)
     .option('--api-key <key>', 'an API key the implementation accepts', process.env.LASTMILE_API_KEY)
-    .option('--second-api-key <key>', 'a key of another tenant, for the isolation checks (default: a fresh random key, when the implementation accepts any key)')
-    .option('--wrong-api-key <key>', 'a key the implementation refuses (default: a fresh random key, when the implementation restricts keys)')
-    .option('--shared-tenant', 'act with --api-key in every check, one at a time (automatic when random keys are refused); never reset without --allow-reset', false)
-    .option('--allow-reset', 'WARNING: deletes data. In a shared tenant, reset the tenant of --api-key (and --second-api-key) before each sandbox check: its jobs, webhook endpoints and clock. Without it the kit never resets or changes the clock or endpoints of a tenant it did not create, and the checks that need that skip', false)
-    .addOption(new Option('--level <level>', 'contract: production operations only; sandbox: only checks that use the /sandbox controls; all: both').choices(['contract', 'sandbox', 'all']).default('all'))
+    .option(
+      '--second-api-key <key>',
+      'a key of another tenant, for the isolation checks (default: a fresh random key, when the implementation accepts any key)',
+    )
+    .option(
+      '--wrong-api-key <key>',
+      'a key the implementation refuses (default: a fresh random key, when the implementation restricts keys)',
+    )
+    .option(
+      '--shared-tenant',
+      'act with --api-key in every check, one at a time (automatic when random keys are refused); never reset without --allow-reset',
+      false,
+    )
+    .option(
+      '--allow-reset',
+      'WARNING: deletes data. In a shared tenant, reset the tenant of --api-key (and --second-api-key) before each sandbox check: its jobs, webhook endpoints and clock. Without it the kit never resets or changes the clock or endpoints of a tenant it did not create, and the checks that need that skip',
+      false,
+    )
+    .addOption(
+      new Option(
+        '--level <level>',
+        'contract: production operations only; sandbox: only checks that use the /sandbox controls; all: both',
+      )
+        .choices(['contract', 'sandbox', 'all'])
+        .default('all'),
+    )
     .option('--only <ids>', 'run only these check ids or categories (repeatable, comma lists)', collect, [])
     .option('--skip <ids>', 'leave out these check ids or categories (repeatable, comma lists)', collect, [])
     .option('--report <kind=file>', 'write a report: junit=FILE, json=FILE or html=FILE (repeatable)', reportTarget, [])
-    .option('--receiver-host <host>', 'interface of the kit\'s webhook receiver', DEFAULTS.receiverHost)
-    .option('--receiver-port <port>', 'port of the webhook receiver (0: any free port)', positiveInt('--receiver-port', 0), DEFAULTS.receiverPort)
-    .option('--receiver-public-url <url>', 'the URL the implementation must use to reach the receiver, when not host:port', url)
-    .option('--timeout <ms>', 'how long to wait for each HTTP answer and each expected webhook', positiveInt('--timeout'), DEFAULTS.timeoutMs)
-    .option('--concurrency <n>', 'checks run at once (fresh tenants only)', positiveInt('--concurrency'), DEFAULTS.concurrency)
+    .option('--receiver-host <host>', "interface of the kit's webhook receiver", DEFAULTS.receiverHost)
+    .option(
+      '--receiver-port <port>',
+      'port of the webhook receiver (0: any free port)',
+      positiveInt('--receiver-port', 0),
+      DEFAULTS.receiverPort,
+    )
+    .option(
+      '--receiver-public-url <url>',
+      'the URL the implementation must use to reach the receiver, when not host:port',
+      url,
+    )
+    .option(
+      '--timeout <ms>',
+      'how long to wait for each HTTP answer and each expected webhook',
+      positiveInt('--timeout'),
+      DEFAULTS.timeoutMs,
+    )
+    .option(
+      '--concurrency <n>',
+      'checks run at once (fresh tenants only)',
+      positiveInt('--concurrency'),
+      DEFAULTS.concurrency,
+    )
     .option('--seed <n>', 'seed of the generated orders', positiveInt('--seed', 0), 1)
-    .option('--wait-for <seconds>', 'first wait until the base URL answers (any HTTP status), for at most this long; exit 2 if it never does', positiveInt('--wait-for'))
+    .option(
+      '--wait-for <seconds>',
+      'first wait until the base URL answers (any HTTP status), for at most this long; exit 2 if it never does',
+      positiveInt('--wait-for'),
+    )
     .option('--list', 'list the selected checks and exit', false)
-    .option('--explore', 'after the checks, explore random sequences of operations judged by a model of the contract (check EXPLORE)', false)
+    .option(
+      '--explore',
+      'after the checks, explore random sequences of operations judged by a model of the contract (check EXPLORE)',
+      false,
+    )
     .option('--explore-runs <n>', 'sequences to explore', positiveInt('--explore-runs'), EXPLORE_DEFAULTS.runs)
     .option('--explore-steps <n>', 'the longest sequence', positiveInt('--explore-steps'), EXPLORE_DEFAULTS.steps)
     .action(async (flags: ConformFlags) => {
       if (flags.list) {
-        for (const check of selectChecks(catalogue, flags)) process.stdout.write(`${check.id}\t${check.category}\t${check.level}\t${check.title}\n`);
+        for (const check of selectChecks(catalogue, flags))
+          process.stdout.write(`${check.id}\t${check.category}\t${check.level}\t${check.title}\n`);
         return;
       }
       if (!flags.baseUrl) throw new InvalidArgumentError('--base-url is required (or LASTMILE_BASE_URL)');
       if (!flags.apiKey) throw new InvalidArgumentError('--api-key is required (or LASTMILE_API_KEY)');
       if (flags.waitFor !== undefined) {
-        const waited = await waitForAnswer(flags.baseUrl, flags.waitFor, { onWaiting: (cause) => process.stdout.write(`waiting up to ${flags.waitFor} s for ${flags.baseUrl} to answer (${cause})\n`) });
+        const seconds = flags.waitFor;
+        const waited = await waitForAnswer(flags.baseUrl, seconds, {
+          onWaiting: (cause) =>
+            process.stdout.write(`waiting up to ${seconds} s for ${flags.baseUrl} to answer (${cause})\n`),
+        });
         if (waited > 0) process.stdout.write(`${flags.baseUrl} answered after ${(waited / 1000).toFixed(1)} s\n`);
       }
       try {

@@ -2,13 +2,16 @@
  * The conformance kit's public face: `runConformance(options)` judges any implementation of
  * the contract over HTTP and returns the results; reporters turn them into files.
  */
-export { runConformance, selectChecks, type ConformanceOptions } from './runner';
-export { catalogue } from './catalogue';
-export { waitForAnswer, NoAnswerError, type WaitOptions } from './wait';
+export { runConformance, selectChecks, type ConformanceOptions } from './runner/runner';
+export { catalogue } from './checks/catalogue';
+export { waitForAnswer, NoAnswerError, type WaitOptions } from './runner/wait';
 export { renderHtml } from './reporters/html';
 export { renderJson } from './reporters/json';
 export { renderJunit } from './reporters/junit';
 export { writeReports, parseReportTarget, type ReportTarget } from './reporters';
-export type { Check, CheckResult, RunResult, Failure, Exchange, Level, LevelOption } from './types';
-export type { CheckContext } from './context';
-export { uncheckedBody, type ApiResponse, type CallOptions, type OperationId, type RawResponse } from './api';
+export type { Check, Level, LevelOption } from './checks/context';
+export type { CheckResult, RunResult } from './checks/result';
+export type { Failure } from './checks/failure';
+export type { Exchange } from '../client/exchange';
+export type { CheckContext } from './checks/context';
+export { uncheckedBody, type ApiResponse, type CallOptions, type OperationId, type RawResponse } from '../client/api';

@@ -9,7 +9,15 @@ import { startServer, type RunningServer } from '../server/main';
 import { readSettings, type SandboxOptions } from './options';
 import { Tenant } from './tenant';
 
-export { SandboxError, Tenant, type Clock, type DriveOptions, type Job, type JobState, type WebhookEndpoint } from './tenant';
+export {
+  SandboxError,
+  Tenant,
+  type Clock,
+  type DriveOptions,
+  type Job,
+  type JobState,
+  type WebhookEndpoint,
+} from './tenant';
 export { spawnSandbox, type SpawnedSandbox } from './process';
 export type { SandboxOptions } from './options';
 
@@ -23,7 +31,10 @@ export interface RunningSandbox extends Tenant {
 }
 
 class InProcessSandbox extends Tenant implements RunningSandbox {
-  constructor(private readonly server: RunningServer, apiKey: string) {
+  constructor(
+    private readonly server: RunningServer,
+    apiKey: string,
+  ) {
     super(server.url, apiKey);
   }
 

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ConfigError, DEFAULT_API_KEY } from '../server/config';
+import { DEFAULT_API_KEY } from '../server/config';
 import { envVariableOf, readSettings, type SandboxOptions, type SettingName } from './options';
 
 export interface SpawnedSandbox {
@@ -34,22 +34,17 @@ const BANNER = /Sandbox listening on (\S+)/;
 export async function spawnSandbox(options: SandboxOptions = {}): Promise<SpawnedSandbox> {
   const { config, text } = readSettings({ port: 0, logLevel: 'silent', ...options });
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const [name, raw] of Object.entries(text) as Array<[SettingName, string]>) {
-    const variable = envVariableOf(name);
-    if (!variable) throw new ConfigError(`${name} cannot be passed to a child process`);
-    env[variable] = raw;
-  }
-  if (config.apiKeys === null) {
-    const variable = envVariableOf('apiKeys');
-    if (variable) delete env[variable];
-  }
+  for (const [name, raw] of Object.entries(text) as Array<[SettingName, string]>) env[envVariableOf(name)] = raw;
+  if (config.apiKeys === null) delete env[envVariableOf('apiKeys')];
   const child = spawn(process.execPath, [lastmileBin(), 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const apiKey = config.apiKeys?.[0] ?? DEFAULT_API_KEY;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise<SpawnedSandbox>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
     const onOutput = (chunk: string) => {
       stdout += chunk;
       const match = BANNER.exec(stdout);
@@ -69,7 +64,11 @@ export async function spawnSandbox(options: SandboxOptions = {}): Promise<Spawne
       });
     };
     const onEarlyExit = (code: number | null, signal: string | null) => {
-      reject(new Error(`lastmile serve exited (${signal ?? `status ${code}`}) before listening${stderr ? `: ${stderr.trim()}` : ''}`));
+      reject(
+        new Error(
+          `lastmile serve exited (${signal ?? `status ${code}`}) before listening${stderr ? `: ${stderr.trim()}` : ''}`,
+        ),
+      );
     };
     child.stdout.setEncoding('utf8').on('data', onOutput);
     child.once('exit', onEarlyExit);

@@ -8,13 +8,21 @@ const AVAILABILITY: Schemas['AvailabilityRequest'] = {
   origin: { name: 'Store', address: 'Av. Homero 1500', latitude: 19.4342, longitude: -99.2001 },
   destination: { name: 'Ana', address: 'Lamartine 238', latitude: 19.4315, longitude: -99.1953 },
   job_items: [{ id: 'SKU-1', name: 'Milk 1 L', unit: 'piece', quantity: 2, price: 28.5 }],
-  currency_code: 'MXN', start: '2030-01-01T16:00:00Z', end: '2030-01-01T18:00:00Z', slot_size: 60,
+  currency_code: 'MXN',
+  start: '2030-01-01T16:00:00Z',
+  end: '2030-01-01T18:00:00Z',
+  slot_size: 60,
 };
 
 const job = (slotId: string, extra: Partial<Schemas['CreateJobRequest']> = {}): Schemas['CreateJobRequest'] => ({
-  slot_id: slotId, client_reference: 'ORDER-1',
+  slot_id: slotId,
+  client_reference: 'ORDER-1',
   recipient: { name: 'Ana', phone_number: '+525512345678' },
-  payment_info: { currency_code: 'MXN', prices: { order_value: 57 }, payment: { method: 'PREPAID', payment_status: 'SUCCEEDED' } },
+  payment_info: {
+    currency_code: 'MXN',
+    prices: { order_value: 57 },
+    payment: { method: 'PREPAID', payment_status: 'SUCCEEDED' },
+  },
   ...extra,
 });
 
@@ -26,7 +34,9 @@ async function slots(sandbox: RunningSandbox['client']): Promise<string[]> {
 
 describe('startSandbox', () => {
   let sandbox: RunningSandbox;
-  beforeAll(async () => { sandbox = await startSandbox(); });
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+  });
   afterAll(() => sandbox.close());
 
   it('listens on a free loopback port with the default key', async () => {
@@ -66,7 +76,9 @@ describe('startSandbox', () => {
     const jobId = created.data!.job_id;
     expect((await tenant.driveJob(jobId)).state).toBe('PICKING_STARTED');
     expect((await tenant.driveJob(jobId, { to: 'CLIENT_RECEIVED' })).state).toBe('CLIENT_RECEIVED');
-    const refusal = await tenant.driveJob(jobId, { to: 'CLIENT_RECEIVED', deliveryCode: '0000' }).catch((error: unknown) => error);
+    const refusal = await tenant
+      .driveJob(jobId, { to: 'CLIENT_RECEIVED', deliveryCode: '0000' })
+      .catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(SandboxError);
     expect(refusal).toMatchObject({ status: 409, code: 'ILLEGAL_TRANSITION', operation: 'advanceJob' });
   });
@@ -75,20 +87,33 @@ describe('startSandbox', () => {
     const received: Array<{ body: string; headers: Record<string, string> }> = [];
     const receiver: Server = createServer((req, res) => {
       let body = '';
-      req.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; }).on('end', () => {
-        received.push({ body, headers: req.headers as Record<string, string> });
-        res.writeHead(204).end();
-      });
+      req
+        .setEncoding('utf8')
+        .on('data', (chunk: string) => {
+          body += chunk;
+        })
+        .on('end', () => {
+          received.push({ body, headers: req.headers as Record<string, string> });
+          res.writeHead(204).end();
+        });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     try {
       const tenant = sandbox.tenant('hooks');
-      const endpoint = await tenant.addWebhookEndpoint({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks` });
+      const endpoint = await tenant.addWebhookEndpoint({
+        url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
+      });
       const [slot] = await slots(tenant.client);
       const created = await tenant.client.POST('/jobs', { body: job(slot) });
-      const deliveries = async () => (await tenant.client.GET('/sandbox/webhook-deliveries', { params: { query: { job_id: created.data!.job_id } } })).data ?? [];
+      const deliveries = async () =>
+        (
+          await tenant.client.GET('/sandbox/webhook-deliveries', {
+            params: { query: { job_id: created.data!.job_id } },
+          })
+        ).data ?? [];
       // Delivery is asynchronous: the log says when it settled, no timer is involved.
-      for (let i = 0; i < 200 && !(await deliveries()).some((d) => d.status === 'SUCCEEDED'); i++) await new Promise((r) => setImmediate(r));
+      for (let i = 0; i < 200 && !(await deliveries()).some((d) => d.status === 'SUCCEEDED'); i++)
+        await new Promise((r) => setImmediate(r));
       expect(received).toHaveLength(1);
       const event = new Webhook(endpoint.secret).verify(received[0].body, received[0].headers) as { type: string };
       expect(event.type).toBe('CREATED');
@@ -106,7 +131,10 @@ describe('startSandbox options: the settings of lastmile serve', () => {
     try {
       expect(sandbox.apiKey).toBe('team-key');
       expect((await sandbox.clock()).frozen).toBe(false);
-      const refused = await sandbox.tenant('stranger').clock().catch((error: unknown) => error);
+      const refused = await sandbox
+        .tenant('stranger')
+        .clock()
+        .catch((error: unknown) => error);
       expect(refused).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
     } finally {
       await sandbox.close();
@@ -114,10 +142,10 @@ describe('startSandbox options: the settings of lastmile serve', () => {
   });
 
   it.each([
-    [{ port: 70000 }, /port: --port must be at most 65535/],
-    [{ slotTtlSeconds: 0 }, /slotTtlSeconds: .*integer >= 1, got "0"/],
-    [{ webhookRetrySchedule: [1, -5] }, /webhookRetrySchedule: .*seconds separated by commas/],
-    [{ store: 'mysql://db' }, /store: .*memory or a redis:\/\/ URL/],
+    [{ port: 70000 }, /^port must be at most 65535, got 70000$/],
+    [{ slotTtlSeconds: 0 }, /^slotTtlSeconds must be an integer >= 1, got "0"$/],
+    [{ webhookRetrySchedule: [1, -5] }, /^webhookRetrySchedule must be seconds separated by commas/],
+    [{ store: 'mysql://db' }, /^store must be memory or a redis:\/\/ URL/],
     [{ cors: { yes: true } }, /cors must be a boolean, got object/],
     [{ slotTTL: 60 }, /unknown setting "slotTTL"/],
   ])('refuses %j as lastmile serve does', async (options, message) => {
@@ -139,7 +167,9 @@ describe('spawnSandbox', () => {
   });
 
   it('refuses a bad setting before starting anything, and reports a server that cannot listen', async () => {
-    await expect(spawnSandbox({ maxBodyBytes: 'huge' as never })).rejects.toThrow(/maxBodyBytes: .*size such as 1mb/);
+    await expect(spawnSandbox({ maxBodyBytes: 'huge' as never })).rejects.toThrow(
+      /^maxBodyBytes must be a size such as 1mb/,
+    );
     const first = await spawnSandbox();
     try {
       const port = Number(new URL(first.url).port);

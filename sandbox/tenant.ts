@@ -29,12 +29,21 @@ function messageOf(body: unknown): string {
   return typeof message === 'string' ? `: ${message}` : '';
 }
 
-interface Answer<T> { data?: T; error?: unknown; response: Response }
+interface Answer<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
 
 function settled<T>(operation: string, answer: Answer<T>): T {
   if (answer.error !== undefined || answer.data === undefined) {
     const code = (answer.error as { code?: unknown } | undefined)?.code;
-    throw new SandboxError(operation, answer.response.status, typeof code === 'string' ? code : undefined, answer.error);
+    throw new SandboxError(
+      operation,
+      answer.response.status,
+      typeof code === 'string' ? code : undefined,
+      answer.error,
+    );
   }
   return answer.data;
 }
@@ -53,7 +62,10 @@ export class Tenant {
   /** The typed client on this tenant's key, for every operation of the API. */
   readonly client: JobsClient;
 
-  constructor(readonly baseUrl: string, readonly apiKey: string) {
+  constructor(
+    readonly baseUrl: string,
+    readonly apiKey: string,
+  ) {
     this.client = createClient({ baseUrl, apiKey });
   }
 
@@ -85,7 +97,10 @@ export class Tenant {
     const body: Schemas['AdvanceJobRequest'] = {};
     if (options.to !== undefined) body.to = options.to;
     if (deliveryCode !== undefined) body.delivery_code = deliveryCode;
-    return settled('advanceJob', await this.client.POST('/sandbox/jobs/{job_id}/advance', { params: { path: { job_id: jobId } }, body }));
+    return settled(
+      'advanceJob',
+      await this.client.POST('/sandbox/jobs/{job_id}/advance', { params: { path: { job_id: jobId } }, body }),
+    );
   }
 
   /** Every job event of this tenant is then POSTed to `url`, signed with the endpoint's secret. */

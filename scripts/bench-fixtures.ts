@@ -8,6 +8,7 @@
  * clock and by CPU time (the second holds on a busy machine), MB/s, peak RSS, and the RSS
  * and JS heap sampled along the run (flat memory shows as samples that stop growing).
  */
+import { availableParallelism } from 'node:os';
 import { createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
 import { LOCALES, type LocaleCode } from '../fixtures/locales';
@@ -29,7 +30,10 @@ async function main(): Promise<void> {
   const out = createWriteStream(opts.out);
   let bytes = 0;
   const write = out.write.bind(out);
-  out.write = ((chunk: string, ...rest: never[]) => { bytes += Buffer.byteLength(chunk); return write(chunk, ...rest); }) as typeof out.write;
+  out.write = ((chunk: string, ...rest: never[]) => {
+    bytes += Buffer.byteLength(chunk);
+    return write(chunk, ...rest);
+  }) as typeof out.write;
   const sampleEvery = Math.max(1, Math.floor(opts.count / 10));
   const rssSamples: Array<{ orders: number; rss_mb: number; heap_mb: number }> = [];
   let nextSample = sampleEvery;
@@ -44,7 +48,16 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   const cpuBefore = process.cpuUsage();
   await runFixtures(
-    { count: opts.count, seed: opts.seed, locale: opts.locale, scenario: opts.scenario, format: 'ndjson', invalid: false, post: false, concurrency: 1 },
+    {
+      count: opts.count,
+      seed: opts.seed,
+      locale: opts.locale,
+      scenario: opts.scenario,
+      format: 'ndjson',
+      invalid: false,
+      post: false,
+      concurrency: 1,
+    },
     { stdout: out, stderr: process.stderr, onProgress },
   );
   await new Promise<void>((resolve) => out.end(resolve));
@@ -52,23 +65,25 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
-  process.stdout.write(`${JSON.stringify({
-    bench: 'fixtures',
-    format: 'ndjson',
-    locale: opts.locale,
-    scenario: opts.scenario,
-    orders: opts.count,
-    seconds: Math.round(seconds * 100) / 100,
-    orders_per_second: Math.round(opts.count / seconds),
-    cpu_seconds: Math.round(cpuSeconds * 100) / 100,
-    orders_per_cpu_second: Math.round(opts.count / cpuSeconds),
-    mb_written: Math.round(bytes / MB),
-    mb_per_second: Math.round(bytes / MB / seconds),
-    peak_rss_mb: Math.round(peakRss / MB),
-    rss_samples: rssSamples,
-    cpus: require('node:os').availableParallelism(),
-    node: process.version,
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'fixtures',
+      format: 'ndjson',
+      locale: opts.locale,
+      scenario: opts.scenario,
+      orders: opts.count,
+      seconds: Math.round(seconds * 100) / 100,
+      orders_per_second: Math.round(opts.count / seconds),
+      cpu_seconds: Math.round(cpuSeconds * 100) / 100,
+      orders_per_cpu_second: Math.round(opts.count / cpuSeconds),
+      mb_written: Math.round(bytes / MB),
+      mb_per_second: Math.round(bytes / MB / seconds),
+      peak_rss_mb: Math.round(peakRss / MB),
+      rss_samples: rssSamples,
+      cpus: availableParallelism(),
+      node: process.version,
+    })}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

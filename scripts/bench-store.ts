@@ -8,9 +8,10 @@
  * redis-server is the script's own, on a free port, without persistence.
  */
 import autocannon from 'autocannon';
-import { Sandbox } from '../server/domain/sandbox';
+import { Sandbox } from '../server/application/sandbox';
 import { RedisStore } from '../server/store/redis';
-import { startRedis } from '../server/testing/redis-server';
+import { startRedis } from '../test/support/redis-server';
+import { countingClient } from '../test/support/round-trips';
 import { Outbox } from '../server/webhooks/outbox';
 import { killAll, startSandbox, stopProcess } from './lib/processes';
 import { createRequests, heldSlots, ORDER, WEEK, type HeldSlot } from './bench/create-load';
@@ -23,11 +24,19 @@ const value = (name: string, fallback: string) => {
 const DURATION = Number(value('--duration', '10'));
 const CONNECTIONS = Number(value('--connections', '50'));
 
-interface Figures { rps: number; p99: number; non2xx: number; errors: number }
+interface Figures {
+  rps: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
 
 function creates(url: string, pairs: HeldSlot[], connections: number, duration: number): Promise<autocannon.Result> {
   return autocannon({
-    url, connections, duration, pipelining: 1,
+    url,
+    connections,
+    duration,
+    pipelining: 1,
     requests: createRequests(pairs),
   });
 }
@@ -35,7 +44,7 @@ function creates(url: string, pairs: HeldSlot[], connections: number, duration: 
 /** create-job against every URL at once, the connections split between them. */
 async function measure(urls: string[], label: string): Promise<Figures> {
   const perUrl = Math.max(1, Math.floor(CONNECTIONS / urls.length));
-  const budget = Math.ceil(DURATION * 8000 / urls.length);
+  const budget = Math.ceil((DURATION * 8000) / urls.length);
   const pairs = await Promise.all(urls.map((url, i) => heldSlots(url, `bench-${label}-${i}`, budget + 1000)));
   await Promise.all(urls.map((url, i) => creates(url, pairs[i].splice(0, 1000), perUrl, 1))); // warm-up
   const results = await Promise.all(urls.map((url, i) => creates(url, pairs[i], perUrl, DURATION)));
@@ -48,18 +57,20 @@ async function measure(urls: string[], label: string): Promise<Figures> {
 }
 
 async function roundTripsPerCreate(url: string): Promise<{ plain: number; idempotent: number }> {
-  const store = await RedisStore.connect({ url, prefix: 'bench-rt:', tenantTtlSeconds: 3600 });
-  const sandbox = new Sandbox(store);
-  new Outbox(sandbox);
+  const counting = countingClient(url);
+  const store = await RedisStore.connect({ url, prefix: 'bench-rt:', tenantTtlSeconds: 3600, client: counting.client });
+  const outbox = new Outbox(store);
+  const sandbox = new Sandbox(store, {}, { outbox });
   try {
     const slots = await sandbox.availability('rt', WEEK);
     const count = async (idempotencyKey?: string) => {
-      const before = store.roundTrips.count;
-      await sandbox.createJob('rt', { ...ORDER, slot_id: slots.pop()!.id } as never, idempotencyKey);
-      return store.roundTrips.count - before;
+      const before = counting.roundTrips();
+      await sandbox.createJob('rt', { ...ORDER, slot_id: slots.pop()!.id }, idempotencyKey);
+      return counting.roundTrips() - before;
     };
     return { plain: await count(), idempotent: await count('bench-idem') };
   } finally {
+    await outbox.shutdown(0);
     await store.close();
   }
 }
@@ -75,17 +86,30 @@ async function main(): Promise<void> {
     const one = await startSandbox([...flags, '--store', redis.url, '--store-prefix', 'bench1:'], 'redis-1');
     rows.push(['Redis, 1 instance', await measure([one.url], 'redis1')]);
     await stopProcess(one);
-    const two = await Promise.all([0, 1].map((i) => startSandbox([...flags, '--store', redis.url, '--store-prefix', 'bench2:'], `redis-2-${i}`)));
-    rows.push(['Redis, 2 instances', await measure(two.map((t) => t.url), 'redis2')]);
+    const two = await Promise.all(
+      [0, 1].map((i) => startSandbox([...flags, '--store', redis.url, '--store-prefix', 'bench2:'], `redis-2-${i}`)),
+    );
+    rows.push([
+      'Redis, 2 instances',
+      await measure(
+        two.map((t) => t.url),
+        'redis2',
+      ),
+    ]);
     await Promise.all(two.map((t) => stopProcess(t)));
     const trips = await roundTripsPerCreate(redis.url);
 
-    process.stdout.write(`create-job, ${DURATION} s, ${CONNECTIONS} connections, ${new Date().toISOString().slice(0, 10)}\n\n`);
+    process.stdout.write(
+      `create-job, ${DURATION} s, ${CONNECTIONS} connections, ${new Date().toISOString().slice(0, 10)}\n\n`,
+    );
     process.stdout.write('| store | req/s | p99 ms | non-2xx | errors |\n|---|---|---|---|---|\n');
-    for (const [label, f] of rows) process.stdout.write(`| ${label} | ${f.rps} | ${f.p99} | ${f.non2xx} | ${f.errors} |\n`);
+    for (const [label, f] of rows)
+      process.stdout.write(`| ${label} | ${f.rps} | ${f.p99} | ${f.non2xx} | ${f.errors} |\n`);
     const ratio = Math.round((rows[1][1].rps / rows[0][1].rps) * 100);
     process.stdout.write(`\nRedis, 1 instance: ${ratio} % of memory (target: at least 40 %).\n`);
-    process.stdout.write(`Redis round trips per create-job: ${trips.plain} (${trips.idempotent} with an Idempotency-Key); target 1.\n`);
+    process.stdout.write(
+      `Redis round trips per create-job: ${trips.plain} (${trips.idempotent} with an Idempotency-Key); target 1.\n`,
+    );
   } finally {
     killAll();
     await redis.stop();

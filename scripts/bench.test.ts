@@ -10,37 +10,92 @@ import { join } from 'node:path';
 jest.setTimeout(120_000);
 
 const positive = expect.any(Number);
-const load = expect.objectContaining({ rps: positive, p50: positive, p99: positive, non2xx: 0, errors: 0, requests: positive });
+const load = expect.objectContaining({
+  rps: positive,
+  p50: positive,
+  p99: positive,
+  non2xx: 0,
+  errors: 0,
+  requests: positive,
+});
 
 it('npm run bench -- --quick produces every figure', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'lastmile-bench-')), 'results.json');
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'bench.ts'), '--quick', '--duration', '1', '--connections', '10',
-      '--memory-jobs', '2000', '--startup-runs', '1', '--webhook-events', '180', '--fixture-orders', '2000', '--out', out],
-    { cwd: join(__dirname, '..'), maxBuffer: 16 * 1024 * 1024 }, (error, text, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(text)));
+    execFile(
+      process.execPath,
+      [
+        require.resolve('tsx/cli'),
+        join(__dirname, 'bench.ts'),
+        '--quick',
+        '--duration',
+        '1',
+        '--connections',
+        '10',
+        '--memory-jobs',
+        '2000',
+        '--startup-runs',
+        '1',
+        '--webhook-events',
+        '180',
+        '--fixture-orders',
+        '2000',
+        '--out',
+        out,
+      ],
+      { cwd: join(__dirname, '..'), maxBuffer: 16 * 1024 * 1024 },
+      (error, text, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(text)),
+    );
   });
   const results = JSON.parse(readFileSync(out, 'utf8'));
   expect(results.create).toEqual({ sandbox: load, prism: load, expressCeiling: load, bareNode: load });
-  expect(results.ratios).toEqual({ oursOverPrism: positive, oursOverExpressCeiling: positive, oursOverBare: positive, availabilityOursOverPrism: positive });
+  expect(results.ratios).toEqual({
+    oursOverPrism: positive,
+    oursOverExpressCeiling: positive,
+    oursOverBare: positive,
+    availabilityOursOverPrism: positive,
+  });
   expect(results.cpuRatios).toEqual({ oursOverPrism: positive, oursOverExpressCeiling: positive });
   expect(results.create.sandbox.cpuUsPerRequest).toEqual(positive);
   expect(results.startup).toMatchObject({ healthzMs: positive, conformHelpMs: positive, runs: 1 });
   expect(results.startup.runsMs).toHaveLength(1);
   expect(results.getJob.sandbox).toEqual(load);
   expect(results.availability).toEqual({ sandbox: load, prism: load });
-  expect(results.memory).toMatchObject({ jobs: 2000, tenants: 100, rssPerJob: expect.any(Number), heapPerJob: expect.any(Number) });
+  expect(results.memory).toMatchObject({
+    jobs: 2000,
+    tenants: 100,
+    rssPerJob: expect.any(Number),
+    heapPerJob: expect.any(Number),
+  });
   expect(results.webhooks).toMatchObject({ events: 180, delivered: 180, lost: 0, perSecond: positive });
-  expect(results.conformance).toMatchObject({ seconds: positive, exitCode: 0, summary: expect.stringMatching(/^\d+ passed, 0 failed, \d+ skipped$/) });
+  expect(results.conformance).toMatchObject({
+    seconds: positive,
+    exitCode: 0,
+    summary: expect.stringMatching(/^\d+ passed, 0 failed, \d+ skipped$/),
+  });
   expect(results.fixtures).toMatchObject({ orders: 2000, perSecond: positive });
-  for (const label of ['POST /jobs, sandbox (full path)', 'POST /jobs, prism mock', 'ratios: ours/prism', 'memory:', 'webhooks:', 'conformance:', 'fixtures:', 'start-up: /healthz']) {
+  for (const label of [
+    'POST /jobs, sandbox (full path)',
+    'POST /jobs, prism mock',
+    'ratios: ours/prism',
+    'memory:',
+    'webhooks:',
+    'conformance:',
+    'fixtures:',
+    'start-up: /healthz',
+  ]) {
     expect(stdout).toContain(label);
   }
 });
 
 function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'bench.ts'), ...args], { cwd: join(__dirname, '..'), maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+    execFile(
+      process.execPath,
+      [require.resolve('tsx/cli'), join(__dirname, 'bench.ts'), ...args],
+      { cwd: join(__dirname, '..'), maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
   });
 }
 

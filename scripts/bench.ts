@@ -14,7 +14,7 @@
  *      `lastmile conform --help` (median of 5 runs each).
  * With `--baseline DIR` (a checkout with its node_modules, e.g. of main), start-up and
  * POST /jobs are measured on it too, in the same run, as the "before" figures.
- * Prints a table and writes bench/results.json. `--only startup,create,memory,webhooks,kit`
+ * Prints a table and writes scripts/bench/results.json. `--only startup,create,memory,webhooks,kit`
  * measures only those parts and prints their figures as JSON, without writing results.json
  * (the committed file is always a whole run).
  */
@@ -40,7 +40,7 @@ const QUICK = flag('--quick');
 const DURATION = Number(value('--duration', QUICK ? '1' : '10'));
 const CONNECTIONS = Number(value('--connections', '50'));
 const PIPELINING = 1;
-const OUT = value('--out', join(ROOT, 'bench', 'results.json'));
+const OUT = value('--out', join(__dirname, 'bench', 'results.json'));
 const MEMORY_JOBS = Number(value('--memory-jobs', QUICK ? '20000' : '100000'));
 const WEBHOOK_EVENTS = Number(value('--webhook-events', QUICK ? '2000' : '20000'));
 const FIXTURE_ORDERS = Number(value('--fixture-orders', QUICK ? '20000' : '200000'));
@@ -58,10 +58,8 @@ const measures = (part: (typeof PARTS)[number]) => ONLY === null || ONLY.include
 /** Commands run to their end (conformance, fixtures); servers are tracked by scripts/lib/processes. */
 const children: ChildProcess[] = [];
 
-
 const LISTENING = /listening on (http:\/\/\S+)/i;
 const PRISM_READY = /Prism is listening on (http:\/\/[\d.:]+)/;
-
 
 /** Load on a server; with its process, also the server's CPU time per request. */
 async function load(opts: autocannon.Options, server?: { proc: { pid?: number } }): Promise<LoadFigures> {
@@ -69,22 +67,31 @@ async function load(opts: autocannon.Options, server?: { proc: { pid?: number } 
   const result = await autocannon({ connections: CONNECTIONS, pipelining: PIPELINING, duration: DURATION, ...opts });
   const cpuAfter = cpuMs(server?.proc.pid);
   const figures: LoadFigures = {
-    rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99,
-    non2xx: result.non2xx, errors: result.errors + result.timeouts, requests: result.requests.total,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    requests: result.requests.total,
   };
-  if (cpuBefore !== null && cpuAfter !== null && result.requests.total > 0) figures.cpuUsPerRequest = Math.round(((cpuAfter - cpuBefore) * 1000) / result.requests.total);
+  if (cpuBefore !== null && cpuAfter !== null && result.requests.total > 0)
+    figures.cpuUsPerRequest = Math.round(((cpuAfter - cpuBefore) * 1000) / result.requests.total);
   return figures;
 }
 
 const AVAILABILITY = spec.components.examples.AvailabilityRequest.value;
 /** POST /jobs on a fresh sandbox of a checkout, every request on a fresh slot; the sandbox stays up. */
-async function createLoad(root: string, label: string): Promise<{ sandbox: Awaited<ReturnType<typeof startSandbox>>; figures: LoadFigures }> {
+async function createLoad(
+  root: string,
+  label: string,
+): Promise<{ sandbox: Awaited<ReturnType<typeof startSandbox>>; figures: LoadFigures }> {
   const sandbox = await startSandbox(['--log-level', 'info'], label, root);
   const expected = Math.max(2000, Math.ceil(DURATION * 15000));
   const pairs = await heldSlots(sandbox.url, 'bench', expected);
   await load({ url: sandbox.url, duration: 1, requests: createRequests(pairs.splice(0, 3000)) }); // warm-up
   const figures = await load({ url: sandbox.url, requests: createRequests(pairs) }, sandbox);
-  if (figures.requests > pairs.length) process.stderr.write(`warning: ${figures.requests} creates for ${pairs.length} slots; later ones were 409s\n`);
+  if (figures.requests > pairs.length)
+    process.stderr.write(`warning: ${figures.requests} creates for ${pairs.length} slots; later ones were 409s\n`);
   return { sandbox, figures };
 }
 
@@ -102,14 +109,40 @@ async function benchCreate(results: Record<string, unknown>) {
   // GET /jobs/{id} on jobs that exist; availability on the same server.
   const probe = await post(`${sandbox.url}/jobs/availability/v2`, 'bench-get', AVAILABILITY);
   const created = await post(`${sandbox.url}/jobs`, 'bench-get', { ...ORDER, slot_id: probe[0].id });
-  const getJob = await load({ url: `${sandbox.url}/jobs/${created.job_id}`, headers: { 'x-api-key': 'bench-get' } }, sandbox);
-  const availability = await load({ url: `${sandbox.url}/jobs/availability/v2`, method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'bench-avail' }, body: JSON.stringify(AVAILABILITY) }, sandbox);
+  const getJob = await load(
+    { url: `${sandbox.url}/jobs/${created.job_id}`, headers: { 'x-api-key': 'bench-get' } },
+    sandbox,
+  );
+  const availability = await load(
+    {
+      url: `${sandbox.url}/jobs/availability/v2`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'bench-avail' },
+      body: JSON.stringify(AVAILABILITY),
+    },
+    sandbox,
+  );
   await stopProcess(sandbox);
 
-  const prism = await startProcess([join(ROOT, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js'), 'mock', join(ROOT, 'spec', 'openapi.yaml'), '--port', String(await freePort()), '--host', '127.0.0.1'], PRISM_READY, 'prism');
+  const prism = await startProcess(
+    [
+      join(ROOT, 'node_modules', '@stoplight', 'prism-cli', 'dist', 'index.js'),
+      'mock',
+      join(ROOT, 'spec', 'openapi.yaml'),
+      '--port',
+      String(await freePort()),
+      '--host',
+      '127.0.0.1',
+    ],
+    PRISM_READY,
+    'prism',
+  );
   await load({ url: `${prism.url}/jobs`, method: 'POST', headers, body, duration: 1 });
   const prismCreate = await load({ url: `${prism.url}/jobs`, method: 'POST', headers, body }, prism);
-  const prismAvailability = await load({ url: `${prism.url}/jobs/availability/v2`, method: 'POST', headers, body: JSON.stringify(AVAILABILITY) }, prism);
+  const prismAvailability = await load(
+    { url: `${prism.url}/jobs/availability/v2`, method: 'POST', headers, body: JSON.stringify(AVAILABILITY) },
+    prism,
+  );
   await stopProcess(prism);
 
   const ceilings: Record<string, LoadFigures> = {};
@@ -138,18 +171,24 @@ async function benchCreate(results: Record<string, unknown>) {
 }
 
 /** Runs a command to its end; with `countLines`, stdout is only counted (it may be gigabytes). */
-function runToEnd(command: string[], label: string, countLines = false): Promise<{ stdout: string; lines: number; ms: number; code: number | null }> {
+function runToEnd(
+  command: string[],
+  label: string,
+  countLines = false,
+): Promise<{ stdout: string; lines: number; ms: number; code: number | null }> {
   const started = performance.now();
   const proc = spawn(process.execPath, command, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(proc);
   let stdout = '';
   let stderr = '';
   let lines = 0;
-  proc.stdout!.on('data', (c: Buffer) => {
-    if (!countLines) stdout += c;
+  proc.stdout.on('data', (c: Buffer) => {
+    if (!countLines) stdout += c.toString();
     for (let i = c.indexOf(10); i !== -1; i = c.indexOf(10, i + 1)) lines += 1;
   });
-  proc.stderr!.on('data', (c) => { stderr += c; });
+  proc.stderr.on('data', (c) => {
+    stderr += c;
+  });
   return new Promise((resolve, reject) => {
     proc.on('error', reject);
     proc.on('exit', (code) => {
@@ -160,7 +199,10 @@ function runToEnd(command: string[], label: string, countLines = false): Promise
 }
 
 async function benchMemory(results: Record<string, unknown>) {
-  const { stdout } = await runToEnd(['--expose-gc', ...TSX, join(__dirname, 'bench', 'memory.ts'), String(MEMORY_JOBS), '100'], 'memory');
+  const { stdout } = await runToEnd(
+    ['--expose-gc', ...TSX, join(__dirname, 'bench', 'memory.ts'), String(MEMORY_JOBS), '100'],
+    'memory',
+  );
   results.memory = JSON.parse(stdout.trim().split('\n').pop()!);
 }
 
@@ -173,15 +215,22 @@ async function benchWebhooks(results: Record<string, unknown>) {
   let emitted = 0;
   const started = Date.now();
   const queue = Array.from({ length: jobs }, (_, i) => i);
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    let slots: string[] = [];
-    for (let i = queue.pop(); i !== undefined; i = queue.pop()) {
-      if (slots.length === 0) slots = (await post(`${sandbox.url}/jobs/availability/v2`, key, WEEK)).map((s: { id: string }) => s.id);
-      const { job_id } = await post(`${sandbox.url}/jobs`, key, { ...ORDER, slot_id: slots.pop(), client_reference: `W-${i}` });
-      await post(`${sandbox.url}/sandbox/jobs/${job_id}/advance`, key, { to: 'CLIENT_RECEIVED' });
-      emitted += 9;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      let slots: string[] = [];
+      for (let i = queue.pop(); i !== undefined; i = queue.pop()) {
+        if (slots.length === 0)
+          slots = (await post(`${sandbox.url}/jobs/availability/v2`, key, WEEK)).map((s: { id: string }) => s.id);
+        const { job_id } = await post(`${sandbox.url}/jobs`, key, {
+          ...ORDER,
+          slot_id: slots.pop(),
+          client_reference: `W-${i}`,
+        });
+        await post(`${sandbox.url}/sandbox/jobs/${job_id}/advance`, key, { to: 'CLIENT_RECEIVED' });
+        emitted += 9;
+      }
+    }),
+  );
   let count = await json(`${receiver.url}/count`);
   const deadline = Date.now() + 60_000;
   while (count.distinct < emitted && Date.now() < deadline) {
@@ -189,20 +238,47 @@ async function benchWebhooks(results: Record<string, unknown>) {
     count = await json(`${receiver.url}/count`);
   }
   const seconds = (count.lastAt - started) / 1000;
-  results.webhooks = { events: emitted, delivered: count.distinct, attempts: count.received, lost: emitted - count.distinct, seconds: round(seconds), perSecond: Math.round(count.distinct / seconds) };
+  results.webhooks = {
+    events: emitted,
+    delivered: count.distinct,
+    attempts: count.received,
+    lost: emitted - count.distinct,
+    seconds: round(seconds),
+    perSecond: Math.round(count.distinct / seconds),
+  };
   await stopProcess(sandbox);
   await stopProcess(receiver);
 }
 
 async function benchConformanceAndFixtures(results: Record<string, unknown>) {
   const sandbox = await startSandbox(['--log-level', 'warn']);
-  const conform = await runToEnd([join(ROOT, 'bin', 'lastmile.js'), 'conform', '--base-url', sandbox.url, '--api-key', 'bench-conformance'], 'conformance');
+  const conform = await runToEnd(
+    [join(ROOT, 'bin', 'lastmile.js'), 'conform', '--base-url', sandbox.url, '--api-key', 'bench-conformance'],
+    'conformance',
+  );
   const summary = /(\d+) passed, (\d+) failed, (\d+) skipped/.exec(conform.stdout);
   results.conformance = { seconds: round(conform.ms / 1000), exitCode: conform.code, summary: summary?.[0] ?? null };
   await stopProcess(sandbox);
-  const fixtures = await runToEnd([join(ROOT, 'bin', 'lastmile.js'), 'fixtures', '--count', String(FIXTURE_ORDERS), '--format', 'ndjson', '--seed', '1'], 'fixtures', true);
+  const fixtures = await runToEnd(
+    [
+      join(ROOT, 'bin', 'lastmile.js'),
+      'fixtures',
+      '--count',
+      String(FIXTURE_ORDERS),
+      '--format',
+      'ndjson',
+      '--seed',
+      '1',
+    ],
+    'fixtures',
+    true,
+  );
   const { lines } = fixtures;
-  results.fixtures = { orders: lines, seconds: round(fixtures.ms / 1000), perSecond: Math.round(lines / (fixtures.ms / 1000)) };
+  results.fixtures = {
+    orders: lines,
+    seconds: round(fixtures.ms / 1000),
+    perSecond: Math.round(lines / (fixtures.ms / 1000)),
+  };
 }
 
 async function benchStartup(results: Record<string, unknown>) {
@@ -217,7 +293,12 @@ function round(n: number): number {
 
 async function main() {
   const results: Record<string, unknown> = {
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: round(totalmem() / 1024 ** 3), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model,
+      memoryGb: round(totalmem() / 1024 ** 3),
+      node: process.version,
+    },
     settings: { durationSeconds: DURATION, connections: CONNECTIONS, pipelining: PIPELINING, quick: QUICK },
     at: new Date().toISOString(),
   };
@@ -236,12 +317,17 @@ async function main() {
   process.stdout.write(`${table(results as unknown as BenchResults)}\n\nwritten to ${OUT}\n`);
 }
 
-main().then(() => process.exit(0), (error) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  for (const child of children) child.kill('SIGKILL');
-  killAll();
-  process.exit(1);
-}).finally(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  killAll();
-});
+main()
+  .then(
+    () => process.exit(0),
+    (error) => {
+      process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+      for (const child of children) child.kill('SIGKILL');
+      killAll();
+      process.exit(1);
+    },
+  )
+  .finally(() => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    killAll();
+  });

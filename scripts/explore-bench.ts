@@ -21,25 +21,54 @@ async function main(): Promise<void> {
   const neutralityRuns = Number(process.env.NEUTRALITY_RUNS ?? 1000);
   const server = await startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent' });
   const lines: string[] = [];
-  const say = (line: string) => { lines.push(line); process.stdout.write(`${line}\n`); };
+  const say = (line: string) => {
+    lines.push(line);
+    process.stdout.write(`${line}\n`);
+  };
   try {
-    const catalogueOnly = await runConformance({ baseUrl: server.url, apiKey: 'bench-catalogue', timeoutMs: TIMEOUT_MS });
-    const full = await runConformance({ baseUrl: server.url, apiKey: 'bench-full', explore: true, timeoutMs: TIMEOUT_MS });
+    const catalogueOnly = await runConformance({
+      baseUrl: server.url,
+      apiKey: 'bench-catalogue',
+      timeoutMs: TIMEOUT_MS,
+    });
+    const full = await runConformance({
+      baseUrl: server.url,
+      apiKey: 'bench-full',
+      explore: true,
+      timeoutMs: TIMEOUT_MS,
+    });
     const fullExplore = explored(full);
-    const neutral = await runConformance({ baseUrl: server.url, apiKey: 'bench-neutral', only: ['SANDBOX-HEALTH'], explore: true, exploreRuns: neutralityRuns, timeoutMs: TIMEOUT_MS });
+    const neutral = await runConformance({
+      baseUrl: server.url,
+      apiKey: 'bench-neutral',
+      only: ['SANDBOX-HEALTH'],
+      explore: true,
+      exploreRuns: neutralityRuns,
+      timeoutMs: TIMEOUT_MS,
+    });
     const neutralExplore = explored(neutral);
     say(`Against the reference server (in-process, loopback, seed 1, ${new Date().toISOString().slice(0, 10)}):`);
     say('');
-    say(`- \`--explore\` at its defaults (${EXPLORE_DEFAULTS.runs} runs, at most ${EXPLORE_DEFAULTS.steps} steps): the exploration took **${seconds(fullExplore.durationMs)}** (${fullExplore.explore!.stepsDone} steps), the whole run with the catalogue ${seconds(full.durationMs)}; ${full.summary.failed} failed.`);
-    say(`- Neutrality: **${neutralExplore.status === 'passed' ? 0 : 1} failures over ${neutralExplore.explore!.runsDone} runs** (${neutralExplore.explore!.stepsDone} steps, ${seconds(neutralExplore.durationMs)}).`);
+    say(
+      `- \`--explore\` at its defaults (${EXPLORE_DEFAULTS.runs} runs, at most ${EXPLORE_DEFAULTS.steps} steps): the exploration took **${seconds(fullExplore.durationMs)}** (${fullExplore.explore!.stepsDone} steps), the whole run with the catalogue ${seconds(full.durationMs)}; ${full.summary.failed} failed.`,
+    );
+    say(
+      `- Neutrality: **${neutralExplore.status === 'passed' ? 0 : 1} failures over ${neutralExplore.explore!.runsDone} runs** (${neutralExplore.explore!.stepsDone} steps, ${seconds(neutralExplore.durationMs)}).`,
+    );
     if (neutralExplore.status === 'failed') say(`  - ${neutralExplore.failures[0].message.split('\n')[0]}`);
-    say(`- Coverage of the spec's documented (operation, status) pairs: the catalogue alone **${catalogueOnly.coverage!.exercised} of ${catalogueOnly.coverage!.documented}**, with \`--explore\` **${full.coverage!.exercised} of ${full.coverage!.documented}**. Not exercised, apart from ${[...OUT_OF_REACH].join(', ')}: ${missingPairs(full.coverage!).join(', ') || 'none'}.`);
+    say(
+      `- Coverage of the spec's documented (operation, status) pairs: the catalogue alone **${catalogueOnly.coverage!.exercised} of ${catalogueOnly.coverage!.documented}**, with \`--explore\` **${full.coverage!.exercised} of ${full.coverage!.documented}**. Not exercised, apart from ${[...OUT_OF_REACH].join(', ')}: ${missingPairs(full.coverage!).join(', ') || 'none'}.`,
+    );
     say('');
     say('| Operation | Exercised | Not exercised |');
     say('|---|---|---|');
     for (const operationId of [...new Set(full.coverage!.pairs.map((p) => p.operationId))]) {
       const pairs = full.coverage!.pairs.filter((p) => p.operationId === operationId);
-      const list = (hit: boolean) => pairs.filter((p) => p.exercised === hit).map((p) => p.status).join(', ') || '–';
+      const list = (hit: boolean) =>
+        pairs
+          .filter((p) => p.exercised === hit)
+          .map((p) => p.status)
+          .join(', ') || '–';
       say(`| \`${operationId}\` | ${list(true)} | ${list(false)} |`);
     }
     say('');
@@ -50,20 +79,34 @@ async function main(): Promise<void> {
     for (const mutant of statefulMutants) {
       const running = await mutant.start();
       try {
-        const catalogue = await runConformance({ baseUrl: running.url, apiKey: `bench-${mutant.id.toLowerCase()}`, timeoutMs: TIMEOUT_MS });
+        const catalogue = await runConformance({
+          baseUrl: running.url,
+          apiKey: `bench-${mutant.id.toLowerCase()}`,
+          timeoutMs: TIMEOUT_MS,
+        });
         const caught = catalogue.checks.filter((c) => c.status === 'failed').map((c) => c.id);
-        const run = await runConformance({ baseUrl: running.url, apiKey: `bench-x-${mutant.id.toLowerCase()}`, only: ['SANDBOX-HEALTH'], explore: true, timeoutMs: TIMEOUT_MS });
+        const run = await runConformance({
+          baseUrl: running.url,
+          apiKey: `bench-x-${mutant.id.toLowerCase()}`,
+          only: ['SANDBOX-HEALTH'],
+          explore: true,
+          timeoutMs: TIMEOUT_MS,
+        });
         const result = explored(run);
         const report = result.explore!;
         if (result.status === 'failed') killed += 1;
         if (caught.length > 0) caughtByCatalogue += 1;
-        say(`| ${mutant.id} | ${caught.length === 0 ? 'passes' : `killed by ${caught.join(', ')}`} | ${result.status === 'failed' ? '**killed**' : 'survives'} | ${report.steps ? `${report.steps.length - 1} steps (from ${report.firstFailingSteps})` : '–'} | ${report.steps ? `${report.shrinks} shrinks, ${seconds(report.shrinkMs ?? 0)}` : '–'} |`);
+        say(
+          `| ${mutant.id} | ${caught.length === 0 ? 'passes' : `killed by ${caught.join(', ')}`} | ${result.status === 'failed' ? '**killed**' : 'survives'} | ${report.steps ? `${report.steps.length - 1} steps (from ${report.firstFailingSteps})` : '–'} | ${report.steps ? `${report.shrinks} shrinks, ${seconds(report.shrinkMs ?? 0)}` : '–'} |`,
+        );
       } finally {
         await running.close();
       }
     }
     say('');
-    say(`**${killed} of ${statefulMutants.length}** stateful mutants killed by \`--explore\` at its default runs; the catalogue kills ${caughtByCatalogue === 0 ? 'none' : caughtByCatalogue} of them.`);
+    say(
+      `**${killed} of ${statefulMutants.length}** stateful mutants killed by \`--explore\` at its default runs; the catalogue kills ${caughtByCatalogue === 0 ? 'none' : caughtByCatalogue} of them.`,
+    );
   } finally {
     await server.close();
   }
@@ -71,7 +114,10 @@ async function main(): Promise<void> {
   const begin = text.indexOf(EXPLORE_BEGIN);
   const end = text.indexOf(EXPLORE_END);
   if (begin < 0 || end < begin) throw new Error(`conformance/CHECKS.md lacks ${EXPLORE_BEGIN} … ${EXPLORE_END}`);
-  writeFileSync(CHECKS_MD_PATH, `${text.slice(0, begin + EXPLORE_BEGIN.length)}\n${lines.join('\n')}\n${text.slice(end)}`);
+  writeFileSync(
+    CHECKS_MD_PATH,
+    `${text.slice(0, begin + EXPLORE_BEGIN.length)}\n${lines.join('\n')}\n${text.slice(end)}`,
+  );
   process.stdout.write(`wrote the figures into ${CHECKS_MD_PATH}\n`);
 }
 

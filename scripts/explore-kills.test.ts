@@ -6,8 +6,12 @@ jest.setTimeout(60_000);
 
 function kills(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'explore-kills.ts'), ...args], { cwd: join(__dirname, '..') },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+    execFile(
+      process.execPath,
+      [require.resolve('tsx/cli'), join(__dirname, 'explore-kills.ts'), ...args],
+      { cwd: join(__dirname, '..') },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
   });
 }
 

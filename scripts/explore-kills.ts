@@ -19,7 +19,9 @@ async function main(): Promise<void> {
   const wanted = args.includes('--mutants') ? value('--mutants', '').split(',') : null;
   const unknown = (wanted ?? []).filter((id) => !statefulMutants.some((m) => m.id === id));
   if (seeds.some((seed) => !Number.isInteger(seed)) || unknown.length > 0) {
-    process.stderr.write(`usage: explore-kills [--seeds 1,2,3] [--mutants ID,ID]${unknown.length ? `; unknown mutants: ${unknown.join(', ')}` : ''}\n`);
+    process.stderr.write(
+      `usage: explore-kills [--seeds 1,2,3] [--mutants ID,ID]${unknown.length ? `; unknown mutants: ${unknown.join(', ')}` : ''}\n`,
+    );
     process.exit(2);
   }
   let total = 0;
@@ -30,7 +32,14 @@ async function main(): Promise<void> {
     let killed = 0;
     try {
       for (const seed of seeds) {
-        const run = await runConformance({ baseUrl: running.url, apiKey: `kills-${mutant.id.toLowerCase()}-${seed}`, only: ['SANDBOX-HEALTH'], explore: true, seed, timeoutMs: 3000 });
+        const run = await runConformance({
+          baseUrl: running.url,
+          apiKey: `kills-${mutant.id.toLowerCase()}-${seed}`,
+          only: ['SANDBOX-HEALTH'],
+          explore: true,
+          seed,
+          timeoutMs: 3000,
+        });
         if (run.checks.find((c) => c.id === 'EXPLORE')?.status === 'failed') killed += 1;
       }
     } finally {
@@ -43,7 +52,10 @@ async function main(): Promise<void> {
   process.stdout.write(`\nkilled in ${total} of ${runs} (mutant, seed) runs\n`);
 }
 
-main().then(() => process.exit(0), (error) => {
-  process.stderr.write(`explore-kills failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`explore-kills failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

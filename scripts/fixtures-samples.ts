@@ -6,7 +6,8 @@ import { SAMPLES, SAMPLES_DIR, renderSample, sampleCommand } from '../fixtures/s
 async function main(): Promise<void> {
   mkdirSync(SAMPLES_DIR, { recursive: true });
   const wanted = new Set(SAMPLES.map((s) => s.file));
-  for (const name of readdirSync(SAMPLES_DIR)) if (name.endsWith('.json') && !wanted.has(name)) rmSync(join(SAMPLES_DIR, name));
+  for (const name of readdirSync(SAMPLES_DIR))
+    if (name.endsWith('.json') && !wanted.has(name)) rmSync(join(SAMPLES_DIR, name));
   for (const sample of SAMPLES) {
     writeFileSync(join(SAMPLES_DIR, sample.file), await renderSample(sample));
     process.stdout.write(`${sample.file}: ${sampleCommand(sample)}\n`);

@@ -25,14 +25,20 @@ const TENANTS = 24;
 const MAX_JOBS_PER_TENANT = 800;
 const STEPS = LIFECYCLE.slice(1);
 
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+const rssOf = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---- receivers ----------------------------------------------------------------------
 
 type Behaviour = 'healthy' | 'flaky' | 'error500' | 'reset' | 'slow';
-interface Hook { url: string; behaviour: Behaviour; events: Map<string, Set<string>>; server: http.Server }
+interface Hook {
+  url: string;
+  behaviour: Behaviour;
+  events: Map<string, Set<string>>;
+  server: http.Server;
+}
 
 async function startReceiver(behaviour: Behaviour): Promise<Hook> {
   const events = new Map<string, Set<string>>();
@@ -50,10 +56,12 @@ async function startReceiver(behaviour: Behaviour): Promise<Hook> {
         res.end('ok');
       };
       if (behaviour === 'healthy') return accept();
-      if (behaviour === 'flaky') return firstTime ? void (res.statusCode = 503, res.end('try again')) : accept();
-      if (behaviour === 'error500') return void (res.statusCode = 500, res.end('boom'));
+      if (behaviour === 'flaky') return firstTime ? void ((res.statusCode = 503), res.end('try again')) : accept();
+      if (behaviour === 'error500') return void ((res.statusCode = 500), res.end('boom'));
       if (behaviour === 'reset') return void req.socket.destroy();
-      setTimeout(() => { if (!res.destroyed) res.end('late'); }, 1500).unref();
+      setTimeout(() => {
+        if (!res.destroyed) res.end('late');
+      }, 1500).unref();
     });
   });
   server.keepAliveTimeout = 1000;
@@ -65,7 +73,10 @@ async function startReceiver(behaviour: Behaviour): Promise<Hook> {
 
 /** The server under soak, with short webhook timeouts and retries so failures cycle fast. */
 async function startSoakedSandbox(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const child = await startSandbox(['--log-level', 'warn', '--webhook-timeout', '1000', '--webhook-retry-schedule', '1,5'], 'soak');
+  const child = await startSandbox(
+    ['--log-level', 'warn', '--webhook-timeout', '1000', '--webhook-retry-schedule', '1,5'],
+    'soak',
+  );
   return { url: child.url, pid: child.proc.pid!, stop: () => stopProcess(child, 10_000) };
 }
 
@@ -77,40 +88,78 @@ let requests = 0;
 let failures = 0;
 
 // any: the soak reads a field or two of many operations' answers; their shapes are not what it measures.
-function call(base: string, key: string, method: string, path: string, body?: unknown, raw?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+function call(
+  base: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  raw?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any }> {
   return new Promise((resolve) => {
     const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));
-    const req = http.request(`${base}${path}`, {
-      method, agent,
-      headers: { 'x-api-key': key, ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        requests += 1;
-        const status = res.statusCode ?? 0;
-        statuses.set(status, (statuses.get(status) ?? 0) + 1);
-        let parsed: unknown;
-        try { parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { parsed = undefined; }
-        resolve({ status, body: parsed });
-      });
+    const req = http.request(
+      `${base}${path}`,
+      {
+        method,
+        agent,
+        headers: {
+          'x-api-key': key,
+          ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          requests += 1;
+          const status = res.statusCode ?? 0;
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            parsed = undefined;
+          }
+          resolve({ status, body: parsed });
+        });
+      },
+    );
+    req.on('error', () => {
+      failures += 1;
+      resolve({ status: 0, body: undefined });
     });
-    req.on('error', () => { failures += 1; resolve({ status: 0, body: undefined }); });
     req.end(payload);
   });
 }
 
-interface Tenant { key: string; hooks: Hook[]; jobs: string[]; slots: string[] }
+interface Tenant {
+  key: string;
+  hooks: Hook[];
+  jobs: string[];
+  slots: string[];
+}
 
 const AVAILABILITY = {
   origin: { name: 'Store', address: 'Av. 1', latitude: 19.43, longitude: -99.2 },
   destination: { name: 'Home', address: 'Calle 2', latitude: 19.42, longitude: -99.19 },
   job_items: [{ id: 'SKU-1', name: 'Milk', unit: 'piece', quantity: 2, price: 28.5 }],
-  currency_code: 'MXN', start: '2026-11-27T16:00:00Z', end: '2026-11-27T20:00:00Z', slot_size: 15,
+  currency_code: 'MXN',
+  start: '2026-11-27T16:00:00Z',
+  end: '2026-11-27T20:00:00Z',
+  slot_size: 15,
 };
 const order = (slot_id: string, i: number) => ({
-  slot_id, client_reference: `SOAK-${i}`, recipient: { name: 'Ana', phone_number: '+5215512345678' },
-  payment_info: { currency_code: 'MXN', prices: { order_value: 100 }, payment: { method: 'CASH', payment_status: 'PENDING' } },
+  slot_id,
+  client_reference: `SOAK-${i}`,
+  recipient: { name: 'Ana', phone_number: '+5215512345678' },
+  payment_info: {
+    currency_code: 'MXN',
+    prices: { order_value: 100 },
+    payment: { method: 'CASH', payment_status: 'PENDING' },
+  },
 });
 
 async function step(base: string, t: Tenant, i: number): Promise<void> {
@@ -165,9 +214,11 @@ async function main(): Promise<void> {
 
   const deadline = Date.now() + DURATION_S * 1000;
   let counter = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async (_, w) => {
-    while (Date.now() < deadline) await step(base, tenants[(w + counter++) % TENANTS], counter);
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, w) => {
+      while (Date.now() < deadline) await step(base, tenants[(w + counter++) % TENANTS], counter);
+    }),
+  );
   const workloadRequests = requests;
 
   // Drain: move every tenant's clock so each retry falls due, until nothing is pending.
@@ -175,7 +226,12 @@ async function main(): Promise<void> {
   for (let round = 0; round < 200 && pending > 0; round++) {
     await Promise.all(tenants.map((t) => call(base, t.key, 'POST', '/sandbox/clock/advance', { seconds: 10 })));
     await sleep(round < 5 ? 200 : 1100);
-    const counts = await Promise.all(tenants.map(async (t) => (await call(base, t.key, 'GET', '/sandbox/webhook-deliveries?status=PENDING&limit=1000')).body.length));
+    const counts = await Promise.all(
+      tenants.map(
+        async (t) =>
+          (await call(base, t.key, 'GET', '/sandbox/webhook-deliveries?status=PENDING&limit=1000')).body.length,
+      ),
+    );
     pending = counts.reduce((a, b) => a + b, 0);
   }
 
@@ -195,24 +251,33 @@ async function main(): Promise<void> {
         lost += Math.max(0, job.history.length - (hook.events.get(job.id)?.size ?? 0));
       }
     }
-    deadLettered += (await call(base, t.key, 'GET', '/sandbox/webhook-deliveries?status=DEAD_LETTERED&limit=1000')).body.length;
+    deadLettered += (await call(base, t.key, 'GET', '/sandbox/webhook-deliveries?status=DEAD_LETTERED&limit=1000')).body
+      .length;
   }
   const rssEnd = rssOf(sandbox.pid);
   const fiveXx = [...statuses].filter(([s]) => s >= 500).reduce((a, [, n]) => a + n, 0);
   await sandbox.stop();
   agent.destroy();
-  for (const hook of hooks) { hook.server.closeAllConnections(); hook.server.close(); }
+  for (const hook of hooks) {
+    hook.server.closeAllConnections();
+    hook.server.close();
+  }
 
-  const byStatus = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ');
-  process.stdout.write([
-    `requests:          ${requests} (${workloadRequests} in the workload, ${Math.round(workloadRequests / DURATION_S)}/s; ${byStatus})`,
-    `connection errors: ${failures}`,
-    `5xx:               ${fiveXx}`,
-    `job events:        ${events} (each to a healthy and a flaky receiver; failing receivers dead-lettered ${deadLettered}+)`,
-    `lost deliveries:   ${lost}`,
-    `server RSS:        ${mb(rssStart)} at start, ${mb(rssEnd)} at end`,
-    '',
-  ].join('\n'));
+  const byStatus = [...statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([s, n]) => `${s}: ${n}`)
+    .join(', ');
+  process.stdout.write(
+    [
+      `requests:          ${requests} (${workloadRequests} in the workload, ${Math.round(workloadRequests / DURATION_S)}/s; ${byStatus})`,
+      `connection errors: ${failures}`,
+      `5xx:               ${fiveXx}`,
+      `job events:        ${events} (each to a healthy and a flaky receiver; failing receivers dead-lettered ${deadLettered}+)`,
+      `lost deliveries:   ${lost}`,
+      `server RSS:        ${mb(rssStart)} at start, ${mb(rssEnd)} at end`,
+      '',
+    ].join('\n'),
+  );
   process.exit(fiveXx === 0 && lost === 0 && failures === 0 ? 0 : 1);
 }
 

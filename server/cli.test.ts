@@ -5,12 +5,18 @@ import { spec } from '../spec/contract';
 
 const BIN = join(__dirname, '..', 'bin', 'lastmile.js');
 
-function serve(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; banner: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'silent', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function serve(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string; banner: string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--log-level', 'silent', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), 15_000);
-    child.stdout!.on('data', (chunk) => {
+    child.stdout.on('data', (chunk) => {
       out += chunk;
       const match = /Sandbox listening on (http:\/\/\S+)/.exec(out);
       if (match && out.includes('Console')) {
@@ -33,7 +39,19 @@ function stop(child: ChildProcess): Promise<number | null> {
 describe('lastmile serve', () => {
   it('lists every option with its environment variable in --help', () => {
     const help = spawnSync(process.execPath, [BIN, 'serve', '--help'], { encoding: 'utf8' }).stdout;
-    for (const flag of ['--port', '--host', '--slot-ttl', '--api-keys', '--max-body', '--log-level', '--delivery-code-attempts', '--webhook-timeout', '--webhook-retry-schedule', '--webhook-allow-private', '--max-jobs']) {
+    for (const flag of [
+      '--port',
+      '--host',
+      '--slot-ttl',
+      '--api-keys',
+      '--max-body',
+      '--log-level',
+      '--delivery-code-attempts',
+      '--webhook-timeout',
+      '--webhook-retry-schedule',
+      '--webhook-allow-private',
+      '--max-jobs',
+    ]) {
       expect(help).toContain(flag);
     }
     expect(help).toContain('LASTMILE_SLOT_TTL');
@@ -45,15 +63,28 @@ describe('lastmile serve', () => {
     expect(run.stderr).toMatch(/--port must be an integer/);
   });
 
+  it('refuses a bad environment value as it refuses the flag, naming the flag', () => {
+    const run = spawnSync(process.execPath, [BIN, 'serve', '--port', '0'], {
+      encoding: 'utf8',
+      env: { ...process.env, LASTMILE_MAX_BODY: 'lots' },
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--max-body must be a size such as 1mb, 512kb or 1048576, got "lots"');
+  });
+
   it('prints the URL, a key to try and the docs, takes settings from the environment, and stops on SIGTERM', async () => {
     const { child, url, banner } = await serve([], { LASTMILE_SLOT_TTL: '60' });
     try {
       expect(banner).toContain('API key to try: sandbox-key');
       expect(banner).toContain(`${url}/docs`);
-      const now = async () => Date.parse((await (await fetch(`${url}/sandbox/clock`, { headers: { 'x-api-key': 'sandbox-key' } })).json()).now);
+      const now = async () =>
+        Date.parse(
+          (await (await fetch(`${url}/sandbox/clock`, { headers: { 'x-api-key': 'sandbox-key' } })).json()).now,
+        );
       const before = await now();
       const res = await fetch(`${url}/jobs/availability/v2`, {
-        method: 'POST', headers: { 'x-api-key': 'sandbox-key', 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { 'x-api-key': 'sandbox-key', 'content-type': 'application/json' },
         body: JSON.stringify(spec.components.examples.AvailabilityRequest.value),
       });
       const [slot] = await res.json();
@@ -90,7 +121,10 @@ describe('lastmile serve', () => {
       });
       expect((await fetch(`${url}/healthz`, { headers: { 'x-request-id': requestId } })).status).toBe(200);
       // With a 4 KB write buffer and nothing else happening, this line never came.
-      const line = await Promise.race([logged, new Promise<string>((resolve) => child.once('exit', () => resolve(`exited: ${out}`)))]);
+      const line = await Promise.race([
+        logged,
+        new Promise<string>((resolve) => child.once('exit', () => resolve(`exited: ${out}`))),
+      ]);
       expect(JSON.parse(line)).toMatchObject({ service: 'lastmile-sandbox' });
     } finally {
       await stop(child);
@@ -104,14 +138,19 @@ describe('lastmile serve', () => {
     [['--cors=false', '--webhook-allow-private', 'false'], {}, { cors: false, privateTarget: 422 }],
     [[], { LASTMILE_CORS: 'false', LASTMILE_WEBHOOK_ALLOW_PRIVATE: 'false' }, { cors: false, privateTarget: 422 }],
     [[], { LASTMILE_CORS: 'true' }, { cors: true, privateTarget: 201 }],
-  ])('takes %j (env %j) as switches, as the README writes them', async (args, env, expected) => {
+  ])('takes %j (env %j) as switches, as docs/server.md writes them', async (args, env, expected) => {
     const { child, url } = await serve(args, env);
     try {
       const health = await fetch(`${url}/healthz`, { headers: { origin: 'http://localhost:3000' } });
       const endpoint = await fetch(`${url}/sandbox/webhook-endpoints`, {
-        method: 'POST', headers: { 'x-api-key': 'switches', 'content-type': 'application/json' }, body: JSON.stringify({ url: 'http://127.0.0.1:9/hook' }),
+        method: 'POST',
+        headers: { 'x-api-key': 'switches', 'content-type': 'application/json' },
+        body: JSON.stringify({ url: 'http://127.0.0.1:9/hook' }),
       });
-      expect({ cors: health.headers.get('access-control-allow-origin') === '*', privateTarget: endpoint.status }).toEqual(expected);
+      expect({
+        cors: health.headers.get('access-control-allow-origin') === '*',
+        privateTarget: endpoint.status,
+      }).toEqual(expected);
     } finally {
       await stop(child);
     }

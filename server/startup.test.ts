@@ -16,16 +16,23 @@ const MARK = 'loaded-modules:';
 async function modulesLoadedBy(request: (url: string) => Promise<unknown>): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'lastmile-startup-'));
   const hook = join(dir, 'report-modules.js');
-  writeFileSync(hook, `process.on('exit', () => require('node:fs').writeSync(2, ${JSON.stringify(MARK)} + JSON.stringify(Object.keys(require.cache)) + '\\n'));\n`);
-  const child = spawn(process.execPath, ['-r', hook, BIN, 'serve', '--port', '0', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(
+    hook,
+    `process.on('exit', () => require('node:fs').writeSync(2, ${JSON.stringify(MARK)} + JSON.stringify(Object.keys(require.cache)) + '\\n'));\n`,
+  );
+  const child = spawn(process.execPath, ['-r', hook, BIN, 'serve', '--port', '0', '--log-level', 'silent'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   try {
     let out = '';
     let err = '';
-    child.stderr!.on('data', (chunk) => { err += chunk; });
+    child.stderr.on('data', (chunk) => {
+      err += chunk;
+    });
     // 'close', not 'exit': the list is on stderr, which may still be in flight at 'exit'.
     const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
     const url = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (chunk) => {
+      child.stdout.on('data', (chunk) => {
         out += chunk;
         const match = /Sandbox listening on (http:\/\/\S+)/.exec(out);
         if (match) resolve(match[1]);
@@ -49,16 +56,23 @@ describe('lastmile serve start-up', () => {
   it('answers /healthz having loaded the server, and no kit, fixture, test-only, validation or docs code', async () => {
     const loaded = await modulesLoadedBy(async (url) => expect((await fetch(`${url}/healthz`)).status).toBe(200));
     expect(loaded).toEqual(expect.arrayContaining(['server/http/app.ts', 'server/http/routes.ts', 'spec/contract.ts']));
-    const unwanted = loaded.filter((path) => /^(conformance|fixtures|server\/testing)\//.test(path)
-      || /\.test\.ts$/.test(path)
-      || /node_modules\/(ajv|ajv-formats|@faker-js|swagger-ui-dist|@stoplight)\//.test(path));
+    const unwanted = loaded.filter(
+      (path) =>
+        /^(conformance|client|fixtures|test)\//.test(path) ||
+        /\.test\.ts$/.test(path) ||
+        /node_modules\/(ajv|ajv-formats|@faker-js|swagger-ui-dist|@stoplight)\//.test(path),
+    );
     expect(unwanted).toEqual([]);
   });
 
   it('loads the validators with the first request that needs them', async () => {
-    const loaded = await modulesLoadedBy((url) => fetch(`${url}/sandbox/clock/advance`, {
-      method: 'POST', headers: { 'x-api-key': 'startup', 'content-type': 'application/json' }, body: '{"seconds": 1}',
-    }));
+    const loaded = await modulesLoadedBy((url) =>
+      fetch(`${url}/sandbox/clock/advance`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'startup', 'content-type': 'application/json' },
+        body: '{"seconds": 1}',
+      }),
+    );
     expect(loaded.some((path) => path.startsWith('node_modules/ajv/'))).toBe(true);
   });
 });

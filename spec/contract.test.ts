@@ -3,8 +3,24 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  FINAL_STATES, getOperation, JOB_STATES, LIFECYCLE, operations, PATTERN_WORDS, schemaAt, spec, specExamples, validateRequestBody, validateResponse,
-  validateSchema, validateWebhookPayload, validatorAt, webhookEventTypes, dottedPath, splitKnownFields, EXAMPLE_SCHEMAS,
+  FINAL_STATES,
+  getOperation,
+  JOB_STATES,
+  LIFECYCLE,
+  operations,
+  PATTERN_WORDS,
+  schemaAt,
+  spec,
+  specExamples,
+  validateRequestBody,
+  validateResponse,
+  validateSchema,
+  validateWebhookPayload,
+  validatorAt,
+  webhookEventTypes,
+  dottedPath,
+  splitKnownFields,
+  EXAMPLE_SCHEMAS,
 } from './contract';
 import { deriveMutations } from './mutations';
 
@@ -18,7 +34,8 @@ describe('spec examples', () => {
     for (const op of operations) {
       if (op.requestBody) expect(examples.some((e) => e.pointer === op.requestBody!.pointer)).toBe(true);
       for (const pointer of Object.values(op.responses)) {
-        if (pointer) expect([op.operationId, examples.some((e) => e.pointer === pointer)]).toEqual([op.operationId, true]);
+        if (pointer)
+          expect([op.operationId, examples.some((e) => e.pointer === pointer)]).toEqual([op.operationId, true]);
       }
     }
   });
@@ -32,18 +49,31 @@ describe('operations index', () => {
   it('covers every client and sandbox operation of the contract', () => {
     const ids = operations.map((o) => `${o.method} ${o.path}`);
     for (const expected of [
-      'POST /jobs/availability/v2', 'GET /jobs/availability/{slot_id}/check', 'PUT /jobs/{slot_id}/extend-expiration-time',
-      'POST /jobs', 'GET /jobs/{job_id}', 'POST /jobs/{job_id}/cancel', 'PUT /jobs/{job_id}/update-delivery-code',
-      'PUT /jobs/{job_id}/reschedule', 'GET /sandbox/clock', 'POST /sandbox/clock/advance', 'POST /sandbox/jobs/{job_id}/advance',
-      'GET /sandbox/webhook-endpoints', 'POST /sandbox/webhook-endpoints', 'DELETE /sandbox/webhook-endpoints/{endpoint_id}',
-      'GET /sandbox/webhook-deliveries', 'POST /sandbox/webhook-deliveries/{delivery_id}/retry', 'POST /sandbox/reset',
-    ]) expect(ids).toContain(expected);
+      'POST /jobs/availability/v2',
+      'GET /jobs/availability/{slot_id}/check',
+      'PUT /jobs/{slot_id}/extend-expiration-time',
+      'POST /jobs',
+      'GET /jobs/{job_id}',
+      'POST /jobs/{job_id}/cancel',
+      'PUT /jobs/{job_id}/update-delivery-code',
+      'PUT /jobs/{job_id}/reschedule',
+      'GET /sandbox/clock',
+      'POST /sandbox/clock/advance',
+      'POST /sandbox/jobs/{job_id}/advance',
+      'GET /sandbox/webhook-endpoints',
+      'POST /sandbox/webhook-endpoints',
+      'DELETE /sandbox/webhook-endpoints/{endpoint_id}',
+      'GET /sandbox/webhook-deliveries',
+      'POST /sandbox/webhook-deliveries/{delivery_id}/retry',
+      'POST /sandbox/reset',
+    ])
+      expect(ids).toContain(expected);
   });
   it('tags every /sandbox operation as sandbox-only and no production one', () => {
     for (const op of operations) expect([op.path, op.sandbox]).toEqual([op.path, !op.path.startsWith('/jobs')]);
   });
   it('lists one webhook per event type of the EventType enum', () => {
-    expect([...webhookEventTypes].sort()).toEqual([...schemaAt('#/components/schemas/EventType').enum ?? []].sort());
+    expect([...webhookEventTypes].sort()).toEqual([...(schemaAt('#/components/schemas/EventType').enum ?? [])].sort());
   });
 });
 
@@ -51,10 +81,22 @@ describe('validation errors name the field', () => {
   it('names a missing required field at every depth, and only it', () => {
     const missing = deriveMutations(createBody, fullCreateExample()).filter((m) => m.kind === 'missing-required');
     const params = missing.map((m) => m.param);
-    for (const p of ['slot_id', 'client_reference', 'recipient', 'recipient.name', 'recipient.phone_number',
-      'recipient.identification.number', 'payment_info.currency_code', 'payment_info.prices.order_value',
-      'payment_info.payment.method', 'payment_info.payment.payment_status', 'payment_info.prices.attributes[0].value',
-      'payment_info.payment.metadata.transaction[0].amount_value', 'round_trip_info.enabled']) expect(params).toContain(p);
+    for (const p of [
+      'slot_id',
+      'client_reference',
+      'recipient',
+      'recipient.name',
+      'recipient.phone_number',
+      'recipient.identification.number',
+      'payment_info.currency_code',
+      'payment_info.prices.order_value',
+      'payment_info.payment.method',
+      'payment_info.payment.payment_status',
+      'payment_info.prices.attributes[0].value',
+      'payment_info.payment.metadata.transaction[0].amount_value',
+      'round_trip_info.enabled',
+    ])
+      expect(params).toContain(p);
     for (const m of missing) {
       const result = validateRequestBody('createJob', m.body);
       expect(result.ok ? [] : result.errors.map((e) => e.param)).toEqual([m.param]);
@@ -71,8 +113,11 @@ describe('validation errors name the field', () => {
     expect(result.ok).toBe(false);
     const params = result.ok ? [] : result.errors.map((e) => e.param).sort();
     expect(params).toEqual([
-      'payment_info.currency_code', 'payment_info.payment.metadata.transaction[0].created_at',
-      'payment_info.payment.method', 'payment_info.prices.attributes[0].value', 'recipient.email',
+      'payment_info.currency_code',
+      'payment_info.payment.metadata.transaction[0].created_at',
+      'payment_info.payment.method',
+      'payment_info.prices.attributes[0].value',
+      'recipient.email',
     ]);
   });
   it('derives at least one mutation of every kind from the full example, each refused at its field', () => {
@@ -100,7 +145,16 @@ describe('responses and webhooks', () => {
 describe('generated types', () => {
   it('are what openapi-typescript makes of the spec now (run npm run spec:types after editing it)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'lastmile-types-')), 'types.gen.ts');
-    execFileSync(process.execPath, [join(__dirname, '..', 'node_modules', 'openapi-typescript', 'bin', 'cli.js'), join(__dirname, 'openapi.yaml'), '-o', out], { stdio: 'pipe' });
+    execFileSync(
+      process.execPath,
+      [
+        join(__dirname, '..', 'node_modules', 'openapi-typescript', 'bin', 'cli.js'),
+        join(__dirname, 'openapi.yaml'),
+        '-o',
+        out,
+      ],
+      { stdio: 'pipe' },
+    );
     expect(readFileSync(join(__dirname, 'types.gen.ts'), 'utf8')).toBe(readFileSync(out, 'utf8'));
   });
 });
@@ -131,7 +185,9 @@ describe('splitKnownFields', () => {
   });
 
   it('never turns a __proto__ key into a prototype', () => {
-    const body = JSON.parse('{"slot_id":"s","__proto__":{"polluted":true},"recipient":{"name":"a","phone_number":"1","__proto__":{"x":1}}}');
+    const body = JSON.parse(
+      '{"slot_id":"s","__proto__":{"polluted":true},"recipient":{"name":"a","phone_number":"1","__proto__":{"x":1}}}',
+    );
     const { known, unknown } = splitKnownFields(pointer, body);
     expect(unknown).toEqual(['__proto__', 'recipient.__proto__']);
     expect(Object.getPrototypeOf(known)).toBe(Object.prototype);
@@ -142,7 +198,12 @@ describe('splitKnownFields', () => {
 
 describe('date-times and emails', () => {
   it('takes RFC 3339 date-times (any offset, any fraction, lower-case t and z) and refuses a space for the T', () => {
-    for (const value of ['2026-12-01T16:00:00Z', '2026-12-01T16:00:00.000000+00:00', '2026-12-01t16:00:00z', '2026-12-01T10:00:00-06:00']) {
+    for (const value of [
+      '2026-12-01T16:00:00Z',
+      '2026-12-01T16:00:00.000000+00:00',
+      '2026-12-01t16:00:00z',
+      '2026-12-01T10:00:00-06:00',
+    ]) {
       expect([value, validateSchema('DateTime', value).ok]).toEqual([value, true]);
     }
     for (const value of ['2026-12-01 16:00:00Z', '2026-12-01T16:00Z', '2026-12-01T16:00:00', '2026-02-30T16:00:00Z']) {
@@ -153,7 +214,8 @@ describe('date-times and emails', () => {
   it('refuses an email whose domain has no dot', () => {
     const recipient = (email: string) => ({ name: 'Ana', phone_number: '+525512345678', email });
     expect(validateSchema('Recipient', recipient('ana@example.com')).ok).toBe(true);
-    for (const email of ['0@com', 'ana@localhost']) expect([email, validateSchema('Recipient', recipient(email)).ok]).toEqual([email, false]);
+    for (const email of ['0@com', 'ana@localhost'])
+      expect([email, validateSchema('Recipient', recipient(email)).ok]).toEqual([email, false]);
   });
 });
 
@@ -162,7 +224,8 @@ describe('named examples', () => {
     expect(Object.keys(EXAMPLE_SCHEMAS).sort()).toEqual(Object.keys(spec.components.examples).sort());
     const invalid = Object.entries(EXAMPLE_SCHEMAS).flatMap(([name, schema]) => {
       const value: unknown = spec.components.examples[name as keyof typeof EXAMPLE_SCHEMAS].value;
-      const [schemaName, values] = typeof schema === 'string' ? [schema, [value]] : [schema[0], Array.isArray(value) ? value : [undefined]];
+      const [schemaName, values] =
+        typeof schema === 'string' ? [schema, [value]] : [schema[0], Array.isArray(value) ? value : [undefined]];
       return values.flatMap((v) => {
         const result = validateSchema(schemaName, v);
         return result.ok ? [] : [`${name}: ${JSON.stringify(result.errors)}`];
@@ -176,7 +239,7 @@ describe('named examples', () => {
 });
 
 describe('job states from the spec', () => {
-  it('lists every JobState, the lifecycle first, and takes the final ones from the lifecycle\'s end and the out-of-band states', () => {
+  it("lists every JobState, the lifecycle first, and takes the final ones from the lifecycle's end and the out-of-band states", () => {
     expect(JOB_STATES).toEqual(spec.components.schemas.JobState.enum);
     expect(JOB_STATES.slice(0, LIFECYCLE.length)).toEqual(LIFECYCLE);
     expect(FINAL_STATES).toEqual(['CLIENT_RECEIVED', 'CANCELLED']);
@@ -201,6 +264,9 @@ describe('patterns in words', () => {
 
   it('a malformed delivery code is refused in words, naming the field and the value', () => {
     const result = validateRequestBody('updateDeliveryCode', { delivery_code: '12a' });
-    expect(result).toEqual({ ok: false, errors: [{ location: 'body', param: 'delivery_code', msg: 'must be exactly 4 digits', value: '12a' }] });
+    expect(result).toEqual({
+      ok: false,
+      errors: [{ location: 'body', param: 'delivery_code', msg: 'must be exactly 4 digits', value: '12a' }],
+    });
   });
 });

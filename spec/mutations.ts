@@ -35,9 +35,8 @@ const BROKEN_FORMAT: Record<string, string> = {
   uri: 'not a uri',
 };
 
-
 function clone<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value));
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 /** An object or array of a JSON body, indexed by name or position. */
@@ -66,16 +65,44 @@ export function deriveMutations(pointer: string, sample: unknown): BodyMutation[
     if (path.length > 0) {
       const type = schemaType(schema);
       if (type && type in WRONG_TYPE_VALUE) {
-        candidates.push({ kind: 'wrong-type', param, description: `${param} as a non-${type}`, body: setAt(sample, path, (p, k) => { p[k] = WRONG_TYPE_VALUE[type]; }) });
+        candidates.push({
+          kind: 'wrong-type',
+          param,
+          description: `${param} as a non-${type}`,
+          body: setAt(sample, path, (p, k) => {
+            p[k] = WRONG_TYPE_VALUE[type];
+          }),
+        });
       }
       if (Array.isArray(schema.enum)) {
-        candidates.push({ kind: 'enum', param, description: `${param} outside its enum`, body: setAt(sample, path, (p, k) => { p[k] = typeof schema.enum?.[0] === 'number' ? 7 : 'NOT_IN_ENUM'; }) });
+        candidates.push({
+          kind: 'enum',
+          param,
+          description: `${param} outside its enum`,
+          body: setAt(sample, path, (p, k) => {
+            p[k] = typeof schema.enum?.[0] === 'number' ? 7 : 'NOT_IN_ENUM';
+          }),
+        });
       }
       if (typeof schema.format === 'string' && schema.format in BROKEN_FORMAT) {
-        candidates.push({ kind: 'format', param, description: `${param} with a broken ${schema.format}`, body: setAt(sample, path, (p, k) => { p[k] = BROKEN_FORMAT[schema.format as string]; }) });
+        candidates.push({
+          kind: 'format',
+          param,
+          description: `${param} with a broken ${schema.format}`,
+          body: setAt(sample, path, (p, k) => {
+            p[k] = BROKEN_FORMAT[schema.format as string];
+          }),
+        });
       }
       if (typeof schema.pattern === 'string') {
-        candidates.push({ kind: 'pattern', param, description: `${param} not matching ${schema.pattern}`, body: setAt(sample, path, (p, k) => { p[k] = `${String(value)}!`; }) });
+        candidates.push({
+          kind: 'pattern',
+          param,
+          description: `${param} not matching ${schema.pattern}`,
+          body: setAt(sample, path, (p, k) => {
+            p[k] = `${String(value)}!`;
+          }),
+        });
       }
     }
     if (Array.isArray(value)) {
@@ -88,7 +115,14 @@ export function deriveMutations(pointer: string, sample: unknown): BodyMutation[
       if (key in value) {
         const childPath = [...path, key];
         const childParam = dottedSegments(childPath);
-        candidates.push({ kind: 'missing-required', param: childParam, description: `${childParam} missing`, body: setAt(sample, childPath, (p, k) => { delete p[k]; }) });
+        candidates.push({
+          kind: 'missing-required',
+          param: childParam,
+          description: `${childParam} missing`,
+          body: setAt(sample, childPath, (p, k) => {
+            delete p[k];
+          }),
+        });
       }
     }
     for (const [key, child] of Object.entries(value)) {

@@ -101,6 +101,12 @@ export interface paths {
          * @description Sends the order for fulfillment. The job inherits origin, destination, items and
          *     time window from the slot's availability request.
          *
+         *     **Trying it out: ask availability first.** A `slot_id` is only ever one that this
+         *     server issued, so the example's `slot_id` as it stands answers `404 SLOT_NOT_FOUND`.
+         *     Call `POST /jobs/availability/v2` (its example works as is), copy the `id` of one of
+         *     the slots it answers, and paste it as `slot_id` here before that slot's
+         *     `expires_at` (15 minutes by default).
+         *
          *     - **Slot expired: `417 SLOT_EXPIRED`.** Once the tenant's clock passes the slot's
          *       `expires_at`, the client must ask availability again and choose a new slot.
          *     - **Slots are single-use:** a second job on the same slot is `409 SLOT_ALREADY_USED`.

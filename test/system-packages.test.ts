@@ -2,7 +2,15 @@
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHROMIUM, ensurePackage, installCommand, PackageMissing, REDIS_SERVER, type Host, type SystemPackage } from './system-packages';
+import {
+  CHROMIUM,
+  ensurePackage,
+  installCommand,
+  PackageMissing,
+  REDIS_SERVER,
+  type Host,
+  type SystemPackage,
+} from './support/system-packages';
 import { includesAny, includesBrowserTests, REDIS_TESTS } from './global-setup';
 
 function host(overrides: Partial<Host> & { installs?: boolean } = {}): Host & { ran: string[] } {
@@ -12,14 +20,21 @@ function host(overrides: Partial<Host> & { installs?: boolean } = {}): Host & { 
     exists: () => installed,
     isRoot: () => true,
     hasAptGet: () => true,
-    run: (command, args) => { ran.push([command, ...args].join(' ')); if (args[0] === 'install' && overrides.installs !== false) installed = true; return overrides.installs === false && args[0] === 'install' ? 100 : 0; },
+    run: (command, args) => {
+      ran.push([command, ...args].join(' '));
+      if (args[0] === 'install' && overrides.installs !== false) installed = true;
+      return overrides.installs === false && args[0] === 'install' ? 100 : 0;
+    },
     log: () => undefined,
     ...overrides,
     ran,
   };
 }
 
-describe.each<[string, SystemPackage]>([['chromium', CHROMIUM], ['redis-server', REDIS_SERVER]])('ensurePackage(%s)', (name, pkg) => {
+describe.each<[string, SystemPackage]>([
+  ['chromium', CHROMIUM],
+  ['redis-server', REDIS_SERVER],
+])('ensurePackage(%s)', (name, pkg) => {
   it('does nothing when the program is there', () => {
     const h = host({ exists: () => true });
     ensurePackage(h, pkg);
@@ -44,7 +59,12 @@ describe.each<[string, SystemPackage]>([['chromium', CHROMIUM], ['redis-server',
 
   it('says so, with the command, when the install fails', () => {
     const h = host({ installs: false });
-    expect(() => ensurePackage(h, pkg)).toThrow(new RegExp(`Installing ${name} with apt-get failed.*\\n\\n {2}sudo apt-get update && sudo apt-get install -y ${name}`, 's'));
+    expect(() => ensurePackage(h, pkg)).toThrow(
+      new RegExp(
+        `Installing ${name} with apt-get failed.*\\n\\n {2}sudo apt-get update && sudo apt-get install -y ${name}`,
+        's',
+      ),
+    );
   });
 });
 
@@ -52,14 +72,18 @@ describe('which runs need redis-server', () => {
   it('names every suite that starts one, and only suites that exist', () => {
     for (const path of REDIS_TESTS) expect([path, existsSync(path)]).toEqual([path, true]);
     const root = join(__dirname, '..');
-    const starting = execSync('git ls-files "*.test.ts"', { cwd: root, encoding: 'utf8' }).trim().split('\n')
-      .filter((file) => /testing\/(redis-server|stores)'/.test(readFileSync(join(root, file), 'utf8')))
+    const starting = execSync('git ls-files "*.test.ts"', { cwd: root, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter((file) => /support\/(redis-server|stores)'/.test(readFileSync(join(root, file), 'utf8')))
       .map((file) => join(root, file));
     expect(starting.length).toBeGreaterThan(0);
     expect(starting.filter((file) => !REDIS_TESTS.includes(file))).toEqual([]);
   });
   it('every unfiltered run, and a run of the Redis tests, but not a run of fixtures only', () => {
-    const patterns = (regex: RegExp | null) => ({ testPathPatterns: { isSet: () => regex !== null, isMatch: (p: string) => regex === null || regex.test(p) } });
+    const patterns = (regex: RegExp | null) => ({
+      testPathPatterns: { isSet: () => regex !== null, isMatch: (p: string) => regex === null || regex.test(p) },
+    });
     expect(includesAny(patterns(null), REDIS_TESTS)).toBe(true);
     expect(includesAny(patterns(/test\/redis/), REDIS_TESTS)).toBe(true);
     expect(includesAny(patterns(/fixtures\//), REDIS_TESTS)).toBe(false);
@@ -68,7 +92,9 @@ describe('which runs need redis-server', () => {
 });
 
 describe('which runs need Chromium', () => {
-  const patterns = (regex: RegExp | null) => ({ testPathPatterns: { isSet: () => regex !== null, isMatch: (p: string) => regex === null || regex.test(p) } });
+  const patterns = (regex: RegExp | null) => ({
+    testPathPatterns: { isSet: () => regex !== null, isMatch: (p: string) => regex === null || regex.test(p) },
+  });
   it('every unfiltered run, and a run that selects a browser test', () => {
     expect(includesBrowserTests(patterns(null))).toBe(true);
     expect(includesBrowserTests(patterns(/console/))).toBe(true);

@@ -1,16 +1,24 @@
-import { uncheckedBody } from '../api';
-import type { CheckContext } from '../context';
-import type { Check, Level } from '../types';
+import { uncheckedBody } from '../../client/api';
+import type { CheckContext } from './context';
+import type { Check, Level } from './context';
 import { exampleBody, securedOperations } from './util';
 
 const PLACEHOLDER_ID = 'conform-placeholder-id';
 
-async function expectRefusedEverywhere(ctx: CheckContext, level: Level, keys: Array<{ label: string; apiKey: string | null }>): Promise<void> {
+async function expectRefusedEverywhere(
+  ctx: CheckContext,
+  level: Level,
+  keys: Array<{ label: string; apiKey: string | null }>,
+): Promise<void> {
   for (const op of securedOperations(level)) {
     const pathParams = Object.fromEntries(op.pathParameters.map((name) => [name, PLACEHOLDER_ID]));
     const body = exampleBody(op);
     for (const { label, apiKey } of keys) {
-      const response = await ctx.send(op, { pathParams, apiKey, ...(body === undefined ? {} : { body: uncheckedBody(body) }) });
+      const response = await ctx.send(op, {
+        pathParams,
+        apiKey,
+        ...(body === undefined ? {} : { body: uncheckedBody(body) }),
+      });
       ctx.softStatus(response, 401, 'UNAUTHORIZED', `${op.method} ${op.path} ${label}`);
     }
   }
@@ -25,7 +33,11 @@ function missingKey(level: Level): Check {
     level,
     operations: securedOperations(level).map((op) => op.operationId),
     negative: true,
-    run: (ctx) => expectRefusedEverywhere(ctx, level, [{ label: 'without x-api-key', apiKey: null }, { label: 'with an empty x-api-key', apiKey: '' }]),
+    run: (ctx) =>
+      expectRefusedEverywhere(ctx, level, [
+        { label: 'without x-api-key', apiKey: null },
+        { label: 'with an empty x-api-key', apiKey: '' },
+      ]),
   };
 }
 
@@ -42,4 +54,9 @@ function wrongKey(level: Level): Check {
   };
 }
 
-export const authChecks: Check[] = [missingKey('contract'), wrongKey('contract'), missingKey('sandbox'), wrongKey('sandbox')];
+export const authChecks: Check[] = [
+  missingKey('contract'),
+  wrongKey('contract'),
+  missingKey('sandbox'),
+  wrongKey('sandbox'),
+];

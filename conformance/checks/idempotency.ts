@@ -1,11 +1,12 @@
-import { randomToken } from '../context';
-import { holdSlots, minimalOrder, reverseKeys } from '../flows';
-import type { Check } from '../types';
+import { randomToken } from './context';
+import { holdSlots, minimalOrder, reverseKeys } from './flows';
+import type { Check } from './context';
 
 export const idempotencyChecks: Check[] = [
   {
     id: 'IDEMPOTENCY-REPLAY',
-    title: 'The same Idempotency-Key with the same body (the same JSON value, keys in any order) replays the first 201 (same job, same Location) and creates nothing',
+    title:
+      'The same Idempotency-Key with the same body (the same JSON value, keys in any order) replays the first 201 (same job, same Location) and creates nothing',
     category: 'idempotency',
     level: 'contract',
     operations: ['getAvailability', 'createJob'],
@@ -36,9 +37,18 @@ export const idempotencyChecks: Check[] = [
       ctx.expect(second, 'the check needs two slots', { expected: '2 or more slots', received: 1 });
       const headers = { 'Idempotency-Key': `conform-${randomToken()}` };
       ctx.expectStatus(await ctx.call('createJob', { body: minimalOrder(first.id), headers }), 201);
-      ctx.expectStatus(await ctx.call('createJob', { body: minimalOrder(second.id), headers }), 409, 'IDEMPOTENCY_KEY_REUSED');
+      ctx.expectStatus(
+        await ctx.call('createJob', { body: minimalOrder(second.id), headers }),
+        409,
+        'IDEMPOTENCY_KEY_REUSED',
+      );
       const check = ctx.expectStatus(await ctx.call('checkSlot', { pathParams: { slot_id: second.id } }), 200);
-      ctx.expectEqual('the refused request left its slot free', { valid: true, status: 'AVAILABLE' }, { valid: check.json.valid, status: check.json.status }, check);
+      ctx.expectEqual(
+        'the refused request left its slot free',
+        { valid: true, status: 'AVAILABLE' },
+        { valid: check.json.valid, status: check.json.status },
+        check,
+      );
     },
   },
 ];

@@ -1,7 +1,7 @@
 import type { Schemas } from '../../spec/contract';
-import { uncheckedBody } from '../api';
-import { advanceJob, LIFECYCLE, newJob } from '../flows';
-import type { Check } from '../types';
+import { uncheckedBody } from '../../client/api';
+import { advanceJob, LIFECYCLE, newJob } from './flows';
+import type { Check } from './context';
 
 export const sandboxChecks: Check[] = [
   {
@@ -25,40 +25,68 @@ export const sandboxChecks: Check[] = [
     async run(ctx) {
       const before = ctx.expectStatus(await ctx.call('freezeClock'), 200);
       const advanced = ctx.expectStatus(await ctx.call('advanceClock', { body: { seconds: 3600 } }), 200);
-      ctx.expectEqual('the clock moves by the seconds asked, and stays frozen',
+      ctx.expectEqual(
+        'the clock moves by the seconds asked, and stays frozen',
         { moved_ms: 3600_000, offset_seconds: before.json.offset_seconds + 3600, frozen: true },
-        { moved_ms: Date.parse(advanced.json.now) - Date.parse(before.json.now), offset_seconds: advanced.json.offset_seconds, frozen: advanced.json.frozen }, advanced);
-      ctx.expectStatus(await ctx.call('advanceClock', { body: uncheckedBody({ seconds: 0 }) }), 422, 'VALIDATION_FAILED');
+        {
+          moved_ms: Date.parse(advanced.json.now) - Date.parse(before.json.now),
+          offset_seconds: advanced.json.offset_seconds,
+          frozen: advanced.json.frozen,
+        },
+        advanced,
+      );
+      ctx.expectStatus(
+        await ctx.call('advanceClock', { body: uncheckedBody({ seconds: 0 }) }),
+        422,
+        'VALIDATION_FAILED',
+      );
     },
   },
   {
     id: 'SANDBOX-CLOCK-FREEZE',
-    title: 'A frozen clock stands still and moves only when advanced; freezing and unfreezing twice change nothing; unfrozen, it runs on from where it stood',
+    title:
+      'A frozen clock stands still and moves only when advanced; freezing and unfreezing twice change nothing; unfrozen, it runs on from where it stood',
     category: 'sandbox',
     level: 'sandbox',
     operations: ['freezeClock', 'getClock', 'advanceClock', 'unfreezeClock'],
     async run(ctx) {
       const frozen = ctx.expectStatus(await ctx.call('freezeClock'), 200);
       ctx.expectEqual('freezing answers a frozen clock', true, frozen.json.frozen, frozen);
-      const instant = (response: { json: Schemas['Clock'] }) => ({ now: Date.parse(response.json.now), offset_seconds: response.json.offset_seconds, frozen: response.json.frozen });
+      const instant = (response: { json: Schemas['Clock'] }) => ({
+        now: Date.parse(response.json.now),
+        offset_seconds: response.json.offset_seconds,
+        frozen: response.json.frozen,
+      });
       const read = ctx.expectStatus(await ctx.call('getClock'), 200);
       ctx.expectEqual('a frozen clock reads the instant it was frozen at', instant(frozen), instant(read), read);
       const again = ctx.expectStatus(await ctx.call('freezeClock'), 200);
       ctx.expectEqual('freezing a frozen clock changes nothing', instant(frozen), instant(again), again);
       const advanced = ctx.expectStatus(await ctx.call('advanceClock', { body: { seconds: 90 } }), 200);
-      ctx.expectEqual('an advance moves a frozen clock exactly', { ...instant(frozen), now: instant(frozen).now + 90_000, offset_seconds: frozen.json.offset_seconds + 90 }, instant(advanced), advanced);
+      ctx.expectEqual(
+        'an advance moves a frozen clock exactly',
+        { ...instant(frozen), now: instant(frozen).now + 90_000, offset_seconds: frozen.json.offset_seconds + 90 },
+        instant(advanced),
+        advanced,
+      );
       const running = ctx.expectStatus(await ctx.call('unfreezeClock'), 200);
       ctx.expectEqual('unfreezing answers a running clock', false, running.json.frozen, running);
-      ctx.expect(Date.parse(running.json.now) >= instant(advanced).now, 'an unfrozen clock runs on from the instant it stood at, never back', {
-        expected: `from ${advanced.json.now}`, received: running.json.now, response: running,
-      });
+      ctx.expect(
+        Date.parse(running.json.now) >= instant(advanced).now,
+        'an unfrozen clock runs on from the instant it stood at, never back',
+        {
+          expected: `from ${advanced.json.now}`,
+          received: running.json.now,
+          response: running,
+        },
+      );
       const twice = ctx.expectStatus(await ctx.call('unfreezeClock'), 200);
       ctx.expectEqual('unfreezing a running clock leaves it running', false, twice.json.frozen, twice);
     },
   },
   {
     id: 'JOB-LIFECYCLE-STEPS',
-    title: 'The driver moves a job one step at a time through the lifecycle, recording each in history; a final job or a backward move is 409 ILLEGAL_TRANSITION',
+    title:
+      'The driver moves a job one step at a time through the lifecycle, recording each in history; a final job or a backward move is 409 ILLEGAL_TRANSITION',
     category: 'jobs',
     level: 'sandbox',
     operations: ['getAvailability', 'createJob', 'advanceJob', 'cancelJob'],
@@ -67,13 +95,21 @@ export const sandboxChecks: Check[] = [
       const { jobId } = await newJob(ctx);
       const pathParams = { job_id: jobId };
       await advanceJob(ctx, jobId, { to: 'PICKING_FINISHED' });
-      ctx.expectStatus(await ctx.call('advanceJob', { pathParams, body: { to: 'PICKING_STARTED' } }), 409, 'ILLEGAL_TRANSITION');
+      ctx.expectStatus(
+        await ctx.call('advanceJob', { pathParams, body: { to: 'PICKING_STARTED' } }),
+        409,
+        'ILLEGAL_TRANSITION',
+      );
       let job: Schemas['Job'] | undefined;
       for (const step of LIFECYCLE.slice(3)) {
         job = await advanceJob(ctx, jobId);
         ctx.expectEqual('one step forward', step, job.state);
       }
-      ctx.expectEqual('history is the whole lifecycle, in order', LIFECYCLE, job?.history.map((h) => h.type));
+      ctx.expectEqual(
+        'history is the whole lifecycle, in order',
+        LIFECYCLE,
+        job?.history.map((h) => h.type),
+      );
       ctx.expectStatus(await ctx.call('advanceJob', { pathParams }), 409, 'ILLEGAL_TRANSITION');
       ctx.expectStatus(await ctx.call('cancelJob', { pathParams }), 409, 'ILLEGAL_TRANSITION');
     },

@@ -1,6 +1,6 @@
-import { randomToken, type CheckContext } from '../context';
-import { advanceClock, availabilityRequest, holdSlot, holdSlots, minimalOrder, tenantNow } from '../flows';
-import type { Check } from '../types';
+import { randomToken, type CheckContext } from './context';
+import { advanceClock, availabilityRequest, holdSlot, holdSlots, minimalOrder, tenantNow } from './flows';
+import type { Check } from './context';
 
 const MINUTE_MS = 60_000;
 /** Stops the tenant clock, so that expiry arithmetic is exact. */
@@ -12,7 +12,8 @@ async function freezeClock(ctx: CheckContext): Promise<void> {
 export const slotChecks: Check[] = [
   {
     id: 'SLOT-AVAILABILITY-SHAPE',
-    title: 'Availability returns one slot per slot_size step of the window and per operational model, each inside the window; operational_models_priority [] means FULL_SERVICE; a window shorter than a slot gives []',
+    title:
+      'Availability returns one slot per slot_size step of the window and per operational model, each inside the window; operational_models_priority [] means FULL_SERVICE; a window shorter than a slot gives []',
     category: 'slots',
     level: 'contract',
     operations: ['getAvailability'],
@@ -21,16 +22,31 @@ export const slotChecks: Check[] = [
       const request = availabilityRequest({ slot_size: 60, operational_models_priority: [...models] });
       const slots = await holdSlots(ctx, ctx.client, request);
       const start = Date.parse(request.start);
-      const expected = models.flatMap((model) => [0, 1, 2, 3].map((k) => `${model} ${new Date(start + k * 60 * MINUTE_MS).toISOString()}`)).sort();
+      const expected = models
+        .flatMap((model) => [0, 1, 2, 3].map((k) => `${model} ${new Date(start + k * 60 * MINUTE_MS).toISOString()}`))
+        .sort();
       const received = slots.map((s) => `${s.operational_model} ${new Date(Date.parse(s.from)).toISOString()}`).sort();
       ctx.expectEqual('slots per model and step of a four-hour window with 60-minute slots', expected, received);
       for (const slot of slots) {
-        ctx.expectEqual(`slot ${slot.id} lasts slot_size minutes`, 60 * MINUTE_MS, Date.parse(slot.to) - Date.parse(slot.from));
+        ctx.expectEqual(
+          `slot ${slot.id} lasts slot_size minutes`,
+          60 * MINUTE_MS,
+          Date.parse(slot.to) - Date.parse(slot.from),
+        );
       }
       ctx.expectEqual('slot ids are unique', slots.length, new Set(slots.map((s) => s.id)).size);
       const empty = await holdSlots(ctx, ctx.client, { ...request, operational_models_priority: [] });
-      ctx.expectEqual('operational_models_priority [] offers FULL_SERVICE slots', ['FULL_SERVICE'], [...new Set(empty.map((s) => s.operational_model))]);
-      const short = ctx.expectStatus(await ctx.call('getAvailability', { body: { ...request, end: new Date(start + 30 * MINUTE_MS).toISOString() } }), 200);
+      ctx.expectEqual(
+        'operational_models_priority [] offers FULL_SERVICE slots',
+        ['FULL_SERVICE'],
+        [...new Set(empty.map((s) => s.operational_model))],
+      );
+      const short = ctx.expectStatus(
+        await ctx.call('getAvailability', {
+          body: { ...request, end: new Date(start + 30 * MINUTE_MS).toISOString() },
+        }),
+        200,
+      );
       ctx.expectEqual('a 30-minute window holds no 60-minute slot', [], short.json, short);
     },
   },
@@ -43,8 +59,24 @@ export const slotChecks: Check[] = [
     async run(ctx) {
       const slot = await holdSlot(ctx);
       const response = ctx.expectStatus(await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } }), 200);
-      ctx.expectEqual('the check of a fresh slot', { slot_id: slot.id, valid: true, status: 'AVAILABLE', expires_at: Date.parse(slot.expires_at), extended: false },
-        { slot_id: response.json.slot_id, valid: response.json.valid, status: response.json.status, expires_at: Date.parse(response.json.expires_at), extended: response.json.extended }, response);
+      ctx.expectEqual(
+        'the check of a fresh slot',
+        {
+          slot_id: slot.id,
+          valid: true,
+          status: 'AVAILABLE',
+          expires_at: Date.parse(slot.expires_at),
+          extended: false,
+        },
+        {
+          slot_id: response.json.slot_id,
+          valid: response.json.valid,
+          status: response.json.status,
+          expires_at: Date.parse(response.json.expires_at),
+          extended: response.json.extended,
+        },
+        response,
+      );
     },
   },
   {
@@ -57,7 +89,12 @@ export const slotChecks: Check[] = [
     async run(ctx) {
       const slotId = `conform-${randomToken()}`;
       ctx.softStatus(await ctx.call('checkSlot', { pathParams: { slot_id: slotId } }), 404, 'SLOT_NOT_FOUND', 'check');
-      ctx.softStatus(await ctx.call('extendSlot', { pathParams: { slot_id: slotId } }), 404, 'SLOT_NOT_FOUND', 'extend');
+      ctx.softStatus(
+        await ctx.call('extendSlot', { pathParams: { slot_id: slotId } }),
+        404,
+        'SLOT_NOT_FOUND',
+        'extend',
+      );
       ctx.softStatus(await ctx.call('createJob', { body: minimalOrder(slotId) }), 404, 'SLOT_NOT_FOUND', 'create job');
     },
   },
@@ -70,17 +107,34 @@ export const slotChecks: Check[] = [
     async run(ctx) {
       const slot = await holdSlot(ctx);
       const first = ctx.expectStatus(await ctx.call('extendSlot', { pathParams: { slot_id: slot.id } }), 200);
-      ctx.expect(first.json.extended === true && first.json.valid === true && first.json.status === 'AVAILABLE', 'an extended slot is valid, AVAILABLE and extended', {
-        expected: { valid: true, status: 'AVAILABLE', extended: true }, received: first.json, response: first,
-      });
+      ctx.expect(
+        first.json.extended === true && first.json.valid === true && first.json.status === 'AVAILABLE',
+        'an extended slot is valid, AVAILABLE and extended',
+        {
+          expected: { valid: true, status: 'AVAILABLE', extended: true },
+          received: first.json,
+          response: first,
+        },
+      );
       ctx.expect(Date.parse(first.json.expires_at) > Date.parse(slot.expires_at), 'extending moves expires_at later', {
-        expected: `after ${slot.expires_at}`, received: first.json.expires_at, response: first,
+        expected: `after ${slot.expires_at}`,
+        received: first.json.expires_at,
+        response: first,
       });
       const second = ctx.expectStatus(await ctx.call('extendSlot', { pathParams: { slot_id: slot.id } }), 200);
-      ctx.expectEqual('extending twice leaves the expiry where the first extension put it', Date.parse(first.json.expires_at), Date.parse(second.json.expires_at), second);
+      ctx.expectEqual(
+        'extending twice leaves the expiry where the first extension put it',
+        Date.parse(first.json.expires_at),
+        Date.parse(second.json.expires_at),
+        second,
+      );
       const check = ctx.expectStatus(await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } }), 200);
-      ctx.expectEqual('the check shows the extension', { extended: true, expires_at: Date.parse(first.json.expires_at) },
-        { extended: check.json.extended, expires_at: Date.parse(check.json.expires_at) }, check);
+      ctx.expectEqual(
+        'the check shows the extension',
+        { extended: true, expires_at: Date.parse(first.json.expires_at) },
+        { extended: check.json.extended, expires_at: Date.parse(check.json.expires_at) },
+        check,
+      );
     },
   },
   {
@@ -95,13 +149,19 @@ export const slotChecks: Check[] = [
       ctx.expectStatus(await ctx.call('createJob', { body: minimalOrder(slot.id) }), 201);
       ctx.expectStatus(await ctx.call('createJob', { body: minimalOrder(slot.id) }), 409, 'SLOT_ALREADY_USED');
       const check = ctx.expectStatus(await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } }), 200);
-      ctx.expectEqual('a used slot checks invalid', { valid: false, status: 'USED' }, { valid: check.json.valid, status: check.json.status }, check);
+      ctx.expectEqual(
+        'a used slot checks invalid',
+        { valid: false, status: 'USED' },
+        { valid: check.json.valid, status: check.json.status },
+        check,
+      );
       ctx.expectStatus(await ctx.call('extendSlot', { pathParams: { slot_id: slot.id } }), 409);
     },
   },
   {
     id: 'SLOT-EXPIRED-417',
-    title: 'On a frozen clock a slot is valid at exactly expires_at; one second later it checks EXPIRED, and create-job and extend are 417 SLOT_EXPIRED',
+    title:
+      'On a frozen clock a slot is valid at exactly expires_at; one second later it checks EXPIRED, and create-job and extend are 417 SLOT_EXPIRED',
     category: 'slots',
     level: 'sandbox',
     operations: ['freezeClock', 'getAvailability', 'getClock', 'advanceClock', 'checkSlot', 'createJob', 'extendSlot'],
@@ -109,22 +169,36 @@ export const slotChecks: Check[] = [
     async run(ctx) {
       await freezeClock(ctx);
       const slot = await holdSlot(ctx);
-      const untilExpiry = Date.parse(slot.expires_at) - await tenantNow(ctx);
-      ctx.expect(untilExpiry >= 2000, 'a fresh slot is held for more than a second', { expected: '>= 2000 ms', received: untilExpiry });
+      const untilExpiry = Date.parse(slot.expires_at) - (await tenantNow(ctx));
+      ctx.expect(untilExpiry >= 2000, 'a fresh slot is held for more than a second', {
+        expected: '>= 2000 ms',
+        received: untilExpiry,
+      });
       // To the last whole second at or before expires_at (exactly expires_at when the hold is whole seconds).
       await advanceClock(ctx, Math.floor(untilExpiry / 1000));
       const before = ctx.expectStatus(await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } }), 200);
-      ctx.expectEqual('a slot at its expires_at is still valid', { valid: true, status: 'AVAILABLE' }, { valid: before.json.valid, status: before.json.status }, before);
+      ctx.expectEqual(
+        'a slot at its expires_at is still valid',
+        { valid: true, status: 'AVAILABLE' },
+        { valid: before.json.valid, status: before.json.status },
+        before,
+      );
       await advanceClock(ctx, 1);
       const after = ctx.expectStatus(await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } }), 200);
-      ctx.expectEqual('a slot past its expiry', { valid: false, status: 'EXPIRED' }, { valid: after.json.valid, status: after.json.status }, after);
+      ctx.expectEqual(
+        'a slot past its expiry',
+        { valid: false, status: 'EXPIRED' },
+        { valid: after.json.valid, status: after.json.status },
+        after,
+      );
       ctx.expectStatus(await ctx.call('createJob', { body: minimalOrder(slot.id) }), 417, 'SLOT_EXPIRED');
       ctx.expectStatus(await ctx.call('extendSlot', { pathParams: { slot_id: slot.id } }), 417, 'SLOT_EXPIRED');
     },
   },
   {
     id: 'SLOT-EXTEND-TTL',
-    title: 'On a frozen clock an extension adds exactly three hold times to the original expiry, and the slot takes a job after the original expiry passed',
+    title:
+      'On a frozen clock an extension adds exactly three hold times to the original expiry, and the slot takes a job after the original expiry passed',
     category: 'slots',
     level: 'sandbox',
     operations: ['freezeClock', 'getClock', 'getAvailability', 'extendSlot', 'advanceClock', 'createJob', 'checkSlot'],
@@ -135,12 +209,25 @@ export const slotChecks: Check[] = [
       const original = Date.parse(slot.expires_at);
       const extended = ctx.expectStatus(await ctx.call('extendSlot', { pathParams: { slot_id: slot.id } }), 200);
       const added = Date.parse(extended.json.expires_at) - original;
-      ctx.expectEqual('the extension adds three times the hold time to the original expiry', `${3 * (original - heldAt) / 1000} s added`, `${added / 1000} s added`, extended);
+      ctx.expectEqual(
+        'the extension adds three times the hold time to the original expiry',
+        `${(3 * (original - heldAt)) / 1000} s added`,
+        `${added / 1000} s added`,
+        extended,
+      );
       await advanceClock(ctx, (original - heldAt) / 1000 + 1);
       const now = await tenantNow(ctx);
-      ctx.expect(now > original, 'the tenant clock is past the original expiry', { expected: `after ${slot.expires_at}`, received: new Date(now).toISOString() });
+      ctx.expect(now > original, 'the tenant clock is past the original expiry', {
+        expected: `after ${slot.expires_at}`,
+        received: new Date(now).toISOString(),
+      });
       const check = ctx.expectStatus(await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } }), 200);
-      ctx.expectEqual('an extended slot past its original expiry', { valid: true, status: 'AVAILABLE' }, { valid: check.json.valid, status: check.json.status }, check);
+      ctx.expectEqual(
+        'an extended slot past its original expiry',
+        { valid: true, status: 'AVAILABLE' },
+        { valid: check.json.valid, status: check.json.status },
+        check,
+      );
       ctx.expectStatus(await ctx.call('createJob', { body: minimalOrder(slot.id) }), 201);
     },
   },

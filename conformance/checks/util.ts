@@ -1,5 +1,5 @@
 import { operations, specExamples, type Operation } from '../../spec/contract';
-import type { Level } from '../types';
+import type { Level } from './context';
 
 /** The operations a level covers that need a key: production ones, or the sandbox's own. */
 export function securedOperations(level: Level): Operation[] {
@@ -18,7 +18,11 @@ export function exampleBody(op: Operation): unknown {
 }
 
 /** Runs `task` over `items`, at most `limit` at a time, in order of results. */
-export async function mapLimit<T, R>(items: T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

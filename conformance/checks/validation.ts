@@ -1,17 +1,24 @@
-import { getOperation, type Operation } from '../../spec/contract';
+import { getOperation, type Operation, type Schemas } from '../../spec/contract';
 import { deriveMutations, type BodyMutation } from '../../spec/mutations';
-import { errorParams, uncheckedBody, type OperationId } from '../api';
-import type { CheckContext } from '../context';
-import { availabilityRequest, fullOrder, holdSlot, newJob } from '../flows';
-import type { Check, Level } from '../types';
+import { errorParams, uncheckedBody, type OperationId } from '../../client/api';
+import type { CheckContext } from './context';
+import { availabilityRequest, fullOrder, holdSlot, newJob } from './flows';
+import type { Check, Level } from './context';
 import { bodyOperations, exampleBody, mapLimit } from './util';
 
 const PARALLEL_CALLS = 8;
 const MALFORMED_JSON = '{"slot_id": "slt_1", "recipient": {"name": "Ana"';
 
 /** Each mutation must be refused with a 422 naming the broken field. */
-async function expectEachRefused(ctx: CheckContext, operationId: OperationId, mutations: BodyMutation[]): Promise<void> {
-  ctx.expect(mutations.length > 0, `no mutation could be derived for ${operationId}`, { expected: 'at least one', received: 0 });
+async function expectEachRefused(
+  ctx: CheckContext,
+  operationId: OperationId,
+  mutations: BodyMutation[],
+): Promise<void> {
+  ctx.expect(mutations.length > 0, `no mutation could be derived for ${operationId}`, {
+    expected: 'at least one',
+    received: 0,
+  });
   await mapLimit(mutations, PARALLEL_CALLS, async (mutation) => {
     const response = await ctx.send(getOperation(operationId), { body: uncheckedBody(mutation.body) });
     if (!ctx.softStatus(response, 422, 'VALIDATION_FAILED', `${mutation.kind}: ${mutation.description}`)) return;
@@ -30,13 +37,26 @@ async function expectEachRefused(ctx: CheckContext, operationId: OperationId, mu
 async function pathParamsFor(ctx: CheckContext): Promise<Record<string, string>> {
   const { jobId } = await newJob(ctx);
   const slot = await holdSlot(ctx);
-  return { job_id: jobId, slot_id: slot.id, endpoint_id: 'conform-placeholder-id', delivery_id: 'conform-placeholder-id' };
+  return {
+    job_id: jobId,
+    slot_id: slot.id,
+    endpoint_id: 'conform-placeholder-id',
+    delivery_id: 'conform-placeholder-id',
+  };
 }
 
 /** One refused body per operation that takes one, at the given level. */
-function refusedBody(level: Level, refusal: {
-  id: string; what: string; status: number; code: string; contentType: string; body: (op: Operation) => string;
-}): Check {
+function refusedBody(
+  level: Level,
+  refusal: {
+    id: string;
+    what: string;
+    status: number;
+    code: Schemas['ErrorCode'];
+    contentType: string;
+    body: (op: Operation) => string;
+  },
+): Check {
   const suffix = level === 'sandbox' ? '-SANDBOX' : '';
   return {
     id: `VALIDATION-${refusal.id}${suffix}-${refusal.status}`,
@@ -44,12 +64,18 @@ function refusedBody(level: Level, refusal: {
     category: 'validation',
     level,
     // pathParamsFor creates a job on a held slot before the sweep.
-    operations: [...new Set(['getAvailability', 'createJob', ...bodyOperations(level).map((op) => op.operationId)])],
+    operations: [
+      ...new Set<OperationId>(['getAvailability', 'createJob', ...bodyOperations(level).map((op) => op.operationId)]),
+    ],
     negative: true,
     async run(ctx) {
       const pathParams = await pathParamsFor(ctx);
       for (const op of bodyOperations(level)) {
-        const response = await ctx.send(op, { pathParams, rawBody: refusal.body(op), contentType: refusal.contentType });
+        const response = await ctx.send(op, {
+          pathParams,
+          rawBody: refusal.body(op),
+          contentType: refusal.contentType,
+        });
         ctx.softStatus(response, refusal.status, refusal.code, `${op.method} ${op.path}`);
       }
     },
@@ -57,17 +83,32 @@ function refusedBody(level: Level, refusal: {
 }
 
 function malformedJson(level: Level): Check {
-  return refusedBody(level, { id: 'MALFORMED-JSON', what: 'A body that is not well-formed JSON', status: 400, code: 'MALFORMED_JSON', contentType: 'application/json', body: () => MALFORMED_JSON });
+  return refusedBody(level, {
+    id: 'MALFORMED-JSON',
+    what: 'A body that is not well-formed JSON',
+    status: 400,
+    code: 'MALFORMED_JSON',
+    contentType: 'application/json',
+    body: () => MALFORMED_JSON,
+  });
 }
 
 function wrongMediaType(level: Level): Check {
-  return refusedBody(level, { id: 'CONTENT-TYPE', what: 'A body sent as text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', contentType: 'text/plain', body: (op) => JSON.stringify(exampleBody(op) ?? {}) });
+  return refusedBody(level, {
+    id: 'CONTENT-TYPE',
+    what: 'A body sent as text/plain',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    contentType: 'text/plain',
+    body: (op) => JSON.stringify(exampleBody(op) ?? {}),
+  });
 }
 
 export const validationChecks: Check[] = [
   {
     id: 'VALIDATION-CREATE-JOB-422',
-    title: 'Every schema-derived invalid create-job body (missing field at any depth, wrong type, outside enum, broken format or pattern) is 422 naming the field',
+    title:
+      'Every schema-derived invalid create-job body (missing field at any depth, wrong type, outside enum, broken format or pattern) is 422 naming the field',
     category: 'validation',
     level: 'contract',
     operations: ['getAvailability', 'createJob'],
@@ -75,7 +116,11 @@ export const validationChecks: Check[] = [
     async run(ctx) {
       const slot = await holdSlot(ctx);
       const sample = fullOrder(slot.id);
-      await expectEachRefused(ctx, 'createJob', deriveMutations(getOperation('createJob').requestBody!.pointer, sample));
+      await expectEachRefused(
+        ctx,
+        'createJob',
+        deriveMutations(getOperation('createJob').requestBody!.pointer, sample),
+      );
       // A refused body must consume nothing: the slot still takes the valid order.
       ctx.expectStatus(await ctx.call('createJob', { body: sample }), 201);
     },
@@ -88,7 +133,11 @@ export const validationChecks: Check[] = [
     operations: ['getAvailability'],
     negative: true,
     async run(ctx) {
-      await expectEachRefused(ctx, 'getAvailability', deriveMutations(getOperation('getAvailability').requestBody!.pointer, availabilityRequest()));
+      await expectEachRefused(
+        ctx,
+        'getAvailability',
+        deriveMutations(getOperation('getAvailability').requestBody!.pointer, availabilityRequest()),
+      );
     },
   },
   {
@@ -103,7 +152,9 @@ export const validationChecks: Check[] = [
       const backwards = await ctx.call('getAvailability', { body: { ...valid, start: valid.end, end: valid.start } });
       ctx.softStatus(backwards, 422, 'VALIDATION_FAILED', 'end before start');
       const start = Date.parse(valid.start);
-      const tooLong = await ctx.call('getAvailability', { body: { ...valid, end: new Date(start + 8 * 24 * 3600_000).toISOString() } });
+      const tooLong = await ctx.call('getAvailability', {
+        body: { ...valid, end: new Date(start + 8 * 24 * 3600_000).toISOString() },
+      });
       ctx.softStatus(tooLong, 422, 'VALIDATION_FAILED', 'an eight-day window');
     },
   },

@@ -14,13 +14,25 @@ import { escapeHtml } from '../reporters/html';
 import { coverageOf } from './coverage';
 import { patchedServer } from '../../test/mutants/tools';
 import { statefulMutants } from '../../test/mutants/stateful';
-import { jobRules, newTenant, type JobModel } from './model';
+import { jobRules, newTenant, NO_CODE, type JobModel } from './model';
 
 const RUNS = 15;
 const KILLED_QUICKLY = 'DELIVERY-LOG-FIRST-ENDPOINT-ONLY';
 
-async function explore(baseUrl: string, options: { apiKey?: string; sharedTenant?: boolean; seed?: number } = {}): Promise<CheckResult> {
-  const run = await runConformance({ baseUrl, apiKey: options.apiKey ?? 'explore-test', only: [options.sharedTenant ? 'SLOT-CHECK-200' : 'SANDBOX-HEALTH'], explore: true, exploreRuns: RUNS, seed: options.seed ?? 1, timeoutMs: 3000, sharedTenant: options.sharedTenant });
+async function explore(
+  baseUrl: string,
+  options: { apiKey?: string; sharedTenant?: boolean; seed?: number } = {},
+): Promise<CheckResult> {
+  const run = await runConformance({
+    baseUrl,
+    apiKey: options.apiKey ?? 'explore-test',
+    only: [options.sharedTenant ? 'SLOT-CHECK-200' : 'SANDBOX-HEALTH'],
+    explore: true,
+    exploreRuns: RUNS,
+    seed: options.seed ?? 1,
+    timeoutMs: 3000,
+    sharedTenant: options.sharedTenant,
+  });
   const result = run.checks.find((c) => c.id === 'EXPLORE');
   if (!result) throw new Error('no EXPLORE result');
   return result;
@@ -31,15 +43,25 @@ describe('lastmile conform --explore', () => {
     const server = await patchedServer(() => undefined);
     try {
       const fresh = await explore(server.url);
-      expect({ status: fresh.status, failures: fresh.failures.map((f) => f.message) }).toEqual({ status: 'passed', failures: [] });
+      expect({ status: fresh.status, failures: fresh.failures.map((f) => f.message) }).toEqual({
+        status: 'passed',
+        failures: [],
+      });
       expect(fresh.explore?.runsDone).toBe(RUNS);
       expect(fresh.explore?.stepsDone).toBeGreaterThan(RUNS * 5);
 
       const key = 'explore-shared-tenant';
       const headers = { 'x-api-key': key, 'content-type': 'application/json' };
-      await fetch(`${server.url}/sandbox/webhook-endpoints`, { method: 'POST', headers, body: JSON.stringify({ url: 'http://127.0.0.1:9/elsewhere' }) });
+      await fetch(`${server.url}/sandbox/webhook-endpoints`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ url: 'http://127.0.0.1:9/elsewhere' }),
+      });
       const shared = await explore(server.url, { apiKey: key, sharedTenant: true });
-      expect({ status: shared.status, failures: shared.failures.map((f) => f.message) }).toEqual({ status: 'passed', failures: [] });
+      expect({ status: shared.status, failures: shared.failures.map((f) => f.message) }).toEqual({
+        status: 'passed',
+        failures: [],
+      });
       const endpoints = await (await fetch(`${server.url}/sandbox/webhook-endpoints`, { headers })).json();
       expect(endpoints.map((e: { url: string }) => e.url)).toEqual(['http://127.0.0.1:9/elsewhere']);
       const jobs = await (await fetch(`${server.url}/sandbox/jobs?limit=1000`, { headers })).json();
@@ -61,10 +83,23 @@ describe('lastmile conform --explore', () => {
       expect(steps.some((s) => s.includes('add a webhook endpoint'))).toBe(true);
       expect(steps[steps.length - 1]).toMatch(/list webhook deliveries of job/);
       expect(first.failures[0].message).toContain(`${steps.length - 1}. ${steps[steps.length - 1]}`);
-      expect(first.explore!.expected).toMatchObject({ status: 200, but: expect.stringContaining('deliveries (endpoint, job, event)') });
+      expect(first.explore!.expected).toMatchObject({
+        status: 200,
+        but: expect.stringContaining('deliveries (endpoint, job, event)'),
+      });
       expect(first.explore!.received).toMatchObject({ status: 200 });
 
-      const run = { tool: { name: 'lastmile conform', version: '0' }, baseUrl: server.url, level: 'all' as const, tenantMode: 'fresh' as const, startedAt: '', durationMs: 0, summary: { passed: 0, failed: 1, skipped: 0 }, checks: [first], coverage: coverageOf([first]) };
+      const run = {
+        tool: { name: 'lastmile conform', version: '0' },
+        baseUrl: server.url,
+        level: 'all' as const,
+        tenantMode: 'fresh' as const,
+        startedAt: '',
+        durationMs: 0,
+        summary: { passed: 0, failed: 1, skipped: 0 },
+        checks: [first],
+        coverage: coverageOf([first]),
+      };
       const html = renderHtml(run);
       for (const step of steps) expect(html).toContain(escapeHtml(step));
       expect(html).toContain(escapeHtml(first.explore!.script!.split('\n')[1]));
@@ -74,7 +109,11 @@ describe('lastmile conform --explore', () => {
       const dir = mkdtempSync(join(tmpdir(), 'explore-replay-'));
       writeFileSync(join(dir, 'replay.sh'), first.explore!.script!);
       // Asynchronously: the server answering the script runs in this very process.
-      const { stdout } = await promisify(execFile)('sh', [join(dir, 'replay.sh')], { encoding: 'utf8', env: { ...process.env, LASTMILE: server.url }, timeout: 30_000 });
+      const { stdout } = await promisify(execFile)('sh', [join(dir, 'replay.sh')], {
+        encoding: 'utf8',
+        env: { ...process.env, LASTMILE: server.url },
+        timeout: 30_000,
+      });
       const printed = stdout.trim().split('\n');
       const recorded = first.explore!.steps!.flatMap((s) => s.calls.map((c) => `${c.operationId} ${c.status}`));
       expect(printed.slice(0, -1)).toEqual(recorded);
@@ -90,26 +129,49 @@ describe('lastmile conform --explore', () => {
 });
 
 describe('the model', () => {
-  const job = (over: Partial<JobModel> = {}): JobModel => ({ id: 'j1', slotId: 's1', state: 'DELIVERING_STARTED', code: '1234', attemptsRemaining: 5, maxAttempts: 5, prices: { order_value: 1 }, ...over });
+  const job = (over: Partial<JobModel> = {}): JobModel => ({
+    id: 'j1',
+    slotId: 's1',
+    state: 'DELIVERING_STARTED',
+    code: { enabled: true, value: '1234' },
+    attemptsRemaining: 5,
+    maxAttempts: 5,
+    prices: { order_value: 1 },
+    ...over,
+  });
 
   it('refuses a malformed code as invalid input at no cost, counts a wrong one, locks at zero', () => {
     const t = newTenant();
-    expect(jobRules.advanceJob(t, job(), undefined, '12a').map((a) => `${a.status} ${a.code ?? ''}`)).toEqual(['422 VALIDATION_FAILED']);
-    expect(jobRules.advanceJob(t, job({ attemptsRemaining: 0 }), undefined, '').map((a) => `${a.status} ${a.code ?? ''}`)).toEqual(['422 VALIDATION_FAILED']);
-    expect(jobRules.advanceJob(t, undefined, undefined, '12345').map((a) => `${a.status} ${a.code ?? ''}`)).toEqual(['422 VALIDATION_FAILED']);
-    expect(jobRules.advanceJob(t, job(), undefined, '0000').map((a) => `${a.status} ${a.code ?? ''}`)).toEqual(['422 INVALID_DELIVERY_CODE']);
-    expect(jobRules.advanceJob(t, job({ attemptsRemaining: 0 }), undefined, '1234').map((a) => a.status)).toEqual([423]);
-    expect(jobRules.advanceJob(t, job({ state: 'CANCELLED' }), undefined, undefined).map((a) => a.code)).toEqual(['ILLEGAL_TRANSITION']);
+    expect(jobRules.advanceJob(t, job(), undefined, '12a').map((a) => `${a.status} ${a.code ?? ''}`)).toEqual([
+      '422 VALIDATION_FAILED',
+    ]);
+    expect(
+      jobRules.advanceJob(t, job({ attemptsRemaining: 0 }), undefined, '').map((a) => `${a.status} ${a.code ?? ''}`),
+    ).toEqual(['422 VALIDATION_FAILED']);
+    expect(jobRules.advanceJob(t, undefined, undefined, '12345').map((a) => `${a.status} ${a.code ?? ''}`)).toEqual([
+      '422 VALIDATION_FAILED',
+    ]);
+    expect(jobRules.advanceJob(t, job(), undefined, '0000').map((a) => `${a.status} ${a.code ?? ''}`)).toEqual([
+      '422 INVALID_DELIVERY_CODE',
+    ]);
+    expect(jobRules.advanceJob(t, job({ attemptsRemaining: 0 }), undefined, '1234').map((a) => a.status)).toEqual([
+      423,
+    ]);
+    expect(jobRules.advanceJob(t, job({ state: 'CANCELLED' }), undefined, undefined).map((a) => a.code)).toEqual([
+      'ILLEGAL_TRANSITION',
+    ]);
   });
 
   it('lets the one code update at the door lift a lock, and freezes the code otherwise', () => {
     expect(jobRules.updateDeliveryCode(job({ attemptsRemaining: 0 }), '4321').map((a) => a.status)).toEqual([200]);
     expect(jobRules.updateDeliveryCode(job(), '4321').map((a) => a.code)).toEqual(['DELIVERY_CODE_FROZEN']);
-    expect(jobRules.updateDeliveryCode(job({ code: undefined }), '4321').map((a) => a.code)).toEqual(['DELIVERY_CODE_NOT_ENABLED']);
+    expect(jobRules.updateDeliveryCode(job({ code: NO_CODE }), '4321').map((a) => a.code)).toEqual([
+      'DELIVERY_CODE_NOT_ENABLED',
+    ]);
     expect(jobRules.updateDeliveryCode(job(), '123').map((a) => a.code)).toEqual(['VALIDATION_FAILED']);
   });
 
-  it('allows either answer only within the clock\'s slack of an expiry', () => {
+  it("allows either answer only within the clock's slack of an expiry", () => {
     const t = newTenant();
     const slot = { id: 's1', expiresAt: 10_000, originalExpiresAt: 10_000, heldAt: 0, extended: false };
     const args = { slot, slotId: 's1', body: example('CreateJobRequestMinimal'), withCode: false, reordered: false };

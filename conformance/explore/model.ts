@@ -8,7 +8,21 @@
  * answers.ts (what a rule returns and how it checks a job), slots.ts, jobs.ts, driver.ts
  * (advancing a job, the delivery code) and webhooks.ts.
  */
-export { LIFECYCLE, newTenant, type EndpointModel, type JobModel, type Model, type Now, type TenantModel } from './model/state';
+export {
+  codeValue,
+  LIFECYCLE,
+  newTenant,
+  NO_CODE,
+  unread,
+  type CodeModel,
+  type EndpointModel,
+  type JobModel,
+  type JobState,
+  type Model,
+  type Now,
+  type SlotModel,
+  type TenantModel,
+} from './model/state';
 export type { Answer } from './model/answers';
 export { slotRules } from './model/slots';
 export { jobRules } from './model/jobs';

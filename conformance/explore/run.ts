@@ -6,9 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import type { WebhookReceiver } from '../receiver';
-import type { CheckResult, Exchange, ExploreReport, Failure } from '../types';
-import { StepCommand, stepArbitrary } from './commands';
+import type { WebhookReceiver } from '../receiver/receiver';
+import type { CheckResult, ExploreReport } from '../checks/result';
+import type { Exchange } from '../../client/exchange';
+import type { Failure } from '../checks/failure';
+import { EXPLORE_OPERATIONS, StepCommand, stepArbitrary } from './commands';
 import { replayScript } from './script';
 import { Mismatch, Session, type TraceStep } from './session';
 
@@ -33,17 +35,22 @@ export interface ExploreOptions {
   signal?: AbortSignal;
 }
 
-interface FailedRun { trace: TraceStep[]; error: unknown; keys: string[] }
+interface FailedRun {
+  trace: TraceStep[];
+  error: unknown;
+  keys: string[];
+}
 
-const EXPLORE_TITLE = 'Random sequences of operations, over one or two tenants, answer as the model of the contract says; webhooks arrive in order, signed, with the job inside';
-export const EXPLORE_OPERATIONS = [
-  'getAvailability', 'checkSlot', 'extendSlot', 'createJob', 'getJob', 'cancelJob', 'updateDeliveryCode', 'rescheduleJob', 'updatePaymentInfo',
-  'replaceExternalData', 'getClock', 'advanceClock', 'listJobs', 'advanceJob', 'updateRecipientInstructions', 'listWebhookEndpoints',
-  'createWebhookEndpoint', 'deleteWebhookEndpoint', 'listWebhookDeliveries', 'retryWebhookDelivery', 'resetTenant',
-];
+const EXPLORE_TITLE =
+  'Random sequences of operations, over one or two tenants, answer as the model of the contract says; webhooks arrive in order, signed, with the job inside';
 
 function calls(exchanges: Exchange[]) {
-  return exchanges.map((e) => ({ operationId: e.operationId, method: e.request.method, url: e.request.url, ...(e.response ? { status: e.response.status } : {}) }));
+  return exchanges.map((e) => ({
+    operationId: e.operationId,
+    method: e.request.method,
+    url: e.request.url,
+    ...(e.response ? { status: e.response.status } : {}),
+  }));
 }
 
 export async function runExplore(options: ExploreOptions): Promise<CheckResult> {
@@ -51,10 +58,28 @@ export async function runExplore(options: ExploreOptions): Promise<CheckResult> 
   const runs = options.runs ?? EXPLORE_DEFAULTS.runs;
   const maxSteps = options.steps ?? EXPLORE_DEFAULTS.steps;
   const seed = options.seed ?? 1;
-  const base = { id: 'EXPLORE', title: EXPLORE_TITLE, category: 'explore', level: 'sandbox' as const, operations: EXPLORE_OPERATIONS, negative: false };
+  const base = {
+    id: 'EXPLORE',
+    title: EXPLORE_TITLE,
+    category: 'explore',
+    level: 'sandbox' as const,
+    operations: EXPLORE_OPERATIONS,
+    negative: false,
+  };
   const report: ExploreReport = { seed, runs, runsDone: 0, maxSteps, stepsDone: 0, shrinks: 0 };
-  const done = (status: CheckResult['status'], failures: Failure[], exchanges: Exchange[], reason?: string): CheckResult => ({
-    ...base, status, ...(reason ? { reason } : {}), durationMs: Math.round((performance.now() - started) * 10) / 10, failures, exchanges, explore: report,
+  const done = (
+    status: CheckResult['status'],
+    failures: Failure[],
+    exchanges: Exchange[],
+    reason?: string,
+  ): CheckResult => ({
+    ...base,
+    status,
+    ...(reason ? { reason } : {}),
+    durationMs: Math.round((performance.now() - started) * 10) / 10,
+    failures,
+    exchanges,
+    explore: report,
   });
   if (options.unavailable) return done('skipped', [], [], options.unavailable);
 
@@ -62,27 +87,39 @@ export async function runExplore(options: ExploreOptions): Promise<CheckResult> 
   const tenants = options.keys().length;
   let lastFailure: FailedRun | undefined;
   let firstFailureAt: number | undefined;
-  const property = fc.asyncProperty(fc.commands([stepArbitrary(tenants).map((step) => new StepCommand(step))], { maxCommands: maxSteps, size: 'max' }), async (commands) => {
-    const keys = options.keys();
-    const session = new Session({ baseUrl: options.baseUrl, keys, shared: options.shared, timeoutMs: options.timeoutMs, webhookWaitMs: Math.min(WEBHOOK_WAIT_MS, options.timeoutMs), receiver: options.receiver, signal: options.signal, coverage });
-    report.runsDone += 1;
-    try {
-      await session.open();
-      await fc.asyncModelRun(() => ({ model: session.model, real: session }), commands);
-      session.begin('wait for every webhook due, at every endpoint');
-      for (const tenant of session.model.tenants) await session.settle(tenant);
-    } catch (error) {
-      lastFailure = { trace: session.trace.slice(), error, keys };
-      if (firstFailureAt === undefined) {
-        firstFailureAt = performance.now();
-        report.firstFailingSteps = session.trace.length - 1;
+  const property = fc.asyncProperty(
+    fc.commands([stepArbitrary(tenants).map((step) => new StepCommand(step))], { maxCommands: maxSteps, size: 'max' }),
+    async (commands) => {
+      const keys = options.keys();
+      const session = new Session({
+        baseUrl: options.baseUrl,
+        keys,
+        shared: options.shared,
+        timeoutMs: options.timeoutMs,
+        webhookWaitMs: Math.min(WEBHOOK_WAIT_MS, options.timeoutMs),
+        receiver: options.receiver,
+        signal: options.signal,
+        coverage,
+      });
+      report.runsDone += 1;
+      try {
+        await session.open();
+        await fc.asyncModelRun(() => ({ model: session.model, real: session }), commands);
+        session.begin('wait for every webhook due, at every endpoint');
+        for (const tenant of session.model.tenants) await session.settle(tenant);
+      } catch (error) {
+        lastFailure = { trace: session.trace.slice(), error, keys };
+        if (firstFailureAt === undefined) {
+          firstFailureAt = performance.now();
+          report.firstFailingSteps = session.trace.length - 1;
+        }
+        throw error;
+      } finally {
+        report.stepsDone += session.trace.length - 1;
+        await session.close();
       }
-      throw error;
-    } finally {
-      report.stepsDone += session.trace.length - 1;
-      await session.close();
-    }
-  });
+    },
+  );
 
   const details = await fc.check(property, { seed, numRuns: runs });
   const exchanges = lastFailure?.trace.flatMap((s) => s.exchanges) ?? [];
@@ -103,9 +140,17 @@ function failureOf(run: FailedRun, report: ExploreReport, baseUrl: string, seed:
   const mismatch = run.error instanceof Mismatch ? run.error : undefined;
   report.steps = steps;
   report.expected = mismatch?.expected;
-  report.received = mismatch?.received ?? (run.error instanceof Error ? `${run.error.name}: ${run.error.message}` : String(run.error));
-  report.script = replayScript(run.trace, { baseUrl, keys: run.keys, title: `lastmile conform --explore --seed ${seed}: minimal failing sequence, ${steps.length - 1} steps` });
-  const numbered = steps.map((s) => `${String(s.n).padStart(3)}. ${s.step}${s.calls.length ? `  [${s.calls.map((c) => `${c.operationId} ${c.status ?? '-'}`).join(', ')}]` : ''}`);
+  report.received =
+    mismatch?.received ?? (run.error instanceof Error ? `${run.error.name}: ${run.error.message}` : String(run.error));
+  report.script = replayScript(run.trace, {
+    baseUrl,
+    keys: run.keys,
+    title: `lastmile conform --explore --seed ${seed}: minimal failing sequence, ${steps.length - 1} steps`,
+  });
+  const numbered = steps.map(
+    (s) =>
+      `${String(s.n).padStart(3)}. ${s.step}${s.calls.length ? `  [${s.calls.map((c) => `${c.operationId} ${c.status ?? '-'}`).join(', ')}]` : ''}`,
+  );
   return {
     message: [
       `after ${steps.length - 1} steps (shrunk ${report.shrinks} times from a failing run of ${report.firstFailingSteps} steps), step ${last.n} ${mismatch ? mismatch.message : 'stopped on an error'}:`,

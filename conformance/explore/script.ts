@@ -3,24 +3,34 @@
  * implementation handed out are captured from earlier answers into variables, keys and the
  * base URL are variables too. Needs only sh, curl and node.
  */
-import { errorCode } from '../api';
-import { shellQuote } from '../curl';
-import type { Exchange } from '../types';
+import { errorCode } from '../../client/api';
+import { shellQuote } from '../../client/curl';
+import type { Exchange } from '../../client/exchange';
 import type { TraceStep } from './session';
 
 /** Every string in a JSON value with its path, for capturing ids. */
 function strings(value: unknown, path: string, out: Array<{ path: string; value: string }>): void {
   if (typeof value === 'string') out.push({ path, value });
   else if (Array.isArray(value)) value.forEach((v, i) => strings(v, `${path}[${i}]`, out));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) strings(v, `${path}.${k}`, out);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) strings(v, `${path}.${k}`, out);
 }
 
 /** Ids are long and carry a digit; enum values such as AVAILABLE are left as they are. */
 const ID_LIKE = /^(?=.*[0-9])[A-Za-z0-9_-]{8,}$/;
 
 export function replayScript(steps: TraceStep[], options: { baseUrl: string; keys: string[]; title: string }): string {
-  const exchanges: Array<{ step: TraceStep; exchange: Exchange }> = steps.flatMap((step) => step.exchanges.map((exchange) => ({ step, exchange })));
-  const later = (from: number) => exchanges.slice(from + 1).map(({ exchange: e }) => `${e.request.url}\n${e.request.body ?? ''}\n${Object.values(e.request.headers).join('\n')}`).join('\n');
+  const exchanges: Array<{ step: TraceStep; exchange: Exchange }> = steps.flatMap((step) =>
+    step.exchanges.map((exchange) => ({ step, exchange })),
+  );
+  const later = (from: number) =>
+    exchanges
+      .slice(from + 1)
+      .map(
+        ({ exchange: e }) =>
+          `${e.request.url}\n${e.request.body ?? ''}\n${Object.values(e.request.headers).join('\n')}`,
+      )
+      .join('\n');
   const variables: Array<{ name: string; value: string }> = [
     { name: 'LASTMILE', value: options.baseUrl.replace(/\/+$/, '') },
     ...options.keys.map((key, i) => ({ name: i === 0 ? 'KEY' : `KEY${i + 1}`, value: key })),
@@ -32,7 +42,10 @@ export function replayScript(steps: TraceStep[], options: { baseUrl: string; key
     '# Replays the minimal failing sequence. Fresh keys open fresh tenants on implementations that accept any key.',
     'set -u',
     `LASTMILE=\${LASTMILE:-${options.baseUrl.replace(/\/+$/, '')}}`,
-    ...options.keys.map((_k, i) => `${i === 0 ? 'KEY' : `KEY${i + 1}`}=\${${i === 0 ? 'KEY' : `KEY${i + 1}`}:-explore-replay-$$-${i + 1}}`),
+    ...options.keys.map(
+      (_k, i) =>
+        `${i === 0 ? 'KEY' : `KEY${i + 1}`}=\${${i === 0 ? 'KEY' : `KEY${i + 1}`}:-explore-replay-$$-${i + 1}}`,
+    ),
     'OUT=$(mktemp -d)',
     `json() { node -e 'const v=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); const r=new Function("v","return v"+process.argv[2])(v); process.stdout.write(String(r))' "$1" "$2"; }`,
     '',
@@ -44,8 +57,19 @@ export function replayScript(steps: TraceStep[], options: { baseUrl: string; key
       shownStep = step.n;
     }
     const { request } = exchange;
-    const parts = ['curl', '-sS', '-o', `"$OUT/${i}.json"`, '-w', `'${exchange.operationId} %{http_code}\\n'`, '-X', request.method, substitute(shellQuote(request.url))];
-    for (const [name, value] of Object.entries(request.headers)) parts.push('-H', substitute(shellQuote(`${name}: ${value}`)));
+    const parts = [
+      'curl',
+      '-sS',
+      '-o',
+      `"$OUT/${i}.json"`,
+      '-w',
+      `'${exchange.operationId} %{http_code}\\n'`,
+      '-X',
+      request.method,
+      substitute(shellQuote(request.url)),
+    ];
+    for (const [name, value] of Object.entries(request.headers))
+      parts.push('-H', substitute(shellQuote(`${name}: ${value}`)));
     if (request.body !== undefined) parts.push('--data-binary', substitute(shellQuote(request.body)));
     const code = errorCode(exchange.response?.json);
     const got = exchange.response ? ` (the run got ${exchange.response.status}${code ? ` ${code}` : ''})` : '';

@@ -1,95 +1,484 @@
 /**
- * The steps an exploration strings together: what each is, how fast-check draws them, and
- * how a trace names them. A step names what it acts on by position (the 2nd slot held, the
- * 1st job), so a sequence means the same thing on every run and shrinks cleanly.
+ * The explorer's steps, one registry entry each: how fast-check draws it (its fields and
+ * weight), how a trace names it, which operations it calls, and how it is performed (one
+ * HTTP call judged by a rule of the model in model/). Adding a step is adding an entry here:
+ * the Step type, the drawing, the descriptions and the EXPLORE check's operations follow.
+ *
+ * A step names what it acts on by position (the 2nd slot held, the 1st job), so a sequence
+ * means the same thing on every run and shrinks cleanly. The order of the entries and their
+ * weights decide what fast-check draws for a seed: append new entries at the end.
  */
 import fc from 'fast-check';
-import type { Schemas } from '../../spec/contract';
-import { LIFECYCLE } from './model';
+import { getOperation, type OperationId, type Schemas } from '../../spec/contract';
+import { uncheckedBody } from '../../client/api';
+import { availabilityRequest, example, reverseKeys as reorder } from '../checks/flows';
+import { judged, readBack } from './judge';
+import {
+  jobRules,
+  LIFECYCLE,
+  slotRules,
+  webhookRules,
+  type JobModel,
+  type Model,
+  type Now,
+  type SlotModel,
+  type TenantModel,
+} from './model';
+import { Mismatch, type Session } from './session';
 
-export type Step =
-  | { op: 'availability'; tenant: number }
-  | { op: 'checkSlot' | 'extendSlot'; tenant: number; slot: number; unused: boolean; foreign: boolean }
-  | { op: 'createJob'; tenant: number; slot: number; unused: boolean; code: boolean; idempotent: boolean; foreign: boolean }
-  | { op: 'replay'; tenant: number; key: number; body: 'same' | 'reordered' | 'other' }
-  | { op: 'getJob'; tenant: number; job: number; foreign: boolean }
-  | { op: 'cancel'; tenant: number; job: number; invalid: boolean }
-  | { op: 'reschedule'; tenant: number; job: number; slot: number; unused: boolean; invalid: boolean }
-  | { op: 'updateCode'; tenant: number; job: number; code: string }
-  | { op: 'payment'; tenant: number; job: number; change: 'same' | 'prices' | 'invalid' }
-  | { op: 'externalData'; tenant: number; job: number; invalid: boolean }
-  | { op: 'instructions'; tenant: number; job: number; invalid: boolean }
-  | { op: 'advance'; tenant: number; job: number; to: Schemas['LifecycleStep'] | null; code: 'right' | 'wrong' | 'malformed' | 'none' }
-  | { op: 'clock'; tenant: number; seconds: number }
-  | { op: 'addEndpoint'; tenant: number; invalid: boolean }
-  | { op: 'deleteEndpoint'; tenant: number; endpoint: number }
-  | { op: 'listDeliveries'; tenant: number; job: number | null; invalid: boolean }
-  | { op: 'retryDelivery'; tenant: number; delivery: number }
-  | { op: 'listJobs'; tenant: number; state: string | { ofJob: number } | null; limit: number; invalid: boolean }
-  | { op: 'settleWebhooks'; tenant: number };
+/** The draws steps share, built once for the number of tenants a run has. */
+export interface Draws {
+  /** Mostly the first tenant: state builds up where it is looked at. */
+  tenant: fc.Arbitrary<number>;
+  /** A few jobs, slots, endpoints or deliveries at a time. */
+  index: fc.Arbitrary<number>;
+  /** True one time in ten: refusals and cross-tenant probes season a sequence without taking it over. */
+  rare: fc.Arbitrary<boolean>;
+  /** Mostly a slot the tenant holds and has not used yet; now and then any slot it holds. */
+  unused: fc.Arbitrary<boolean>;
+  /** Where a drive takes a job: one step, CLIENT_RECEIVED, or a step before it. */
+  target: fc.Arbitrary<Schemas['LifecycleStep'] | null>;
+}
+
+/** What performing a step works with: the model, the session, and the tenant the step acts as. */
+export interface Scene {
+  model: Model;
+  session: Session;
+  tenant: number;
+  t: TenantModel;
+  now: Now;
+  /** The tenant's job at a position, if it has any. */
+  job(i: number): JobModel | undefined;
+  /** An id nobody handed out, for steps on something the tenant does not have yet. */
+  unknown: string;
+  jobPath(job: { id: string } | undefined): { job_id: string };
+  /** The slot a step names: the other tenant's (which this one must not see), this one's, or none yet. */
+  slotFor(i: number, foreign?: boolean, unused?: boolean): { id: string; model: SlotModel | undefined };
+  /** The other tenant, when the run has two. */
+  other(): TenantModel | undefined;
+}
+
+/** A step's own fields; every step also names the tenant it acts as. */
+type Fields = { tenant: number };
+
+export interface StepEntry<F extends Fields> {
+  /** How often fast-check draws this step, relative to the others. */
+  weight: number;
+  /** How fast-check draws the step's fields. */
+  fields(draws: Draws): { [K in keyof F]: fc.Arbitrary<F[K]> };
+  /** The step in a trace, after "tenant A:". */
+  describe(step: F): string;
+  /** The operations performing it may call. */
+  operations: readonly OperationId[];
+  perform(step: F, scene: Scene): Promise<void>;
+}
+
+const step = <F extends Fields>(entry: StepEntry<F>): StepEntry<F> => entry;
+const nth = (i: number) => `#${i + 1}`;
+const pick = <T>(list: T[], i: number): T | undefined => (list.length === 0 ? undefined : list[i % list.length]);
 
 /** Clock moves chosen to land on both sides of a 15-minute hold, an extension and the 24 h idempotency window. */
 const CLOCK_MOVES = [1, 60, 300, 600, 870, 930, 1800, 2700, 3700, 86_400 + 600];
 
-export function stepArbitrary(tenants: number): fc.Arbitrary<Step> {
-  // Mostly the first tenant, and a few jobs and slots at a time: state builds up where it is looked at.
-  const tenant = tenants === 1 ? fc.constant(0) : fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) });
-  const index = fc.nat({ max: 3 });
-  const steps = LIFECYCLE.filter((state): state is Schemas['LifecycleStep'] => state !== 'CREATED');
-  const target = fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.constant('CLIENT_RECEIVED' as const) }, { weight: 3, arbitrary: fc.constantFrom(...steps.slice(0, -1)) });
-  /** True one time in ten: refusals and cross-tenant probes season a sequence without taking it over. */
-  const rare = fc.nat({ max: 9 }).map((n) => n === 0);
-  const job = { tenant, job: index };
-  /** Mostly a slot the tenant holds and has not used yet; now and then any slot it holds. */
-  const unused = fc.nat({ max: 2 }).map((n) => n > 0);
-  return fc.oneof(
-    { weight: 4, arbitrary: fc.record({ op: fc.constant('availability' as const), tenant }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('checkSlot' as const, 'extendSlot' as const), tenant, slot: index, unused, foreign: rare }) },
-    { weight: 10, arbitrary: fc.record({ op: fc.constant('createJob' as const), tenant, slot: index, unused, code: fc.boolean(), idempotent: fc.boolean(), foreign: rare }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('replay' as const), tenant, key: index, body: fc.constantFrom('same' as const, 'reordered' as const, 'other' as const) }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('getJob' as const), ...job, foreign: rare }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('cancel' as const), ...job, invalid: rare }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('reschedule' as const), ...job, slot: index, unused, invalid: rare }) },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant('updateCode' as const), ...job, code: fc.oneof(fc.stringMatching(/^[0-9]{4}$/), fc.constantFrom('123', '12a4', '00000')) }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('payment' as const), ...job, change: fc.constantFrom('same' as const, 'prices' as const, 'invalid' as const) }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('externalData' as const), ...job, invalid: rare }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('instructions' as const), ...job, invalid: rare }) },
-    { weight: 8, arbitrary: fc.record({ op: fc.constant('advance' as const), ...job, to: target, code: fc.constantFrom('right' as const, 'wrong' as const, 'wrong' as const, 'malformed' as const, 'none' as const) }) },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant('clock' as const), tenant, seconds: fc.constantFrom(...CLOCK_MOVES) }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('addEndpoint' as const), tenant, invalid: rare }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('deleteEndpoint' as const), tenant, endpoint: index }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('listDeliveries' as const), tenant, job: fc.option(index, { nil: null }), invalid: rare }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('retryDelivery' as const), tenant, delivery: index }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('listJobs' as const), tenant, state: fc.oneof(fc.constant(null), fc.constantFrom(...LIFECYCLE, 'CANCELLED'), fc.record({ ofJob: index })), limit: fc.constantFrom(1, 2, 1000), invalid: rare }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('settleWebhooks' as const), tenant }) },
-  );
+function order(session: Session, tenant: number, slotId: string, withCode: boolean): Schemas['CreateJobRequest'] {
+  const base = example('CreateJobRequestMinimal');
+  return {
+    ...base,
+    slot_id: slotId,
+    client_reference: `EXPLORE-${session.nonce}-${tenant}-${session.trace.length}`,
+    ...(withCode ? { add_delivery_code: true } : {}),
+  };
 }
 
-const TENANT_NAMES = ['A', 'B'];
-const nth = (i: number) => `#${i + 1}`;
+const ENTRIES = {
+  availability: step({
+    weight: 4,
+    fields: ({ tenant }) => ({ tenant }),
+    describe: () => 'ask availability',
+    operations: ['getAvailability'],
+    async perform(_s, { session, tenant, t, now }) {
+      // Eight hours in hourly slots: eight fresh slots per ask.
+      const window = availabilityRequest();
+      const body = { ...window, end: new Date(Date.parse(window.start) + 8 * 3600_000).toISOString() };
+      await judged(
+        slotRules.getAvailability(t, now),
+        'getAvailability',
+        session.call(tenant, 'getAvailability', { body }),
+      );
+    },
+  }),
+  slotProbe: step({
+    weight: 2,
+    fields: ({ tenant, index, unused, rare }) => ({
+      probe: fc.constantFrom('checkSlot' as const, 'extendSlot' as const),
+      tenant,
+      slot: index,
+      unused,
+      foreign: rare,
+    }),
+    describe: (s) =>
+      `${s.probe === 'checkSlot' ? 'check' : 'extend'} ${s.foreign ? "the other tenant's " : s.unused ? 'unused ' : ''}slot ${nth(s.slot)}`,
+    operations: ['checkSlot', 'extendSlot'],
+    async perform(s, { session, tenant, now, slotFor }) {
+      const slot = slotFor(s.slot, s.foreign, s.unused);
+      await judged(
+        slotRules[s.probe](slot.model, now),
+        s.probe,
+        session.call(tenant, s.probe, { pathParams: { slot_id: slot.id } }),
+      );
+    },
+  }),
+  createJob: step({
+    weight: 10,
+    fields: ({ tenant, index, unused, rare }) => ({
+      tenant,
+      slot: index,
+      unused,
+      code: fc.boolean(),
+      idempotent: fc.boolean(),
+      foreign: rare,
+    }),
+    describe: (s) =>
+      `create a job on ${s.foreign ? "the other tenant's " : ''}${s.unused && !s.foreign ? 'unused ' : ''}slot ${nth(s.slot)}${s.code ? ' with a delivery code' : ''}${s.idempotent ? ' under an Idempotency-Key' : ''}`,
+    operations: ['createJob', 'getJob'],
+    async perform(s, { session, tenant, t, now, slotFor }) {
+      const slot = slotFor(s.slot, s.foreign, s.unused);
+      const body = order(session, tenant, slot.id, s.code);
+      const idempotencyKey = s.idempotent ? `explore-${session.nonce}-${session.trace.length}` : undefined;
+      const response = await judged(
+        jobRules.createJob(
+          t,
+          { slot: slot.model, slotId: slot.id, body, withCode: s.code, idempotencyKey, reordered: false },
+          now,
+        ),
+        'createJob',
+        session.call(tenant, 'createJob', {
+          body,
+          headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
+        }),
+      );
+      if (response.status === 201) await readBack(session, tenant, t, response.json.job_id);
+    },
+  }),
+  replay: step({
+    weight: 2,
+    fields: ({ tenant, index }) => ({
+      tenant,
+      key: index,
+      body: fc.constantFrom('same' as const, 'reordered' as const, 'other' as const),
+    }),
+    describe: (s) =>
+      `send Idempotency-Key ${nth(s.key)} again with ${s.body === 'same' ? 'the same body' : s.body === 'reordered' ? 'the same body, keys reordered' : 'another body'}`,
+    operations: ['createJob'],
+    async perform(s, { session, tenant, t, now }) {
+      const [key, stored] = [...t.idempotency.entries()][s.key % t.idempotency.size];
+      const body =
+        s.body === 'same'
+          ? stored.body
+          : s.body === 'reordered'
+            ? reorder(stored.body)
+            : { ...stored.body, client_reference: `${stored.body.client_reference}-other` };
+      await judged(
+        jobRules.createJob(
+          t,
+          {
+            slot: t.slots.find((x) => x.id === body.slot_id),
+            slotId: body.slot_id,
+            body,
+            withCode: body.add_delivery_code === true,
+            idempotencyKey: key,
+            reordered: s.body === 'reordered',
+          },
+          now,
+        ),
+        'createJob',
+        session.call(tenant, 'createJob', { body, headers: { 'idempotency-key': key } }),
+      );
+    },
+  }),
+  getJob: step({
+    weight: 2,
+    fields: ({ tenant, index, rare }) => ({ tenant, job: index, foreign: rare }),
+    describe: (s) => `read ${s.foreign ? "the other tenant's " : ''}job ${nth(s.job)}`,
+    operations: ['getJob'],
+    async perform(s, { session, tenant, t, jobPath, other }) {
+      const target = pick(s.foreign ? other()!.jobs : t.jobs, s.job);
+      await judged(
+        jobRules.getJob(t, s.foreign ? undefined : target),
+        'getJob',
+        session.call(tenant, 'getJob', { pathParams: jobPath(target) }),
+      );
+    },
+  }),
+  cancel: step({
+    weight: 2,
+    fields: ({ tenant, index, rare }) => ({ tenant, job: index, invalid: rare }),
+    describe: (s) => `cancel job ${nth(s.job)}${s.invalid ? ' with a reason that is not text' : ''}`,
+    operations: ['cancelJob'],
+    async perform(s, { session, tenant, t, job, jobPath }) {
+      const reason = s.invalid ? 42 : `explore step ${session.trace.length}`;
+      const body = typeof reason === 'string' ? { reason } : uncheckedBody({ reason });
+      await judged(
+        jobRules.cancelJob(t, job(s.job), reason),
+        'cancelJob',
+        session.call(tenant, 'cancelJob', { pathParams: jobPath(job(s.job)), body }),
+      );
+    },
+  }),
+  reschedule: step({
+    weight: 2,
+    fields: ({ tenant, index, unused, rare }) => ({ tenant, job: index, slot: index, unused, invalid: rare }),
+    describe: (s) =>
+      `reschedule job ${nth(s.job)} onto ${s.unused ? 'unused ' : ''}slot ${nth(s.slot)}${s.invalid ? ' without a reason' : ''}`,
+    operations: ['rescheduleJob'],
+    async perform(s, { session, tenant, t, now, job, jobPath, slotFor }) {
+      const slot = slotFor(s.slot, false, s.unused);
+      const body = s.invalid ? uncheckedBody({ slot_id: slot.id }) : { slot_id: slot.id, reason: 'explore' };
+      await judged(
+        jobRules.rescheduleJob(t, job(s.job), slot.model, !s.invalid, now),
+        'rescheduleJob',
+        session.call(tenant, 'rescheduleJob', { pathParams: jobPath(job(s.job)), body }),
+      );
+    },
+  }),
+  updateCode: step({
+    weight: 3,
+    fields: ({ tenant, index }) => ({
+      tenant,
+      job: index,
+      code: fc.oneof(fc.stringMatching(/^[0-9]{4}$/), fc.constantFrom('123', '12a4', '00000')),
+    }),
+    describe: (s) => `set job ${nth(s.job)}'s delivery code to ${JSON.stringify(s.code)}`,
+    operations: ['updateDeliveryCode'],
+    async perform(s, { session, tenant, job, jobPath }) {
+      await judged(
+        jobRules.updateDeliveryCode(job(s.job), s.code),
+        'updateDeliveryCode',
+        session.call(tenant, 'updateDeliveryCode', {
+          pathParams: jobPath(job(s.job)),
+          body: { delivery_code: s.code },
+        }),
+      );
+    },
+  }),
+  payment: step({
+    weight: 2,
+    fields: ({ tenant, index }) => ({
+      tenant,
+      job: index,
+      change: fc.constantFrom('same' as const, 'prices' as const, 'invalid' as const),
+    }),
+    describe: (s) =>
+      `replace job ${nth(s.job)}'s payment info (${s.change === 'same' ? 'same prices' : s.change === 'prices' ? 'new prices' : 'order_value not a number'})`,
+    operations: ['updatePaymentInfo'],
+    async perform(s, { session, tenant, t, job, jobPath }) {
+      const target = job(s.job);
+      const base = example('CreateJobRequestMinimal').payment_info;
+      const current = target?.prices ?? base.prices;
+      const prices = s.change === 'same' ? current : { ...current, order_value: Number(current.order_value) + 1 };
+      const body: Schemas['PaymentInfo'] = { ...base, prices };
+      const sent =
+        s.change === 'invalid' ? uncheckedBody({ ...base, prices: { ...current, order_value: 'a lot' } }) : body;
+      await judged(
+        jobRules.updatePaymentInfo(t, target, body, s.change !== 'invalid'),
+        'updatePaymentInfo',
+        session.call(tenant, 'updatePaymentInfo', { pathParams: jobPath(target), body: sent }),
+      );
+    },
+  }),
+  externalData: step({
+    weight: 1,
+    fields: ({ tenant, index, rare }) => ({ tenant, job: index, invalid: rare }),
+    describe: (s) => `replace job ${nth(s.job)}'s external data${s.invalid ? ' with a non-string value' : ''}`,
+    operations: ['replaceExternalData'],
+    async perform(s, { session, tenant, t, job, jobPath }) {
+      const data = s.invalid ? { webhook: { step: 1 } } : { webhook: { step: String(session.trace.length) } };
+      const body = s.invalid ? uncheckedBody(data) : { webhook: { step: String(session.trace.length) } };
+      await judged(
+        jobRules.replaceExternalData(t, job(s.job), data, !s.invalid),
+        'replaceExternalData',
+        session.call(tenant, 'replaceExternalData', { pathParams: jobPath(job(s.job)), body }),
+      );
+    },
+  }),
+  instructions: step({
+    weight: 2,
+    fields: ({ tenant, index, rare }) => ({ tenant, job: index, invalid: rare }),
+    describe: (s) => `change job ${nth(s.job)}'s recipient instructions${s.invalid ? ' with an empty body' : ''}`,
+    operations: ['updateRecipientInstructions'],
+    async perform(s, { session, tenant, t, job, jobPath }) {
+      const body = s.invalid ? uncheckedBody({}) : { job_comment: `explore step ${session.trace.length}` };
+      await judged(
+        jobRules.updateRecipientInstructions(t, job(s.job), !s.invalid),
+        'updateRecipientInstructions',
+        session.call(tenant, 'updateRecipientInstructions', { pathParams: jobPath(job(s.job)), body }),
+      );
+    },
+  }),
+  advance: step({
+    weight: 8,
+    fields: ({ tenant, index, target }) => ({
+      tenant,
+      job: index,
+      to: target,
+      code: fc.constantFrom(
+        'right' as const,
+        'wrong' as const,
+        'wrong' as const,
+        'malformed' as const,
+        'none' as const,
+      ),
+    }),
+    describe: (s) =>
+      `drive job ${nth(s.job)} ${s.to === null ? 'one step' : `to ${s.to}`}, ${s.code === 'none' ? 'no code' : `${s.code} code`}`,
+    operations: ['advanceJob'],
+    async perform(s, { session, tenant, t, job, jobPath }) {
+      const target = job(s.job);
+      // No code enabled: any code will do. Enabled but never read back: the driver types what is no code.
+      const right = target === undefined || !target.code.enabled ? '0000' : (target.code.value ?? '(unread)');
+      const code = {
+        right,
+        wrong: String((Number(right) + 1) % 10_000).padStart(4, '0'),
+        malformed: '12a',
+        none: undefined,
+      }[s.code];
+      const body = { ...(s.to === null ? {} : { to: s.to }), ...(code === undefined ? {} : { delivery_code: code }) };
+      await judged(
+        jobRules.advanceJob(t, target, s.to ?? undefined, code),
+        'advanceJob',
+        session.call(tenant, 'advanceJob', { pathParams: jobPath(target), body }),
+      );
+    },
+  }),
+  clock: step({
+    weight: 3,
+    fields: ({ tenant }) => ({ tenant, seconds: fc.constantFrom(...CLOCK_MOVES) }),
+    describe: (s) => `advance the clock ${s.seconds} s`,
+    operations: ['advanceClock'],
+    async perform(s, { session, tenant }) {
+      const before = session.now(tenant);
+      const response = await session.call(tenant, 'advanceClock', { body: { seconds: s.seconds } }, 200);
+      const moved = Date.parse(response.json.now) - before.ms;
+      if (Math.abs(moved - s.seconds * 1000) > before.slackMs + 1000) {
+        throw new Mismatch(
+          `the clock moved ${moved / 1000} s when asked to move ${s.seconds} s`,
+          before.ms + s.seconds * 1000,
+          response.json.now,
+          response.exchange,
+        );
+      }
+      session.readClock(tenant, response);
+    },
+  }),
+  addEndpoint: step({
+    weight: 2,
+    fields: ({ tenant, rare }) => ({ tenant, invalid: rare }),
+    describe: (s) => `add a webhook endpoint${s.invalid ? ' with an ftp: URL' : ''}`,
+    operations: ['createWebhookEndpoint'],
+    async perform(s, { session, tenant, t }) {
+      const inbox = session.openInbox();
+      const { url, secret } = session.inbox(inbox);
+      await judged(
+        webhookRules.createWebhookEndpoint(t, inbox, !s.invalid),
+        'createWebhookEndpoint',
+        session.call(tenant, 'createWebhookEndpoint', {
+          body: { url: s.invalid ? 'ftp://127.0.0.1/hooks' : url, secret },
+        }),
+      );
+    },
+  }),
+  deleteEndpoint: step({
+    weight: 1,
+    fields: ({ tenant, index }) => ({ tenant, endpoint: index }),
+    describe: (s) => `delete webhook endpoint ${nth(s.endpoint)}`,
+    operations: ['deleteWebhookEndpoint'],
+    async perform(s, { session, tenant, t, unknown }) {
+      const endpoint = pick(t.endpoints, s.endpoint);
+      // What was due before the deletion must have arrived: pending deliveries are dead-lettered by it.
+      if (endpoint?.live) await session.settle(t, endpoint);
+      await judged(
+        webhookRules.deleteWebhookEndpoint(t, endpoint),
+        'deleteWebhookEndpoint',
+        session.call(tenant, 'deleteWebhookEndpoint', { pathParams: { endpoint_id: endpoint?.id ?? unknown } }),
+      );
+    },
+  }),
+  listDeliveries: step({
+    weight: 2,
+    fields: ({ tenant, index, rare }) => ({ tenant, job: fc.option(index, { nil: null }), invalid: rare }),
+    describe: (s) =>
+      `list webhook deliveries${s.job === null ? '' : ` of job ${nth(s.job)}`}${s.invalid ? ' with status=UNKNOWN' : ''}`,
+    operations: ['listWebhookDeliveries'],
+    async perform(s, { session, tenant, t, job }) {
+      const target = s.job === null ? undefined : job(s.job);
+      const query = { job_id: target?.id, limit: 1000 };
+      // A status outside the enum is a query the types refuse: sent untyped.
+      await judged(
+        webhookRules.listWebhookDeliveries(t, target, !s.invalid),
+        'listWebhookDeliveries',
+        s.invalid
+          ? session.send(tenant, getOperation('listWebhookDeliveries'), { query: { ...query, status: 'UNKNOWN' } })
+          : session.call(tenant, 'listWebhookDeliveries', { query }),
+      );
+    },
+  }),
+  retryDelivery: step({
+    weight: 1,
+    fields: ({ tenant, index }) => ({ tenant, delivery: index }),
+    describe: (s) => `retry webhook delivery ${nth(s.delivery)}`,
+    operations: ['retryWebhookDelivery'],
+    async perform(s, { session, tenant, t, unknown }) {
+      const delivery = pick(t.deliveries, s.delivery);
+      await judged(
+        webhookRules.retryWebhookDelivery(t, delivery),
+        'retryWebhookDelivery',
+        session.call(tenant, 'retryWebhookDelivery', { pathParams: { delivery_id: delivery?.id ?? unknown } }),
+      );
+    },
+  }),
+  listJobs: step({
+    weight: 2,
+    fields: ({ tenant, index, rare }) => ({
+      tenant,
+      state: fc.oneof(
+        fc.constant(null),
+        fc.constantFrom(...LIFECYCLE, 'CANCELLED' as const),
+        fc.record({ ofJob: index }),
+      ),
+      limit: fc.constantFrom(1, 2, 1000),
+      invalid: rare,
+    }),
+    describe: (s) =>
+      `list jobs${s.state === null ? '' : typeof s.state === 'string' ? ` in ${s.state}` : ` in the state of job ${nth(s.state.ofJob)}`}, limit ${s.invalid ? 0 : s.limit}`,
+    operations: ['listJobs'],
+    async perform(s, { session, tenant, t, job }) {
+      const state =
+        s.state === null ? undefined : typeof s.state === 'string' ? s.state : (job(s.state.ofJob)?.state ?? 'CREATED');
+      const query = { limit: s.invalid ? 0 : s.limit, ...(state === undefined ? {} : { state }) };
+      await judged(
+        jobRules.listJobs(t, state, s.limit, !s.invalid),
+        'listJobs',
+        session.call(tenant, 'listJobs', { query }),
+      );
+    },
+  }),
+  settleWebhooks: step({
+    weight: 1,
+    fields: ({ tenant }) => ({ tenant }),
+    describe: () => 'wait for the webhooks due',
+    operations: [],
+    async perform(_s, { session, t }) {
+      await session.settle(t);
+    },
+  }),
+};
 
-export function describeStep(s: Step): string {
-  const who = `tenant ${TENANT_NAMES[s.tenant]}:`;
-  switch (s.op) {
-    case 'availability': return `${who} ask availability`;
-    case 'checkSlot': case 'extendSlot': return `${who} ${s.op === 'checkSlot' ? 'check' : 'extend'} ${s.foreign ? 'the other tenant\'s ' : s.unused ? 'unused ' : ''}slot ${nth(s.slot)}`;
-    case 'createJob': return `${who} create a job on ${s.foreign ? 'the other tenant\'s ' : ''}${s.unused && !s.foreign ? 'unused ' : ''}slot ${nth(s.slot)}${s.code ? ' with a delivery code' : ''}${s.idempotent ? ' under an Idempotency-Key' : ''}`;
-    case 'replay': return `${who} send Idempotency-Key ${nth(s.key)} again with ${s.body === 'same' ? 'the same body' : s.body === 'reordered' ? 'the same body, keys reordered' : 'another body'}`;
-    case 'getJob': return `${who} read ${s.foreign ? 'the other tenant\'s ' : ''}job ${nth(s.job)}`;
-    case 'cancel': return `${who} cancel job ${nth(s.job)}${s.invalid ? ' with a reason that is not text' : ''}`;
-    case 'reschedule': return `${who} reschedule job ${nth(s.job)} onto ${s.unused ? 'unused ' : ''}slot ${nth(s.slot)}${s.invalid ? ' without a reason' : ''}`;
-    case 'updateCode': return `${who} set job ${nth(s.job)}'s delivery code to ${JSON.stringify(s.code)}`;
-    case 'payment': return `${who} replace job ${nth(s.job)}'s payment info (${s.change === 'same' ? 'same prices' : s.change === 'prices' ? 'new prices' : 'order_value not a number'})`;
-    case 'externalData': return `${who} replace job ${nth(s.job)}'s external data${s.invalid ? ' with a non-string value' : ''}`;
-    case 'instructions': return `${who} change job ${nth(s.job)}'s recipient instructions${s.invalid ? ' with an empty body' : ''}`;
-    case 'advance': return `${who} drive job ${nth(s.job)} ${s.to === null ? 'one step' : `to ${s.to}`}, ${s.code === 'none' ? 'no code' : `${s.code} code`}`;
-    case 'clock': return `${who} advance the clock ${s.seconds} s`;
-    case 'addEndpoint': return `${who} add a webhook endpoint${s.invalid ? ' with an ftp: URL' : ''}`;
-    case 'deleteEndpoint': return `${who} delete webhook endpoint ${nth(s.endpoint)}`;
-    case 'listDeliveries': return `${who} list webhook deliveries${s.job === null ? '' : ` of job ${nth(s.job)}`}${s.invalid ? ' with status=UNKNOWN' : ''}`;
-    case 'retryDelivery': return `${who} retry webhook delivery ${nth(s.delivery)}`;
-    case 'listJobs': return `${who} list jobs${s.state === null ? '' : typeof s.state === 'string' ? ` in ${s.state}` : ` in the state of job ${nth(s.state.ofJob)}`}, limit ${s.invalid ? 0 : s.limit}`;
-    case 'settleWebhooks': return `${who} wait for the webhooks due`;
-  }
-}
+type Entries = typeof ENTRIES;
+export type StepKind = keyof Entries;
+type FieldsOf<K extends StepKind> = Entries[K] extends StepEntry<infer F> ? F : never;
+/** A step as drawn: its kind and its fields. */
+export type StepOf<K extends StepKind> = { op: K } & FieldsOf<K>;
+export type Step = { [K in StepKind]: StepOf<K> }[StepKind];
 
+/** The registry, typed so that a kind's entry takes exactly that kind's fields. */
+export const STEPS: { [K in StepKind]: StepEntry<FieldsOf<K>> } = ENTRIES;

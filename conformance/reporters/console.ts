@@ -1,4 +1,5 @@
-import type { CheckResult, Failure, RunResult } from '../types';
+import type { CheckResult, RunResult } from '../checks/result';
+import type { Failure } from '../checks/failure';
 
 /** A terminal is for reading: the JSON and HTML reports keep everything else. */
 const MAX_FAILURES_SHOWN = 5;
@@ -15,11 +16,13 @@ function brief(value: unknown): string {
   if (value === undefined) return '(nothing)';
   let text: string;
   try {
-    text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined');
   } catch {
-    text = String(value);
+    text = '(a value JSON cannot show)';
   }
-  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}… (${text.length - MAX_VALUE_CHARS} more characters)` : text;
+  return text.length > MAX_VALUE_CHARS
+    ? `${text.slice(0, MAX_VALUE_CHARS)}… (${text.length - MAX_VALUE_CHARS} more characters)`
+    : text;
 }
 
 /** Message, expected and received; the response only when nothing else says what came back. */
@@ -27,14 +30,19 @@ function describeBriefly(failure: Failure): string[] {
   const lines = [failure.message];
   if (failure.expected !== undefined) lines.push(`expected: ${brief(failure.expected)}`);
   if (failure.received !== undefined) lines.push(`received: ${brief(failure.received)}`);
-  else if (failure.exchange?.response) lines.push(`received: ${failure.exchange.response.status} ${brief(failure.exchange.response.json ?? failure.exchange.response.body)}`);
+  else if (failure.exchange?.response)
+    lines.push(
+      `received: ${failure.exchange.response.status} ${brief(failure.exchange.response.json ?? failure.exchange.response.body)}`,
+    );
   else if (failure.exchange?.error) lines.push(`received: no response (${failure.exchange.error})`);
   return lines;
 }
 
 function whereTheRestIs(reports: ConsoleOptions['reports']): string {
   const full = (reports ?? []).filter((r) => r.kind === 'json' || r.kind === 'html');
-  return full.length > 0 ? `see ${full.map((r) => r.file).join(' or ')}` : 'add --report html=FILE or json=FILE to keep them all';
+  return full.length > 0
+    ? `see ${full.map((r) => r.file).join(' or ')}`
+    : 'add --report html=FILE or json=FILE to keep them all';
 }
 
 /** One line per check; under a failure, expected against received and one curl that repeats the call. */
@@ -43,9 +51,13 @@ export function formatCheckLine(result: CheckResult, options: ConsoleOptions = {
   let line = `${label} ${result.id} ${result.title} (${Math.round(result.durationMs)} ms)`;
   if (result.status === 'skipped') line += `\n${INDENT}skipped: ${result.reason}`;
   if (result.status !== 'failed') return line;
-  const lines = result.failures.slice(0, MAX_FAILURES_SHOWN).flatMap((failure, i) => [...(i > 0 ? [''] : []), ...describeBriefly(failure)]);
+  const lines = result.failures
+    .slice(0, MAX_FAILURES_SHOWN)
+    .flatMap((failure, i) => [...(i > 0 ? [''] : []), ...describeBriefly(failure)]);
   if (result.failures.length > MAX_FAILURES_SHOWN) {
-    lines.push(`… and ${result.failures.length - MAX_FAILURES_SHOWN} more failures (${whereTheRestIs(options.reports)})`);
+    lines.push(
+      `… and ${result.failures.length - MAX_FAILURES_SHOWN} more failures (${whereTheRestIs(options.reports)})`,
+    );
   }
   const curl = result.failures.find((f) => f.exchange)?.exchange?.curl;
   if (curl) lines.push(`reproduce: ${curl}`);

@@ -1,11 +1,14 @@
-import type { CheckResult, Failure } from '../types';
+import type { CheckResult } from '../checks/result';
+import type { Failure } from '../checks/failure';
 
 const MAX_DETAIL_CHARS = 4000;
 
 export function show(value: unknown): string {
   if (value === undefined) return '(nothing)';
-  const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2) ?? String(value);
-  return text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS)}… (${text.length - MAX_DETAIL_CHARS} more characters)` : text;
+  const text = typeof value === 'string' ? value : (JSON.stringify(value, null, 2) ?? 'undefined');
+  return text.length > MAX_DETAIL_CHARS
+    ? `${text.slice(0, MAX_DETAIL_CHARS)}… (${text.length - MAX_DETAIL_CHARS} more characters)`
+    : text;
 }
 
 /** A failure as plain text: message, expected, received, and the curl command that repeats the call. */
@@ -29,5 +32,8 @@ export function seconds(ms: number): string {
 /** Failed first, then skipped, then passed; catalogue order within each. */
 export function failuresFirst(checks: CheckResult[]): CheckResult[] {
   const rank = { failed: 0, skipped: 1, passed: 2 } as const;
-  return checks.map((c, i) => ({ c, i })).sort((a, b) => rank[a.c.status] - rank[b.c.status] || a.i - b.i).map(({ c }) => c);
+  return checks
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank[a.c.status] - rank[b.c.status] || a.i - b.i)
+    .map(({ c }) => c);
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { RunResult } from '../types';
+import type { RunResult } from '../checks/result';
 import { renderHtml } from './html';
 import { renderJson } from './json';
 import { renderJunit } from './junit';
@@ -18,7 +18,8 @@ export function parseReportTarget(spec: string): ReportTarget {
   const at = spec.indexOf('=');
   const kind = (at < 0 ? spec : spec.slice(0, at)).trim().toLowerCase();
   const file = at < 0 ? '' : spec.slice(at + 1).trim();
-  if (!(kind in REPORT_KINDS)) throw new Error(`unknown report kind in ${JSON.stringify(spec)}: use junit=FILE, json=FILE or html=FILE`);
+  if (!(kind in REPORT_KINDS))
+    throw new Error(`unknown report kind in ${JSON.stringify(spec)}: use junit=FILE, json=FILE or html=FILE`);
   if (file === '') throw new Error(`report ${JSON.stringify(spec)} names no file: use ${kind}=FILE`);
   return { kind: kind as ReportKind, file };
 }

@@ -1,4 +1,4 @@
-import type { RunResult } from '../types';
+import type { RunResult } from '../checks/result';
 
 /**
  * Everything the run knows, machine-readable: every check with its calls, the EXPLORE

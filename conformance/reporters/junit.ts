@@ -1,7 +1,8 @@
-import type { RunResult } from '../types';
+import type { RunResult } from '../checks/result';
 import { describeFailure, seconds } from './format';
 
 /** Characters XML 1.0 cannot hold at all, even escaped. */
+// eslint-disable-next-line no-control-regex -- the control characters XML allows are the point of this class
 const INVALID_XML_CHARS = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
 export function escapeXml(text: string): string {
@@ -18,8 +19,12 @@ export function escapeXml(text: string): string {
 export function renderJunit(run: RunResult): string {
   const { passed, failed, skipped } = run.summary;
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  out.push(`<testsuites name="lastmile conform" tests="${passed + failed + skipped}" failures="${failed}" skipped="${skipped}" time="${seconds(run.durationMs)}">`);
-  out.push(`  <testsuite name="${escapeXml(`conformance ${run.baseUrl}`)}" tests="${run.checks.length}" failures="${failed}" errors="0" skipped="${skipped}" time="${seconds(run.durationMs)}" timestamp="${escapeXml(run.startedAt)}">`);
+  out.push(
+    `<testsuites name="lastmile conform" tests="${passed + failed + skipped}" failures="${failed}" skipped="${skipped}" time="${seconds(run.durationMs)}">`,
+  );
+  out.push(
+    `  <testsuite name="${escapeXml(`conformance ${run.baseUrl}`)}" tests="${run.checks.length}" failures="${failed}" errors="0" skipped="${skipped}" time="${seconds(run.durationMs)}" timestamp="${escapeXml(run.startedAt)}">`,
+  );
   out.push('    <properties>');
   out.push(`      <property name="level" value="${escapeXml(run.level)}"/>`);
   out.push(`      <property name="tenants" value="${escapeXml(run.tenantMode)}"/>`);
@@ -34,7 +39,9 @@ export function renderJunit(run: RunResult): string {
     if (check.status === 'skipped') out.push(`      <skipped message="${escapeXml(check.reason ?? '')}"/>`);
     else {
       const first = check.failures[0]?.message ?? 'failed';
-      out.push(`      <failure message="${escapeXml(first)}" type="ConformanceFailure">${escapeXml(check.failures.map(describeFailure).join('\n\n'))}</failure>`);
+      out.push(
+        `      <failure message="${escapeXml(first)}" type="ConformanceFailure">${escapeXml(check.failures.map(describeFailure).join('\n\n'))}</failure>`,
+      );
     }
     out.push('    </testcase>');
   }

@@ -1,8 +1,9 @@
-import { findAll, parseXml } from '../testing/xml';
-import type { CheckResult, Exchange, RunResult } from '../types';
+import { findAll, parseXml } from '../../test/support/xml';
+import type { CheckResult, RunResult } from '../checks/result';
+import type { Exchange } from '../../client/exchange';
 import { formatCheckLine, formatClosing, summaryLine } from './console';
 import { failuresFirst } from './format';
-import { renderHtml } from './html';
+import { groupFailures, MAX_EXCHANGES_SHOWN_PER_CHECK, MAX_FAILURE_GROUPS_SHOWN_PER_CHECK, renderHtml } from './html';
 import { parseReportTarget } from './index';
 import { renderJson } from './json';
 import { renderJunit } from './junit';
@@ -12,14 +13,34 @@ const HOSTILE = 'x<script>alert("1")</script>&amp;]]>\u0001\'';
 const exchange: Exchange = {
   operationId: 'getJob',
   request: { method: 'GET', url: 'http://127.0.0.1:1/jobs/j1', headers: { 'x-api-key': 'k' } },
-  response: { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: HOSTILE }), json: { id: HOSTILE } },
+  response: {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id: HOSTILE }),
+    json: { id: HOSTILE },
+  },
   durationMs: 1.5,
   curl: "curl -sS -i -X GET 'http://127.0.0.1:1/jobs/j1' -H 'x-api-key: k'",
   violations: [`body.id: ${HOSTILE}`],
 };
 
-const result = (id: string, category: string, status: CheckResult['status'], extra: Partial<CheckResult> = {}): CheckResult => ({
-  id, title: `title of ${id}`, category, level: 'contract', operations: ['getJob'], negative: false, status, durationMs: 12.3, failures: [], exchanges: [], ...extra,
+const result = (
+  id: string,
+  category: string,
+  status: CheckResult['status'],
+  extra: Partial<CheckResult> = {},
+): CheckResult => ({
+  id,
+  title: `title of ${id}`,
+  category,
+  level: 'contract',
+  operations: ['getJob'],
+  negative: false,
+  status,
+  durationMs: 12.3,
+  failures: [],
+  exchanges: [],
+  ...extra,
 });
 
 const run: RunResult = {
@@ -32,7 +53,10 @@ const run: RunResult = {
   summary: { passed: 1, failed: 1, skipped: 1 },
   checks: [
     result('A-PASS', 'alpha', 'passed', { exchanges: [exchange] }),
-    result('B-FAIL', 'beta', 'failed', { failures: [{ message: `broke ${HOSTILE}`, expected: { status: 200 }, received: { status: 500 }, exchange }], exchanges: [exchange] }),
+    result('B-FAIL', 'beta', 'failed', {
+      failures: [{ message: `broke ${HOSTILE}`, expected: { status: 200 }, received: { status: 500 }, exchange }],
+      exchanges: [exchange],
+    }),
     result('C-SKIP', 'gamma', 'skipped', { reason: `no key ${HOSTILE}` }),
   ],
 };
@@ -42,7 +66,11 @@ describe('JUnit report', () => {
   const cases = findAll(doc, 'testcase');
 
   it('is well-formed XML with one testcase per check, classname the category', () => {
-    expect(cases.map((c) => [c.attributes.classname, c.attributes.name.split(' ')[0]])).toEqual([['alpha', 'A-PASS'], ['beta', 'B-FAIL'], ['gamma', 'C-SKIP']]);
+    expect(cases.map((c) => [c.attributes.classname, c.attributes.name.split(' ')[0]])).toEqual([
+      ['alpha', 'A-PASS'],
+      ['beta', 'B-FAIL'],
+      ['gamma', 'C-SKIP'],
+    ]);
     expect(findAll(doc, 'testsuite')[0].attributes).toMatchObject({ tests: '3', failures: '1', skipped: '1' });
   });
   it('carries the failure with expected, received and the curl, and the skip reason, escaped', () => {
@@ -75,6 +103,67 @@ describe('HTML report', () => {
   });
 });
 
+describe('HTML report of a check with many failures', () => {
+  // As against the mock: one check, 88 failures, most of them the same failure again.
+  const call = (i: number): Exchange => ({
+    ...exchange,
+    request: { ...exchange.request, url: `http://127.0.0.1:1/jobs/j${i}` },
+    response: { ...exchange.response!, body: 'x'.repeat(3000) },
+  });
+  const same = (i: number) => ({
+    message: 'status 200, expected 404',
+    expected: { status: 404 },
+    received: { status: 200 },
+    exchange: call(i),
+  });
+  const distinct = (i: number) => ({
+    message: `field f${i} missing`,
+    expected: { field: `f${i}` },
+    received: {},
+    exchange: call(100 + i),
+  });
+  const failures = [
+    ...Array.from({ length: 70 }, (_, i) => same(i)),
+    ...Array.from({ length: 18 }, (_, i) => distinct(i)),
+  ];
+  const exchanges = failures.map((f) => f.exchange);
+  const many: RunResult = {
+    ...run,
+    summary: { passed: 0, failed: 1, skipped: 0 },
+    checks: [result('M-FAIL', 'mu', 'failed', { failures, exchanges })],
+  };
+  const html = renderHtml(many);
+  const count = (pattern: RegExp) => html.match(pattern)?.length ?? 0;
+
+  it('shows identical failures once, with how many there were', () => {
+    expect(count(/status 200, expected 404/g)).toBe(1);
+    expect(html).toContain('× 70');
+    expect(html).toContain('88 failures, 19 distinct.');
+  });
+
+  it('caps the failures and calls it shows, and counts the rest', () => {
+    expect(count(/<div class="failure">/g)).toBe(MAX_FAILURE_GROUPS_SHOWN_PER_CHECK);
+    const hiddenGroups = 19 - MAX_FAILURE_GROUPS_SHOWN_PER_CHECK;
+    expect(html).toContain(`… ${hiddenGroups} more failures (${hiddenGroups} distinct), all in the JSON report.`);
+    expect(html).toContain(`… ${88 - MAX_EXCHANGES_SHOWN_PER_CHECK} more calls, all in the JSON report.`);
+    // Every call shown once in its failure and once in the list, at most.
+    expect(count(/<details class="exchange/g)).toBeLessThanOrEqual(
+      MAX_FAILURE_GROUPS_SHOWN_PER_CHECK + MAX_EXCHANGES_SHOWN_PER_CHECK,
+    );
+    expect(html.length).toBeLessThan(200_000);
+  });
+
+  it('keeps every failure and every call in the JSON report', () => {
+    const json = JSON.parse(renderJson(many)) as RunResult;
+    expect(json.checks[0].failures).toHaveLength(88);
+    expect(json.checks[0].exchanges).toHaveLength(88);
+  });
+
+  it('groups by what the failure says, not by its call', () => {
+    expect(groupFailures(failures).map((g) => g.count)).toEqual([70, ...Array<number>(18).fill(1)]);
+  });
+});
+
 describe('console and JSON', () => {
   it('prints one line per check and closes with the exact count line', () => {
     expect(formatCheckLine(run.checks[0])).toBe('PASS A-PASS title of A-PASS (12 ms)');
@@ -89,9 +178,19 @@ describe('console and JSON', () => {
     expect(formatClosing(run)).toContain('in 1.23 s');
   });
   it('keeps a failing check short: expected and received on a line each, the body once, one curl, the rest left to reports', () => {
-    const big = { items: Array.from({ length: 500 }, (_, i) => ({ id: `item-${i}`, name: 'a long name to make the body large' })) };
-    const bigExchange: Exchange = { ...exchange, response: { status: 201, headers: {}, body: JSON.stringify(big), json: big } };
-    const failures = Array.from({ length: 8 }, (_, i) => ({ message: `failure ${i}`, expected: { status: 409 }, received: { status: 201, body: big }, exchange: bigExchange }));
+    const big = {
+      items: Array.from({ length: 500 }, (_, i) => ({ id: `item-${i}`, name: 'a long name to make the body large' })),
+    };
+    const bigExchange: Exchange = {
+      ...exchange,
+      response: { status: 201, headers: {}, body: JSON.stringify(big), json: big },
+    };
+    const failures = Array.from({ length: 8 }, (_, i) => ({
+      message: `failure ${i}`,
+      expected: { status: 409 },
+      received: { status: 201, body: big },
+      exchange: bigExchange,
+    }));
     const noReports = formatCheckLine(result('D-FAIL', 'delta', 'failed', { failures }));
     const lines = noReports.split('\n');
     expect(lines.length).toBeLessThanOrEqual(25);
@@ -100,10 +199,17 @@ describe('console and JSON', () => {
     expect(noReports.match(/"item-0"/g)).toHaveLength(5);
     expect(noReports).toContain('… and 3 more failures (add --report html=FILE or json=FILE to keep them all)');
     expect(noReports).not.toMatch(/see the (JSON|HTML) report/i);
-    const withReports = formatCheckLine(result('D-FAIL', 'delta', 'failed', { failures }), { reports: [{ kind: 'junit', file: 'r.xml' }, { kind: 'html', file: 'out/r.html' }] });
+    const withReports = formatCheckLine(result('D-FAIL', 'delta', 'failed', { failures }), {
+      reports: [
+        { kind: 'junit', file: 'r.xml' },
+        { kind: 'html', file: 'out/r.html' },
+      ],
+    });
     expect(withReports).toContain('… and 3 more failures (see out/r.html)');
     expect(withReports).not.toContain('r.xml');
-    const received = formatCheckLine(result('E-FAIL', 'e', 'failed', { failures: [{ message: 'no code', exchange: bigExchange }] }));
+    const received = formatCheckLine(
+      result('E-FAIL', 'e', 'failed', { failures: [{ message: 'no code', exchange: bigExchange }] }),
+    );
     expect(received).toMatch(/received: 201 \{"items"/);
   });
   it('writes everything as JSON', () => {

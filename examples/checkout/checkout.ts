@@ -38,14 +38,21 @@ export async function startWebhookReceiver(secret: string, onEvent: (event: Deli
   const webhook = new Webhook(secret);
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk)).on('end', () => {
-      try {
-        onEvent(webhook.verify(Buffer.concat(chunks).toString('utf8'), req.headers as Record<string, string>) as DeliveryEvent);
-        res.writeHead(204).end();
-      } catch {
-        res.writeHead(401).end();
-      }
-    });
+    req
+      .on('data', (chunk: Buffer) => chunks.push(chunk))
+      .on('end', () => {
+        try {
+          onEvent(
+            webhook.verify(
+              Buffer.concat(chunks).toString('utf8'),
+              req.headers as Record<string, string>,
+            ) as DeliveryEvent,
+          );
+          res.writeHead(204).end();
+        } catch {
+          res.writeHead(401).end();
+        }
+      });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -22,11 +22,17 @@ if (kind === 'express') {
   });
   listen(http.createServer(app));
 } else if (kind === 'bare') {
-  listen(http.createServer((req, res) => {
-    req.resume();
-    res.writeHead(201, { 'content-type': 'application/json; charset=utf-8', location: LOCATION, 'content-length': Buffer.byteLength(CANNED) });
-    res.end(CANNED);
-  }));
+  listen(
+    http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(201, {
+        'content-type': 'application/json; charset=utf-8',
+        location: LOCATION,
+        'content-length': Buffer.byteLength(CANNED),
+      });
+      res.end(CANNED);
+    }),
+  );
 } else {
   process.stderr.write('usage: ceilings.js express|bare\n');
   process.exit(2);

@@ -2,7 +2,7 @@
  * Memory of stored jobs, measured on the domain itself: RSS and heap before and after
  * creating JOBS jobs over TENANTS tenants. Run with --expose-gc. Prints one JSON line.
  */
-import { Sandbox } from '../../server/domain/sandbox';
+import { Sandbox } from '../../server/application/sandbox';
 import { InMemoryStore } from '../../server/store/memory';
 import { ORDER, WEEK } from './create-load';
 
@@ -25,17 +25,24 @@ async function main(): Promise<void> {
       await sandbox.createJob(key, { ...ORDER, slot_id: slots.pop()!, client_reference: `ORDER-${t}-${i}` });
       created += 1;
     }
-}
-gc();
-const after = process.memoryUsage();
-// Keep the sandbox alive until after the measurement.
-let stored = 0;
-for (const key of await sandbox.store.tenantKeys()) stored += (await sandbox.listJobs(key, { limit: jobs })).length;
-process.stdout.write(`${JSON.stringify({
-  jobs: stored, tenants,
-  rssBefore: before.rss, rssAfter: after.rss, heapBefore: before.heapUsed, heapAfter: after.heapUsed,
-  rssPerJob: Math.round((after.rss - before.rss) / created), heapPerJob: Math.round((after.heapUsed - before.heapUsed) / created),
-})}\n`);
+  }
+  gc();
+  const after = process.memoryUsage();
+  // Keep the sandbox alive until after the measurement.
+  let stored = 0;
+  for (const key of await sandbox.store.tenantKeys()) stored += (await sandbox.listJobs(key, { limit: jobs })).length;
+  process.stdout.write(
+    `${JSON.stringify({
+      jobs: stored,
+      tenants,
+      rssBefore: before.rss,
+      rssAfter: after.rss,
+      heapBefore: before.heapUsed,
+      heapAfter: after.heapUsed,
+      rssPerJob: Math.round((after.rss - before.rss) / created),
+      heapPerJob: Math.round((after.heapUsed - before.heapUsed) / created),
+    })}\n`,
+  );
 }
 
 void main();

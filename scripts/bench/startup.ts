@@ -27,7 +27,6 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-
 function rssMb(pid: number): number | null {
   try {
     const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
@@ -40,7 +39,11 @@ function rssMb(pid: number): number | null {
 async function serveOnce(root: string): Promise<{ ms: number; rss: number | null }> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [join(root, 'bin', 'lastmile.js'), 'serve', '--port', String(port), '--log-level', 'warn'], { cwd: root, stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'bin', 'lastmile.js'), 'serve', '--port', String(port), '--log-level', 'warn'],
+    { cwd: root, stdio: 'ignore' },
+  );
   try {
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -70,7 +73,11 @@ function runOnce(root: string, args: string[]): Promise<number> {
   const child = spawn(process.execPath, [join(root, 'bin', 'lastmile.js'), ...args], { cwd: root, stdio: 'ignore' });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`lastmile ${args.join(' ')} in ${root} exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(performance.now() - started)
+        : reject(new Error(`lastmile ${args.join(' ')} in ${root} exited ${code}`)),
+    );
   });
 }
 

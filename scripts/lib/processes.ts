@@ -60,7 +60,10 @@ export function stopProcess(child: Child, graceMs = 5000): Promise<void> {
     if (child.proc.exitCode !== null || child.proc.signalCode !== null) return resolve();
     const kill = setTimeout(() => child.proc.kill('SIGKILL'), graceMs);
     kill.unref();
-    child.proc.on('exit', () => { clearTimeout(kill); resolve(); });
+    child.proc.on('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
     child.proc.kill('SIGTERM');
   });
 }
@@ -71,4 +74,4 @@ export function killAll(): void {
 }
 
 /** The one helper for a port free right now, for servers that need theirs up front (Prism). */
-export { freePort } from '../../server/testing/ports';
+export { freePort } from '../../test/support/ports';

@@ -1,5 +1,5 @@
 /**
- * The sandbox console at /console: a page (its script bundled from client/) that drives the
+ * The sandbox console at /console: a page (its script bundled from the top-level console/ folder) that drives the
  * public API with the key the user typed (it stays in their browser), plus a live event
  * stream per tenant.
  */
@@ -9,7 +9,13 @@ import { clientIdFor } from '../domain/ids';
 import { apiKeyOf } from '../http/auth';
 import { sendError, sendJson } from '../http/errors';
 import { consoleScriptCache } from './script';
-import { DEFAULT_STREAM_LIMITS, TenantStreams, type StreamLimits, type DeliveryUpdates, type JobEvents } from './streams';
+import {
+  DEFAULT_STREAM_LIMITS,
+  TenantStreams,
+  type StreamLimits,
+  type DeliveryUpdates,
+  type JobEvents,
+} from './streams';
 import type { StreamTicketAnswer } from './ticket-answer';
 
 export interface ConsoleOptions {
@@ -35,7 +41,8 @@ const consoleScript = consoleScriptCache();
 
 /** Job data is hostile input: the page never runs anything it did not ship itself. */
 const PAGE_HEADERS: Record<string, string> = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
@@ -72,7 +79,11 @@ export function createConsole({ sandbox, apiKeys, limits, deliveries }: ConsoleO
   router.get('/events', (req: Request, res: Response) => {
     const ticket = typeof req.query.ticket === 'string' ? req.query.ticket : '';
     const key = ticket === '' ? null : streams.redeem(ticket);
-    if (key === null) return sendError(res, { code: 'UNAUTHORIZED', message: 'Missing, used or expired stream ticket; ask POST /console/stream-tickets for one' });
+    if (key === null)
+      return sendError(res, {
+        code: 'UNAUTHORIZED',
+        message: 'Missing, used or expired stream ticket; ask POST /console/stream-tickets for one',
+      });
     streams.open(key, res);
   });
 

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { spec } from '../../spec/contract';
 import { startServer, type RunningServer } from '../main';
 import { createConsole } from './index';
-import { openEventStream, type OpenStream } from '../testing/sse';
+import { openEventStream, type OpenStream } from '../../test/support/sse';
 
 let server: RunningServer;
 
@@ -23,7 +23,10 @@ async function call(key: string, method: string, path: string, body?: unknown): 
 
 async function createJob(key: string): Promise<string> {
   const slots = await call(key, 'POST', '/jobs/availability/v2', spec.components.examples.AvailabilityRequest.value);
-  const created = await call(key, 'POST', '/jobs', { ...spec.components.examples.CreateJobRequestMinimal.value, slot_id: slots.body[0].id });
+  const created = await call(key, 'POST', '/jobs', {
+    ...spec.components.examples.CreateJobRequestMinimal.value,
+    slot_id: slots.body[0].id,
+  });
   return created.body.job_id;
 }
 
@@ -39,7 +42,7 @@ async function until(condition: () => boolean): Promise<void> {
 
 const listenerCount = () => (server.sandbox as unknown as { listeners: unknown[] }).listeners.length;
 
-test('a stream carries only its own tenant\'s job events, as type, job id and state', async () => {
+test("a stream carries only its own tenant's job events, as type, job id and state", async () => {
   const ticket = (await call('tenant-a', 'POST', '/console/stream-tickets')).body.ticket;
   const stream = await openStream(ticket);
   await until(() => stream.events.some((e) => e.event === 'ready'));
@@ -54,12 +57,19 @@ test('a stream carries only its own tenant\'s job events, as type, job id and st
   stream.close();
 });
 
-test('a stream carries its own tenant\'s delivery attempts as they settle, and no other tenant\'s', async () => {
-  const receiver = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.statusCode = 500; res.end(); }); });
+test("a stream carries its own tenant's delivery attempts as they settle, and no other tenant's", async () => {
+  const receiver = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.statusCode = 500;
+      res.end();
+    });
+  });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const hook = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
   try {
-    for (const key of ['deliveries-a', 'deliveries-b']) await call(key, 'POST', '/sandbox/webhook-endpoints', { url: hook });
+    for (const key of ['deliveries-a', 'deliveries-b'])
+      await call(key, 'POST', '/sandbox/webhook-endpoints', { url: hook });
     const stream = await openStream((await call('deliveries-a', 'POST', '/console/stream-tickets')).body.ticket);
     await until(() => stream.events.some((e) => e.event === 'ready'));
     await createJob('deliveries-b');
@@ -67,7 +77,10 @@ test('a stream carries its own tenant\'s delivery attempts as they settle, and n
     await until(() => stream.events.some((e) => e.event === 'delivery' && e.data.attempts === 1));
     const deliveries = stream.events.filter((e) => e.event === 'delivery').map((e) => e.data);
     expect(deliveries.every((d) => d.job_id === jobId)).toBe(true);
-    expect(deliveries.map((d) => [d.status, d.attempts])).toEqual([['PENDING', 0], ['PENDING', 1]]);
+    expect(deliveries.map((d) => [d.status, d.attempts])).toEqual([
+      ['PENDING', 0],
+      ['PENDING', 1],
+    ]);
     stream.close();
   } finally {
     await new Promise((r) => receiver.close(r));
@@ -92,7 +105,11 @@ test('a ticket opens one stream once, and only a key the API accepts gets one', 
 
 test('the event listener is removed once the last stream disconnects', async () => {
   const before = listenerCount();
-  const streams = await Promise.all(['tenant-d', 'tenant-e'].map(async (key) => openStream((await call(key, 'POST', '/console/stream-tickets')).body.ticket)));
+  const streams = await Promise.all(
+    ['tenant-d', 'tenant-e'].map(async (key) =>
+      openStream((await call(key, 'POST', '/console/stream-tickets')).body.ticket),
+    ),
+  );
   await until(() => listenerCount() === before + 1);
   streams[0].close();
   await new Promise((r) => setTimeout(r, 50));
@@ -116,10 +133,11 @@ test('closing the console ends its streams, and a tenant holds a bounded number 
   expect(opened.every((res) => res.writableEnded)).toBe(true);
 });
 
-test('only keys in the server\'s list get a ticket when it has one', async () => {
+test("only keys in the server's list get a ticket when it has one", async () => {
   const strict = await startServer({ port: 0, apiKeys: ['allowed-key'] });
   try {
-    const post = (key: string) => fetch(`${strict.url}/console/stream-tickets`, { method: 'POST', headers: { 'x-api-key': key } });
+    const post = (key: string) =>
+      fetch(`${strict.url}/console/stream-tickets`, { method: 'POST', headers: { 'x-api-key': key } });
     expect((await post('other-key')).status).toBe(401);
     expect((await post('allowed-key')).status).toBe(201);
   } finally {

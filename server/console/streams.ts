@@ -5,31 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { Schemas } from '../../spec/contract';
+import type { DeliveryUpdates, JobEvents, LiveJobEvent as StreamedJobEvent } from '../live-events';
 
-/** What a stream says of a job event. */
-export interface StreamedJobEvent {
-  type: Schemas['EventType'];
-  job: { id: string; state: Schemas['JobState'] };
-}
-
-/** Where job events come from: the sandbox, or every instance's through Redis. */
-export interface JobEvents {
-  onEvent(listener: (tenantKey: string, event: StreamedJobEvent) => void): () => void;
-}
-
-/** What a stream says of a delivery update: its ids, status and how many attempts it has. */
-export interface StreamedDeliveryUpdate {
-  id: string;
-  job_id: string;
-  status: Schemas['DeliveryStatus'];
-  attempts: { length: number };
-}
-
-/** Where delivery updates come from (the outbox), when the console is given one. */
-export interface DeliveryUpdates {
-  onDeliveryUpdate(listener: (tenantKey: string, delivery: StreamedDeliveryUpdate) => void): () => void;
-}
+export type {
+  DeliveryUpdates,
+  JobEvents,
+  LiveDeliveryUpdate as StreamedDeliveryUpdate,
+  LiveJobEvent as StreamedJobEvent,
+} from '../live-events';
 
 export interface StreamLimits {
   /** How long a stream ticket can wait to be used. */
@@ -134,10 +117,16 @@ export class TenantStreams {
   private subscribe(): void {
     if (this.unsubscribe) return;
     this.unsubscribe = this.sandbox.onEvent((tenantKey, event) => this.publish(tenantKey, event));
-    this.unsubscribeDeliveries = this.deliveries?.onDeliveryUpdate((tenantKey, d) => {
-      const data = JSON.stringify({ delivery_id: d.id, job_id: d.job_id, status: d.status, attempts: d.attempts.length });
-      this.broadcast(tenantKey, `event: delivery\ndata: ${data}\n\n`);
-    }) ?? null;
+    this.unsubscribeDeliveries =
+      this.deliveries?.onDeliveryUpdate((tenantKey, d) => {
+        const data = JSON.stringify({
+          delivery_id: d.id,
+          job_id: d.job_id,
+          status: d.status,
+          attempts: d.attempts.length,
+        });
+        this.broadcast(tenantKey, `event: delivery\ndata: ${data}\n\n`);
+      }) ?? null;
     this.heartbeat = setInterval(() => this.beat(), this.limits.heartbeatMs);
     this.heartbeat.unref();
   }

@@ -2,7 +2,17 @@ import { iso } from './clock';
 
 describe('iso', () => {
   it('always answers what toISOString does, including instants that share a cache entry', () => {
-    const instants = [0, 1021, 2042, -1021, 1.5, Date.UTC(2026, 10, 30), Date.UTC(2026, 10, 30) + 1021, Date.UTC(9000, 0, 1), -62167219200000];
+    const instants = [
+      0,
+      1021,
+      2042,
+      -1021,
+      1.5,
+      Date.UTC(2026, 10, 30),
+      Date.UTC(2026, 10, 30) + 1021,
+      Date.UTC(9000, 0, 1),
+      -62167219200000,
+    ];
     for (let round = 0; round < 3; round++) {
       for (const ms of instants) expect(iso(ms)).toBe(new Date(ms).toISOString());
     }

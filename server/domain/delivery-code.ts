@@ -20,20 +20,30 @@ export function updateDeliveryCode(op: OperationContext, job: Job, request: Sche
   // DELIVERING_STARTED on is the one that lifts a lock.
   const unlocking = job.state === 'DELIVERING_STARTED' && job.delivery_code_attempts_remaining === 0;
   if (job.state === 'CANCELLED' || (LIFECYCLE.indexOf(job.state) >= CODE_FROZEN_FROM && !unlocking)) {
-    throw new DomainError('DELIVERY_CODE_FROZEN', `Job is ${job.state}; the code can only change before DELIVERING_STARTED`);
+    throw new DomainError(
+      'DELIVERY_CODE_FROZEN',
+      `Job is ${job.state}; the code can only change before DELIVERING_STARTED`,
+    );
   }
-  const next: Job = { ...job, delivery_code: request.delivery_code, delivery_code_attempts_remaining: op.config.deliveryCodeAttempts, updated_at: iso(op.now) };
+  const next: Job = {
+    ...job,
+    delivery_code: request.delivery_code,
+    delivery_code_attempts_remaining: op.config.deliveryCodeAttempts,
+    updated_at: iso(op.now),
+  };
   op.tx.jobs.put(next);
   return next;
 }
 
-/** The `checkDeliveryCode` step as built. A wrong code costs an attempt, which is kept. */
+/** The contract's delivery-code check (the default policy). A wrong code costs an attempt, which is kept. */
 export function checkDeliveryCode(job: Job, given: string | undefined): DeliveryCodeVerdict {
   if ((job.delivery_code_attempts_remaining ?? 0) <= 0) {
     throw new DomainError('DELIVERY_CODE_LOCKED', 'Too many wrong delivery codes; update the code to unlock');
   }
   if (given === undefined) {
-    throw validationFailed([{ location: 'body', param: 'delivery_code', msg: 'is required for the step to CLIENT_RECEIVED' }]);
+    throw validationFailed([
+      { location: 'body', param: 'delivery_code', msg: 'is required for the step to CLIENT_RECEIVED' },
+    ]);
   }
   if (sameCode(given, job.delivery_code ?? '')) return { job };
   const remaining = (job.delivery_code_attempts_remaining ?? 1) - 1;

@@ -12,7 +12,7 @@ describe('ids', () => {
     expect(seen.size).toBe(20_000);
   });
 
-  it('newUuid has randomUUID\'s form: version 4, RFC 4122 variant, never repeated', () => {
+  it("newUuid has randomUUID's form: version 4, RFC 4122 variant, never repeated", () => {
     const form = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
     expect(randomUUID()).toMatch(form);
     const seen = new Set<string>();

@@ -6,8 +6,8 @@ import { iso } from './clock';
 import { drawDeliveryCode } from './delivery-code';
 import { DomainError } from './errors';
 import { newUuid } from './ids';
-import { FINAL_STATES, LIFECYCLE, type JobState, type OperationContext } from './operation';
-import { holdSlot, placement, takeSlot } from './slots';
+import { FINAL_STATES, LIFECYCLE, recordEvent, type JobState, type OperationContext } from './operation';
+import { holdSlot, placement, takeSlot, usableSlot } from './slots';
 import type { Job } from './store';
 
 export type CreateJobRequest = Schemas['CreateJobRequest'];
@@ -24,7 +24,11 @@ const CREATE_SCHEMA = '#/components/schemas/CreateJobRequest';
 const RESCHEDULE_UNTIL = LIFECYCLE.indexOf('GOING_TO_DESTINATION_STARTED');
 const BACK_OFFICE_CONTACTLESS_COMMENTS = new Set(['LeaveInReception', 'LeaveAtTheDoor']);
 
-export async function createJob(op: OperationContext, request: CreateJobRequest, idempotencyKey?: string): Promise<CreatedJob> {
+export async function createJob(
+  op: OperationContext,
+  request: CreateJobRequest,
+  idempotencyKey?: string,
+): Promise<CreatedJob> {
   let fingerprint = '';
   if (idempotencyKey !== undefined) {
     fingerprint = createHash('sha256').update(canonicalJson(request)).digest('base64url');
@@ -36,19 +40,32 @@ export async function createJob(op: OperationContext, request: CreateJobRequest,
       return { jobId: previous.jobId, response: previous.response, replayed: true };
     }
   }
-  const slot = await op.steps.usableSlot(op, request.slot_id);
+  const slot = await usableSlot(op, request.slot_id);
   await makeRoomForJob(op);
 
-  const { known: { slot_id: _slotId, ...known }, unknown } = splitKnownFields(CREATE_SCHEMA, request);
+  const {
+    known: { slot_id: _slotId, ...known },
+    unknown,
+  } = splitKnownFields(CREATE_SCHEMA, request);
   const warnings: Schemas['Warning'][] = unknown.map((param) => ({
-    code: 'UNKNOWN_FIELD' as const, param, msg: 'Unknown field ignored',
+    code: 'UNKNOWN_FIELD' as const,
+    param,
+    msg: 'Unknown field ignored',
   }));
   const contactlessComment = request.contact_less?.comment;
   if (contactlessComment !== undefined && !BACK_OFFICE_CONTACTLESS_COMMENTS.has(contactlessComment)) {
-    warnings.push({ code: 'COMPATIBILITY', param: 'contact_less.comment', msg: 'Use LeaveInReception or LeaveAtTheDoor for full compatibility with the back office' });
+    warnings.push({
+      code: 'COMPATIBILITY',
+      param: 'contact_less.comment',
+      msg: 'Use LeaveInReception or LeaveAtTheDoor for full compatibility with the back office',
+    });
   }
   if (request.payment_info.currency_code !== slot.quote.currency_code) {
-    warnings.push({ code: 'COMPATIBILITY', param: 'payment_info.currency_code', msg: `The slot was quoted in ${slot.quote.currency_code}` });
+    warnings.push({
+      code: 'COMPATIBILITY',
+      param: 'payment_info.currency_code',
+      msg: `The slot was quoted in ${slot.quote.currency_code}`,
+    });
   }
 
   const at = iso(op.now);
@@ -67,13 +84,21 @@ export async function createJob(op: OperationContext, request: CreateJobRequest,
     job.delivery_code = drawDeliveryCode();
     job.delivery_code_attempts_remaining = op.config.deliveryCodeAttempts;
   }
-  job = op.steps.record(op, job, 'CREATED');
+  job = recordEvent(op, job, 'CREATED');
   op.tx.jobs.put(job);
 
-  const created: CreatedJob = { jobId: job.id, response: { message: 'Job created', job_id: job.id, warnings }, replayed: false };
+  const created: CreatedJob = {
+    jobId: job.id,
+    response: { message: 'Job created', job_id: job.id, warnings },
+    replayed: false,
+  };
   if (idempotencyKey !== undefined) {
     op.tx.idempotency.put({
-      id: idempotencyKey, fingerprint, expiresAtMs: op.now + op.config.idempotencyTtlSeconds * 1000, jobId: job.id, response: created.response,
+      id: idempotencyKey,
+      fingerprint,
+      expiresAtMs: op.now + op.config.idempotencyTtlSeconds * 1000,
+      jobId: job.id,
+      response: created.response,
     });
   }
   return created;
@@ -91,14 +116,17 @@ async function makeRoomForJob(op: OperationContext): Promise<void> {
   throw new DomainError('TENANT_FULL', `Tenant holds ${count} unfinished jobs, the most allowed; cancel some or reset`);
 }
 
-/** The `findJob` step as built. */
-export async function getJob(op: OperationContext, jobId: string): Promise<Job> {
+/** The tenant's job of this id, or JOB_NOT_FOUND. */
+export async function findJob(op: OperationContext, jobId: string): Promise<Job> {
   const job = await op.tx.jobs.get(jobId);
   if (!job) throw new DomainError('JOB_NOT_FOUND', `Job ${jobId} not found`);
   return job;
 }
 
-export async function listJobs(op: OperationContext, filter: { state?: JobState; limit?: number } = {}): Promise<Job[]> {
+export async function listJobs(
+  op: OperationContext,
+  filter: { state?: JobState; limit?: number } = {},
+): Promise<Job[]> {
   const limit = filter.limit ?? 100;
   const out: Job[] = [];
   if (limit <= 0) return out;
@@ -111,33 +139,48 @@ export async function listJobs(op: OperationContext, filter: { state?: JobState;
 
 /** Writes the job back after recording `type` on it. */
 function save(op: OperationContext, job: Job, ...types: Schemas['EventType'][]): Job {
-  for (const type of types) job = op.steps.record(op, job, type);
+  for (const type of types) job = recordEvent(op, job, type);
   op.tx.jobs.put(job);
   return job;
 }
 
-export async function cancelJob(op: OperationContext, jobId: string, request: Schemas['CancelJobRequest'] = {}): Promise<Job> {
-  const job = await op.steps.findJob(op, jobId);
-  op.steps.refuseIfFinal(job, 'be cancelled');
+export async function cancelJob(
+  op: OperationContext,
+  jobId: string,
+  request: Schemas['CancelJobRequest'] = {},
+): Promise<Job> {
+  const job = await findJob(op, jobId);
+  refuseIfFinal(job, 'be cancelled');
   const next: Job = { ...job, state: 'CANCELLED' };
   if (request.reason !== undefined) next.cancellation_reason = request.reason;
   return save(op, next, 'CANCELLED');
 }
 
-export async function rescheduleJob(op: OperationContext, jobId: string, request: Schemas['RescheduleJobRequest']): Promise<Job> {
-  const job = await op.steps.findJob(op, jobId);
-  op.steps.refuseIfFinal(job, 'be rescheduled');
+export async function rescheduleJob(
+  op: OperationContext,
+  jobId: string,
+  request: Schemas['RescheduleJobRequest'],
+): Promise<Job> {
+  const job = await findJob(op, jobId);
+  refuseIfFinal(job, 'be rescheduled');
   if (LIFECYCLE.indexOf(job.state) >= RESCHEDULE_UNTIL) {
-    throw new DomainError('ILLEGAL_TRANSITION', `Job is ${job.state}; it can only be rescheduled before GOING_TO_DESTINATION_STARTED`);
+    throw new DomainError(
+      'ILLEGAL_TRANSITION',
+      `Job is ${job.state}; it can only be rescheduled before GOING_TO_DESTINATION_STARTED`,
+    );
   }
-  const slot = await op.steps.usableSlot(op, request.slot_id);
+  const slot = await usableSlot(op, request.slot_id);
   return save(op, takeSlot(op, slot, job), 'RESCHEDULED');
 }
 
 /** Production's payment update: a whole new `payment_info`; PRICES_UPDATED too when the prices changed. */
-export async function updatePaymentInfo(op: OperationContext, jobId: string, paymentInfo: Schemas['PaymentInfo']): Promise<Job> {
-  const job = await op.steps.findJob(op, jobId);
-  op.steps.refuseIfFinal(job, 'change its payment');
+export async function updatePaymentInfo(
+  op: OperationContext,
+  jobId: string,
+  paymentInfo: Schemas['PaymentInfo'],
+): Promise<Job> {
+  const job = await findJob(op, jobId);
+  refuseIfFinal(job, 'change its payment');
   const next = knownFieldsOnly('#/components/schemas/PaymentInfo', paymentInfo);
   const pricesChanged = JSON.stringify(job.payment_info.prices) !== JSON.stringify(next.prices);
   const types: Schemas['EventType'][] = pricesChanged ? ['PAYMENT_UPDATED', 'PRICES_UPDATED'] : ['PAYMENT_UPDATED'];
@@ -145,22 +188,37 @@ export async function updatePaymentInfo(op: OperationContext, jobId: string, pay
 }
 
 /** Production's external data update: a full replace, allowed in any state. */
-export async function replaceExternalData(op: OperationContext, jobId: string, externalData: Schemas['ExternalData']): Promise<Job> {
-  const job = await op.steps.findJob(op, jobId);
-  return save(op, { ...job, external_data: knownFieldsOnly('#/components/schemas/ExternalData', externalData) }, 'EXTERNAL_DATA_UPDATED');
+export async function replaceExternalData(
+  op: OperationContext,
+  jobId: string,
+  externalData: Schemas['ExternalData'],
+): Promise<Job> {
+  const job = await findJob(op, jobId);
+  return save(
+    op,
+    { ...job, external_data: knownFieldsOnly('#/components/schemas/ExternalData', externalData) },
+    'EXTERNAL_DATA_UPDATED',
+  );
 }
 
-export async function updateRecipientInstructions(op: OperationContext, jobId: string, request: Schemas['RecipientInstructionsRequest']): Promise<Job> {
-  const job = await op.steps.findJob(op, jobId);
-  op.steps.refuseIfFinal(job, 'change');
+export async function updateRecipientInstructions(
+  op: OperationContext,
+  jobId: string,
+  request: Schemas['RecipientInstructionsRequest'],
+): Promise<Job> {
+  const job = await findJob(op, jobId);
+  refuseIfFinal(job, 'change');
   // Only unknown fields: the recipient changed nothing, so nothing is recorded or sent.
   if (request.job_comment === undefined && request.contact_less === undefined) return job;
   const next: Job = { ...job };
   if (request.job_comment !== undefined) next.job_comment = request.job_comment;
-  if (request.contact_less !== undefined) next.contact_less = knownFieldsOnly('#/components/schemas/ContactLess', request.contact_less);
+  if (request.contact_less !== undefined)
+    next.contact_less = knownFieldsOnly('#/components/schemas/ContactLess', request.contact_less);
   return save(op, next, 'JOB_COMMENT_UPDATED');
 }
 
+/** Throws ILLEGAL_TRANSITION when the job is finished and so cannot `action`. */
 export function refuseIfFinal(job: Job, action: string): void {
-  if (FINAL_STATES.has(job.state)) throw new DomainError('ILLEGAL_TRANSITION', `Job is ${job.state}; it cannot ${action}`);
+  if (FINAL_STATES.has(job.state))
+    throw new DomainError('ILLEGAL_TRANSITION', `Job is ${job.state}; it cannot ${action}`);
 }

@@ -1,13 +1,15 @@
 /**
  * What every domain operation works with: one transaction on one tenant, the tenant's
- * time read once at its start, the sandbox's settings and steps, and the job events it
- * records (handed to listeners only once the transaction is committed).
+ * time read once at its start, the sandbox's settings and policies, and the job events it
+ * records. The operation returns its answer and leaves its events here: the application
+ * layer (server/application/sandbox.ts) hands them on in the same transaction and
+ * publishes them once it is committed.
  */
 import { FINAL_STATES as SPEC_FINAL_STATES, LIFECYCLE, type Schemas } from '../../spec/contract';
 import { iso } from './clock';
 import type { DomainError } from './errors';
 import { newId } from './ids';
-import type { Job, SlotRecord, Transaction } from './store';
+import type { DomainTransaction, Job, SlotRecord } from './store';
 
 export type JobState = Schemas['JobState'];
 export type EventType = Schemas['EventType'];
@@ -48,27 +50,25 @@ export interface DeliveryCodeVerdict {
   refusal?: DomainError;
 }
 
-/** Internal steps of the domain, as a test may wrap them (see SandboxStepWrappers). */
-export interface SandboxSteps {
-  /** The tenant's job of this id, or JOB_NOT_FOUND. */
-  findJob(op: OperationContext, jobId: string): Promise<Job>;
-  /** Checks that a slot can take a job, without taking it. */
-  usableSlot(op: OperationContext, slotId: string): Promise<SlotRecord>;
-  /** Whether the slot's hold has run out on the tenant's clock. */
-  isExpired(op: OperationContext, record: SlotRecord): boolean;
+/**
+ * The rules a sandbox may be started with in place of the contract's own: a demo where
+ * slots never expire, say, or a stand-in that accepts any delivery code. The defaults
+ * (server/application/sandbox.ts) are the contract's.
+ */
+export interface SandboxPolicies {
+  /** Whether the slot's hold has run out at `nowMs` on the tenant's clock. */
+  slotExpired(record: SlotRecord, nowMs: number): boolean;
+  /** Judges the code given for the step to CLIENT_RECEIVED; a wrong one costs an attempt, which is kept. */
   checkDeliveryCode(job: Job, given: string | undefined): DeliveryCodeVerdict;
-  /** The job with the event appended to its history; the event is recorded for listeners. */
-  record(op: OperationContext, job: Job, type: EventType): Job;
-  /** Throws ILLEGAL_TRANSITION when the job is finished and so cannot `action`. */
-  refuseIfFinal(job: Job, action: string): void;
 }
 
 export interface OperationContext {
-  readonly tx: Transaction;
+  readonly tx: DomainTransaction;
   /** The tenant's clock at the start of the operation, in ms. */
   readonly now: number;
   readonly config: SandboxConfig;
-  readonly steps: SandboxSteps;
+  readonly policies: SandboxPolicies;
+  /** What happened, in order: the application layer hands these on. */
   readonly events: JobEvent[];
 }
 
@@ -80,6 +80,7 @@ export class Refusal {
   constructor(readonly error: DomainError) {}
 }
 
+/** The job with the event appended to its history; the event is kept for the application layer. */
 export function recordEvent(op: OperationContext, job: Job, type: EventType): Job {
   const at = iso(op.now);
   // concat allocates the exact length; a spread leaves room to grow that a stored job never uses.

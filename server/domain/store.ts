@@ -1,5 +1,6 @@
 /**
- * The store contract: what the domain asks of wherever tenant state lives.
+ * The store contract as the domain sees it: its records and one transaction on a tenant.
+ * The whole contract (every kind of record, the Store itself) is server/store/records.ts.
  *
  * Every operation on a tenant runs as one transaction (`Store.transact`). Inside it, reads
  * return records as stored, which the domain treats as immutable (the in-memory store
@@ -45,33 +46,6 @@ export interface IdempotencyRecord {
   response: Schemas['CreateJobResponse'];
 }
 
-/** A webhook endpoint as stored: the contract's shape, secret included. */
-export type EndpointRecord = Schemas['WebhookEndpointWithSecret'];
-
-/** Who is attempting a delivery, until when; past either bound another may take it over. */
-export interface DeliveryLease {
-  owner: string;
-  /** Unique per attempt: an outcome counts only while its lease is the one stored. */
-  token: string;
-  untilRealMs: number;
-  untilTenantMs: number;
-}
-
-/**
- * A delivery as stored: the contract's `WebhookDelivery`, with the next attempt as a number
- * on the tenant clock and the payload kept as the exact text sent rather than re-parsed.
- */
-export type DeliveryRecord = Omit<Schemas['WebhookDelivery'], 'next_attempt_at' | 'payload' | 'waiting_for'> & {
-  nextAttemptAtMs: number | null;
-  /** The exact bytes sent, the same on every attempt. */
-  payloadText: string;
-  /** Production's signature covers only id, created_at and type, so it never changes. */
-  instaLeapSignature: string;
-  /** A finished delivery sent again by hand: pending, but in no chain, waiting for nothing. */
-  outsideChain?: boolean;
-  lease: DeliveryLease | null;
-};
-
 /** A tenant's clock as stored; server/domain/clock.ts reads the time from it. */
 export interface ClockState {
   offsetMs: number;
@@ -89,14 +63,18 @@ export interface RecordSet<T extends { id: string }> {
   list(order: 'oldest' | 'newest'): AsyncIterable<T>;
 }
 
-export interface DeliveryRecordSet extends RecordSet<DeliveryRecord> {
-  /** Deliveries whose status is PENDING, oldest first. */
-  pending(): Promise<DeliveryRecord[]>;
-  /** The PENDING deliveries of one job, oldest first: what its chains need, without reading every chain. */
-  pendingOfJob(jobId: string): Promise<DeliveryRecord[]>;
+/** Every kind of record the domain keeps, by the name a transaction gives its set (see server/store/records.ts). */
+export interface DomainRecords {
+  slots: SlotRecord;
+  jobs: Job;
+  idempotency: IdempotencyRecord;
 }
 
-export interface Transaction {
+/** One set per kind of record. */
+export type RecordSets<R extends { [K in keyof R]: { id: string } }> = { readonly [K in keyof R]: RecordSet<R[K]> };
+
+/** What every transaction has, whatever records it holds. */
+export interface TransactionCore {
   readonly tenantKey: string;
   /** The account id shown in webhook payloads. */
   readonly clientId: string;
@@ -104,34 +82,16 @@ export interface Transaction {
   readonly realNowMs: number;
   clock(): Promise<ClockState>;
   setClock(state: ClockState): void;
-  readonly slots: RecordSet<SlotRecord>;
-  readonly jobs: RecordSet<Job>;
-  readonly idempotency: RecordSet<IdempotencyRecord>;
-  readonly endpoints: RecordSet<EndpointRecord>;
-  readonly deliveries: DeliveryRecordSet;
   /** Runs once the writes are committed; forgotten when the function runs again. */
   afterCommit(callback: () => void): void;
 }
 
+/** A transaction as the domain sees it: its own records only. */
+export type DomainTransaction = TransactionCore & RecordSets<DomainRecords>;
+
 export interface TransactOptions {
   /** Only an existing tenant: when there is none, the function is not run and the result is undefined. */
   existingOnly?: boolean;
-}
-
-export interface Store {
-  /** Runs `fn` as one transaction on the tenant of this key, opening the tenant on first use. */
-  transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
-  transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;
-  /** Forgets the tenant entirely; the next use opens it afresh. */
-  drop(tenantKey: string): Promise<void>;
-  tenantKeys(): Promise<string[]>;
-  /** Tenants holding at least one PENDING delivery. */
-  tenantsWithPendingDeliveries(): Promise<string[]>;
-  /** Called with the key of each tenant the store forgets (reset or eviction), after it is gone. */
-  onDrop(listener: (tenantKey: string) => void): void;
-  /** Whether other processes share this store (and so its deliveries and clocks). */
-  readonly shared: boolean;
-  close(): Promise<void>;
 }
 
 export interface StoreLimits {

@@ -1,5 +1,11 @@
 import { operations, spec } from '../../spec/contract';
-import { availabilityRequest, createJobRequest, minimalCreateJobRequest, startTestServer, type TestApi } from '../testing/harness';
+import {
+  availabilityRequest,
+  createJobRequest,
+  minimalCreateJobRequest,
+  startTestServer,
+  type TestApi,
+} from '../../test/support/harness';
 
 let api: TestApi;
 let close: () => Promise<unknown>;
@@ -12,11 +18,17 @@ afterAll(() => close());
 const samplePath = (template: string) => template.replace(/\{\w+\}/g, 'some-id');
 
 describe('auth', () => {
-  it.each(operations.filter((o) => o.secured).map((o) => [o.method, o.path] as const))('%s %s without a key is 401 with the envelope', async (method, path) => {
-    const res = await api.call(method, samplePath(path), { key: null, body: method === 'GET' || method === 'DELETE' ? undefined : {} });
-    expect(res.status).toBe(401);
-    expect(res.body.code).toBe('UNAUTHORIZED');
-  });
+  it.each(operations.filter((o) => o.secured).map((o) => [o.method, o.path] as const))(
+    '%s %s without a key is 401 with the envelope',
+    async (method, path) => {
+      const res = await api.call(method, samplePath(path), {
+        key: null,
+        body: method === 'GET' || method === 'DELETE' ? undefined : {},
+      });
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('UNAUTHORIZED');
+    },
+  );
 
   it('refuses an empty key', async () => {
     expect((await api.get('/sandbox/clock', { key: '' })).status).toBe(401);
@@ -44,7 +56,12 @@ describe('availability', () => {
     const slots = await api.slots();
     const after = Date.parse((await api.get('/sandbox/clock')).body.now);
     expect(slots).toHaveLength(4);
-    expect(slots[0]).toMatchObject({ from: '2026-11-27T16:00:00.000Z', to: '2026-11-27T17:00:00.000Z', operational_model: 'FULL_SERVICE', store: { id: 'store-polanco', name: 'Superama Polanco' } });
+    expect(slots[0]).toMatchObject({
+      from: '2026-11-27T16:00:00.000Z',
+      to: '2026-11-27T17:00:00.000Z',
+      operational_model: 'FULL_SERVICE',
+      store: { id: 'store-polanco', name: 'Superama Polanco' },
+    });
     // Held 900 s from the moment of the answer, which lies between the two clock readings.
     const expiresAt = Date.parse(slots[0].expires_at);
     expect(expiresAt).toBeGreaterThanOrEqual(before + 900_000);
@@ -53,7 +70,10 @@ describe('availability', () => {
 
   it('gives one run of slots per operational model asked for', async () => {
     const slots = await api.slots({ operational_models_priority: ['PICK_AND_COLLECT', 'FULL_SERVICE'], slot_size: 30 });
-    expect(slots.map((s) => s.operational_model)).toEqual([...Array(8).fill('PICK_AND_COLLECT'), ...Array(8).fill('FULL_SERVICE')]);
+    expect(slots.map((s) => s.operational_model)).toEqual([
+      ...Array(8).fill('PICK_AND_COLLECT'),
+      ...Array(8).fill('FULL_SERVICE'),
+    ]);
   });
 
   it('refuses a window that ends before it starts, naming end', async () => {
@@ -75,7 +95,12 @@ describe('availability', () => {
 describe('slots: check and extend', () => {
   it('reports AVAILABLE, then USED once a job takes it', async () => {
     const slot = await api.slotId();
-    expect((await api.get(`/jobs/availability/${slot}/check`)).body).toMatchObject({ slot_id: slot, valid: true, status: 'AVAILABLE', extended: false });
+    expect((await api.get(`/jobs/availability/${slot}/check`)).body).toMatchObject({
+      slot_id: slot,
+      valid: true,
+      status: 'AVAILABLE',
+      extended: false,
+    });
     await api.createJob({ slot_id: slot });
     expect((await api.get(`/jobs/availability/${slot}/check`)).body).toMatchObject({ valid: false, status: 'USED' });
   });
@@ -84,7 +109,10 @@ describe('slots: check and extend', () => {
     const tenant = api.as(`expiry-${Date.now()}`);
     const slot = await tenant.slotId();
     await tenant.advanceClock(901);
-    expect((await tenant.get(`/jobs/availability/${slot}/check`)).body).toMatchObject({ valid: false, status: 'EXPIRED' });
+    expect((await tenant.get(`/jobs/availability/${slot}/check`)).body).toMatchObject({
+      valid: false,
+      status: 'EXPIRED',
+    });
   });
 
   it('extends by three holds from the original expiry, idempotently', async () => {
@@ -130,7 +158,13 @@ describe('create job', () => {
     expect(res.headers.get('location')).toBe(`/jobs/${res.body.job_id}`);
     const job = (await api.get(res.headers.get('location')!)).body;
     const { slot_id: _s, add_delivery_code: _a, ...rest } = sent;
-    expect(job).toMatchObject({ ...rest, id: res.body.job_id, state: 'CREATED', add_delivery_code: true, slot: { id: slot.id, from: slot.from, to: slot.to } });
+    expect(job).toMatchObject({
+      ...rest,
+      id: res.body.job_id,
+      state: 'CREATED',
+      add_delivery_code: true,
+      slot: { id: slot.id, from: slot.from, to: slot.to },
+    });
     expect(job.origin.name).toBe('Superama Polanco');
     expect(job.job_items).toHaveLength(2);
     expect(job.history).toEqual([{ type: 'CREATED', at: job.created_at }]);
@@ -138,7 +172,9 @@ describe('create job', () => {
 
   it('accepts unknown fields and names them, and flags a contactless comment the back office does not know', async () => {
     const res = await api.post('/jobs', {
-      ...minimalCreateJobRequest(), slot_id: await api.slotId(), gift_wrap: true,
+      ...minimalCreateJobRequest(),
+      slot_id: await api.slotId(),
+      gift_wrap: true,
       recipient: { name: 'Ana', phone_number: '+5255', nickname: 'Anita' },
       contact_less: { comment: 'Ring twice' },
     });
@@ -158,7 +194,9 @@ describe('create job', () => {
     body.payment_info.currency_code = 'USD';
     const res = await api.post('/jobs', { ...body, slot_id: await api.slotId() });
     expect(res.status).toBe(201);
-    expect(res.body.warnings).toEqual([{ code: 'COMPATIBILITY', param: 'payment_info.currency_code', msg: 'The slot was quoted in MXN' }]);
+    expect(res.body.warnings).toEqual([
+      { code: 'COMPATIBILITY', param: 'payment_info.currency_code', msg: 'The slot was quoted in MXN' },
+    ]);
   });
 
   it('answers 417 SLOT_EXPIRED once the tenant clock passes expires_at (16 minutes later)', async () => {
@@ -189,14 +227,22 @@ describe('create job', () => {
     const headers = { 'Idempotency-Key': `reordered-${Date.now()}` };
     const first = await api.post('/jobs', body, { headers });
     const replay = await api.post('/jobs', reordered, { headers });
-    expect([replay.status, replay.body.job_id, replay.headers.get('idempotent-replayed')]).toEqual([201, first.body.job_id, 'true']);
+    expect([replay.status, replay.body.job_id, replay.headers.get('idempotent-replayed')]).toEqual([
+      201,
+      first.body.job_id,
+      'true',
+    ]);
   });
 
   it('refuses a date-time with a space for the T and an email with a dotless domain, naming each', async () => {
     const spaced = await api.post('/jobs/availability/v2', { ...availabilityRequest(), start: '2026-11-27 16:00:00Z' });
     expect([spaced.status, spaced.body.errors.map((e: any) => e.param)]).toEqual([422, ['start']]);
     const order = minimalCreateJobRequest();
-    const dotless = await api.post('/jobs', { ...order, slot_id: await api.slotId(), recipient: { ...order.recipient, email: '0@com' } });
+    const dotless = await api.post('/jobs', {
+      ...order,
+      slot_id: await api.slotId(),
+      recipient: { ...order.recipient, email: '0@com' },
+    });
     expect([dotless.status, dotless.body.errors.map((e: any) => e.param)]).toEqual([422, ['recipient.email']]);
   });
 
@@ -229,7 +275,11 @@ describe('create job', () => {
     const headers = { 'Idempotency-Key': 'k' };
     await tenant.post('/jobs', { ...minimalCreateJobRequest(), slot_id: await tenant.slotId() }, { headers });
     await tenant.advanceClock(24 * 3600 + 1);
-    const fresh = await tenant.post('/jobs', { ...minimalCreateJobRequest(), slot_id: await tenant.slotId() }, { headers });
+    const fresh = await tenant.post(
+      '/jobs',
+      { ...minimalCreateJobRequest(), slot_id: await tenant.slotId() },
+      { headers },
+    );
     expect(fresh.status).toBe(201);
   });
 
@@ -241,8 +291,15 @@ describe('create job', () => {
     const res = await api.post('/jobs', { ...body, slot_id: 'x' });
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('VALIDATION_FAILED');
-    expect(res.body.errors.map((e: any) => e.param).sort()).toEqual(['payment_info.prices.attributes[0].value', 'recipient.email', 'recipient.phone_number']);
-    const malformed = await api.call('POST', '/jobs', { raw: '{"slot_id":', headers: { 'content-type': 'application/json' } });
+    expect(res.body.errors.map((e: any) => e.param).sort()).toEqual([
+      'payment_info.prices.attributes[0].value',
+      'recipient.email',
+      'recipient.phone_number',
+    ]);
+    const malformed = await api.call('POST', '/jobs', {
+      raw: '{"slot_id":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect([malformed.status, malformed.body.code]).toEqual([400, 'MALFORMED_JSON']);
     const empty = await api.call('POST', '/jobs', { headers: { 'content-type': 'application/json' } });
     expect([empty.status, empty.body.code]).toEqual([400, 'MALFORMED_JSON']);
@@ -319,7 +376,7 @@ describe('cancel and reschedule', () => {
 });
 
 describe('tenants', () => {
-  it('never lets one tenant see or change another tenant\'s slot or job (404)', async () => {
+  it("never lets one tenant see or change another tenant's slot or job (404)", async () => {
     const owner = api.as(`owner-${Date.now()}`);
     const stranger = api.as(`stranger-${Date.now()}`);
     const slot = await owner.slotId();
@@ -356,7 +413,11 @@ describe('tenants', () => {
     expect((await tenant.post('/sandbox/clock/freeze')).body).toEqual(frozen);
     expect((await tenant.get('/sandbox/clock')).body).toEqual(frozen);
     const advanced = (await tenant.post('/sandbox/clock/advance', { seconds: 60 })).body;
-    expect(advanced).toEqual({ now: new Date(Date.parse(frozen.now) + 60_000).toISOString(), offset_seconds: frozen.offset_seconds + 60, frozen: true });
+    expect(advanced).toEqual({
+      now: new Date(Date.parse(frozen.now) + 60_000).toISOString(),
+      offset_seconds: frozen.offset_seconds + 60,
+      frozen: true,
+    });
     const running = (await tenant.post('/sandbox/clock/unfreeze')).body;
     expect(running.frozen).toBe(false);
     expect(Date.parse(running.now)).toBeGreaterThanOrEqual(Date.parse(advanced.now));
@@ -395,12 +456,20 @@ describe('protocol', () => {
     const missing = await api.get('/nothing/here');
     expect([missing.status, missing.body.code]).toEqual([404, 'ROUTE_NOT_FOUND']);
     const wrong = await api.call('PATCH', '/jobs/abc');
-    expect([wrong.status, wrong.body.code, wrong.headers.get('allow')]).toEqual([405, 'METHOD_NOT_ALLOWED', 'GET, HEAD']);
+    expect([wrong.status, wrong.body.code, wrong.headers.get('allow')]).toEqual([
+      405,
+      'METHOD_NOT_ALLOWED',
+      'GET, HEAD',
+    ]);
   });
 
   it('echoes a sane x-request-id and makes one otherwise', async () => {
-    expect((await api.get('/healthz', { headers: { 'x-request-id': 'trace-123' } })).headers.get('x-request-id')).toBe('trace-123');
-    expect((await api.get('/healthz', { headers: { 'x-request-id': 'bad id\twith tab' } })).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await api.get('/healthz', { headers: { 'x-request-id': 'trace-123' } })).headers.get('x-request-id')).toBe(
+      'trace-123',
+    );
+    expect(
+      (await api.get('/healthz', { headers: { 'x-request-id': 'bad id\twith tab' } })).headers.get('x-request-id'),
+    ).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('puts the x-request-id on every kind of answer: API success, API refusal, no body, 404, 405, docs', async () => {
@@ -422,7 +491,11 @@ describe('protocol', () => {
     for (const answer of answers) expect(answer.headers.get('x-request-id')).toBe('trace-every');
     // Not valid percent-encoding: refused before any operation (the spec documents no 400 here, so not through the checking harness).
     const malformed = await fetch(`${api.server.url}/jobs/%E0%A4%A`, { headers: { ...headers, 'x-api-key': 'k' } });
-    expect([malformed.status, (await malformed.json()).code, malformed.headers.get('x-request-id')]).toEqual([400, 'MALFORMED_REQUEST', 'trace-every']);
+    expect([malformed.status, (await malformed.json()).code, malformed.headers.get('x-request-id')]).toEqual([
+      400,
+      'MALFORMED_REQUEST',
+      'trace-every',
+    ]);
   });
 
   it('serves the spec and an API reference page', async () => {
@@ -464,7 +537,10 @@ describe('payment info and external data', () => {
 
   it('replaces external_data whole, in any state, emitting EXTERNAL_DATA_UPDATED', async () => {
     const { id } = await api.createJob();
-    await api.post(`/sandbox/jobs/${id}/advance`, { to: 'CLIENT_RECEIVED', delivery_code: (await api.get(`/jobs/${id}`)).body.delivery_code });
+    await api.post(`/sandbox/jobs/${id}/advance`, {
+      to: 'CLIENT_RECEIVED',
+      delivery_code: (await api.get(`/jobs/${id}`)).body.delivery_code,
+    });
     const res = await api.put(`/jobs/${id}/external_data`, { backoffice: { ticket: 'BO-9' } });
     expect(res.status).toBe(200);
     expect(res.body.external_data).toEqual({ backoffice: { ticket: 'BO-9' } });
@@ -478,7 +554,9 @@ describe('CORS', () => {
   it('is off by default, as production is called from backends', async () => {
     const res = await api.get('/healthz', { headers: { origin: 'http://localhost:3000' } });
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    const preflight = await api.call('OPTIONS', '/jobs', { headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' } });
+    const preflight = await api.call('OPTIONS', '/jobs', {
+      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.status).toBe(405);
   });
 
@@ -486,17 +564,28 @@ describe('CORS', () => {
     const open = await startTestServer({ cors: true });
     try {
       const preflight = await open.api.call('OPTIONS', '/jobs/abc', {
-        key: null, headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-api-key' },
+        key: null,
+        headers: {
+          origin: 'http://localhost:3000',
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'x-api-key',
+        },
       });
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get('access-control-allow-methods')).toBe('GET');
       expect(preflight.headers.get('access-control-allow-headers')).toBe('x-api-key');
       expect(preflight.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       // Asked of the table that dispatches: what this server answers at each path, and nothing at a path it does not serve.
-      const preflightOf = async (path: string) => (await open.api.call('OPTIONS', path, { key: null, headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' } }));
+      const preflightOf = async (path: string) =>
+        await open.api.call('OPTIONS', path, {
+          key: null,
+          headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' },
+        });
       expect((await preflightOf('/jobs/availability/v2')).headers.get('access-control-allow-methods')).toBe('POST');
       expect((await preflightOf('/JOBS/abc/')).headers.get('access-control-allow-methods')).toBe('GET');
-      expect((await preflightOf('/sandbox/webhook-endpoints')).headers.get('access-control-allow-methods')).toBe('POST, GET');
+      expect((await preflightOf('/sandbox/webhook-endpoints')).headers.get('access-control-allow-methods')).toBe(
+        'POST, GET',
+      );
       expect((await preflightOf('/jobs/%E0%A4%A')).status).not.toBe(204);
       expect((await preflightOf('/nothing')).status).not.toBe(204);
       const created = await open.api.createJob({}, { headers: { origin: 'http://localhost:3000' } });

@@ -6,17 +6,27 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { operations, resolveSchema, schemaAt, specText, validateHeaderParameter, validateQueryParameter, validateRequestBody, type Operation } from '../../spec/contract';
+import {
+  operations,
+  resolveSchema,
+  schemaAt,
+  specText,
+  validateHeaderParameter,
+  validateQueryParameter,
+  validateRequestBody,
+  type Operation,
+} from '../../spec/contract';
 import { DomainError } from '../domain/errors';
 import { newUuid } from '../domain/ids';
 import { StoreUnavailableError } from '../domain/store';
 import { handlers, type RequestContext, type ServerOperationId } from './handlers';
-import type { Sandbox } from '../domain/sandbox';
+import type { Sandbox } from '../application/sandbox';
 import type { Outbox } from '../webhooks/outbox';
 import { apiKeyOf } from './auth';
 import { readJsonBody } from './body';
 import { HttpError, sendError, sendJson, sendReply } from './errors';
 import { mountDocs } from './docs';
+import { mountHome } from './home';
 import { RouteTable } from './routes';
 
 export interface AppOptions {
@@ -34,7 +44,9 @@ export interface AppOptions {
 }
 
 /** Any handler, as the one pipeline calls it with what it validated against that operation's schemas. */
-type AnyHandler = (ctx: RequestContext<ServerOperationId>) => Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>;
+type AnyHandler = (
+  ctx: RequestContext<ServerOperationId>,
+) => Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>;
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -44,12 +56,13 @@ declare module 'node:http' {
   }
 }
 
-
 /** The query parameters whose schema is an integer, read once from the spec. */
-const INTEGER_QUERY_POINTERS: ReadonlySet<string> = new Set(operations
-  .flatMap((op) => op.queryParameters)
-  .filter((param) => resolveSchema(schemaAt(param.pointer))?.type === 'integer')
-  .map((param) => param.pointer));
+const INTEGER_QUERY_POINTERS: ReadonlySet<string> = new Set(
+  operations
+    .flatMap((op) => op.queryParameters)
+    .filter((param) => resolveSchema(schemaAt(param.pointer))?.type === 'integer')
+    .map((param) => param.pointer),
+);
 
 /** Query strings are text; the spec's parameter schemas say what to make of them. */
 function readQuery(op: Operation, req: Request): Record<string, unknown> {
@@ -59,10 +72,15 @@ function readQuery(op: Operation, req: Request): Record<string, unknown> {
   for (const param of op.queryParameters) {
     const value = raw[param.name];
     if (value === undefined) continue;
-    const parsed = typeof value === 'string' && INTEGER_QUERY_POINTERS.has(param.pointer) && /^-?\d{1,15}$/.test(value) ? Number(value) : value;
+    const parsed =
+      typeof value === 'string' && INTEGER_QUERY_POINTERS.has(param.pointer) && /^-?\d{1,15}$/.test(value)
+        ? Number(value)
+        : value;
     const result = validateQueryParameter(op.operationId, param.name, parsed);
     if (!result.ok) {
-      throw new HttpError('VALIDATION_FAILED', 'The query is invalid', { errors: result.errors.map((e) => ({ ...e, param: param.name })) });
+      throw new HttpError('VALIDATION_FAILED', 'The query is invalid', {
+        errors: result.errors.map((e) => ({ ...e, param: param.name })),
+      });
     }
     out[param.name] = parsed;
   }
@@ -74,7 +92,8 @@ function checkHeaders(op: Operation, req: IncomingMessage): void {
     const value = req.headers[name];
     if (value === undefined) continue;
     const result = validateHeaderParameter(op.operationId, name, value);
-    if (!result.ok) throw new HttpError('VALIDATION_FAILED', `The ${name} header is invalid`, { errors: result.errors });
+    if (!result.ok)
+      throw new HttpError('VALIDATION_FAILED', `The ${name} header is invalid`, { errors: result.errors });
   }
 }
 
@@ -108,7 +127,8 @@ export function createApp(options: AppOptions): express.Express {
       sendError(res, { code: 'STORE_UNAVAILABLE', message: error.message }, { 'Retry-After': '1' });
       return;
     }
-    const status = (error as { status?: number; statusCode?: number })?.status ?? (error as { statusCode?: number })?.statusCode;
+    const status =
+      (error as { status?: number; statusCode?: number })?.status ?? (error as { statusCode?: number })?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       // Raised by Express or the route table, e.g. a path segment that is not valid percent-encoding.
       sendError(res, { code: 'MALFORMED_REQUEST', message: (error as Error).message ?? 'Bad request' });
@@ -158,13 +178,17 @@ export function createApp(options: AppOptions): express.Express {
       body = read.present ? read.value : undefined;
       if (body !== undefined) {
         const result = validateRequestBody(op.operationId, body);
-        if (!result.ok) throw new HttpError('VALIDATION_FAILED', 'The request body is invalid', { errors: result.errors });
+        if (!result.ok)
+          throw new HttpError('VALIDATION_FAILED', 'The request body is invalid', { errors: result.errors });
       }
     }
-    const handler = table[op.operationId as ServerOperationId] as unknown as AnyHandler;
+    const handler = table[op.operationId] as unknown as AnyHandler;
     const reply = await handler({
-      key, params: params as RequestContext<ServerOperationId>['params'], query: readQuery(op, req) as RequestContext<ServerOperationId>['query'],
-      body: body as RequestContext<ServerOperationId>['body'], headers: req.headers,
+      key,
+      params: params as RequestContext<ServerOperationId>['params'],
+      query: readQuery(op, req),
+      body: body as RequestContext<ServerOperationId>['body'],
+      headers: req.headers,
     });
     if (reply.body === undefined) sendReply(res, reply.status, reply.headers);
     else sendJson(res, reply.status, reply.body, reply.headers);
@@ -178,7 +202,16 @@ export function createApp(options: AppOptions): express.Express {
     req.requestId = requestId;
     const started = performance.now();
     const log = () => {
-      logger.info({ req_id: requestId, method: req.method, url: req.originalUrl.slice(0, 300), status: res.statusCode, ms: Math.round((performance.now() - started) * 100) / 100 }, 'request');
+      logger.info(
+        {
+          req_id: requestId,
+          method: req.method,
+          url: req.originalUrl.slice(0, 300),
+          status: res.statusCode,
+          ms: Math.round((performance.now() - started) * 100) / 100,
+        },
+        'request',
+      );
     };
     let found: ReturnType<typeof routes.match> = null;
     let unreadable: unknown;
@@ -215,12 +248,17 @@ export function createApp(options: AppOptions): express.Express {
 
   for (const extend of options.extensions ?? []) extend(app);
   mountDocs(app, specText);
+  mountHome(app, options.version);
 
   // A known path with a method the spec does not list: 405 with the methods it does.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const allow = res.locals.allow as string | undefined;
     if (allow === undefined) return next();
-    sendError(res, { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here; use ${allow}` }, { Allow: allow });
+    sendError(
+      res,
+      { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here; use ${allow}` },
+      { Allow: allow },
+    );
   });
 
   app.use((req: Request, res: Response) => {

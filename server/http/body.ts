@@ -45,8 +45,15 @@ function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => { if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)); });
-    req.on('error', (error) => { if (!failed) { failed = true; reject(new HttpError('MALFORMED_REQUEST', `Body could not be read: ${error.message}`)); } });
+    req.on('end', () => {
+      if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    });
+    req.on('error', (error) => {
+      if (!failed) {
+        failed = true;
+        reject(new HttpError('MALFORMED_REQUEST', `Body could not be read: ${error.message}`));
+      }
+    });
   });
 }
 
@@ -72,7 +79,8 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   } catch {
     throw new HttpError('MALFORMED_JSON', 'Body is not valid UTF-8');
   }
-  if (text.charCodeAt(0) === 0xfeff) throw new HttpError('MALFORMED_JSON', 'Body must not start with a byte-order mark');
+  if (text.charCodeAt(0) === 0xfeff)
+    throw new HttpError('MALFORMED_JSON', 'Body must not start with a byte-order mark');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -82,7 +90,9 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   }
   if (openingBrackets(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH && depthExceeds(value, MAX_JSON_DEPTH)) {
     const msg = `must not nest arrays and objects more than ${MAX_JSON_DEPTH} levels deep`;
-    throw new HttpError('VALIDATION_FAILED', `The request body ${msg}`, { errors: [{ location: 'body', param: '', msg }] });
+    throw new HttpError('VALIDATION_FAILED', `The request body ${msg}`, {
+      errors: [{ location: 'body', param: '', msg }],
+    });
   }
   return { present: true, value };
 }

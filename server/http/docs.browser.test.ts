@@ -1,7 +1,7 @@
 /** The API reference page renders every operation of the spec in a real browser, from local assets only. */
 import { chromium, type Browser } from 'playwright-core';
 import { operations } from '../../spec/contract';
-import { startTestServer } from '../testing/harness';
+import { startTestServer } from '../../test/support/harness';
 
 let browser: Browser;
 let close: () => Promise<unknown>;
@@ -13,7 +13,16 @@ beforeAll(async () => {
   url = started.server.url;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 afterAll(async () => {
@@ -24,9 +33,13 @@ afterAll(async () => {
 test('/docs shows every operation of the spec, with no failed request and no script error', async () => {
   const page = await browser.newPage();
   const problems: string[] = [];
-  page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()); });
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
   page.on('requestfailed', (request) => problems.push(`failed: ${request.url()}`));
-  page.on('request', (request) => { if (!request.url().startsWith(url)) problems.push(`left the server: ${request.url()}`); });
+  page.on('request', (request) => {
+    if (!request.url().startsWith(url)) problems.push(`left the server: ${request.url()}`);
+  });
   await page.goto(`${url}/docs`);
   await page.waitForSelector('.opblock');
   const shown = await page.locator('.opblock-summary-path').allTextContents();

@@ -31,7 +31,7 @@ export const SERVED_SERVERS = [{ url: '/', description: 'This sandbox (the origi
 
 export function servedSpec(specText: string): { yaml: string; json: string } {
   // yaml loads with the first request for the spec, not at start-up (where it cost ~150 ms).
-  const { parseDocument }: typeof import('yaml') = require('yaml');
+  const { parseDocument } = require('yaml') as typeof import('yaml');
   const document = parseDocument(specText);
   document.set('servers', document.createNode(SERVED_SERVERS));
   return { yaml: document.toString({ lineWidth: 0 }), json: JSON.stringify(document.toJS()) };

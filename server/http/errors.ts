@@ -83,9 +83,15 @@ export function responseText(body: unknown, maxChars = MAX_LIST_RESPONSE_CHARS):
  * nothing before this (their request id comes from the request, here), so writeHead takes
  * its direct path.
  */
-export function sendReply(res: ServerResponse, status: number, headers: Record<string, string | number> = {}, text?: string): void {
+export function sendReply(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string | number> = {},
+  text?: string,
+): void {
   const requestId = res.req?.requestId;
-  const all: Record<string, string | number> = requestId === undefined ? { ...headers } : { 'x-request-id': requestId, ...headers };
+  const all: Record<string, string | number> =
+    requestId === undefined ? { ...headers } : { 'x-request-id': requestId, ...headers };
   if (text !== undefined) {
     all['content-type'] = 'application/json; charset=utf-8';
     all['content-length'] = Buffer.byteLength(text);
@@ -94,7 +100,12 @@ export function sendReply(res: ServerResponse, status: number, headers: Record<s
   res.end(text);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   sendReply(res, status, headers, responseText(body));
 }
 

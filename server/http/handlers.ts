@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { operations } from '../../spec/types.gen';
-import type { Sandbox } from '../domain/sandbox';
+import type { Sandbox } from '../application/sandbox';
 import type { Outbox } from '../webhooks/outbox';
 
 /** Webhook operations (`on...`) are what receivers implement, not this server. */
@@ -15,18 +15,26 @@ type JsonOf<T> = T extends { content: { 'application/json': infer Body } } ? Bod
 type Parameters<K extends ServerOperationId> = operations[K]['parameters'];
 type Present<T> = [NonNullable<T>] extends [never] ? Record<string, never> : NonNullable<T>;
 
-export type PathOf<K extends ServerOperationId> = Parameters<K> extends { path: infer Path } ? Path : Record<string, never>;
-export type QueryOf<K extends ServerOperationId> = Parameters<K> extends { query?: infer Query } ? Present<Query> : Record<string, never>;
+export type PathOf<K extends ServerOperationId> =
+  Parameters<K> extends { path: infer Path } ? Path : Record<string, never>;
+export type QueryOf<K extends ServerOperationId> =
+  Parameters<K> extends { query?: infer Query } ? Present<Query> : Record<string, never>;
 /** Optional bodies may be absent; operations without one get undefined. */
 export type BodyOf<K extends ServerOperationId> = operations[K] extends { requestBody: infer Body }
   ? JsonOf<Body>
-  : operations[K] extends { requestBody?: infer Body } ? JsonOf<NonNullable<Body>> | undefined : undefined;
+  : operations[K] extends { requestBody?: infer Body }
+    ? JsonOf<NonNullable<Body>> | undefined
+    : undefined;
 
 type Responses<K extends ServerOperationId> = operations[K]['responses'];
 type SuccessStatus<K extends ServerOperationId> = Extract<keyof Responses<K>, 200 | 201 | 202 | 204>;
 
 export type Reply<K extends ServerOperationId> = {
-  [Status in SuccessStatus<K>]: { status: Status; body: JsonOf<Responses<K>[Status]>; headers?: Record<string, string> };
+  [Status in SuccessStatus<K>]: {
+    status: Status;
+    body: JsonOf<Responses<K>[Status]>;
+    headers?: Record<string, string>;
+  };
 }[SuccessStatus<K>];
 
 export interface RequestContext<K extends ServerOperationId> {
@@ -55,24 +63,34 @@ export function handlers({ sandbox, outbox, version }: HandlerDeps): HandlerTabl
     extendSlot: async ({ key, params }) => ok(await sandbox.extendSlot(key, params.slot_id)),
     createJob: async ({ key, body, headers }) => {
       const idempotencyKey = headers['idempotency-key'];
-      const created = await sandbox.createJob(key, body, typeof idempotencyKey === 'string' ? idempotencyKey : undefined);
+      const created = await sandbox.createJob(
+        key,
+        body,
+        typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+      );
       const location = { Location: `/jobs/${created.jobId}` };
-      return { status: 201, body: created.response, headers: created.replayed ? { ...location, 'Idempotent-Replayed': 'true' } : location };
+      return {
+        status: 201,
+        body: created.response,
+        headers: created.replayed ? { ...location, 'Idempotent-Replayed': 'true' } : location,
+      };
     },
     getJob: async ({ key, params }) => ok(await sandbox.getJob(key, params.job_id)),
     cancelJob: async ({ key, params, body }) => ok(await sandbox.cancelJob(key, params.job_id, body ?? undefined)),
     updateDeliveryCode: async ({ key, params, body }) => ok(await sandbox.updateDeliveryCode(key, params.job_id, body)),
     rescheduleJob: async ({ key, params, body }) => ok(await sandbox.rescheduleJob(key, params.job_id, body)),
     updatePaymentInfo: async ({ key, params, body }) => ok(await sandbox.updatePaymentInfo(key, params.job_id, body)),
-    replaceExternalData: async ({ key, params, body }) => ok(await sandbox.replaceExternalData(key, params.job_id, body)),
-    getHealth: async () => ok({ status: 'ok' as const, version }),
+    replaceExternalData: async ({ key, params, body }) =>
+      ok(await sandbox.replaceExternalData(key, params.job_id, body)),
+    getHealth: () => Promise.resolve(ok({ status: 'ok' as const, version })),
     getClock: async ({ key }) => ok(await sandbox.clock(key)),
     advanceClock: async ({ key, body }) => ok(await sandbox.advanceClock(key, body.seconds)),
     freezeClock: async ({ key }) => ok(await sandbox.freezeClock(key)),
     unfreezeClock: async ({ key }) => ok(await sandbox.unfreezeClock(key)),
     listJobs: async ({ key, query }) => ok(await sandbox.listJobs(key, query)),
     advanceJob: async ({ key, params, body }) => ok(await sandbox.advanceJob(key, params.job_id, body ?? undefined)),
-    updateRecipientInstructions: async ({ key, params, body }) => ok(await sandbox.updateRecipientInstructions(key, params.job_id, body)),
+    updateRecipientInstructions: async ({ key, params, body }) =>
+      ok(await sandbox.updateRecipientInstructions(key, params.job_id, body)),
     listWebhookEndpoints: async ({ key }) => ok(await outbox.listEndpoints(key)),
     createWebhookEndpoint: async ({ key, body }) => ({ status: 201, body: await outbox.createEndpoint(key, body) }),
     deleteWebhookEndpoint: async ({ key, params }) => {
@@ -80,7 +98,10 @@ export function handlers({ sandbox, outbox, version }: HandlerDeps): HandlerTabl
       return { status: 204, body: undefined };
     },
     listWebhookDeliveries: async ({ key, query }) => ok(await outbox.listDeliveries(key, query)),
-    retryWebhookDelivery: async ({ key, params }) => ({ status: 202, body: await outbox.retryDelivery(key, params.delivery_id) }),
+    retryWebhookDelivery: async ({ key, params }) => ({
+      status: 202,
+      body: await outbox.retryDelivery(key, params.delivery_id),
+    }),
     resetTenant: async ({ key }) => {
       await sandbox.reset(key);
       return ok({ message: 'Tenant reset' });

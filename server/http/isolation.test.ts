@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { operations, spec } from '../../spec/contract';
-import { Receiver } from '../testing/receiver';
-import { createJobRequest, startTestServer, type CallResult, type TestApi } from '../testing/harness';
+import { Receiver } from '../../test/support/receiver';
+import { createJobRequest, startTestServer, type CallResult, type TestApi } from '../../test/support/harness';
 import type { RunningServer } from '../main';
 
 let server: RunningServer;
@@ -36,16 +36,24 @@ afterAll(async () => {
 });
 
 describe('isolation matrix', () => {
-  it('answers another tenant\'s id with 404 on every operation that takes one, and changes nothing', async () => {
+  it("answers another tenant's id with 404 on every operation that takes one, and changes nothing", async () => {
     const marker = `owner-${randomUUID()}`;
     const owner = api.as(`owner-${randomUUID()}`);
     const stranger = api.as(`stranger-${randomUUID()}`);
-    const ownerHook = await receiver((_req, res, i) => { res.statusCode = i === 0 ? 500 : 200; res.end(); });
+    const ownerHook = await receiver((_req, res, i) => {
+      res.statusCode = i === 0 ? 500 : 200;
+      res.end();
+    });
     const strangerHook = await receiver();
     const endpoint = (await owner.post('/sandbox/webhook-endpoints', { url: ownerHook.url })).body.id;
     await stranger.post('/sandbox/webhook-endpoints', { url: strangerHook.url });
     const [usedSlot, freeSlot] = (await owner.slots()).map((s) => s.id);
-    const { id: job } = await owner.createJob({ slot_id: usedSlot, add_delivery_code: true, client_reference: marker, recipient: { name: marker, phone_number: '+5215512345678' } });
+    const { id: job } = await owner.createJob({
+      slot_id: usedSlot,
+      add_delivery_code: true,
+      client_reference: marker,
+      recipient: { name: marker, phone_number: '+5215512345678' },
+    });
     await ownerHook.waitFor(1);
     await settled();
     const delivery = (await owner.get('/sandbox/webhook-deliveries')).body[0].id;
@@ -63,7 +71,12 @@ describe('isolation matrix', () => {
     });
     const before = await snapshot();
 
-    const idFor: Record<string, string> = { slot_id: freeSlot, job_id: job, endpoint_id: endpoint, delivery_id: delivery };
+    const idFor: Record<string, string> = {
+      slot_id: freeSlot,
+      job_id: job,
+      endpoint_id: endpoint,
+      delivery_id: delivery,
+    };
     const bodies: Record<string, unknown> = {
       cancelJob: { reason: 'not yours' },
       updateDeliveryCode: { delivery_code: '0000' },
@@ -77,12 +90,19 @@ describe('isolation matrix', () => {
     const withIds = operations.filter((o) => o.pathParameters.length);
     expect(withIds.length).toBeGreaterThanOrEqual(10);
     for (const op of withIds) {
-      for (const param of op.pathParameters) expect([op.operationId, param, idFor[param]]).toEqual([op.operationId, param, expect.any(String)]);
+      for (const param of op.pathParameters)
+        expect([op.operationId, param, idFor[param]]).toEqual([op.operationId, param, expect.any(String)]);
       const path = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => idFor[name]);
-      const res = await stranger.call(op.method, path, { body: bodies[op.operationId] ?? (op.requestBody?.required ? {} : undefined) });
+      const res = await stranger.call(op.method, path, {
+        body: bodies[op.operationId] ?? (op.requestBody?.required ? {} : undefined),
+      });
       isolationCases += 1;
       seen.push(res);
-      expect([op.operationId, res.status, res.body.code]).toEqual([op.operationId, 404, expect.stringMatching(/_NOT_FOUND$/)]);
+      expect([op.operationId, res.status, res.body.code]).toEqual([
+        op.operationId,
+        404,
+        expect.stringMatching(/_NOT_FOUND$/),
+      ]);
     }
     // Ids of the owner inside bodies and queries are no better.
     const crossBody = [
@@ -93,20 +113,35 @@ describe('isolation matrix', () => {
     seen.push(...crossBody);
     seen.push(await stranger.get(`/sandbox/webhook-deliveries?job_id=${job}`));
     expect(seen[seen.length - 1].body).toEqual([]);
-    seen.push(await stranger.get('/sandbox/jobs'), await stranger.get('/sandbox/webhook-deliveries'), await stranger.get('/sandbox/webhook-endpoints'));
+    seen.push(
+      await stranger.get('/sandbox/jobs'),
+      await stranger.get('/sandbox/webhook-deliveries'),
+      await stranger.get('/sandbox/webhook-endpoints'),
+    );
     await stranger.post('/sandbox/clock/advance', { seconds: 3600 });
     seen.push(await stranger.post('/sandbox/reset'));
     isolationCases += crossBody.length + 6;
     await settled();
 
     expect(await snapshot()).toEqual(before);
-    const ownerSecrets = [job, usedSlot, freeSlot, endpoint, delivery, marker, owner.key, ownerHook.url, before.deliveries[0].payload.client_id];
+    const ownerSecrets = [
+      job,
+      usedSlot,
+      freeSlot,
+      endpoint,
+      delivery,
+      marker,
+      owner.key,
+      ownerHook.url,
+      before.deliveries[0].payload.client_id,
+    ];
     // A 404 may repeat the id the stranger sent ("Job … not found"); nothing else of the owner's.
     for (const res of seen) {
       const text = ownerSecrets.reduce((t, id) => t.split(`${id} not found`).join(''), res.text);
       for (const secret of ownerSecrets) expect(text).not.toContain(secret);
     }
-    for (const received of strangerHook.received) for (const secret of ownerSecrets) expect(received.body).not.toContain(secret);
+    for (const received of strangerHook.received)
+      for (const secret of ownerSecrets) expect(received.body).not.toContain(secret);
     // The owner's own payloads name its account, never its key.
     expect(ownerHook.received.every((r) => !r.body.includes(owner.key))).toBe(true);
   });
@@ -116,7 +151,10 @@ describe('tenant bound (--max-tenants)', () => {
   it('evicts the least recently used idle tenant, keeps busy ones, and refuses with 429 when none is idle', async () => {
     const small = await startTestServer({ maxTenants: 3, webhookRetrySchedule: [600] });
     try {
-      const failing = await receiver((_req, res) => { res.statusCode = 500; res.end(); });
+      const failing = await receiver((_req, res) => {
+        res.statusCode = 500;
+        res.end();
+      });
       const [busy, idle, recent] = ['busy', 'idle', 'recent'].map((name) => small.api.as(`${name}-${randomUUID()}`));
       await busy.post('/sandbox/webhook-endpoints', { url: failing.url });
       const { id: busyJob } = await busy.createJob();
@@ -144,7 +182,9 @@ describe('tenant bound (--max-tenants)', () => {
       await idle.createJob();
       await failing.waitFor(3);
       await settled(small.server);
-      const refused = await small.api.as(`late-${randomUUID()}`).post('/jobs', { ...createJobRequest(), slot_id: 'slt_x' });
+      const refused = await small.api
+        .as(`late-${randomUUID()}`)
+        .post('/jobs', { ...createJobRequest(), slot_id: 'slt_x' });
       expect([refused.status, refused.body.code]).toEqual([429, 'TENANT_FULL']);
       expect((await busy.get(`/jobs/${busyJob}`)).status).toBe(200);
     } finally {
@@ -153,7 +193,10 @@ describe('tenant bound (--max-tenants)', () => {
   });
 
   it('forgets the webhooks of a reset tenant: nothing more is sent for it', async () => {
-    const hook = await receiver((_req, res) => { res.statusCode = 500; res.end(); });
+    const hook = await receiver((_req, res) => {
+      res.statusCode = 500;
+      res.end();
+    });
     const key = `reset-${randomUUID()}`;
     const tenant = api.as(key);
     await tenant.post('/sandbox/webhook-endpoints', { url: hook.url });

@@ -1,4 +1,4 @@
-import { startTestServer, type TestApi } from '../testing/harness';
+import { startTestServer, type TestApi } from '../../test/support/harness';
 
 let api: TestApi;
 let close: () => Promise<unknown>;
@@ -8,8 +8,17 @@ beforeAll(async () => {
 });
 afterAll(() => close());
 
-const STEPS = ['CREATED', 'PICKING_STARTED', 'PICKING_FINISHED', 'CHECKING_OUT_STARTED', 'CHECKED_OUT',
-  'GOING_TO_DESTINATION_STARTED', 'ARRIVED_TO_DESTINATION', 'DELIVERING_STARTED', 'CLIENT_RECEIVED'];
+const STEPS = [
+  'CREATED',
+  'PICKING_STARTED',
+  'PICKING_FINISHED',
+  'CHECKING_OUT_STARTED',
+  'CHECKED_OUT',
+  'GOING_TO_DESTINATION_STARTED',
+  'ARRIVED_TO_DESTINATION',
+  'DELIVERING_STARTED',
+  'CLIENT_RECEIVED',
+];
 
 describe('lifecycle driver', () => {
   it('moves one step at a time, recording each in the history', async () => {
@@ -44,12 +53,17 @@ describe('lifecycle driver', () => {
 
   it('lets the recipient change comment and contactless instructions until the job is final', async () => {
     const { id } = await api.createJob({ add_delivery_code: false });
-    const res = await api.put(`/sandbox/jobs/${id}/recipient-instructions`, { job_comment: 'Call on arrival', contact_less: { comment: 'LeaveInReception' } });
+    const res = await api.put(`/sandbox/jobs/${id}/recipient-instructions`, {
+      job_comment: 'Call on arrival',
+      contact_less: { comment: 'LeaveInReception' },
+    });
     expect(res.body).toMatchObject({ job_comment: 'Call on arrival', contact_less: { comment: 'LeaveInReception' } });
     expect(res.body.history.at(-1).type).toBe('JOB_COMMENT_UPDATED');
     expect((await api.put(`/sandbox/jobs/${id}/recipient-instructions`, {})).status).toBe(422);
     await api.post(`/sandbox/jobs/${id}/advance`, { to: 'CLIENT_RECEIVED' });
-    expect((await api.put(`/sandbox/jobs/${id}/recipient-instructions`, { job_comment: 'late' })).body.code).toBe('ILLEGAL_TRANSITION');
+    expect((await api.put(`/sandbox/jobs/${id}/recipient-instructions`, { job_comment: 'late' })).body.code).toBe(
+      'ILLEGAL_TRANSITION',
+    );
   });
 });
 
@@ -74,7 +88,11 @@ describe('delivery code', () => {
     const { id } = await api.createJob({ add_delivery_code: true });
     for (const bad of ['123', '12345', '12a4', '', 1234]) {
       const res = await api.put(`/jobs/${id}/update-delivery-code`, { delivery_code: bad });
-      expect([res.status, res.body.code, res.body.errors[0].param]).toEqual([422, 'VALIDATION_FAILED', 'delivery_code']);
+      expect([res.status, res.body.code, res.body.errors[0].param]).toEqual([
+        422,
+        'VALIDATION_FAILED',
+        'delivery_code',
+      ]);
     }
     const ok = await api.put(`/jobs/${id}/update-delivery-code`, { delivery_code: '0042' });
     expect(ok.body.delivery_code).toBe('0042');
@@ -101,7 +119,11 @@ describe('delivery code', () => {
     await api.post(`/sandbox/jobs/${id}/advance`, { to: 'ARRIVED_TO_DESTINATION' });
 
     const missing = await api.post(`/sandbox/jobs/${id}/advance`, { to: 'CLIENT_RECEIVED' });
-    expect([missing.status, missing.body.code, missing.body.errors[0].param]).toEqual([422, 'VALIDATION_FAILED', 'delivery_code']);
+    expect([missing.status, missing.body.code, missing.body.errors[0].param]).toEqual([
+      422,
+      'VALIDATION_FAILED',
+      'delivery_code',
+    ]);
 
     const remaining = [];
     for (let i = 0; i < 3; i++) {
@@ -128,18 +150,28 @@ describe('delivery code', () => {
     await api.post(`/sandbox/jobs/${id}/advance`, { to: 'DELIVERING_STARTED' });
     for (const code of ['', '12a', '123', '12345', ' 1234', '１２３４', '', '12a']) {
       const res = await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: code });
-      expect([res.status, res.body.code, res.body.errors?.[0]?.param]).toEqual([422, 'VALIDATION_FAILED', 'delivery_code']);
+      expect([res.status, res.body.code, res.body.errors?.[0]?.param]).toEqual([
+        422,
+        'VALIDATION_FAILED',
+        'delivery_code',
+      ]);
     }
     const job = (await api.get(`/jobs/${id}`)).body;
     expect([job.state, job.delivery_code_attempts_remaining]).toEqual(['DELIVERING_STARTED', 3]);
-    expect((await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: job.delivery_code })).body.state).toBe('CLIENT_RECEIVED');
+    expect((await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: job.delivery_code })).body.state).toBe(
+      'CLIENT_RECEIVED',
+    );
   });
 
   it('ignores a code on moves that do not reach CLIENT_RECEIVED and on jobs without one', async () => {
     const { id } = await api.createJob({ add_delivery_code: true });
-    expect((await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: '0000' })).body.state).toBe('PICKING_STARTED');
+    expect((await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: '0000' })).body.state).toBe(
+      'PICKING_STARTED',
+    );
     const plain = await api.createJob({ add_delivery_code: false });
-    expect((await api.post(`/sandbox/jobs/${plain.id}/advance`, { to: 'CLIENT_RECEIVED' })).body.state).toBe('CLIENT_RECEIVED');
+    expect((await api.post(`/sandbox/jobs/${plain.id}/advance`, { to: 'CLIENT_RECEIVED' })).body.state).toBe(
+      'CLIENT_RECEIVED',
+    );
   });
 });
 
@@ -147,12 +179,16 @@ describe('delivery code lock at the door', () => {
   it('allows the update that lifts a lock at DELIVERING_STARTED, and no other', async () => {
     const { id } = await api.createJob({ add_delivery_code: true });
     await api.post(`/sandbox/jobs/${id}/advance`, { to: 'DELIVERING_STARTED' });
-    expect((await api.put(`/jobs/${id}/update-delivery-code`, { delivery_code: '1212' })).body.code).toBe('DELIVERY_CODE_FROZEN');
+    expect((await api.put(`/jobs/${id}/update-delivery-code`, { delivery_code: '1212' })).body.code).toBe(
+      'DELIVERY_CODE_FROZEN',
+    );
     const wrong = (await api.get(`/jobs/${id}`)).body.delivery_code === '0000' ? '1111' : '0000';
     for (let i = 0; i < 3; i++) await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: wrong });
     expect((await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: wrong })).status).toBe(423);
     const unlocked = await api.put(`/jobs/${id}/update-delivery-code`, { delivery_code: '3434' });
     expect([unlocked.status, unlocked.body.delivery_code_attempts_remaining]).toEqual([200, 3]);
-    expect((await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: '3434' })).body.state).toBe('CLIENT_RECEIVED');
+    expect((await api.post(`/sandbox/jobs/${id}/advance`, { delivery_code: '3434' })).body.state).toBe(
+      'CLIENT_RECEIVED',
+    );
   });
 });

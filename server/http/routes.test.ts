@@ -22,7 +22,9 @@ function expressReference(): express.Express {
   const expressPath = (template: string) => template.replace(/\{(\w+)\}/g, ':$1');
   for (const op of operations) {
     const method = op.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
-    app[method](expressPath(op.path), (req: Request, res: Response) => answer(res, { kind: 'route', target: op.operationId, params: { ...req.params } as Record<string, string> }));
+    app[method](expressPath(op.path), (req: Request, res: Response) =>
+      answer(res, { kind: 'route', target: op.operationId, params: { ...req.params } as Record<string, string> }),
+    );
   }
   const methodsByPath = new Map<string, string[]>();
   for (const op of operations) methodsByPath.set(op.path, [...(methodsByPath.get(op.path) ?? []), op.method]);
@@ -31,7 +33,9 @@ function expressReference(): express.Express {
     app.all(expressPath(path), (_req: Request, res: Response) => answer(res, { kind: 'method-not-allowed', allow }));
   }
   app.use((_req: Request, res: Response) => answer(res, { kind: 'none' }));
-  app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => answer(res, { kind: 'error', message: error.message }));
+  app.use((error: Error, _req: Request, res: Response, _next: NextFunction) =>
+    answer(res, { kind: 'error', message: error.message }),
+  );
   return app;
 }
 
@@ -39,9 +43,20 @@ function variants(template: string): string[] {
   const filled = (value: string) => template.replace(/\{\w+\}/g, value);
   const plain = filled('abc-123');
   return [
-    plain, `${plain}/`, `${plain}//`, plain.toUpperCase(), `${plain}x`, `${plain}/extra`,
-    filled('a%2Fb'), filled('%C3%A9t%C3%A9'), filled('%E0%A4%A'), filled('%zz'), filled(''),
-    filled('availability'), filled('v2.json'), filled('__proto__'),
+    plain,
+    `${plain}/`,
+    `${plain}//`,
+    plain.toUpperCase(),
+    `${plain}x`,
+    `${plain}/extra`,
+    filled('a%2Fb'),
+    filled('%C3%A9t%C3%A9'),
+    filled('%E0%A4%A'),
+    filled('%zz'),
+    filled(''),
+    filled('availability'),
+    filled('v2.json'),
+    filled('__proto__'),
   ];
 }
 
@@ -55,9 +70,11 @@ describe('RouteTable', () => {
     }
   };
 
-  it('finds exactly what Express\'s router finds, for every method and path variant', async () => {
+  it("finds exactly what Express's router finds, for every method and path variant", async () => {
     const app = expressReference();
-    const paths = [...new Set([...operations.flatMap((op) => variants(op.path)), '/', '/jobs/', '/JOBS', '/docs', '/nope/nope'])];
+    const paths = [
+      ...new Set([...operations.flatMap((op) => variants(op.path)), '/', '/jobs/', '/JOBS', '/docs', '/nope/nope']),
+    ];
     const differences: string[] = [];
     let routed = 0;
     for (const path of paths) {
@@ -66,17 +83,18 @@ describe('RouteTable', () => {
         const theirs = JSON.parse(decodeURIComponent(String(res.headers['x-outcome'])));
         const mine = ours(method, path);
         if (mine.kind === 'route') routed += 1;
-        if (JSON.stringify(mine) !== JSON.stringify(theirs)) differences.push(`${method} ${path}: ours ${JSON.stringify(mine)}, Express ${JSON.stringify(theirs)}`);
+        if (JSON.stringify(mine) !== JSON.stringify(theirs))
+          differences.push(`${method} ${path}: ours ${JSON.stringify(mine)}, Express ${JSON.stringify(theirs)}`);
       }
     }
     expect(differences).toEqual([]);
     expect(routed).toBeGreaterThan(operations.length);
   });
 
-  it('serves HEAD with GET, decodes parameters and prefers the spec\'s order', () => {
+  it("serves HEAD with GET, decodes parameters and prefers the spec's order", () => {
     expect(ours('HEAD', '/jobs/j%201')).toEqual({ kind: 'route', target: 'getJob', params: { job_id: 'j 1' } });
     expect(ours('POST', '/jobs/availability/v2')).toEqual({ kind: 'route', target: 'getAvailability', params: {} });
     expect(ours('PATCH', '/jobs/j1')).toEqual({ kind: 'method-not-allowed', allow: 'GET, HEAD' });
-    expect(ours('GET', '/jobs/%E0')).toEqual({ kind: 'error', message: 'Failed to decode param \'%E0\'' });
+    expect(ours('GET', '/jobs/%E0')).toEqual({ kind: 'error', message: "Failed to decode param '%E0'" });
   });
 });

@@ -37,7 +37,8 @@ function escapeRegex(text: string): string {
 }
 
 function segmentCount(pathname: string): number {
-  const end = pathname.length > 1 && pathname.charCodeAt(pathname.length - 1) === 0x2f ? pathname.length - 1 : pathname.length;
+  const end =
+    pathname.length > 1 && pathname.charCodeAt(pathname.length - 1) === 0x2f ? pathname.length - 1 : pathname.length;
   let count = 0;
   for (let i = 0; i < end; i++) if (pathname.charCodeAt(i) === 0x2f) count += 1;
   return count;
@@ -62,12 +63,15 @@ export class RouteTable<T> {
       let compiled = byTemplate.get(path);
       if (!compiled) {
         const names: string[] = [];
-        const pattern = path.split(/(\{\w+\})/).map((part) => {
-          const param = /^\{(\w+)\}$/.exec(part);
-          if (!param) return escapeRegex(part);
-          names.push(param[1]);
-          return '([^/]+)';
-        }).join('');
+        const pattern = path
+          .split(/(\{\w+\})/)
+          .map((part) => {
+            const param = /^\{(\w+)\}$/.exec(part);
+            if (!param) return escapeRegex(part);
+            names.push(param[1]);
+            return '([^/]+)';
+          })
+          .join('');
         compiled = { regex: new RegExp(`^${pattern}/?$`, 'i'), names, byMethod: new Map(), allow: '' };
         byTemplate.set(path, compiled);
         const count = segmentCount(path);

@@ -10,7 +10,11 @@ async function listed(set: DirectRecordSet<R>, order: 'oldest' | 'newest' = 'old
 }
 
 function tenantMap(): Map<string, R> {
-  return new Map([['a', { id: 'a', v: 1 }], ['b', { id: 'b', v: 1 }], ['c', { id: 'c', v: 1 }]]);
+  return new Map([
+    ['a', { id: 'a', v: 1 }],
+    ['b', { id: 'b', v: 1 }],
+    ['c', { id: 'c', v: 1 }],
+  ]);
 }
 
 describe('DirectRecordSet', () => {
@@ -51,7 +55,11 @@ describe('DirectRecordSet', () => {
     set.put({ id: 'a', v: 5 });
     expect(await set.count()).toBe(3);
     set.commit();
-    expect([...map.values()]).toEqual([{ id: 'a', v: 5 }, { id: 'b', v: 1 }, { id: 'c', v: 1 }]);
+    expect([...map.values()]).toEqual([
+      { id: 'a', v: 5 },
+      { id: 'b', v: 1 },
+      { id: 'c', v: 1 },
+    ]);
   });
 
   it('keeps what `keep` gives: frozen records under test', async () => {

@@ -10,16 +10,19 @@
  * the memory store's deliveries, read through a CommittedMap (below).
  */
 import type { RecordSet } from '../domain/store';
-import type { CommittedRecords } from './write-buffer';
+import type { CommittedRecords, TransactionWrites } from './write-buffer';
 
 /** The record as it was before this transaction, or ABSENT when it did not exist. */
 const ABSENT = Symbol('absent');
 
-export class DirectRecordSet<T extends { id: string }> implements RecordSet<T> {
+export class DirectRecordSet<T extends { id: string }> implements RecordSet<T>, TransactionWrites<T> {
   private before: Map<string, T | typeof ABSENT> | null = null;
   private deleted: Set<string> | null = null;
 
-  constructor(private readonly map: Map<string, T>, private readonly keep: (record: T) => T) {}
+  constructor(
+    private readonly map: Map<string, T>,
+    private readonly keep: (record: T) => T,
+  ) {}
 
   async get(id: string): Promise<T | undefined> {
     return this.deleted?.has(id) ? undefined : this.map.get(id);
@@ -55,6 +58,20 @@ export class DirectRecordSet<T extends { id: string }> implements RecordSet<T> {
     }
     const all = [...this.map.values()];
     for (let i = all.length - 1; i >= 0; i--) if (!this.deleted?.has(all[i].id)) yield all[i];
+  }
+
+  /** Whether this transaction wrote any record of the kind. */
+  get changed(): boolean {
+    return this.before !== null;
+  }
+
+  writtenIds(): Iterable<string> {
+    return this.before?.keys() ?? [];
+  }
+
+  written(id: string): T | null | undefined {
+    if (!this.before?.has(id)) return undefined;
+    return this.deleted?.has(id) ? null : (this.map.get(id) ?? null);
   }
 
   /** The deletes take effect. */

@@ -1,41 +1,43 @@
 /**
  * The embedded store: every tenant in this process's memory. Each tenant's transactions
  * run one after another, so no transaction ever sees another's writes half done and none
- * ever needs to run again. Nothing can conflict, so a transaction writes slots, jobs,
- * idempotency records and endpoints straight into the tenant's maps and undoes them if its
- * function throws (server/store/direct-records.ts); deliveries, whose pending indexes are
- * kept at the commit, go through the shared write buffer.
+ * ever needs to run again. Nothing can conflict, so a transaction writes every kind of
+ * record straight into the tenant's maps and undoes them if its function throws
+ * (server/store/direct-records.ts); the pending indexes of deliveries follow at the commit.
  *
- * With `freezeRecords` (on in every test: jest sets LASTMILE_FREEZE_RECORDS), records are
- * frozen as they are written, so a domain that changed one in place, behind the store's
+ * Its parts come from the record registry (server/store/records.ts): one map and one set
+ * per kind.
+ *
+ * With `freezeRecords` (the tests turn it on), records are frozen as they are written, so a domain that changed one in place, behind the store's
  * back, fails loudly. `serve` leaves it off: a frozen record cannot share its hidden class
  * with the next one, which cost about 420 bytes per stored job and slower reads.
  */
 import { clientIdFor } from '../domain/ids';
 import { DomainError } from '../domain/errors';
 import { RUNNING_CLOCK, type TimeSource } from '../domain/clock';
-import {
-  DEFAULT_STORE_LIMITS, type ClockState, type DeliveryRecord, type EndpointRecord, type IdempotencyRecord, type Job,
-  type SlotRecord, type Store, type StoreLimits, type Transaction, type TransactOptions,
-} from '../domain/store';
-import { CommittedMap, DirectRecordSet } from './direct-records';
-import { BufferedDeliverySet, BufferedRecordSet } from './write-buffer';
+import { DEFAULT_STORE_LIMITS, type ClockState, type StoreLimits, type TransactOptions } from '../domain/store';
+import type { DeliveryRecord } from '../webhooks/records';
+import { DirectRecordSet } from './direct-records';
+import { KINDS, RecordSetsByKind, type Kind, type Records, type Store, type Transaction } from './records';
+import { BufferedPendingDeliveries } from './write-buffer';
+
+type RecordMaps<Q extends Kind = Kind> = { [K in Q]: Map<string, Records[K]> };
+
+function recordMaps<Q extends Kind>(kinds: readonly Q[]): RecordMaps<Q> {
+  const maps: Partial<RecordMaps<Q>> = {};
+  for (const kind of kinds) maps[kind] = new Map();
+  return maps as RecordMaps<Q>;
+}
 
 interface MemoryTenant {
   readonly key: string;
   readonly clientId: string;
   clock: ClockState;
-  readonly slots: Map<string, SlotRecord>;
-  readonly jobs: Map<string, Job>;
-  readonly idempotency: Map<string, IdempotencyRecord>;
-  readonly endpoints: Map<string, EndpointRecord>;
-  readonly deliveries: Map<string, DeliveryRecord>;
+  readonly records: RecordMaps;
   /** PENDING deliveries, in the order each became pending. */
   readonly pending: Map<string, DeliveryRecord>;
   /** The same, by job: a job's chains are read on every attempt, and a tenant may have thousands pending. */
   readonly pendingByJob: Map<string, Map<string, DeliveryRecord>>;
-  /** The deliveries, as the transactions' write buffers read them. */
-  readonly committedDeliveries: CommittedMap<DeliveryRecord>;
   /** Whether a transaction is running on this tenant; the others wait in `waiting`, in order. */
   busy: boolean;
   readonly waiting: Array<() => void>;
@@ -47,7 +49,7 @@ const EVICTION_SCAN = 64;
 function rememberPending(tenant: MemoryTenant, record: DeliveryRecord): void {
   tenant.pending.set(record.id, record);
   let ofJob = tenant.pendingByJob.get(record.job_id);
-  if (!ofJob) tenant.pendingByJob.set(record.job_id, ofJob = new Map());
+  if (!ofJob) tenant.pendingByJob.set(record.job_id, (ofJob = new Map()));
   ofJob.set(record.id, record);
 }
 
@@ -66,34 +68,53 @@ function freeze<T extends object>(record: T): T {
   return Object.freeze(record);
 }
 
-function apply<T extends { id: string }>(map: Map<string, T>, set: BufferedRecordSet<T>, keep: (record: T) => T): void {
-  for (const id of set.deletes()) map.delete(id);
-  for (const record of set.puts()) map.set(record.id, keep(record));
-}
+type DirectSets<Q extends Kind = Kind> = { [K in Q]?: DirectRecordSet<Records[K]> };
 
 /**
  * One run of a transaction on a tenant. Each kind of record gets its set on first use: a
  * create touches three kinds of five, and the commit looks only at those.
  */
-class MemoryTransaction implements Transaction {
+class MemoryTransaction extends RecordSetsByKind implements Transaction {
   readonly tenantKey: string;
   readonly clientId: string;
   newClock: ClockState | null = null;
   callbacks: Array<() => void> | null = null;
-  slotsSet?: DirectRecordSet<SlotRecord>;
-  jobsSet?: DirectRecordSet<Job>;
-  idempotencySet?: DirectRecordSet<IdempotencyRecord>;
-  endpointsSet?: DirectRecordSet<EndpointRecord>;
-  deliveriesBuffer?: BufferedDeliverySet;
-  /** The direct sets made so far, for the commit and the undo. */
-  private readonly direct: Array<DirectRecordSet<{ id: string }>> = [];
+  private readonly sets: DirectSets = {};
+  /** The sets made so far, for the commit and the undo. */
+  private readonly made: Array<{ commit(): void; rollback(): void }> = [];
+  private pending?: BufferedPendingDeliveries;
   /** What a written record becomes as kept: frozen under test, else itself. */
   private readonly keep: <T extends object>(record: T) => T;
 
-  constructor(readonly tenant: MemoryTenant, readonly realNowMs: number, frozen: boolean) {
+  constructor(
+    readonly tenant: MemoryTenant,
+    readonly realNowMs: number,
+    frozen: boolean,
+  ) {
+    super();
     this.tenantKey = tenant.key;
     this.clientId = tenant.clientId;
     this.keep = frozen ? freeze : (record) => record;
+  }
+
+  protected setOf<K extends Kind>(kind: K): DirectRecordSet<Records[K]> {
+    const sets: DirectSets<K> = this.sets;
+    let set = sets[kind];
+    if (!set) {
+      set = new DirectRecordSet<Records[K]>(this.tenant.records[kind], this.keep);
+      sets[kind] = set;
+      this.made.push(set);
+    }
+    return set;
+  }
+
+  get pendingDeliveries(): BufferedPendingDeliveries {
+    const { tenant } = this;
+    return (this.pending ??= new BufferedPendingDeliveries(
+      this.setOf('deliveries'),
+      async () => [...tenant.pending.values()],
+      async (jobId) => [...(tenant.pendingByJob.get(jobId)?.values() ?? [])],
+    ));
   }
 
   async clock(): Promise<ClockState> {
@@ -104,34 +125,6 @@ class MemoryTransaction implements Transaction {
     this.newClock = state;
   }
 
-  private directOn<T extends { id: string }>(map: Map<string, T>): DirectRecordSet<T> {
-    const set = new DirectRecordSet(map, this.keep);
-    this.direct.push(set as unknown as DirectRecordSet<{ id: string }>);
-    return set;
-  }
-
-  get slots(): DirectRecordSet<SlotRecord> {
-    return this.slotsSet ??= this.directOn(this.tenant.slots);
-  }
-
-  get jobs(): DirectRecordSet<Job> {
-    return this.jobsSet ??= this.directOn(this.tenant.jobs);
-  }
-
-  get idempotency(): DirectRecordSet<IdempotencyRecord> {
-    return this.idempotencySet ??= this.directOn(this.tenant.idempotency);
-  }
-
-  get endpoints(): DirectRecordSet<EndpointRecord> {
-    return this.endpointsSet ??= this.directOn(this.tenant.endpoints);
-  }
-
-  get deliveries(): BufferedDeliverySet {
-    const { tenant } = this;
-    return this.deliveriesBuffer ??= new BufferedDeliverySet(tenant.committedDeliveries, async () => [...tenant.pending.values()],
-      async (jobId) => [...(tenant.pendingByJob.get(jobId)?.values() ?? [])]);
-  }
-
   afterCommit(callback: () => void): void {
     (this.callbacks ??= []).push(callback);
   }
@@ -140,22 +133,21 @@ class MemoryTransaction implements Transaction {
   commit(): void {
     const { tenant } = this;
     if (this.newClock) tenant.clock = this.keep(this.newClock);
-    for (const set of this.direct) set.commit();
-    const deliveries = this.deliveriesBuffer;
-    if (deliveries) {
-      for (const id of deliveries.deletes()) forgetPending(tenant, id);
-      apply(tenant.deliveries, deliveries, this.keep);
-      for (const record of deliveries.puts()) {
-        if (record.status === 'PENDING') rememberPending(tenant, tenant.deliveries.get(record.id)!);
-        else forgetPending(tenant, record.id);
+    const deliveries = this.sets.deliveries;
+    if (deliveries?.changed) {
+      for (const id of deliveries.writtenIds()) {
+        const record = deliveries.written(id);
+        if (record?.status === 'PENDING') rememberPending(tenant, record);
+        else forgetPending(tenant, id);
       }
     }
+    for (const set of this.made) set.commit();
     if (this.callbacks) for (const callback of this.callbacks) callback();
   }
 
   /** The function threw: what it wrote straight into the tenant is undone. */
   rollback(): void {
-    for (const set of this.direct) set.rollback();
+    for (const set of this.made) set.rollback();
   }
 }
 
@@ -173,7 +165,7 @@ export class InMemoryStore implements Store {
   constructor(
     private readonly realNow: TimeSource = Date.now,
     private readonly limits: StoreLimits = DEFAULT_STORE_LIMITS,
-    private readonly options: MemoryStoreOptions = { freezeRecords: process.env.LASTMILE_FREEZE_RECORDS === '1' },
+    private readonly options: MemoryStoreOptions = { freezeRecords: false },
   ) {}
 
   transact<T>(key: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
@@ -198,7 +190,9 @@ export class InMemoryStore implements Store {
   private queue<T>(tenant: MemoryTenant, fn: (tx: Transaction) => Promise<T>): Promise<T> {
     if (!tenant.busy) return this.run(tenant, fn);
     return new Promise<T>((resolve, reject) => {
-      tenant.waiting.push(() => { this.run(tenant, fn).then(resolve, reject); });
+      tenant.waiting.push(() => {
+        this.run(tenant, fn).then(resolve, reject);
+      });
     });
   }
 
@@ -224,16 +218,16 @@ export class InMemoryStore implements Store {
 
   private open(key: string): MemoryTenant {
     this.makeRoom();
-    const slots = new Map<string, SlotRecord>();
-    const jobs = new Map<string, Job>();
-    const idempotency = new Map<string, IdempotencyRecord>();
-    const endpoints = new Map<string, EndpointRecord>();
-    const deliveries = new Map<string, DeliveryRecord>();
+    const records = recordMaps(KINDS);
     const tenant: MemoryTenant = {
-      key, clientId: clientIdFor(key), clock: RUNNING_CLOCK,
-      slots, jobs, idempotency, endpoints, deliveries, pending: new Map(), pendingByJob: new Map(),
-      committedDeliveries: new CommittedMap(deliveries),
-      busy: false, waiting: [],
+      key,
+      clientId: clientIdFor(key),
+      clock: RUNNING_CLOCK,
+      records,
+      pending: new Map(),
+      pendingByJob: new Map(),
+      busy: false,
+      waiting: [],
     };
     this.byKey.set(key, tenant);
     return tenant;
@@ -250,7 +244,10 @@ export class InMemoryStore implements Store {
       }
       if (++scanned >= EVICTION_SCAN) break;
     }
-    throw new DomainError('TENANT_FULL', `The sandbox holds ${this.byKey.size} tenants, the most allowed, and none is idle; try again later`);
+    throw new DomainError(
+      'TENANT_FULL',
+      `The sandbox holds ${this.byKey.size} tenants, the most allowed, and none is idle; try again later`,
+    );
   }
 
   private forget(key: string): void {

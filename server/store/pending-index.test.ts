@@ -1,25 +1,44 @@
 /** The store contract's per-job view of pending deliveries, on each store. */
-import type { DeliveryRecord, Store } from '../domain/store';
-import { STORE_KINDS, storesOf } from '../testing/stores';
+import type { DeliveryRecord } from '../webhooks/records';
+import type { Store } from './records';
+import { STORE_KINDS, storesOf } from '../../test/support/stores';
 import type { RedisStore } from './redis';
 
 function delivery(id: string, jobId: string, status: DeliveryRecord['status'] = 'PENDING'): DeliveryRecord {
   return {
-    id, endpoint_id: 'whe_1', url: 'http://127.0.0.1:9/hook', event_id: `evt_${id}`, event_type: 'CREATED', job_id: jobId,
-    status, attempts: [], created_at: '2026-11-30T00:00:00.000Z', nextAttemptAtMs: null,
-    payloadText: '{}', instaLeapSignature: 'sig', lease: null,
+    id,
+    endpoint_id: 'whe_1',
+    url: 'http://127.0.0.1:9/hook',
+    event_id: `evt_${id}`,
+    event_type: 'CREATED',
+    job_id: jobId,
+    status,
+    attempts: [],
+    created_at: '2026-11-30T00:00:00.000Z',
+    nextAttemptAtMs: null,
+    payloadText: '{}',
+    instaLeapSignature: 'sig',
+    lease: null,
   };
 }
 
-const pendingOf = (store: Store, jobId: string) => store.transact('k', async (tx) => (await tx.deliveries.pendingOfJob(jobId)).map((d) => d.id));
+const pendingOf = (store: Store, jobId: string) =>
+  store.transact('k', async (tx) => (await tx.pendingDeliveries.ofJob(jobId)).map((d) => d.id));
 
 describe.each(STORE_KINDS)('pending deliveries by job, on the %s store', (kind) => {
   const stores = storesOf(kind);
 
-  it('are the job\'s own, oldest first, and follow every commit', async () => {
+  it("are the job's own, oldest first, and follow every commit", async () => {
     const store = await stores.open();
     await store.transact('k', async (tx) => {
-      for (const [id, job] of [['d1', 'job-a'], ['d2', 'job-b'], ['d3', 'job-a'], ['d4', 'job-a'], ['d5', 'job-b']]) tx.deliveries.put(delivery(id, job));
+      for (const [id, job] of [
+        ['d1', 'job-a'],
+        ['d2', 'job-b'],
+        ['d3', 'job-a'],
+        ['d4', 'job-a'],
+        ['d5', 'job-b'],
+      ])
+        tx.deliveries.put(delivery(id, job));
     });
     expect(await pendingOf(store, 'job-a')).toEqual(['d1', 'd3', 'd4']);
     expect(await pendingOf(store, 'job-b')).toEqual(['d2', 'd5']);
@@ -32,11 +51,13 @@ describe.each(STORE_KINDS)('pending deliveries by job, on the %s store', (kind) 
     });
     expect(await pendingOf(store, 'job-a')).toEqual(['d3', 'd6']);
     // Inside a transaction, its own writes count.
-    expect(await store.transact('k', async (tx) => {
-      tx.deliveries.put(delivery('d3', 'job-a', 'DEAD_LETTERED'));
-      tx.deliveries.put(delivery('d7', 'job-a'));
-      return (await tx.deliveries.pendingOfJob('job-a')).map((d) => d.id);
-    })).toEqual(['d6', 'd7']);
+    expect(
+      await store.transact('k', async (tx) => {
+        tx.deliveries.put(delivery('d3', 'job-a', 'DEAD_LETTERED'));
+        tx.deliveries.put(delivery('d7', 'job-a'));
+        return (await tx.pendingDeliveries.ofJob('job-a')).map((d) => d.id);
+      }),
+    ).toEqual(['d6', 'd7']);
     expect(await pendingOf(store, 'job-a')).toEqual(['d6', 'd7']);
     expect(await pendingOf(store, 'job-b')).toEqual(['d2', 'd5']);
   });
@@ -45,7 +66,12 @@ describe.each(STORE_KINDS)('pending deliveries by job, on the %s store', (kind) 
     it('of a tenant stored before the per-job index are read all the same, and indexed at its next commit', async () => {
       const store = (await stores.open()) as RedisStore;
       await store.transact('k', async (tx) => {
-        for (const [id, job] of [['d1', 'job-a'], ['d2', 'job-b'], ['d3', 'job-a']]) tx.deliveries.put(delivery(id, job));
+        for (const [id, job] of [
+          ['d1', 'job-a'],
+          ['d2', 'job-b'],
+          ['d3', 'job-a'],
+        ])
+          tx.deliveries.put(delivery(id, job));
       });
       // As the previous version left it: no per-job index, no marker.
       const base = await store.call(async (r) => {
@@ -53,7 +79,8 @@ describe.each(STORE_KINDS)('pending deliveries by job, on the %s store', (kind) 
         const bases = metas.map((meta) => meta.slice(0, -'meta'.length));
         const mine = [];
         // This test's tenant: the one with d1 but without the other test's d5.
-        for (const b of bases) if ((await r.hexists(`${b}deliveries`, 'd1')) && !(await r.hexists(`${b}deliveries`, 'd5'))) mine.push(b);
+        for (const b of bases)
+          if ((await r.hexists(`${b}deliveries`, 'd1')) && !(await r.hexists(`${b}deliveries`, 'd5'))) mine.push(b);
         expect(mine).toHaveLength(1);
         await r.multi().del(`${mine[0]}pendingj`, `${mine[0]}pendingm`).hdel(`${mine[0]}meta`, 'pjindex').exec();
         return mine[0];

@@ -6,7 +6,7 @@
  * A live event lost while Redis is away costs an open page a refresh, never an answer.
  */
 import Redis from 'ioredis';
-import type { StreamedDeliveryUpdate as RelayedDeliveryUpdate, StreamedJobEvent as RelayedJobEvent } from '../console/streams';
+import type { LiveDeliveryUpdate as RelayedDeliveryUpdate, LiveJobEvent as RelayedJobEvent } from '../live-events';
 
 type JobListener = (tenantKey: string, event: RelayedJobEvent) => void;
 type DeliveryUpdateListener = (tenantKey: string, delivery: RelayedDeliveryUpdate) => void;
@@ -26,10 +26,18 @@ export class RedisEventRelay {
   private readonly jobListeners = new Set<JobListener>();
   private readonly deliveryListeners = new Set<DeliveryUpdateListener>();
 
-  private constructor(private readonly publisher: Redis, private readonly subscriber: Redis, private readonly channel: string) {}
+  private constructor(
+    private readonly publisher: Redis,
+    private readonly subscriber: Redis,
+    private readonly channel: string,
+  ) {}
 
   static async start(url: string, prefix: string, sources: RelaySources): Promise<RedisEventRelay> {
-    const options = { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: (times: number) => Math.min(times * 100, 1000) };
+    const options = {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: (times: number) => Math.min(times * 100, 1000),
+    };
     const publisher = new Redis(url, { ...options, enableOfflineQueue: false });
     const subscriber = new Redis(url, options);
     publisher.on('error', () => undefined);
@@ -38,19 +46,30 @@ export class RedisEventRelay {
     const relay = new RedisEventRelay(publisher, subscriber, `${prefix}events`);
     await subscriber.subscribe(relay.channel);
     subscriber.on('message', (_channel: string, text: string) => relay.dispatch(text));
-    sources.sandbox.onEvent((tenant, event) => relay.publish({ tenant, job: { type: event.type, id: event.job.id, state: event.job.state } }));
-    sources.outbox.onDeliveryUpdate((tenant, d) => relay.publish({ tenant, delivery: { id: d.id, job_id: d.job_id, status: d.status, attempts: d.attempts.length } }));
+    sources.sandbox.onEvent((tenant, event) =>
+      relay.publish({ tenant, job: { type: event.type, id: event.job.id, state: event.job.state } }),
+    );
+    sources.outbox.onDeliveryUpdate((tenant, d) =>
+      relay.publish({
+        tenant,
+        delivery: { id: d.id, job_id: d.job_id, status: d.status, attempts: d.attempts.length },
+      }),
+    );
     return relay;
   }
 
   onEvent(listener: JobListener): () => void {
     this.jobListeners.add(listener);
-    return () => { this.jobListeners.delete(listener); };
+    return () => {
+      this.jobListeners.delete(listener);
+    };
   }
 
   onDeliveryUpdate(listener: DeliveryUpdateListener): () => void {
     this.deliveryListeners.add(listener);
-    return () => { this.deliveryListeners.delete(listener); };
+    return () => {
+      this.deliveryListeners.delete(listener);
+    };
   }
 
   private publish(message: Message): void {
@@ -70,11 +89,14 @@ export class RedisEventRelay {
     }
     if (message.delivery) {
       const { attempts, ...rest } = message.delivery;
-      for (const listener of this.deliveryListeners) listener(message.tenant, { ...rest, attempts: { length: attempts } });
+      for (const listener of this.deliveryListeners)
+        listener(message.tenant, { ...rest, attempts: { length: attempts } });
     }
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.publisher, this.subscriber].map((client) => client.quit().catch(() => client.disconnect())));
+    await Promise.all(
+      [this.publisher, this.subscriber].map((client) => client.quit().catch(() => client.disconnect())),
+    );
   }
 }

@@ -5,19 +5,17 @@
 import type Redis from 'ioredis';
 import { RUNNING_CLOCK } from '../domain/clock';
 import { clientIdFor } from '../domain/ids';
-import type { ClockState, DeliveryRecord, EndpointRecord, IdempotencyRecord, Job, SlotRecord, Transaction } from '../domain/store';
-import { BufferedDeliverySet, BufferedRecordSet, type CommittedRecords } from './write-buffer';
+import type { ClockState } from '../domain/store';
+import type { DeliveryRecord } from '../webhooks/records';
+import { KINDS, RecordSetsByKind, type Kind, type Records, type Transaction } from './records';
+import { BufferedPendingDeliveries, BufferedRecordSet, type CommittedRecords } from './write-buffer';
 
-export const COLLECTIONS = ['slots', 'jobs', 'idempotency', 'endpoints', 'deliveries'] as const;
-type Collection = (typeof COLLECTIONS)[number];
 const LIST_BATCH = 200;
 
 export type CommitClient = Redis & { lastmileCommit(payload: string): Promise<number> };
 
-/** How a transaction reaches Redis: one counted call, failures turned into StoreUnavailableError. */
-export interface RedisCalls {
-  call<T>(command: (redis: CommitClient) => Promise<T>): Promise<T>;
-}
+/** How a transaction reaches Redis: one call, a failure turned into StoreUnavailableError. */
+export type RedisCall = <T>(command: (redis: CommitClient) => Promise<T>) => Promise<T>;
 
 interface Versioned<T> {
   record: T | undefined;
@@ -49,10 +47,14 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
   /** Seen in a list: checked at commit only when written. */
   readonly seen = new Map<string, number>();
 
-  constructor(private readonly store: RedisCalls, private readonly key: string, private readonly prefetched: Prefetched = {}) {}
+  constructor(
+    private readonly call: RedisCall,
+    private readonly key: string,
+    private readonly prefetched: Prefetched = {},
+  ) {}
 
   async get(id: string): Promise<T | undefined> {
-    const [text, version] = await this.store.call(async (r) => {
+    const [text, version] = await this.call(async (r) => {
       const replies = await r.multi().hget(this.key, id).hget(`${this.key}:v`, id).exec();
       return [replies?.[0]?.[1] as string | null, Number(replies?.[1]?.[1] ?? 0)] as const;
     });
@@ -65,13 +67,17 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
   }
 
   count(): Promise<number> {
-    return this.prefetched.count?.() ?? this.store.call((r) => r.zcard(`${this.key}:o`));
+    return this.prefetched.count?.() ?? this.call((r) => r.zcard(`${this.key}:o`));
   }
 
   async fetch(ids: string[]): Promise<T[]> {
     if (ids.length === 0) return [];
-    const versioned = await this.store.call(async (r) => {
-      const replies = await r.multi().hmget(this.key, ...ids).hmget(`${this.key}:v`, ...ids).exec();
+    const versioned = await this.call(async (r) => {
+      const replies = await r
+        .multi()
+        .hmget(this.key, ...ids)
+        .hmget(`${this.key}:v`, ...ids)
+        .exec();
       const texts = replies?.[0]?.[1] as Array<string | null>;
       const versions = replies?.[1]?.[1] as Array<string | null>;
       return ids.map((id, i): Versioned<T> => ({ record: parse<T>(texts[i]), version: Number(versions[i] ?? 0) }));
@@ -93,7 +99,11 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
     }
     for (let start = 0; ; start += LIST_BATCH) {
       const stop = start + LIST_BATCH - 1;
-      const ids = await this.store.call((r) => (order === 'oldest' ? r.zrange(`${this.key}:o`, String(start), String(stop)) : r.zrange(`${this.key}:o`, String(start), String(stop), 'REV')));
+      const ids = await this.call((r) =>
+        order === 'oldest'
+          ? r.zrange(`${this.key}:o`, String(start), String(stop))
+          : r.zrange(`${this.key}:o`, String(start), String(stop), 'REV'),
+      );
       yield* await this.fetch(ids);
       if (ids.length < LIST_BATCH) return;
     }
@@ -123,14 +133,14 @@ export interface CommitPayload {
   pendingDel: string[];
 }
 
-export class RedisTransaction implements Transaction {
+type Sources<Q extends Kind = Kind> = { [K in Q]: RedisRecords<Records[K]> };
+type Buffers<Q extends Kind = Kind> = { [K in Q]: BufferedRecordSet<Records[K]> };
+
+export class RedisTransaction extends RecordSetsByKind implements Transaction {
   readonly clientId: string;
-  readonly slots: BufferedRecordSet<SlotRecord>;
-  readonly jobs: BufferedRecordSet<Job>;
-  readonly idempotency: BufferedRecordSet<IdempotencyRecord>;
-  readonly endpoints: BufferedRecordSet<EndpointRecord>;
-  readonly deliveries: BufferedDeliverySet;
-  private readonly sources: Record<Collection, RedisRecords<{ id: string }>>;
+  readonly pendingDeliveries: BufferedPendingDeliveries;
+  private readonly sources: Sources;
+  private readonly sets: Buffers;
   private clockRead: { state: ClockState; version: number } | null = null;
   private prefetch: Promise<Prefetch> | null = null;
   private clockWritten: ClockState | null = null;
@@ -139,27 +149,67 @@ export class RedisTransaction implements Transaction {
   private readonly pendingJobVersions = new Map<string, number>();
   private readonly callbacks: Array<() => void> = [];
 
-  constructor(private readonly store: RedisCalls, readonly tenantKey: string, private readonly base: string, readonly realNowMs: number) {
+  constructor(
+    private readonly call: RedisCall,
+    readonly tenantKey: string,
+    private readonly base: string,
+    readonly realNowMs: number,
+  ) {
+    super();
     this.clientId = clientIdFor(tenantKey);
-    const prefetched: Partial<Record<Collection, Prefetched>> = {
+    const prefetched: { [K in Kind]?: Prefetched } = {
       jobs: { count: async () => (await this.prefetched()).jobCount },
-      endpoints: { ids: async () => (await this.prefetched()).endpointIds, count: async () => (await this.prefetched()).endpointIds.length },
+      endpoints: {
+        ids: async () => (await this.prefetched()).endpointIds,
+        count: async () => (await this.prefetched()).endpointIds.length,
+      },
     };
-    const source = <T extends { id: string }>(c: Collection) => new RedisRecords<T>(store, base + c, prefetched[c]);
-    this.sources = Object.fromEntries(COLLECTIONS.map((c) => [c, source(c)])) as Record<Collection, RedisRecords<{ id: string }>>;
-    this.slots = new BufferedRecordSet(this.sources.slots as never);
-    this.jobs = new BufferedRecordSet(this.sources.jobs as never);
-    this.idempotency = new BufferedRecordSet(this.sources.idempotency as never);
-    this.endpoints = new BufferedRecordSet(this.sources.endpoints as never);
-    const deliveries = this.sources.deliveries as unknown as RedisRecords<DeliveryRecord>;
-    this.deliveries = new BufferedDeliverySet(deliveries, () => this.committedPending(deliveries), (jobId) => this.committedPendingOfJob(deliveries, jobId));
+    this.sources = this.sourcesOf(KINDS, prefetched);
+    this.sets = this.buffersOf(KINDS);
+    const deliveries = this.sources.deliveries;
+    this.pendingDeliveries = new BufferedPendingDeliveries(
+      this.sets.deliveries,
+      () => this.committedPending(deliveries),
+      (jobId) => this.committedPendingOfJob(deliveries, jobId),
+    );
+  }
+
+  private sourcesOf<Q extends Kind>(kinds: readonly Q[], prefetched: { [K in Kind]?: Prefetched }): Sources<Q> {
+    const sources: Partial<Sources<Q>> = {};
+    for (const kind of kinds) sources[kind] = this.sourceOf(kind, prefetched[kind]);
+    return sources as Sources<Q>;
+  }
+
+  private sourceOf<Q extends Kind>(kind: Q, prefetched: Prefetched | undefined): Sources<Q>[Q] {
+    return new RedisRecords<Records[Q]>(this.call, this.base + kind, prefetched);
+  }
+
+  private buffersOf<Q extends Kind>(kinds: readonly Q[]): Buffers<Q> {
+    const sets: Partial<Buffers<Q>> = {};
+    for (const kind of kinds) sets[kind] = this.bufferOf(kind);
+    return sets as Buffers<Q>;
+  }
+
+  private bufferOf<Q extends Kind>(kind: Q): Buffers<Q>[Q] {
+    return new BufferedRecordSet<Records[Q]>(this.sources[kind]);
+  }
+
+  protected setOf<K extends Kind>(kind: K): BufferedRecordSet<Records[K]> {
+    return this.sets[kind];
   }
 
   /** One job's pending deliveries, oldest first, from the per-job index (the whole tenant's, until it is built). */
-  private async committedPendingOfJob(deliveries: RedisRecords<DeliveryRecord>, jobId: string): Promise<DeliveryRecord[]> {
-    const [members, version, indexed] = await this.store.call(async (r) => {
-      const replies = await r.multi().zrangebylex(`${this.base}pendingj`, `[${jobId}|`, `(${jobId}}`)
-        .hget(`${this.base}pendingjv`, jobId).hget(`${this.base}meta`, 'pjindex').exec();
+  private async committedPendingOfJob(
+    deliveries: RedisRecords<DeliveryRecord>,
+    jobId: string,
+  ): Promise<DeliveryRecord[]> {
+    const [members, version, indexed] = await this.call(async (r) => {
+      const replies = await r
+        .multi()
+        .zrangebylex(`${this.base}pendingj`, `[${jobId}|`, `(${jobId}}`)
+        .hget(`${this.base}pendingjv`, jobId)
+        .hget(`${this.base}meta`, 'pjindex')
+        .exec();
       return [replies?.[0]?.[1] as string[], Number(replies?.[1]?.[1] ?? 0), replies?.[2]?.[1] !== null] as const;
     });
     if (!indexed) return (await this.committedPending(deliveries)).filter((d) => d.job_id === jobId);
@@ -168,8 +218,12 @@ export class RedisTransaction implements Transaction {
   }
 
   private async committedPending(deliveries: RedisRecords<DeliveryRecord>): Promise<DeliveryRecord[]> {
-    const [ids, version] = await this.store.call(async (r) => {
-      const replies = await r.multi().zrange(`${this.base}pending`, '0', '-1').hget(`${this.base}meta`, 'pendingv').exec();
+    const [ids, version] = await this.call(async (r) => {
+      const replies = await r
+        .multi()
+        .zrange(`${this.base}pending`, '0', '-1')
+        .hget(`${this.base}meta`, 'pendingv')
+        .exec();
       return [replies?.[0]?.[1] as string[], Number(replies?.[1]?.[1] ?? 0)] as const;
     });
     this.pendingVersion ??= version;
@@ -178,8 +232,13 @@ export class RedisTransaction implements Transaction {
 
   /** The clock, the job count and the endpoint ids: one round trip, the first read of any kind. */
   private prefetched(): Promise<Prefetch> {
-    this.prefetch ??= this.store.call(async (r) => {
-      const replies = await r.multi().hmget(`${this.base}meta`, 'clock', 'clockv').zcard(`${this.base}jobs:o`).zrange(`${this.base}endpoints:o`, '0', '-1').exec();
+    this.prefetch ??= this.call(async (r) => {
+      const replies = await r
+        .multi()
+        .hmget(`${this.base}meta`, 'clock', 'clockv')
+        .zcard(`${this.base}jobs:o`)
+        .zrange(`${this.base}endpoints:o`, '0', '-1')
+        .exec();
       const [clockText, clockVersion] = replies?.[0]?.[1] as [string | null, string | null];
       return {
         clock: { state: parse<ClockState>(clockText) ?? RUNNING_CLOCK, version: Number(clockVersion ?? 0) },
@@ -210,7 +269,9 @@ export class RedisTransaction implements Transaction {
 
   /** Records read with get (whose versions a commit checks). */
   recordsRead(): number {
-    return COLLECTIONS.reduce((n, c) => n + this.sources[c].read.size, 0);
+    let n = 0;
+    for (const kind of KINDS) n += this.sources[kind].read.size;
+    return n;
   }
 
   /** The versions read outside the records: the clock, the tenant's pending set, each job's pending set. */
@@ -223,31 +284,29 @@ export class RedisTransaction implements Transaction {
   }
 
   checkOnlyPayload(): CommitPayload {
-    const checks = COLLECTIONS.flatMap((c) => this.sources[c].checks(c, [])).concat(this.indexChecks());
+    const checks = KINDS.flatMap((kind) => this.sources[kind].checks(kind, [])).concat(this.indexChecks());
     return { checkOnly: true, checks, puts: [], dels: [], pendingAdd: [], pendingDel: [] };
   }
 
   /** Null when the function wrote nothing: then there is nothing to commit or check. */
   commitPayload(): CommitPayload | null {
-    const sets: Record<Collection, BufferedRecordSet<{ id: string }>> = {
-      slots: this.slots, jobs: this.jobs, idempotency: this.idempotency, endpoints: this.endpoints, deliveries: this.deliveries as never,
-    };
     const puts: CommitPayload['puts'] = [];
     const dels: CommitPayload['dels'] = [];
     const pendingAdd: Array<[string, string]> = [];
     const pendingDel: string[] = [];
     let checks: CommitPayload['checks'] = [];
-    for (const c of COLLECTIONS) {
-      const set = sets[c];
-      for (const record of set.puts()) puts.push([c, record.id, JSON.stringify(record)]);
-      for (const id of set.deletes()) dels.push([c, id]);
-      checks = checks.concat(this.sources[c].checks(c, set.writes.keys()));
+    for (const kind of KINDS) {
+      const set = this.sets[kind];
+      for (const record of set.puts()) puts.push([kind, record.id, JSON.stringify(record)]);
+      for (const id of set.deletes()) dels.push([kind, id]);
+      checks = checks.concat(this.sources[kind].checks(kind, set.writes.keys()));
     }
-    for (const record of this.deliveries.puts()) {
+    const deliveries = this.sets.deliveries;
+    for (const record of deliveries.puts()) {
       if (record.status === 'PENDING') pendingAdd.push([record.id, record.job_id]);
       else pendingDel.push(record.id);
     }
-    pendingDel.push(...this.deliveries.deletes());
+    pendingDel.push(...deliveries.deletes());
     if (puts.length === 0 && dels.length === 0 && !this.clockWritten) return null;
     const payload: CommitPayload = { checks: checks.concat(this.indexChecks()), puts, dels, pendingAdd, pendingDel };
     if (this.clockWritten) payload.clock = JSON.stringify(this.clockWritten);

@@ -9,11 +9,12 @@
  * expiring `tenantTtl` after the tenant's last write.
  */
 import { createHash } from 'node:crypto';
-import Redis from 'ioredis';
+import Redis, { type RedisOptions } from 'ioredis';
 import type { TimeSource } from '../domain/clock';
-import { StoreUnavailableError, type Store, type Transaction, type TransactOptions } from '../domain/store';
+import { StoreUnavailableError, type TransactOptions } from '../domain/store';
+import { KINDS, type Store, type Transaction } from './records';
 import { COMMIT_SCRIPT } from './redis-commit';
-import { COLLECTIONS, RedisTransaction, type CommitClient, type CommitPayload, type RedisCalls } from './redis-transaction';
+import { RedisTransaction, type CommitClient, type CommitPayload, type RedisCall } from './redis-transaction';
 
 export interface RedisStoreOptions {
   url: string;
@@ -22,22 +23,36 @@ export interface RedisStoreOptions {
   /** A tenant with no write for this long expires. */
   tenantTtlSeconds: number;
   realNow?: TimeSource;
+  /**
+   * A client of the caller's own (made with REDIS_CLIENT_OPTIONS, or wrapped to watch its
+   * commands); the store connects it and closes it. Default: one made from `url`.
+   */
+  client?: Redis;
 }
 
+/** How the store's client behaves: a request never waits for Redis to come back; it is answered 503 at once. */
+export const REDIS_CLIENT_OPTIONS: RedisOptions = {
+  lazyConnect: true,
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  commandTimeout: 5000,
+  retryStrategy: (times) => Math.min(times * 100, 1000),
+};
+
 /** Every key of a tenant, after its base: each expires with the tenant. */
-const TENANT_PARTS = ['meta', 'pending', 'pendingj', 'pendingm', 'pendingjv', ...COLLECTIONS.flatMap((c) => [c, `${c}:v`, `${c}:o`])];
+const TENANT_PARTS = [
+  'meta',
+  'pending',
+  'pendingj',
+  'pendingm',
+  'pendingjv',
+  ...KINDS.flatMap((kind) => [kind, `${kind}:v`, `${kind}:o`]),
+];
 /** How many times a transaction runs before contention is answered as unavailability. */
 const MAX_RUNS = 40;
 
-
-/** What every command of a store counts: tests read it to know the round trips a request costs. */
-export interface RoundTrips {
-  count: number;
-}
-
-export class RedisStore implements Store, RedisCalls {
+export class RedisStore implements Store {
   readonly shared = true;
-  readonly roundTrips: RoundTrips = { count: 0 };
   private readonly redis: CommitClient;
   private readonly dropListeners: Array<(key: string) => void> = [];
   private readonly realNow: TimeSource;
@@ -46,17 +61,12 @@ export class RedisStore implements Store, RedisCalls {
 
   private constructor(readonly options: RedisStoreOptions) {
     this.realNow = options.realNow ?? Date.now;
-    const redis = new Redis(options.url, {
-      lazyConnect: true,
-      // A request never waits for Redis to come back: it is answered 503 at once.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: 5000,
-      retryStrategy: (times) => Math.min(times * 100, 1000),
-    });
+    const redis = options.client ?? new Redis(options.url, REDIS_CLIENT_OPTIONS);
     redis.defineCommand('lastmileCommit', { numberOfKeys: 0, lua: COMMIT_SCRIPT });
     // Errors reach each command's caller; the client itself must not crash the process.
-    redis.on('error', (error) => { this.lastConnectionError = error; });
+    redis.on('error', (error) => {
+      this.lastConnectionError = error;
+    });
     this.redis = redis as CommitClient;
   }
 
@@ -68,22 +78,23 @@ export class RedisStore implements Store, RedisCalls {
       await store.redis.ping();
     } catch (error) {
       store.redis.disconnect();
-      throw new StoreUnavailableError(`cannot reach Redis at ${redactedUrl(options.url)}: ${describe(store.lastConnectionError ?? error)}`);
+      throw new StoreUnavailableError(
+        `cannot reach Redis at ${redactedUrl(options.url)}: ${describe(store.lastConnectionError ?? error)}`,
+      );
     }
     return store;
   }
 
-  /** Runs one Redis call, counting it, and turns a failure of Redis into StoreUnavailableError. */
-  async call<T>(command: (redis: CommitClient) => Promise<T>): Promise<T> {
-    this.roundTrips.count += 1;
+  /** Runs one Redis call (the tests read Redis through it too), and turns a failure of Redis into StoreUnavailableError. */
+  readonly call: RedisCall = async (command) => {
     try {
       return await command(this.redis);
     } catch (error) {
       throw new StoreUnavailableError(`the store is unavailable: ${describe(error)}`);
     }
-  }
+  };
 
-  base(tenantKey: string): string {
+  private base(tenantKey: string): string {
     const tenantHash = createHash('sha256').update(tenantKey).digest('hex').slice(0, 32);
     return `${this.options.prefix}t:{${tenantHash}}:`;
   }
@@ -98,18 +109,27 @@ export class RedisStore implements Store, RedisCalls {
 
   transact<T>(key: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
   transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;
-  async transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions = {}): Promise<T | undefined> {
+  async transact<T>(
+    key: string,
+    fn: (tx: Transaction) => Promise<T>,
+    options: TransactOptions = {},
+  ): Promise<T | undefined> {
     const base = this.base(key);
     if (options.existingOnly && (await this.call((r) => r.exists(`${base}meta`))) === 0) return undefined;
     for (let run = 1; ; run++) {
-      const tx = new RedisTransaction(this, key, base, this.realNow());
+      const tx = new RedisTransaction(this.call, key, base, this.realNow());
       let result: T;
       try {
         result = await fn(tx);
       } catch (error) {
         // A refusal decided on reads that no longer agree (one read before another writer
         // committed, one after) is not an answer: run again.
-        if (error instanceof StoreUnavailableError || tx.recordsRead() < 2 || (await this.commit(key, tx.checkOnlyPayload()))) throw error;
+        if (
+          error instanceof StoreUnavailableError ||
+          tx.recordsRead() < 2 ||
+          (await this.commit(key, tx.checkOnlyPayload()))
+        )
+          throw error;
         await this.backOff(run);
         continue;
       }
@@ -124,10 +144,20 @@ export class RedisStore implements Store, RedisCalls {
 
   /** Whether the script committed (or, check-only, found every read still current). */
   private async commit(key: string, payload: CommitPayload): Promise<boolean> {
-    const committed = await this.call((r) => r.lastmileCommit(JSON.stringify({
-      ...payload, base: this.base(key), tenantKey: key, now: this.realNow(), ttlMs: this.options.tenantTtlSeconds * 1000,
-      parts: TENANT_PARTS, tenants: this.tenantsKey, pendingTenants: this.pendingTenantsKey,
-    })));
+    const committed = await this.call((r) =>
+      r.lastmileCommit(
+        JSON.stringify({
+          ...payload,
+          base: this.base(key),
+          tenantKey: key,
+          now: this.realNow(),
+          ttlMs: this.options.tenantTtlSeconds * 1000,
+          parts: TENANT_PARTS,
+          tenants: this.tenantsKey,
+          pendingTenants: this.pendingTenantsKey,
+        }),
+      ),
+    );
     return committed === 1;
   }
 
@@ -139,7 +169,14 @@ export class RedisStore implements Store, RedisCalls {
 
   async drop(key: string): Promise<void> {
     const base = this.base(key);
-    await this.call((r) => r.multi().del(...TENANT_PARTS.map((p) => base + p)).zrem(this.tenantsKey, key).srem(this.pendingTenantsKey, key).exec());
+    await this.call((r) =>
+      r
+        .multi()
+        .del(...TENANT_PARTS.map((p) => base + p))
+        .zrem(this.tenantsKey, key)
+        .srem(this.pendingTenantsKey, key)
+        .exec(),
+    );
     for (const listener of this.dropListeners) listener(key);
   }
 

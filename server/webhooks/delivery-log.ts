@@ -5,7 +5,7 @@
  */
 import type { Schemas } from '../../spec/contract';
 import { iso } from '../domain/clock';
-import type { DeliveryRecord, Transaction } from '../domain/store';
+import type { DeliveryRecord, WebhookTransaction as Transaction } from './records';
 
 export function chainKey(delivery: Pick<DeliveryRecord, 'endpoint_id' | 'job_id'>): string {
   return `${delivery.endpoint_id} ${delivery.job_id}`;
@@ -25,8 +25,11 @@ export function chainsOf(pending: readonly DeliveryRecord[]): Map<string, Delive
 }
 
 /** The oldest pending delivery of the chain (endpoint, job) this one belongs to, read from its job's pending deliveries. */
-export async function chainHead(tx: Transaction, delivery: Pick<DeliveryRecord, 'endpoint_id' | 'job_id'>): Promise<DeliveryRecord | undefined> {
-  return chainsOf(await tx.deliveries.pendingOfJob(delivery.job_id)).get(chainKey(delivery))?.[0];
+export async function chainHead(
+  tx: Transaction,
+  delivery: Pick<DeliveryRecord, 'endpoint_id' | 'job_id'>,
+): Promise<DeliveryRecord | undefined> {
+  return chainsOf(await tx.pendingDeliveries.ofJob(delivery.job_id)).get(chainKey(delivery))?.[0];
 }
 
 /** The head of the chain a pending delivery waits in, when it is not the head itself. */
@@ -38,9 +41,17 @@ export function waitingFor(chains: Map<string, DeliveryRecord[]>, delivery: Deli
 
 export function deliveryView(d: DeliveryRecord, waiting?: string): Schemas['WebhookDelivery'] {
   const out: Schemas['WebhookDelivery'] = {
-    id: d.id, endpoint_id: d.endpoint_id, url: d.url, event_id: d.event_id, event_type: d.event_type, job_id: d.job_id,
-    status: d.status, attempts: d.attempts.map((a) => ({ ...a })), next_attempt_at: d.nextAttemptAtMs === null ? null : iso(d.nextAttemptAtMs),
-    created_at: d.created_at, payload: JSON.parse(d.payloadText),
+    id: d.id,
+    endpoint_id: d.endpoint_id,
+    url: d.url,
+    event_id: d.event_id,
+    event_type: d.event_type,
+    job_id: d.job_id,
+    status: d.status,
+    attempts: d.attempts.map((a) => ({ ...a })),
+    next_attempt_at: d.nextAttemptAtMs === null ? null : iso(d.nextAttemptAtMs),
+    created_at: d.created_at,
+    payload: JSON.parse(d.payloadText),
   };
   if (d.last_response_body !== undefined) out.last_response_body = d.last_response_body;
   if (waiting !== undefined) out.waiting_for = waiting;
@@ -49,14 +60,22 @@ export function deliveryView(d: DeliveryRecord, waiting?: string): Schemas['Webh
 
 export type DeliveryFilter = { job_id?: string; status?: Schemas['DeliveryStatus']; limit?: number };
 
-export async function listDeliveries(tx: Transaction, filter: DeliveryFilter = {}): Promise<Schemas['WebhookDelivery'][]> {
+export async function listDeliveries(
+  tx: Transaction,
+  filter: DeliveryFilter = {},
+): Promise<Schemas['WebhookDelivery'][]> {
   const limit = filter.limit ?? 100;
   const out: Schemas['WebhookDelivery'][] = [];
   if (limit <= 0) return out;
   // With a job asked for, only its own pending deliveries can hold the chains its deliveries wait in.
-  const chains = chainsOf(await (filter.job_id === undefined ? tx.deliveries.pending() : tx.deliveries.pendingOfJob(filter.job_id)));
+  const chains = chainsOf(
+    await (filter.job_id === undefined ? tx.pendingDeliveries.all() : tx.pendingDeliveries.ofJob(filter.job_id)),
+  );
   for await (const d of tx.deliveries.list('newest')) {
-    if ((filter.job_id === undefined || d.job_id === filter.job_id) && (filter.status === undefined || d.status === filter.status)) {
+    if (
+      (filter.job_id === undefined || d.job_id === filter.job_id) &&
+      (filter.status === undefined || d.status === filter.status)
+    ) {
       out.push(deliveryView(d, waitingFor(chains, d)));
       if (out.length >= limit) break;
     }
@@ -70,7 +89,11 @@ export async function listDeliveries(tx: Transaction, filter: DeliveryFilter = {
  * whatever the number added (an event to several endpoints, or a step through several
  * states, adds many at once). Pending ones are never forgotten.
  */
-export async function remember(tx: Transaction, deliveries: readonly DeliveryRecord[], maxPerTenant: number): Promise<void> {
+export async function remember(
+  tx: Transaction,
+  deliveries: readonly DeliveryRecord[],
+  maxPerTenant: number,
+): Promise<void> {
   let excess = (await tx.deliveries.count()) + deliveries.length - maxPerTenant;
   if (excess > 0) {
     for await (const old of tx.deliveries.list('oldest')) {

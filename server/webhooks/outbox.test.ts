@@ -1,13 +1,22 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { validateWebhookPayload } from '../../spec/contract';
-import { Receiver } from '../testing/receiver';
-import { minimalCreateJobRequest, startTestServer, type TestApi } from '../testing/harness';
-import { STORE_KINDS, storesOf } from '../testing/stores';
+import { Receiver } from '../../test/support/receiver';
+import { minimalCreateJobRequest, startTestServer, type TestApi } from '../../test/support/harness';
+import { STORE_KINDS, storesOf } from '../../test/support/stores';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-const STEPS = ['CREATED', 'PICKING_STARTED', 'PICKING_FINISHED', 'CHECKING_OUT_STARTED', 'CHECKED_OUT',
-  'GOING_TO_DESTINATION_STARTED', 'ARRIVED_TO_DESTINATION', 'DELIVERING_STARTED', 'CLIENT_RECEIVED'];
+const STEPS = [
+  'CREATED',
+  'PICKING_STARTED',
+  'PICKING_FINISHED',
+  'CHECKING_OUT_STARTED',
+  'CHECKED_OUT',
+  'GOING_TO_DESTINATION_STARTED',
+  'ARRIVED_TO_DESTINATION',
+  'DELIVERING_STARTED',
+  'CLIENT_RECEIVED',
+];
 
 describe.each(STORE_KINDS)('on the %s store', (kind) => {
   const stores = storesOf(kind);
@@ -35,7 +44,7 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
   /** Waits for the outbox to have nothing in flight (loopback round trips, not timers). */
   async function settled(): Promise<void> {
     await new Promise((r) => setImmediate(r));
-    await (api.server.outbox.idle());
+    await api.server.outbox.idle();
   }
 
   /**
@@ -47,7 +56,10 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       await hook.waitFor(1);
       await settled();
     }
-    for (const [attempt, seconds] of [[2, 61], [3, 601]]) {
+    for (const [attempt, seconds] of [
+      [2, 61],
+      [3, 601],
+    ]) {
       await tenant.advanceClock(seconds);
       await hook.waitFor(attempt);
       await settled();
@@ -55,7 +67,11 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
   }
 
   beforeAll(async () => {
-    ({ api, close } = await startTestServer({ ...stores.serverConfig(), webhookRetrySchedule: [60, 600], webhookTimeoutMs: 300 }));
+    ({ api, close } = await startTestServer({
+      ...stores.serverConfig(),
+      webhookRetrySchedule: [60, 600],
+      webhookTimeoutMs: 300,
+    }));
   });
   afterAll(async () => {
     await close();
@@ -84,12 +100,16 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
         expect(json.job.state).toBe(json.type);
         expect(headers['webhook-id']).toBe(json.id);
         expect(() => verifier.verify(body, headers as Record<string, string>)).not.toThrow();
-        const production = createHmac('sha256', SECRET).update(`${json.id}&${json.created_at}&${json.type}`).digest('hex');
+        const production = createHmac('sha256', SECRET)
+          .update(`${json.id}&${json.created_at}&${json.type}`)
+          .digest('hex');
         expect(headers['instaleap-signature']).toBe(production);
       }
       const log = await deliveries(tenant, `?job_id=${id}`);
       expect(log).toHaveLength(STEPS.length);
-      expect(log.every((d) => d.status === 'SUCCEEDED' && d.attempts.length === 1 && d.attempts[0].status_code === 200)).toBe(true);
+      expect(
+        log.every((d) => d.status === 'SUCCEEDED' && d.attempts.length === 1 && d.attempts[0].status_code === 200),
+      ).toBe(true);
     });
 
     it('signatures made with another secret or over another body do not verify', async () => {
@@ -99,15 +119,25 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       await tenant.createJob();
       await hook.waitFor(1);
       const { body, headers } = hook.received[0];
-      expect(() => new Webhook('whsec_' + Buffer.from('another secret of enough length').toString('base64')).verify(body, headers as Record<string, string>)).toThrow();
-      expect(() => new Webhook(SECRET).verify(body.replace('CREATED', 'CANCELLED'), headers as Record<string, string>)).toThrow();
+      expect(() =>
+        new Webhook('whsec_' + Buffer.from('another secret of enough length').toString('base64')).verify(
+          body,
+          headers as Record<string, string>,
+        ),
+      ).toThrow();
+      expect(() =>
+        new Webhook(SECRET).verify(body.replace('CREATED', 'CANCELLED'), headers as Record<string, string>),
+      ).toThrow();
     });
 
     it('retries after two 500s on the tenant clock and logs all three attempts', async () => {
       const tenant = api.as(`retry-${Date.now()}`);
       await tenant.post('/sandbox/clock/freeze');
       const hook = await receiver();
-      hook.respondWith((_req, res, i) => { res.statusCode = i < 2 ? 500 : 200; res.end(i < 2 ? 'boom' : 'ok'); });
+      hook.respondWith((_req, res, i) => {
+        res.statusCode = i < 2 ? 500 : 200;
+        res.end(i < 2 ? 'boom' : 'ok');
+      });
       await register(tenant, hook.url);
       const { id } = await tenant.createJob();
       await hook.waitFor(1);
@@ -123,7 +153,9 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       await hook.waitFor(2);
       await settled();
       [delivery] = await deliveries(tenant, `?job_id=${id}`);
-      expect(delivery.attempts.map((a: any) => Date.parse(a.at) - Date.parse(delivery.attempts[0].at))).toEqual([0, 60_000]);
+      expect(delivery.attempts.map((a: any) => Date.parse(a.at) - Date.parse(delivery.attempts[0].at))).toEqual([
+        0, 60_000,
+      ]);
       expect(Date.parse(delivery.next_attempt_at)).toBe(Date.parse(delivery.attempts[1].at) + 600_000);
       await tenant.advanceClock(600);
       await hook.waitFor(3);
@@ -139,7 +171,10 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
     it('dead-letters after the schedule when the receiver stays down, and a manual retry re-sends', async () => {
       const tenant = api.as(`dead-${Date.now()}`);
       const hook = await receiver();
-      hook.respondWith((_req, res) => { res.statusCode = 503; res.end(); });
+      hook.respondWith((_req, res) => {
+        res.statusCode = 503;
+        res.end();
+      });
       await register(tenant, hook.url);
       const { id } = await tenant.createJob();
       await walkTheSchedule(tenant, hook);
@@ -161,7 +196,11 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       const tenant = api.as(`redirect-${Date.now()}`);
       const target = await receiver();
       const hook = await receiver();
-      hook.respondWith((_req, res) => { res.statusCode = 302; res.setHeader('location', target.url); res.end(); });
+      hook.respondWith((_req, res) => {
+        res.statusCode = 302;
+        res.setHeader('location', target.url);
+        res.end();
+      });
       await register(tenant, hook.url);
       await tenant.createJob();
       await hook.waitFor(1);
@@ -175,7 +214,9 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
     it('times out a receiver that never answers; another endpoint of the tenant still gets its delivery', async () => {
       const tenant = api.as(`slow-${Date.now()}`);
       const slow = await receiver();
-      slow.respondWith(() => { /* never answers */ });
+      slow.respondWith(() => {
+        /* never answers */
+      });
       const fast = await receiver();
       await register(tenant, slow.url);
       await register(tenant, fast.url);
@@ -191,7 +232,10 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
     it('holds later events of a job behind a failing earlier one, in order', async () => {
       const tenant = api.as(`order-${Date.now()}`);
       const hook = await receiver();
-      hook.respondWith((_req, res, i) => { res.statusCode = i === 0 ? 500 : 200; res.end(); });
+      hook.respondWith((_req, res, i) => {
+        res.statusCode = i === 0 ? 500 : 200;
+        res.end();
+      });
       await register(tenant, hook.url);
       const { id } = await tenant.createJob();
       await tenant.post(`/sandbox/jobs/${id}/advance`, { to: 'PICKING_FINISHED' });
@@ -201,14 +245,22 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       await tenant.advanceClock(61);
       await hook.waitFor(4);
       await settled();
-      expect(hook.received.map((r) => r.json.type)).toEqual(['CREATED', 'CREATED', 'PICKING_STARTED', 'PICKING_FINISHED']);
+      expect(hook.received.map((r) => r.json.type)).toEqual([
+        'CREATED',
+        'CREATED',
+        'PICKING_STARTED',
+        'PICKING_FINISHED',
+      ]);
     });
 
     it('shows a delivery waiting behind a retrying one with no due time and the id it waits for', async () => {
       const tenant = api.as(`waiting-${Date.now()}`);
       await tenant.post('/sandbox/clock/freeze');
       const hook = await receiver();
-      hook.respondWith((_req, res, i) => { res.statusCode = i === 0 ? 500 : 200; res.end(); });
+      hook.respondWith((_req, res, i) => {
+        res.statusCode = i === 0 ? 500 : 200;
+        res.end();
+      });
       await register(tenant, hook.url);
       const { id } = await tenant.createJob();
       await tenant.post(`/sandbox/jobs/${id}/advance`);
@@ -216,7 +268,12 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       await settled();
       const [waiting, head] = await deliveries(tenant, `?job_id=${id}`);
       expect([head.event_type, head.status, head.waiting_for]).toEqual(['CREATED', 'PENDING', undefined]);
-      expect([waiting.event_type, waiting.status, waiting.next_attempt_at, waiting.waiting_for]).toEqual(['PICKING_STARTED', 'PENDING', null, head.id]);
+      expect([waiting.event_type, waiting.status, waiting.next_attempt_at, waiting.waiting_for]).toEqual([
+        'PICKING_STARTED',
+        'PENDING',
+        null,
+        head.id,
+      ]);
       // A manual retry cannot make it overtake: the entry comes back unchanged and nothing is sent.
       const retried = await tenant.post(`/sandbox/webhook-deliveries/${waiting.id}/retry`);
       expect([retried.status, retried.body]).toEqual([202, waiting]);
@@ -227,7 +284,8 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       await settled();
       const log = await deliveries(tenant, `?job_id=${id}`);
       expect(log.map((d) => [d.event_type, d.status, d.next_attempt_at, d.waiting_for])).toEqual([
-        ['PICKING_STARTED', 'SUCCEEDED', null, undefined], ['CREATED', 'SUCCEEDED', null, undefined],
+        ['PICKING_STARTED', 'SUCCEEDED', null, undefined],
+        ['CREATED', 'SUCCEEDED', null, undefined],
       ]);
     });
 
@@ -235,7 +293,10 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       const tenant = api.as(`manual-fail-${Date.now()}`);
       await tenant.post('/sandbox/clock/freeze');
       const hook = await receiver();
-      hook.respondWith((_req, res) => { res.statusCode = 500; res.end(); });
+      hook.respondWith((_req, res) => {
+        res.statusCode = 500;
+        res.end();
+      });
       await register(tenant, hook.url);
       await tenant.createJob();
       await walkTheSchedule(tenant, hook);
@@ -248,7 +309,7 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       expect([after.status, after.attempts.length, after.next_attempt_at]).toEqual(['DEAD_LETTERED', 4, null]);
     });
 
-    it('never sends one tenant\'s events to another tenant\'s endpoint', async () => {
+    it("never sends one tenant's events to another tenant's endpoint", async () => {
       const a = api.as(`iso-a-${Date.now()}`);
       const b = api.as(`iso-b-${Date.now()}`);
       const hookA = await receiver();
@@ -278,13 +339,19 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
 
     it('allows at most 3 endpoints per tenant', async () => {
       const tenant = api.as(`limit-${Date.now()}`);
-      for (let i = 0; i < 3; i++) expect((await tenant.post('/sandbox/webhook-endpoints', { url: `http://127.0.0.1:9/h${i}` })).status).toBe(201);
+      for (let i = 0; i < 3; i++)
+        expect((await tenant.post('/sandbox/webhook-endpoints', { url: `http://127.0.0.1:9/h${i}` })).status).toBe(201);
       const fourth = await tenant.post('/sandbox/webhook-endpoints', { url: 'http://127.0.0.1:9/h4' });
       expect([fourth.status, fourth.body.code]).toEqual([409, 'WEBHOOK_ENDPOINT_LIMIT']);
     });
 
     it.each([
-      ['file:///etc/passwd'], ['gopher://127.0.0.1:70/'], ['http://user:pass@127.0.0.1/'], ['http://127.0.0.1/\r\nX-Injected: 1'], ['not a url'], ['ftp://example.com/'],
+      ['file:///etc/passwd'],
+      ['gopher://127.0.0.1:70/'],
+      ['http://user:pass@127.0.0.1/'],
+      ['http://127.0.0.1/\r\nX-Injected: 1'],
+      ['not a url'],
+      ['ftp://example.com/'],
     ])('refuses %j with 422 naming url', async (url) => {
       const res = await api.post('/sandbox/webhook-endpoints', { url });
       expect(res.status).toBe(422);
@@ -294,7 +361,15 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
     it('with --webhook-allow-private=false, refuses loopback, private and link-local targets', async () => {
       const hosted = await startTestServer({ ...stores.serverConfig(), webhookAllowPrivate: false });
       try {
-        for (const url of ['http://127.0.0.1/h', 'http://10.1.2.3/h', 'http://192.168.0.1/h', 'http://169.254.169.254/latest', 'http://[::1]/h', 'http://localhost/h', 'http://0.0.0.0/h']) {
+        for (const url of [
+          'http://127.0.0.1/h',
+          'http://10.1.2.3/h',
+          'http://192.168.0.1/h',
+          'http://169.254.169.254/latest',
+          'http://[::1]/h',
+          'http://localhost/h',
+          'http://0.0.0.0/h',
+        ]) {
           const res = await hosted.api.post('/sandbox/webhook-endpoints', { url });
           expect([url, res.status, res.body.code]).toEqual([url, 422, 'WEBHOOK_URL_REFUSED']);
         }
@@ -304,7 +379,10 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
     });
 
     it('refuses a secret that is not base64', async () => {
-      const res = await api.post('/sandbox/webhook-endpoints', { url: 'http://127.0.0.1:9/', secret: 'not base64 at all!!' });
+      const res = await api.post('/sandbox/webhook-endpoints', {
+        url: 'http://127.0.0.1:9/',
+        secret: 'not base64 at all!!',
+      });
       expect([res.status, res.body.errors[0].param]).toEqual([422, 'secret']);
     });
 
@@ -328,10 +406,18 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
         const log = await deliveries(tenant, '?limit=100');
         expect(log).toHaveLength(12);
         expect(log.filter((d) => d.job_id === second.id)).toHaveLength(8);
-        expect(log.filter((d) => d.job_id === first.id).map((d) => d.event_type).reverse()).toEqual(STEPS.slice(4, 8));
+        expect(
+          log
+            .filter((d) => d.job_id === first.id)
+            .map((d) => d.event_type)
+            .reverse(),
+        ).toEqual(STEPS.slice(4, 8));
 
         // A receiver that fails leaves its deliveries pending: they are kept past the bound.
-        hook.respondWith((_req, res) => { res.statusCode = 500; res.end(); });
+        hook.respondWith((_req, res) => {
+          res.statusCode = 500;
+          res.end();
+        });
         const third = await tenant.createJob();
         await tenant.post(`/sandbox/jobs/${third.id}/advance`, { to: 'CHECKED_OUT' });
         await hook.waitFor(17);
@@ -362,14 +448,21 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
         const hook = await receiver();
         await register(tenant, hook.url);
         const statuses: number[] = [];
-        await Promise.all(Array.from({ length: 16 }, async () => {
-          for (let i = 0; i < 3; i++) {
-            const created = await tenant.post('/jobs', { ...minimalCreateJobRequest(), slot_id: await tenant.slotId() });
-            statuses.push(created.status);
-            if (created.status !== 201) continue;
-            statuses.push((await tenant.post(`/sandbox/jobs/${created.body.job_id}/advance`, { to: 'CLIENT_RECEIVED' })).status);
-          }
-        }));
+        await Promise.all(
+          Array.from({ length: 16 }, async () => {
+            for (let i = 0; i < 3; i++) {
+              const created = await tenant.post('/jobs', {
+                ...minimalCreateJobRequest(),
+                slot_id: await tenant.slotId(),
+              });
+              statuses.push(created.status);
+              if (created.status !== 201) continue;
+              statuses.push(
+                (await tenant.post(`/sandbox/jobs/${created.body.job_id}/advance`, { to: 'CLIENT_RECEIVED' })).status,
+              );
+            }
+          }),
+        );
         expect(statuses.filter((s) => s !== 200 && s !== 201)).toEqual([]);
         await hook.waitFor(48 * 9, 25_000);
         expect(new Set(hook.received.map((r) => r.json.id)).size).toBe(48 * 9);
@@ -381,7 +474,10 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
     it('dead-letters pending deliveries of a removed endpoint', async () => {
       const tenant = api.as(`removed-${Date.now()}`);
       const hook = await receiver();
-      hook.respondWith((_req, res) => { res.statusCode = 500; res.end(); });
+      hook.respondWith((_req, res) => {
+        res.statusCode = 500;
+        res.end();
+      });
       const endpoint = await register(tenant, hook.url);
       await tenant.createJob();
       await hook.waitFor(1);
@@ -401,7 +497,10 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       const own = await startTestServer({ ...stores.serverConfig(), webhookRetrySchedule: [600] });
       const up = await receiver();
       const down = await receiver();
-      down.respondWith((_req, res) => { res.statusCode = 500; res.end(); });
+      down.respondWith((_req, res) => {
+        res.statusCode = 500;
+        res.end();
+      });
       await register(own.api, up.url);
       await register(own.api, down.url);
       await own.api.createJob();
@@ -409,7 +508,10 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       await down.waitFor(1);
       await new Promise((r) => setImmediate(r));
       await own.server.outbox.idle();
-      up.respondWith((_req, res) => { res.statusCode = 500; res.end(); });
+      up.respondWith((_req, res) => {
+        res.statusCode = 500;
+        res.end();
+      });
       down.respondWith((_req, res) => res.end('ok'));
       // The failed delivery is not due for 600 s; shutdown tries it once more anyway.
       const { undelivered } = await own.close();
@@ -421,7 +523,10 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
     it('counts what the last try could not deliver', async () => {
       const own = await startTestServer({ ...stores.serverConfig(), webhookRetrySchedule: [600] });
       const down = await receiver();
-      down.respondWith((_req, res) => { res.statusCode = 500; res.end(); });
+      down.respondWith((_req, res) => {
+        res.statusCode = 500;
+        res.end();
+      });
       await register(own.api, down.url);
       const { id } = await own.api.createJob();
       await own.api.post(`/sandbox/jobs/${id}/advance`);
@@ -438,7 +543,9 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
     it('keeps a hanging endpoint from holding up another on the same host and port', async () => {
       const own = await startTestServer({ ...stores.serverConfig(), webhookTimeoutMs: 60_000 });
       const shared = await receiver();
-      shared.respondWith((req, res) => { if (!req.url?.endsWith('/slow')) res.end('ok'); });
+      shared.respondWith((req, res) => {
+        if (!req.url?.endsWith('/slow')) res.end('ok');
+      });
       try {
         await register(own.api, `${shared.url}/slow`);
         await register(own.api, `${shared.url}/fast`);
@@ -449,7 +556,9 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
         // get all 40 long before the 60 s timeout frees anything (the wait bound is generous,
         // not a speed target: a shared pool would miss it by 45 s).
         await shared.waitFor(jobs, 15_000, '/fast');
-        expect(shared.received.filter((r) => r.url.endsWith('/fast')).map((r) => r.json.type)).toEqual(Array(jobs).fill('CREATED'));
+        expect(shared.received.filter((r) => r.url.endsWith('/fast')).map((r) => r.json.type)).toEqual(
+          Array(jobs).fill('CREATED'),
+        );
       } finally {
         await own.server.sandbox.reset(own.api.key);
         await own.close();

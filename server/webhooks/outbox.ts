@@ -5,73 +5,76 @@
  * endpoint, retried on the server's schedule on the tenant's clock, then dead-lettered.
  * Chains are independent, so one slow or dead endpoint never holds up another endpoint,
  * job or tenant. Every decision lives in the store: an attempt is made under a lease
- * (server/domain/store.ts), so among processes sharing a store each due delivery is
+ * (server/webhooks/records.ts), so among processes sharing a store each due delivery is
  * attempted by one at a time, and one that died mid-attempt is taken over once its lease
  * runs out. This process keeps only timers, connection pools and signers.
+ *
+ * It is wired in server/main.ts: the application layer hands it each operation's job
+ * events inside their transaction (`enqueue`) and tells it when a clock moved; the store
+ * tells it which tenants it forgot.
  */
 import { createHmac } from 'node:crypto';
 import type { Schemas } from '../../spec/contract';
 import { clockNow } from '../domain/clock';
 import { DomainError } from '../domain/errors';
 import { newId } from '../domain/ids';
-import type { JobEvent, Sandbox } from '../domain/sandbox';
-import type { DeliveryRecord, EndpointRecord, Store, Transaction } from '../domain/store';
+import type { JobEvent } from '../domain/operation';
 import { DEFAULT_OUTBOX_CONFIG, type OutboxConfig } from './config';
-import { chainKey, chainsOf, deliveryView, listDeliveries, remember, waitingFor, type DeliveryFilter } from './delivery-log';
+import {
+  chainKey,
+  chainsOf,
+  deliveryView,
+  listDeliveries,
+  remember,
+  waitingFor,
+  type DeliveryFilter,
+} from './delivery-log';
 import { createEndpoint, deleteEndpoint, listEndpoints } from './endpoints';
-import { DeliveryScheduler, type SchedulerHost, type Signer } from './scheduler';
-import { EndpointCaches, sender, type Send } from './sender';
+import type { DeliveryRecord, EndpointRecord, WebhookStore, WebhookTransaction } from './records';
+import { DeliveryScheduler, type DeliveryListener } from './scheduler';
+import { EndpointCachePool, sender, type Send } from './sender';
 import { assertAllowedTarget, parseWebhookUrl } from './url-policy';
 
 export { DEFAULT_OUTBOX_CONFIG, type OutboxConfig };
 
-/** A delivery was created, attempted, retried or given up on. */
-export type DeliveryListener = (tenantKey: string, delivery: Pick<DeliveryRecord, 'id' | 'job_id' | 'status' | 'attempts'>) => void;
+export type { DeliveryListener } from './scheduler';
 
-type Enqueue = (tx: Transaction, events: readonly JobEvent[]) => Promise<void>;
-
-/**
- * Internal steps a test may wrap at construction, to break one rule on purpose
- * (test/mutants); each wrapper gets the step as built and returns its replacement.
- * `lastmile serve` passes none.
- */
-export interface OutboxStepWrappers {
-  enqueue?(original: Enqueue): Enqueue;
-  signer?(original: Signer): Signer;
-  send?(original: Send): Send;
+export interface OutboxOptions {
+  /**
+   * The transport: how one attempt goes over the wire (a recording transport, a proxy, a
+   * fault injected). Default: HTTP(S) as server/webhooks/sender.ts sends it.
+   */
+  send?: Send;
 }
 
-export class Outbox implements SchedulerHost {
+export class Outbox {
   readonly config: OutboxConfig;
-  private readonly deliveryListeners: DeliveryListener[] = [];
-  private readonly errorListeners: Array<(error: unknown) => void> = [];
-  private readonly caches = new Map<string, EndpointCaches>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly caches = new EndpointCachePool();
   private readonly poller: NodeJS.Timeout | null = null;
   private shuttingDown = false;
-  private readonly enqueue: Enqueue;
-  readonly signer: Signer;
-  readonly send: Send;
-  readonly store: Store;
   private readonly scheduler: DeliveryScheduler;
 
-  constructor(private readonly sandbox: Sandbox, config: Partial<OutboxConfig> = {}, wrappers: OutboxStepWrappers = {}) {
+  constructor(
+    private readonly store: WebhookStore,
+    config: Partial<OutboxConfig> = {},
+    options: OutboxOptions = {},
+  ) {
     // A copy of the schedule: an instance must never share (and so change) another's.
-    this.config = { ...DEFAULT_OUTBOX_CONFIG, ...config, retrySchedule: [...(config.retrySchedule ?? DEFAULT_OUTBOX_CONFIG.retrySchedule)] };
-    const enqueue: Enqueue = (tx, events) => this.queueDeliveries(tx, events);
-    const signer: Signer = (caches, endpoint) => caches.signer(endpoint);
-    const send = sender(this.config);
-    this.enqueue = wrappers.enqueue?.(enqueue) ?? enqueue;
-    this.signer = wrappers.signer?.(signer) ?? signer;
-    this.send = wrappers.send?.(send) ?? send;
-    this.store = sandbox.store;
-    this.scheduler = new DeliveryScheduler(this);
-    sandbox.onEventsInTransaction((tx, events) => this.enqueue(tx, events));
-    sandbox.onClockMoved((key) => this.track(this.scheduler.pump(key)));
-    sandbox.store.onDrop((key) => this.forget(key));
-    if (sandbox.store.shared) {
+    this.config = {
+      ...DEFAULT_OUTBOX_CONFIG,
+      ...config,
+      retrySchedule: [...(config.retrySchedule ?? DEFAULT_OUTBOX_CONFIG.retrySchedule)],
+    };
+    this.scheduler = new DeliveryScheduler({
+      store,
+      config: this.config,
+      send: options.send ?? sender(this.config),
+      caches: this.caches,
+      stopped: () => this.shuttingDown,
+    });
+    if (store.shared) {
       // Another process may queue a delivery, or die holding one: look for due ones now and then.
-      this.poller = setInterval(() => this.track(this.scheduler.pumpAll()), this.config.pollIntervalMs);
+      this.poller = setInterval(() => this.scheduler.work.track(this.scheduler.pumpAll()), this.config.pollIntervalMs);
       this.poller.unref();
     }
   }
@@ -82,53 +85,41 @@ export class Outbox implements SchedulerHost {
   }
 
   onDeliveryUpdate(listener: DeliveryListener): () => void {
-    this.deliveryListeners.push(listener);
-    return () => {
-      const i = this.deliveryListeners.indexOf(listener);
-      if (i >= 0) this.deliveryListeners.splice(i, 1);
-    };
+    return this.scheduler.onDeliveryUpdate(listener);
   }
 
   /** Failures of the background work (a store that went away): nothing a request waits for. */
   onError(listener: (error: unknown) => void): void {
-    this.errorListeners.push(listener);
-  }
-
-  notify(key: string, delivery: DeliveryRecord): void {
-    for (const listener of this.deliveryListeners) listener(key, delivery);
-  }
-
-  cachesOf(key: string): EndpointCaches {
-    let caches = this.caches.get(key);
-    if (!caches) {
-      caches = new EndpointCaches();
-      this.caches.set(key, caches);
-    }
-    return caches;
+    this.scheduler.work.onError(listener);
   }
 
   // ---- endpoints and the log ------------------------------------------------------------
 
-  async createEndpoint(key: string, request: Schemas['CreateWebhookEndpointRequest']): Promise<Schemas['WebhookEndpointWithSecret']> {
+  async createEndpoint(
+    key: string,
+    request: Schemas['CreateWebhookEndpointRequest'],
+  ): Promise<Schemas['WebhookEndpointWithSecret']> {
     const url = parseWebhookUrl(request.url);
     await assertAllowedTarget(url, this.config.allowPrivate);
-    const endpoint = await this.sandbox.store.transact(key, (tx) => createEndpoint(tx, url, request.secret, this.config.maxEndpointsPerTenant));
+    const endpoint = await this.store.transact(key, (tx) =>
+      createEndpoint(tx, url, request.secret, this.config.maxEndpointsPerTenant),
+    );
     return { ...endpoint };
   }
 
   listEndpoints(key: string): Promise<Schemas['WebhookEndpoint'][]> {
-    return this.sandbox.store.transact(key, listEndpoints);
+    return this.store.transact(key, listEndpoints);
   }
 
   deleteEndpoint(key: string, endpointId: string): Promise<void> {
-    return this.sandbox.store.transact(key, async (tx) => {
+    return this.store.transact(key, async (tx) => {
       await deleteEndpoint(tx, endpointId);
-      tx.afterCommit(() => this.caches.get(key)?.forget(endpointId));
+      tx.afterCommit(() => this.caches.forgetEndpoint(key, endpointId));
     });
   }
 
   listDeliveries(key: string, filter: DeliveryFilter = {}): Promise<Schemas['WebhookDelivery'][]> {
-    return this.sandbox.store.transact(key, (tx) => listDeliveries(tx, filter));
+    return this.store.transact(key, (tx) => listDeliveries(tx, filter));
   }
 
   /**
@@ -136,33 +127,42 @@ export class Outbox implements SchedulerHost {
    * behind another stays waiting); a finished one is sent once more, outside its chain.
    */
   retryDelivery(key: string, deliveryId: string): Promise<Schemas['WebhookDelivery']> {
-    return this.sandbox.store.transact(key, async (tx) => {
+    return this.store.transact(key, async (tx) => {
       const delivery = await tx.deliveries.get(deliveryId);
       if (!delivery) throw new DomainError('WEBHOOK_DELIVERY_NOT_FOUND', `Webhook delivery ${deliveryId} not found`);
       if (!(await tx.endpoints.get(delivery.endpoint_id))) {
-        throw new DomainError('WEBHOOK_ENDPOINT_DELETED', `Webhook endpoint ${delivery.endpoint_id} of delivery ${deliveryId} was deleted`);
+        throw new DomainError(
+          'WEBHOOK_ENDPOINT_DELETED',
+          `Webhook endpoint ${delivery.endpoint_id} of delivery ${deliveryId} was deleted`,
+        );
       }
       const nowMs = clockNow(await tx.clock(), tx.realNowMs);
-      const chains = chainsOf(await tx.deliveries.pendingOfJob(delivery.job_id));
+      const chains = chainsOf(await tx.pendingDeliveries.ofJob(delivery.job_id));
       if (delivery.status === 'PENDING') {
         const waiting = waitingFor(chains, delivery);
         if (waiting !== undefined || delivery.nextAttemptAtMs === null) return deliveryView(delivery, waiting);
         const brought: DeliveryRecord = { ...delivery, nextAttemptAtMs: Math.min(delivery.nextAttemptAtMs, nowMs) };
         tx.deliveries.put(brought);
-        tx.afterCommit(() => this.track(this.scheduler.pump(key)));
+        tx.afterCommit(() => this.scheduler.work.track(this.scheduler.pump(key)));
         return deliveryView(brought);
       }
-      const again: DeliveryRecord = { ...delivery, status: 'PENDING', nextAttemptAtMs: nowMs, outsideChain: true, lease: null };
+      const again: DeliveryRecord = {
+        ...delivery,
+        status: 'PENDING',
+        nextAttemptAtMs: nowMs,
+        outsideChain: true,
+        lease: null,
+      };
       tx.deliveries.put(again);
-      tx.afterCommit(() => this.track(this.scheduler.attempt(key, deliveryId)));
+      tx.afterCommit(() => this.scheduler.work.track(this.scheduler.attempt(key, deliveryId)));
       return deliveryView(again);
     });
   }
 
   // ---- queueing and scheduling ----------------------------------------------------------
 
-  /** The `enqueue` step as built: one delivery per endpoint for each event, in the event's transaction. */
-  private async queueDeliveries(tx: Transaction, events: readonly JobEvent[]): Promise<void> {
+  /** One delivery per endpoint for each event, queued in the events' own transaction. */
+  async enqueue(tx: WebhookTransaction, events: readonly JobEvent[]): Promise<void> {
     if (this.stopped || (await tx.endpoints.count()) === 0) return;
     const endpoints: EndpointRecord[] = [];
     for await (const endpoint of tx.endpoints.list('oldest')) endpoints.push(endpoint);
@@ -171,7 +171,7 @@ export class Outbox implements SchedulerHost {
     const createdHere = new Set(events.filter((event) => event.type === 'CREATED').map((event) => event.job.id));
     for (const jobId of new Set(events.map((event) => event.job.id))) {
       if (createdHere.has(jobId)) continue;
-      for (const chain of chainsOf(await tx.deliveries.pendingOfJob(jobId)).keys()) queuedChains.add(chain);
+      for (const chain of chainsOf(await tx.pendingDeliveries.ofJob(jobId)).keys()) queuedChains.add(chain);
     }
     const nowMs = clockNow(await tx.clock(), tx.realNowMs);
     const created: DeliveryRecord[] = [];
@@ -187,10 +187,14 @@ export class Outbox implements SchedulerHost {
           job_id: event.job.id,
           status: 'PENDING',
           attempts: [],
-          nextAttemptAtMs: queuedChains.has(chainKey({ endpoint_id: endpoint.id, job_id: event.job.id })) ? null : nowMs,
+          nextAttemptAtMs: queuedChains.has(chainKey({ endpoint_id: endpoint.id, job_id: event.job.id }))
+            ? null
+            : nowMs,
           created_at: event.created_at,
           payloadText,
-          instaLeapSignature: createHmac('sha256', endpoint.secret).update(`${event.id}&${event.created_at}&${event.type}`).digest('hex'),
+          instaLeapSignature: createHmac('sha256', endpoint.secret)
+            .update(`${event.id}&${event.created_at}&${event.type}`)
+            .digest('hex'),
           lease: null,
         };
         queuedChains.add(chainKey(delivery));
@@ -198,29 +202,20 @@ export class Outbox implements SchedulerHost {
       }
     }
     await remember(tx, created, this.config.maxDeliveriesPerTenant);
-    tx.afterCommit(() => {
-      for (const delivery of created) this.notify(tx.tenantKey, delivery);
-      // Only the new chain heads can be due: sending them directly spares a scan of every
-      // pending chain of the tenant for each event.
-      for (const delivery of created) if (delivery.nextAttemptAtMs !== null) this.track(this.scheduler.attempt(tx.tenantKey, delivery.id));
-    });
+    tx.afterCommit(() => this.scheduler.queued(tx.tenantKey, created));
   }
 
-  track(work: Promise<void>): void {
-    const tracked = work.catch((error) => {
-      for (const listener of this.errorListeners) listener(error);
-    });
-    this.inFlight.add(tracked);
-    void tracked.finally(() => this.inFlight.delete(tracked));
+  /** A tenant's clock moved on: what waited on it may be due. */
+  clockMoved(key: string): void {
+    this.scheduler.work.track(this.scheduler.pump(key));
   }
 
   // ---- lifecycle ----------------------------------------------------------------------
 
   /** A reset or evicted tenant: no more timers, no more pooled connections. */
-  private forget(key: string): void {
+  forgetTenant(key: string): void {
     this.scheduler.disarm(key);
-    this.caches.get(key)?.forgetAll();
-    this.caches.delete(key);
+    this.caches.forgetTenant(key);
   }
 
   /** Attempts every chain head of the tenant that is due and not held. */
@@ -229,8 +224,8 @@ export class Outbox implements SchedulerHost {
   }
 
   /** Resolves once nothing is in flight. */
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  idle(): Promise<void> {
+    return this.scheduler.work.idle();
   }
 
   /**
@@ -241,27 +236,31 @@ export class Outbox implements SchedulerHost {
   async shutdown(graceMs: number): Promise<{ undelivered: number }> {
     if (this.poller) clearInterval(this.poller);
     this.scheduler.disarm();
-    const store = this.sandbox.store;
+    const store = this.store;
     const pending: Array<[string, string]> = [];
     // On a shared store, only the tenants this process has sent for: the others' pending
     // deliveries are for the instances that serve them (all of it stays in the store).
     const mine = (key: string) => !store.shared || this.caches.has(key);
     try {
       for (const key of (await store.tenantsWithPendingDeliveries()).filter(mine)) {
-        const deliveries = await store.transact(key, (tx) => tx.deliveries.pending(), { existingOnly: true }) ?? [];
+        const deliveries =
+          (await store.transact(key, (tx) => tx.pendingDeliveries.all(), { existingOnly: true })) ?? [];
         for (const d of deliveries) pending.push([key, d.id]);
-        for (const chain of chainsOf(deliveries).values()) this.track(this.scheduler.attempt(key, chain[0].id, true));
+        for (const chain of chainsOf(deliveries).values())
+          this.scheduler.work.track(this.scheduler.attempt(key, chain[0].id, true));
       }
     } catch (error) {
       // A store that went away keeps what it holds; this process can only stop.
-      for (const listener of this.errorListeners) listener(error);
+      this.scheduler.work.fail(error);
     }
     this.shuttingDown = true;
     await Promise.race([this.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
-    for (const caches of this.caches.values()) caches.forgetAll();
+    this.caches.forgetAll();
     let undelivered = 0;
     for (const [key, id] of pending) {
-      const status = await store.transact(key, async (tx) => (await tx.deliveries.get(id))?.status, { existingOnly: true }).catch(() => undefined);
+      const status = await store
+        .transact(key, async (tx) => (await tx.deliveries.get(id))?.status, { existingOnly: true })
+        .catch(() => undefined);
       if (status !== 'SUCCEEDED') undelivered += 1;
     }
     return { undelivered };

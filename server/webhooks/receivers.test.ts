@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { Receiver, type Responder } from '../testing/receiver';
-import { startTestServer, type TestApi } from '../testing/harness';
+import { Receiver, type Responder } from '../../test/support/receiver';
+import { startTestServer, type TestApi } from '../../test/support/harness';
 import type { RunningServer } from '../main';
 
 const TIMEOUT_MS = 150;
@@ -35,17 +35,50 @@ let bigBodyWritten = 0;
 let bigBodyAborted = false;
 
 const faults: Array<[string, () => Promise<string>, RegExp]> = [
-  ['slow past the timeout', async () => (await receiver((_req, res) => { setTimeout(() => res.end('late'), TIMEOUT_MS * 3); })).url, /timeout/],
+  [
+    'slow past the timeout',
+    async () =>
+      (
+        await receiver((_req, res) => {
+          setTimeout(() => res.end('late'), TIMEOUT_MS * 3);
+        })
+      ).url,
+    /timeout/,
+  ],
   ['connection reset', async () => (await receiver((req) => req.socket.destroy())).url, /ECONNRESET|socket hang up/],
-  ['500 forever', async () => (await receiver((_req, res) => { res.statusCode = 500; res.end('boom'); })).url, /HTTP 500/],
-  ['redirect', async () => (await receiver((_req, res) => { res.statusCode = 307; res.setHeader('location', 'http://127.0.0.1:9/elsewhere'); res.end(); })).url, /redirect/],
+  [
+    '500 forever',
+    async () =>
+      (
+        await receiver((_req, res) => {
+          res.statusCode = 500;
+          res.end('boom');
+        })
+      ).url,
+    /HTTP 500/,
+  ],
+  [
+    'redirect',
+    async () =>
+      (
+        await receiver((_req, res) => {
+          res.statusCode = 307;
+          res.setHeader('location', 'http://127.0.0.1:9/elsewhere');
+          res.end();
+        })
+      ).url,
+    /redirect/,
+  ],
   ['accept then hang', async () => hangingUrl, /timeout/],
 ];
 
 beforeAll(async () => {
   ({ server, api, close } = await startTestServer({ webhookTimeoutMs: TIMEOUT_MS, webhookRetrySchedule: [60, 600] }));
   // Accepts connections, reads nothing, answers nothing.
-  hanging = net.createServer((socket) => { sockets.add(socket); socket.pause(); });
+  hanging = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.pause();
+  });
   await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
   hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/hooks`;
 });
@@ -98,7 +131,9 @@ it('reads no more than 2 KB of a 50 MB answer, closes the socket, and still coun
       }
       res.end();
     };
-    res.on('close', () => { bigBodyAborted = bigBodyWritten < 50 * 1024 * 1024; });
+    res.on('close', () => {
+      bigBodyAborted = bigBodyWritten < 50 * 1024 * 1024;
+    });
     pump();
   });
   const tenant = api.as(`flood-${randomUUID()}`);
@@ -118,16 +153,31 @@ it('reads no more than 2 KB of a 50 MB answer, closes the socket, and still coun
 });
 
 it('a webhook URL that gets past registration but resolves to loopback is refused at delivery time', async () => {
-  const hosted = await startTestServer({ webhookAllowPrivate: false, webhookTimeoutMs: TIMEOUT_MS, webhookRetrySchedule: [60] });
+  const hosted = await startTestServer({
+    webhookAllowPrivate: false,
+    webhookTimeoutMs: TIMEOUT_MS,
+    webhookRetrySchedule: [60],
+  });
   const target = await receiver((_req, res) => res.end('ok'));
   try {
     const key = `rebound-${randomUUID()}`;
     const tenant = hosted.api.as(key);
     const port = new URL(target.url).port;
-    for (const url of [`http://localhost:${port}/hooks`, `http://127.0.0.1:${port}/hooks`, `http://[::ffff:127.0.0.1]:${port}/hooks`]) {
+    for (const url of [
+      `http://localhost:${port}/hooks`,
+      `http://127.0.0.1:${port}/hooks`,
+      `http://[::ffff:127.0.0.1]:${port}/hooks`,
+    ]) {
       expect((await tenant.post('/sandbox/webhook-endpoints', { url })).body.code).toBe('WEBHOOK_URL_REFUSED');
       // As if the name had resolved elsewhere at registration and was re-pointed since.
-      await hosted.server.sandbox.store.transact(key, async (tx) => tx.endpoints.put({ id: `whe_${url}`, url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', created_at: new Date().toISOString() }));
+      await hosted.server.sandbox.store.transact(key, async (tx) =>
+        tx.endpoints.put({
+          id: `whe_${url}`,
+          url,
+          secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+          created_at: new Date().toISOString(),
+        }),
+      );
     }
     const { id } = await tenant.createJob();
     await new Promise((r) => setImmediate(r));
@@ -143,8 +193,16 @@ it('a webhook URL that gets past registration but resolves to loopback is refuse
 
 describe('webhook URLs that are bad', () => {
   it.each([
-    ['javascript:alert(1)'], ['data:text/plain,hi'], ['ws://127.0.0.1/'], ['http://user@127.0.0.1/'], ['http://:secret@127.0.0.1/'],
-    ['http://127.0.0.1/\nX: 1'], ['http://127.0.0.1/\tx'], ['http://127.0.0.1/\u0000'], ['//127.0.0.1/relative'], ['http://'],
+    ['javascript:alert(1)'],
+    ['data:text/plain,hi'],
+    ['ws://127.0.0.1/'],
+    ['http://user@127.0.0.1/'],
+    ['http://:secret@127.0.0.1/'],
+    ['http://127.0.0.1/\nX: 1'],
+    ['http://127.0.0.1/\tx'],
+    ['http://127.0.0.1/\u0000'],
+    ['//127.0.0.1/relative'],
+    ['http://'],
   ])('refuses %j with 422 naming url', async (url) => {
     const res = await api.post('/sandbox/webhook-endpoints', { url });
     expect([res.status, res.body.errors?.[0]?.param]).toEqual([422, 'url']);
@@ -153,8 +211,22 @@ describe('webhook URLs that are bad', () => {
   it('with private targets refused, refuses every spelling of loopback, private, link-local and unspecified', async () => {
     const hosted = await startTestServer({ webhookAllowPrivate: false });
     try {
-      const urls = ['http://172.16.5.4/h', 'http://100.64.0.1/h', 'http://2130706433/h', 'http://0x7f000001/h', 'http://127.1/h', 'http://0/h',
-        'http://[::]/h', 'http://[fe80::1]/h', 'http://[fc00::1]/h', 'http://[::ffff:10.0.0.1]/h', 'http://[::ffff:7f00:1]/h', 'http://169.254.0.1/h', 'http://LOCALHOST/h', 'http://224.0.0.1/h'];
+      const urls = [
+        'http://172.16.5.4/h',
+        'http://100.64.0.1/h',
+        'http://2130706433/h',
+        'http://0x7f000001/h',
+        'http://127.1/h',
+        'http://0/h',
+        'http://[::]/h',
+        'http://[fe80::1]/h',
+        'http://[fc00::1]/h',
+        'http://[::ffff:10.0.0.1]/h',
+        'http://[::ffff:7f00:1]/h',
+        'http://169.254.0.1/h',
+        'http://LOCALHOST/h',
+        'http://224.0.0.1/h',
+      ];
       for (const url of urls) {
         const res = await hosted.api.post('/sandbox/webhook-endpoints', { url });
         expect([url, res.status, res.body.code]).toEqual([url, 422, 'WEBHOOK_URL_REFUSED']);

@@ -3,28 +3,56 @@
  * tenant's clock, under a lease taken in the store; the outcome counts only while that
  * lease is still the one stored, and settles the next attempt or the next head.
  */
-import type { Webhook } from 'standardwebhooks';
 import { clockNow, iso, realDelayUntil } from '../domain/clock';
 import { newId } from '../domain/ids';
-import type { ClockState, DeliveryRecord, EndpointRecord, Store } from '../domain/store';
+import type { ClockState } from '../domain/store';
 import type { OutboxConfig } from './config';
 import { chainHead, chainsOf } from './delivery-log';
 import { finished } from './endpoints';
-import type { EndpointCaches, Send } from './sender';
+import type { DeliveryRecord, WebhookStore } from './records';
+import type { EndpointCachePool, Send } from './sender';
 
-export type Signer = (caches: EndpointCaches, endpoint: EndpointRecord) => Webhook;
-
-/** What the scheduler needs of the outbox that runs it. */
-export interface SchedulerHost {
-  readonly store: Store;
+/** What the scheduler works with: each a part of the outbox, none the outbox itself. */
+export interface SchedulerParts {
+  readonly store: WebhookStore;
   readonly config: OutboxConfig;
-  readonly stopped: boolean;
-  signer: Signer;
-  send: Send;
-  cachesOf(key: string): EndpointCaches;
-  notify(key: string, delivery: DeliveryRecord): void;
-  /** Background work the outbox waits for when idle or shutting down. */
-  track(work: Promise<void>): void;
+  /** The transport: one attempt over the wire. */
+  readonly send: Send;
+  readonly caches: EndpointCachePool;
+  /** Shutting down: nothing more is scheduled. */
+  stopped(): boolean;
+}
+
+/** A delivery was created, attempted, retried or given up on. */
+export type DeliveryListener = (
+  tenantKey: string,
+  delivery: Pick<DeliveryRecord, 'id' | 'job_id' | 'status' | 'attempts'>,
+) => void;
+
+/** Background work (attempts, pumps): nothing a request waits for, but what shutting down waits for. */
+export class BackgroundWork {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly errorListeners: Array<(error: unknown) => void> = [];
+
+  track(work: Promise<void>): void {
+    const tracked = work.catch((error) => this.fail(error));
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+
+  /** Failures of the background work (a store that went away). */
+  onError(listener: (error: unknown) => void): void {
+    this.errorListeners.push(listener);
+  }
+
+  fail(error: unknown): void {
+    for (const listener of this.errorListeners) listener(error);
+  }
+
+  /** Resolves once nothing is in flight. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
 }
 
 interface Timer {
@@ -41,34 +69,65 @@ export class DeliveryScheduler {
   /** Names this process in the leases it takes. */
   private readonly owner = newId('proc');
   private readonly timers = new Map<string, Timer>();
+  /** What the outbox waits for when idle or shutting down. */
+  readonly work = new BackgroundWork();
+  private readonly listeners: DeliveryListener[] = [];
 
-  constructor(private readonly host: SchedulerHost) {}
+  constructor(private readonly parts: SchedulerParts) {}
+
+  onDeliveryUpdate(listener: DeliveryListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  private notify(key: string, delivery: DeliveryRecord): void {
+    for (const listener of this.listeners) listener(key, delivery);
+  }
+
+  /**
+   * Deliveries just committed: told, and the chain heads among them sent at once. Only they
+   * can be due: sending them directly spares a scan of every pending chain of the tenant.
+   */
+  queued(key: string, created: readonly DeliveryRecord[]): void {
+    for (const delivery of created) this.notify(key, delivery);
+    for (const delivery of created)
+      if (delivery.nextAttemptAtMs !== null) this.work.track(this.attempt(key, delivery.id));
+  }
 
   /** Attempts every chain head that is due and not held, and sets the timer for the next one. */
   async pump(key: string): Promise<void> {
-    if (this.host.stopped) return;
-    const plan = await this.host.store.transact(key, async (tx) => {
-      const clock = await tx.clock();
-      const nowMs = clockNow(clock, tx.realNowMs);
-      const due: string[] = [];
-      let nextDueMs = Infinity;
-      const pending = await tx.deliveries.pending();
-      const heads = [...chainsOf(pending).values()].map((chain) => chain[0]).concat(pending.filter((d) => d.outsideChain));
-      for (const head of heads) {
-        if (head.nextAttemptAtMs === null || leaseHeld(head, tx.realNowMs, nowMs)) continue;
-        if (head.nextAttemptAtMs <= nowMs) due.push(head.id);
-        else nextDueMs = Math.min(nextDueMs, head.nextAttemptAtMs);
-      }
-      return { due, nextDueMs, clock, realNowMs: tx.realNowMs };
-    }, { existingOnly: true });
+    if (this.parts.stopped()) return;
+    const plan = await this.parts.store.transact(
+      key,
+      async (tx) => {
+        const clock = await tx.clock();
+        const nowMs = clockNow(clock, tx.realNowMs);
+        const due: string[] = [];
+        let nextDueMs = Infinity;
+        const pending = await tx.pendingDeliveries.all();
+        const heads = [...chainsOf(pending).values()]
+          .map((chain) => chain[0])
+          .concat(pending.filter((d) => d.outsideChain));
+        for (const head of heads) {
+          if (head.nextAttemptAtMs === null || leaseHeld(head, tx.realNowMs, nowMs)) continue;
+          if (head.nextAttemptAtMs <= nowMs) due.push(head.id);
+          else nextDueMs = Math.min(nextDueMs, head.nextAttemptAtMs);
+        }
+        return { due, nextDueMs, clock, realNowMs: tx.realNowMs };
+      },
+      { existingOnly: true },
+    );
     if (!plan) return;
-    for (const id of plan.due) this.host.track(this.attempt(key, id));
+    for (const id of plan.due) this.work.track(this.attempt(key, id));
     this.arm(key, plan.nextDueMs, plan.clock, plan.realNowMs);
   }
 
   async pumpAll(): Promise<void> {
-    if (this.host.stopped) return;
-    for (const key of await this.host.store.tenantsWithPendingDeliveries()) await this.pump(key);
+    if (this.parts.stopped()) return;
+    for (const key of await this.parts.store.tenantsWithPendingDeliveries()) await this.pump(key);
   }
 
   private arm(key: string, dueMs: number, clock: ClockState, realNowMs: number): void {
@@ -80,7 +139,7 @@ export class DeliveryScheduler {
     if (current) clearTimeout(current.handle);
     const handle = setTimeout(() => {
       this.timers.delete(key);
-      this.host.track(this.pump(key));
+      this.work.track(this.pump(key));
     }, delayMs);
     handle.unref();
     this.timers.set(key, { handle, dueMs });
@@ -92,22 +151,29 @@ export class DeliveryScheduler {
    */
   async attempt(key: string, deliveryId: string, force = false): Promise<void> {
     const token = newId('lease');
-    const leaseMs = this.host.config.timeoutMs + this.host.config.leaseMarginMs;
-    const taken = await this.host.store.transact(key, async (tx) => {
-      const delivery = await tx.deliveries.get(deliveryId);
-      if (!delivery || delivery.status !== 'PENDING') return undefined;
-      const nowMs = clockNow(await tx.clock(), tx.realNowMs);
-      if (leaseHeld(delivery, tx.realNowMs, nowMs)) return undefined;
-      if (!force && (delivery.nextAttemptAtMs === null || delivery.nextAttemptAtMs > nowMs)) return undefined;
-      if (!delivery.outsideChain && (await chainHead(tx, delivery))?.id !== deliveryId) return undefined;
-      const endpoint = await tx.endpoints.get(delivery.endpoint_id);
-      if (!endpoint) return undefined;
-      tx.deliveries.put({ ...delivery, lease: { owner: this.owner, token, untilRealMs: tx.realNowMs + leaseMs, untilTenantMs: nowMs + leaseMs } });
-      return { delivery, endpoint, atMs: nowMs };
-    }, { existingOnly: true });
+    const leaseMs = this.parts.config.timeoutMs + this.parts.config.leaseMarginMs;
+    const taken = await this.parts.store.transact(
+      key,
+      async (tx) => {
+        const delivery = await tx.deliveries.get(deliveryId);
+        if (!delivery || delivery.status !== 'PENDING') return undefined;
+        const nowMs = clockNow(await tx.clock(), tx.realNowMs);
+        if (leaseHeld(delivery, tx.realNowMs, nowMs)) return undefined;
+        if (!force && (delivery.nextAttemptAtMs === null || delivery.nextAttemptAtMs > nowMs)) return undefined;
+        if (!delivery.outsideChain && (await chainHead(tx, delivery))?.id !== deliveryId) return undefined;
+        const endpoint = await tx.endpoints.get(delivery.endpoint_id);
+        if (!endpoint) return undefined;
+        tx.deliveries.put({
+          ...delivery,
+          lease: { owner: this.owner, token, untilRealMs: tx.realNowMs + leaseMs, untilTenantMs: nowMs + leaseMs },
+        });
+        return { delivery, endpoint, atMs: nowMs };
+      },
+      { existingOnly: true },
+    );
     if (!taken) return;
     const { delivery, endpoint, atMs } = taken;
-    const caches = this.host.cachesOf(key);
+    const caches = this.parts.caches.of(key);
     const started = performance.now();
     const timestamp = new Date();
     const headers: Record<string, string> = {
@@ -116,43 +182,51 @@ export class DeliveryScheduler {
       'InstaLeap-Signature': delivery.instaLeapSignature,
       'webhook-id': delivery.event_id,
       'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-      'webhook-signature': this.host.signer(caches, endpoint).sign(delivery.event_id, timestamp, delivery.payloadText),
+      'webhook-signature': caches.signer(endpoint).sign(delivery.event_id, timestamp, delivery.payloadText),
     };
-    const outcome = await this.host.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
-    const attempt = { at: iso(atMs), latency_ms: Math.round((performance.now() - started) * 100) / 100, ...outcome.attempt };
-    await this.host.store.transact(key, async (tx) => {
-      const current = await tx.deliveries.get(deliveryId);
-      if (!current || current.lease?.token !== token) return;
-      let next: DeliveryRecord = { ...current, attempts: [...current.attempts, attempt], lease: null };
-      if (outcome.responseBody !== undefined) next.last_response_body = outcome.responseBody;
-      const wait = this.host.config.retrySchedule[next.attempts.length - 1];
-      if (outcome.ok) next = finished(next, 'SUCCEEDED');
-      else if (current.outsideChain || wait === undefined) next = finished(next, 'DEAD_LETTERED');
-      else {
-        const jitter = 1 + this.host.config.retryJitter * (2 * this.host.config.random() - 1);
-        next.nextAttemptAtMs = atMs + Math.round(wait * 1000 * jitter);
-      }
-      tx.deliveries.put(next);
-      const clock = await tx.clock();
-      const nowMs = clockNow(clock, tx.realNowMs);
-      let head: DeliveryRecord | undefined = next.status === 'PENDING' ? next : undefined;
-      if (!head && !current.outsideChain) {
-        // The delivery that waited behind the one just settled is due as it reaches the head.
-        head = await chainHead(tx, current);
-        if (head && head.nextAttemptAtMs === null) {
-          head = { ...head, nextAttemptAtMs: nowMs };
-          tx.deliveries.put(head);
+    const outcome = await this.parts.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
+    const attempt = {
+      at: iso(atMs),
+      latency_ms: Math.round((performance.now() - started) * 100) / 100,
+      ...outcome.attempt,
+    };
+    await this.parts.store.transact(
+      key,
+      async (tx) => {
+        const current = await tx.deliveries.get(deliveryId);
+        if (!current || current.lease?.token !== token) return;
+        let next: DeliveryRecord = { ...current, attempts: [...current.attempts, attempt], lease: null };
+        if (outcome.responseBody !== undefined) next.last_response_body = outcome.responseBody;
+        const wait = this.parts.config.retrySchedule[next.attempts.length - 1];
+        if (outcome.ok) next = finished(next, 'SUCCEEDED');
+        else if (current.outsideChain || wait === undefined) next = finished(next, 'DEAD_LETTERED');
+        else {
+          const jitter = 1 + this.parts.config.retryJitter * (2 * this.parts.config.random() - 1);
+          next.nextAttemptAtMs = atMs + Math.round(wait * 1000 * jitter);
         }
-      }
-      tx.afterCommit(() => {
-        this.host.notify(key, next);
-        // Only this chain changed: send its head if due, or wake up when it is. A full scan
-        // here would make every settled delivery cost as much as all pending chains together.
-        if (!head || this.host.stopped || head.nextAttemptAtMs === null) return;
-        if (head.nextAttemptAtMs <= nowMs) this.host.track(this.attempt(key, head.id));
-        else this.arm(key, head.nextAttemptAtMs, clock, tx.realNowMs);
-      });
-    }, { existingOnly: true });
+        tx.deliveries.put(next);
+        const clock = await tx.clock();
+        const nowMs = clockNow(clock, tx.realNowMs);
+        let head: DeliveryRecord | undefined = next.status === 'PENDING' ? next : undefined;
+        if (!head && !current.outsideChain) {
+          // The delivery that waited behind the one just settled is due as it reaches the head.
+          head = await chainHead(tx, current);
+          if (head && head.nextAttemptAtMs === null) {
+            head = { ...head, nextAttemptAtMs: nowMs };
+            tx.deliveries.put(head);
+          }
+        }
+        tx.afterCommit(() => {
+          this.notify(key, next);
+          // Only this chain changed: send its head if due, or wake up when it is. A full scan
+          // here would make every settled delivery cost as much as all pending chains together.
+          if (!head || this.parts.stopped() || head.nextAttemptAtMs === null) return;
+          if (head.nextAttemptAtMs <= nowMs) this.work.track(this.attempt(key, head.id));
+          else this.arm(key, head.nextAttemptAtMs, clock, tx.realNowMs);
+        });
+      },
+      { existingOnly: true },
+    );
   }
 
   /** Clears the timer of one tenant, or of all. */

@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import type { EndpointRecord } from '../domain/store';
+import type { EndpointRecord } from './records';
 import { guardedLookup, isPrivateAddress } from './url-policy';
 
 const MAX_RESPONSE_BODY_KEPT = 2048;
@@ -15,7 +15,12 @@ export interface SendOutcome {
   responseBody?: string;
 }
 
-export type Send = (rawUrl: string, agent: http.Agent, headers: Record<string, string>, body: string) => Promise<SendOutcome>;
+export type Send = (
+  rawUrl: string,
+  agent: http.Agent,
+  headers: Record<string, string>,
+  body: string,
+) => Promise<SendOutcome>;
 
 /** Settings read at each attempt, so that a change applies to the next one. */
 export interface SendSettings {
@@ -24,58 +29,73 @@ export interface SendSettings {
 }
 
 export function sender(settings: SendSettings): Send {
-  return (rawUrl, agent, headers, body) => new Promise((resolve) => {
-    let settled = false;
-    const done = (result: SendOutcome) => {
-      if (!settled) {
-        settled = true;
-        resolve(result);
-      }
-    };
-    const url = new URL(rawUrl);
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (!settings.allowPrivate && isIP(host) && isPrivateAddress(host)) {
-      done({ ok: false, attempt: { error: `refused: ${host} is a private address` } });
-      return;
-    }
-    const transport = url.protocol === 'https:' ? https : http;
-    const req = transport.request(url, {
-      method: 'POST',
-      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-      agent,
-      lookup: guardedLookup(settings.allowPrivate) as never,
-    }, (res) => {
-      const status = res.statusCode ?? 0;
-      const chunks: Buffer[] = [];
-      let kept = 0;
-      const finish = () => {
-        const responseBody = Buffer.concat(chunks).toString('utf8');
-        if (status >= 200 && status < 300) done({ ok: true, attempt: { status_code: status }, responseBody });
-        else if (status >= 300 && status < 400) done({ ok: false, attempt: { status_code: status, error: `redirect to ${res.headers.location ?? '(no location)'} not followed` }, responseBody });
-        else done({ ok: false, attempt: { status_code: status, error: `HTTP ${status}` }, responseBody });
+  return (rawUrl, agent, headers, body) =>
+    new Promise((resolve) => {
+      let settled = false;
+      const done = (result: SendOutcome) => {
+        if (!settled) {
+          settled = true;
+          resolve(result);
+        }
       };
-      res.on('data', (chunk: Buffer) => {
-        if (kept < MAX_RESPONSE_BODY_KEPT) {
-          chunks.push(chunk.subarray(0, MAX_RESPONSE_BODY_KEPT - kept));
-          kept += Math.min(chunk.length, MAX_RESPONSE_BODY_KEPT - kept);
-        }
-        if (kept >= MAX_RESPONSE_BODY_KEPT) {
-          // No more of an answer is kept; stop reading it rather than buffer a flood.
-          finish();
-          res.destroy();
-        }
-      });
-      res.on('end', finish);
-      res.on('error', () => finish());
+      const url = new URL(rawUrl);
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      if (!settings.allowPrivate && isIP(host) && isPrivateAddress(host)) {
+        done({ ok: false, attempt: { error: `refused: ${host} is a private address` } });
+        return;
+      }
+      const transport = url.protocol === 'https:' ? https : http;
+      const req = transport.request(
+        url,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          agent,
+          lookup: guardedLookup(settings.allowPrivate),
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          const chunks: Buffer[] = [];
+          let kept = 0;
+          const finish = () => {
+            const responseBody = Buffer.concat(chunks).toString('utf8');
+            if (status >= 200 && status < 300) done({ ok: true, attempt: { status_code: status }, responseBody });
+            else if (status >= 300 && status < 400)
+              done({
+                ok: false,
+                attempt: {
+                  status_code: status,
+                  error: `redirect to ${res.headers.location ?? '(no location)'} not followed`,
+                },
+                responseBody,
+              });
+            else done({ ok: false, attempt: { status_code: status, error: `HTTP ${status}` }, responseBody });
+          };
+          res.on('data', (chunk: Buffer) => {
+            if (kept < MAX_RESPONSE_BODY_KEPT) {
+              chunks.push(chunk.subarray(0, MAX_RESPONSE_BODY_KEPT - kept));
+              kept += Math.min(chunk.length, MAX_RESPONSE_BODY_KEPT - kept);
+            }
+            if (kept >= MAX_RESPONSE_BODY_KEPT) {
+              // No more of an answer is kept; stop reading it rather than buffer a flood.
+              finish();
+              res.destroy();
+            }
+          });
+          res.on('end', finish);
+          res.on('error', () => finish());
+        },
+      );
+      const timer = setTimeout(() => {
+        done({ ok: false, attempt: { error: `timeout after ${settings.timeoutMs} ms` } });
+        req.destroy();
+      }, settings.timeoutMs);
+      req.on('close', () => clearTimeout(timer));
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        done({ ok: false, attempt: { error: `${error.code ?? 'ERROR'}: ${error.message}` } }),
+      );
+      req.end(body);
     });
-    const timer = setTimeout(() => {
-      done({ ok: false, attempt: { error: `timeout after ${settings.timeoutMs} ms` } });
-      req.destroy();
-    }, settings.timeoutMs);
-    req.on('close', () => clearTimeout(timer));
-    req.on('error', (error: NodeJS.ErrnoException) => done({ ok: false, attempt: { error: `${error.code ?? 'ERROR'}: ${error.message}` } }));
-    req.end(body);
-  });
 }
 
 /**
@@ -114,5 +134,37 @@ export class EndpointCaches {
 
   forgetAll(): void {
     for (const id of [...this.agents.keys(), ...this.signers.keys()]) this.forget(id);
+  }
+}
+
+/** Each tenant's EndpointCaches, made on first use. */
+export class EndpointCachePool {
+  private readonly byTenant = new Map<string, EndpointCaches>();
+
+  of(key: string): EndpointCaches {
+    let caches = this.byTenant.get(key);
+    if (!caches) {
+      caches = new EndpointCaches();
+      this.byTenant.set(key, caches);
+    }
+    return caches;
+  }
+
+  /** Whether this process has sent for the tenant. */
+  has(key: string): boolean {
+    return this.byTenant.has(key);
+  }
+
+  forgetEndpoint(key: string, endpointId: string): void {
+    this.byTenant.get(key)?.forget(endpointId);
+  }
+
+  forgetTenant(key: string): void {
+    this.byTenant.get(key)?.forgetAll();
+    this.byTenant.delete(key);
+  }
+
+  forgetAll(): void {
+    for (const caches of this.byTenant.values()) caches.forgetAll();
   }
 }

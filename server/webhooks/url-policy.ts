@@ -10,10 +10,27 @@ import { DomainError } from '../domain/errors';
 
 const PRIVATE = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) PRIVATE.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(net, prefix, 'ipv6');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  PRIVATE.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  PRIVATE.addSubnet(net, prefix, 'ipv6');
 
 export function isPrivateAddress(address: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
@@ -24,11 +41,15 @@ export function isPrivateAddress(address: string): boolean {
 }
 
 function refused(message: string): DomainError {
-  return new DomainError('WEBHOOK_URL_REFUSED', message, { errors: [{ location: 'body', param: 'url', msg: message }] });
+  return new DomainError('WEBHOOK_URL_REFUSED', message, {
+    errors: [{ location: 'body', param: 'url', msg: message }],
+  });
 }
 
 function invalid(message: string): DomainError {
-  return new DomainError('VALIDATION_FAILED', 'The webhook URL is invalid', { errors: [{ location: 'body', param: 'url', msg: message }] });
+  return new DomainError('VALIDATION_FAILED', 'The webhook URL is invalid', {
+    errors: [{ location: 'body', param: 'url', msg: message }],
+  });
 }
 
 /** The URL's shape: http(s), no credentials, no control characters. Throws a 422 value. */
@@ -74,7 +95,7 @@ export function guardedLookup(allowPrivate: boolean) {
   return (hostname: string, options: object, callback: LookupCallback): void => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
-      const list = addresses as LookupAddress[];
+      const list = addresses;
       if (!allowPrivate) {
         const bad = list.find((a) => isPrivateAddress(a.address));
         if (bad) {

@@ -10,7 +10,9 @@ import type { NamedExamples } from './example-schemas';
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
-export interface Ref { $ref: string }
+export interface Ref {
+  $ref: string;
+}
 
 /** A JSON Schema node as the code reads it; a `$ref` is followed with `resolveSchema`. */
 export interface SchemaNode {
@@ -33,7 +35,10 @@ export interface SchemaNode {
   [keyword: string]: unknown;
 }
 
-export interface ExampleObject { summary?: string; value: unknown }
+export interface ExampleObject {
+  summary?: string;
+  value: unknown;
+}
 
 export interface MediaTypeObject {
   schema?: SchemaNode;
@@ -48,9 +53,15 @@ export interface ParameterObject {
   example?: unknown;
 }
 
-export interface HeaderObject { required?: boolean; schema?: SchemaNode }
+export interface HeaderObject {
+  required?: boolean;
+  schema?: SchemaNode;
+}
 
-export interface RequestBodyObject { required?: boolean; content?: Record<string, MediaTypeObject> }
+export interface RequestBodyObject {
+  required?: boolean;
+  content?: Record<string, MediaTypeObject>;
+}
 
 export interface ResponseObject {
   description?: string;

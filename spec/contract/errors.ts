@@ -69,11 +69,66 @@ export const PATTERN_WORDS: Readonly<Record<string, string>> = {
   '^v1,[A-Za-z0-9+/=]+$': 'must be v1, then a base64 signature',
 };
 
+const COMPOUND = new Set(['oneOf', 'anyOf']);
+
+const within = (path: string, base: string) => path === base || path.startsWith(`${base}/`);
+
+/**
+ * Where a value is a `oneOf`/`anyOf`, ajv reports every branch's failure plus its own
+ * ("must be null", "must match exactly one schema in oneOf"). Only the branch the value was
+ * meant for speaks: a branch whose type the value does not have failed only on that type,
+ * so when another branch has errors under the value, those are the reasons, and the type
+ * misses and the compound's own error go. When every branch missed on type, the reason is
+ * one: "must be object or null".
+ */
+export function meantBranchErrors(errors: readonly ErrorObject[]): ErrorObject[] {
+  const compounds = errors.filter((e) => COMPOUND.has(e.keyword));
+  if (compounds.length === 0) return [...errors];
+  const dropped = new Set<ErrorObject>();
+  const added = new Map<ErrorObject, ErrorObject>();
+  for (const compound of compounds) {
+    if (dropped.has(compound)) continue;
+    const at = compound.instancePath;
+    const here = (e: ErrorObject) => e.instancePath === at;
+    const typeMisses = errors.filter((e) => here(e) && e.keyword === 'type' && !dropped.has(e));
+    const reasons = errors.filter(
+      (e) =>
+        within(e.instancePath, at) &&
+        e !== compound &&
+        !typeMisses.includes(e) &&
+        !(here(e) && COMPOUND.has(e.keyword)) &&
+        !dropped.has(e),
+    );
+    dropped.add(compound);
+    for (const e of typeMisses) dropped.add(e);
+    if (reasons.length > 0) continue;
+    const types = [...new Set(typeMisses.flatMap((e) => [(e.params as { type: string | string[] }).type].flat()))];
+    added.set(
+      compound,
+      types.length > 0
+        ? { ...compound, keyword: 'type', params: { type: types }, message: `must be ${types.join(' or ')}` }
+        : // Every branch matched where oneOf allows one: the value is ambiguous, not malformed.
+          { ...compound, message: 'must match exactly one of the allowed forms, and matches several' },
+    );
+  }
+  const out: ErrorObject[] = [];
+  for (const e of errors) {
+    const replacement = added.get(e);
+    if (replacement) out.push(replacement);
+    else if (!dropped.has(e)) out.push(e);
+  }
+  return out;
+}
+
 /** Turns ajv errors into the contract's 422 `errors[]` items. */
-export function formatErrors(errors: ErrorObject[] | null | undefined, data: unknown, location: ValidationErrorItem['location'] = 'body'): ValidationErrorItem[] {
+export function formatErrors(
+  errors: ErrorObject[] | null | undefined,
+  data: unknown,
+  location: ValidationErrorItem['location'] = 'body',
+): ValidationErrorItem[] {
   const items: ValidationErrorItem[] = [];
   const seen = new Set<string>();
-  for (const error of errors ?? []) {
+  for (const error of meantBranchErrors(errors ?? [])) {
     if (items.length >= MAX_ERROR_ITEMS) break;
     let param: string;
     let msg = error.message ?? 'is invalid';
@@ -84,7 +139,8 @@ export function formatErrors(errors: ErrorObject[] | null | undefined, data: unk
     } else {
       param = dottedPath(error.instancePath, data);
       value = describeValue(valueAt(error.instancePath, data));
-      if (error.keyword === 'enum') msg = `must be one of: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+      if (error.keyword === 'enum')
+        msg = `must be one of: ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
       if (error.keyword === 'pattern') msg = PATTERN_WORDS[(error.params as { pattern: string }).pattern] ?? msg;
     }
     const key = `${param}\u0000${msg}`;

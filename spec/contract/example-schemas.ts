@@ -5,7 +5,7 @@
  */
 import type { components } from '../types.gen';
 
-type SchemaName = keyof components['schemas'] & string;
+type SchemaName = keyof components['schemas'];
 
 export const EXAMPLE_SCHEMAS = {
   AvailabilityRequest: 'AvailabilityRequest',
@@ -56,7 +56,11 @@ export const EXAMPLE_SCHEMAS = {
 
 export type ExampleName = keyof typeof EXAMPLE_SCHEMAS;
 
-type ValueOf<E> = E extends readonly [infer S extends SchemaName] ? Array<components['schemas'][S]> : E extends SchemaName ? components['schemas'][E] : never;
+type ValueOf<E> = E extends readonly [infer S extends SchemaName]
+  ? Array<components['schemas'][S]>
+  : E extends SchemaName
+    ? components['schemas'][E]
+    : never;
 
 /** The generated type of a named example's value. */
 export type ExampleValue<N extends ExampleName> = ValueOf<(typeof EXAMPLE_SCHEMAS)[N]>;

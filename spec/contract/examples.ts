@@ -1,5 +1,12 @@
 /** The spec's examples: every one with the schema it illustrates, and the named ones typed. */
-import { HTTP_METHODS, spec, type ExampleObject, type MediaTypeObject, type OperationObject, type ResponseObject } from './document';
+import {
+  HTTP_METHODS,
+  spec,
+  type ExampleObject,
+  type MediaTypeObject,
+  type OperationObject,
+  type ResponseObject,
+} from './document';
 import type { ExampleName, ExampleValue } from './example-schemas';
 import { escapePointer, resolveRef } from './refs';
 
@@ -18,7 +25,11 @@ export function specExamples(): Array<{ where: string; pointer: string; value: u
   const visitMedia = (media: MediaTypeObject | undefined, mediaPointer: string, where: string) => {
     if (!media?.schema) return;
     for (const [name, ex] of Object.entries(media.examples ?? {})) {
-      found.push({ where: `${where} example ${name}`, pointer: `${mediaPointer}/schema`, value: resolveRef<ExampleObject>(ex).value });
+      found.push({
+        where: `${where} example ${name}`,
+        pointer: `${mediaPointer}/schema`,
+        value: resolveRef<ExampleObject>(ex).value,
+      });
     }
   };
   const visitOperation = (op: OperationObject, base: string, where: string) => {
@@ -29,8 +40,13 @@ export function specExamples(): Array<{ where: string; pointer: string; value: u
     }
     for (const [status, response] of Object.entries(op.responses ?? {})) {
       const resolved = resolveRef<ResponseObject>(response);
-      const responseBase = '$ref' in response && typeof response.$ref === 'string' ? response.$ref : `${base}/responses/${status}`;
-      visitMedia(resolved.content?.['application/json'], `${responseBase}/content/application~1json`, `${where} ${status}`);
+      const responseBase =
+        '$ref' in response && typeof response.$ref === 'string' ? response.$ref : `${base}/responses/${status}`;
+      visitMedia(
+        resolved.content?.['application/json'],
+        `${responseBase}/content/application~1json`,
+        `${where} ${status}`,
+      );
     }
   };
   for (const [path, item] of Object.entries(spec.paths ?? {})) {
@@ -43,7 +59,12 @@ export function specExamples(): Array<{ where: string; pointer: string; value: u
     if (item.post) visitOperation(item.post, `#/webhooks/${escapePointer(name)}/post`, `webhook ${name}`);
   }
   for (const [name, param] of Object.entries(spec.components.parameters ?? {})) {
-    if (param.example !== undefined) found.push({ where: `parameter ${name}`, pointer: `#/components/parameters/${name}/schema`, value: param.example });
+    if (param.example !== undefined)
+      found.push({
+        where: `parameter ${name}`,
+        pointer: `#/components/parameters/${name}/schema`,
+        value: param.example,
+      });
   }
   return found;
 }

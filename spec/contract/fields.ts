@@ -9,7 +9,13 @@ import { resolveSchema, schemaAt } from './refs';
 /** A new object with the first `count` of `keys` copied from `value` (own data properties). */
 function copyKeys(value: Record<string, unknown>, keys: string[], count: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (let i = 0; i < count; i++) Object.defineProperty(out, keys[i], { value: value[keys[i]], enumerable: true, writable: true, configurable: true });
+  for (let i = 0; i < count; i++)
+    Object.defineProperty(out, keys[i], {
+      value: value[keys[i]],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return out;
 }
 

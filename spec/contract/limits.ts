@@ -18,12 +18,17 @@ export function propertySchema(schema: SchemaNode, key: string): SchemaNode | un
 export function firstOversized(pointer: string, data: unknown): ValidationErrorItem | null {
   // Paths are built only for the one error found, not for every node walked.
   const segments: Array<string | number> = [];
-  const tooMany = (limit: number, what: string): ValidationErrorItem => ({ location: 'body', param: dottedSegments(segments), msg: `must NOT have more than ${limit} ${what}` });
+  const tooMany = (limit: number, what: string): ValidationErrorItem => ({
+    location: 'body',
+    param: dottedSegments(segments),
+    msg: `must NOT have more than ${limit} ${what}`,
+  });
   const walk = (schemaNode: SchemaNode | undefined, value: unknown): ValidationErrorItem | null => {
     const schema = resolveSchema(schemaNode);
     if (!schema || value === null || typeof value !== 'object') return null;
     if (Array.isArray(value)) {
-      if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) return tooMany(schema.maxItems, 'items');
+      if (typeof schema.maxItems === 'number' && value.length > schema.maxItems)
+        return tooMany(schema.maxItems, 'items');
       if (!schema.items) return null;
       for (let i = 0; i < value.length; i++) {
         segments.push(i);
@@ -34,7 +39,8 @@ export function firstOversized(pointer: string, data: unknown): ValidationErrorI
       return null;
     }
     const keys = Object.keys(value);
-    if (typeof schema.maxProperties === 'number' && keys.length > schema.maxProperties) return tooMany(schema.maxProperties, 'properties');
+    if (typeof schema.maxProperties === 'number' && keys.length > schema.maxProperties)
+      return tooMany(schema.maxProperties, 'properties');
     for (const key of keys) {
       const child = propertySchema(schema, key);
       if (child === undefined) continue;

@@ -1,12 +1,20 @@
 /** The spec's operations, indexed once: method, path, parameters, and the pointer of each body schema. */
 import type { components, operations as GeneratedOperations } from '../types.gen';
-import { HTTP_METHODS, spec, type HeaderObject, type HttpMethod, type OperationObject, type ParameterObject, type Ref, type ResponseObject } from './document';
+import {
+  HTTP_METHODS,
+  spec,
+  type HeaderObject,
+  type HttpMethod,
+  type OperationObject,
+  type ParameterObject,
+  type ResponseObject,
+} from './document';
 import { escapePointer, resolveRef } from './refs';
 
 export type Schemas = components['schemas'];
 
 /** The ids of the API's operations (the spec's webhooks are operations too, named `on…`). */
-export type OperationId = Exclude<keyof GeneratedOperations & string, `on${string}`>;
+export type OperationId = Exclude<keyof GeneratedOperations, `on${string}`>;
 
 export interface Parameter {
   name: string;
@@ -39,7 +47,11 @@ function parametersIn(op: OperationObject, base: string, where: 'query' | 'heade
   return (op.parameters ?? [])
     .map((p, i) => ({ resolved: resolveRef<ParameterObject>(p), i }))
     .filter(({ resolved }) => resolved.in === where)
-    .map(({ resolved, i }) => ({ name: resolved.name, required: Boolean(resolved.required), pointer: `${base}/parameters/${i}/schema` }));
+    .map(({ resolved, i }) => ({
+      name: resolved.name,
+      required: Boolean(resolved.required),
+      pointer: `${base}/parameters/${i}/schema`,
+    }));
 }
 
 function indexResponses(op: OperationObject, base: string): Pick<Operation, 'responses' | 'requiredResponseHeaders'> {
@@ -50,7 +62,7 @@ function indexResponses(op: OperationObject, base: string): Pick<Operation, 'res
     requiredResponseHeaders[status] = Object.entries(resolved.headers ?? {})
       .filter(([, header]) => resolveRef<HeaderObject>(header)?.required)
       .map(([name]) => name.toLowerCase());
-    const responseBase = '$ref' in response ? (response as Ref).$ref : `${base}/responses/${status}`;
+    const responseBase = '$ref' in response ? response.$ref : `${base}/responses/${status}`;
     responses[status] = resolved.content?.['application/json']?.schema
       ? `${responseBase}/content/application~1json/schema`
       : null;
@@ -65,7 +77,9 @@ function indexOperations(): Operation[] {
       const op = pathItem[method];
       if (!op) continue;
       const base = `#/paths/${escapePointer(path)}/${method}`;
-      const params = [...(pathItem.parameters ?? []), ...(op.parameters ?? [])].map((p) => resolveRef<ParameterObject>(p));
+      const params = [...(pathItem.parameters ?? []), ...(op.parameters ?? [])].map((p) =>
+        resolveRef<ParameterObject>(p),
+      );
       const body = op.requestBody ? resolveRef(op.requestBody) : null;
       const tags = op.tags ?? [];
       indexed.push({
@@ -109,17 +123,23 @@ export function operationObject(op: Operation): OperationObject {
  * A job's lifecycle in order: CREATED, then the spec's LifecycleStep enum (JobState lists
  * the same order, then the out-of-band CANCELLED).
  */
-export const LIFECYCLE: readonly Schemas['JobState'][] = Object.freeze(['CREATED', ...(spec.components.schemas.LifecycleStep.enum as Schemas['LifecycleStep'][])]);
+export const LIFECYCLE: readonly Schemas['JobState'][] = Object.freeze([
+  'CREATED',
+  ...(spec.components.schemas.LifecycleStep.enum as Schemas['LifecycleStep'][]),
+]);
 
 /** Every job state, as the spec's JobState enum lists them: the lifecycle, then the out-of-band states. */
-export const JOB_STATES: readonly Schemas['JobState'][] = Object.freeze([...(spec.components.schemas.JobState.enum as Schemas['JobState'][])]);
+export const JOB_STATES: readonly Schemas['JobState'][] = Object.freeze([
+  ...(spec.components.schemas.JobState.enum as Schemas['JobState'][]),
+]);
 
 /**
  * The states a job never leaves, as the spec's JobState describes them: the lifecycle's
  * last step (CLIENT_RECEIVED) and every out-of-band state (CANCELLED).
  */
 export const FINAL_STATES: readonly Schemas['JobState'][] = Object.freeze([
-  LIFECYCLE[LIFECYCLE.length - 1], ...JOB_STATES.filter((state) => !LIFECYCLE.includes(state)),
+  LIFECYCLE[LIFECYCLE.length - 1],
+  ...JOB_STATES.filter((state) => !LIFECYCLE.includes(state)),
 ]);
 
 /** The names of the webhook event types, as the spec's `webhooks:` section lists them. */

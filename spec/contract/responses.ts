@@ -27,17 +27,25 @@ export function responseViolations(operationId: string, response: HttpAnswer): s
   const pointer = op.responses[status];
   const contentType = response.headers['content-type'] ?? '';
   if (pointer === null) {
-    if (response.body !== '') violations.push(`status ${status} of ${operationId} has no body in the spec, got ${response.body.length} characters`);
+    if (response.body !== '')
+      violations.push(
+        `status ${status} of ${operationId} has no body in the spec, got ${response.body.length} characters`,
+      );
   } else {
     if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-      violations.push(`content-type must be application/json, got ${contentType === '' ? 'none' : JSON.stringify(contentType)}`);
+      violations.push(
+        `content-type must be application/json, got ${contentType === '' ? 'none' : JSON.stringify(contentType)}`,
+      );
     }
     if (response.json === undefined) {
-      violations.push(response.body === '' ? 'the body is empty; the spec documents a JSON body' : 'the body is not valid JSON');
+      violations.push(
+        response.body === '' ? 'the body is empty; the spec documents a JSON body' : 'the body is not valid JSON',
+      );
     } else {
       const result = validateResponse(operationId, response.status, response.json);
       if (!result.ok) {
-        for (const error of result.errors) violations.push(`body${error.param === '' ? '' : `.${error.param}`}: ${error.msg}`);
+        for (const error of result.errors)
+          violations.push(`body${error.param === '' ? '' : `.${error.param}`}: ${error.msg}`);
       }
     }
   }

@@ -23,7 +23,9 @@ let fullDateTime: { validate: (value: string) => boolean } | null = null;
  * compiles against this one rule instead.
  */
 export function isRfc3339DateTime(value: string): boolean {
-  fullDateTime ??= (require('ajv-formats/dist/formats') as typeof import('ajv-formats/dist/formats')).fullFormats['date-time'] as { validate: (value: string) => boolean };
+  fullDateTime ??= (require('ajv-formats/dist/formats') as typeof import('ajv-formats/dist/formats')).fullFormats[
+    'date-time'
+  ] as { validate: (value: string) => boolean };
   return RFC3339_DATE_TIME_SEPARATOR.test(value) && fullDateTime.validate(value);
 }
 
@@ -39,7 +41,8 @@ let ajv: Ajv2020 | null = null;
 function specAjv(): Ajv2020 {
   if (ajv) return ajv;
   const Ajv: typeof Ajv2020 = (require('ajv/dist/2020') as typeof import('ajv/dist/2020')).default;
-  const addFormats: typeof import('ajv-formats').default = (require('ajv-formats') as typeof import('ajv-formats')).default;
+  const addFormats: typeof import('ajv-formats').default = (require('ajv-formats') as typeof import('ajv-formats'))
+    .default;
   ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, strictTypes: false, validateFormats: true });
   addFormats(ajv);
   ajv.addFormat('date-time', { type: 'string', validate: isRfc3339DateTime });
@@ -63,7 +66,7 @@ export function validatorAt(pointer: string): ValidateFunction {
   return validate;
 }
 
-export function schemaValidator(name: keyof Schemas & string): ValidateFunction {
+export function schemaValidator(name: keyof Schemas): ValidateFunction {
   return validatorAt(`#/components/schemas/${escapePointer(name)}`);
 }
 
@@ -99,11 +102,16 @@ export function validateResponse(operationId: string, status: number, body: unkn
   const op = getOperation(operationId);
   const key = String(status);
   if (!(key in op.responses)) {
-    return { ok: false, errors: [{ location: 'body', param: '', msg: `status ${status} is not documented for ${operationId}` }] };
+    return {
+      ok: false,
+      errors: [{ location: 'body', param: '', msg: `status ${status} is not documented for ${operationId}` }],
+    };
   }
   const pointer = op.responses[key];
   if (pointer === null) {
-    return body === undefined || body === '' ? { ok: true } : { ok: false, errors: [{ location: 'body', param: '', msg: `status ${status} of ${operationId} has no body` }] };
+    return body === undefined || body === ''
+      ? { ok: true }
+      : { ok: false, errors: [{ location: 'body', param: '', msg: `status ${status} of ${operationId} has no body` }] };
   }
   return run(validatorAt(pointer), body, 'body');
 }
@@ -112,11 +120,11 @@ export function validateWebhookPayload(payload: unknown): ValidationResult {
   return run(schemaValidator('WebhookEvent'), payload, 'body');
 }
 
-export function validateSchema(name: keyof Schemas & string, value: unknown): ValidationResult {
+export function validateSchema(name: keyof Schemas, value: unknown): ValidationResult {
   return run(schemaValidator(name), value, 'body');
 }
 
 /** Whether `value` is valid against the named schema, as a type guard for the generated type. */
-export function isSchema<N extends keyof Schemas & string>(name: N, value: unknown): value is Schemas[N] {
+export function isSchema<N extends keyof Schemas>(name: N, value: unknown): value is Schemas[N] {
   return schemaValidator(name)(value);
 }

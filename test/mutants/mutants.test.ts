@@ -19,10 +19,22 @@ const MUTANT_TIMEOUT_MS = 60_000;
 /** The two checks that need a key the implementation refuses; the sandbox accepts any. */
 const SKIPPED_WITH_OPEN_TENANTS = ['AUTH-WRONG-KEY-401', 'AUTH-WRONG-KEY-SANDBOX-401'];
 
-const ids = (run: RunResult, status: 'failed' | 'skipped') => run.checks.filter((c) => c.status === status).map((c) => c.id).sort();
+const ids = (run: RunResult, status: 'failed' | 'skipped') =>
+  run.checks
+    .filter((c) => c.status === status)
+    .map((c) => c.id)
+    .sort();
 
 function explain(run: RunResult): string[] {
-  return run.checks.filter((c) => c.status === 'failed').map((c) => `${c.id}: ${c.failures.map((f) => f.message).join('; ').slice(0, 300)}`);
+  return run.checks
+    .filter((c) => c.status === 'failed')
+    .map(
+      (c) =>
+        `${c.id}: ${c.failures
+          .map((f) => f.message)
+          .join('; ')
+          .slice(0, 300)}`,
+    );
 }
 
 describe('the conformance kit against the reference server and its mutants', () => {
@@ -43,7 +55,11 @@ describe('the conformance kit against the reference server and its mutants', () 
     expect(new Set(mutants.map((m) => m.id)).size).toBe(mutants.length);
     const known = new Set(catalogue.map((c) => c.id));
     for (const mutant of mutants) {
-      expect([mutant.id, mutant.killedBy.length > 0, mutant.killedBy.filter((id) => !known.has(id))]).toEqual([mutant.id, true, []]);
+      expect([mutant.id, mutant.killedBy.length > 0, mutant.killedBy.filter((id) => !known.has(id))]).toEqual([
+        mutant.id,
+        true,
+        [],
+      ]);
     }
   });
 
@@ -55,7 +71,11 @@ describe('the conformance kit against the reference server and its mutants', () 
       outcome = (async () => {
         const server = await mutant.start();
         try {
-          return await runConformance({ baseUrl: server.url, apiKey: `mutant-${mutant.id.toLowerCase()}`, timeoutMs: KIT_TIMEOUT_MS });
+          return await runConformance({
+            baseUrl: server.url,
+            apiKey: `mutant-${mutant.id.toLowerCase()}`,
+            timeoutMs: KIT_TIMEOUT_MS,
+          });
         } finally {
           await server.close();
         }
@@ -65,17 +85,28 @@ describe('the conformance kit against the reference server and its mutants', () 
     return outcome;
   };
 
-  it.each(mutants.map((m) => [m.id, m] as const))('kills %s', async (_id, mutant) => {
-    const run = await outcomeOf(mutant);
-    const failed = ids(run, 'failed');
-    expect({ failed, why: failed.length === 0 ? 'survived' : explain(run) }).toEqual({ failed: [...mutant.killedBy].sort(), why: expect.anything() });
-  }, MUTANT_TIMEOUT_MS);
+  it.each(mutants.map((m) => [m.id, m] as const))(
+    'kills %s',
+    async (_id, mutant) => {
+      const run = await outcomeOf(mutant);
+      const failed = ids(run, 'failed');
+      expect({ failed, why: failed.length === 0 ? 'survived' : explain(run) }).toEqual({
+        failed: [...mutant.killedBy].sort(),
+        why: expect.anything(),
+      });
+    },
+    MUTANT_TIMEOUT_MS,
+  );
 
-  it('scores 100 %: every mutant killed', async () => {
-    const killed: string[] = [];
-    for (const mutant of mutants) {
-      if (ids(await outcomeOf(mutant), 'failed').length > 0) killed.push(mutant.id);
-    }
-    expect(`${killed.length}/${mutants.length}`).toBe(`${mutants.length}/${mutants.length}`);
-  }, MUTANT_TIMEOUT_MS * mutants.length);
+  it(
+    'scores 100 %: every mutant killed',
+    async () => {
+      const killed: string[] = [];
+      for (const mutant of mutants) {
+        if (ids(await outcomeOf(mutant), 'failed').length > 0) killed.push(mutant.id);
+      }
+      expect(`${killed.length}/${mutants.length}`).toBe(`${mutants.length}/${mutants.length}`);
+    },
+    MUTANT_TIMEOUT_MS * mutants.length,
+  );
 });

@@ -4,9 +4,12 @@
  * job of a tenant). The fixed catalogue passes every one of them; `--explore` must kill
  * each within its default runs. Test-only, like test/mutants/catalogue.ts.
  */
-import type { Sandbox } from '../../server/domain/sandbox';
+import type { Sandbox } from '../../server/application/sandbox';
+import { iso } from '../../server/domain/clock';
+import { newId } from '../../server/domain/ids';
+import { slotExpired } from '../../server/domain/slots';
 import type { Job } from '../../server/domain/store';
-import { changeJob, onServer, patchMethod, withSteps, type RunningMutant } from './tools';
+import { changeJob, onServer, patchMethod, withPolicies, type RunningMutant } from './tools';
 
 export interface StatefulMutant {
   id: string;
@@ -22,69 +25,93 @@ type Any = any;
  * Runs `call` with the job stored in `state` for the while, then puts its real state back
  * unless the call moved it (the answer then shows the real state too).
  */
-async function asIf<T>(sandbox: Sandbox, key: string, jobId: string, state: Job['state'], call: () => Promise<T>): Promise<T> {
+async function asIf<T>(
+  sandbox: Sandbox,
+  key: string,
+  jobId: string,
+  state: Job['state'],
+  call: () => Promise<T>,
+): Promise<T> {
   const real = (await sandbox.getJob(key, jobId)).state;
   await changeJob(sandbox, key, jobId, (job) => ({ ...job, state }));
   let restored = false;
   try {
     const result = await call();
-    restored = Boolean(await changeJob(sandbox, key, jobId, (job) => (job.state === state ? { ...job, state: real } : undefined)));
+    restored = Boolean(
+      await changeJob(sandbox, key, jobId, (job) => (job.state === state ? { ...job, state: real } : undefined)),
+    );
     return restored && (result as Any)?.id === jobId ? { ...result, state: real } : result;
   } finally {
-    if (!restored) await changeJob(sandbox, key, jobId, (job) => (job.state === state ? { ...job, state: real } : undefined));
+    if (!restored)
+      await changeJob(sandbox, key, jobId, (job) => (job.state === state ? { ...job, state: real } : undefined));
   }
 }
 
-const stateOf = async (sandbox: Sandbox, key: string, jobId: string) => (await sandbox.getJob(key, jobId).catch(() => undefined))?.state;
+const stateOf = async (sandbox: Sandbox, key: string, jobId: string) =>
+  (await sandbox.getJob(key, jobId).catch(() => undefined))?.state;
 
 /** A server whose `method` treats a job in state `real` as if it were in state `seen`. */
-const actingAs = (method: 'rescheduleJob' | 'advanceJob' | 'updateRecipientInstructions', real: Job['state'], seen: Job['state']) =>
-  onServer(({ sandbox }) => patchMethod(sandbox, method, (original) => async (key: string, jobId: string, request: Any) => {
-    return (await stateOf(sandbox, key, jobId)) === real
-      ? asIf(sandbox, key, jobId, seen, () => original(key, jobId, request))
-      : original(key, jobId, request);
-  }));
+const actingAs = (
+  method: 'rescheduleJob' | 'advanceJob' | 'updateRecipientInstructions',
+  real: Job['state'],
+  seen: Job['state'],
+) =>
+  onServer(({ sandbox }) =>
+    patchMethod(sandbox, method, (original) => async (key: string, jobId: string, request: Any) => {
+      return (await stateOf(sandbox, key, jobId)) === real
+        ? asIf(sandbox, key, jobId, seen, () => original(key, jobId, request))
+        : original(key, jobId, request);
+    }),
+  );
 
 export const statefulMutants: StatefulMutant[] = [
   {
     id: 'RESCHEDULE-FREES-OLD-SLOT',
     breaks: 'a slot is single-use: after a reschedule the old slot still has had its job (here it takes a second one)',
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'rescheduleJob', (original) => async (key: string, jobId: string, request: Any) => {
-      const oldSlot = (await sandbox.getJob(key, jobId).catch(() => undefined))?.slot.id;
-      const job = await original(key, jobId, request);
-      if (oldSlot !== undefined && oldSlot !== request.slot_id) {
-        await sandbox.store.transact(key, async (tx) => {
-          const record = await tx.slots.get(oldSlot);
-          if (record) tx.slots.put({ ...record, usedByJobId: null });
-        });
-      }
-      return job;
-    })),
+    start: onServer(({ sandbox }) =>
+      patchMethod(sandbox, 'rescheduleJob', (original) => async (key: string, jobId: string, request: Any) => {
+        const oldSlot = (await sandbox.getJob(key, jobId).catch(() => undefined))?.slot.id;
+        const job = await original(key, jobId, request);
+        if (oldSlot !== undefined && oldSlot !== request.slot_id) {
+          await sandbox.store.transact(key, async (tx) => {
+            const record = await tx.slots.get(oldSlot);
+            if (record) tx.slots.put({ ...record, usedByJobId: null });
+          });
+        }
+        return job;
+      }),
+    ),
   },
   {
     id: 'EXTENDED-SLOT-NEVER-EXPIRES',
     breaks: 'an extended slot expires at its new expiry (here it never does)',
-    start: withSteps({ sandbox: { isExpired: (original) => (op, record) => !record.extended && original(op, record) } }),
+    start: withPolicies({ slotExpired: (record, nowMs) => !record.extended && slotExpired(record, nowMs) }),
   },
   {
     id: 'IDEMPOTENCY-FORGOTTEN-AFTER-CANCEL',
     breaks: 'an Idempotency-Key replays its 201 for 24 h (here it is forgotten once the job is cancelled)',
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'createJob', (original) => async (key: string, request: Any, idempotencyKey?: string) => {
-      if (idempotencyKey !== undefined) {
-        await sandbox.store.transact(key, async (tx) => {
-          const stored = await tx.idempotency.get(idempotencyKey);
-          if (stored && (await tx.jobs.get(stored.jobId))?.state === 'CANCELLED') tx.idempotency.delete(idempotencyKey);
-        });
-      }
-      return original(key, request, idempotencyKey);
-    })),
+    start: onServer(({ sandbox }) =>
+      patchMethod(sandbox, 'createJob', (original) => async (key: string, request: Any, idempotencyKey?: string) => {
+        if (idempotencyKey !== undefined) {
+          await sandbox.store.transact(key, async (tx) => {
+            const stored = await tx.idempotency.get(idempotencyKey);
+            if (stored && (await tx.jobs.get(stored.jobId))?.state === 'CANCELLED')
+              tx.idempotency.delete(idempotencyKey);
+          });
+        }
+        return original(key, request, idempotencyKey);
+      }),
+    ),
   },
   {
     id: 'NEW-ENDPOINT-DEAF-AFTER-DELETE',
     breaks: 'every event goes to every endpoint (here an endpoint added after a deletion gets nothing)',
     start: onServer(({ outbox }) => {
       const deleted = new Set<string>();
-      patchMethod(outbox, 'deleteEndpoint', (original) => async (key: string, endpointId: string) => { await original(key, endpointId); deleted.add(key); });
+      patchMethod(outbox, 'deleteEndpoint', (original) => async (key: string, endpointId: string) => {
+        await original(key, endpointId);
+        deleted.add(key);
+      });
       patchMethod(outbox, 'createEndpoint', (original) => async (key: string, request: Any) => {
         const created = await original(key, deleted.has(key) ? { ...request, url: `${request.url}-gone` } : request);
         return { ...created, url: String(created.url).replace(/-gone$/, '') };
@@ -93,16 +120,27 @@ export const statefulMutants: StatefulMutant[] = [
   },
   {
     id: 'WEBHOOK-CARRIES-FIRST-CODE',
-    breaks: 'the job inside a webhook is the job now (here it keeps the delivery code drawn at creation after an update)',
+    breaks:
+      'the job inside a webhook is the job now (here it keeps the delivery code drawn at creation after an update)',
     start: () => {
       const first = new Map<string, string | undefined>();
-      return withSteps({ sandbox: { record: (original) => (op, job, type) => {
-        if (!first.has(job.id)) first.set(job.id, job.delivery_code);
-        const recorded = original(op, job, type);
-        const event = op.events[op.events.length - 1];
-        if (first.get(job.id) !== job.delivery_code) op.events[op.events.length - 1] = { ...event, job: { ...event.job, delivery_code: first.get(job.id) } };
-        return recorded;
-      } } })();
+      return onServer(({ outbox }) =>
+        patchMethod(
+          outbox,
+          'enqueue',
+          (original) => (tx, events) =>
+            original(
+              tx,
+              events.map((event) => {
+                if (!first.has(event.job.id)) first.set(event.job.id, event.job.delivery_code);
+                const code = first.get(event.job.id);
+                return code === event.job.delivery_code
+                  ? event
+                  : { ...event, job: { ...event.job, delivery_code: code } };
+              }),
+            ),
+        ),
+      )();
     },
   },
   {
@@ -118,21 +156,35 @@ export const statefulMutants: StatefulMutant[] = [
   {
     id: 'LIST-JOBS-BY-FIRST-STATE',
     breaks: 'listJobs?state= filters on the state now (here on the state a job was created in)',
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'listJobs', (original) => async (key: string, filter: Any = {}) => {
-      if (!filter.state) return original(key, filter);
-      return (await original(key, { limit: 100_000 })).filter((job: Job) => (job.history[0]?.type ?? 'CREATED') === filter.state).slice(0, filter.limit ?? 100);
-    })),
+    start: onServer(({ sandbox }) =>
+      patchMethod(sandbox, 'listJobs', (original) => async (key: string, filter: Any = {}) => {
+        if (!filter.state) return original(key, filter);
+        return (await original(key, { limit: 100_000 }))
+          .filter((job: Job) => (job.history[0]?.type ?? 'CREATED') === filter.state)
+          .slice(0, filter.limit ?? 100);
+      }),
+    ),
   },
   {
     id: 'PRICES-UPDATED-WITHOUT-CHANGE',
     breaks: 'PRICES_UPDATED follows PAYMENT_UPDATED only when the prices changed (here always)',
-    // PAYMENT_UPDATED always brings a PRICES_UPDATED; the one recorded for a real change is not doubled.
-    start: withSteps({ sandbox: { record: (original) => (op, job, type) => {
-      const [beforeLast, last] = op.events.slice(-2).map((e) => e.type);
-      if (type === 'PRICES_UPDATED' && beforeLast === 'PAYMENT_UPDATED' && last === 'PRICES_UPDATED') return job;
-      const recorded = original(op, job, type);
-      return type === 'PAYMENT_UPDATED' ? original(op, recorded, 'PRICES_UPDATED') : recorded;
-    } } }),
+    // PAYMENT_UPDATED always brings a PRICES_UPDATED (recorded, and queued for the webhooks); a real change's is not doubled.
+    start: onServer(({ sandbox, outbox }) =>
+      patchMethod(sandbox, 'updatePaymentInfo', (original) => async (key: string, jobId: string, paymentInfo: Any) => {
+        const job = await original(key, jobId, paymentInfo);
+        if (job.history[job.history.length - 1]?.type !== 'PAYMENT_UPDATED') return job;
+        return sandbox.store.transact(key, async (tx) => {
+          const stored = (await tx.jobs.get(jobId))!;
+          const at = iso(Date.parse(stored.updated_at));
+          const next: Job = { ...stored, history: [...stored.history, { type: 'PRICES_UPDATED', at }] };
+          tx.jobs.put(next);
+          await outbox.enqueue(tx, [
+            { id: newId('evt'), type: 'PRICES_UPDATED', created_at: at, client_id: tx.clientId, job: next },
+          ]);
+          return next;
+        });
+      }),
+    ),
   },
   {
     id: 'INSTRUCTIONS-ON-DELIVERED-JOB',
@@ -141,34 +193,51 @@ export const statefulMutants: StatefulMutant[] = [
   },
   {
     id: 'FOURTH-JOB-WITHOUT-CODE',
-    breaks: 'add_delivery_code gives every job a code (here not from a tenant\'s fourth job on)',
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'createJob', (original) => async (key: string, request: Any, idempotencyKey?: string) => {
-      const crowded = (await sandbox.listJobs(key, { limit: 3 })).length >= 3;
-      const result = await original(key, request, idempotencyKey);
-      if (crowded && !result.replayed) {
-        await changeJob(sandbox, key, result.jobId, ({ delivery_code: _code, delivery_code_attempts_remaining: _attempts, ...job }) => job as Job);
-      }
-      return result;
-    })),
+    breaks: "add_delivery_code gives every job a code (here not from a tenant's fourth job on)",
+    start: onServer(({ sandbox }) =>
+      patchMethod(sandbox, 'createJob', (original) => async (key: string, request: Any, idempotencyKey?: string) => {
+        const crowded = (await sandbox.listJobs(key, { limit: 3 })).length >= 3;
+        const result = await original(key, request, idempotencyKey);
+        if (crowded && !result.replayed) {
+          await changeJob(
+            sandbox,
+            key,
+            result.jobId,
+            ({ delivery_code: _code, delivery_code_attempts_remaining: _attempts, ...job }) => job,
+          );
+        }
+        return result;
+      }),
+    ),
   },
   {
     id: 'CODE-UPDATE-KEEPS-ATTEMPTS',
-    breaks: 'updating the code resets the wrong-attempt counter (here only a lock is lifted; earlier wrong tries still count)',
-    start: onServer(({ sandbox }) => patchMethod(sandbox, 'updateDeliveryCode', (original) => async (key: string, jobId: string, request: Any) => {
-      const before = (await sandbox.getJob(key, jobId).catch(() => undefined))?.delivery_code_attempts_remaining;
-      const job = await original(key, jobId, request);
-      if (before === undefined || before <= 0) return job;
-      return (await changeJob(sandbox, key, jobId, (stored) => ({ ...stored, delivery_code_attempts_remaining: before }))) ?? job;
-    })),
+    breaks:
+      'updating the code resets the wrong-attempt counter (here only a lock is lifted; earlier wrong tries still count)',
+    start: onServer(({ sandbox }) =>
+      patchMethod(sandbox, 'updateDeliveryCode', (original) => async (key: string, jobId: string, request: Any) => {
+        const before = (await sandbox.getJob(key, jobId).catch(() => undefined))?.delivery_code_attempts_remaining;
+        const job = await original(key, jobId, request);
+        if (before === undefined || before <= 0) return job;
+        return (
+          (await changeJob(sandbox, key, jobId, (stored) => ({
+            ...stored,
+            delivery_code_attempts_remaining: before,
+          }))) ?? job
+        );
+      }),
+    ),
   },
   {
     id: 'DELIVERY-LOG-FIRST-ENDPOINT-ONLY',
-    breaks: 'the delivery log has one entry per event and endpoint (here, filtered by job, only the first endpoint\'s)',
-    start: onServer(({ outbox }) => patchMethod(outbox, 'listDeliveries', (original) => async (key: string, filter: Any = {}) => {
-      const all = await original(key, filter);
-      if (filter.job_id === undefined) return all;
-      const first = all[all.length - 1]?.endpoint_id;
-      return all.filter((d: Any) => d.endpoint_id === first);
-    })),
+    breaks: "the delivery log has one entry per event and endpoint (here, filtered by job, only the first endpoint's)",
+    start: onServer(({ outbox }) =>
+      patchMethod(outbox, 'listDeliveries', (original) => async (key: string, filter: Any = {}) => {
+        const all = await original(key, filter);
+        if (filter.job_id === undefined) return all;
+        const first = all[all.length - 1]?.endpoint_id;
+        return all.filter((d: Any) => d.endpoint_id === first);
+      }),
+    ),
   },
 ];

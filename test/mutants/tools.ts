@@ -1,24 +1,23 @@
 /**
  * How a mutant is made from the reference server without touching its source: a public
- * method of a running instance replaced, an internal step wrapped through the seam the
- * server offers at construction (`stepWrappers`), or a small HTTP proxy in front of it
- * that rewrites requests or responses. Test-only: nothing here is reachable from
+ * method of a running instance replaced, a policy, a transport or a store passed through
+ * the start options any caller may pass, or a small HTTP proxy in front of it that
+ * rewrites requests or responses. Test-only: nothing here is reachable from
  * `lastmile serve`.
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startServer, type RunningServer, type StartOptions } from '../../server/main';
 import type { ServerConfig } from '../../server/config';
-import type { Sandbox } from '../../server/domain/sandbox';
-import type { Job } from '../../server/domain/store';
+import type { Sandbox } from '../../server/application/sandbox';
+import type { Job, SlotRecord } from '../../server/domain/store';
+import { sender, type Send } from '../../server/webhooks/sender';
 
 /** A running variant of the server, addressed over HTTP like any implementation. */
 export interface RunningMutant {
   url: string;
   close(): Promise<void>;
 }
-
-export type StepWrappers = NonNullable<StartOptions['stepWrappers']>;
 
 type Method = (...args: never[]) => unknown;
 /** The public methods of T: private ones are not in `keyof`, so a mutant cannot name them. */
@@ -28,30 +27,77 @@ type PublicMethodName<T> = { [K in keyof T]: T[K] extends Method ? K : never }[k
  * Replaces the public method `target[name]` on this instance only. `wrap` gets the
  * original, bound to the instance, and returns the replacement.
  */
-export function patchMethod<T extends object, K extends PublicMethodName<T>>(target: T, name: K, wrap: (original: T[K]) => T[K]): void {
+export function patchMethod<T extends object, K extends PublicMethodName<T>>(
+  target: T,
+  name: K,
+  wrap: (original: T[K]) => T[K],
+): void {
   const original = target[name];
   if (typeof original !== 'function') throw new Error(`${target.constructor.name} has no method ${name} to patch`);
   target[name] = wrap(original.bind(target) as T[K]);
 }
 
 /**
- * The reference server with internal steps wrapped at construction (`steps`), then
+ * The reference server started with `options` (policies, a transport, a store), then
  * `mutate` applied to its instances before the first request.
  */
-export async function patchedServer(mutate: (server: RunningServer) => void, config: Partial<ServerConfig> = {}, steps: StepWrappers = {}): Promise<RunningMutant> {
-  const server = await startServer({ port: 0, host: '127.0.0.1', ...config }, { stepWrappers: steps });
+export async function patchedServer(
+  mutate: (server: RunningServer) => void,
+  config: Partial<ServerConfig> = {},
+  options: StartOptions = {},
+): Promise<RunningMutant> {
+  const server = await startServer({ port: 0, host: '127.0.0.1', ...config }, options);
   mutate(server);
-  return { url: server.url, close: async () => { await server.close(); } };
+  return {
+    url: server.url,
+    close: async () => {
+      await server.close();
+    },
+  };
 }
 
 /** A mutant made by changing the running server (its sandbox, outbox, config). */
 export const onServer = (mutate: (server: RunningServer) => void) => () => patchedServer(mutate);
 
-/** A mutant made by wrapping named internal steps of the domain or the outbox. */
-export const withSteps = (steps: StepWrappers) => () => patchedServer(() => undefined, {}, steps);
+/** A mutant made by starting the server with other rules (see SandboxPolicies). */
+export const withPolicies = (policies: NonNullable<StartOptions['policies']>) => () =>
+  patchedServer(() => undefined, {}, { policies });
+
+/** A mutant whose webhook transport is the server's own, wrapped: `wrap` gets it and returns the one used. */
+export const withTransport = (wrap: (send: Send) => Send) => () => {
+  let send: Send | undefined;
+  const wrapped = wrap((url, agent, headers, body) => send!(url, agent, headers, body));
+  return patchedServer(
+    (server) => {
+      send = sender(server.outbox.config);
+    },
+    {},
+    { webhookTransport: wrapped },
+  );
+};
+
+/** Writes one slot record through the store; `change` returns undefined to leave it. */
+export async function changeSlot(
+  sandbox: Sandbox,
+  key: string,
+  slotId: string,
+  change: (slot: SlotRecord) => SlotRecord | undefined,
+): Promise<SlotRecord | undefined> {
+  return sandbox.store.transact(key, async (tx) => {
+    const slot = await tx.slots.get(slotId);
+    const changed = slot && change(slot);
+    if (changed) tx.slots.put(changed);
+    return slot;
+  });
+}
 
 /** Writes one job record through the store, as the domain would; `change` returns undefined to leave it. */
-export async function changeJob(sandbox: Sandbox, key: string, jobId: string, change: (job: Job) => Job | undefined): Promise<Job | undefined> {
+export async function changeJob(
+  sandbox: Sandbox,
+  key: string,
+  jobId: string,
+  change: (job: Job) => Job | undefined,
+): Promise<Job | undefined> {
   return sandbox.store.transact(key, async (tx) => {
     const job = await tx.jobs.get(jobId);
     const changed = job && change(job);
@@ -105,12 +151,27 @@ export async function behindProxy(upstream: RunningMutant, rewrites: ProxyRewrit
     if (rewrites.request) body = rewrites.request(method, path.split('?')[0], body);
     const headers = forwardable(req.headers);
     if (body.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = String(body.length);
-    const upstreamReq = http.request({ host: target.hostname, port: target.port, method, path, headers, agent }, async (upstreamRes) => {
-      const answer = await readAll(upstreamRes);
-      let exchange: ProxiedExchange = { method, path: path.split('?')[0], requestHeaders: req.headers, status: upstreamRes.statusCode ?? 502, headers: forwardable(upstreamRes.headers), body: answer.toString('utf8') };
-      if (rewrites.response) exchange = rewrites.response(exchange);
-      res.writeHead(exchange.status, { ...exchange.headers, 'content-length': String(Buffer.byteLength(exchange.body)) }).end(exchange.body);
-    });
+    const upstreamReq = http.request(
+      { host: target.hostname, port: target.port, method, path, headers, agent },
+      async (upstreamRes) => {
+        const answer = await readAll(upstreamRes);
+        let exchange: ProxiedExchange = {
+          method,
+          path: path.split('?')[0],
+          requestHeaders: req.headers,
+          status: upstreamRes.statusCode ?? 502,
+          headers: forwardable(upstreamRes.headers),
+          body: answer.toString('utf8'),
+        };
+        if (rewrites.response) exchange = rewrites.response(exchange);
+        res
+          .writeHead(exchange.status, {
+            ...exchange.headers,
+            'content-length': String(Buffer.byteLength(exchange.body)),
+          })
+          .end(exchange.body);
+      },
+    );
     upstreamReq.on('error', (error) => res.writeHead(502).end(error.message));
     upstreamReq.end(body);
   });
@@ -132,7 +193,11 @@ export async function behindProxy(upstream: RunningMutant, rewrites: ProxyRewrit
  */
 export function editJson(text: string, edit: (value: any) => unknown): string {
   let value: unknown;
-  try { value = JSON.parse(text); } catch { return text; }
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return text;
+  }
   const result = edit(value);
   return JSON.stringify(result === undefined ? value : result);
 }

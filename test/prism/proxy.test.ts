@@ -35,12 +35,19 @@ const CANARY_KEY = 'prism-canary';
 const ANSWERED_BY_PRISM = ['VALIDATION-MALFORMED-JSON-400', 'VALIDATION-MALFORMED-JSON-SANDBOX-400'];
 
 function violations(run: RunResult): Seen[] {
-  return run.checks.flatMap((check: CheckResult) => check.exchanges.flatMap((exchange) => {
-    const header = exchange.response?.headers['sl-violations'];
-    if (header === undefined) return [];
-    const call = `${exchange.request.method} ${new URL(exchange.request.url).pathname} -> ${exchange.response!.status}`;
-    return (JSON.parse(header) as PrismViolation[]).map((violation) => ({ check: check.id, negative: check.negative, call, violation }));
-  }));
+  return run.checks.flatMap((check: CheckResult) =>
+    check.exchanges.flatMap((exchange) => {
+      const header = exchange.response?.headers['sl-violations'];
+      if (header === undefined) return [];
+      const call = `${exchange.request.method} ${new URL(exchange.request.url).pathname} -> ${exchange.response!.status}`;
+      return (JSON.parse(header) as PrismViolation[]).map((violation) => ({
+        check: check.id,
+        negative: check.negative,
+        call,
+        violation,
+      }));
+    }),
+  );
 }
 
 const side = (seen: Seen) => seen.violation.location[0];
@@ -52,9 +59,15 @@ describe('the kit through prism proxy in front of the reference server', () => {
 
   beforeAll(async () => {
     upstream = await behindProxy(await patchedServer(() => undefined), {
-      response: (exchange) => exchange.requestHeaders['x-api-key'] === CANARY_KEY && exchange.path === '/sandbox/clock'
-        ? { ...exchange, body: editJson(exchange.body, (clock) => { clock.offset_seconds = String(clock.offset_seconds); }) }
-        : exchange,
+      response: (exchange) =>
+        exchange.requestHeaders['x-api-key'] === CANARY_KEY && exchange.path === '/sandbox/clock'
+          ? {
+              ...exchange,
+              body: editJson(exchange.body, (clock) => {
+                clock.offset_seconds = String(clock.offset_seconds);
+              }),
+            }
+          : exchange,
     });
     prism = await startPrismProxy(SPEC_PATH, upstream.url);
     run = await runConformance({ baseUrl: prism.url, apiKey: 'prism-proxy' });
@@ -65,7 +78,7 @@ describe('the kit through prism proxy in front of the reference server', () => {
     await upstream?.close();
   });
 
-  it('sees Prism\'s verdict on every response (a wrong-typed field in the canary\'s clock is reported)', async () => {
+  it("sees Prism's verdict on every response (a wrong-typed field in the canary's clock is reported)", async () => {
     const response = await fetch(`${prism.url}/sandbox/clock`, { headers: { 'x-api-key': CANARY_KEY } });
     await response.arrayBuffer();
     const reported = JSON.parse(response.headers.get('sl-violations') ?? '[]') as PrismViolation[];
@@ -80,22 +93,38 @@ describe('the kit through prism proxy in front of the reference server', () => {
     const requestSide = violations(run).filter((seen) => side(seen) === 'request');
     expect(requestSide.filter((seen) => !seen.negative)).toEqual([]);
     // The negative checks do send such requests, so the assertion above has something to judge.
-    expect(new Set(requestSide.map((seen) => seen.check))).toEqual(new Set([
-      'AUTH-MISSING-KEY-401', 'AUTH-MISSING-KEY-SANDBOX-401', 'VALIDATION-CREATE-JOB-422', 'VALIDATION-AVAILABILITY-422',
-      'VALIDATION-CONTENT-TYPE-415', 'VALIDATION-CONTENT-TYPE-SANDBOX-415', 'DELIVERY-CODE-UPDATE', 'DELIVERY-CODE-COMPLETION', 'SANDBOX-CLOCK-ADVANCE',
-      'JOB-NOT-FOUND-404', 'JOB-UPDATE-REFUSALS', 'SANDBOX-REFUSALS',
-    ]));
+    expect(new Set(requestSide.map((seen) => seen.check))).toEqual(
+      new Set([
+        'AUTH-MISSING-KEY-401',
+        'AUTH-MISSING-KEY-SANDBOX-401',
+        'VALIDATION-CREATE-JOB-422',
+        'VALIDATION-AVAILABILITY-422',
+        'VALIDATION-CONTENT-TYPE-415',
+        'VALIDATION-CONTENT-TYPE-SANDBOX-415',
+        'DELIVERY-CODE-UPDATE',
+        'DELIVERY-CODE-COMPLETION',
+        'SANDBOX-CLOCK-ADVANCE',
+        'JOB-NOT-FOUND-404',
+        'JOB-UPDATE-REFUSALS',
+        'SANDBOX-REFUSALS',
+      ]),
+    );
   });
 
   it('agrees with the kit: every check passes except the ones Prism answers itself', () => {
     const failed = run.checks.filter((c) => c.status === 'failed');
     expect(failed.map((c) => c.id)).toEqual(ANSWERED_BY_PRISM);
     for (const check of failed) {
-      const answered = check.exchanges.filter((e) => e.response?.status === 400).map((e) => e.response!.json as { error?: { code?: string } } | undefined);
+      const answered = check.exchanges
+        .filter((e) => e.response?.status === 400)
+        .map((e) => e.response!.json as { error?: { code?: string } } | undefined);
       expect(answered.length).toBeGreaterThan(0);
       expect(answered.every((body) => body?.error?.code === 'invalid_json')).toBe(true);
     }
-    expect(run.checks.filter((c) => c.status === 'skipped').map((c) => c.id)).toEqual(['AUTH-WRONG-KEY-401', 'AUTH-WRONG-KEY-SANDBOX-401']);
+    expect(run.checks.filter((c) => c.status === 'skipped').map((c) => c.id)).toEqual([
+      'AUTH-WRONG-KEY-401',
+      'AUTH-WRONG-KEY-SANDBOX-401',
+    ]);
     expect(run.checks).toHaveLength(catalogue.length);
   });
 });

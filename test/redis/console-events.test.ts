@@ -3,10 +3,10 @@
  * instance did: job events and delivery updates, still only its own tenant's.
  */
 import { startServer, type RunningServer } from '../../server/main';
-import { TestApi } from '../../server/testing/harness';
-import { Receiver } from '../../server/testing/receiver';
-import { startRedis, type RunningRedis } from '../../server/testing/redis-server';
-import { openEventStream, type OpenStream } from '../../server/testing/sse';
+import { TestApi } from '../support/harness';
+import { Receiver } from '../support/receiver';
+import { startRedis, type RunningRedis } from '../support/redis-server';
+import { openEventStream, type OpenStream } from '../support/sse';
 
 let redis: RunningRedis;
 let instances: RunningServer[] = [];
@@ -14,7 +14,11 @@ let hook: Receiver;
 
 beforeAll(async () => {
   redis = await startRedis();
-  instances = await Promise.all([0, 1].map(() => startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', store: redis.url, storePrefix: 'live:' })));
+  instances = await Promise.all(
+    [0, 1].map(() =>
+      startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', store: redis.url, storePrefix: 'live:' }),
+    ),
+  );
   hook = await new Receiver().start();
 }, 60_000);
 
@@ -35,7 +39,10 @@ async function until(condition: () => boolean): Promise<void> {
 
 it('a stream on one instance carries the job events and delivery updates made through another, of its tenant only', async () => {
   const [watched, other] = instances;
-  const ticket = await fetch(`${watched.url}/console/stream-tickets`, { method: 'POST', headers: { 'x-api-key': 'live-a' } }).then((r) => r.json());
+  const ticket = await fetch(`${watched.url}/console/stream-tickets`, {
+    method: 'POST',
+    headers: { 'x-api-key': 'live-a' },
+  }).then((r) => r.json());
   const stream = await openStream(watched, ticket.ticket);
   try {
     const mine = new TestApi(other, 'live-a');
@@ -43,12 +50,18 @@ it('a stream on one instance carries the job events and delivery updates made th
     await new TestApi(other, 'live-b').createJob();
     const { id } = await mine.createJob();
     await mine.post(`/sandbox/jobs/${id}/advance`);
-    await until(() => stream.events.filter((e) => e.event === 'job').length >= 2 && stream.events.some((e) => e.event === 'delivery' && e.data.status === 'SUCCEEDED'));
+    await until(
+      () =>
+        stream.events.filter((e) => e.event === 'job').length >= 2 &&
+        stream.events.some((e) => e.event === 'delivery' && e.data.status === 'SUCCEEDED'),
+    );
     expect(stream.events.filter((e) => e.event === 'job').map((e) => e.data)).toEqual([
       { type: 'CREATED', job_id: id, state: 'CREATED' },
       { type: 'PICKING_STARTED', job_id: id, state: 'PICKING_STARTED' },
     ]);
-    expect(new Set(stream.events.filter((e) => e.event === 'delivery').map((e) => e.data.job_id))).toEqual(new Set([id]));
+    expect(new Set(stream.events.filter((e) => e.event === 'delivery').map((e) => e.data.job_id))).toEqual(
+      new Set([id]),
+    );
   } finally {
     stream.close();
   }

@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { runConformance } from '../../conformance';
 import { startServer, type RunningServer } from '../../server/main';
-import { TestApi, availabilityRequest, createJobRequest } from '../../server/testing/harness';
-import { startRedis, type RunningRedis } from '../../server/testing/redis-server';
-import { roundRobin, type RoundRobin } from '../../server/testing/round-robin';
+import { TestApi, availabilityRequest, createJobRequest } from '../support/harness';
+import { startRedis, type RunningRedis } from '../support/redis-server';
+import { roundRobin, type RoundRobin } from '../support/round-robin';
 
 let redis: RunningRedis;
 let instances: RunningServer[] = [];
@@ -17,9 +17,19 @@ let proxy: RoundRobin;
 
 beforeAll(async () => {
   redis = await startRedis();
-  instances = await Promise.all([0, 1, 2].map(() => startServer({
-    port: 0, host: '127.0.0.1', logLevel: 'silent', store: redis.url, storePrefix: 'instances:', webhookRetryJitter: 0, shutdownGraceMs: 200,
-  })));
+  instances = await Promise.all(
+    [0, 1, 2].map(() =>
+      startServer({
+        port: 0,
+        host: '127.0.0.1',
+        logLevel: 'silent',
+        store: redis.url,
+        storePrefix: 'instances:',
+        webhookRetryJitter: 0,
+        shutdownGraceMs: 200,
+      }),
+    ),
+  );
   proxy = await roundRobin(instances.map((i) => i.url));
 }, 60_000);
 
@@ -36,7 +46,15 @@ function tenantOnEach(key = `inst-${randomUUID()}`): TestApi[] {
 
 it('the conformance kit through a round-robin proxy over three instances: 0 failed', async () => {
   const run = await runConformance({ baseUrl: proxy.url, apiKey: 'round-robin' });
-  const failed = run.checks.filter((c) => c.status === 'failed').map((c) => `${c.id}: ${c.failures.map((f) => f.message).join('; ').slice(0, 400)}`);
+  const failed = run.checks
+    .filter((c) => c.status === 'failed')
+    .map(
+      (c) =>
+        `${c.id}: ${c.failures
+          .map((f) => f.message)
+          .join('; ')
+          .slice(0, 400)}`,
+    );
   expect(failed).toEqual([]);
   expect(run.checks.filter((c) => c.status === 'passed').length).toBeGreaterThan(40);
 }, 180_000);
@@ -44,7 +62,11 @@ it('the conformance kit through a round-robin proxy over three instances: 0 fail
 it('50 concurrent creates on one slot across three instances: exactly one 201, 49 × 409 SLOT_ALREADY_USED', async () => {
   const apis = tenantOnEach();
   const slotId = await apis[0].slotId();
-  const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => apis[i % 3].post('/jobs', { ...createJobRequest(), slot_id: slotId, client_reference: `RACE-${i}` })));
+  const answers = await Promise.all(
+    Array.from({ length: 50 }, (_, i) =>
+      apis[i % 3].post('/jobs', { ...createJobRequest(), slot_id: slotId, client_reference: `RACE-${i}` }),
+    ),
+  );
   const outcomes = answers.map((a) => (a.status === 201 ? '201' : `${a.status} ${a.body.code}`)).sort();
   expect(outcomes).toEqual(['201', ...Array(49).fill('409 SLOT_ALREADY_USED')]);
   expect((await apis[1].get('/sandbox/jobs')).body).toHaveLength(1);
@@ -53,7 +75,11 @@ it('50 concurrent creates on one slot across three instances: exactly one 201, 4
 it('one Idempotency-Key raced across instances: one job, every answer a 201 with it', async () => {
   const apis = tenantOnEach();
   const body = { ...createJobRequest(), slot_id: await apis[0].slotId() };
-  const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => apis[i % 3].post('/jobs', body, { headers: { 'Idempotency-Key': 'raced-key' } })));
+  const answers = await Promise.all(
+    Array.from({ length: 24 }, (_, i) =>
+      apis[i % 3].post('/jobs', body, { headers: { 'Idempotency-Key': 'raced-key' } }),
+    ),
+  );
   expect(answers.map((a) => a.status)).toEqual(Array(24).fill(201));
   expect(new Set(answers.map((a) => a.body.job_id)).size).toBe(1);
   expect(answers.filter((a) => a.headers.get('idempotent-replayed') !== 'true')).toHaveLength(1);
@@ -67,10 +93,17 @@ it('15 concurrent wrong delivery codes across instances: never more than 5 count
   expect((await apis[1].post(`/sandbox/jobs/${id}/advance`, { to: 'DELIVERING_STARTED' })).status).toBe(200);
   const code = (await apis[2].get(`/jobs/${id}`)).body.delivery_code;
   const wrong = code === '0000' ? '1111' : '0000';
-  const answers = await Promise.all(Array.from({ length: 15 }, (_, i) => apis[i % 3].post(`/sandbox/jobs/${id}/advance`, { delivery_code: wrong })));
-  const counted = answers.filter((a) => a.status === 422).map((a) => a.body.attempts_remaining).sort();
+  const answers = await Promise.all(
+    Array.from({ length: 15 }, (_, i) => apis[i % 3].post(`/sandbox/jobs/${id}/advance`, { delivery_code: wrong })),
+  );
+  const counted = answers
+    .filter((a) => a.status === 422)
+    .map((a) => a.body.attempts_remaining)
+    .sort();
   expect(counted).toEqual([0, 1, 2, 3, 4]);
-  expect(answers.filter((a) => a.status === 423).map((a) => a.body.code)).toEqual(Array(10).fill('DELIVERY_CODE_LOCKED'));
+  expect(answers.filter((a) => a.status === 423).map((a) => a.body.code)).toEqual(
+    Array(10).fill('DELIVERY_CODE_LOCKED'),
+  );
   const job = (await apis[0].get(`/jobs/${id}`)).body;
   expect([job.state, job.delivery_code_attempts_remaining]).toEqual(['DELIVERING_STARTED', 0]);
 }, 60_000);
@@ -81,8 +114,11 @@ it('a clock advance on one instance is what the next request on any other sees',
   let offset = 0;
   for (let i = 0; i < 6; i++) {
     offset += 60 * (i + 1);
-    expect((await apis[i % 3].post('/sandbox/clock/advance', { seconds: 60 * (i + 1) })).body.offset_seconds).toBe(offset);
-    for (const other of [apis[(i + 1) % 3], apis[(i + 2) % 3]]) expect((await other.get('/sandbox/clock')).body.offset_seconds).toBe(offset);
+    expect((await apis[i % 3].post('/sandbox/clock/advance', { seconds: 60 * (i + 1) })).body.offset_seconds).toBe(
+      offset,
+    );
+    for (const other of [apis[(i + 1) % 3], apis[(i + 2) % 3]])
+      expect((await other.get('/sandbox/clock')).body.offset_seconds).toBe(offset);
   }
   const slots = await apis[1].slots({ ...availabilityRequest() });
   expect((await apis[2].get(`/jobs/availability/${slots[0].id}/check`)).body.status).toBe('AVAILABLE');

@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { startServer, type RunningServer } from '../../server/main';
-import { TestApi, createJobRequest } from '../../server/testing/harness';
-import { freePort } from '../../server/testing/ports';
-import { startRedis, type RunningRedis } from '../../server/testing/redis-server';
+import { TestApi, createJobRequest } from '../support/harness';
+import { freePort } from '../support/ports';
+import { startRedis, type RunningRedis } from '../support/redis-server';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'lastmile.js');
 
@@ -17,20 +17,31 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk) => { stdout += chunk; });
-  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 it('an unreachable Redis at start-up: one line on stderr, exit 2, nothing on stdout', async () => {
   const port = await freePort();
   const { code, stdout, stderr } = await run(['serve', '--port', '0', '--store', `redis://127.0.0.1:${port}`]);
-  expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: `lastmile: cannot reach Redis at redis://127.0.0.1:${port}: ECONNREFUSED\n` });
+  expect({ code, stdout, stderr }).toEqual({
+    code: 2,
+    stdout: '',
+    stderr: `lastmile: cannot reach Redis at redis://127.0.0.1:${port}: ECONNREFUSED\n`,
+  });
 }, 60_000);
 
 it('a --store that is neither memory nor a redis:// URL is a usage error', async () => {
   const { code, stderr } = await run(['serve', '--port', '0', '--store', 'postgres://db/lastmile']);
-  expect([code, stderr]).toEqual([2, 'lastmile: --store must be memory or a redis:// URL, got "postgres://db/lastmile"\n']);
+  expect([code, stderr]).toEqual([
+    2,
+    'lastmile: --store must be memory or a redis:// URL, got "postgres://db/lastmile"\n',
+  ]);
 }, 60_000);
 
 describe('Redis away mid-run', () => {
@@ -39,7 +50,14 @@ describe('Redis away mid-run', () => {
 
   beforeAll(async () => {
     redis = await startRedis({ appendOnly: true });
-    server = await startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', store: redis.url, storePrefix: 'away:', tenantTtlSeconds: 3600 });
+    server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      store: redis.url,
+      storePrefix: 'away:',
+      tenantTtlSeconds: 3600,
+    });
   }, 60_000);
   afterAll(async () => {
     await server?.close();
@@ -52,7 +70,11 @@ describe('Redis away mid-run', () => {
     const { id: first } = await api.createJob({ slot_id: slots[0].id });
     await redis.pause();
     const create = await api.post('/jobs', { ...createJobRequest(), slot_id: slots[1].id });
-    expect([create.status, create.body.code, create.headers.get('retry-after')]).toEqual([503, 'STORE_UNAVAILABLE', '1']);
+    expect([create.status, create.body.code, create.headers.get('retry-after')]).toEqual([
+      503,
+      'STORE_UNAVAILABLE',
+      '1',
+    ]);
     expect((await api.get(`/jobs/${first}`)).status).toBe(503);
     expect((await api.get('/healthz')).status).toBe(200);
     await redis.resume();

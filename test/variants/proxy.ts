@@ -45,11 +45,20 @@ function relayable(url: string): boolean {
   }
 }
 
-function send(url: string, method: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+function send(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method, headers: { ...headers, 'content-length': String(body.length) } }, async (response) => {
-      resolve({ status: response.statusCode ?? 502, headers: response.headers, body: await readAll(response) });
-    });
+    const request = http.request(
+      url,
+      { method, headers: { ...headers, 'content-length': String(body.length) } },
+      async (response) => {
+        resolve({ status: response.statusCode ?? 502, headers: response.headers, body: await readAll(response) });
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
@@ -63,9 +72,17 @@ export async function startVariant(freedoms: Freedom[]): Promise<RunningVariant>
   const relays: Relay[] = [];
   let selfUrl = '';
 
-  const relayWebhook = async (index: number, headers: IncomingHttpHeaders, raw: Buffer): Promise<{ status: number; body: Buffer }> => {
+  const relayWebhook = async (
+    index: number,
+    headers: IncomingHttpHeaders,
+    raw: Buffer,
+  ): Promise<{ status: number; body: Buffer }> => {
     const relay = relays[index];
-    const event = rewriter.body(parse(raw.toString('utf8')), '#/components/schemas/WebhookEvent') as { id: string; created_at: string; type: string };
+    const event = rewriter.body(parse(raw.toString('utf8')), '#/components/schemas/WebhookEvent') as {
+      id: string;
+      created_at: string;
+      type: string;
+    };
     const text = JSON.stringify(event);
     const secret = relay.secret ?? '';
     const timestamp = new Date(Number(headers['webhook-timestamp']) * 1000);
@@ -74,7 +91,9 @@ export async function startVariant(freedoms: Freedom[]): Promise<RunningVariant>
       'webhook-id': event.id,
       'webhook-timestamp': String(headers['webhook-timestamp']),
       'webhook-signature': new Webhook(secret).sign(event.id, timestamp, text),
-      'InstaLeap-Signature': createHmac('sha256', secret).update(`${event.id}&${event.created_at}&${event.type}`).digest('hex'),
+      'InstaLeap-Signature': createHmac('sha256', secret)
+        .update(`${event.id}&${event.created_at}&${event.type}`)
+        .digest('hex'),
     };
     if (rewriter.uses('undeclared-fields')) out['x-variant-note'] = 'added by the variant proxy';
     const answer = await send(relay.target, 'POST', out, Buffer.from(text));
@@ -93,17 +112,25 @@ export async function startVariant(freedoms: Freedom[]): Promise<RunningVariant>
       const method = req.method ?? 'GET';
       // Aliases back to the server's ids: in path segments, query values and the body.
       const path = rewriter.uses('opaque-ids')
-        ? incoming.pathname.split('/').map((segment) => encodeURIComponent(ids.original(decodeURIComponent(segment)))).join('/')
+        ? incoming.pathname
+            .split('/')
+            .map((segment) => encodeURIComponent(ids.original(decodeURIComponent(segment))))
+            .join('/')
         : incoming.pathname;
       const query = new URLSearchParams();
-      for (const [name, value] of incoming.searchParams) query.append(name, rewriter.uses('opaque-ids') ? ids.original(value) : value);
+      for (const [name, value] of incoming.searchParams)
+        query.append(name, rewriter.uses('opaque-ids') ? ids.original(value) : value);
       let body = raw;
       const json = parse(raw.toString('utf8'));
       const operation = findOperation(method, path);
       let registering: Relay | undefined;
       if (json !== undefined && typeof json === 'object' && json !== null) {
         const request = rewriter.uses('opaque-ids') ? ids.unmapDeep(json) : json;
-        if (operation?.operationId === 'createWebhookEndpoint' && typeof request.url === 'string' && relayable(request.url)) {
+        if (
+          operation?.operationId === 'createWebhookEndpoint' &&
+          typeof request.url === 'string' &&
+          relayable(request.url)
+        ) {
           registering = { target: request.url, secret: request.secret };
           relays.push(registering);
           request.url = `${selfUrl}${RELAY_PREFIX}${relays.length - 1}`;
@@ -111,7 +138,12 @@ export async function startVariant(freedoms: Freedom[]): Promise<RunningVariant>
         body = Buffer.from(JSON.stringify(request));
       }
       const qs = query.toString();
-      const answer = await send(`${upstream.url}${path}${qs ? `?${qs}` : ''}`, method, forwardable(req.headers), raw.length === 0 ? raw : body);
+      const answer = await send(
+        `${upstream.url}${path}${qs ? `?${qs}` : ''}`,
+        method,
+        forwardable(req.headers),
+        raw.length === 0 ? raw : body,
+      );
       const headers = forwardable(answer.headers);
       let text = answer.body.toString('utf8');
       const pointer = operation?.responses[String(answer.status)];
@@ -119,10 +151,14 @@ export async function startVariant(freedoms: Freedom[]): Promise<RunningVariant>
       if (pointer && parsed !== undefined) {
         if (registering && typeof (parsed as Relay).secret === 'string') registering.secret = (parsed as Relay).secret;
         const relayed = new Map(relays.map((r, i) => [`${selfUrl}${RELAY_PREFIX}${i}`, r.target]));
-        text = JSON.stringify(rewriter.body(parsed, pointer), (_key, value) => (typeof value === 'string' && relayed.has(value) ? relayed.get(value) : value));
+        text = JSON.stringify(rewriter.body(parsed, pointer), (_key, value) =>
+          typeof value === 'string' && relayed.has(value) ? relayed.get(value) : value,
+        );
       }
       if (headers.location && rewriter.uses('opaque-ids')) {
-        headers.location = headers.location.replace(/[^/]+$/, (id) => encodeURIComponent(ids.alias(decodeURIComponent(id))));
+        headers.location = headers.location.replace(/[^/]+$/, (id) =>
+          encodeURIComponent(ids.alias(decodeURIComponent(id))),
+        );
       }
       if (rewriter.uses('undeclared-fields')) headers['x-variant-note'] = 'added by the variant proxy';
       res.writeHead(answer.status, { ...headers, 'content-length': String(Buffer.byteLength(text)) }).end(text);

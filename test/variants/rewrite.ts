@@ -9,7 +9,13 @@ import { isRfc3339DateTime, resolveSchema, schemaAt } from '../../spec/contract'
 type Json = any;
 
 export type Freedom = 'date-times' | 'unordered-lists' | 'optional-fields' | 'undeclared-fields' | 'opaque-ids';
-export const FREEDOMS: Freedom[] = ['date-times', 'unordered-lists', 'optional-fields', 'undeclared-fields', 'opaque-ids'];
+export const FREEDOMS: Freedom[] = [
+  'date-times',
+  'unordered-lists',
+  'optional-fields',
+  'undeclared-fields',
+  'opaque-ids',
+];
 
 /** How often each freedom was used, so that a test can show a variant really varied. */
 export type Usage = Record<Freedom, number>;
@@ -68,7 +74,8 @@ export class IdMap {
   unmapDeep(value: Json): Json {
     if (typeof value === 'string') return this.original(value);
     if (Array.isArray(value)) return value.map((v) => this.unmapDeep(v));
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.unmapDeep(v)]));
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.unmapDeep(v)]));
     return value;
   }
 }
@@ -83,13 +90,26 @@ function branchFor(node: Json, value: Json): Json {
   const branches: Json[] | undefined = node?.oneOf ?? node?.anyOf;
   if (!branches) return node;
   const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  return branches.map((b) => resolveSchema(b)).find((b) => b?.type === kind || (kind === 'number' && b?.type === 'integer')) ?? node;
+  return (
+    branches
+      .map((b) => resolveSchema(b))
+      .find((b) => b?.type === kind || (kind === 'number' && b?.type === 'integer')) ?? node
+  );
 }
 
 export class Rewriter {
-  readonly usage: Usage = { 'date-times': 0, 'unordered-lists': 0, 'optional-fields': 0, 'undeclared-fields': 0, 'opaque-ids': 0 };
+  readonly usage: Usage = {
+    'date-times': 0,
+    'unordered-lists': 0,
+    'optional-fields': 0,
+    'undeclared-fields': 0,
+    'opaque-ids': 0,
+  };
 
-  constructor(private readonly freedoms: ReadonlySet<Freedom>, readonly ids: IdMap) {}
+  constructor(
+    private readonly freedoms: ReadonlySet<Freedom>,
+    readonly ids: IdMap,
+  ) {}
 
   uses(freedom: Freedom): boolean {
     return this.freedoms.has(freedom);
@@ -98,7 +118,12 @@ export class Rewriter {
   /** A response (or webhook) body rewritten along the schema at `pointer`; `top` marks the body's own object. */
   body(value: Json, pointer: string): Json {
     const rewritten = this.walk(value, schemaAt(pointer));
-    if (this.uses('unordered-lists') && pointer.endsWith('/content/application~1json/schema') && Array.isArray(rewritten) && this.isUnorderedTopList(pointer)) {
+    if (
+      this.uses('unordered-lists') &&
+      pointer.endsWith('/content/application~1json/schema') &&
+      Array.isArray(rewritten) &&
+      this.isUnorderedTopList(pointer)
+    ) {
       this.usage['unordered-lists'] += 1;
       rewritten.reverse();
     }
@@ -139,9 +164,16 @@ export class Rewriter {
         this.usage['optional-fields'] += 1;
         continue;
       }
-      const childNode = node?.properties?.[key] ?? (typeof node?.additionalProperties === 'object' ? node.additionalProperties : undefined);
+      const childNode =
+        node?.properties?.[key] ??
+        (typeof node?.additionalProperties === 'object' ? node.additionalProperties : undefined);
       let rewritten = this.walk(child, childNode);
-      if (this.uses('unordered-lists') && Array.isArray(rewritten) && rewritten.length > 1 && UNORDERED.some(([owner, name]) => owner === node && name === key)) {
+      if (
+        this.uses('unordered-lists') &&
+        Array.isArray(rewritten) &&
+        rewritten.length > 1 &&
+        UNORDERED.some(([owner, name]) => owner === node && name === key)
+      ) {
         this.usage['unordered-lists'] += 1;
         rewritten = [...rewritten].reverse();
       }

@@ -12,32 +12,71 @@ const KIT_TIMEOUT_MS = 3000;
 /** The two checks that need a key the implementation refuses; the sandbox accepts any. */
 const SKIPPED_WITH_OPEN_TENANTS = ['AUTH-WRONG-KEY-401', 'AUTH-WRONG-KEY-SANDBOX-401'];
 
-const ids = (run: RunResult, status: 'failed' | 'skipped') => run.checks.filter((c) => c.status === status).map((c) => c.id).sort();
-const explain = (run: RunResult) => run.checks.filter((c) => c.status === 'failed').map((c) => `${c.id}: ${c.failures.map((f) => `${f.message} ${JSON.stringify(f.received ?? '').slice(0, 300)}`).join('; ').slice(0, 600)}`);
+const ids = (run: RunResult, status: 'failed' | 'skipped') =>
+  run.checks
+    .filter((c) => c.status === status)
+    .map((c) => c.id)
+    .sort();
+const explain = (run: RunResult) =>
+  run.checks
+    .filter((c) => c.status === 'failed')
+    .map(
+      (c) =>
+        `${c.id}: ${c.failures
+          .map((f) => `${f.message} ${JSON.stringify(f.received ?? '').slice(0, 300)}`)
+          .join('; ')
+          .slice(0, 600)}`,
+    );
 
-const variants: Array<[string, Freedom[]]> = [...FREEDOMS.map((f): [string, Freedom[]] => [f, [f]]), ['every freedom at once', FREEDOMS]];
+const variants: Array<[string, Freedom[]]> = [
+  ...FREEDOMS.map((f): [string, Freedom[]] => [f, [f]]),
+  ['every freedom at once', FREEDOMS],
+];
 
 describe('the conformance kit against variants that use the freedoms the contract allows', () => {
-  it.each(variants)('passes the reference server with %s', async (_name, freedoms) => {
-    const variant = await startVariant(freedoms);
-    try {
-      const run = await runConformance({ baseUrl: variant.url, apiKey: `variant-${freedoms.join('-')}`, timeoutMs: KIT_TIMEOUT_MS });
-      expect(explain(run)).toEqual([]);
-      expect(ids(run, 'skipped')).toEqual(SKIPPED_WITH_OPEN_TENANTS);
-      expect(run.checks).toHaveLength(catalogue.length);
-      // The variant really varied: each of its freedoms was used, and no other.
-      for (const freedom of FREEDOMS) expect([freedom, variant.usage[freedom] > 0]).toEqual([freedom, freedoms.includes(freedom)]);
-    } finally {
-      await variant.close();
-    }
-  }, 60_000);
+  it.each(variants)(
+    'passes the reference server with %s',
+    async (_name, freedoms) => {
+      const variant = await startVariant(freedoms);
+      try {
+        const run = await runConformance({
+          baseUrl: variant.url,
+          apiKey: `variant-${freedoms.join('-')}`,
+          timeoutMs: KIT_TIMEOUT_MS,
+        });
+        expect(explain(run)).toEqual([]);
+        expect(ids(run, 'skipped')).toEqual(SKIPPED_WITH_OPEN_TENANTS);
+        expect(run.checks).toHaveLength(catalogue.length);
+        // The variant really varied: each of its freedoms was used, and no other.
+        for (const freedom of FREEDOMS)
+          expect([freedom, variant.usage[freedom] > 0]).toEqual([freedom, freedoms.includes(freedom)]);
+      } finally {
+        await variant.close();
+      }
+    },
+    60_000,
+  );
 
   it('explores through every freedom at once and finds nothing wrong', async () => {
     const variant = await startVariant(FREEDOMS);
     try {
-      const run = await runConformance({ baseUrl: variant.url, apiKey: 'variant-explore', timeoutMs: KIT_TIMEOUT_MS, only: ['SANDBOX-HEALTH'], explore: true, exploreRuns: 10, seed: 7 });
+      const run = await runConformance({
+        baseUrl: variant.url,
+        apiKey: 'variant-explore',
+        timeoutMs: KIT_TIMEOUT_MS,
+        only: ['SANDBOX-HEALTH'],
+        explore: true,
+        exploreRuns: 10,
+        seed: 7,
+      });
       const explored = run.checks.find((c) => c.id === 'EXPLORE');
-      expect([explored?.status, explored?.failures.map((f) => `${f.message} expected ${JSON.stringify(f.expected)} received ${JSON.stringify(f.received).slice(0, 400)}`)]).toEqual(['passed', []]);
+      expect([
+        explored?.status,
+        explored?.failures.map(
+          (f) =>
+            `${f.message} expected ${JSON.stringify(f.expected)} received ${JSON.stringify(f.received).slice(0, 400)}`,
+        ),
+      ]).toEqual(['passed', []]);
       expect(explain(run)).toEqual([]);
     } finally {
       await variant.close();

@@ -3,25 +3,51 @@
  * what it changes in the model, and the helpers rules build them with.
  */
 import type { OperationId, Schemas } from '../../../spec/contract';
-import type { ApiResponse, StatusOf } from '../../api';
-import { past, surelyBefore, type JobModel, type Now, type SlotModel, type TenantModel } from './state';
+type ErrorCode = Schemas['ErrorCode'];
+import type { ApiResponse, StatusOf } from '../../../client/api';
+import {
+  codeValue,
+  past,
+  surelyBefore,
+  type JobState,
+  type JobModel,
+  type Now,
+  type SlotModel,
+  type TenantModel,
+} from './state';
 
-export interface Response { status: number; body: unknown; headers: Record<string, string> }
+export interface Response {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
 
 /**
  * The body of an answer read as the JSON the spec documents for the operation at that
  * status. Honest because the session judges every answer against the spec before a rule
  * reads it (a violation is a Mismatch), and a rule reads only the answer of its own status.
  */
-export function documented<O extends OperationId, S extends StatusOf<O>>(r: Response, _operationId: O, _status: S): ApiResponse<O, S>['json'] {
+export function documented<O extends OperationId, S extends StatusOf<O>>(
+  r: Response,
+  _operationId: O,
+  _status: S,
+): ApiResponse<O, S>['json'] {
   return r.body as ApiResponse<O, S>['json'];
 }
 
 /** The operations whose success answers with the job. */
-type JobAnswering = 'getJob' | 'cancelJob' | 'rescheduleJob' | 'updateDeliveryCode' | 'updatePaymentInfo' | 'replaceExternalData' | 'updateRecipientInstructions' | 'advanceJob';
+type JobAnswering =
+  | 'getJob'
+  | 'cancelJob'
+  | 'rescheduleJob'
+  | 'updateDeliveryCode'
+  | 'updatePaymentInfo'
+  | 'replaceExternalData'
+  | 'updateRecipientInstructions'
+  | 'advanceJob';
 export interface Answer {
   status: number;
-  code?: string;
+  code?: ErrorCode;
   /** What else the answer must show; a description of the difference, or undefined. */
   check?(response: Response): string | undefined;
   /** What the answer changes in the model. */
@@ -30,12 +56,21 @@ export interface Answer {
   note?: string;
 }
 
-export const error = (status: number, code: string, apply?: Answer['apply'], note?: string): Answer => ({ status, code, apply, note });
-export const differs = (what: string, expected: unknown, got: unknown) => JSON.stringify(expected) === JSON.stringify(got) ? undefined : `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`;
+export const error = (status: number, code: ErrorCode, apply?: Answer['apply'], note?: string): Answer => ({
+  status,
+  code,
+  apply,
+  note,
+});
+export const differs = (what: string, expected: unknown, got: unknown) =>
+  JSON.stringify(expected) === JSON.stringify(got)
+    ? undefined
+    : `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`;
 export const firstOf = (...found: Array<string | undefined>) => found.find((f) => f !== undefined);
 
-export function emit(tenant: TenantModel, job: JobModel, type: string, states: string[] = [job.state]): void {
-  for (const endpoint of tenant.endpoints) if (endpoint.live) endpoint.expected.push({ jobId: job.id, type, states, code: job.code });
+export function emit(tenant: TenantModel, job: JobModel, type: string, states: JobState[] = [job.state]): void {
+  for (const endpoint of tenant.endpoints)
+    if (endpoint.live) endpoint.expected.push({ jobId: job.id, type, states, code: job.code });
 }
 
 /** The job as the contract says GET shows it, in the fields the model knows. */
@@ -45,15 +80,22 @@ export function jobDifference(job: JobModel, body: Schemas['Job']): string | und
     differs('id', job.id, body.id),
     differs('state', job.state, body.state),
     differs('slot.id', job.slotId, body.slot?.id),
-    differs('delivery_code', job.code, body.delivery_code),
+    differs('delivery_code', codeValue(job.code), body.delivery_code),
     // Optional and not promised on every answer: judged only where it is given.
-    job.attemptsRemaining === undefined || body.delivery_code_attempts_remaining === undefined ? undefined : differs('delivery_code_attempts_remaining', job.attemptsRemaining, body.delivery_code_attempts_remaining),
-    job.cancellationReason === undefined ? undefined : differs('cancellation_reason', job.cancellationReason, body.cancellation_reason),
+    job.attemptsRemaining === undefined || body.delivery_code_attempts_remaining === undefined
+      ? undefined
+      : differs('delivery_code_attempts_remaining', job.attemptsRemaining, body.delivery_code_attempts_remaining),
+    job.cancellationReason === undefined
+      ? undefined
+      : differs('cancellation_reason', job.cancellationReason, body.cancellation_reason),
     job.externalData === undefined ? undefined : differs('external_data', job.externalData, body.external_data),
     differs('payment_info.prices', job.prices, body.payment_info?.prices),
   );
 }
-export const sameJob = (job: JobModel, operationId: JobAnswering): Answer['check'] => (r) => jobDifference(job, documented(r, operationId, 200));
+export const sameJob =
+  (job: JobModel, operationId: JobAnswering): Answer['check'] =>
+  (r) =>
+    jobDifference(job, documented(r, operationId, 200));
 
 /** Near the expiry the clock's slack allows either answer; away from it only one. */
 export function expiryFork(slot: SlotModel, now: Now, held: Answer, expired: Answer): Answer[] {

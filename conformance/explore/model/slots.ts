@@ -4,26 +4,43 @@ import { surelyBefore, type Now, type SlotModel, type TenantModel } from './stat
 
 export const slotRules = {
   getAvailability(t: TenantModel, now: Now): Answer[] {
-    return [{
-      status: 200,
-      check: (r) => {
-        const slots = documented(r, 'getAvailability', 200);
-        return !Array.isArray(slots) || slots.length === 0 ? 'availability for a four-hour window gave no slot'
-          : slots.find((s) => t.slots.some((known) => known.id === s.id)) ? 'a slot id was given out twice'
-            : slots.find((s) => !surelyBefore(now, Date.parse(s.expires_at))) ? 'a slot was handed out already expired' : undefined;
+    return [
+      {
+        status: 200,
+        check: (r) => {
+          const slots = documented(r, 'getAvailability', 200);
+          return !Array.isArray(slots) || slots.length === 0
+            ? 'availability for a four-hour window gave no slot'
+            : slots.find((s) => t.slots.some((known) => known.id === s.id))
+              ? 'a slot id was given out twice'
+              : slots.find((s) => !surelyBefore(now, Date.parse(s.expires_at)))
+                ? 'a slot was handed out already expired'
+                : undefined;
+        },
+        apply: (r) => {
+          for (const s of documented(r, 'getAvailability', 200))
+            t.slots.push({
+              id: s.id,
+              expiresAt: Date.parse(s.expires_at),
+              originalExpiresAt: Date.parse(s.expires_at),
+              heldAt: now.ms,
+              extended: false,
+            });
+        },
       },
-      apply: (r) => {
-        for (const s of documented(r, 'getAvailability', 200)) t.slots.push({ id: s.id, expiresAt: Date.parse(s.expires_at), originalExpiresAt: Date.parse(s.expires_at), heldAt: now.ms, extended: false });
-      },
-    }];
+    ];
   },
 
   checkSlot(slot: SlotModel | undefined, now: Now): Answer[] {
     if (!slot) return [error(404, 'SLOT_NOT_FOUND')];
     const view = (status: string) => (r: Response) => {
       const check = documented(r, 'checkSlot', 200);
-      return firstOf(differs('status', status, check.status), differs('valid', status === 'AVAILABLE', check.valid),
-        differs('expires_at', slot.expiresAt, Date.parse(check.expires_at)), differs('extended', slot.extended, check.extended));
+      return firstOf(
+        differs('status', status, check.status),
+        differs('valid', status === 'AVAILABLE', check.valid),
+        differs('expires_at', slot.expiresAt, Date.parse(check.expires_at)),
+        differs('extended', slot.extended, check.extended),
+      );
     };
     if (slot.usedBy) return [{ status: 200, check: view('USED') }];
     return expiryFork(slot, now, { status: 200, check: view('AVAILABLE') }, { status: 200, check: view('EXPIRED') });
@@ -42,7 +59,10 @@ export const slotRules = {
           ? `expires_at: expected the original expiry plus three holds (${new Date(slot.originalExpiresAt + 3 * hold).toISOString()}), got ${check.expires_at}`
           : differs('extended', true, check.extended);
       },
-      apply: (r) => { slot.expiresAt = Date.parse(documented(r, 'extendSlot', 200).expires_at); slot.extended = true; },
+      apply: (r) => {
+        slot.expiresAt = Date.parse(documented(r, 'extendSlot', 200).expires_at);
+        slot.extended = true;
+      },
     };
     return expiryFork(slot, now, extended, error(417, 'SLOT_EXPIRED'));
   },

@@ -23,7 +23,9 @@ test('the shared sandbox of the global setup', async () => {
 
 describe('a sandbox of this file', () => {
   let sandbox;
-  beforeAll(async () => { sandbox = await startSandbox(); });
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+  });
   afterAll(() => sandbox.close());
 
   test('books, then gets 417 after a clock advance', async () => {

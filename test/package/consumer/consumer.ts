@@ -5,7 +5,11 @@ import { runConformance, type ConformanceOptions, type RunResult } from 'lastmil
 import { generateOrders, type OrderFixture } from 'lastmile-kit/fixtures';
 
 export async function walkThrough(order: OrderFixture): Promise<number> {
-  const sandbox: RunningSandbox = await startSandbox({ slotTtlSeconds: 600, apiKeys: ['team-key'], webhookRetrySchedule: [1, 5] });
+  const sandbox: RunningSandbox = await startSandbox({
+    slotTtlSeconds: 600,
+    apiKeys: ['team-key'],
+    webhookRetrySchedule: [1, 5],
+  });
   const client: JobsClient = createClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey });
   const { data: slots } = await client.POST('/jobs/availability/v2', { body: order.availability });
   const slot: Schemas['Slot'] | undefined = slots?.[0];
@@ -31,5 +35,7 @@ export async function walkThrough(order: OrderFixture): Promise<number> {
   return run.summary.failed;
 }
 
-export const firstOrder: OrderFixture = [...generateOrders({ count: 1, seed: 1, locale: 'es_MX', scenario: 'mixed' })][0];
+export const firstOrder: OrderFixture = [
+  ...generateOrders({ count: 1, seed: 1, locale: 'es_MX', scenario: 'mixed' }),
+][0];
 export const isRefusal = (error: unknown): boolean => error instanceof SandboxError && error.status === 409;

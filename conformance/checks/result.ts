@@ -1,0 +1,80 @@
+/**
+ * What a run produces: a result per check, the exploration's account and the coverage,
+ * as the runner builds them and the reporters render them.
+ */
+import type { OperationId } from '../../spec/contract';
+import type { Exchange } from '../../client/exchange';
+import type { Level, LevelOption } from './context';
+import type { Failure } from './failure';
+
+export type CheckStatus = 'passed' | 'failed' | 'skipped';
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  category: string;
+  level: Level;
+  operations: OperationId[];
+  negative: boolean;
+  status: CheckStatus;
+  /** Why the check was skipped. */
+  reason?: string;
+  durationMs: number;
+  failures: Failure[];
+  exchanges: Exchange[];
+  /** The exploration's own account, on the EXPLORE result. */
+  explore?: ExploreReport;
+}
+
+/** One step of an exploration sequence and the calls it made. */
+export interface ExploreStep {
+  n: number;
+  step: string;
+  calls: Array<{ operationId: string; method: string; url: string; status?: number }>;
+}
+
+export interface ExploreReport {
+  seed: number;
+  runs: number;
+  runsDone: number;
+  maxSteps: number;
+  stepsDone: number;
+  shrinks: number;
+  /** Steps of the first failing run, before shrinking. */
+  firstFailingSteps?: number;
+  /** From the first failure to the minimal sequence. */
+  shrinkMs?: number;
+  /** The minimal failing sequence, numbered; the last step is where it failed. */
+  steps?: ExploreStep[];
+  expected?: unknown;
+  received?: unknown;
+  /** A shell script of curl calls that replays the minimal sequence. */
+  script?: string;
+}
+
+/** Which documented (operation, status) pairs the run exercised. */
+export interface CoverageReport {
+  documented: number;
+  exercised: number;
+  pairs: Array<{ operationId: string; status: string; exercised: boolean; by: string[] }>;
+}
+
+export interface RunSummary {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface RunResult {
+  tool: { name: string; version: string };
+  baseUrl: string;
+  level: LevelOption;
+  tenantMode: 'fresh' | 'shared';
+  /** What the run decided about tenants, e.g. why one tenant is shared and whether it is reset. */
+  notices?: string[];
+  startedAt: string;
+  durationMs: number;
+  summary: RunSummary;
+  checks: CheckResult[];
+  coverage?: CoverageReport;
+}

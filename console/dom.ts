@@ -1,0 +1,100 @@
+/** Finding and building elements. Job data only ever enters the page as text. */
+import { state } from './state';
+
+type ElementClass<T extends HTMLElement> = { new (): T; prototype: T };
+
+/** The page's element with this id, of the kind the page's HTML promises. */
+export function $<T extends HTMLElement = HTMLElement>(id: string, kind?: ElementClass<T>): T {
+  const node = document.getElementById(id);
+  const expected = kind ?? HTMLElement;
+  if (!(node instanceof expected))
+    throw new Error(`#${id} is missing from the console page or is not a ${expected.name}`);
+  return node as T;
+}
+
+export const input = (id: string) => $(id, HTMLInputElement);
+export const select = (id: string) => $(id, HTMLSelectElement);
+export const form = (id: string) => $(id, HTMLFormElement);
+
+type Child = Node | string | number | null | undefined | false;
+type Props = Record<
+  string,
+  string | number | boolean | null | undefined | Record<string, string> | ((event: Event) => void)
+>;
+
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Props | null,
+  ...children: Array<Child | Child[]>
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === 'class') node.className = String(value);
+    else if (name === 'dataset' && typeof value === 'object') Object.assign(node.dataset, value);
+    else if (name.startsWith('on') && typeof value === 'function') node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export function utc(iso: string | null | undefined, withSeconds = false): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const s = d.toISOString();
+  return `${s.slice(0, 10)} ${s.slice(11, withSeconds ? 19 : 16)} UTC`;
+}
+
+export function slotWindow(slot: { from: string; to: string } | undefined): string {
+  if (!slot) return '';
+  const from = new Date(slot.from).toISOString();
+  const to = new Date(slot.to).toISOString();
+  const toText = from.slice(0, 10) === to.slice(0, 10) ? to.slice(11, 16) : `${to.slice(0, 10)} ${to.slice(11, 16)}`;
+  return `${from.slice(0, 10)} ${from.slice(11, 16)}–${toText} UTC`;
+}
+
+export function badge(value: string, kind: 'state' | 'status' = 'state'): HTMLElement {
+  return el('span', { class: 'badge', dataset: kind === 'status' ? { status: value } : { state: value } }, value);
+}
+
+export function setBadge(node: HTMLElement, value: string): void {
+  node.textContent = value;
+  node.dataset.state = value;
+}
+
+/** Shows an error beside the control that caused it (empty text clears it). */
+export function showError(id: string, text: string | null): void {
+  $(id).textContent = text || '';
+}
+
+/** Status for actions not tied to a job; the job page has its own. */
+export function flash(text: string, bad = false): void {
+  const target = state.route?.name === 'job' ? $('op-message') : $('jobs-count');
+  target.textContent = text;
+  target.classList.toggle('bad', bad);
+}
+
+export function confirmDialog(title: string, text: string, okLabel: string): Promise<boolean> {
+  const dialog = $('confirm', HTMLDialogElement);
+  $('confirm-title').textContent = title;
+  $('confirm-text').textContent = text;
+  $('confirm-ok').textContent = okLabel;
+  const opener = document.activeElement;
+  return new Promise((resolve) => {
+    dialog.addEventListener(
+      'close',
+      () => {
+        if (opener instanceof HTMLElement) opener.focus();
+        resolve(dialog.returnValue === 'ok');
+      },
+      { once: true },
+    );
+    dialog.returnValue = '';
+    dialog.showModal();
+  });
+}

@@ -1,0 +1,53 @@
+// Type-aware linting: typescript-eslint's recommended rules, with the type checker's view of every file.
+const js = require('@eslint/js');
+const globals = require('globals');
+const tseslint = require('typescript-eslint');
+const prettier = require('eslint-config-prettier');
+
+module.exports = tseslint.config(
+  {
+    ignores: ['node_modules/', 'dist/', 'coverage/', 'reports/', 'tmp/', 'spec/types.gen.ts'],
+  },
+  // A consumer project's files, checked against the installed package by test/package/consumer.test.ts.
+  { ignores: ['test/package/consumer/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: __dirname },
+      globals: { ...globals.node },
+    },
+    rules: {
+      // Modules load lazily with a typed `require(...) as typeof import(...)`: start-up time is a target.
+      '@typescript-eslint/no-require-imports': 'off',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { sourceType: 'commonjs' },
+  },
+  {
+    // Tests and benchmark scripts read HTTP answers as `any` (supertest, fetch): their assertions and
+    // figures are what examine them.
+    files: ['**/*.test.ts', 'test/**', '**/testing/**', 'scripts/**'],
+    rules: {
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  prettier,
+);

@@ -1,0 +1,189 @@
+/**
+ * The application layer: runs each operation of the sandbox as one unit of work. An
+ * operation is one `store.transact(tenant, tx => ...)`: the domain function (server/domain/)
+ * works on the transaction and leaves the job events it recorded; the events go to the
+ * outbox inside the same transaction, so their deliveries commit with them or not at all;
+ * once committed, they are published to whoever watches (the console, the relay).
+ * Concurrent requests, in this process or another, never see one half done.
+ */
+import type { Schemas } from '../../spec/contract';
+import { clockNow, frozenClock, unfrozenClock } from '../domain/clock';
+import { updateDeliveryCode } from '../domain/delivery-code';
+import { advanceJob } from '../domain/driver';
+import * as jobs from '../domain/jobs';
+import {
+  Refusal,
+  type JobEvent,
+  type JobState,
+  type OperationContext,
+  type SandboxConfig,
+  type SandboxPolicies,
+} from '../domain/operation';
+import { clockAdvancedBy, clockView, DEFAULT_SANDBOX_CONFIG, DEFAULT_SANDBOX_POLICIES } from '../domain/sandbox';
+import * as slots from '../domain/slots';
+import type { ClockState, Job } from '../domain/store';
+import type { Store, Transaction } from '../store/records';
+
+export type EventListener = (tenantKey: string, event: JobEvent) => void;
+
+/** Where job events go inside their transaction, and who hears that a clock moved: the webhook outbox. */
+export interface EventOutbox {
+  /** Queues what the events call for in `tx`, so that it commits with them. */
+  enqueue(tx: Transaction, events: readonly JobEvent[]): Promise<void>;
+  /** After the commit of an advance or an unfreeze: what was waiting on the clock may be due. */
+  clockMoved(tenantKey: string): void;
+}
+
+export interface SandboxOptions {
+  /** Where job events go inside their transaction; none: they are only published. */
+  outbox?: EventOutbox;
+  /** Rules other than the contract's (see SandboxPolicies). */
+  policies?: Partial<SandboxPolicies>;
+}
+
+export class Sandbox {
+  readonly config: SandboxConfig;
+  private readonly policies: SandboxPolicies;
+  private readonly outbox: EventOutbox | undefined;
+  private readonly listeners: EventListener[] = [];
+
+  constructor(
+    readonly store: Store,
+    config: Partial<SandboxConfig> = {},
+    options: SandboxOptions = {},
+  ) {
+    this.config = { ...DEFAULT_SANDBOX_CONFIG, ...config };
+    this.policies = { ...DEFAULT_SANDBOX_POLICIES, ...options.policies };
+    this.outbox = options.outbox;
+  }
+
+  /** Job events, once committed. */
+  onEvent(listener: EventListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** One operation, one transaction: the events go to the outbox in it and are published after it; a Refusal is thrown once committed. */
+  private async run<T>(key: string, operation: (op: OperationContext) => Promise<T | Refusal>): Promise<T> {
+    const result = await this.store.transact(key, async (tx) => {
+      const op: OperationContext = {
+        tx,
+        now: clockNow(await tx.clock(), tx.realNowMs),
+        config: this.config,
+        policies: this.policies,
+        events: [],
+      };
+      const value = await operation(op);
+      if (op.events.length > 0) {
+        if (this.outbox) await this.outbox.enqueue(tx, op.events);
+        tx.afterCommit(() => this.publish(key, op.events));
+      }
+      return value;
+    });
+    if (result instanceof Refusal) throw result.error;
+    return result;
+  }
+
+  private publish(key: string, events: readonly JobEvent[]): void {
+    for (const event of events) for (const listener of this.listeners) listener(key, event);
+  }
+
+  // ---- slots and jobs -----------------------------------------------------------------
+
+  availability(key: string, request: slots.AvailabilityRequest): Promise<Schemas['Slot'][]> {
+    return this.run(key, (op) => slots.availability(op, request));
+  }
+
+  checkSlot(key: string, slotId: string): Promise<Schemas['SlotCheck']> {
+    return this.run(key, (op) => slots.checkSlot(op, slotId));
+  }
+
+  extendSlot(key: string, slotId: string): Promise<Schemas['SlotCheck']> {
+    return this.run(key, (op) => slots.extendSlot(op, slotId));
+  }
+
+  createJob(key: string, request: jobs.CreateJobRequest, idempotencyKey?: string): Promise<jobs.CreatedJob> {
+    return this.run(key, (op) => jobs.createJob(op, request, idempotencyKey));
+  }
+
+  getJob(key: string, jobId: string): Promise<Job> {
+    return this.run(key, (op) => jobs.findJob(op, jobId));
+  }
+
+  listJobs(key: string, filter: { state?: JobState; limit?: number } = {}): Promise<Job[]> {
+    return this.run(key, (op) => jobs.listJobs(op, filter));
+  }
+
+  cancelJob(key: string, jobId: string, request: Schemas['CancelJobRequest'] = {}): Promise<Job> {
+    return this.run(key, (op) => jobs.cancelJob(op, jobId, request));
+  }
+
+  rescheduleJob(key: string, jobId: string, request: Schemas['RescheduleJobRequest']): Promise<Job> {
+    return this.run(key, (op) => jobs.rescheduleJob(op, jobId, request));
+  }
+
+  updateDeliveryCode(key: string, jobId: string, request: Schemas['UpdateDeliveryCodeRequest']): Promise<Job> {
+    return this.run(key, async (op) => updateDeliveryCode(op, await jobs.findJob(op, jobId), request));
+  }
+
+  /** The sandbox driver: one step, or every step up to `to`, all or nothing. */
+  advanceJob(key: string, jobId: string, request: Schemas['AdvanceJobRequest'] = {}): Promise<Job> {
+    return this.run(key, (op) => advanceJob(op, jobId, request));
+  }
+
+  updatePaymentInfo(key: string, jobId: string, paymentInfo: Schemas['PaymentInfo']): Promise<Job> {
+    return this.run(key, (op) => jobs.updatePaymentInfo(op, jobId, paymentInfo));
+  }
+
+  replaceExternalData(key: string, jobId: string, externalData: Schemas['ExternalData']): Promise<Job> {
+    return this.run(key, (op) => jobs.replaceExternalData(op, jobId, externalData));
+  }
+
+  updateRecipientInstructions(
+    key: string,
+    jobId: string,
+    request: Schemas['RecipientInstructionsRequest'],
+  ): Promise<Job> {
+    return this.run(key, (op) => jobs.updateRecipientInstructions(op, jobId, request));
+  }
+
+  // ---- clock and reset ----------------------------------------------------------------
+
+  clock(key: string): Promise<Schemas['Clock']> {
+    return this.run(key, async (op) => clockView(await op.tx.clock(), op.tx.realNowMs));
+  }
+
+  /** The clock stands still until advanced or unfrozen; freezing twice changes nothing. */
+  freezeClock(key: string): Promise<Schemas['Clock']> {
+    return this.changeClock(key, (state, realNowMs) => frozenClock(state, realNowMs), false);
+  }
+
+  unfreezeClock(key: string): Promise<Schemas['Clock']> {
+    return this.changeClock(key, (state, realNowMs) => unfrozenClock(state, realNowMs), true);
+  }
+
+  advanceClock(key: string, seconds: number): Promise<Schemas['Clock']> {
+    return this.changeClock(key, (state, realNowMs) => clockAdvancedBy(state, realNowMs, seconds), true);
+  }
+
+  private changeClock(
+    key: string,
+    change: (state: ClockState, realNowMs: number) => ClockState,
+    moves: boolean,
+  ): Promise<Schemas['Clock']> {
+    return this.run(key, async ({ tx }) => {
+      const next = change(await tx.clock(), tx.realNowMs);
+      tx.setClock(next);
+      const outbox = this.outbox;
+      if (moves && outbox) tx.afterCommit(() => outbox.clockMoved(key));
+      return clockView(next, tx.realNowMs);
+    });
+  }
+
+  reset(key: string): Promise<void> {
+    return this.store.drop(key);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The record registry: every kind of record a tenant holds, and the whole store contract
+ * over them. Both stores derive their maps, sets, keys and commits from RECORD_KINDS and
+ * their transactions from RecordSetsByKind, so a new kind is its record type, one line in
+ * its owner's record map (DomainRecords in server/domain/store.ts, WebhookRecords in
+ * server/webhooks/records.ts), and here the entry and the getter the compiler then asks for.
+ */
+import type { DomainRecords, RecordSet, RecordSets, TransactionCore, TransactOptions } from '../domain/store';
+import type { PendingDeliveries, WebhookRecords } from '../webhooks/records';
+
+export interface Records extends DomainRecords, WebhookRecords {}
+export type Kind = keyof Records;
+
+/** Every kind, with the part of the key a store files it under. */
+export const RECORD_KINDS: { readonly [K in Kind]: { readonly part: K } } = {
+  slots: { part: 'slots' },
+  jobs: { part: 'jobs' },
+  idempotency: { part: 'idempotency' },
+  endpoints: { part: 'endpoints' },
+  deliveries: { part: 'deliveries' },
+};
+
+export const KINDS: readonly Kind[] = Object.values(RECORD_KINDS).map((kind) => kind.part);
+
+/**
+ * Each kind's set as a property of a transaction (`tx.jobs`): a store's transaction
+ * extends this and says how it makes the set of one kind.
+ */
+export abstract class RecordSetsByKind implements RecordSets<Records> {
+  protected abstract setOf<K extends Kind>(kind: K): RecordSet<Records[K]>;
+  get slots(): RecordSet<Records['slots']> {
+    return this.setOf('slots');
+  }
+  get jobs(): RecordSet<Records['jobs']> {
+    return this.setOf('jobs');
+  }
+  get idempotency(): RecordSet<Records['idempotency']> {
+    return this.setOf('idempotency');
+  }
+  get endpoints(): RecordSet<Records['endpoints']> {
+    return this.setOf('endpoints');
+  }
+  get deliveries(): RecordSet<Records['deliveries']> {
+    return this.setOf('deliveries');
+  }
+}
+
+/** One transaction on one tenant: every kind's set, and the index of pending deliveries. */
+export type Transaction = TransactionCore & RecordSets<Records> & { readonly pendingDeliveries: PendingDeliveries };
+
+export interface Store {
+  /** Runs `fn` as one transaction on the tenant of this key, opening the tenant on first use. */
+  transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;
+  /** Forgets the tenant entirely; the next use opens it afresh. */
+  drop(tenantKey: string): Promise<void>;
+  tenantKeys(): Promise<string[]>;
+  /** Tenants holding at least one PENDING delivery. */
+  tenantsWithPendingDeliveries(): Promise<string[]>;
+  /** Called with the key of each tenant the store forgets (reset or eviction), after it is gone. */
+  onDrop(listener: (tenantKey: string) => void): void;
+  /** Whether other processes share this store (and so its deliveries and clocks). */
+  readonly shared: boolean;
+  close(): Promise<void>;
+}
