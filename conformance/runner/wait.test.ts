@@ -3,7 +3,7 @@
  * status 2 and the reason when it never does. No test sleeps: the late server is started
  * when the command says it is waiting.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -24,8 +24,8 @@ function listen(server: Server, port: number): Promise<void> {
   return new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
 }
 
-function lastmile(args: string[], onStdout?: (text: string) => void) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function lastmile(args: string[], more: string[] = [], onStdout?: (text: string) => void) {
+  const child = spawn(process.execPath, [BIN, ...args, ...more], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -35,9 +35,10 @@ function lastmile(args: string[], onStdout?: (text: string) => void) {
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
     child.once('close', (code) => resolve({ code, stdout, stderr })),
   );
+  return { child, done };
 }
 
 describe('waitForAnswer', () => {
@@ -64,70 +65,67 @@ describe('waitForAnswer', () => {
 });
 
 describe('lastmile conform --wait-for', () => {
-  it('waits for a server that starts late, then runs the checks', async () => {
-    const port = await freePort();
-    let serve: ReturnType<typeof lastmile> | undefined;
-    let serverPid: number | undefined;
-    const run = lastmile(
-      [
-        'conform',
-        '--base-url',
-        `http://127.0.0.1:${port}`,
-        '--api-key',
-        'late-key',
-        '--only',
-        'auth',
-        '--level',
-        'contract',
-        '--wait-for',
-        '120',
-      ],
-      (stdout) => {
-        if (serve || !stdout.includes('waiting up to 120 s')) return;
-        const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--log-level', 'silent'], {
-          stdio: 'ignore',
-        });
-        serverPid = child.pid;
-        serve = new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout: '', stderr: '' })));
-      },
-    );
-    try {
-      const { code, stdout } = await run;
-      expect(stdout).toMatch(/waiting up to 120 s for http:\/\/127\.0\.0\.1:\d+ to answer \(ECONNREFUSED/);
-      expect(stdout).toMatch(/answered after \d+\.\d s/);
-      expect(stdout).toMatch(/\d+ passed, 0 failed/);
-      expect(code).toBe(0);
-    } finally {
-      if (serverPid) process.kill(serverPid, 'SIGTERM');
-      await serve;
-    }
-  });
+  /** Commands run from the sources (compiled at start-up): slow on a busy machine. */
+  const TWO_PROCESSES_TIMEOUT_MS = 180_000;
+  const ONE_PROCESS_TIMEOUT_MS = 90_000;
 
-  it('exits 2 with the reason when the URL never answers', async () => {
-    const port = await freePort();
-    const { code, stderr } = await lastmile([
-      'conform',
-      '--base-url',
-      `http://127.0.0.1:${port}`,
-      '--api-key',
-      'k',
-      '--wait-for',
-      '1',
-    ]);
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/no HTTP answer from http:\/\/127\.0\.0\.1:\d+ within 1 s \(last try: ECONNREFUSED/);
-  });
+  it(
+    'waits for a server that starts late, then runs the checks',
+    async () => {
+      const port = await freePort();
+      const children: ChildProcess[] = [];
+      let served: Promise<unknown> | undefined;
+      const run = lastmile(
+        ['conform', '--base-url', `http://127.0.0.1:${port}`, '--api-key', 'late-key', '--only', 'auth'],
+        ['--level', 'contract', '--wait-for', '120'],
+        (stdout) => {
+          if (served || !stdout.includes('waiting up to 120 s')) return;
+          const server = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--log-level', 'silent'], {
+            stdio: 'ignore',
+          });
+          children.push(server);
+          served = new Promise((resolve) => server.once('close', resolve));
+        },
+      );
+      children.push(run.child);
+      try {
+        const { code, stdout } = await run.done;
+        expect(stdout).toMatch(/waiting up to 120 s for http:\/\/127\.0\.0\.1:\d+ to answer \(ECONNREFUSED/);
+        expect(stdout).toMatch(/answered after \d+\.\d s/);
+        expect(stdout).toMatch(/\d+ passed, 0 failed/);
+        expect(code).toBe(0);
+      } finally {
+        for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        await served;
+      }
+    },
+    TWO_PROCESSES_TIMEOUT_MS,
+  );
 
-  it.each(['abc', '0'])('refuses --wait-for %s as a usage error', async (value) => {
-    const { code, stderr } = await lastmile([
-      'conform',
-      '--base-url',
-      'http://127.0.0.1:9',
-      '--api-key',
-      'k',
-      `--wait-for=${value}`,
-    ]);
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/--wait-for must be an integer ≥ 1/);
-  });
+  it(
+    'exits 2 with the reason when the URL never answers',
+    async () => {
+      const port = await freePort();
+      const { code, stderr } = await lastmile(
+        ['conform', '--base-url', `http://127.0.0.1:${port}`, '--api-key', 'k'],
+        ['--wait-for', '1'],
+      ).done;
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/no HTTP answer from http:\/\/127\.0\.0\.1:\d+ within 1 s \(last try: ECONNREFUSED/);
+    },
+    ONE_PROCESS_TIMEOUT_MS,
+  );
+
+  it.each(['abc', '0'])(
+    'refuses --wait-for %s as a usage error',
+    async (value) => {
+      const { code, stderr } = await lastmile(
+        ['conform', '--base-url', 'http://127.0.0.1:9', '--api-key', 'k'],
+        [`--wait-for=${value}`],
+      ).done;
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/--wait-for must be an integer ≥ 1/);
+    },
+    ONE_PROCESS_TIMEOUT_MS,
+  );
 });
