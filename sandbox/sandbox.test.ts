@@ -154,6 +154,9 @@ describe('startSandbox options: the settings of lastmile serve', () => {
 });
 
 describe('spawnSandbox', () => {
+  // Each test starts `lastmile serve` from the sources, compiled at start-up: slow on a busy machine.
+  jest.setTimeout(120_000);
+
   it('serves from a child process until closed', async () => {
     const sandbox = await spawnSandbox({ apiKeys: ['ci-key'] });
     try {
