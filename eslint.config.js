@@ -5,7 +5,11 @@ const tseslint = require('typescript-eslint');
 const prettier = require('eslint-config-prettier');
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'reports/', 'tmp/', 'spec/types.gen.ts'] },
+  {
+    ignores: ['node_modules/', 'dist/', 'coverage/', 'reports/', 'tmp/', 'spec/types.gen.ts'],
+  },
+  // A consumer project's files, checked against the installed package by test/package/consumer.test.ts.
+  { ignores: ['test/package/consumer/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

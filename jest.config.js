@@ -15,6 +15,8 @@ module.exports = {
     '^.+\\.[tj]sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!@faker-js/faker/)'],
+  // examples/ import the package by its name, as its users do: here, its sources.
+  moduleNameMapper: { '^lastmile-kit$': '<rootDir>/index.ts', '^lastmile-kit/(.*)$': '<rootDir>/$1/index.ts' },
   testTimeout: 30000,
   // Most suites wait on child processes and sockets, not the CPU: two at a time halves the run on two cores.
   maxWorkers: 2,

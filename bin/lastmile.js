@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 'use strict';
-// Runs the JavaScript that `npm ci` built into dist/ (`npm run build`). Without a build, with
-// one older than the sources, or with LASTMILE_FROM_SOURCE=1 (the tests), it compiles the
-// TypeScript sources at start-up instead, which is correct but slower.
-const { readdirSync, statSync } = require('node:fs');
+// Runs the JavaScript built into dist/: the only thing an installed package has. In a clone
+// (`npm ci` builds it too), without a build, with one older than the sources, or with
+// LASTMILE_FROM_SOURCE=1 (the tests), it compiles the TypeScript sources at start-up instead,
+// which is correct but slower and needs the development dependencies (tsx).
+const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
@@ -38,8 +39,19 @@ function fromSources(reason) {
   return require('../cli/main.ts');
 }
 
+/** A clone has the sources; the package installed from the registry or a tarball has only dist/. */
+const IN_CLONE = existsSync(join(ROOT, 'cli', 'main.ts'));
+
 let cli;
-if (process.env.LASTMILE_FROM_SOURCE === '1') cli = fromSources(null);
+if (!IN_CLONE) {
+  if (buildTime() === null) {
+    process.stderr.write(
+      `lastmile: this installation of lastmile-kit has no dist/ folder; install the package again\n`,
+    );
+    process.exit(1);
+  }
+  cli = require('../dist/cli/main.js');
+} else if (process.env.LASTMILE_FROM_SOURCE === '1') cli = fromSources(null);
 else {
   const built = buildTime();
   if (built === null) cli = fromSources('no build in dist/');

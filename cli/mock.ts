@@ -4,8 +4,20 @@ import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { SPEC_PATH } from '../spec/contract';
 
-// Resolved, not joined to this file's folder: the build runs this module from dist/.
-export const PRISM_BIN = require.resolve('@stoplight/prism-cli/dist/index.js');
+/** An optional peer dependency of the package: only `lastmile mock` needs it, and it is large. */
+export const PRISM_PACKAGE = '@stoplight/prism-cli';
+const PRISM_VERSION = '5.14.2';
+
+/** Prism's entry point, resolved (not joined to this file's folder: the build runs this module from dist/). */
+export function prismBin(): string {
+  try {
+    return require.resolve(`${PRISM_PACKAGE}/dist/index.js`);
+  } catch {
+    throw new Error(
+      `lastmile mock runs Prism, which is not installed: npm install --save-dev ${PRISM_PACKAGE}@${PRISM_VERSION}`,
+    );
+  }
+}
 /** Preloaded into Prism: one request whose property names Node cannot put in a header must not end the mock. */
 export const PRISM_HEADER_GUARD = join(__dirname, 'prism-header-guard.js');
 
@@ -24,7 +36,7 @@ export function startPrismMock(options: MockOptions, stdio: 'inherit' | 'pipe' =
   const args = [
     '--require',
     PRISM_HEADER_GUARD,
-    PRISM_BIN,
+    prismBin(),
     'mock',
     SPEC_PATH,
     '--port',
@@ -133,6 +145,8 @@ export function registerMock(program: Command): void {
     .option('--dynamic', 'generate responses from schemas instead of serving the examples', false)
     .option('--errors', "answer requests that break the spec with the spec's error responses", false)
     .action(async (opts: MockOptions) => {
+      // Without Prism nothing else is worth checking.
+      prismBin();
       await checkCanListen(opts.port, opts.host);
       process.exitCode = await runPrismMock(opts);
     });

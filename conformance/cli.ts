@@ -6,6 +6,7 @@ import { catalogue } from './checks/catalogue';
 import { EXPLORE_DEFAULTS } from './explore/run';
 import { baseUrlProblem } from '../client/transport';
 import type { LevelOption } from './checks/context';
+import { waitForAnswer } from './runner/wait';
 
 interface ConformFlags {
   baseUrl: string;
@@ -28,6 +29,7 @@ interface ConformFlags {
   explore: boolean;
   exploreRuns: number;
   exploreSteps: number;
+  waitFor?: number;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -116,6 +118,11 @@ export function registerConform(program: Command): void {
       DEFAULTS.concurrency,
     )
     .option('--seed <n>', 'seed of the generated orders', positiveInt('--seed', 0), 1)
+    .option(
+      '--wait-for <seconds>',
+      'first wait until the base URL answers (any HTTP status), for at most this long; exit 2 if it never does',
+      positiveInt('--wait-for'),
+    )
     .option('--list', 'list the selected checks and exit', false)
     .option(
       '--explore',
@@ -132,6 +139,14 @@ export function registerConform(program: Command): void {
       }
       if (!flags.baseUrl) throw new InvalidArgumentError('--base-url is required (or LASTMILE_BASE_URL)');
       if (!flags.apiKey) throw new InvalidArgumentError('--api-key is required (or LASTMILE_API_KEY)');
+      if (flags.waitFor !== undefined) {
+        const seconds = flags.waitFor;
+        const waited = await waitForAnswer(flags.baseUrl, seconds, {
+          onWaiting: (cause) =>
+            process.stdout.write(`waiting up to ${seconds} s for ${flags.baseUrl} to answer (${cause})\n`),
+        });
+        if (waited > 0) process.stdout.write(`${flags.baseUrl} answered after ${(waited / 1000).toFixed(1)} s\n`);
+      }
       try {
         const run = await runConformance({
           baseUrl: flags.baseUrl,

@@ -5,6 +5,7 @@
 export { runConformance, selectChecks, type ConformanceOptions } from './runner/runner';
 export { runReceiverConformance, type ReceiverConformanceOptions } from './receivers/run';
 export { catalogue } from './checks/catalogue';
+export { waitForAnswer, NoAnswerError, type WaitOptions } from './runner/wait';
 export { renderHtml } from './reporters/html';
 export { renderJson } from './reporters/json';
 export { renderJunit } from './reporters/junit';

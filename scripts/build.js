@@ -3,7 +3,8 @@
 // `lastmile` command runs into dist/, with the files it reads beside its modules, so that
 // start-up loads JavaScript instead of compiling TypeScript, and bundles the console's browser
 // modules (console/) into dist/console/console.js, so no request waits for esbuild. Tests run
-// on the sources.
+// on the sources. `npm pack` and `npm publish` build at `prepack` (the package ships dist/ with
+// its .d.ts declarations, no sources); the `prepare` they run next has nothing left to do.
 const { spawnSync } = require('node:child_process');
 const { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
@@ -12,6 +13,10 @@ const ROOT = join(__dirname, '..');
 const DIST = join(ROOT, 'dist');
 // Read at run time relative to the module that reads them.
 const ASSETS = ['spec/openapi.yaml', 'server/console/public', 'fixtures/samples', 'cli/prism-header-guard.js'];
+
+if (process.env.npm_lifecycle_event === 'prepare' && ['pack', 'publish'].includes(process.env.npm_command)) {
+  process.exit(0);
+}
 
 rmSync(DIST, { recursive: true, force: true });
 const tsc = spawnSync(

@@ -11,7 +11,22 @@ import { promisify } from 'node:util';
 const ROOT = join(__dirname, '..');
 const CRUISER = join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
 const ENTRY = 'bin/lastmile.js';
-const SOURCE_DIRS = ['bin', 'cli', 'spec', 'client', 'server', 'conformance', 'fixtures', 'scripts', 'test', 'console'];
+const SOURCE_DIRS = [
+  'bin',
+  'cli',
+  'spec',
+  'client',
+  'sandbox',
+  'server',
+  'conformance',
+  'fixtures',
+  'scripts',
+  'test',
+  'console',
+  'examples',
+];
+/** What `require('lastmile-kit')` loads first. */
+const PACKAGE_ENTRY = 'index.ts';
 /** Cruising the repository takes a few seconds alone, far longer on a busy machine. */
 const CRUISE_TIMEOUT_MS = 120_000;
 
@@ -65,7 +80,7 @@ let fromEntry: Module[];
 beforeAll(async () => {
   [everything, fromEntry] = await Promise.all([
     cruise(SOURCE_DIRS.filter((d) => existsSync(join(ROOT, d)))),
-    cruise([ENTRY]),
+    cruise([ENTRY, PACKAGE_ENTRY]),
   ]);
 }, CRUISE_TIMEOUT_MS);
 
@@ -131,7 +146,18 @@ describe('dependency rules, tests included', () => {
     expect(leaks).toEqual([]);
   });
 
-  it('test-only code is never reachable from the command line, bin/lastmile.js', () => {
+  it("examples/ import the package by its name only, as a user's copy of them would", () => {
+    const examples = everything.filter((m) => m.source.startsWith('examples/'));
+    expect(examples.length).toBeGreaterThan(0);
+    const reachingIn = examples.flatMap((m) =>
+      m.dependencies
+        .filter((d) => d.module.startsWith('.') && !d.resolved.startsWith('examples/'))
+        .map((d) => `${m.source} -> ${d.module}`),
+    );
+    expect(reachingIn).toEqual([]);
+  });
+
+  it('test-only code is never reachable from the command line, bin/lastmile.js, nor from the package, index.ts', () => {
     const reachable = fromEntry.map((m) => m.source);
     expect(reachable).toEqual(
       expect.arrayContaining([
@@ -141,6 +167,8 @@ describe('dependency rules, tests included', () => {
         'conformance/runner/runner.ts',
         'client/http.ts',
         'fixtures/run.ts',
+        'sandbox/index.ts',
+        'client/index.ts',
       ]),
     );
     expect(reachable.filter(isTestOnly)).toEqual([]);

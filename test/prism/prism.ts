@@ -3,7 +3,7 @@
  * process (not npx), so stopping it stops the server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { PRISM_BIN } from '../../cli/mock';
+import { prismBin } from '../../cli/mock';
 
 const STARTUP_TIMEOUT_MS = 30_000;
 const LISTENING = /Prism is listening on (http:\/\/[^\s]+)/;
@@ -56,7 +56,7 @@ export function prismReady(child: ChildProcess): Promise<RunningPrism> {
 export function startPrismProxy(specPath: string, upstream: string): Promise<RunningPrism> {
   const child = spawn(
     process.execPath,
-    [PRISM_BIN, 'proxy', specPath, upstream, '--port', '0', '--host', '127.0.0.1'],
+    [prismBin(), 'proxy', specPath, upstream, '--port', '0', '--host', '127.0.0.1'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return prismReady(child);
