@@ -68,6 +68,8 @@ export function registerServe(program: Command): void {
         `  API reference:  ${server.url}/docs`,
         `  Spec:           ${server.url}/openapi.yaml`,
         `  Console:        ${server.url}/console`,
+        `  Store:          ${server.storeAddress}${config.store === 'memory' ? '   (this process only)' : ''}`,
+        `  Readiness:      ${server.url}/readyz${config.metrics ? `   Metrics: ${server.url}/metrics` : ''}`,
         `  Try:            curl -s -H 'x-api-key: ${key}' ${server.url}/sandbox/clock`,
         '',
       ].join('\n'),

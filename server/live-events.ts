@@ -29,3 +29,14 @@ export interface LiveDeliveryUpdate {
 export interface DeliveryUpdates {
   onDeliveryUpdate(listener: (tenantKey: string, delivery: LiveDeliveryUpdate) => void): () => void;
 }
+
+/**
+ * Stream tickets: a page trades its key for a short-lived, single-use ticket, and opens its
+ * stream with the ticket. Kept in this process (memory) or in the shared store, so that a
+ * ticket issued by one instance opens a stream on any.
+ */
+export interface StreamTickets {
+  issue(tenantKey: string): Promise<{ ticket: string; expires_in_seconds: number }>;
+  /** The key a ticket stands for, once; null when unknown, used or expired. */
+  redeem(ticket: string): Promise<string | null>;
+}

@@ -11,10 +11,15 @@ import { DEFAULT_CONFIG, type ServerConfig } from './config';
 import { settingsFor } from './settings';
 import { DEFAULT_STORE_LIMITS } from './domain/store';
 import type { SandboxPolicies } from './domain/operation';
-import type { Store } from './store/records';
+import type { Store, StoreObserver } from './store/records';
 import { InMemoryStore } from './store/memory';
 import { RedisEventRelay } from './store/redis-events';
 import { RedisStore } from './store/redis';
+import { RedisStreamTickets } from './store/redis-tickets';
+import { StoreUnavailableError } from './domain/store';
+import { OutageLog } from './ops/outage';
+import { ServerMetrics } from './ops/metrics';
+import { DEFAULT_STREAM_LIMITS } from './console/streams';
 import { Sandbox } from './application/sandbox';
 import { Outbox } from './webhooks/outbox';
 import type { Send } from './webhooks/sender';
@@ -26,6 +31,8 @@ export interface RunningServer {
   url: string;
   port: number;
   config: ServerConfig;
+  /** Where tenant state is kept, fit for a banner or a log line: `memory`, or the Redis address without credentials. */
+  storeAddress: string;
   sandbox: Sandbox;
   outbox: Outbox;
   logger: Logger;
@@ -90,6 +97,22 @@ export async function startServer(
       ? pino({ level: config.logLevel, base: { service: 'lastmile-sandbox' } }, logDestination)
       : pino({ level: 'silent' }));
   const freezeRecords = options.freezeRecords ?? process.env.LASTMILE_FREEZE_RECORDS === '1';
+  const address = storeAddress(config.store);
+  // The store tells its round trips to the metrics and the outage log; nothing else reads them.
+  const metrics = config.metrics ? new ServerMetrics() : null;
+  const outage = new OutageLog(logger, address);
+  const observer: StoreObserver = {
+    answered: () => {
+      metrics?.storeObserver.answered();
+      outage.answered();
+    },
+    failed: (cause) => {
+      metrics?.storeObserver.failed(cause);
+      outage.failed(cause);
+    },
+    conflict: () => metrics?.storeObserver.conflict(),
+    rerun: () => metrics?.storeObserver.rerun(),
+  };
   const store: Store =
     options.store ??
     (config.store === 'memory'
@@ -103,6 +126,7 @@ export async function startServer(
           prefix: config.storePrefix,
           tenantTtlSeconds: config.tenantTtlSeconds,
           realNow: options.now,
+          observer,
         }));
   // Each part gets the settings the table passes to it (server/settings.ts).
   const outbox = new Outbox(
@@ -114,7 +138,11 @@ export async function startServer(
     { send: options.webhookTransport },
   );
   store.onDrop((key) => outbox.forgetTenant(key));
-  outbox.onError((error) => logger.error({ err: error }, 'webhook delivery work failed'));
+  // A store outage is the outage log's to tell, once; anything else is a fault worth its stack.
+  outbox.onError((error) => {
+    if (!(error instanceof StoreUnavailableError)) logger.error({ err: error }, 'webhook delivery work failed');
+  });
+  metrics?.watch(store, outbox);
   const sandbox = new Sandbox(store, settingsFor(config, 'sandbox'), { outbox, policies: options.policies });
   const apiKeys = config.apiKeys ? new Set(config.apiKeys) : null;
   // With a shared store, a console page sees what every instance did, not only this one.
@@ -126,7 +154,12 @@ export async function startServer(
           await store.close();
           throw error;
         });
-  const sandboxConsole = createConsole({ sandbox: relay ?? sandbox, apiKeys, deliveries: relay ?? outbox });
+  // Tickets in the shared store, so that a ticket from one instance opens a stream on any.
+  const tickets =
+    store instanceof RedisStore
+      ? new RedisStreamTickets(store.call, { prefix: config.storePrefix, ttlMs: DEFAULT_STREAM_LIMITS.ticketTtlMs })
+      : undefined;
+  const sandboxConsole = createConsole({ sandbox: relay ?? sandbox, apiKeys, deliveries: relay ?? outbox, tickets });
   const app = createApp({
     sandbox,
     outbox,
@@ -135,7 +168,13 @@ export async function startServer(
     maxBodyBytes: config.maxBodyBytes,
     cors: config.cors,
     version: VERSION,
-    extensions: [(app) => sandboxConsole.mount(app), ...(options.extensions ?? [])],
+    readiness: store,
+    observe: metrics ? (operation, status, seconds) => metrics.observeRequest(operation, status, seconds) : undefined,
+    extensions: [
+      (app) => sandboxConsole.mount(app),
+      ...(metrics ? [(app: express.Express) => metrics.mount(app)] : []),
+      ...(options.extensions ?? []),
+    ],
   });
   const server = http.createServer(
     { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
@@ -172,6 +211,7 @@ export async function startServer(
     url: `http://${hostForUrl}:${port}`,
     port,
     config,
+    storeAddress: address,
     sandbox,
     outbox,
     logger,
@@ -194,4 +234,17 @@ export async function startServer(
       return closing;
     },
   };
+}
+
+/** A store setting as a banner or a log line may show it: `memory`, or the Redis URL without user or password. */
+export function storeAddress(store: string): string {
+  if (store === 'memory') return store;
+  try {
+    const url = new URL(store);
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return 'redis';
+  }
 }

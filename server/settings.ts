@@ -201,6 +201,14 @@ export const SETTINGS = {
     parse: parse.bool,
     help: 'answer browsers from any origin (production is called from backends, so off by default)',
   }),
+  metrics: setting({
+    flag: '--metrics',
+    switch: true,
+    env: 'LASTMILE_METRICS',
+    default: false,
+    parse: parse.bool,
+    help: 'serve GET /metrics (Prometheus text format) on the API port; off, it is a 404',
+  }),
   maxTenants: setting({
     flag: '--max-tenants <n>',
     env: 'LASTMILE_MAX_TENANTS',

@@ -298,9 +298,29 @@ export interface paths {
         };
         /**
          * Liveness
-         * @description Sandbox only. Needs no key. `200` while the server accepts requests.
+         * @description Sandbox only. Needs no key. Liveness: `200` while the process answers, whether or not its store does (an orchestrator restarts a process that stops answering here). A load balancer asks `/readyz` instead.
          */
         get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness
+         * @description Sandbox only. Needs no key. `200` when the store answers, `503 STORE_UNAVAILABLE` when it does not; both name the store's kind. A load balancer sends requests only to instances that answer `200` here.
+         */
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1242,6 +1262,19 @@ export interface components {
             status: "ok";
             version?: string;
         };
+        /** @description Where the sandbox keeps tenant state: `memory` (one process) or `redis` (shared). */
+        StoreKind: string;
+        Readiness: {
+            /** @enum {string} */
+            status: "ready";
+            store: components["schemas"]["StoreKind"];
+        };
+        /** @description The error envelope, with the kind of the store that did not answer. */
+        NotReady: components["schemas"]["Error"] & {
+            /** @enum {string} */
+            code?: "STORE_UNAVAILABLE";
+            store: components["schemas"]["StoreKind"];
+        };
         Clock: {
             now: components["schemas"]["DateTime"];
             /**
@@ -1916,7 +1949,38 @@ export interface operations {
                 };
             };
             500: components["responses"]["Internal"];
-            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready: the store answered. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            /** @description Not ready: the store did not answer. Ask again after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotReady"];
+                };
+            };
         };
     };
     getClock: {

@@ -4,13 +4,19 @@ import { CHROMIUM, ensurePackage, realHost, REDIS_SERVER, type SystemPackage } f
 
 const ROOT = join(__dirname, '..');
 const under = (paths: string[]) => paths.map((p) => join(ROOT, p));
-export const BROWSER_TESTS = under(['server/console/console.browser.test.ts', 'server/http/docs.browser.test.ts']);
+export const BROWSER_TESTS = under([
+  'server/console/console.browser.test.ts',
+  'server/http/docs.browser.test.ts',
+  'test/redis/console-proxy.browser.test.ts',
+]);
 /** Every suite that starts a redis-server: the Redis tests and the suites run on both stores. */
 export const REDIS_TESTS = under([
   'test/redis/durable-outbox.test.ts',
   'test/redis/console-events.test.ts',
   'test/redis/instances.test.ts',
   'test/redis/unavailable.test.ts',
+  'test/redis/operations.test.ts',
+  'test/redis/console-proxy.browser.test.ts',
   'server/application/sandbox.test.ts',
   'server/webhooks/outbox.test.ts',
   'server/store/pending-index.test.ts',

@@ -9,8 +9,11 @@ import { clientIdFor } from '../domain/ids';
 import { apiKeyOf } from '../http/auth';
 import { sendError, sendJson } from '../http/errors';
 import { consoleScriptCache } from './script';
+import { StoreUnavailableError, STORE_UNREACHABLE_MESSAGE } from '../domain/store';
+import type { StreamTickets } from '../live-events';
 import {
   DEFAULT_STREAM_LIMITS,
+  MemoryStreamTickets,
   TenantStreams,
   type StreamLimits,
   type DeliveryUpdates,
@@ -26,6 +29,8 @@ export interface ConsoleOptions {
   limits?: Partial<StreamLimits>;
   /** The outbox, so that pages see each delivery attempt as it settles. */
   deliveries?: DeliveryUpdates;
+  /** Where stream tickets are kept; default this process (with a shared store, the store, so any instance redeems them). */
+  tickets?: StreamTickets;
 }
 
 export interface SandboxConsole {
@@ -48,8 +53,16 @@ const PAGE_HEADERS: Record<string, string> = {
   'x-frame-options': 'DENY',
 };
 
-export function createConsole({ sandbox, apiKeys, limits, deliveries }: ConsoleOptions): SandboxConsole {
-  const streams = new TenantStreams(sandbox, { ...DEFAULT_STREAM_LIMITS, ...limits }, Date.now, deliveries);
+export function createConsole({ sandbox, apiKeys, limits, deliveries, tickets }: ConsoleOptions): SandboxConsole {
+  const allLimits = { ...DEFAULT_STREAM_LIMITS, ...limits };
+  const streams = new TenantStreams(sandbox, allLimits, deliveries);
+  const memoryTickets = tickets ? null : new MemoryStreamTickets(allLimits);
+  const ticketBook: StreamTickets = tickets ?? memoryTickets!;
+  /** The store away: 503 with our words, as the API answers. */
+  const unavailable = (res: Response, error: unknown, next: (error: unknown) => void) => {
+    if (!(error instanceof StoreUnavailableError)) return next(error);
+    sendError(res, { code: 'STORE_UNAVAILABLE', message: STORE_UNREACHABLE_MESSAGE }, { 'Retry-After': '1' });
+  };
 
   const router = express.Router({ strict: true });
   router.use((_req: Request, res: Response, next) => {
@@ -69,22 +82,33 @@ export function createConsole({ sandbox, apiKeys, limits, deliveries }: ConsoleO
   });
   router.use('/assets', express.static(PUBLIC_DIR, { index: false, maxAge: 0 }));
 
-  router.post('/stream-tickets', (req: Request, res: Response) => {
+  router.post('/stream-tickets', (req: Request, res: Response, next) => {
     const key = apiKeyOf(req, apiKeys);
     if (key === null) return sendError(res, { code: 'UNAUTHORIZED', message: 'Missing or invalid x-api-key header' });
-    const answer: StreamTicketAnswer = { ...streams.issueTicket(key), client_id: clientIdFor(key) };
-    sendJson(res, 201, answer, { 'cache-control': 'no-store' });
+    ticketBook.issue(key).then(
+      (issued) => {
+        const answer: StreamTicketAnswer = { ...issued, client_id: clientIdFor(key) };
+        sendJson(res, 201, answer, { 'cache-control': 'no-store' });
+      },
+      (error: unknown) => unavailable(res, error, next),
+    );
   });
 
-  router.get('/events', (req: Request, res: Response) => {
+  router.get('/events', (req: Request, res: Response, next) => {
     const ticket = typeof req.query.ticket === 'string' ? req.query.ticket : '';
-    const key = ticket === '' ? null : streams.redeem(ticket);
-    if (key === null)
-      return sendError(res, {
-        code: 'UNAUTHORIZED',
-        message: 'Missing, used or expired stream ticket; ask POST /console/stream-tickets for one',
-      });
-    streams.open(key, res);
+    const redeemed = ticket === '' ? Promise.resolve(null) : ticketBook.redeem(ticket);
+    redeemed.then(
+      (key) => {
+        if (key === null)
+          return sendError(res, {
+            code: 'UNAUTHORIZED',
+            message: 'Missing, used or expired stream ticket; ask POST /console/stream-tickets for one',
+          });
+        if (res.destroyed) return; // the page left while the ticket was redeemed
+        streams.open(key, res);
+      },
+      (error: unknown) => unavailable(res, error, next),
+    );
   });
 
   return {
@@ -94,6 +118,7 @@ export function createConsole({ sandbox, apiKeys, limits, deliveries }: ConsoleO
     },
     close() {
       streams.close();
+      memoryTickets?.clear();
     },
   };
 }

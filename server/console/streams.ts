@@ -5,13 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { DeliveryUpdates, JobEvents, LiveJobEvent as StreamedJobEvent } from '../live-events';
+import type { DeliveryUpdates, JobEvents, LiveJobEvent as StreamedJobEvent, StreamTickets } from '../live-events';
 
 export type {
   DeliveryUpdates,
   JobEvents,
   LiveDeliveryUpdate as StreamedDeliveryUpdate,
   LiveJobEvent as StreamedJobEvent,
+  StreamTickets,
 } from '../live-events';
 
 export interface StreamLimits {
@@ -43,10 +44,43 @@ interface Ticket {
 /**
  * EventSource cannot send headers, so a page trades its key (sent in `x-api-key`) for a
  * short-lived, single-use ticket and puts only the ticket in the stream's URL: the key
- * itself never appears in a URL, a log line or the browser's history.
+ * itself never appears in a URL, a log line or the browser's history. These tickets live in
+ * this process: with a shared store, the store's tickets take their place
+ * (server/store/redis-tickets.ts), so that any instance redeems them.
  */
-export class TenantStreams {
+export class MemoryStreamTickets implements StreamTickets {
   private readonly tickets = new Map<string, Ticket>();
+
+  constructor(
+    private readonly limits: Pick<StreamLimits, 'ticketTtlMs' | 'maxTickets'> = DEFAULT_STREAM_LIMITS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  issue(key: string): Promise<{ ticket: string; expires_in_seconds: number }> {
+    const nowMs = this.now();
+    for (const [id, t] of this.tickets) {
+      if (t.expiresAtMs > nowMs && this.tickets.size < this.limits.maxTickets) break;
+      this.tickets.delete(id);
+    }
+    const ticket = randomBytes(24).toString('base64url');
+    this.tickets.set(ticket, { key, expiresAtMs: nowMs + this.limits.ticketTtlMs });
+    return Promise.resolve({ ticket, expires_in_seconds: Math.floor(this.limits.ticketTtlMs / 1000) });
+  }
+
+  redeem(ticket: string): Promise<string | null> {
+    const found = this.tickets.get(ticket);
+    if (!found) return Promise.resolve(null);
+    this.tickets.delete(ticket);
+    return Promise.resolve(found.expiresAtMs > this.now() ? found.key : null);
+  }
+
+  clear(): void {
+    this.tickets.clear();
+  }
+}
+
+/** The open streams of this process, by tenant. */
+export class TenantStreams {
   private readonly streamsByKey = new Map<string, Set<ServerResponse>>();
   private unsubscribe: (() => void) | null = null;
   private unsubscribeDeliveries: (() => void) | null = null;
@@ -55,28 +89,8 @@ export class TenantStreams {
   constructor(
     private readonly sandbox: JobEvents,
     private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS,
-    private readonly now: () => number = Date.now,
     private readonly deliveries?: DeliveryUpdates,
   ) {}
-
-  issueTicket(key: string): { ticket: string; expires_in_seconds: number } {
-    const nowMs = this.now();
-    for (const [id, t] of this.tickets) {
-      if (t.expiresAtMs > nowMs && this.tickets.size < this.limits.maxTickets) break;
-      this.tickets.delete(id);
-    }
-    const ticket = randomBytes(24).toString('base64url');
-    this.tickets.set(ticket, { key, expiresAtMs: nowMs + this.limits.ticketTtlMs });
-    return { ticket, expires_in_seconds: Math.floor(this.limits.ticketTtlMs / 1000) };
-  }
-
-  /** The key a ticket stands for, once; null when unknown, used or expired. */
-  redeem(ticket: string): string | null {
-    const found = this.tickets.get(ticket);
-    if (!found) return null;
-    this.tickets.delete(ticket);
-    return found.expiresAtMs > this.now() ? found.key : null;
-  }
 
   /** Turns the response into an event stream of that key's tenant until either side ends it. */
   open(key: string, res: ServerResponse): void {
@@ -111,7 +125,6 @@ export class TenantStreams {
   /** Ends every stream, so a closing server is not held open by idle pages. */
   close(): void {
     for (const [key, streams] of this.streamsByKey) for (const res of streams) this.drop(key, res);
-    this.tickets.clear();
   }
 
   private subscribe(): void {

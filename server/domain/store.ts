@@ -108,9 +108,12 @@ export const DEFAULT_STORE_LIMITS: StoreLimits = { maxTenants: 10_000 };
  * The store cannot answer now (a shared store unreachable, or too busy with one tenant):
  * nothing was written, and the same request may succeed later.
  */
+/** What a request is told while the store cannot be reached: ours, never a client library's words. */
+export const STORE_UNREACHABLE_MESSAGE = 'The store is unreachable; retry after 1 s';
+
 export class StoreUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'StoreUnavailableError';
   }
 }

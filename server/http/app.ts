@@ -19,7 +19,7 @@ import {
 import { DomainError } from '../domain/errors';
 import { newUuid } from '../domain/ids';
 import { StoreUnavailableError } from '../domain/store';
-import { handlers, type RequestContext, type ServerOperationId } from './handlers';
+import { handlers, type Readiness, type RequestContext, type ServerOperationId } from './handlers';
 import type { Sandbox } from '../application/sandbox';
 import type { Outbox } from '../webhooks/outbox';
 import { apiKeyOf } from './auth';
@@ -39,6 +39,10 @@ export interface AppOptions {
   /** Answer browsers from any origin, preflights included. */
   cors?: boolean;
   version: string;
+  /** What /readyz asks: the store's kind, and whether it answers. */
+  readiness: Readiness;
+  /** Told of every answered request: its operation id (null outside the spec's), status and duration (the metrics). */
+  observe?: (operationId: string | null, status: number, seconds: number) => void;
   /** Extra routers (e.g. the console), mounted after the API's operations, so none can shadow one. */
   extensions?: Array<(app: express.Express) => void>;
 }
@@ -109,7 +113,7 @@ export function createApp(options: AppOptions): express.Express {
   app.disable('etag');
   app.set('query parser', 'simple');
   const table = handlers(options);
-  const { logger } = options;
+  const { logger, observe } = options;
 
   /** Every error, from the pipeline or from Express, becomes the contract's envelope here. */
   const answerError = (error: unknown, req: Request, res: Response): void => {
@@ -118,12 +122,17 @@ export function createApp(options: AppOptions): express.Express {
       return;
     }
     if (error instanceof DomainError || error instanceof HttpError) {
-      const headers: Record<string, string> = error.code === 'PAYLOAD_TOO_LARGE' ? { Connection: 'close' } : {};
+      const headers: Record<string, string> =
+        error.code === 'PAYLOAD_TOO_LARGE'
+          ? { Connection: 'close' }
+          : error.code === 'STORE_UNAVAILABLE'
+            ? { 'Retry-After': '1' }
+            : {};
       sendError(res, { code: error.code, message: error.message, ...error.details }, headers);
       return;
     }
     if (error instanceof StoreUnavailableError) {
-      logger.warn({ req_id: req.requestId, err: error.message }, 'store unavailable');
+      // The outage itself is logged once, when it starts and when it ends (server/ops/outage.ts).
       sendError(res, { code: 'STORE_UNAVAILABLE', message: error.message }, { 'Retry-After': '1' });
       return;
     }
@@ -202,6 +211,11 @@ export function createApp(options: AppOptions): express.Express {
     req.requestId = requestId;
     const started = performance.now();
     const log = () => {
+      observe?.(
+        found?.kind === 'route' ? found.target.operationId : null,
+        res.statusCode,
+        (performance.now() - started) / 1000,
+      );
       logger.info(
         {
           req_id: requestId,

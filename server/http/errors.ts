@@ -10,7 +10,7 @@ export class HttpError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { errors?: ValidationErrorItem[] } = {},
+    readonly details: { errors?: ValidationErrorItem[]; store?: string } = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -54,6 +54,8 @@ export interface ErrorBody {
   errors?: ValidationErrorItem[];
   attempts_remaining?: number;
   request_id?: string;
+  /** With STORE_UNAVAILABLE from /readyz: the kind of store that did not answer. */
+  store?: string;
 }
 
 /** Lists stop early rather than build a string past V8's limit (about 512 MB) and fail. */

@@ -7,6 +7,8 @@ import type { IncomingMessage } from 'node:http';
 import type { operations } from '../../spec/types.gen';
 import type { Sandbox } from '../application/sandbox';
 import type { Outbox } from '../webhooks/outbox';
+import { STORE_UNREACHABLE_MESSAGE } from '../domain/store';
+import { HttpError } from './errors';
 
 /** Webhook operations (`on...`) are what receivers implement, not this server. */
 export type ServerOperationId = Exclude<keyof operations, `on${string}`>;
@@ -53,9 +55,17 @@ export interface HandlerDeps {
   sandbox: Sandbox;
   outbox: Outbox;
   version: string;
+  /** What /readyz asks: the store's kind, and whether it answers. */
+  readiness: Readiness;
 }
 
-export function handlers({ sandbox, outbox, version }: HandlerDeps): HandlerTable {
+export interface Readiness {
+  readonly kind: string;
+  /** Rejects when the store does not answer. */
+  ping(): Promise<void>;
+}
+
+export function handlers({ sandbox, outbox, version, readiness }: HandlerDeps): HandlerTable {
   const ok = <Body>(body: Body) => ({ status: 200 as const, body });
   return {
     getAvailability: async ({ key, body }) => ok(await sandbox.availability(key, body)),
@@ -83,6 +93,14 @@ export function handlers({ sandbox, outbox, version }: HandlerDeps): HandlerTabl
     replaceExternalData: async ({ key, params, body }) =>
       ok(await sandbox.replaceExternalData(key, params.job_id, body)),
     getHealth: () => Promise.resolve(ok({ status: 'ok' as const, version })),
+    getReadiness: async () => {
+      try {
+        await readiness.ping();
+      } catch {
+        throw new HttpError('STORE_UNAVAILABLE', STORE_UNREACHABLE_MESSAGE, { store: readiness.kind });
+      }
+      return ok({ status: 'ready' as const, store: readiness.kind });
+    },
     getClock: async ({ key }) => ok(await sandbox.clock(key)),
     advanceClock: async ({ key, body }) => ok(await sandbox.advanceClock(key, body.seconds)),
     freezeClock: async ({ key }) => ok(await sandbox.freezeClock(key)),

@@ -158,6 +158,7 @@ export interface MemoryStoreOptions {
 
 export class InMemoryStore implements Store {
   readonly shared = false;
+  readonly kind = 'memory';
   /** Least recently used first. */
   private readonly byKey = new Map<string, MemoryTenant>();
   private readonly dropListeners: Array<(key: string) => void> = [];
@@ -270,6 +271,11 @@ export class InMemoryStore implements Store {
 
   onDrop(listener: (key: string) => void): void {
     this.dropListeners.push(listener);
+  }
+
+  /** Always answers: it is this process. */
+  ping(): Promise<void> {
+    return Promise.resolve();
   }
 
   async close(): Promise<void> {

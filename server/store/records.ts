@@ -48,7 +48,26 @@ export abstract class RecordSetsByKind implements RecordSets<Records> {
 /** One transaction on one tenant: every kind's set, and the index of pending deliveries. */
 export type Transaction = TransactionCore & RecordSets<Records> & { readonly pendingDeliveries: PendingDeliveries };
 
+/**
+ * What a store tells whoever watches it from the composition root (the metrics, the outage
+ * log). Every member is optional; the memory store, which makes no round trips, tells nothing.
+ */
+export interface StoreObserver {
+  /** One round trip to the store's server was answered. */
+  answered?(): void;
+  /** One round trip failed: the server is unreachable or refused it. `cause` is one line (an error code). */
+  failed?(cause: string): void;
+  /** A commit found that something it read had changed since. */
+  conflict?(): void;
+  /** A transaction runs again (after a conflict, or after a refusal decided on stale reads). */
+  rerun?(): void;
+}
+
 export interface Store {
+  /** What it is, as readiness and the metrics name it: `memory` or `redis`. */
+  readonly kind: string;
+  /** Resolves once the store answers; rejects with StoreUnavailableError when it does not. */
+  ping(): Promise<void>;
   /** Runs `fn` as one transaction on the tenant of this key, opening the tenant on first use. */
   transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
   transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;

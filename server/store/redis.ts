@@ -11,8 +11,8 @@
 import { createHash } from 'node:crypto';
 import Redis, { type RedisOptions } from 'ioredis';
 import type { TimeSource } from '../domain/clock';
-import { StoreUnavailableError, type TransactOptions } from '../domain/store';
-import { KINDS, type Store, type Transaction } from './records';
+import { STORE_UNREACHABLE_MESSAGE, StoreUnavailableError, type TransactOptions } from '../domain/store';
+import { KINDS, type Store, type StoreObserver, type Transaction } from './records';
 import { COMMIT_SCRIPT } from './redis-commit';
 import { RedisTransaction, type CommitClient, type CommitPayload, type RedisCall } from './redis-transaction';
 
@@ -28,6 +28,8 @@ export interface RedisStoreOptions {
    * commands); the store connects it and closes it. Default: one made from `url`.
    */
   client?: Redis;
+  /** Told of every round trip, conflict and re-run (the metrics and the outage log, from the composition root). */
+  observer?: StoreObserver;
 }
 
 /** How the store's client behaves: a request never waits for Redis to come back; it is answered 503 at once. */
@@ -53,6 +55,8 @@ const MAX_RUNS = 40;
 
 export class RedisStore implements Store {
   readonly shared = true;
+  readonly kind = 'redis';
+  private readonly observer: StoreObserver;
   private readonly redis: CommitClient;
   private readonly dropListeners: Array<(key: string) => void> = [];
   private readonly realNow: TimeSource;
@@ -61,6 +65,7 @@ export class RedisStore implements Store {
 
   private constructor(readonly options: RedisStoreOptions) {
     this.realNow = options.realNow ?? Date.now;
+    this.observer = options.observer ?? {};
     const redis = options.client ?? new Redis(options.url, REDIS_CLIENT_OPTIONS);
     redis.defineCommand('lastmileCommit', { numberOfKeys: 0, lua: COMMIT_SCRIPT });
     // Errors reach each command's caller; the client itself must not crash the process.
@@ -87,12 +92,20 @@ export class RedisStore implements Store {
 
   /** Runs one Redis call (the tests read Redis through it too), and turns a failure of Redis into StoreUnavailableError. */
   readonly call: RedisCall = async (command) => {
+    let answer;
     try {
-      return await command(this.redis);
+      answer = await command(this.redis);
     } catch (error) {
-      throw new StoreUnavailableError(`the store is unavailable: ${describe(error)}`);
+      this.observer.failed?.(describe(error));
+      throw new StoreUnavailableError(STORE_UNREACHABLE_MESSAGE, { cause: error });
     }
+    this.observer.answered?.();
+    return answer;
   };
+
+  async ping(): Promise<void> {
+    await this.call((r) => r.ping());
+  }
 
   private base(tenantKey: string): string {
     const tenantHash = createHash('sha256').update(tenantKey).digest('hex').slice(0, 32);
@@ -130,6 +143,7 @@ export class RedisStore implements Store {
           (await this.commit(key, tx.checkOnlyPayload()))
         )
           throw error;
+        this.observer.conflict?.();
         await this.backOff(run);
         continue;
       }
@@ -138,6 +152,7 @@ export class RedisStore implements Store {
         tx.committed();
         return result;
       }
+      this.observer.conflict?.();
       await this.backOff(run);
     }
   }
@@ -162,9 +177,10 @@ export class RedisStore implements Store {
   }
 
   private async backOff(run: number): Promise<void> {
-    if (run >= MAX_RUNS) throw new StoreUnavailableError('the store is too busy with this tenant; try again');
+    if (run >= MAX_RUNS) throw new StoreUnavailableError('The store is too busy with this tenant; retry after 1 s');
     // Whoever changed what this run read is done by now, or soon: wait a little, at random.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** run, 50)));
+    this.observer.rerun?.();
   }
 
   async drop(key: string): Promise<void> {

@@ -25,6 +25,8 @@ export const EXAMPLE_SCHEMAS = {
   RescheduleJobRequest: 'RescheduleJobRequest',
   RecipientInstructionsRequest: 'RecipientInstructionsRequest',
   Health: 'Health',
+  Readiness: 'Readiness',
+  NotReady: 'NotReady',
   Clock: 'Clock',
   ClockAdvanced: 'Clock',
   ClockFrozen: 'Clock',

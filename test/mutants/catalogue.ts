@@ -115,6 +115,8 @@ function lookingInEveryTenant(inner: Store): Store {
   }
   return {
     shared: inner.shared,
+    kind: inner.kind,
+    ping: () => inner.ping(),
     transact,
     drop: (key) => inner.drop(key),
     tenantKeys: () => inner.tenantKeys(),

@@ -1,7 +1,9 @@
 /**
  * With the Redis store, a console page connected to one instance sees live what another
- * instance did: job events and delivery updates, still only its own tenant's.
+ * instance did: job events and delivery updates, still only its own tenant's. A stream ticket
+ * is kept in Redis, so any instance redeems it, once.
  */
+import Redis from 'ioredis';
 import { startServer, type RunningServer } from '../../server/main';
 import { TestApi } from '../support/harness';
 import { Receiver } from '../support/receiver';
@@ -15,7 +17,7 @@ let hook: Receiver;
 beforeAll(async () => {
   redis = await startRedis();
   instances = await Promise.all(
-    [0, 1].map(() =>
+    [0, 1, 2].map(() =>
       startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', store: redis.url, storePrefix: 'live:' }),
     ),
   );
@@ -62,6 +64,43 @@ it('a stream on one instance carries the job events and delivery updates made th
     expect(new Set(stream.events.filter((e) => e.event === 'delivery').map((e) => e.data.job_id))).toEqual(
       new Set([id]),
     );
+  } finally {
+    stream.close();
+  }
+}, 60_000);
+
+async function ticketFrom(server: RunningServer, key: string): Promise<string> {
+  const res = await fetch(`${server.url}/console/stream-tickets`, { method: 'POST', headers: { 'x-api-key': key } });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { ticket: string }).ticket;
+}
+
+it('a ticket issued by one instance opens a stream on another, once; Redis holds neither the ticket nor the key', async () => {
+  const [issuer, redeemer, third] = instances;
+  const key = 'live-ticket-key-in-clear';
+  const ticket = await ticketFrom(issuer, key);
+  const client = new Redis(redis.url);
+  try {
+    const keys = await client.keys('live:ticket:*');
+    const values = await Promise.all(keys.map((k) => client.get(k)));
+    expect(keys.length).toBe(1);
+    expect(await client.pttl(keys[0])).toBeGreaterThan(55_000);
+    expect(JSON.stringify([keys, values])).not.toContain(ticket);
+    expect(JSON.stringify([keys, values])).not.toContain(key);
+  } finally {
+    client.disconnect();
+  }
+  const stream = await openStream(redeemer, ticket);
+  try {
+    expect(stream.response.statusCode).toBe(200);
+    await new TestApi(third, key).createJob();
+    await until(() => stream.events.some((e) => e.event === 'job'));
+    const again = await Promise.all(
+      instances.map((server) =>
+        fetch(`${server.url}/console/events?ticket=${encodeURIComponent(ticket)}`).then((r) => r.status),
+      ),
+    );
+    expect(again).toEqual([401, 401, 401]);
   } finally {
     stream.close();
   }

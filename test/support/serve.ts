@@ -11,6 +11,8 @@ export const SERVE_STARTUP_TIMEOUT_MS = 30_000;
 
 export interface ServedProcess {
   url: string;
+  /** What it printed on start-up. */
+  banner: string;
   close(): Promise<void>;
   /** Sends a signal (SIGKILL: no shutdown at all). */
   kill(signal: NodeJS.Signals): void;
@@ -49,7 +51,7 @@ export function serve(args: string[] = []): Promise<ServedProcess> {
         child.exitCode !== null || child.signalCode !== null
           ? Promise.resolve()
           : new Promise<void>((done) => child.once('exit', () => done()));
-      resolve({ url: match[1], close: () => stop(child), kill: (signal) => child.kill(signal), exited });
+      resolve({ url: match[1], banner: out, close: () => stop(child), kill: (signal) => child.kill(signal), exited });
     });
     child.once('exit', onExit);
   });
