@@ -16,6 +16,7 @@ import { InMemoryStore } from './store/memory';
 import { RedisEventRelay } from './store/redis-events';
 import { RedisStore } from './store/redis';
 import { Sandbox } from './application/sandbox';
+import { FaultRules } from './faults/faults';
 import { Outbox } from './webhooks/outbox';
 import type { Send } from './webhooks/sender';
 import { createApp } from './http/app';
@@ -116,6 +117,8 @@ export async function startServer(
   store.onDrop((key) => outbox.forgetTenant(key));
   outbox.onError((error) => logger.error({ err: error }, 'webhook delivery work failed'));
   const sandbox = new Sandbox(store, settingsFor(config, 'sandbox'), { outbox, policies: options.policies });
+  const faults = new FaultRules(store);
+  const releaseFaults = new AbortController();
   const apiKeys = config.apiKeys ? new Set(config.apiKeys) : null;
   // With a shared store, a console page sees what every instance did, not only this one.
   const relay =
@@ -130,12 +133,14 @@ export async function startServer(
   const app = createApp({
     sandbox,
     outbox,
+    faults,
     logger,
     apiKeys,
     maxBodyBytes: config.maxBodyBytes,
     cors: config.cors,
     version: VERSION,
     extensions: [(app) => sandboxConsole.mount(app), ...(options.extensions ?? [])],
+    closing: releaseFaults.signal,
   });
   const server = http.createServer(
     { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
@@ -182,6 +187,7 @@ export async function startServer(
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         sandboxConsole.close();
+        releaseFaults.abort();
         server.closeIdleConnections();
         await stopped;
         const result = await outbox.shutdown(config.shutdownGraceMs);

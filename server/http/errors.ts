@@ -46,6 +46,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   HEADERS_TOO_LARGE: 431,
   INTERNAL: 500,
   STORE_UNAVAILABLE: 503,
+  FAULT_NOT_FOUND: 404,
+  // A fault rule chooses its own status (server/http/faults.ts); this is only the default.
+  FAULT_INJECTED: 500,
 };
 
 export interface ErrorBody {
@@ -54,6 +57,7 @@ export interface ErrorBody {
   errors?: ValidationErrorItem[];
   attempts_remaining?: number;
   request_id?: string;
+  fault_id?: string;
 }
 
 /** Lists stop early rather than build a string past V8's limit (about 512 MB) and fail. */

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { operations } from '../../spec/types.gen';
 import type { Sandbox } from '../application/sandbox';
+import type { FaultRules } from '../faults/faults';
 import type { Outbox } from '../webhooks/outbox';
 
 /** Webhook operations (`on...`) are what receivers implement, not this server. */
@@ -52,10 +53,11 @@ export type HandlerTable = { [K in ServerOperationId]: Handler<K> };
 export interface HandlerDeps {
   sandbox: Sandbox;
   outbox: Outbox;
+  faults: FaultRules;
   version: string;
 }
 
-export function handlers({ sandbox, outbox, version }: HandlerDeps): HandlerTable {
+export function handlers({ sandbox, outbox, faults, version }: HandlerDeps): HandlerTable {
   const ok = <Body>(body: Body) => ({ status: 200 as const, body });
   return {
     getAvailability: async ({ key, body }) => ok(await sandbox.availability(key, body)),
@@ -84,7 +86,7 @@ export function handlers({ sandbox, outbox, version }: HandlerDeps): HandlerTabl
       ok(await sandbox.replaceExternalData(key, params.job_id, body)),
     getHealth: () => Promise.resolve(ok({ status: 'ok' as const, version })),
     getClock: async ({ key }) => ok(await sandbox.clock(key)),
-    advanceClock: async ({ key, body }) => ok(await sandbox.advanceClock(key, body.seconds)),
+    advanceClock: async ({ key, body }) => ok(await sandbox.advanceClock(key, body)),
     freezeClock: async ({ key }) => ok(await sandbox.freezeClock(key)),
     unfreezeClock: async ({ key }) => ok(await sandbox.unfreezeClock(key)),
     listJobs: async ({ key, query }) => ok(await sandbox.listJobs(key, query)),
@@ -93,6 +95,7 @@ export function handlers({ sandbox, outbox, version }: HandlerDeps): HandlerTabl
       ok(await sandbox.updateRecipientInstructions(key, params.job_id, body)),
     listWebhookEndpoints: async ({ key }) => ok(await outbox.listEndpoints(key)),
     createWebhookEndpoint: async ({ key, body }) => ({ status: 201, body: await outbox.createEndpoint(key, body) }),
+    updateWebhookEndpoint: async ({ key, params, body }) => ok(await outbox.updateEndpoint(key, params.endpoint_id, body)),
     deleteWebhookEndpoint: async ({ key, params }) => {
       await outbox.deleteEndpoint(key, params.endpoint_id);
       return { status: 204, body: undefined };
@@ -102,6 +105,12 @@ export function handlers({ sandbox, outbox, version }: HandlerDeps): HandlerTabl
       status: 202,
       body: await outbox.retryDelivery(key, params.delivery_id),
     }),
+    listFaults: async ({ key }) => ok(await faults.list(key)),
+    createFault: async ({ key, body }) => ({ status: 201, body: await faults.create(key, body) }),
+    deleteFault: async ({ key, params }) => {
+      await faults.delete(key, params.fault_id);
+      return { status: 204, body: undefined };
+    },
     resetTenant: async ({ key }) => {
       await sandbox.reset(key);
       return ok({ message: 'Tenant reset' });
