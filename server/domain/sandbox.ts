@@ -66,9 +66,7 @@ export function clockAdvance(
 ): ClockState {
   const given = (request.seconds !== undefined ? 1 : 0) + (request.to !== undefined ? 1 : 0);
   if (given !== 1) {
-    throw validationFailed([
-      { location: 'body', param: 'seconds', msg: 'give exactly one of seconds and to' },
-    ]);
+    throw validationFailed([{ location: 'body', param: 'seconds', msg: 'give exactly one of seconds and to' }]);
   }
   return request.to !== undefined
     ? clockAdvancedTo(state, realNowMs, request.to)

@@ -75,7 +75,8 @@ function problemsOf(request: Schemas['FaultRuleRequest']): ValidationErrorItem[]
     problems.push({ location: 'body', param, value, msg });
   const effects = (['status', 'delay_ms', 'drop'] as const).filter((field) => request[field] !== undefined);
   if (effects.length === 0) problem('status', undefined, 'give one effect: status, delay_ms or drop');
-  for (const extra of effects.slice(1)) problem(extra, request[extra], `give one effect only, not ${effects.join(' and ')}`);
+  for (const extra of effects.slice(1))
+    problem(extra, request[extra], `give one effect only, not ${effects.join(' and ')}`);
   if (request.retry_after !== undefined && request.status !== 429 && request.status !== 503)
     problem('retry_after', request.retry_after, 'only with status 429 or 503');
   if (request.seed !== undefined && request.probability === undefined)

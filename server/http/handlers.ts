@@ -95,7 +95,8 @@ export function handlers({ sandbox, outbox, faults, version }: HandlerDeps): Han
       ok(await sandbox.updateRecipientInstructions(key, params.job_id, body)),
     listWebhookEndpoints: async ({ key }) => ok(await outbox.listEndpoints(key)),
     createWebhookEndpoint: async ({ key, body }) => ({ status: 201, body: await outbox.createEndpoint(key, body) }),
-    updateWebhookEndpoint: async ({ key, params, body }) => ok(await outbox.updateEndpoint(key, params.endpoint_id, body)),
+    updateWebhookEndpoint: async ({ key, params, body }) =>
+      ok(await outbox.updateEndpoint(key, params.endpoint_id, body)),
     deleteWebhookEndpoint: async ({ key, params }) => {
       await outbox.deleteEndpoint(key, params.endpoint_id);
       return { status: 204, body: undefined };
