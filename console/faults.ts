@@ -73,33 +73,37 @@ function effectFields(effect: string): Partial<FaultRuleRequest> {
 }
 
 export function wireFaults(): void {
-  form('fault-form').addEventListener('submit', async (e) => {
+  form('fault-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    const operation = select('fault-operation').value;
-    const timesText = input('fault-times').value.trim();
-    const times = Number(timesText);
-    const problem = timesText && (!Number.isInteger(times) || times < 1) ? 'Times: a whole number, 1 or more.' : null;
-    showError('fault-error', problem);
-    if (problem) return;
-    const rule = {
-      ...(operation ? { operations: [operation as components['schemas']['FaultableOperation']] } : {}),
-      phase: select('fault-phase').value as FaultRule['phase'],
-      ...effectFields(select('fault-effect').value),
-      ...(timesText ? { times } : {}),
-    };
-    try {
-      await api('POST', '/sandbox/faults', rule);
-      input('fault-times').value = '';
-      void refreshFaults();
-    } catch (error) {
-      showError('fault-error', describe(error));
-    }
+    void addFault();
   });
-  const panel = $('faults') as HTMLDetailsElement;
+  const panel = $('faults', HTMLDetailsElement);
   panel.addEventListener('toggle', () => {
     if (panel.open) void refreshFaults();
   });
   setInterval(() => {
     if (state.key && panel.open) void refreshFaults();
   }, REFRESH_MS);
+}
+
+async function addFault(): Promise<void> {
+  const operation = select('fault-operation').value;
+  const timesText = input('fault-times').value.trim();
+  const times = Number(timesText);
+  const problem = timesText && (!Number.isInteger(times) || times < 1) ? 'Times: a whole number, 1 or more.' : null;
+  showError('fault-error', problem);
+  if (problem) return;
+  const rule = {
+    ...(operation ? { operations: [operation as components['schemas']['FaultableOperation']] } : {}),
+    phase: select('fault-phase').value as FaultRule['phase'],
+    ...effectFields(select('fault-effect').value),
+    ...(timesText ? { times } : {}),
+  };
+  try {
+    await api('POST', '/sandbox/faults', rule);
+    input('fault-times').value = '';
+    void refreshFaults();
+  } catch (error) {
+    showError('fault-error', describe(error));
+  }
 }

@@ -23,7 +23,12 @@ export const faultChecks: Check[] = [
       );
       const slot = await holdSlot(ctx);
       const faulted = ctx.expectStatus(await ctx.call('createJob', { body: minimalOrder(slot.id) }), 503);
-      ctx.expectEqual('the envelope names the rule', ['FAULT_INJECTED', rule.json.id], [faulted.json.code, faulted.json.fault_id], faulted);
+      ctx.expectEqual(
+        'the envelope names the rule',
+        ['FAULT_INJECTED', rule.json.id],
+        [faulted.json.code, faulted.json.fault_id],
+        faulted,
+      );
       ctx.expect(faulted.headers['retry-after'] !== undefined, 'a faulted 503 carries Retry-After', {
         expected: 'a Retry-After header',
         received: faulted.headers,
@@ -33,7 +38,12 @@ export const faultChecks: Check[] = [
       ctx.expectEqual('no job was created', 0, jobs.json.length, jobs);
       ctx.expectStatus(await ctx.call('createJob', { body: minimalOrder(slot.id) }), 201);
       const rules = ctx.expectStatus(await ctx.call('listFaults'), 200);
-      ctx.expectEqual('the rule fired once', [1], rules.json.map((r) => r.fired), rules);
+      ctx.expectEqual(
+        'the rule fired once',
+        [1],
+        rules.json.map((r) => r.fired),
+        rules,
+      );
     },
   },
   {
@@ -69,14 +79,21 @@ export const faultChecks: Check[] = [
     operations: ['createFault', 'getAvailability', 'listFaults', 'deleteFault'],
     async run(ctx) {
       const rule = ctx.expectStatus(
-        await ctx.call('createFault', { body: { operations: ['getAvailability'], phase: 'before', status: 500, times: 2 } }),
+        await ctx.call('createFault', {
+          body: { operations: ['getAvailability'], phase: 'before', status: 500, times: 2 },
+        }),
         201,
       );
       ctx.expectStatus(await ctx.call('getAvailability', { body: availabilityRequest() }), 500);
       ctx.expectStatus(await ctx.call('getAvailability', { body: availabilityRequest() }), 500);
       await holdSlots(ctx); // the third call: answered as usual
       const rules = ctx.expectStatus(await ctx.call('listFaults'), 200);
-      ctx.expectEqual('fired twice, as many times as asked', [2], rules.json.map((r) => r.fired), rules);
+      ctx.expectEqual(
+        'fired twice, as many times as asked',
+        [2],
+        rules.json.map((r) => r.fired),
+        rules,
+      );
       ctx.expectStatus(await ctx.call('deleteFault', { pathParams: { fault_id: rule.json.id } }), 204);
       ctx.expectStatus(
         await ctx.call('deleteFault', { pathParams: { fault_id: rule.json.id } }),
@@ -101,7 +118,11 @@ export const faultChecks: Check[] = [
       ctx.expectStatus(await ctx.call('getHealth', { apiKey: null }), 200);
       ctx.expectStatus(await ctx.call('deleteFault', { pathParams: { fault_id: rule.json.id } }), 204);
       await holdSlots(ctx);
-      for (const bad of [{ operations: ['resetTenant'], status: 500 }, { status: 500, probability: 2 }, { status: 418 }])
+      for (const bad of [
+        { operations: ['resetTenant'], status: 500 },
+        { status: 500, probability: 2 },
+        { status: 418 },
+      ])
         ctx.expectStatus(await ctx.call('createFault', { body: uncheckedBody(bad) }), 422, 'VALIDATION_FAILED');
     },
   },
@@ -110,7 +131,13 @@ export const faultChecks: Check[] = [
     title: 'An endpoint with duplicate: true receives each delivery twice, with the same webhook-id',
     category: 'faults',
     level: 'sandbox',
-    operations: ['createWebhookEndpoint', 'updateWebhookEndpoint', 'getAvailability', 'createJob'],
+    operations: [
+      'createWebhookEndpoint',
+      'listWebhookEndpoints',
+      'updateWebhookEndpoint',
+      'getAvailability',
+      'createJob',
+    ],
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -137,20 +164,15 @@ export const faultChecks: Check[] = [
     title: 'Advancing the clock with to moves it to exactly that instant; a to in the past is 422 VALIDATION_FAILED',
     category: 'sandbox',
     level: 'sandbox',
-    operations: ['freezeClock', 'advanceClock'],
+    operations: ['freezeClock', 'advanceClock', 'getClock'],
     negative: true,
     async run(ctx) {
       const frozen = ctx.expectStatus(await ctx.call('freezeClock'), 200);
       const to = new Date(Date.parse(frozen.json.now) + 2 * 86_400_000 + 1234).toISOString();
       const moved = ctx.expectStatus(await ctx.call('advanceClock', { body: { to } }), 200);
       ctx.expectEqual('now is the instant asked', Date.parse(to), Date.parse(moved.json.now), moved);
-      ctx.expectStatus(
-        await ctx.call('advanceClock', { body: { to: frozen.json.now } }),
-        422,
-        'VALIDATION_FAILED',
-      );
+      ctx.expectStatus(await ctx.call('advanceClock', { body: { to: frozen.json.now } }), 422, 'VALIDATION_FAILED');
       ctx.expectEqual('the refused move left the clock', Date.parse(to), await tenantNow(ctx));
     },
   },
 ];
-

@@ -49,7 +49,11 @@ describe('isolation matrix', () => {
     await stranger.post('/sandbox/webhook-endpoints', { url: strangerHook.url });
     // A rule that never fires (getJob has no body to match): the owner's, for the stranger to try.
     const fault = (
-      await owner.post('/sandbox/faults', { operations: ['getJob'], match: { pointer: '/never', equals: 1 }, status: 500 })
+      await owner.post('/sandbox/faults', {
+        operations: ['getJob'],
+        match: { pointer: '/never', equals: 1 },
+        status: 500,
+      })
     ).body.id;
     const [usedSlot, freeSlot] = (await owner.slots()).map((s) => s.id);
     const { id: job } = await owner.createJob({
