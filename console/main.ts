@@ -4,6 +4,7 @@
  */
 import { whenKeyRefused } from './api';
 import { wireDeliveries } from './deliveries';
+import { refreshFaults, wireFaults } from './faults';
 import { $, form, input } from './dom';
 import { wireJobPage } from './job-page';
 import { wireJobsList } from './jobs-list';
@@ -16,6 +17,7 @@ function showTenant(): void {
   render();
   void refreshClock();
   void refreshEndpoints();
+  void refreshFaults();
 }
 
 whenKeyRefused(signOut);
@@ -23,6 +25,7 @@ wireTenantBar(refreshCurrent);
 wireJobsList();
 wireJobPage();
 wireDeliveries();
+wireFaults();
 $('sign-out').addEventListener('click', () => signOut(''));
 
 form('key-form').addEventListener('submit', async (e) => {

@@ -179,7 +179,7 @@ export function wireTenantBar(afterReset: () => void): void {
   $('reset').addEventListener('click', async () => {
     const ok = await confirmDialog(
       'Reset this tenant?',
-      'Every job, slot, webhook endpoint and delivery of this tenant is deleted, and its clock goes back to real time. Other tenants are not touched.',
+      'Every job, slot, webhook endpoint, delivery and fault rule of this tenant is deleted, and its clock goes back to real time. Other tenants are not touched.',
       'Reset tenant',
     );
     if (!ok) return;

@@ -21,6 +21,7 @@ import { OutageLog } from './ops/outage';
 import { ServerMetrics } from './ops/metrics';
 import { DEFAULT_STREAM_LIMITS } from './console/streams';
 import { Sandbox } from './application/sandbox';
+import { FaultRules } from './faults/faults';
 import { Outbox } from './webhooks/outbox';
 import type { Send } from './webhooks/sender';
 import { createApp } from './http/app';
@@ -144,6 +145,8 @@ export async function startServer(
   });
   metrics?.watch(store, outbox);
   const sandbox = new Sandbox(store, settingsFor(config, 'sandbox'), { outbox, policies: options.policies });
+  const faults = new FaultRules(store);
+  const releaseFaults = new AbortController();
   const apiKeys = config.apiKeys ? new Set(config.apiKeys) : null;
   // With a shared store, a console page sees what every instance did, not only this one.
   const relay =
@@ -163,6 +166,7 @@ export async function startServer(
   const app = createApp({
     sandbox,
     outbox,
+    faults,
     logger,
     apiKeys,
     maxBodyBytes: config.maxBodyBytes,
@@ -175,6 +179,7 @@ export async function startServer(
       ...(metrics ? [(app: express.Express) => metrics.mount(app)] : []),
       ...(options.extensions ?? []),
     ],
+    closing: releaseFaults.signal,
   });
   const server = http.createServer(
     { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
@@ -222,6 +227,7 @@ export async function startServer(
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         sandboxConsole.close();
+        releaseFaults.abort();
         server.closeIdleConnections();
         await stopped;
         const result = await outbox.shutdown(config.shutdownGraceMs);

@@ -363,10 +363,12 @@ export interface paths {
         put?: never;
         /**
          * Move the tenant's clock forward
-         * @description Sandbox only. Moves the calling tenant's clock forward (never back); other tenants'
-         *     clocks do not move. Slots whose `expires_at` is passed are expired from then on,
-         *     and webhook retries that fall due are attempted. Works the same on a frozen
-         *     clock, which stays frozen at the new instant.
+         * @description Sandbox only. Moves the calling tenant's clock forward (never back) by `seconds`, or
+         *     to the instant `to` (give one of the two); other tenants' clocks do not move. A `to`
+         *     before the tenant's clock now is `422 VALIDATION_FAILED` (param `to`). Slots whose
+         *     `expires_at` is passed are expired from then on, and webhook retries that fall due
+         *     on the way are attempted. Works the same on a frozen clock, which stays frozen at
+         *     the new instant.
          */
         post: operations["advanceClock"];
         delete?: never;
@@ -556,7 +558,14 @@ export interface paths {
         delete: operations["deleteWebhookEndpoint"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change an endpoint's webhook faults
+         * @description Sandbox only. Sets `duplicate` (each delivery sent twice with the same `webhook-id`)
+         *     and `delay_ms` (each delivery held back), so that a receiver can be tested against
+         *     at-least-once delivery and slow arrivals. Applies from the next attempt on; the
+         *     order of one job's deliveries to one endpoint is kept.
+         */
+        patch: operations["updateWebhookEndpoint"];
         trace?: never;
     };
     "/sandbox/webhook-deliveries": {
@@ -618,6 +627,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sandbox/faults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenant's fault rules
+         * @description Sandbox only. Oldest first, each with `fired`, how often it has fired so far.
+         */
+        get: operations["listFaults"];
+        put?: never;
+        /**
+         * Add a fault rule
+         * @description Sandbox only. From now on, the tenant's calls to the production operations the rule
+         *     names (all of them when `operations` is left out) that match it fail as it says:
+         *     with an error `status` (the contract's envelope, code `FAULT_INJECTED`; `429` and
+         *     `503` with `Retry-After`), after a `delay_ms`, or with the connection dropped
+         *     (`drop: reset` closes it at once, `drop: hang` holds it until the client gives up or
+         *     60 seconds pass). `phase: before` fails the call before the operation runs, so it
+         *     changes nothing; `phase: after` runs the operation, commits it, and then loses or
+         *     replaces the answer, so a create-job's retry with the same `Idempotency-Key` replays
+         *     the `201`. Rules apply only to requests that pass authentication and validation;
+         *     `/sandbox/*`, `/healthz`, the docs and the console are never faulted.
+         *
+         *     Rules are tried oldest first; the first that fires decides the call. `times` limits a rule
+         *     to its next N firings; `probability` fires it on that share of matching calls,
+         *     drawn from a pseudo-random sequence seeded with `seed` (drawn when absent, and shown),
+         *     so the same calls in the same order fire the same way again. At most 20 rules per
+         *     tenant; `POST /sandbox/reset` removes them all. Exactly one of `status`, `delay_ms`
+         *     and `drop`; a rule that breaks a constraint is `422 VALIDATION_FAILED` naming the
+         *     field.
+         */
+        post: operations["createFault"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sandbox/faults/{fault_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The rule's id. */
+                fault_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a fault rule
+         * @description Sandbox only. The rule no longer fires.
+         */
+        delete: operations["deleteFault"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sandbox/reset": {
         parameters: {
             query?: never;
@@ -630,7 +703,7 @@ export interface paths {
         /**
          * Wipe the calling tenant
          * @description Sandbox only. Deletes the calling tenant's slots, jobs, idempotency keys, webhook
-         *     endpoints and delivery log, and sets its clock back to real time, running (a frozen
+         *     endpoints and delivery log, fault rules, and sets its clock back to real time, running (a frozen
          *     clock is unfrozen). Other tenants are untouched.
          */
         post: operations["resetTenant"];
@@ -1286,9 +1359,12 @@ export interface components {
             /** @description True while the clock stands still and moves only when advanced. */
             frozen: boolean;
         };
+        /** @description Exactly one of `seconds` and `to` (both or neither is `422`, param `seconds`). */
         AdvanceClockRequest: {
             /** @description Seconds to move forward (at most ten years per call). */
-            seconds: number;
+            seconds?: number;
+            /** @description The instant to move the clock to; not before the tenant's clock now. */
+            to?: components["schemas"]["DateTime"];
         };
         AdvanceJobRequest: {
             to?: components["schemas"]["LifecycleStep"];
@@ -1307,16 +1383,109 @@ export interface components {
              *     base64-decoded bytes, the `InstaLeap-Signature` with the whole string as given.
              */
             secret?: string;
+            /**
+             * @description A fault for testing receivers: each delivery to this endpoint is sent twice,
+             *     back to back, with the same `webhook-id` and signature (at-least-once made
+             *     visible; a receiver must deduplicate). The attempt logged is the first send's.
+             */
+            duplicate?: boolean;
+            /**
+             * @description A fault for testing receivers: each delivery to this endpoint is held back this
+             *     long before it is sent. Deliveries of one job to one endpoint still arrive in
+             *     order.
+             */
+            delay_ms?: number;
         };
         WebhookEndpoint: {
             id: string;
             url: string;
             created_at: components["schemas"]["DateTime"];
+            /** @description Each delivery is sent twice with the same `webhook-id` (see `PATCH`). */
+            duplicate?: boolean;
+            /** @description Each delivery is held back this long (see `PATCH`). */
+            delay_ms?: number;
+        };
+        /**
+         * @description A production operation's id (tagged Availability or Jobs).
+         * @enum {string}
+         */
+        FaultableOperation: "getAvailability" | "checkSlot" | "extendSlot" | "createJob" | "getJob" | "cancelJob" | "updateDeliveryCode" | "rescheduleJob" | "updatePaymentInfo" | "replaceExternalData";
+        /** @description Which request bodies a rule applies to; exactly one of `equals` and `pattern`. */
+        FaultMatch: {
+            /** @description A JSON pointer (RFC 6901) into the request body, e.g. `/client_reference`. */
+            pointer: string;
+            /** @description Matches when the value at `pointer` is this JSON value. */
+            equals?: unknown;
+            /**
+             * @description Matches when the value at `pointer` is a string this regular expression finds a
+             *     match in. RE2 syntax (linear time: no backreferences or lookaround).
+             */
+            pattern?: string;
+        };
+        /** @description Milliseconds added before the answer, fixed or drawn from `{min, max}`. */
+        FaultDelay: number | {
+            min: number;
+            max: number;
+        };
+        FaultRuleRequest: {
+            /** @description The operations it applies to; every production operation when left out. */
+            operations?: components["schemas"]["FaultableOperation"][];
+            match?: components["schemas"]["FaultMatch"];
+            /** @description Fires on the next N matching calls only (across every instance of the server). */
+            times?: number;
+            /** @description The share of matching calls it fires on, drawn from the seeded sequence. */
+            probability?: number;
+            /** @description Seeds `probability`'s sequence; drawn when left out. */
+            seed?: number;
+            /**
+             * @description `before`: the operation does not run. `after`: it runs and commits; then the answer is replaced or lost.
+             * @default before
+             * @enum {string}
+             */
+            phase: "before" | "after";
+            /**
+             * @description Answer this status with the error envelope (code `FAULT_INJECTED`).
+             * @enum {integer}
+             */
+            status?: 408 | 429 | 500 | 502 | 503 | 504;
+            /** @description The `Retry-After` seconds of a `429` or `503` (default 1). */
+            retry_after?: number;
+            delay_ms?: components["schemas"]["FaultDelay"];
+            /**
+             * @description `reset`: the connection is closed with no answer. `hang`: no answer until the client gives up (at most 60 seconds).
+             * @enum {string}
+             */
+            drop?: "reset" | "hang";
+        };
+        FaultRule: components["schemas"]["FaultRuleRequest"] & {
+            id: string;
+            /** @description How often the rule has fired. */
+            fired: number;
+            created_at: components["schemas"]["DateTime"];
+        };
+        /** @description The webhook faults of an endpoint; a field left out keeps its value. */
+        UpdateWebhookEndpointRequest: {
+            /**
+             * @description A fault for testing receivers: each delivery to this endpoint is sent twice,
+             *     back to back, with the same `webhook-id` and signature (at-least-once made
+             *     visible; a receiver must deduplicate). The attempt logged is the first send's.
+             */
+            duplicate?: boolean;
+            /**
+             * @description A fault for testing receivers: each delivery to this endpoint is held back this
+             *     long before it is sent. Deliveries of one job to one endpoint still arrive in
+             *     order.
+             */
+            delay_ms?: number;
         };
         WebhookEndpointWithSecret: {
             id: string;
             url: string;
             created_at: components["schemas"]["DateTime"];
+            /** @description Each delivery is sent twice with the same `webhook-id` (see `PATCH`). */
+            duplicate?: boolean;
+            /** @description Each delivery is held back this long (see `PATCH`). */
+            delay_ms?: number;
             /** @description Shown only in this response. */
             secret: string;
         };
@@ -1388,7 +1557,7 @@ export interface components {
             msg: string;
         };
         /** @enum {string} */
-        ErrorCode: "MALFORMED_JSON" | "MALFORMED_REQUEST" | "UNAUTHORIZED" | "ROUTE_NOT_FOUND" | "SLOT_NOT_FOUND" | "JOB_NOT_FOUND" | "WEBHOOK_ENDPOINT_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "SLOT_ALREADY_USED" | "ILLEGAL_TRANSITION" | "IDEMPOTENCY_KEY_REUSED" | "DELIVERY_CODE_NOT_ENABLED" | "DELIVERY_CODE_FROZEN" | "WEBHOOK_ENDPOINT_LIMIT" | "WEBHOOK_ENDPOINT_DELETED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SLOT_EXPIRED" | "VALIDATION_FAILED" | "INVALID_DELIVERY_CODE" | "WEBHOOK_URL_REFUSED" | "DELIVERY_CODE_LOCKED" | "TENANT_FULL" | "HEADERS_TOO_LARGE" | "INTERNAL" | "STORE_UNAVAILABLE";
+        ErrorCode: "MALFORMED_JSON" | "MALFORMED_REQUEST" | "UNAUTHORIZED" | "ROUTE_NOT_FOUND" | "SLOT_NOT_FOUND" | "JOB_NOT_FOUND" | "WEBHOOK_ENDPOINT_NOT_FOUND" | "WEBHOOK_DELIVERY_NOT_FOUND" | "FAULT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "SLOT_ALREADY_USED" | "ILLEGAL_TRANSITION" | "IDEMPOTENCY_KEY_REUSED" | "DELIVERY_CODE_NOT_ENABLED" | "DELIVERY_CODE_FROZEN" | "WEBHOOK_ENDPOINT_LIMIT" | "WEBHOOK_ENDPOINT_DELETED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SLOT_EXPIRED" | "VALIDATION_FAILED" | "INVALID_DELIVERY_CODE" | "WEBHOOK_URL_REFUSED" | "DELIVERY_CODE_LOCKED" | "TENANT_FULL" | "HEADERS_TOO_LARGE" | "INTERNAL" | "STORE_UNAVAILABLE" | "FAULT_INJECTED";
         /** @description The one error envelope. */
         Error: {
             code: components["schemas"]["ErrorCode"];
@@ -1398,6 +1567,8 @@ export interface components {
             /** @description With `INVALID_DELIVERY_CODE`. */
             attempts_remaining?: number;
             request_id?: string;
+            /** @description With `FAULT_INJECTED`, the sandbox fault rule that replaced the answer. */
+            fault_id?: string;
         };
     };
     responses: {
@@ -1527,6 +1698,20 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /**
+         * @description Sandbox only: `FAULT_INJECTED`, an answer a fault rule of the tenant asked for
+         *     (`POST /sandbox/faults`), in the one error envelope with `fault_id`. A fault rule may
+         *     also answer `429` (with `Retry-After`), `500` or `503` (with `Retry-After`) with this
+         *     code. Production may answer these statuses from its gateways.
+         */
+        InjectedFault: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description `INTERNAL`: a fault of the server, never of the client's input. */
         Internal: {
             headers: {
@@ -1605,12 +1790,15 @@ export interface operations {
             };
             400: components["responses"]["MalformedJson"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["InjectedFault"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            502: components["responses"]["InjectedFault"];
             503: components["responses"]["StoreUnavailable"];
+            504: components["responses"]["InjectedFault"];
         };
     };
     checkSlot: {
@@ -1636,9 +1824,12 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["SlotNotFound"];
+            408: components["responses"]["InjectedFault"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            502: components["responses"]["InjectedFault"];
             503: components["responses"]["StoreUnavailable"];
+            504: components["responses"]["InjectedFault"];
         };
     };
     extendSlot: {
@@ -1664,11 +1855,14 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["SlotNotFound"];
+            408: components["responses"]["InjectedFault"];
             409: components["responses"]["Conflict"];
             417: components["responses"]["SlotExpired"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            502: components["responses"]["InjectedFault"];
             503: components["responses"]["StoreUnavailable"];
+            504: components["responses"]["InjectedFault"];
         };
     };
     createJob: {
@@ -1707,6 +1901,7 @@ export interface operations {
             400: components["responses"]["MalformedJson"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["SlotNotFound"];
+            408: components["responses"]["InjectedFault"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1714,7 +1909,9 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            502: components["responses"]["InjectedFault"];
             503: components["responses"]["StoreUnavailable"];
+            504: components["responses"]["InjectedFault"];
         };
     };
     getJob: {
@@ -1740,9 +1937,12 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["JobNotFound"];
+            408: components["responses"]["InjectedFault"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            502: components["responses"]["InjectedFault"];
             503: components["responses"]["StoreUnavailable"];
+            504: components["responses"]["InjectedFault"];
         };
     };
     cancelJob: {
@@ -1773,13 +1973,16 @@ export interface operations {
             400: components["responses"]["MalformedJson"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["JobNotFound"];
+            408: components["responses"]["InjectedFault"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            502: components["responses"]["InjectedFault"];
             503: components["responses"]["StoreUnavailable"];
+            504: components["responses"]["InjectedFault"];
         };
     };
     updateDeliveryCode: {
@@ -1810,13 +2013,16 @@ export interface operations {
             400: components["responses"]["MalformedJson"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["JobNotFound"];
+            408: components["responses"]["InjectedFault"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            502: components["responses"]["InjectedFault"];
             503: components["responses"]["StoreUnavailable"];
+            504: components["responses"]["InjectedFault"];
         };
     };
     rescheduleJob: {
@@ -1847,6 +2053,7 @@ export interface operations {
             400: components["responses"]["MalformedJson"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["InjectedFault"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1854,7 +2061,9 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            502: components["responses"]["InjectedFault"];
             503: components["responses"]["StoreUnavailable"];
+            504: components["responses"]["InjectedFault"];
         };
     };
     updatePaymentInfo: {
@@ -1885,13 +2094,16 @@ export interface operations {
             400: components["responses"]["MalformedJson"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["JobNotFound"];
+            408: components["responses"]["InjectedFault"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            502: components["responses"]["InjectedFault"];
             503: components["responses"]["StoreUnavailable"];
+            504: components["responses"]["InjectedFault"];
         };
     };
     replaceExternalData: {
@@ -1922,12 +2134,15 @@ export interface operations {
             400: components["responses"]["MalformedJson"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["JobNotFound"];
+            408: components["responses"]["InjectedFault"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
+            502: components["responses"]["InjectedFault"];
             503: components["responses"]["StoreUnavailable"];
+            504: components["responses"]["InjectedFault"];
         };
     };
     getHealth: {
@@ -2273,6 +2488,42 @@ export interface operations {
             503: components["responses"]["StoreUnavailable"];
         };
     };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint's id. */
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookEndpointRequest"];
+            };
+        };
+        responses: {
+            /** @description The endpoint after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TenantFull"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
     listWebhookDeliveries: {
         parameters: {
             query?: {
@@ -2334,6 +2585,88 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            429: components["responses"]["TenantFull"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    listFaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaultRule"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TenantFull"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    createFault: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FaultRuleRequest"];
+            };
+        };
+        responses: {
+            /** @description The rule, with its `id`. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaultRule"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TenantFull"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    deleteFault: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The rule's id. */
+                fault_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
             503: components["responses"]["StoreUnavailable"];

@@ -5,6 +5,7 @@
 import { authChecks } from './auth';
 import { coverageRefusalChecks } from './coverage-refusals';
 import { deliveryCodeChecks } from './delivery-code';
+import { faultChecks } from './faults';
 import { idempotencyChecks } from './idempotency';
 import { isolationChecks } from './isolation';
 import { jobChecks } from './jobs';
@@ -24,5 +25,6 @@ export const catalogue: readonly Check[] = [
   ...webhookChecks,
   ...isolationChecks,
   ...sandboxChecks,
+  ...faultChecks,
   ...coverageRefusalChecks,
 ];

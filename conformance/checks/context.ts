@@ -61,10 +61,11 @@ export interface Keys {
 /**
  * Operations that change a tenant as a whole rather than the kit's own slots and jobs:
  * the clock (which expires everyone's slots and fires everyone's retries), the webhook
- * endpoints (which receive every job's events) and the reset.
+ * endpoints (which receive every job's events), the fault rules (which fail every client's
+ * calls) and the reset.
  */
 function changesWholeTenant(op: Operation): boolean {
-  return op.method.toUpperCase() !== 'GET' && /^\/sandbox\/(clock|webhook-endpoints|reset)(\/|$)/.test(op.path);
+  return op.method.toUpperCase() !== 'GET' && /^\/sandbox\/(clock|webhook-endpoints|faults|reset)(\/|$)/.test(op.path);
 }
 
 /** Refuses, as a skip, a tenant-wide change to a tenant the kit did not create. */

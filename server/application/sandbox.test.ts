@@ -39,9 +39,9 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       const { sandbox } = await setup({ slotTtlSeconds: 60 });
       const [slot] = await sandbox.availability('k', availability());
       expect(slot.expires_at).toBe('2026-11-27T15:01:00.000Z');
-      await sandbox.advanceClock('k', 60);
+      await sandbox.advanceClock('k', { seconds: 60 });
       expect((await sandbox.checkSlot('k', slot.id)).status).toBe('AVAILABLE');
-      await sandbox.advanceClock('k', 1);
+      await sandbox.advanceClock('k', { seconds: 1 });
       expect((await sandbox.checkSlot('k', slot.id)).status).toBe('EXPIRED');
       expect(await codeOf(() => sandbox.createJob('k', order(slot.id)))).toBe('SLOT_EXPIRED');
     });
@@ -50,7 +50,7 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       const { sandbox } = await setup({ slotTtlSeconds: 60 });
       const [slot] = await sandbox.availability('k', availability());
       expect((await sandbox.extendSlot('k', slot.id)).expires_at).toBe('2026-11-27T15:04:00.000Z');
-      await sandbox.advanceClock('k', 239);
+      await sandbox.advanceClock('k', { seconds: 239 });
       expect((await sandbox.createJob('k', order(slot.id))).replayed).toBe(false);
     });
 
@@ -139,7 +139,7 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       const { sandbox } = await setup();
       const a = (await sandbox.createJob('a', order((await sandbox.availability('a', availability()))[0].id))).jobId;
       const b = (await sandbox.createJob('b', order((await sandbox.availability('b', availability()))[0].id))).jobId;
-      await sandbox.advanceClock('a', 100);
+      await sandbox.advanceClock('a', { seconds: 100 });
       await sandbox.reset('a');
       expect(await codeOf(() => sandbox.getJob('a', a))).toBe('JOB_NOT_FOUND');
       expect((await sandbox.clock('a')).offset_seconds).toBe(0);
@@ -171,7 +171,7 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       real += 3_600_000;
       expect((await sandbox.clock('k')).now).toBe('2026-11-27T15:00:00.000Z');
       expect((await sandbox.freezeClock('k')).now).toBe('2026-11-27T15:00:00.000Z');
-      expect(await sandbox.advanceClock('k', 90)).toEqual({
+      expect(await sandbox.advanceClock('k', { seconds: 90 })).toEqual({
         now: '2026-11-27T15:01:30.000Z',
         offset_seconds: 90,
         frozen: true,
@@ -193,9 +193,9 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       await sandbox.freezeClock('k');
       const [slot] = await sandbox.availability('k', availability());
       real += 120_000;
-      await sandbox.advanceClock('k', 60);
+      await sandbox.advanceClock('k', { seconds: 60 });
       expect((await sandbox.checkSlot('k', slot.id)).status).toBe('AVAILABLE');
-      await sandbox.advanceClock('k', 1);
+      await sandbox.advanceClock('k', { seconds: 1 });
       expect((await sandbox.checkSlot('k', slot.id)).status).toBe('EXPIRED');
     });
   });

@@ -19,7 +19,7 @@ import {
   type SandboxConfig,
   type SandboxPolicies,
 } from '../domain/operation';
-import { clockAdvancedBy, clockView, DEFAULT_SANDBOX_CONFIG, DEFAULT_SANDBOX_POLICIES } from '../domain/sandbox';
+import { clockAdvance, clockView, DEFAULT_SANDBOX_CONFIG, DEFAULT_SANDBOX_POLICIES } from '../domain/sandbox';
 import * as slots from '../domain/slots';
 import type { ClockState, Job } from '../domain/store';
 import type { Store, Transaction } from '../store/records';
@@ -165,8 +165,9 @@ export class Sandbox {
     return this.changeClock(key, (state, realNowMs) => unfrozenClock(state, realNowMs), true);
   }
 
-  advanceClock(key: string, seconds: number): Promise<Schemas['Clock']> {
-    return this.changeClock(key, (state, realNowMs) => clockAdvancedBy(state, realNowMs, seconds), true);
+  /** By `seconds`, or to the instant `to`. */
+  advanceClock(key: string, request: Schemas['AdvanceClockRequest']): Promise<Schemas['Clock']> {
+    return this.changeClock(key, (state, realNowMs) => clockAdvance(state, realNowMs, request), true);
   }
 
   private changeClock(

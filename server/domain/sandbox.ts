@@ -41,6 +41,38 @@ export function clockAdvancedBy(state: ClockState, realNowMs: number, seconds: n
   return advancedClock(state, seconds);
 }
 
+/** The clock moved on to the instant `to`, or VALIDATION_FAILED when `to` is before its now. */
+export function clockAdvancedTo(state: ClockState, realNowMs: number, to: string): ClockState {
+  const nowMs = clockNow(state, realNowMs);
+  const toMs = Date.parse(to);
+  if (toMs < nowMs) {
+    throw validationFailed([
+      { location: 'body', param: 'to', value: to, msg: `is before the tenant's clock, now ${iso(nowMs)}` },
+    ]);
+  }
+  if (toMs > CLOCK_LIMIT_MS) {
+    throw validationFailed([
+      { location: 'body', param: 'to', value: to, msg: `is past ${iso(CLOCK_LIMIT_MS)}, where tenant clocks stop` },
+    ]);
+  }
+  return advancedClock(state, (toMs - nowMs) / 1000);
+}
+
+/** Exactly one of `seconds` and `to`: the body of an advance, as the schema cannot say. */
+export function clockAdvance(
+  state: ClockState,
+  realNowMs: number,
+  request: Schemas['AdvanceClockRequest'],
+): ClockState {
+  const given = (request.seconds !== undefined ? 1 : 0) + (request.to !== undefined ? 1 : 0);
+  if (given !== 1) {
+    throw validationFailed([{ location: 'body', param: 'seconds', msg: 'give exactly one of seconds and to' }]);
+  }
+  return request.to !== undefined
+    ? clockAdvancedTo(state, realNowMs, request.to)
+    : clockAdvancedBy(state, realNowMs, request.seconds!);
+}
+
 export function clockView(state: ClockState, realNowMs: number): Schemas['Clock'] {
   return {
     now: iso(clockNow(state, realNowMs)),

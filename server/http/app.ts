@@ -21,7 +21,9 @@ import { newUuid } from '../domain/ids';
 import { StoreUnavailableError } from '../domain/store';
 import { handlers, type Readiness, type RequestContext, type ServerOperationId } from './handlers';
 import type { Sandbox } from '../application/sandbox';
+import type { FaultRules } from '../faults/faults';
 import type { Outbox } from '../webhooks/outbox';
+import { FaultLayer, type Outcome } from './faults';
 import { apiKeyOf } from './auth';
 import { readJsonBody } from './body';
 import { HttpError, sendError, sendJson, sendReply } from './errors';
@@ -32,6 +34,7 @@ import { RouteTable } from './routes';
 export interface AppOptions {
   sandbox: Sandbox;
   outbox: Outbox;
+  faults: FaultRules;
   logger: Logger;
   /** When set, only these keys open tenants; otherwise any non-empty key does. */
   apiKeys: ReadonlySet<string> | null;
@@ -45,6 +48,8 @@ export interface AppOptions {
   observe?: (operationId: string | null, status: number, seconds: number) => void;
   /** Extra routers (e.g. the console), mounted after the API's operations, so none can shadow one. */
   extensions?: Array<(app: express.Express) => void>;
+  /** Aborted as the server closes: faults release the connections they hold. */
+  closing?: AbortSignal;
 }
 
 /** Any handler, as the one pipeline calls it with what it validated against that operation's schemas. */
@@ -114,6 +119,8 @@ export function createApp(options: AppOptions): express.Express {
   app.set('query parser', 'simple');
   const table = handlers(options);
   const { logger, observe } = options;
+  const faultLayer = new FaultLayer(options.faults, logger);
+  options.closing?.addEventListener('abort', () => faultLayer.close(), { once: true });
 
   /** Every error, from the pipeline or from Express, becomes the contract's envelope here. */
   const answerError = (error: unknown, req: Request, res: Response): void => {
@@ -192,15 +199,29 @@ export function createApp(options: AppOptions): express.Express {
       }
     }
     const handler = table[op.operationId] as unknown as AnyHandler;
-    const reply = await handler({
-      key,
-      params: params as RequestContext<ServerOperationId>['params'],
-      query: readQuery(op, req),
-      body: body as RequestContext<ServerOperationId>['body'],
-      headers: req.headers,
-    });
-    if (reply.body === undefined) sendReply(res, reply.status, reply.headers);
-    else sendJson(res, reply.status, reply.body, reply.headers);
+    const query = readQuery(op, req);
+    const invoke = (): Promise<Outcome> =>
+      handler({
+        key,
+        params: params as RequestContext<ServerOperationId>['params'],
+        query,
+        body: body as RequestContext<ServerOperationId>['body'],
+        headers: req.headers,
+      }).then(
+        (reply) => ({
+          reply: () => {
+            if (reply.body === undefined) sendReply(res, reply.status, reply.headers);
+            else sendJson(res, reply.status, reply.body, reply.headers);
+          },
+        }),
+        (error: unknown) => ({ error }),
+      );
+    const deliver = (outcome: Outcome): void => {
+      if ('error' in outcome) throw outcome.error;
+      outcome.reply();
+    };
+    if (op.sandbox) return deliver(await invoke());
+    await faultLayer.around(key, op.operationId, body, req, res, invoke, deliver);
   };
 
   // Every request: its id, its log line, CORS when asked; then an API operation is served

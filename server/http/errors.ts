@@ -46,6 +46,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   HEADERS_TOO_LARGE: 431,
   INTERNAL: 500,
   STORE_UNAVAILABLE: 503,
+  FAULT_NOT_FOUND: 404,
+  // A fault rule chooses its own status (server/http/faults.ts); this is only the default.
+  FAULT_INJECTED: 500,
 };
 
 export interface ErrorBody {
@@ -56,6 +59,7 @@ export interface ErrorBody {
   request_id?: string;
   /** With STORE_UNAVAILABLE from /readyz: the kind of store that did not answer. */
   store?: string;
+  fault_id?: string;
 }
 
 /** Lists stop early rather than build a string past V8's limit (about 512 MB) and fail. */

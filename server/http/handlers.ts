@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { operations } from '../../spec/types.gen';
 import type { Sandbox } from '../application/sandbox';
+import type { FaultRules } from '../faults/faults';
 import type { Outbox } from '../webhooks/outbox';
 import { STORE_UNREACHABLE_MESSAGE } from '../domain/store';
 import { HttpError } from './errors';
@@ -54,6 +55,7 @@ export type HandlerTable = { [K in ServerOperationId]: Handler<K> };
 export interface HandlerDeps {
   sandbox: Sandbox;
   outbox: Outbox;
+  faults: FaultRules;
   version: string;
   /** What /readyz asks: the store's kind, and whether it answers. */
   readiness: Readiness;
@@ -65,7 +67,7 @@ export interface Readiness {
   ping(): Promise<void>;
 }
 
-export function handlers({ sandbox, outbox, version, readiness }: HandlerDeps): HandlerTable {
+export function handlers({ sandbox, outbox, faults, version, readiness }: HandlerDeps): HandlerTable {
   const ok = <Body>(body: Body) => ({ status: 200 as const, body });
   return {
     getAvailability: async ({ key, body }) => ok(await sandbox.availability(key, body)),
@@ -102,7 +104,7 @@ export function handlers({ sandbox, outbox, version, readiness }: HandlerDeps): 
       return ok({ status: 'ready' as const, store: readiness.kind });
     },
     getClock: async ({ key }) => ok(await sandbox.clock(key)),
-    advanceClock: async ({ key, body }) => ok(await sandbox.advanceClock(key, body.seconds)),
+    advanceClock: async ({ key, body }) => ok(await sandbox.advanceClock(key, body)),
     freezeClock: async ({ key }) => ok(await sandbox.freezeClock(key)),
     unfreezeClock: async ({ key }) => ok(await sandbox.unfreezeClock(key)),
     listJobs: async ({ key, query }) => ok(await sandbox.listJobs(key, query)),
@@ -111,6 +113,8 @@ export function handlers({ sandbox, outbox, version, readiness }: HandlerDeps): 
       ok(await sandbox.updateRecipientInstructions(key, params.job_id, body)),
     listWebhookEndpoints: async ({ key }) => ok(await outbox.listEndpoints(key)),
     createWebhookEndpoint: async ({ key, body }) => ({ status: 201, body: await outbox.createEndpoint(key, body) }),
+    updateWebhookEndpoint: async ({ key, params, body }) =>
+      ok(await outbox.updateEndpoint(key, params.endpoint_id, body)),
     deleteWebhookEndpoint: async ({ key, params }) => {
       await outbox.deleteEndpoint(key, params.endpoint_id);
       return { status: 204, body: undefined };
@@ -120,6 +124,12 @@ export function handlers({ sandbox, outbox, version, readiness }: HandlerDeps): 
       status: 202,
       body: await outbox.retryDelivery(key, params.delivery_id),
     }),
+    listFaults: async ({ key }) => ok(await faults.list(key)),
+    createFault: async ({ key, body }) => ({ status: 201, body: await faults.create(key, body) }),
+    deleteFault: async ({ key, params }) => {
+      await faults.delete(key, params.fault_id);
+      return { status: 204, body: undefined };
+    },
     resetTenant: async ({ key }) => {
       await sandbox.reset(key);
       return ok({ message: 'Tenant reset' });

@@ -47,6 +47,14 @@ describe('isolation matrix', () => {
     const strangerHook = await receiver();
     const endpoint = (await owner.post('/sandbox/webhook-endpoints', { url: ownerHook.url })).body.id;
     await stranger.post('/sandbox/webhook-endpoints', { url: strangerHook.url });
+    // A rule that never fires (getJob has no body to match): the owner's, for the stranger to try.
+    const fault = (
+      await owner.post('/sandbox/faults', {
+        operations: ['getJob'],
+        match: { pointer: '/never', equals: 1 },
+        status: 500,
+      })
+    ).body.id;
     const [usedSlot, freeSlot] = (await owner.slots()).map((s) => s.id);
     const { id: job } = await owner.createJob({
       slot_id: usedSlot,
@@ -68,6 +76,7 @@ describe('isolation matrix', () => {
       deliveries: (await owner.get('/sandbox/webhook-deliveries')).body,
       jobs: (await owner.get('/sandbox/jobs')).body,
       clock: (await owner.get('/sandbox/clock')).body.offset_seconds,
+      faults: (await owner.get('/sandbox/faults')).body,
     });
     const before = await snapshot();
 
@@ -76,6 +85,7 @@ describe('isolation matrix', () => {
       job_id: job,
       endpoint_id: endpoint,
       delivery_id: delivery,
+      fault_id: fault,
     };
     const bodies: Record<string, unknown> = {
       cancelJob: { reason: 'not yours' },
@@ -85,6 +95,7 @@ describe('isolation matrix', () => {
       updateRecipientInstructions: { job_comment: 'not yours' },
       updatePaymentInfo: spec.components.examples.PaymentInfo.value,
       replaceExternalData: { webhook: { note: 'not yours' } },
+      updateWebhookEndpoint: { duplicate: true },
     };
     const seen: CallResult[] = [];
     const withIds = operations.filter((o) => o.pathParameters.length);

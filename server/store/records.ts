@@ -3,12 +3,13 @@
  * over them. Both stores derive their maps, sets, keys and commits from RECORD_KINDS and
  * their transactions from RecordSetsByKind, so a new kind is its record type, one line in
  * its owner's record map (DomainRecords in server/domain/store.ts, WebhookRecords in
- * server/webhooks/records.ts), and here the entry and the getter the compiler then asks for.
+ * server/webhooks/records.ts, FaultRecords in server/faults/records.ts), and here the entry and the getter the compiler then asks for.
  */
 import type { DomainRecords, RecordSet, RecordSets, TransactionCore, TransactOptions } from '../domain/store';
+import type { FaultRecords } from '../faults/records';
 import type { PendingDeliveries, WebhookRecords } from '../webhooks/records';
 
-export interface Records extends DomainRecords, WebhookRecords {}
+export interface Records extends DomainRecords, WebhookRecords, FaultRecords {}
 export type Kind = keyof Records;
 
 /** Every kind, with the part of the key a store files it under. */
@@ -18,6 +19,7 @@ export const RECORD_KINDS: { readonly [K in Kind]: { readonly part: K } } = {
   idempotency: { part: 'idempotency' },
   endpoints: { part: 'endpoints' },
   deliveries: { part: 'deliveries' },
+  faults: { part: 'faults' },
 };
 
 export const KINDS: readonly Kind[] = Object.values(RECORD_KINDS).map((kind) => kind.part);
@@ -42,6 +44,9 @@ export abstract class RecordSetsByKind implements RecordSets<Records> {
   }
   get deliveries(): RecordSet<Records['deliveries']> {
     return this.setOf('deliveries');
+  }
+  get faults(): RecordSet<Records['faults']> {
+    return this.setOf('faults');
   }
 }
 

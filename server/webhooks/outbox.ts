@@ -28,7 +28,7 @@ import {
   waitingFor,
   type DeliveryFilter,
 } from './delivery-log';
-import { createEndpoint, deleteEndpoint, listEndpoints } from './endpoints';
+import { createEndpoint, deleteEndpoint, listEndpoints, updateEndpoint } from './endpoints';
 import type { DeliveryRecord, EndpointRecord, WebhookStore, WebhookTransaction } from './records';
 import { DeliveryScheduler, type DeliveryListener } from './scheduler';
 import { EndpointCachePool, sender, type Send } from './sender';
@@ -101,9 +101,18 @@ export class Outbox {
     const url = parseWebhookUrl(request.url);
     await assertAllowedTarget(url, this.config.allowPrivate);
     const endpoint = await this.store.transact(key, (tx) =>
-      createEndpoint(tx, url, request.secret, this.config.maxEndpointsPerTenant),
+      createEndpoint(tx, url, request.secret, this.config.maxEndpointsPerTenant, request),
     );
     return { ...endpoint };
+  }
+
+  /** Its webhook faults (duplicate, delay_ms), from the next attempt on. */
+  updateEndpoint(
+    key: string,
+    endpointId: string,
+    request: Schemas['UpdateWebhookEndpointRequest'],
+  ): Promise<Schemas['WebhookEndpoint']> {
+    return this.store.transact(key, (tx) => updateEndpoint(tx, endpointId, request));
   }
 
   listEndpoints(key: string): Promise<Schemas['WebhookEndpoint'][]> {

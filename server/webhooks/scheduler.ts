@@ -3,6 +3,7 @@
  * tenant's clock, under a lease taken in the store; the outcome counts only while that
  * lease is still the one stored, and settles the next attempt or the next head.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { webhookHeaders } from '../../spec/contract';
 import { clockNow, iso, realDelayUntil } from '../domain/clock';
 import { newId } from '../domain/ids';
@@ -10,7 +11,7 @@ import type { ClockState } from '../domain/store';
 import type { OutboxConfig } from './config';
 import { chainHead, chainsOf } from './delivery-log';
 import { finished } from './endpoints';
-import type { DeliveryRecord, WebhookStore } from './records';
+import type { DeliveryRecord, EndpointRecord, WebhookStore } from './records';
 import type { EndpointCachePool, Send } from './sender';
 
 /** What the scheduler works with: each a part of the outbox, none the outbox itself. */
@@ -152,7 +153,11 @@ export class DeliveryScheduler {
    */
   async attempt(key: string, deliveryId: string, force = false): Promise<void> {
     const token = newId('lease');
-    const leaseMs = this.parts.config.timeoutMs + this.parts.config.leaseMarginMs;
+    // An endpoint's faults lengthen an attempt (a delay, a second send): its lease covers them.
+    const leaseFor = (endpoint: EndpointRecord) =>
+      this.parts.config.timeoutMs * (endpoint.duplicate ? 2 : 1) +
+      (endpoint.delay_ms ?? 0) +
+      this.parts.config.leaseMarginMs;
     const taken = await this.parts.store.transact(
       key,
       async (tx) => {
@@ -164,6 +169,7 @@ export class DeliveryScheduler {
         if (!delivery.outsideChain && (await chainHead(tx, delivery))?.id !== deliveryId) return undefined;
         const endpoint = await tx.endpoints.get(delivery.endpoint_id);
         if (!endpoint) return undefined;
+        const leaseMs = leaseFor(endpoint);
         tx.deliveries.put({
           ...delivery,
           lease: { owner: this.owner, token, untilRealMs: tx.realNowMs + leaseMs, untilTenantMs: nowMs + leaseMs },
@@ -175,9 +181,13 @@ export class DeliveryScheduler {
     if (!taken) return;
     const { delivery, endpoint, atMs } = taken;
     const caches = this.parts.caches.of(key);
+    // Held back inside the attempt, under its lease: the chain behind it waits, so order holds.
+    if (endpoint.delay_ms) await sleep(endpoint.delay_ms);
     const started = performance.now();
     const headers = webhookHeaders(caches.signer(endpoint), { ...delivery, eventId: delivery.event_id }, new Date());
     const outcome = await this.parts.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
+    // At-least-once made visible: the same delivery again, same webhook-id and signature.
+    if (endpoint.duplicate) await this.parts.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
     const attempt = {
       at: iso(atMs),
       latency_ms: Math.round((performance.now() - started) * 100) / 100,

@@ -31,6 +31,7 @@ export const EXAMPLE_SCHEMAS = {
   ClockAdvanced: 'Clock',
   ClockFrozen: 'Clock',
   AdvanceClockRequest: 'AdvanceClockRequest',
+  AdvanceClockToRequest: 'AdvanceClockRequest',
   AdvanceJobRequest: 'AdvanceJobRequest',
   CreateWebhookEndpointRequest: 'CreateWebhookEndpointRequest',
   WebhookEndpointWithSecret: 'WebhookEndpointWithSecret',
@@ -54,6 +55,15 @@ export const EXAMPLE_SCHEMAS = {
   ErrorTenantFull: 'Error',
   ErrorInternal: 'Error',
   ErrorStoreUnavailable: 'Error',
+  ErrorFaultInjected: 'Error',
+  UpdateWebhookEndpointRequest: 'UpdateWebhookEndpointRequest',
+  WebhookEndpointFaulted: 'WebhookEndpoint',
+  FaultRuleRequest: 'FaultRuleRequest',
+  FaultRuleSlowRequest: 'FaultRuleRequest',
+  FaultRuleMatchRequest: 'FaultRuleRequest',
+  FaultRuleDelayRequest: 'FaultRuleRequest',
+  FaultRule: 'FaultRule',
+  FaultRuleList: ['FaultRule'],
 } as const satisfies Record<string, SchemaName | readonly [SchemaName]>;
 
 export type ExampleName = keyof typeof EXAMPLE_SCHEMAS;

@@ -552,8 +552,8 @@ export const mutants: Mutant[] = [
       patchMethod(
         sandbox,
         'advanceClock',
-        (original) => async (key: string, seconds: number) =>
-          (await sandbox.clock(key)).frozen ? sandbox.clock(key) : original(key, seconds),
+        (original) => async (key: string, request: Parameters<typeof original>[1]) =>
+          (await sandbox.clock(key)).frozen ? sandbox.clock(key) : original(key, request),
       ),
     ),
   },

@@ -125,3 +125,14 @@ it('a clock advance on one instance is what the next request on any other sees',
   await apis[0].advanceClock(901);
   expect((await apis[1].get(`/jobs/availability/${slots[0].id}/check`)).body.status).toBe('EXPIRED');
 }, 60_000);
+
+it('a fault rule with times: 5, raced by 24 calls across instances: exactly 5 faulted, and every instance counts 5', async () => {
+  const apis = tenantOnEach();
+  const rule = (await apis[0].post('/sandbox/faults', { operations: ['getAvailability'], status: 503, times: 5 })).body;
+  const answers = await Promise.all(
+    Array.from({ length: 24 }, (_, i) => apis[i % 3].post('/jobs/availability/v2', availabilityRequest())),
+  );
+  expect(answers.filter((a) => a.status === 503).map((a) => a.body.fault_id)).toEqual(Array(5).fill(rule.id));
+  expect(answers.filter((a) => a.status === 200)).toHaveLength(19);
+  for (const api of apis) expect((await api.get('/sandbox/faults')).body.map((r: any) => r.fired)).toEqual([5]);
+}, 60_000);
