@@ -51,6 +51,20 @@ it('asks for new slots when the customer took longer than the hold (417)', async
   await expect(checkout.placeOrder(fresh.id, ORDER)).resolves.toEqual(expect.any(String));
 });
 
+it('retries a create that timed out after the job was made, and books it once', async () => {
+  // The sandbox makes the job, then answers 504 in place of the 201: the bad day the retry is for.
+  const fault = await sandbox.client.POST('/sandbox/faults', {
+    body: { operations: ['createJob'], phase: 'after', status: 504, times: 1 },
+  });
+  expect(fault.response.status).toBe(201);
+  const [slot] = await checkout.offerSlots(AVAILABILITY);
+  const jobId = await checkout.placeOrder(slot.id, ORDER);
+  const { data: jobs } = await sandbox.client.GET('/sandbox/jobs');
+  expect(jobs?.map((job) => job.id)).toEqual([jobId]);
+  const { data: rules } = await sandbox.client.GET('/sandbox/faults');
+  expect(rules?.[0]).toMatchObject({ fired: 1 });
+});
+
 it('takes the signed webhooks of its deliveries and refuses a forged one', async () => {
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
   const events: DeliveryEvent[] = [];

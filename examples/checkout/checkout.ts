@@ -22,8 +22,16 @@ export function createCheckout(options: { baseUrl: string; apiKey: string }) {
       if (!data) throw new Error(`availability refused: ${response.status} ${error?.code}`);
       return data;
     },
+    /**
+     * Books the delivery. A 5xx may come after the job was made, so the one retry carries the
+     * same Idempotency-Key: the engine then replays its first answer instead of booking twice.
+     */
     async placeOrder(slotId: string, order: Order): Promise<string> {
-      const { data, error, response } = await api.POST('/jobs', { body: { ...order, slot_id: slotId } });
+      const key = `order-${order.client_reference}-${slotId.slice(-12)}`;
+      const create = () =>
+        api.POST('/jobs', { body: { ...order, slot_id: slotId }, params: { header: { 'Idempotency-Key': key } } });
+      let { data, error, response } = await create();
+      if (response.status >= 500) ({ data, error, response } = await create());
       if (response.status === 417) throw new SlotExpired(`slot ${slotId} expired; ask availability again`);
       if (!data) throw new Error(`delivery refused: ${response.status} ${error?.code}`);
       return data.job_id;
