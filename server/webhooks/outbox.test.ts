@@ -332,7 +332,15 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       const created = await tenant.post('/sandbox/webhook-endpoints', { url: 'http://127.0.0.1:9/hooks' });
       expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
       const list = (await tenant.get('/sandbox/webhook-endpoints')).body;
-      expect(list).toEqual([{ id: created.body.id, url: 'http://127.0.0.1:9/hooks', created_at: expect.any(String) }]);
+      expect(list).toEqual([
+        {
+          id: created.body.id,
+          url: 'http://127.0.0.1:9/hooks',
+          created_at: expect.any(String),
+          duplicate: false,
+          delay_ms: 0,
+        },
+      ]);
       expect((await tenant.delete(`/sandbox/webhook-endpoints/${created.body.id}`)).status).toBe(204);
       expect((await tenant.delete(`/sandbox/webhook-endpoints/${created.body.id}`)).status).toBe(404);
     });
