@@ -97,6 +97,7 @@ describe('the kit through prism proxy in front of the reference server', () => {
       new Set([
         'AUTH-MISSING-KEY-401',
         'AUTH-MISSING-KEY-SANDBOX-401',
+        'FAULT-CONTROL-ROUTES-UNTOUCHED',
         'VALIDATION-CREATE-JOB-422',
         'VALIDATION-AVAILABILITY-422',
         'VALIDATION-CONTENT-TYPE-415',
