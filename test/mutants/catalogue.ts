@@ -364,6 +364,9 @@ export const mutants: Mutant[] = [
       'DELIVERY-CODE-PRESENT',
       'DELIVERY-CODE-UNLOCK-AT-DOOR',
       'DELIVERY-CODE-UPDATE',
+      'FAULT-AFTER-COMMITS-IDEMPOTENT-RETRY',
+      'FAULT-BEFORE-CHANGES-NOTHING',
+      'FAULT-WEBHOOK-DUPLICATE',
       'IDEMPOTENCY-KEY-REUSED-409',
       'IDEMPOTENCY-REPLAY',
       'ISOLATION-SLOT-JOB-404',
@@ -429,7 +432,7 @@ export const mutants: Mutant[] = [
   {
     id: 'IDEMPOTENT-REPLAY-CREATES-JOB',
     breaks: 'a replay with the same Idempotency-Key and body creates nothing',
-    killedBy: ['IDEMPOTENCY-REPLAY'],
+    killedBy: ['FAULT-AFTER-COMMITS-IDEMPOTENT-RETRY', 'IDEMPOTENCY-REPLAY'],
     start: onServer(({ sandbox }) =>
       patchMethod(sandbox, 'createJob', (original) => async (key: string, request: Any, idempotencyKey?: string) => {
         const result = await original(key, request, idempotencyKey);
@@ -541,6 +544,7 @@ export const mutants: Mutant[] = [
     breaks: 'a frozen clock moves when advanced (here: it stays where it was frozen)',
     killedBy: [
       'SANDBOX-CLOCK-ADVANCE',
+      'SANDBOX-CLOCK-ADVANCE-TO',
       'SANDBOX-CLOCK-FREEZE',
       'SLOT-EXPIRED-417',
       'SLOT-EXTEND-TTL',
