@@ -214,6 +214,36 @@ export const mockClassification: Record<string, MockVerdict> = {
     why: 'the advance answers the running example (offset 1920), not the frozen clock moved by the seconds asked',
     shows: /the clock moves by the seconds asked, and stays frozen/,
   },
+  'SANDBOX-CLOCK-ADVANCE-TO': {
+    status: 'failed',
+    why: 'a stateless mock has no clock to move: every advance answers the same example time',
+    shows: /now is the instant asked/,
+  },
+  'FAULT-AFTER-COMMITS-IDEMPOTENT-RETRY': {
+    status: 'failed',
+    why: 'a stateless mock keeps no fault rules: the faulted create answers the 201 example',
+    shows: /answered 201, expected 504/,
+  },
+  'FAULT-BEFORE-CHANGES-NOTHING': {
+    status: 'failed',
+    why: 'a stateless mock keeps no fault rules: the faulted call answers its success example',
+    shows: /answered 201, expected 503/,
+  },
+  'FAULT-CONTROL-ROUTES-UNTOUCHED': {
+    status: 'failed',
+    why: 'a stateless mock keeps no fault rules: the faulted availability answers its example',
+    shows: /answered 200, expected 500/,
+  },
+  'FAULT-TIMES': {
+    status: 'failed',
+    why: 'a stateless mock keeps no fault rules, so it cannot fire one a given number of times',
+    shows: /answered 200, expected 500/,
+  },
+  'FAULT-WEBHOOK-DUPLICATE': {
+    status: 'failed',
+    why: 'a stateless mock keeps no endpoint: it answers the example secret, not the one given',
+    shows: /the endpoint keeps the secret it was given/,
+  },
   'SANDBOX-CLOCK-FREEZE': {
     status: 'failed',
     why: 'freezing answers the frozen example, but the next read is the running one: nothing is kept between calls',
