@@ -50,7 +50,8 @@ function url(value: string): string {
   return value;
 }
 
-function reportTarget(value: string, previous: ReportTarget[]): ReportTarget[] {
+/** `--report kind=FILE`, repeatable: conform's and conform-receiver's option. */
+export function reportTarget(value: string, previous: ReportTarget[]): ReportTarget[] {
   try {
     return [...previous, parseReportTarget(value)];
   } catch (error) {

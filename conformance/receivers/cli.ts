@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { formatCheckLine, formatClosing } from '../reporters/console';
-import { parseReportTarget, writeReports, type ReportTarget } from '../reporters';
+import { writeReports, type ReportTarget } from '../reporters';
+import { reportTarget } from '../cli';
 import { baseUrlProblem } from '../../client/transport';
 import { DEFAULT_RECEIVER_TIMEOUT_MS, ReceiverOptionsError, runReceiverConformance, secretProblem } from './run';
 
@@ -28,14 +29,6 @@ function timeout(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--timeout must be an integer ≥ 1');
   return n;
-}
-
-function reportTarget(value: string, previous: ReportTarget[]): ReportTarget[] {
-  try {
-    return [...previous, parseReportTarget(value)];
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
 }
 
 export function registerConformReceiver(program: Command): void {
