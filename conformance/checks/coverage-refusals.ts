@@ -7,7 +7,7 @@
 import { getOperation, type Schemas } from '../../spec/contract';
 import { uncheckedBody, type CallOptions, type OperationId, type RawResponse } from '../../client/api';
 import type { CheckContext } from './context';
-import { advanceClock, example, holdSlots, newJob, tenantNow } from './flows';
+import { advanceClockTo, example, holdSlots, newJob } from './flows';
 import type { Check } from './context';
 
 const UNKNOWN_JOB = 'job-that-does-not-exist';
@@ -123,8 +123,7 @@ export const coverageRefusalChecks: Check[] = [
       const { jobId } = await newJob(ctx);
       const job = { job_id: jobId };
       const [, later] = await holdSlots(ctx);
-      const now = await tenantNow(ctx);
-      await advanceClock(ctx, (Date.parse(later.expires_at) - now) / 1000 + 5);
+      await advanceClockTo(ctx, later.expires_at, 5);
       await refused(
         ctx,
         'a reschedule onto an expired slot',

@@ -1,6 +1,6 @@
-import type { Schemas } from '../../spec/contract';
+import { compareInstants, type Schemas } from '../../spec/contract';
 import { uncheckedBody } from '../../client/api';
-import { advanceJob, LIFECYCLE, newJob } from './flows';
+import { advanceJob, exactly, LIFECYCLE, millisecondsBetween, newJob, shifted } from './flows';
 import type { Check } from './context';
 
 export const sandboxChecks: Check[] = [
@@ -29,7 +29,7 @@ export const sandboxChecks: Check[] = [
         'the clock moves by the seconds asked, and stays frozen',
         { moved_ms: 3600_000, offset_seconds: before.json.offset_seconds + 3600, frozen: true },
         {
-          moved_ms: Date.parse(advanced.json.now) - Date.parse(before.json.now),
+          moved_ms: millisecondsBetween(before.json.now, advanced.json.now),
           offset_seconds: advanced.json.offset_seconds,
           frozen: advanced.json.frozen,
         },
@@ -53,7 +53,7 @@ export const sandboxChecks: Check[] = [
       const frozen = ctx.expectStatus(await ctx.call('freezeClock'), 200);
       ctx.expectEqual('freezing answers a frozen clock', true, frozen.json.frozen, frozen);
       const instant = (response: { json: Schemas['Clock'] }) => ({
-        now: Date.parse(response.json.now),
+        now: exactly(response.json.now),
         offset_seconds: response.json.offset_seconds,
         frozen: response.json.frozen,
       });
@@ -64,14 +64,18 @@ export const sandboxChecks: Check[] = [
       const advanced = ctx.expectStatus(await ctx.call('advanceClock', { body: { seconds: 90 } }), 200);
       ctx.expectEqual(
         'an advance moves a frozen clock exactly',
-        { ...instant(frozen), now: instant(frozen).now + 90_000, offset_seconds: frozen.json.offset_seconds + 90 },
+        {
+          ...instant(frozen),
+          now: exactly(shifted(frozen.json.now, 90_000)),
+          offset_seconds: frozen.json.offset_seconds + 90,
+        },
         instant(advanced),
         advanced,
       );
       const running = ctx.expectStatus(await ctx.call('unfreezeClock'), 200);
       ctx.expectEqual('unfreezing answers a running clock', false, running.json.frozen, running);
       ctx.expect(
-        Date.parse(running.json.now) >= instant(advanced).now,
+        compareInstants(running.json.now, advanced.json.now) >= 0,
         'an unfrozen clock runs on from the instant it stood at, never back',
         {
           expected: `from ${advanced.json.now}`,

@@ -2,7 +2,7 @@ import { getOperation, type Operation, type Schemas } from '../../spec/contract'
 import { deriveMutations, type BodyMutation } from '../../spec/mutations';
 import { errorParams, uncheckedBody, type OperationId } from '../../client/api';
 import type { CheckContext } from './context';
-import { availabilityRequest, fullOrder, holdSlot, newJob } from './flows';
+import { availabilityRequest, fullOrder, holdSlot, newJob, shifted } from './flows';
 import type { Check, Level } from './context';
 import { bodyOperations, exampleBody, mapLimit } from './util';
 
@@ -151,9 +151,8 @@ export const validationChecks: Check[] = [
       const valid = availabilityRequest();
       const backwards = await ctx.call('getAvailability', { body: { ...valid, start: valid.end, end: valid.start } });
       ctx.softStatus(backwards, 422, 'VALIDATION_FAILED', 'end before start');
-      const start = Date.parse(valid.start);
       const tooLong = await ctx.call('getAvailability', {
-        body: { ...valid, end: new Date(start + 8 * 24 * 3600_000).toISOString() },
+        body: { ...valid, end: shifted(valid.start, 8 * 24 * 3600_000) },
       });
       ctx.softStatus(tooLong, 422, 'VALIDATION_FAILED', 'an eight-day window');
     },

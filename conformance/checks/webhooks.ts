@@ -1,7 +1,7 @@
-import { validateWebhookPayload, type Schemas } from '../../spec/contract';
+import { compareInstants, validateWebhookPayload, type Schemas } from '../../spec/contract';
 import { uncheckedBody } from '../../client/api';
 import type { CheckContext } from './context';
-import { advanceClock, advanceJob, availabilityRequest, example, getJob, LIFECYCLE, newJob, tenantNow } from './flows';
+import { advanceClockTo, advanceJob, availabilityRequest, example, getJob, LIFECYCLE, newJob } from './flows';
 import type { ContractClient } from '../../client/http';
 import type { Inbox, ReceivedDelivery } from '../receiver/receiver';
 import type { Check } from './context';
@@ -62,9 +62,9 @@ export function deliveryProblems(delivery: ReceivedDelivery): string[] {
   return problems;
 }
 
-/** Moves the tenant clock to a pending delivery's next attempt (at least one second). */
+/** Moves the tenant clock to a pending delivery's next attempt (at least one second), at full precision. */
 async function advanceToNextAttempt(ctx: CheckContext, entry: LogEntry): Promise<void> {
-  await advanceClock(ctx, (Date.parse(entry.next_attempt_at ?? '') - (await tenantNow(ctx))) / 1000);
+  await advanceClockTo(ctx, entry.next_attempt_at ?? '');
 }
 
 async function freezeClock(ctx: CheckContext): Promise<void> {
@@ -247,7 +247,7 @@ export const webhookChecks: Check[] = [
         ctx.expectEqual(`the delivery is PENDING after attempt ${attempt}`, 'PENDING', entry.status);
         // Judged against the failed attempt's own time, not against when the kit read the log.
         ctx.expect(
-          Date.parse(entry.next_attempt_at ?? '') > Date.parse(lastAttempt(entry).at),
+          compareInstants(entry.next_attempt_at ?? '', lastAttempt(entry).at) > 0,
           'the retry is due later than the failed attempt, not at once',
           {
             expected: `next_attempt_at after ${lastAttempt(entry).at}`,
@@ -279,9 +279,9 @@ export const webhookChecks: Check[] = [
         [...Array.from({ length: RETRY_FAILURES }, () => 500), 200],
         log[0].attempts.map((a) => a.status_code),
       );
-      const times = log[0].attempts.map((a) => Date.parse(a.at));
+      const times = log[0].attempts.map((a) => a.at);
       ctx.expect(
-        times.every((t: number, i: number) => i === 0 || t > times[i - 1]),
+        times.every((t, i) => i === 0 || compareInstants(t, times[i - 1]) > 0),
         'attempts are listed oldest first',
         { expected: 'increasing attempt times', received: log[0].attempts.map((a) => a.at) },
       );

@@ -12,8 +12,7 @@ export interface Instant {
   readonly nanos: number;
 }
 
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 const NANOS_PER_SECOND = 1_000_000_000;
 
 /** The instant `text` denotes, or undefined when it is no RFC 3339 date-time. */
