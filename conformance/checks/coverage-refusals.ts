@@ -166,6 +166,15 @@ export const coverageRefusalChecks: Check[] = [
         409,
         'ILLEGAL_TRANSITION',
       );
+      // The state is judged before what the body would change: unknown fields only, still 409.
+      await refused(
+        ctx,
+        'recipient instructions with only unknown fields for a cancelled job',
+        'updateRecipientInstructions',
+        { pathParams: job, body: uncheckedBody({ conform_unknown: true }) },
+        409,
+        'ILLEGAL_TRANSITION',
+      );
       await refused(
         ctx,
         'an endpoint with an ftp: URL',

@@ -171,7 +171,7 @@ export const deliveryCodeChecks: Check[] = [
   {
     id: 'DELIVERY-CODE-LOCKED-423',
     title:
-      'Each wrong code is 422 INVALID_DELIVERY_CODE counting attempts_remaining down to 0 and moving nothing; then 423 DELIVERY_CODE_LOCKED until the code is updated',
+      'Each wrong code is 422 INVALID_DELIVERY_CODE counting attempts_remaining down to 0 and moving nothing; then 423 DELIVERY_CODE_LOCKED, with the right code, a wrong one or none, until the code is updated',
     category: 'delivery-code',
     level: 'sandbox',
     operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob', 'updateDeliveryCode'],
@@ -213,6 +213,12 @@ export const deliveryCodeChecks: Check[] = [
       );
       ctx.expectStatus(
         await ctx.call('advanceJob', { pathParams, body: { to: 'CLIENT_RECEIVED', delivery_code: wrong } }),
+        423,
+        'DELIVERY_CODE_LOCKED',
+      );
+      // No code at all is 423 too: the lock is judged before a missing code (its 422).
+      ctx.expectStatus(
+        await ctx.call('advanceJob', { pathParams, body: { to: 'CLIENT_RECEIVED' } }),
         423,
         'DELIVERY_CODE_LOCKED',
       );

@@ -291,7 +291,7 @@ export const webhookChecks: Check[] = [
   {
     id: 'WEBHOOK-IN-ORDER-WAITING',
     title:
-      'A later event of a job waits behind a retrying one: PENDING, next_attempt_at null, waiting_for the delivery ahead; it is sent right after that one succeeds, in order',
+      'A later event of a job waits behind a retrying one: PENDING, next_attempt_at null, waiting_for the delivery ahead; a manual retry of it is 202 with the entry unchanged; it is sent right after that one succeeds, in order',
     category: 'webhooks',
     level: 'sandbox',
     operations: [
@@ -300,6 +300,7 @@ export const webhookChecks: Check[] = [
       'createJob',
       'advanceJob',
       'listWebhookDeliveries',
+      'retryWebhookDelivery',
       'getClock',
       'advanceClock',
       'getAvailability',
@@ -336,6 +337,25 @@ export const webhookChecks: Check[] = [
           waiting_for: waiting?.waiting_for,
         },
       );
+      // A manual retry of the waiting delivery is accepted and changes nothing: it cannot overtake.
+      if (waiting) {
+        const retried = ctx.expectStatus(
+          await ctx.call('retryWebhookDelivery', { pathParams: { delivery_id: waiting.id } }),
+          202,
+        );
+        ctx.expectEqual(
+          'a retry of a waiting delivery answers the entry unchanged',
+          { id: waiting.id, status: 'PENDING', attempts: 0, next_attempt_at: null, waiting_for: head.id },
+          {
+            id: retried.json.id,
+            status: retried.json.status,
+            attempts: retried.json.attempts?.length,
+            next_attempt_at: retried.json.next_attempt_at ?? null,
+            waiting_for: retried.json.waiting_for,
+          },
+          retried,
+        );
+      }
       ctx.expectEqual(
         'nothing overtakes the retrying delivery',
         ['CREATED'],
@@ -416,7 +436,7 @@ export const webhookChecks: Check[] = [
   {
     id: 'WEBHOOK-MANUAL-RETRY',
     title:
-      'POST /sandbox/webhook-deliveries/{id}/retry sends a delivery once more, at once, with the same webhook-id and valid signatures; an unknown id is 404; once its endpoint is deleted, 409 WEBHOOK_ENDPOINT_DELETED',
+      'POST /sandbox/webhook-deliveries/{id}/retry sends a delivery once more, at once, with the same webhook-id and valid signatures; a SUCCEEDED delivery whose resend fails ends DEAD_LETTERED with nothing due; an unknown id is 404; once its endpoint is deleted, 409 WEBHOOK_ENDPOINT_DELETED',
     category: 'webhooks',
     level: 'sandbox',
     operations: [
@@ -458,6 +478,25 @@ export const webhookChecks: Check[] = [
         (entries) => entries[0]?.attempts?.length === 2 && entries[0].status === 'SUCCEEDED',
         'the log showing both attempts',
       );
+      // A resend that fails: the delivery ends DEAD_LETTERED, and no schedule restarts.
+      inbox.answerNext(500);
+      ctx.expectStatus(await ctx.call('retryWebhookDelivery', { pathParams: { delivery_id: delivered.id } }), 202);
+      await awaitDeliveries(ctx, inbox, jobId, 3, 'the failing resend');
+      const [failed] = await deliveriesWhen(
+        ctx,
+        jobId,
+        (entries) => entries[0]?.attempts?.length === 3 && entries[0].status !== 'PENDING',
+        'the log showing the failed resend',
+      );
+      ctx.expectEqual(
+        'a SUCCEEDED delivery whose resend failed',
+        { status: 'DEAD_LETTERED', next_attempt_at: null, last_status_code: 500 },
+        {
+          status: failed.status,
+          next_attempt_at: failed.next_attempt_at ?? null,
+          last_status_code: failed.attempts[2]?.status_code,
+        },
+      );
       ctx.expectStatus(
         await ctx.call('retryWebhookDelivery', { pathParams: { delivery_id: 'conform-unknown-delivery' } }),
         404,
@@ -471,7 +510,7 @@ export const webhookChecks: Check[] = [
         409,
         'WEBHOOK_ENDPOINT_DELETED',
       );
-      ctx.expectEqual('nothing is sent for a deleted endpoint', 2, forJob(inbox.deliveries, jobId).length);
+      ctx.expectEqual('nothing is sent for a deleted endpoint', 3, forJob(inbox.deliveries, jobId).length);
     },
   },
   {
