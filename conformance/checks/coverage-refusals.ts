@@ -40,6 +40,14 @@ export const coverageRefusalChecks: Check[] = [
       'updatePaymentInfo',
       'replaceExternalData',
     ],
+    statuses: {
+      getAvailability: [200],
+      createJob: [201],
+      cancelJob: [422],
+      rescheduleJob: [422],
+      updatePaymentInfo: [404, 422],
+      replaceExternalData: [404, 422],
+    },
     async run(ctx) {
       const { jobId } = await newJob(ctx);
       const job = { job_id: jobId };
@@ -119,6 +127,21 @@ export const coverageRefusalChecks: Check[] = [
       'listJobs',
       'resetTenant',
     ],
+    statuses: {
+      getAvailability: [200],
+      createJob: [201],
+      getClock: [200],
+      advanceClock: [200],
+      rescheduleJob: [417],
+      cancelJob: [200],
+      getJob: [404],
+      updateRecipientInstructions: [404, 409, 422],
+      createWebhookEndpoint: [422],
+      deleteWebhookEndpoint: [404],
+      listWebhookDeliveries: [422],
+      listJobs: [200, 422],
+      resetTenant: [200],
+    },
     async run(ctx) {
       const { jobId } = await newJob(ctx);
       const job = { job_id: jobId };

@@ -30,6 +30,7 @@ export const deliveryCodeChecks: Check[] = [
     category: 'delivery-code',
     level: 'contract',
     operations: ['getAvailability', 'createJob', 'getJob'],
+    statuses: { getAvailability: [200], createJob: [201], getJob: [200] },
     async run(ctx) {
       await jobWithCode(ctx);
       for (const deliveryCode of [false, undefined]) {
@@ -53,6 +54,7 @@ export const deliveryCodeChecks: Check[] = [
     category: 'delivery-code',
     level: 'contract',
     operations: ['getAvailability', 'createJob', 'getJob', 'updateDeliveryCode'],
+    statuses: { getAvailability: [200], createJob: [201], getJob: [200], updateDeliveryCode: [200, 409, 422] },
     negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);
@@ -98,6 +100,13 @@ export const deliveryCodeChecks: Check[] = [
     category: 'delivery-code',
     level: 'sandbox',
     operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob', 'updateDeliveryCode'],
+    statuses: {
+      getAvailability: [200],
+      createJob: [201],
+      getJob: [200],
+      advanceJob: [200],
+      updateDeliveryCode: [200, 409],
+    },
     negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);
@@ -124,6 +133,7 @@ export const deliveryCodeChecks: Check[] = [
     category: 'delivery-code',
     level: 'sandbox',
     operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob'],
+    statuses: { getAvailability: [200], createJob: [201], getJob: [200], advanceJob: [200, 422] },
     negative: true,
     async run(ctx) {
       const { jobId, code, job } = await jobWithCode(ctx);
@@ -175,6 +185,13 @@ export const deliveryCodeChecks: Check[] = [
     category: 'delivery-code',
     level: 'sandbox',
     operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob', 'updateDeliveryCode'],
+    statuses: {
+      getAvailability: [200],
+      createJob: [201],
+      getJob: [200],
+      advanceJob: [200, 422, 423],
+      updateDeliveryCode: [200],
+    },
     negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);
@@ -244,6 +261,13 @@ export const deliveryCodeChecks: Check[] = [
     category: 'delivery-code',
     level: 'sandbox',
     operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob', 'updateDeliveryCode'],
+    statuses: {
+      getAvailability: [200],
+      createJob: [201],
+      getJob: [200],
+      advanceJob: [200, 422, 423],
+      updateDeliveryCode: [200, 409],
+    },
     negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);

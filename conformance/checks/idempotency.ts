@@ -24,6 +24,7 @@ export const idempotencyChecks: Check[] = [
     category: 'idempotency',
     level: 'contract',
     operations: ['getAvailability', 'createJob'],
+    statuses: { getAvailability: [200], createJob: [201, 409] },
     negative: true,
     async run(ctx) {
       const [slot] = await holdSlots(ctx);
@@ -52,6 +53,7 @@ export const idempotencyChecks: Check[] = [
     category: 'idempotency',
     level: 'contract',
     operations: ['getAvailability', 'createJob', 'checkSlot'],
+    statuses: { getAvailability: [200], createJob: [201, 409], checkSlot: [200] },
     negative: true,
     async run(ctx) {
       const [first, second] = await holdSlots(ctx);

@@ -28,6 +28,7 @@ export const slotChecks: Check[] = [
     category: 'slots',
     level: 'contract',
     operations: ['getAvailability'],
+    statuses: { getAvailability: [200] },
     async run(ctx) {
       const models = ['FULL_SERVICE', 'PICK_AND_COLLECT'] as const;
       const request = availabilityRequest({ slot_size: 60, operational_models_priority: [...models] });
@@ -66,6 +67,7 @@ export const slotChecks: Check[] = [
     category: 'slots',
     level: 'contract',
     operations: ['getAvailability', 'checkSlot'],
+    statuses: { getAvailability: [200], checkSlot: [200] },
     async run(ctx) {
       const slot = await holdSlot(ctx);
       const response = ctx.expectStatus(await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } }), 200);
@@ -95,6 +97,7 @@ export const slotChecks: Check[] = [
     category: 'slots',
     level: 'contract',
     operations: ['checkSlot', 'extendSlot', 'createJob'],
+    statuses: { checkSlot: [404], extendSlot: [404], createJob: [404] },
     negative: true,
     async run(ctx) {
       const slotId = `conform-${randomToken()}`;
@@ -114,6 +117,7 @@ export const slotChecks: Check[] = [
     category: 'slots',
     level: 'contract',
     operations: ['getAvailability', 'extendSlot', 'checkSlot'],
+    statuses: { getAvailability: [200], extendSlot: [200], checkSlot: [200] },
     async run(ctx) {
       const slot = await holdSlot(ctx);
       const first = ctx.expectStatus(await ctx.call('extendSlot', { pathParams: { slot_id: slot.id } }), 200);
@@ -153,6 +157,7 @@ export const slotChecks: Check[] = [
     category: 'slots',
     level: 'contract',
     operations: ['getAvailability', 'createJob', 'checkSlot', 'extendSlot'],
+    statuses: { getAvailability: [200], createJob: [201, 409], checkSlot: [200], extendSlot: [409] },
     negative: true,
     async run(ctx) {
       const slot = await holdSlot(ctx);
@@ -175,6 +180,15 @@ export const slotChecks: Check[] = [
     category: 'slots',
     level: 'sandbox',
     operations: ['freezeClock', 'getAvailability', 'getClock', 'advanceClock', 'checkSlot', 'createJob', 'extendSlot'],
+    statuses: {
+      freezeClock: [200],
+      getAvailability: [200],
+      getClock: [200],
+      advanceClock: [200],
+      checkSlot: [200],
+      createJob: [417],
+      extendSlot: [417],
+    },
     negative: true,
     async run(ctx) {
       await freezeClock(ctx);
@@ -216,6 +230,15 @@ export const slotChecks: Check[] = [
     category: 'slots',
     level: 'sandbox',
     operations: ['freezeClock', 'getClock', 'getAvailability', 'extendSlot', 'advanceClock', 'createJob', 'checkSlot'],
+    statuses: {
+      freezeClock: [200],
+      getClock: [200],
+      getAvailability: [200],
+      extendSlot: [200],
+      advanceClock: [200],
+      createJob: [201],
+      checkSlot: [200],
+    },
     async run(ctx) {
       await freezeClock(ctx);
       const heldAt = await tenantNow(ctx);

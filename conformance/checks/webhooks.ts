@@ -111,6 +111,14 @@ export const webhookChecks: Check[] = [
       'advanceJob',
       'listWebhookDeliveries',
     ],
+    statuses: {
+      createWebhookEndpoint: [201],
+      getAvailability: [200],
+      createJob: [201],
+      getJob: [200],
+      advanceJob: [200],
+      listWebhookDeliveries: [200],
+    },
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -168,6 +176,16 @@ export const webhookChecks: Check[] = [
       'replaceExternalData',
       'cancelJob',
     ],
+    statuses: {
+      createWebhookEndpoint: [201],
+      getAvailability: [200],
+      createJob: [201],
+      updateRecipientInstructions: [200],
+      rescheduleJob: [200],
+      updatePaymentInfo: [200],
+      replaceExternalData: [200],
+      cancelJob: [200],
+    },
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -223,6 +241,15 @@ export const webhookChecks: Check[] = [
       'advanceClock',
       'getAvailability',
     ],
+    statuses: {
+      freezeClock: [200],
+      createWebhookEndpoint: [201],
+      createJob: [201],
+      listWebhookDeliveries: [200],
+      getClock: [200],
+      advanceClock: [200],
+      getAvailability: [200],
+    },
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -305,6 +332,17 @@ export const webhookChecks: Check[] = [
       'advanceClock',
       'getAvailability',
     ],
+    statuses: {
+      freezeClock: [200],
+      createWebhookEndpoint: [201],
+      createJob: [201],
+      advanceJob: [200],
+      listWebhookDeliveries: [200],
+      retryWebhookDelivery: [202],
+      getClock: [200],
+      advanceClock: [200],
+      getAvailability: [200],
+    },
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -386,6 +424,16 @@ export const webhookChecks: Check[] = [
       'advanceClock',
       'retryWebhookDelivery',
     ],
+    statuses: {
+      freezeClock: [200],
+      createWebhookEndpoint: [201],
+      getAvailability: [200],
+      createJob: [201],
+      listWebhookDeliveries: [200],
+      getClock: [200],
+      advanceClock: [200],
+      retryWebhookDelivery: [202],
+    },
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -447,6 +495,14 @@ export const webhookChecks: Check[] = [
       'deleteWebhookEndpoint',
       'getAvailability',
     ],
+    statuses: {
+      createWebhookEndpoint: [201],
+      createJob: [201],
+      listWebhookDeliveries: [200],
+      retryWebhookDelivery: [202, 404, 409],
+      deleteWebhookEndpoint: [204],
+      getAvailability: [200],
+    },
     usesReceiver: true,
     negative: true,
     async run(ctx) {
@@ -519,6 +575,7 @@ export const webhookChecks: Check[] = [
     category: 'webhooks',
     level: 'sandbox',
     operations: ['createWebhookEndpoint', 'listWebhookEndpoints', 'deleteWebhookEndpoint'],
+    statuses: { createWebhookEndpoint: [201, 409], listWebhookEndpoints: [200], deleteWebhookEndpoint: [204] },
     usesReceiver: true,
     negative: true,
     async run(ctx) {
