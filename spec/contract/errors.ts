@@ -67,6 +67,7 @@ export const PATTERN_WORDS: Readonly<Record<string, string>> = {
   '^[0-9a-f]{64}$': 'must be 64 lower-case hex digits',
   '^[0-9]+$': 'must be digits only',
   '^v1,[A-Za-z0-9+/=]+$': 'must be v1, then a base64 signature',
+  '^[!-~](?:[ -~]*[!-~])?$': 'must be printable ASCII characters, spaces only between others',
 };
 
 const COMPOUND = new Set(['oneOf', 'anyOf']);
