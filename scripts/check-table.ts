@@ -43,11 +43,11 @@ export function renderCheckTable(checks: readonly Check[] = catalogue): string {
     `${checks.length} checks. Level \`contract\` uses production operations only; \`sandbox\` needs the \`/sandbox\` controls.`,
     'Select with `--level`, `--only` and `--skip` (ids or categories).',
     '',
-    '| Id | Category | Level | Checks that | Operations |',
+    '| Id | Category | Level | Checks that | Operations (statuses a correct implementation answers) |',
     '|---|---|---|---|---|',
     ...checks.map(
       (c) =>
-        `| \`${c.id}\` | ${cell(c.category)} | ${c.level} | ${cell(c.title)} | ${c.operations.map((o) => `\`${o}\``).join(', ')} |`,
+        `| \`${c.id}\` | ${cell(c.category)} | ${c.level} | ${cell(c.title)} | ${c.operations.map((o) => `\`${o}\` ${(c.statuses[o] ?? []).join('/')}`).join(', ')} |`,
     ),
     '',
     '## Exploration: `EXPLORE`',

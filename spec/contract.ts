@@ -41,6 +41,18 @@ export {
   type ValidationResult,
 } from './contract/errors';
 export { firstOversized } from './contract/limits';
+export {
+  compareInstants,
+  epochMilliseconds,
+  formatInstant,
+  millisecondsBetween,
+  parseInstant,
+  plus,
+  sameInstant,
+  secondsToReach,
+  tryInstant,
+  type Instant,
+} from './contract/instant';
 export { knownFieldsOnly, splitKnownFields, unknownFields } from './contract/fields';
 export {
   isRfc3339DateTime,

@@ -122,9 +122,13 @@ export interface paths {
          *     - **`Idempotency-Key`** (optional, 1 to 255 printable characters, kept 24 hours on
          *       the tenant's clock): the same key with the same body replays the first response,
          *       status and headers included, and creates nothing; the same key with another body
-         *       is `409 IDEMPOTENCY_KEY_REUSED`. "The same body" means the same JSON value: the
-         *       order of an object's keys and the whitespace do not matter; the order of an
-         *       array's items does.
+         *       is `409 IDEMPOTENCY_KEY_REUSED`, whatever that other body names: a reused key is
+         *       judged before the slot is looked up, so another body naming an unknown, used or
+         *       expired slot is `409 IDEMPOTENCY_KEY_REUSED` too (an invalid body is still `422`
+         *       first). "The same body" means the same JSON value: the order of an object's keys
+         *       and the whitespace do not matter; the order of an array's items does; numbers are
+         *       compared by value, so `57`, `57.0` and `5.7e1` are the same number (strings,
+         *       booleans and `null` are compared as they are).
          */
         post: operations["createJob"];
         delete?: never;
@@ -411,9 +415,10 @@ export interface paths {
         put?: never;
         /**
          * Let the tenant's clock run again
-         * @description Sandbox only. The clock runs on from the instant it was frozen at (the time it
-         *     stood still is added to `offset_seconds`, so it never jumps). Unfreezing a running
-         *     clock changes nothing. Retries that were due are attempted. No body.
+         * @description Sandbox only. The clock runs on from the instant it was frozen at, so it never
+         *     jumps: the time it stood still is taken off `offset_seconds` (which can then be
+         *     negative). Unfreezing a running clock changes nothing. Retries that were due are
+         *     attempted. No body.
          */
         post: operations["unfreezeClock"];
         delete?: never;
@@ -468,10 +473,12 @@ export interface paths {
          *     `delivery_code`. A move is all or nothing: a wrong code moves nothing and is
          *     `422 INVALID_DELIVERY_CODE` with `attempts_remaining`; once the attempts are used
          *     up (5 by default: the fifth wrong code answers `422` with `attempts_remaining: 0`)
-         *     the final step is locked and every further try, right or wrong, is
-         *     `423 DELIVERY_CODE_LOCKED`, until the code is updated. A missing `delivery_code`
-         *     where one is needed, or one that is not exactly 4 digits, is `422 VALIDATION_FAILED`
-         *     (param `delivery_code`) and costs no attempt. A well-formed `delivery_code` is ignored on moves that do not reach `CLIENT_RECEIVED`
+         *     the final step is locked and every further try to reach `CLIENT_RECEIVED`, with
+         *     the right code, a wrong one or none, is `423 DELIVERY_CODE_LOCKED`, until the code
+         *     is updated. A `delivery_code` that is not exactly 4 digits is invalid input, judged
+         *     with the request: `422 VALIDATION_FAILED` (param `delivery_code`), locked or not.
+         *     A missing `delivery_code` where one is needed and the step is not locked is
+         *     `422 VALIDATION_FAILED` (param `delivery_code`). Neither costs an attempt. A well-formed `delivery_code` is ignored on moves that do not reach `CLIENT_RECEIVED`
          *     and on jobs without a code.
          */
         post: operations["advanceJob"];
@@ -497,9 +504,11 @@ export interface paths {
          * @description Sandbox only. Does what the recipient does in production's live status widget:
          *     changes `job_comment` and/or `contact_less`. Emits `JOB_COMMENT_UPDATED` when the
          *     body carries either of them (a field given replaces the job's whole). A body with
-         *     only unknown fields is accepted (`200`) and changes nothing: the job is answered
-         *     as it was, `updated_at` included, and no event is emitted. Refused once the job is
-         *     final (`409 ILLEGAL_TRANSITION`).
+         *     only unknown fields changes nothing: on a job that is not final it is accepted
+         *     (`200`), the job is answered as it was, `updated_at` included, and no event is
+         *     emitted. Once the job is final every body is refused, one with only unknown fields
+         *     included (`409 ILLEGAL_TRANSITION`): the job's state is judged before the body's
+         *     content.
          */
         put: operations["updateRecipientInstructions"];
         post?: never;
@@ -608,15 +617,18 @@ export interface paths {
          *     delivery as queued, and the attempt's outcome shows in the log.
          *
          *     - A `SUCCEEDED` or `DEAD_LETTERED` delivery comes back to `PENDING` and is sent
-         *       once, outside its job's order (it was already sent in order). If that attempt
-         *       fails, the delivery goes back to `DEAD_LETTERED` with `next_attempt_at: null`:
-         *       a manual retry never restarts the retry schedule.
+         *       once, outside its job's order (it was already sent in order). Its status is then
+         *       the outcome of that attempt: `SUCCEEDED` if it succeeds; if it fails, the delivery
+         *       ends `DEAD_LETTERED` with `next_attempt_at: null`, a `SUCCEEDED` one included
+         *       (its earlier success stays in `attempts`): a manual retry never restarts the
+         *       retry schedule.
          *     - A `PENDING` delivery at the head of its job's queue is attempted now instead of
          *       at `next_attempt_at`; the attempt counts as one of its attempts, so on failure
          *       the schedule continues with the wait after the number of attempts made.
          *     - A `PENDING` delivery waiting behind another (`waiting_for` set) cannot overtake
-         *       it: the answer is the entry unchanged, and it is sent as soon as the deliveries
-         *       ahead of it settle.
+         *       it, and is already queued: the retry is accepted (`202`) and changes nothing; the
+         *       answer is the entry unchanged (`next_attempt_at: null`, `waiting_for` as it was),
+         *       and it is sent as soon as the deliveries ahead of it settle.
          *     - A delivery whose webhook endpoint was deleted is refused with
          *       `409 WEBHOOK_ENDPOINT_DELETED` and nothing is attempted.
          */
@@ -1354,6 +1366,9 @@ export interface components {
              * @description How far the tenant's clock runs ahead of real time: every advance made, less
              *     the time it stood frozen (while frozen: as it was when frozen, plus every
              *     advance since). Negative after a freeze that lasted longer than the advances.
+             *     Rounded down to whole seconds (towards the past): `now` is at or after real
+             *     time plus `offset_seconds`, and less than a second after it; so a pause of a
+             *     few milliseconds on a clock never advanced makes it `-1`. `now` is exact.
              */
             offset_seconds: number;
             /** @description True while the clock stands still and moves only when advanced. */
@@ -1581,7 +1596,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description `UNAUTHORIZED`: the `x-api-key` header is missing, empty or not accepted. */
+        /** @description `UNAUTHORIZED`: the `x-api-key` header is missing or empty, or (on a server started with `--api-keys`) names a key not accepted. */
         Unauthorized: {
             headers: {
                 [name: string]: unknown;
@@ -1870,7 +1885,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Makes the request safe to retry. Same key and same body replay the first response.
+                 * @description Makes the request safe to retry. Same key and same body replay the first response. 1 to 255 printable ASCII characters (spaces only between others); anything else is 422.
                  * @example order-100045-create
                  */
                 "Idempotency-Key"?: string;
@@ -2565,7 +2580,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Queued. */
+            /** @description Accepted. The delivery as it stands after the request: `PENDING` with its attempt under way, or, for a delivery waiting behind another, unchanged (it is already queued). */
             202: {
                 headers: {
                     [name: string]: unknown;

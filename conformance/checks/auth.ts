@@ -1,6 +1,6 @@
 import { uncheckedBody } from '../../client/api';
 import type { CheckContext } from './context';
-import type { Check, Level } from './context';
+import type { Check, DeclaredStatuses, Level } from './context';
 import { exampleBody, securedOperations } from './util';
 
 const PLACEHOLDER_ID = 'conform-placeholder-id';
@@ -24,6 +24,10 @@ async function expectRefusedEverywhere(
   }
 }
 
+/** Every secured operation of the level, each answering 401 only. */
+const refusedEverywhere = (level: Level): DeclaredStatuses =>
+  Object.fromEntries(securedOperations(level).map((op) => [op.operationId, [401]]));
+
 function missingKey(level: Level): Check {
   const suffix = level === 'sandbox' ? '-SANDBOX' : '';
   return {
@@ -32,6 +36,7 @@ function missingKey(level: Level): Check {
     category: 'auth',
     level,
     operations: securedOperations(level).map((op) => op.operationId),
+    statuses: refusedEverywhere(level),
     negative: true,
     run: (ctx) =>
       expectRefusedEverywhere(ctx, level, [
@@ -49,6 +54,7 @@ function wrongKey(level: Level): Check {
     category: 'auth',
     level,
     operations: securedOperations(level).map((op) => op.operationId),
+    statuses: refusedEverywhere(level),
     negative: true,
     run: (ctx) => expectRefusedEverywhere(ctx, level, [{ label: 'with a wrong x-api-key', apiKey: ctx.wrongKey() }]),
   };

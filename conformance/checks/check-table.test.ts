@@ -22,6 +22,7 @@ describe('conformance/CHECKS.md', () => {
       category: 'x',
       level: 'contract' as const,
       operations: ['getJob' as const],
+      statuses: { getJob: [200 as const] },
       run: async () => undefined,
     };
     expect(renderCheckTable([...catalogue, extra])).not.toBe(renderCheckTable());

@@ -17,6 +17,7 @@ import {
   type OperationId,
   type RawResponse,
   type SendOptions,
+  type StatusOf,
   type WithStatus,
 } from '../../client/api';
 import { ContractClient } from '../../client/http';
@@ -24,6 +25,9 @@ import type { Inbox, WebhookReceiver } from '../receiver/receiver';
 import type { Exchange } from '../../client/exchange';
 
 export type Level = 'contract' | 'sandbox';
+
+/** Per operation a check calls, the documented statuses it gets from a correct implementation. */
+export type DeclaredStatuses = { [O in OperationId]?: Array<StatusOf<O>> };
 export type LevelOption = Level | 'all';
 
 /** A check: a small declarative object the catalogue gathers and the runner runs. */
@@ -37,6 +41,11 @@ export interface Check {
   level: Level;
   /** The spec's operationIds this check exercises. */
   operations: OperationId[];
+  /**
+   * The statuses it gets from a correct implementation, per operation, each one the spec
+   * documents for that operation; the operations test holds them to what the reference answers.
+   */
+  statuses: DeclaredStatuses;
   /** True when the check expects the implementation to refuse something. */
   negative?: boolean;
   /** Starts the kit's webhook receiver before the check runs. */

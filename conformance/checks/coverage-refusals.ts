@@ -7,7 +7,7 @@
 import { getOperation, type Schemas } from '../../spec/contract';
 import { uncheckedBody, type CallOptions, type OperationId, type RawResponse } from '../../client/api';
 import type { CheckContext } from './context';
-import { advanceClock, example, holdSlots, newJob, tenantNow } from './flows';
+import { advanceClockTo, example, holdSlots, newJob } from './flows';
 import type { Check } from './context';
 
 const UNKNOWN_JOB = 'job-that-does-not-exist';
@@ -40,6 +40,14 @@ export const coverageRefusalChecks: Check[] = [
       'updatePaymentInfo',
       'replaceExternalData',
     ],
+    statuses: {
+      getAvailability: [200],
+      createJob: [201],
+      cancelJob: [422],
+      rescheduleJob: [422],
+      updatePaymentInfo: [404, 422],
+      replaceExternalData: [404, 422],
+    },
     async run(ctx) {
       const { jobId } = await newJob(ctx);
       const job = { job_id: jobId };
@@ -119,12 +127,26 @@ export const coverageRefusalChecks: Check[] = [
       'listJobs',
       'resetTenant',
     ],
+    statuses: {
+      getAvailability: [200],
+      createJob: [201],
+      getClock: [200],
+      advanceClock: [200],
+      rescheduleJob: [417],
+      cancelJob: [200],
+      getJob: [404],
+      updateRecipientInstructions: [404, 409, 422],
+      createWebhookEndpoint: [422],
+      deleteWebhookEndpoint: [404],
+      listWebhookDeliveries: [422],
+      listJobs: [200, 422],
+      resetTenant: [200],
+    },
     async run(ctx) {
       const { jobId } = await newJob(ctx);
       const job = { job_id: jobId };
       const [, later] = await holdSlots(ctx);
-      const now = await tenantNow(ctx);
-      await advanceClock(ctx, (Date.parse(later.expires_at) - now) / 1000 + 5);
+      await advanceClockTo(ctx, later.expires_at, 5);
       await refused(
         ctx,
         'a reschedule onto an expired slot',
@@ -164,6 +186,15 @@ export const coverageRefusalChecks: Check[] = [
         'recipient instructions for a cancelled job',
         'updateRecipientInstructions',
         { pathParams: job, body: example('RecipientInstructionsRequest') },
+        409,
+        'ILLEGAL_TRANSITION',
+      );
+      // The state is judged before what the body would change: unknown fields only, still 409.
+      await refused(
+        ctx,
+        'recipient instructions with only unknown fields for a cancelled job',
+        'updateRecipientInstructions',
+        { pathParams: job, body: uncheckedBody({ conform_unknown: true }) },
         409,
         'ILLEGAL_TRANSITION',
       );

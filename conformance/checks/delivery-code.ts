@@ -30,6 +30,7 @@ export const deliveryCodeChecks: Check[] = [
     category: 'delivery-code',
     level: 'contract',
     operations: ['getAvailability', 'createJob', 'getJob'],
+    statuses: { getAvailability: [200], createJob: [201], getJob: [200] },
     async run(ctx) {
       await jobWithCode(ctx);
       for (const deliveryCode of [false, undefined]) {
@@ -53,6 +54,7 @@ export const deliveryCodeChecks: Check[] = [
     category: 'delivery-code',
     level: 'contract',
     operations: ['getAvailability', 'createJob', 'getJob', 'updateDeliveryCode'],
+    statuses: { getAvailability: [200], createJob: [201], getJob: [200], updateDeliveryCode: [200, 409, 422] },
     negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);
@@ -98,6 +100,13 @@ export const deliveryCodeChecks: Check[] = [
     category: 'delivery-code',
     level: 'sandbox',
     operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob', 'updateDeliveryCode'],
+    statuses: {
+      getAvailability: [200],
+      createJob: [201],
+      getJob: [200],
+      advanceJob: [200],
+      updateDeliveryCode: [200, 409],
+    },
     negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);
@@ -124,6 +133,7 @@ export const deliveryCodeChecks: Check[] = [
     category: 'delivery-code',
     level: 'sandbox',
     operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob'],
+    statuses: { getAvailability: [200], createJob: [201], getJob: [200], advanceJob: [200, 422] },
     negative: true,
     async run(ctx) {
       const { jobId, code, job } = await jobWithCode(ctx);
@@ -171,10 +181,17 @@ export const deliveryCodeChecks: Check[] = [
   {
     id: 'DELIVERY-CODE-LOCKED-423',
     title:
-      'Each wrong code is 422 INVALID_DELIVERY_CODE counting attempts_remaining down to 0 and moving nothing; then 423 DELIVERY_CODE_LOCKED until the code is updated',
+      'Each wrong code is 422 INVALID_DELIVERY_CODE counting attempts_remaining down to 0 and moving nothing; then 423 DELIVERY_CODE_LOCKED, with the right code, a wrong one or none, until the code is updated',
     category: 'delivery-code',
     level: 'sandbox',
     operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob', 'updateDeliveryCode'],
+    statuses: {
+      getAvailability: [200],
+      createJob: [201],
+      getJob: [200],
+      advanceJob: [200, 422, 423],
+      updateDeliveryCode: [200],
+    },
     negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);
@@ -216,6 +233,12 @@ export const deliveryCodeChecks: Check[] = [
         423,
         'DELIVERY_CODE_LOCKED',
       );
+      // No code at all is 423 too: the lock is judged before a missing code (its 422).
+      ctx.expectStatus(
+        await ctx.call('advanceJob', { pathParams, body: { to: 'CLIENT_RECEIVED' } }),
+        423,
+        'DELIVERY_CODE_LOCKED',
+      );
       ctx.expectEqual('a locked job has not moved', 'CREATED', (await getJob(ctx, jobId)).state);
       const updated = ctx.expectStatus(
         await ctx.call('updateDeliveryCode', { pathParams, body: { delivery_code: wrong } }),
@@ -238,6 +261,13 @@ export const deliveryCodeChecks: Check[] = [
     category: 'delivery-code',
     level: 'sandbox',
     operations: ['getAvailability', 'createJob', 'getJob', 'advanceJob', 'updateDeliveryCode'],
+    statuses: {
+      getAvailability: [200],
+      createJob: [201],
+      getJob: [200],
+      advanceJob: [200, 422, 423],
+      updateDeliveryCode: [200, 409],
+    },
     negative: true,
     async run(ctx) {
       const { jobId, code } = await jobWithCode(ctx);

@@ -5,6 +5,13 @@
 import {
   example,
   isRfc3339DateTime,
+  parseInstant,
+  sameInstant,
+  secondsToReach,
+  formatInstant,
+  millisecondsBetween,
+  plus,
+  type Instant,
   LIFECYCLE,
   resolveSchema,
   schemaAt,
@@ -112,13 +119,38 @@ export async function advanceJob(ctx: CheckContext, jobId: string, body?: Schema
   return response.json;
 }
 
-export async function tenantNow(ctx: CheckContext): Promise<number> {
+/**
+ * One spelling per instant (UTC, nine fraction digits), so that expected and received
+ * date-times compare as instants at every digit written and still read as times.
+ */
+export function exactly(dateTime: string): string {
+  return formatInstant(parseInstant(dateTime), { fractionDigits: 9 });
+}
+
+/** `dateTime` moved by whole milliseconds, written as the kit writes date-times it sends. */
+export function shifted(dateTime: string, milliseconds: number): string {
+  return formatInstant(plus(dateTime, milliseconds));
+}
+
+export { millisecondsBetween };
+
+/** The tenant's clock, exactly as the implementation wrote it. */
+export async function tenantNow(ctx: CheckContext): Promise<Instant> {
   const response = ctx.expectStatus(await ctx.call('getClock'), 200);
-  return Date.parse(response.json.now);
+  return parseInstant(response.json.now);
 }
 
 export async function advanceClock(ctx: CheckContext, seconds: number): Promise<void> {
   ctx.expectStatus(await ctx.call('advanceClock', { body: { seconds: Math.max(1, Math.ceil(seconds)) } }), 200);
+}
+
+/**
+ * Moves the tenant's clock to `at` or just past it, by whole seconds (at least one),
+ * computed at the precision both instants were written in: a due time a few microseconds
+ * past a whole second needs one second more.
+ */
+export async function advanceClockTo(ctx: CheckContext, at: string, extraSeconds = 0): Promise<void> {
+  await advanceClock(ctx, secondsToReach(await tenantNow(ctx), parseInstant(at)) + extraSeconds);
 }
 
 /**
@@ -131,7 +163,7 @@ export function missingOrDifferent(sent: unknown, got: unknown, schema?: string 
   const here = path || '(root)';
   if (sent === null || typeof sent !== 'object') {
     if (node?.format === 'date-time' && typeof sent === 'string' && typeof got === 'string' && isRfc3339DateTime(got)) {
-      return Date.parse(sent) === Date.parse(got) ? [] : [`${here}: sent ${sent}, got ${got} (another instant)`];
+      return sameInstant(sent, got) ? [] : [`${here}: sent ${sent}, got ${got} (another instant)`];
     }
     return Object.is(sent, got) ? [] : [`${here}: sent ${JSON.stringify(sent)}, got ${JSON.stringify(got)}`];
   }

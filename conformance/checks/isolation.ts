@@ -18,6 +18,16 @@ export const isolationChecks: Check[] = [
       'rescheduleJob',
       'cancelJob',
     ],
+    statuses: {
+      getAvailability: [200],
+      createJob: [201, 404],
+      getJob: [200, 404],
+      checkSlot: [200, 404],
+      extendSlot: [404],
+      updateDeliveryCode: [404],
+      rescheduleJob: [404],
+      cancelJob: [404],
+    },
     negative: true,
     async run(ctx) {
       const other = ctx.clientFor(ctx.secondKey());
@@ -94,6 +104,13 @@ export const isolationChecks: Check[] = [
     category: 'isolation',
     level: 'sandbox',
     operations: ['createWebhookEndpoint', 'getAvailability', 'createJob', 'advanceJob', 'listWebhookDeliveries'],
+    statuses: {
+      createWebhookEndpoint: [201],
+      getAvailability: [200],
+      createJob: [201],
+      advanceJob: [200, 404],
+      listWebhookDeliveries: [200],
+    },
     usesReceiver: true,
     negative: true,
     async run(ctx) {

@@ -83,6 +83,7 @@ export const jobChecks: Check[] = [
     category: 'jobs',
     level: 'contract',
     operations: ['getAvailability', 'createJob', 'getJob'],
+    statuses: { getAvailability: [200], createJob: [201], getJob: [200] },
     async run(ctx) {
       for (const name of ['CreateJobRequest', 'CreateJobRequestMinimal'] as const) {
         const slot = await holdSlot(ctx);
@@ -107,6 +108,7 @@ export const jobChecks: Check[] = [
     category: 'jobs',
     level: 'contract',
     operations: ['getAvailability', 'createJob', 'getJob'],
+    statuses: { getAvailability: [200], createJob: [201], getJob: [200] },
     async run(ctx) {
       const slots = await holdSlots(ctx);
       for (let i = 0; i < SEEDED_ORDERS; i++) {
@@ -125,6 +127,7 @@ export const jobChecks: Check[] = [
     category: 'jobs',
     level: 'contract',
     operations: ['getAvailability', 'createJob', 'getJob'],
+    statuses: { getAvailability: [200], createJob: [201], getJob: [200] },
     async run(ctx) {
       const slot = await holdSlot(ctx);
       const order = minimalOrder(slot.id, { contact_less: { comment: 'Ring twice' } });
@@ -158,6 +161,13 @@ export const jobChecks: Check[] = [
     category: 'jobs',
     level: 'contract',
     operations: ['getJob', 'cancelJob', 'updateDeliveryCode', 'getAvailability', 'rescheduleJob'],
+    statuses: {
+      getJob: [404],
+      cancelJob: [404],
+      updateDeliveryCode: [404, 422],
+      getAvailability: [200],
+      rescheduleJob: [404],
+    },
     negative: true,
     async run(ctx) {
       const pathParams = { job_id: `conform-${randomToken()}` };
@@ -196,6 +206,7 @@ export const jobChecks: Check[] = [
     category: 'jobs',
     level: 'contract',
     operations: ['getAvailability', 'createJob', 'cancelJob', 'getJob'],
+    statuses: { getAvailability: [200], createJob: [201], cancelJob: [200, 409], getJob: [200] },
     negative: true,
     async run(ctx) {
       const { jobId } = await newJob(ctx);
@@ -234,6 +245,14 @@ export const jobChecks: Check[] = [
     category: 'jobs',
     level: 'contract',
     operations: ['getAvailability', 'createJob', 'updatePaymentInfo', 'replaceExternalData', 'getJob', 'cancelJob'],
+    statuses: {
+      getAvailability: [200],
+      createJob: [201],
+      updatePaymentInfo: [200, 409],
+      replaceExternalData: [200],
+      getJob: [200],
+      cancelJob: [200],
+    },
     negative: true,
     async run(ctx) {
       const { jobId } = await newJob(ctx);
@@ -263,6 +282,7 @@ export const jobChecks: Check[] = [
     category: 'jobs',
     level: 'contract',
     operations: ['getAvailability', 'createJob', 'rescheduleJob', 'checkSlot'],
+    statuses: { getAvailability: [200], createJob: [201], rescheduleJob: [200, 404, 409], checkSlot: [200] },
     negative: true,
     async run(ctx) {
       const [first, second] = await holdSlots(ctx);

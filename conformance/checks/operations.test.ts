@@ -1,7 +1,10 @@
 /**
- * Each check's `operations` list (published in CHECKS.md) is what the check calls: every
- * check runs against the reference server, and the operations its requests reached, matched
- * by method and path against the spec, must be exactly the ones it declares.
+ * Each check's `operations` list and its `statuses` (both published in CHECKS.md) are what
+ * the check calls and gets: every check runs against the reference server, and the
+ * operations its requests reached, matched by method and path against the spec, must be
+ * exactly the ones it declares, each answering exactly the statuses it declares for it: a
+ * declared status the reference never gave is a promise the check does not exercise, and
+ * one it gave undeclared is a path the table does not show.
  */
 import { findOperation } from '../../spec/contract';
 import { serve, SERVE_STARTUP_TIMEOUT_MS, type ServedProcess } from '../../test/support/serve';
@@ -27,17 +30,36 @@ beforeAll(async () => {
 
 afterAll(() => Promise.all([server?.close(), receiver.close()]));
 
-function operationsReached(result: CheckResult): string[] {
+const operationOf = (method: string, url: string): string =>
+  findOperation(method, new URL(url).pathname)?.operationId ?? `${method} ${new URL(url).pathname} (no operation)`;
+
+/** `operation status` pairs: those the check's exchanges got, and those it declares. */
+function statusesReached(result: CheckResult): string[] {
   return [
     ...new Set(
-      result.exchanges.map((exchange) => {
-        const { method, url } = exchange.request;
-        return (
-          findOperation(method, new URL(url).pathname)?.operationId ??
-          `${method} ${new URL(url).pathname} (no operation)`
-        );
-      }),
+      result.exchanges
+        .filter((exchange) => exchange.response)
+        .map(
+          (exchange) =>
+            `${operationOf(exchange.request.method, exchange.request.url)} ${exchange.response?.status ?? ''}`,
+        ),
     ),
+  ].sort();
+}
+
+function statusesDeclared(check: Check): string[] {
+  return Object.entries(check.statuses)
+    .flatMap(([operation, statuses]) => (statuses ?? []).map((status) => `${operation} ${status}`))
+    .sort();
+}
+
+let results: CheckResult[] | undefined;
+/** The catalogue runs once, for both tests that judge its declarations. */
+const runOnce = async () => (results ??= await runAll());
+
+function operationsReached(result: CheckResult): string[] {
+  return [
+    ...new Set(result.exchanges.map((exchange) => operationOf(exchange.request.method, exchange.request.url))),
   ].sort();
 }
 
@@ -67,7 +89,7 @@ describe('the operations each check declares', () => {
   it(
     'are exactly the operations it calls',
     async () => {
-      const results = await runAll();
+      const results = await runOnce();
       expect(
         results
           .filter((r) => r.status !== 'passed')
@@ -88,6 +110,38 @@ describe('the operations each check declares', () => {
     },
     RUN_TIMEOUT_MS,
   );
+
+  it(
+    'answer exactly the statuses each check declares for them',
+    async () => {
+      const ran = await runOnce();
+      const mismatches = ran
+        .map((result, index) => {
+          const reached = statusesReached(result);
+          const declared = statusesDeclared(catalogue[index]);
+          return {
+            id: result.id,
+            undeclared: reached.filter((pair) => !declared.includes(pair)),
+            neverAnswered: declared.filter((pair) => !reached.includes(pair)),
+          };
+        })
+        .filter((m) => m.undeclared.length > 0 || m.neverAnswered.length > 0);
+      expect(mismatches).toEqual([]);
+    },
+    RUN_TIMEOUT_MS,
+  );
+
+  it('declare statuses for exactly the operations they name', () => {
+    expect(
+      catalogue
+        .filter(
+          (check) =>
+            [...check.operations].sort().join() !== Object.keys(check.statuses).sort().join() ||
+            Object.values(check.statuses).some((statuses) => !statuses?.length),
+        )
+        .map((c) => c.id),
+    ).toEqual([]);
+  });
 
   it('name each operation once', () => {
     expect(

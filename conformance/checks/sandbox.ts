@@ -1,6 +1,6 @@
-import type { Schemas } from '../../spec/contract';
+import { compareInstants, type Schemas } from '../../spec/contract';
 import { uncheckedBody } from '../../client/api';
-import { advanceJob, LIFECYCLE, newJob } from './flows';
+import { advanceJob, exactly, LIFECYCLE, millisecondsBetween, newJob, shifted } from './flows';
 import type { Check } from './context';
 
 export const sandboxChecks: Check[] = [
@@ -10,6 +10,7 @@ export const sandboxChecks: Check[] = [
     category: 'sandbox',
     level: 'sandbox',
     operations: ['getHealth'],
+    statuses: { getHealth: [200] },
     async run(ctx) {
       const response = ctx.expectStatus(await ctx.call('getHealth', { apiKey: null }), 200);
       ctx.expectEqual('health status', 'ok', response.json.status, response);
@@ -21,6 +22,7 @@ export const sandboxChecks: Check[] = [
     category: 'sandbox',
     level: 'sandbox',
     operations: ['freezeClock', 'advanceClock'],
+    statuses: { freezeClock: [200], advanceClock: [200, 422] },
     negative: true,
     async run(ctx) {
       const before = ctx.expectStatus(await ctx.call('freezeClock'), 200);
@@ -29,7 +31,7 @@ export const sandboxChecks: Check[] = [
         'the clock moves by the seconds asked, and stays frozen',
         { moved_ms: 3600_000, offset_seconds: before.json.offset_seconds + 3600, frozen: true },
         {
-          moved_ms: Date.parse(advanced.json.now) - Date.parse(before.json.now),
+          moved_ms: millisecondsBetween(before.json.now, advanced.json.now),
           offset_seconds: advanced.json.offset_seconds,
           frozen: advanced.json.frozen,
         },
@@ -49,11 +51,12 @@ export const sandboxChecks: Check[] = [
     category: 'sandbox',
     level: 'sandbox',
     operations: ['freezeClock', 'getClock', 'advanceClock', 'unfreezeClock'],
+    statuses: { freezeClock: [200], getClock: [200], advanceClock: [200], unfreezeClock: [200] },
     async run(ctx) {
       const frozen = ctx.expectStatus(await ctx.call('freezeClock'), 200);
       ctx.expectEqual('freezing answers a frozen clock', true, frozen.json.frozen, frozen);
       const instant = (response: { json: Schemas['Clock'] }) => ({
-        now: Date.parse(response.json.now),
+        now: exactly(response.json.now),
         offset_seconds: response.json.offset_seconds,
         frozen: response.json.frozen,
       });
@@ -64,14 +67,18 @@ export const sandboxChecks: Check[] = [
       const advanced = ctx.expectStatus(await ctx.call('advanceClock', { body: { seconds: 90 } }), 200);
       ctx.expectEqual(
         'an advance moves a frozen clock exactly',
-        { ...instant(frozen), now: instant(frozen).now + 90_000, offset_seconds: frozen.json.offset_seconds + 90 },
+        {
+          ...instant(frozen),
+          now: exactly(shifted(frozen.json.now, 90_000)),
+          offset_seconds: frozen.json.offset_seconds + 90,
+        },
         instant(advanced),
         advanced,
       );
       const running = ctx.expectStatus(await ctx.call('unfreezeClock'), 200);
       ctx.expectEqual('unfreezing answers a running clock', false, running.json.frozen, running);
       ctx.expect(
-        Date.parse(running.json.now) >= instant(advanced).now,
+        compareInstants(running.json.now, advanced.json.now) >= 0,
         'an unfrozen clock runs on from the instant it stood at, never back',
         {
           expected: `from ${advanced.json.now}`,
@@ -90,6 +97,7 @@ export const sandboxChecks: Check[] = [
     category: 'jobs',
     level: 'sandbox',
     operations: ['getAvailability', 'createJob', 'advanceJob', 'cancelJob'],
+    statuses: { getAvailability: [200], createJob: [201], advanceJob: [200, 409], cancelJob: [409] },
     negative: true,
     async run(ctx) {
       const { jobId } = await newJob(ctx);

@@ -1,5 +1,16 @@
 import { randomToken, type CheckContext } from './context';
-import { advanceClock, availabilityRequest, holdSlot, holdSlots, minimalOrder, tenantNow } from './flows';
+import { compareInstants, formatInstant, parseInstant, secondsToReach } from '../../spec/contract';
+import {
+  advanceClock,
+  availabilityRequest,
+  exactly,
+  holdSlot,
+  holdSlots,
+  millisecondsBetween,
+  minimalOrder,
+  shifted,
+  tenantNow,
+} from './flows';
 import type { Check } from './context';
 
 const MINUTE_MS = 60_000;
@@ -17,21 +28,21 @@ export const slotChecks: Check[] = [
     category: 'slots',
     level: 'contract',
     operations: ['getAvailability'],
+    statuses: { getAvailability: [200] },
     async run(ctx) {
       const models = ['FULL_SERVICE', 'PICK_AND_COLLECT'] as const;
       const request = availabilityRequest({ slot_size: 60, operational_models_priority: [...models] });
       const slots = await holdSlots(ctx, ctx.client, request);
-      const start = Date.parse(request.start);
       const expected = models
-        .flatMap((model) => [0, 1, 2, 3].map((k) => `${model} ${new Date(start + k * 60 * MINUTE_MS).toISOString()}`))
+        .flatMap((model) => [0, 1, 2, 3].map((k) => `${model} ${exactly(shifted(request.start, k * 60 * MINUTE_MS))}`))
         .sort();
-      const received = slots.map((s) => `${s.operational_model} ${new Date(Date.parse(s.from)).toISOString()}`).sort();
+      const received = slots.map((s) => `${s.operational_model} ${exactly(s.from)}`).sort();
       ctx.expectEqual('slots per model and step of a four-hour window with 60-minute slots', expected, received);
       for (const slot of slots) {
         ctx.expectEqual(
           `slot ${slot.id} lasts slot_size minutes`,
           60 * MINUTE_MS,
-          Date.parse(slot.to) - Date.parse(slot.from),
+          millisecondsBetween(slot.from, slot.to),
         );
       }
       ctx.expectEqual('slot ids are unique', slots.length, new Set(slots.map((s) => s.id)).size);
@@ -43,7 +54,7 @@ export const slotChecks: Check[] = [
       );
       const short = ctx.expectStatus(
         await ctx.call('getAvailability', {
-          body: { ...request, end: new Date(start + 30 * MINUTE_MS).toISOString() },
+          body: { ...request, end: shifted(request.start, 30 * MINUTE_MS) },
         }),
         200,
       );
@@ -56,6 +67,7 @@ export const slotChecks: Check[] = [
     category: 'slots',
     level: 'contract',
     operations: ['getAvailability', 'checkSlot'],
+    statuses: { getAvailability: [200], checkSlot: [200] },
     async run(ctx) {
       const slot = await holdSlot(ctx);
       const response = ctx.expectStatus(await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } }), 200);
@@ -65,14 +77,14 @@ export const slotChecks: Check[] = [
           slot_id: slot.id,
           valid: true,
           status: 'AVAILABLE',
-          expires_at: Date.parse(slot.expires_at),
+          expires_at: exactly(slot.expires_at),
           extended: false,
         },
         {
           slot_id: response.json.slot_id,
           valid: response.json.valid,
           status: response.json.status,
-          expires_at: Date.parse(response.json.expires_at),
+          expires_at: exactly(response.json.expires_at),
           extended: response.json.extended,
         },
         response,
@@ -85,6 +97,7 @@ export const slotChecks: Check[] = [
     category: 'slots',
     level: 'contract',
     operations: ['checkSlot', 'extendSlot', 'createJob'],
+    statuses: { checkSlot: [404], extendSlot: [404], createJob: [404] },
     negative: true,
     async run(ctx) {
       const slotId = `conform-${randomToken()}`;
@@ -104,6 +117,7 @@ export const slotChecks: Check[] = [
     category: 'slots',
     level: 'contract',
     operations: ['getAvailability', 'extendSlot', 'checkSlot'],
+    statuses: { getAvailability: [200], extendSlot: [200], checkSlot: [200] },
     async run(ctx) {
       const slot = await holdSlot(ctx);
       const first = ctx.expectStatus(await ctx.call('extendSlot', { pathParams: { slot_id: slot.id } }), 200);
@@ -116,7 +130,7 @@ export const slotChecks: Check[] = [
           response: first,
         },
       );
-      ctx.expect(Date.parse(first.json.expires_at) > Date.parse(slot.expires_at), 'extending moves expires_at later', {
+      ctx.expect(compareInstants(first.json.expires_at, slot.expires_at) > 0, 'extending moves expires_at later', {
         expected: `after ${slot.expires_at}`,
         received: first.json.expires_at,
         response: first,
@@ -124,15 +138,15 @@ export const slotChecks: Check[] = [
       const second = ctx.expectStatus(await ctx.call('extendSlot', { pathParams: { slot_id: slot.id } }), 200);
       ctx.expectEqual(
         'extending twice leaves the expiry where the first extension put it',
-        Date.parse(first.json.expires_at),
-        Date.parse(second.json.expires_at),
+        exactly(first.json.expires_at),
+        exactly(second.json.expires_at),
         second,
       );
       const check = ctx.expectStatus(await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } }), 200);
       ctx.expectEqual(
         'the check shows the extension',
-        { extended: true, expires_at: Date.parse(first.json.expires_at) },
-        { extended: check.json.extended, expires_at: Date.parse(check.json.expires_at) },
+        { extended: true, expires_at: exactly(first.json.expires_at) },
+        { extended: check.json.extended, expires_at: exactly(check.json.expires_at) },
         check,
       );
     },
@@ -143,6 +157,7 @@ export const slotChecks: Check[] = [
     category: 'slots',
     level: 'contract',
     operations: ['getAvailability', 'createJob', 'checkSlot', 'extendSlot'],
+    statuses: { getAvailability: [200], createJob: [201, 409], checkSlot: [200], extendSlot: [409] },
     negative: true,
     async run(ctx) {
       const slot = await holdSlot(ctx);
@@ -165,17 +180,30 @@ export const slotChecks: Check[] = [
     category: 'slots',
     level: 'sandbox',
     operations: ['freezeClock', 'getAvailability', 'getClock', 'advanceClock', 'checkSlot', 'createJob', 'extendSlot'],
+    statuses: {
+      freezeClock: [200],
+      getAvailability: [200],
+      getClock: [200],
+      advanceClock: [200],
+      checkSlot: [200],
+      createJob: [417],
+      extendSlot: [417],
+    },
     negative: true,
     async run(ctx) {
       await freezeClock(ctx);
       const slot = await holdSlot(ctx);
-      const untilExpiry = Date.parse(slot.expires_at) - (await tenantNow(ctx));
+      const now = await tenantNow(ctx);
+      const untilExpiry = millisecondsBetween(now, slot.expires_at);
       ctx.expect(untilExpiry >= 2000, 'a fresh slot is held for more than a second', {
         expected: '>= 2000 ms',
         received: untilExpiry,
       });
       // To the last whole second at or before expires_at (exactly expires_at when the hold is whole seconds).
-      await advanceClock(ctx, Math.floor(untilExpiry / 1000));
+      const toExpiry = secondsToReach(now, slot.expires_at);
+      const atOrBefore =
+        compareInstants(parseInstant(slot.expires_at), { ...now, seconds: now.seconds + toExpiry }) === 0;
+      await advanceClock(ctx, atOrBefore ? toExpiry : toExpiry - 1);
       const before = ctx.expectStatus(await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } }), 200);
       ctx.expectEqual(
         'a slot at its expires_at is still valid',
@@ -202,24 +230,33 @@ export const slotChecks: Check[] = [
     category: 'slots',
     level: 'sandbox',
     operations: ['freezeClock', 'getClock', 'getAvailability', 'extendSlot', 'advanceClock', 'createJob', 'checkSlot'],
+    statuses: {
+      freezeClock: [200],
+      getClock: [200],
+      getAvailability: [200],
+      extendSlot: [200],
+      advanceClock: [200],
+      createJob: [201],
+      checkSlot: [200],
+    },
     async run(ctx) {
       await freezeClock(ctx);
       const heldAt = await tenantNow(ctx);
       const slot = await holdSlot(ctx);
-      const original = Date.parse(slot.expires_at);
+      const hold = millisecondsBetween(heldAt, slot.expires_at);
       const extended = ctx.expectStatus(await ctx.call('extendSlot', { pathParams: { slot_id: slot.id } }), 200);
-      const added = Date.parse(extended.json.expires_at) - original;
+      const added = millisecondsBetween(slot.expires_at, extended.json.expires_at);
       ctx.expectEqual(
         'the extension adds three times the hold time to the original expiry',
-        `${(3 * (original - heldAt)) / 1000} s added`,
+        `${(3 * hold) / 1000} s added`,
         `${added / 1000} s added`,
         extended,
       );
-      await advanceClock(ctx, (original - heldAt) / 1000 + 1);
+      await advanceClock(ctx, secondsToReach(heldAt, slot.expires_at) + 1);
       const now = await tenantNow(ctx);
-      ctx.expect(now > original, 'the tenant clock is past the original expiry', {
+      ctx.expect(compareInstants(now, slot.expires_at) > 0, 'the tenant clock is past the original expiry', {
         expected: `after ${slot.expires_at}`,
-        received: new Date(now).toISOString(),
+        received: formatInstant(now, { fractionDigits: 9 }),
       });
       const check = ctx.expectStatus(await ctx.call('checkSlot', { pathParams: { slot_id: slot.id } }), 200);
       ctx.expectEqual(

@@ -2,8 +2,8 @@ import { getOperation, type Operation, type Schemas } from '../../spec/contract'
 import { deriveMutations, type BodyMutation } from '../../spec/mutations';
 import { errorParams, uncheckedBody, type OperationId } from '../../client/api';
 import type { CheckContext } from './context';
-import { availabilityRequest, fullOrder, holdSlot, newJob } from './flows';
-import type { Check, Level } from './context';
+import { availabilityRequest, fullOrder, holdSlot, newJob, shifted } from './flows';
+import type { Check, DeclaredStatuses, Level } from './context';
 import { bodyOperations, exampleBody, mapLimit } from './util';
 
 const PARALLEL_CALLS = 8;
@@ -67,6 +67,17 @@ function refusedBody(
     operations: [
       ...new Set<OperationId>(['getAvailability', 'createJob', ...bodyOperations(level).map((op) => op.operationId)]),
     ],
+    // The job the sweep needs is made first (200, 201); then every body operation answers the refusal.
+    statuses: Object.fromEntries([
+      ['getAvailability', [200]],
+      ['createJob', [201]],
+      ...bodyOperations(level).map((op) => [
+        op.operationId,
+        op.operationId === 'getAvailability' || op.operationId === 'createJob'
+          ? [op.operationId === 'createJob' ? 201 : 200, refusal.status]
+          : [refusal.status],
+      ]),
+    ]) as DeclaredStatuses,
     negative: true,
     async run(ctx) {
       const pathParams = await pathParamsFor(ctx);
@@ -112,6 +123,7 @@ export const validationChecks: Check[] = [
     category: 'validation',
     level: 'contract',
     operations: ['getAvailability', 'createJob'],
+    statuses: { getAvailability: [200], createJob: [201, 422] },
     negative: true,
     async run(ctx) {
       const slot = await holdSlot(ctx);
@@ -131,6 +143,7 @@ export const validationChecks: Check[] = [
     category: 'validation',
     level: 'contract',
     operations: ['getAvailability'],
+    statuses: { getAvailability: [422] },
     negative: true,
     async run(ctx) {
       await expectEachRefused(
@@ -146,14 +159,14 @@ export const validationChecks: Check[] = [
     category: 'validation',
     level: 'contract',
     operations: ['getAvailability'],
+    statuses: { getAvailability: [422] },
     negative: true,
     async run(ctx) {
       const valid = availabilityRequest();
       const backwards = await ctx.call('getAvailability', { body: { ...valid, start: valid.end, end: valid.start } });
       ctx.softStatus(backwards, 422, 'VALIDATION_FAILED', 'end before start');
-      const start = Date.parse(valid.start);
       const tooLong = await ctx.call('getAvailability', {
-        body: { ...valid, end: new Date(start + 8 * 24 * 3600_000).toISOString() },
+        body: { ...valid, end: shifted(valid.start, 8 * 24 * 3600_000) },
       });
       ctx.softStatus(tooLong, 422, 'VALIDATION_FAILED', 'an eight-day window');
     },

@@ -1,9 +1,9 @@
 /* eslint-disable @typescript-eslint/restrict-template-expressions, @typescript-eslint/no-base-to-string --
    the deliveries are the implementation's JSON, unknown in type, shown as they came */
-import { validateWebhookPayload, type Schemas } from '../../spec/contract';
+import { compareInstants, validateWebhookPayload, type Schemas } from '../../spec/contract';
 import { uncheckedBody } from '../../client/api';
 import type { CheckContext } from './context';
-import { advanceClock, advanceJob, availabilityRequest, example, getJob, LIFECYCLE, newJob, tenantNow } from './flows';
+import { advanceClockTo, advanceJob, availabilityRequest, example, getJob, LIFECYCLE, newJob } from './flows';
 import type { ContractClient } from '../../client/http';
 import type { Inbox, ReceivedDelivery } from '../receiver/receiver';
 import type { Check } from './context';
@@ -64,9 +64,9 @@ export function deliveryProblems(delivery: ReceivedDelivery): string[] {
   return problems;
 }
 
-/** Moves the tenant clock to a pending delivery's next attempt (at least one second). */
+/** Moves the tenant clock to a pending delivery's next attempt (at least one second), at full precision. */
 async function advanceToNextAttempt(ctx: CheckContext, entry: LogEntry): Promise<void> {
-  await advanceClock(ctx, (Date.parse(entry.next_attempt_at ?? '') - (await tenantNow(ctx))) / 1000);
+  await advanceClockTo(ctx, entry.next_attempt_at ?? '');
 }
 
 async function freezeClock(ctx: CheckContext): Promise<void> {
@@ -113,6 +113,14 @@ export const webhookChecks: Check[] = [
       'advanceJob',
       'listWebhookDeliveries',
     ],
+    statuses: {
+      createWebhookEndpoint: [201],
+      getAvailability: [200],
+      createJob: [201],
+      getJob: [200],
+      advanceJob: [200],
+      listWebhookDeliveries: [200],
+    },
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -170,6 +178,16 @@ export const webhookChecks: Check[] = [
       'replaceExternalData',
       'cancelJob',
     ],
+    statuses: {
+      createWebhookEndpoint: [201],
+      getAvailability: [200],
+      createJob: [201],
+      updateRecipientInstructions: [200],
+      rescheduleJob: [200],
+      updatePaymentInfo: [200],
+      replaceExternalData: [200],
+      cancelJob: [200],
+    },
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -225,6 +243,15 @@ export const webhookChecks: Check[] = [
       'advanceClock',
       'getAvailability',
     ],
+    statuses: {
+      freezeClock: [200],
+      createWebhookEndpoint: [201],
+      createJob: [201],
+      listWebhookDeliveries: [200],
+      getClock: [200],
+      advanceClock: [200],
+      getAvailability: [200],
+    },
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -249,7 +276,7 @@ export const webhookChecks: Check[] = [
         ctx.expectEqual(`the delivery is PENDING after attempt ${attempt}`, 'PENDING', entry.status);
         // Judged against the failed attempt's own time, not against when the kit read the log.
         ctx.expect(
-          Date.parse(entry.next_attempt_at ?? '') > Date.parse(lastAttempt(entry).at),
+          compareInstants(entry.next_attempt_at ?? '', lastAttempt(entry).at) > 0,
           'the retry is due later than the failed attempt, not at once',
           {
             expected: `next_attempt_at after ${lastAttempt(entry).at}`,
@@ -281,9 +308,9 @@ export const webhookChecks: Check[] = [
         [...Array.from({ length: RETRY_FAILURES }, () => 500), 200],
         log[0].attempts.map((a) => a.status_code),
       );
-      const times = log[0].attempts.map((a) => Date.parse(a.at));
+      const times = log[0].attempts.map((a) => a.at);
       ctx.expect(
-        times.every((t: number, i: number) => i === 0 || t > times[i - 1]),
+        times.every((t, i) => i === 0 || compareInstants(t, times[i - 1]) > 0),
         'attempts are listed oldest first',
         { expected: 'increasing attempt times', received: log[0].attempts.map((a) => a.at) },
       );
@@ -293,7 +320,7 @@ export const webhookChecks: Check[] = [
   {
     id: 'WEBHOOK-IN-ORDER-WAITING',
     title:
-      'A later event of a job waits behind a retrying one: PENDING, next_attempt_at null, waiting_for the delivery ahead; it is sent right after that one succeeds, in order',
+      'A later event of a job waits behind a retrying one: PENDING, next_attempt_at null, waiting_for the delivery ahead; a manual retry of it is 202 with the entry unchanged; it is sent right after that one succeeds, in order',
     category: 'webhooks',
     level: 'sandbox',
     operations: [
@@ -302,10 +329,22 @@ export const webhookChecks: Check[] = [
       'createJob',
       'advanceJob',
       'listWebhookDeliveries',
+      'retryWebhookDelivery',
       'getClock',
       'advanceClock',
       'getAvailability',
     ],
+    statuses: {
+      freezeClock: [200],
+      createWebhookEndpoint: [201],
+      createJob: [201],
+      advanceJob: [200],
+      listWebhookDeliveries: [200],
+      retryWebhookDelivery: [202],
+      getClock: [200],
+      advanceClock: [200],
+      getAvailability: [200],
+    },
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -338,6 +377,25 @@ export const webhookChecks: Check[] = [
           waiting_for: waiting?.waiting_for,
         },
       );
+      // A manual retry of the waiting delivery is accepted and changes nothing: it cannot overtake.
+      if (waiting) {
+        const retried = ctx.expectStatus(
+          await ctx.call('retryWebhookDelivery', { pathParams: { delivery_id: waiting.id } }),
+          202,
+        );
+        ctx.expectEqual(
+          'a retry of a waiting delivery answers the entry unchanged',
+          { id: waiting.id, status: 'PENDING', attempts: 0, next_attempt_at: null, waiting_for: head.id },
+          {
+            id: retried.json.id,
+            status: retried.json.status,
+            attempts: retried.json.attempts?.length,
+            next_attempt_at: retried.json.next_attempt_at ?? null,
+            waiting_for: retried.json.waiting_for,
+          },
+          retried,
+        );
+      }
       ctx.expectEqual(
         'nothing overtakes the retrying delivery',
         ['CREATED'],
@@ -368,6 +426,16 @@ export const webhookChecks: Check[] = [
       'advanceClock',
       'retryWebhookDelivery',
     ],
+    statuses: {
+      freezeClock: [200],
+      createWebhookEndpoint: [201],
+      getAvailability: [200],
+      createJob: [201],
+      listWebhookDeliveries: [200],
+      getClock: [200],
+      advanceClock: [200],
+      retryWebhookDelivery: [202],
+    },
     usesReceiver: true,
     async run(ctx) {
       const inbox = ctx.openInbox();
@@ -418,7 +486,7 @@ export const webhookChecks: Check[] = [
   {
     id: 'WEBHOOK-MANUAL-RETRY',
     title:
-      'POST /sandbox/webhook-deliveries/{id}/retry sends a delivery once more, at once, with the same webhook-id and valid signatures; an unknown id is 404; once its endpoint is deleted, 409 WEBHOOK_ENDPOINT_DELETED',
+      'POST /sandbox/webhook-deliveries/{id}/retry sends a delivery once more, at once, with the same webhook-id and valid signatures; a SUCCEEDED delivery whose resend fails ends DEAD_LETTERED with nothing due; an unknown id is 404; once its endpoint is deleted, 409 WEBHOOK_ENDPOINT_DELETED',
     category: 'webhooks',
     level: 'sandbox',
     operations: [
@@ -429,6 +497,14 @@ export const webhookChecks: Check[] = [
       'deleteWebhookEndpoint',
       'getAvailability',
     ],
+    statuses: {
+      createWebhookEndpoint: [201],
+      createJob: [201],
+      listWebhookDeliveries: [200],
+      retryWebhookDelivery: [202, 404, 409],
+      deleteWebhookEndpoint: [204],
+      getAvailability: [200],
+    },
     usesReceiver: true,
     negative: true,
     async run(ctx) {
@@ -460,6 +536,25 @@ export const webhookChecks: Check[] = [
         (entries) => entries[0]?.attempts?.length === 2 && entries[0].status === 'SUCCEEDED',
         'the log showing both attempts',
       );
+      // A resend that fails: the delivery ends DEAD_LETTERED, and no schedule restarts.
+      inbox.answerNext(500);
+      ctx.expectStatus(await ctx.call('retryWebhookDelivery', { pathParams: { delivery_id: delivered.id } }), 202);
+      await awaitDeliveries(ctx, inbox, jobId, 3, 'the failing resend');
+      const [failed] = await deliveriesWhen(
+        ctx,
+        jobId,
+        (entries) => entries[0]?.attempts?.length === 3 && entries[0].status !== 'PENDING',
+        'the log showing the failed resend',
+      );
+      ctx.expectEqual(
+        'a SUCCEEDED delivery whose resend failed',
+        { status: 'DEAD_LETTERED', next_attempt_at: null, last_status_code: 500 },
+        {
+          status: failed.status,
+          next_attempt_at: failed.next_attempt_at ?? null,
+          last_status_code: failed.attempts[2]?.status_code,
+        },
+      );
       ctx.expectStatus(
         await ctx.call('retryWebhookDelivery', { pathParams: { delivery_id: 'conform-unknown-delivery' } }),
         404,
@@ -473,7 +568,7 @@ export const webhookChecks: Check[] = [
         409,
         'WEBHOOK_ENDPOINT_DELETED',
       );
-      ctx.expectEqual('nothing is sent for a deleted endpoint', 2, forJob(inbox.deliveries, jobId).length);
+      ctx.expectEqual('nothing is sent for a deleted endpoint', 3, forJob(inbox.deliveries, jobId).length);
     },
   },
   {
@@ -482,6 +577,7 @@ export const webhookChecks: Check[] = [
     category: 'webhooks',
     level: 'sandbox',
     operations: ['createWebhookEndpoint', 'listWebhookEndpoints', 'deleteWebhookEndpoint'],
+    statuses: { createWebhookEndpoint: [201, 409], listWebhookEndpoints: [200], deleteWebhookEndpoint: [204] },
     usesReceiver: true,
     negative: true,
     async run(ctx) {

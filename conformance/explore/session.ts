@@ -4,7 +4,7 @@
  * Webhooks are judged here against what the model expects each endpoint to have received.
  */
 import { randomBytes } from 'node:crypto';
-import { operationsById, type Operation, type Schemas } from '../../spec/contract';
+import { epochMilliseconds, operationsById, type Operation, type Schemas } from '../../spec/contract';
 import type { ApiResponse, CallOptions, OperationId, RawResponse, SendOptions, StatusOf } from '../../client/api';
 import { ContractClient } from '../../client/http';
 import type { Inbox, ReceivedDelivery, WebhookReceiver } from '../receiver/receiver';
@@ -196,7 +196,7 @@ export class Session {
 
   readClock(tenant: number, response: { json: Schemas['Clock'] }, frozen = this.clocks[tenant]?.frozen ?? false): void {
     this.clocks[tenant] = {
-      serverMs: Date.parse(response.json.now),
+      serverMs: epochMilliseconds(response.json.now),
       realMs: Date.now(),
       frozen: frozen || response.json.frozen === true,
     };

@@ -9,9 +9,9 @@
  * weights decide what fast-check draws for a seed: append new entries at the end.
  */
 import fc from 'fast-check';
-import { getOperation, type OperationId, type Schemas } from '../../spec/contract';
+import { epochMilliseconds, getOperation, type OperationId, type Schemas } from '../../spec/contract';
 import { uncheckedBody } from '../../client/api';
-import { availabilityRequest, example, reverseKeys as reorder } from '../checks/flows';
+import { availabilityRequest, example, reverseKeys as reorder, shifted } from '../checks/flows';
 import { judged, readBack } from './judge';
 import {
   jobRules,
@@ -99,7 +99,7 @@ const ENTRIES = {
     async perform(_s, { session, tenant, t, now }) {
       // Eight hours in hourly slots: eight fresh slots per ask.
       const window = availabilityRequest();
-      const body = { ...window, end: new Date(Date.parse(window.start) + 8 * 3600_000).toISOString() };
+      const body = { ...window, end: shifted(window.start, 8 * 3600_000) };
       await judged(
         slotRules.getAvailability(t, now),
         'getAvailability',
@@ -358,7 +358,7 @@ const ENTRIES = {
     async perform(s, { session, tenant }) {
       const before = session.now(tenant);
       const response = await session.call(tenant, 'advanceClock', { body: { seconds: s.seconds } }, 200);
-      const moved = Date.parse(response.json.now) - before.ms;
+      const moved = epochMilliseconds(response.json.now) - before.ms;
       if (Math.abs(moved - s.seconds * 1000) > before.slackMs + 1000) {
         throw new Mismatch(
           `the clock moved ${moved / 1000} s when asked to move ${s.seconds} s`,

@@ -10,7 +10,7 @@ const stub = (
   category: string,
   level: Check['level'],
   run: Check['run'] = async () => undefined,
-): Check => ({ id, title: id, category, level, operations: [], run });
+): Check => ({ id, title: id, category, level, operations: [], statuses: {}, run });
 const checks = [
   stub('A-ONE', 'alpha', 'contract'),
   stub('A-TWO', 'alpha', 'sandbox'),

@@ -45,6 +45,15 @@ export function realDelayUntil(state: ClockState, realNowMs: number, at: number)
   return Math.max(0, at - clockNow(state, realNowMs));
 }
 
+/** An instant with a fraction of a millisecond (a jittered retry), written to the microsecond. */
+function isoMicroseconds(ms: number): string {
+  const micros = Math.round(ms * 1000);
+  const wholeMs = Math.floor(micros / 1000);
+  const rest = micros - wholeMs * 1000;
+  const text = new Date(wholeMs).toISOString();
+  return rest === 0 ? text : `${text.slice(0, -1)}${String(rest).padStart(3, '0')}Z`;
+}
+
 /**
  * Recent answers of `iso`, by a hash of the instant. An operation formats its own instant
  * several times (created_at, the event, updated_at), and slot windows start on the same
@@ -58,7 +67,7 @@ const cachedIso: string[] = new Array<string>(ISO_CACHE_SIZE).fill('');
 export function iso(ms: number): string {
   const at = Math.abs(ms % ISO_CACHE_SIZE) | 0;
   if (cachedMs[at] === ms) return cachedIso[at];
-  const text = new Date(ms).toISOString();
+  const text = Number.isInteger(ms) ? new Date(ms).toISOString() : isoMicroseconds(ms);
   cachedMs[at] = ms;
   cachedIso[at] = text;
   return text;

@@ -270,6 +270,34 @@ describe('create job', () => {
     expect(jobs).toHaveLength(1);
   });
 
+  it('judges a reused Idempotency-Key before the slot: another body naming an unknown slot is 409', async () => {
+    const headers = { 'Idempotency-Key': `reused-${Date.now()}` };
+    await api.post('/jobs', { ...minimalCreateJobRequest(), slot_id: await api.slotId() }, { headers });
+    const other = await api.post('/jobs', { ...minimalCreateJobRequest(), slot_id: 'slt_unknown' }, { headers });
+    expect([other.status, other.body.code]).toEqual([409, 'IDEMPOTENCY_KEY_REUSED']);
+  });
+
+  it('compares numbers by value: a body with 57.0 for 57 is the same body, and replays', async () => {
+    const body = { ...minimalCreateJobRequest(), slot_id: await api.slotId() };
+    body.payment_info.prices.order_value = 57;
+    const headers = { 'Idempotency-Key': `numbers-${Date.now()}`, 'content-type': 'application/json' };
+    const first = await api.post('/jobs', body, { headers });
+    const text = JSON.stringify(body).replace('"order_value":57', '"order_value":57.0e0');
+    const replay = await api.call('POST', '/jobs', { raw: text, headers });
+    expect([first.status, replay.status, replay.body]).toEqual([201, 201, first.body]);
+  });
+
+  it('refuses an Idempotency-Key that is not 1 to 255 printable ASCII characters (422, in words)', async () => {
+    for (const key of ['caf\u00e9', 'tab\there', 'x'.repeat(256)]) {
+      const res = await api.post(
+        '/jobs',
+        { ...minimalCreateJobRequest(), slot_id: await api.slotId() },
+        { headers: { 'Idempotency-Key': key } },
+      );
+      expect([key, res.status, res.body.code]).toEqual([key, 422, 'VALIDATION_FAILED']);
+    }
+  });
+
   it('forgets an Idempotency-Key after 24 hours of tenant time', async () => {
     const tenant = api.as(`idem-ttl-${Date.now()}`);
     const headers = { 'Idempotency-Key': 'k' };

@@ -205,7 +205,9 @@ export class DeliveryScheduler {
         else if (current.outsideChain || wait === undefined) next = finished(next, 'DEAD_LETTERED');
         else {
           const jitter = 1 + this.parts.config.retryJitter * (2 * this.parts.config.random() - 1);
-          next.nextAttemptAtMs = atMs + Math.round(wait * 1000 * jitter);
+          // To the microsecond: a jittered wait is no whole number of milliseconds, and the
+          // log writes it at the precision it has (RFC 3339 allows any fraction).
+          next.nextAttemptAtMs = atMs + Math.round(wait * 1_000_000 * jitter) / 1000;
         }
         tx.deliveries.put(next);
         const clock = await tx.clock();

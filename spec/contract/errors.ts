@@ -68,6 +68,7 @@ export const PATTERN_WORDS: Readonly<Record<string, string>> = {
   '^[0-9]+$': 'must be digits only',
   '^v1,[A-Za-z0-9+/=]+$': 'must be v1, then a base64 signature',
   '^(/([^~/]|~[01])*)*$': 'must be a JSON pointer: empty, or each token after a /, with ~ only as ~0 or ~1',
+  '^[!-~](?:[ -~]*[!-~])?$': 'must be printable ASCII characters, spaces only between others',
 };
 
 const COMPOUND = new Set(['oneOf', 'anyOf']);

@@ -9,7 +9,8 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { findOperation } from '../../spec/contract';
-import { startServer } from '../../server/main';
+import { startServer, type StartOptions } from '../../server/main';
+import type { ServerConfig } from '../../server/config';
 import { parseWebhookUrl } from '../../server/webhooks/url-policy';
 import { forwardable, readAll } from '../mutants/tools';
 import { IdMap, Rewriter, type Freedom, type Usage } from './rewrite';
@@ -64,9 +65,13 @@ function send(
   });
 }
 
-/** The reference server on a free port, and the variant proxy in front of it. */
-export async function startVariant(freedoms: Freedom[]): Promise<RunningVariant> {
-  const upstream = await startServer({ port: 0, host: '127.0.0.1' });
+/** The reference server on a free port (with `settings` and `options`), and the variant proxy in front of it. */
+export async function startVariant(
+  freedoms: Freedom[],
+  settings: Partial<ServerConfig> = {},
+  options: StartOptions = {},
+): Promise<RunningVariant> {
+  const upstream = await startServer({ ...settings, port: 0, host: '127.0.0.1' }, options);
   const rewriter = new Rewriter(new Set(freedoms), new IdMap());
   const ids = rewriter.ids;
   const relays: Relay[] = [];

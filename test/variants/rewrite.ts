@@ -3,7 +3,7 @@
  * along its schema in the spec. Each freedom is one switch, so that a variant can use one
  * at a time or all together. Test-only.
  */
-import { isRfc3339DateTime, resolveSchema, schemaAt } from '../../spec/contract';
+import { formatInstant, isRfc3339DateTime, parseInstant, resolveSchema, schemaAt } from '../../spec/contract';
 
 // any: rewrites arbitrary JSON answers of any shape.
 type Json = any;
@@ -80,10 +80,15 @@ export class IdMap {
   }
 }
 
-/** The same instant, spelled with microseconds and a `+00:00` offset. */
+/** Six hours west of UTC, as an implementation in Mexico City or Chicago might write its times. */
+export const VARIANT_OFFSET_MINUTES = -360;
+
+/**
+ * The same instant, spelled with microseconds at `-06:00`, every digit the server wrote kept
+ * (the reference writes retry due times to the microsecond when they are jittered).
+ */
 export function respell(dateTime: string): string {
-  const iso = new Date(Date.parse(dateTime)).toISOString();
-  return `${iso.slice(0, 19)}.${iso.slice(20, 23)}000+00:00`;
+  return formatInstant(parseInstant(dateTime), { offsetMinutes: VARIANT_OFFSET_MINUTES, fractionDigits: 6 });
 }
 
 function branchFor(node: Json, value: Json): Json {

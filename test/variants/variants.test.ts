@@ -57,6 +57,42 @@ describe('the conformance kit against variants that use the freedoms the contrac
     60_000,
   );
 
+  it('passes an implementation that keeps microseconds, writes -06:00 and retries after a jittered wait', async () => {
+    // Every wait half a millisecond longer than the schedule says: a first retry due at
+    // 1.0005 s, which a kit that reads date-times to the millisecond moves the clock
+    // one second towards, and so just short of.
+    const variant = await startVariant(['date-times'], { webhookRetryJitter: 0.0005 }, { random: () => 1 });
+    try {
+      const run = await runConformance({
+        baseUrl: variant.url,
+        apiKey: 'variant-microseconds',
+        timeoutMs: KIT_TIMEOUT_MS,
+        only: [
+          'WEBHOOK-RETRY',
+          'WEBHOOK-DEAD-LETTER',
+          'WEBHOOK-IN-ORDER-WAITING',
+          'SLOT-EXPIRED-417',
+          'SLOT-EXTEND-TTL',
+        ],
+        explore: true,
+        exploreRuns: 5,
+        seed: 3,
+      });
+      expect(explain(run)).toEqual([]);
+      expect(run.checks.filter((c) => c.status === 'passed').map((c) => c.id)).toEqual([
+        'SLOT-EXPIRED-417',
+        'SLOT-EXTEND-TTL',
+        'WEBHOOK-RETRY',
+        'WEBHOOK-IN-ORDER-WAITING',
+        'WEBHOOK-DEAD-LETTER',
+        'EXPLORE',
+      ]);
+      expect(variant.usage['date-times']).toBeGreaterThan(0);
+    } finally {
+      await variant.close();
+    }
+  }, 120_000);
+
   it('explores through every freedom at once and finds nothing wrong', async () => {
     const variant = await startVariant(FREEDOMS);
     try {

@@ -1,6 +1,14 @@
 /** Slots: availability hands them out, check reads them, extend holds them longer. */
+import { epochMilliseconds as ms, formatInstant, type Instant } from '../../../spec/contract';
 import { differs, documented, error, expiryFork, firstOf, type Answer, type Response } from './answers';
 import { surelyBefore, type Now, type SlotModel, type TenantModel } from './state';
+
+/** Epoch milliseconds (fraction kept) back to a date-time with every digit the number holds. */
+function written(epochMs: number): string {
+  const seconds = Math.floor(epochMs / 1000);
+  const instant: Instant = { seconds, nanos: Math.round((epochMs - seconds * 1000) * 1_000_000) };
+  return formatInstant(instant, { fractionDigits: 6 });
+}
 
 export const slotRules = {
   getAvailability(t: TenantModel, now: Now): Answer[] {
@@ -13,7 +21,7 @@ export const slotRules = {
             ? 'availability for a four-hour window gave no slot'
             : slots.find((s) => t.slots.some((known) => known.id === s.id))
               ? 'a slot id was given out twice'
-              : slots.find((s) => !surelyBefore(now, Date.parse(s.expires_at)))
+              : slots.find((s) => !surelyBefore(now, ms(s.expires_at)))
                 ? 'a slot was handed out already expired'
                 : undefined;
         },
@@ -21,8 +29,8 @@ export const slotRules = {
           for (const s of documented(r, 'getAvailability', 200))
             t.slots.push({
               id: s.id,
-              expiresAt: Date.parse(s.expires_at),
-              originalExpiresAt: Date.parse(s.expires_at),
+              expiresAt: ms(s.expires_at),
+              originalExpiresAt: ms(s.expires_at),
               heldAt: now.ms,
               extended: false,
             });
@@ -38,7 +46,7 @@ export const slotRules = {
       return firstOf(
         differs('status', status, check.status),
         differs('valid', status === 'AVAILABLE', check.valid),
-        differs('expires_at', slot.expiresAt, Date.parse(check.expires_at)),
+        differs('expires_at', slot.expiresAt, ms(check.expires_at)),
         differs('extended', slot.extended, check.extended),
       );
     };
@@ -55,12 +63,12 @@ export const slotRules = {
       // Three holds past the original expiry; the hold is known only to within the clock's slack.
       check: (r) => {
         const check = documented(r, 'extendSlot', 200);
-        return Math.abs(Date.parse(check.expires_at) - (slot.originalExpiresAt + 3 * hold)) > 2 * now.slackMs + 1000
-          ? `expires_at: expected the original expiry plus three holds (${new Date(slot.originalExpiresAt + 3 * hold).toISOString()}), got ${check.expires_at}`
+        return Math.abs(ms(check.expires_at) - (slot.originalExpiresAt + 3 * hold)) > 2 * now.slackMs + 1000
+          ? `expires_at: expected the original expiry plus three holds (${written(slot.originalExpiresAt + 3 * hold)}), got ${check.expires_at}`
           : differs('extended', true, check.extended);
       },
       apply: (r) => {
-        slot.expiresAt = Date.parse(documented(r, 'extendSlot', 200).expires_at);
+        slot.expiresAt = ms(documented(r, 'extendSlot', 200).expires_at);
         slot.extended = true;
       },
     };

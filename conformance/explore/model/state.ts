@@ -80,7 +80,11 @@ export function newTenant(shared = false, foreignEndpoints = 0): TenantModel {
   return { slots: [], jobs: [], endpoints: [], foreignEndpoints, idempotency: new Map(), deliveries: [], shared };
 }
 
-/** What the tenant's clock shows now, give or take `slackMs` (0 when frozen). */
+/**
+ * What the tenant's clock shows now, give or take `slackMs` (0 when frozen). Instants are
+ * epoch milliseconds with the fraction the implementation wrote kept (`epochMilliseconds`),
+ * never `Date.parse`, which drops every digit past the millisecond.
+ */
 export interface Now {
   ms: number;
   slackMs: number;
