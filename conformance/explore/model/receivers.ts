@@ -221,7 +221,8 @@ export function judgeLog(t: TenantModel, log: Entry[]): { problem?: string; chan
           if (entry.status === 'DEAD_LETTERED') {
             if (t.schedule.maxAttempts === undefined) t.schedule.maxAttempts = d.attempts;
             settle(t, endpoint, event, 'DEAD_LETTERED');
-            changed = true;
+            // The delivery waiting behind it is attempted now: the log is read again before judging on.
+            return { changed: true };
           } else if (entry.status === 'PENDING' && entry.next_attempt_at) {
             t.schedule.retriedAfter = Math.max(t.schedule.retriedAfter, d.attempts);
             d.unresolved = false;
