@@ -89,7 +89,10 @@ export async function runExplore(options: ExploreOptions): Promise<CheckResult> 
   let lastFailure: FailedRun | undefined;
   let firstFailureAt: number | undefined;
   /** One sequence on fresh tenants: throws where the model and the answers part; `failed` gets the trace. */
-  const runOnce = async (commands: Iterable<fc.AsyncCommand<Model, Session>>, failed: (run: FailedRun) => void): Promise<void> => {
+  const runOnce = async (
+    commands: Iterable<fc.AsyncCommand<Model, Session>>,
+    failed: (run: FailedRun) => void,
+  ): Promise<void> => {
     const keys = options.keys();
     const session = new Session({
       baseUrl: options.baseUrl,

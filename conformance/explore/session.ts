@@ -263,9 +263,13 @@ export class Session {
         await new Promise((resolve) => setTimeout(resolve, 15));
       }
       const { problem, changed } = judgeLog(t, log);
-      if (problem) throw new Mismatch(`the delivery log: ${problem}`, 'the log the model of the contract predicts', problem);
+      if (problem)
+        throw new Mismatch(`the delivery log: ${problem}`, 'the log the model of the contract predicts', problem);
       for (const entry of log)
-        if (t.endpoints.some((e) => e.script && e.id === entry.endpoint_id) && !t.deliveries.some((k) => k.id === entry.id))
+        if (
+          t.endpoints.some((e) => e.script && e.id === entry.endpoint_id) &&
+          !t.deliveries.some((k) => k.id === entry.id)
+        )
           t.deliveries.push({ id: entry.id, endpointId: entry.endpoint_id });
       if (!changed) break;
     }

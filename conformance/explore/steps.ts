@@ -561,7 +561,8 @@ const ENTRIES = {
       delivery: index,
       condition: fc.constantFrom('head' as const, 'finished' as const, 'waiting' as const),
     }),
-    describe: (s) => `retry delivery ${nth(s.delivery)} of those ${s.condition === 'head' ? 'retrying at the head of their queue' : s.condition === 'waiting' ? 'waiting behind another' : 'finished'}, to a scripted receiver`,
+    describe: (s) =>
+      `retry delivery ${nth(s.delivery)} of those ${s.condition === 'head' ? 'retrying at the head of their queue' : s.condition === 'waiting' ? 'waiting behind another' : 'finished'}, to a scripted receiver`,
     operations: ['retryWebhookDelivery'],
     async perform(s, { session, tenant, t }) {
       const target = pick(scriptedIn(t, s.condition), s.delivery);
@@ -619,7 +620,10 @@ const ENTRIES = {
       await judged(
         jobRules.updateDeliveryCode(job(s.job), s.code),
         'updateDeliveryCode',
-        session.call(tenant, 'updateDeliveryCode', { pathParams: jobPath(job(s.job)), body: { delivery_code: s.code } }),
+        session.call(tenant, 'updateDeliveryCode', {
+          pathParams: jobPath(job(s.job)),
+          body: { delivery_code: s.code },
+        }),
       );
       await judged(
         jobRules.updateRecipientInstructions(t, job(s.job), true),

@@ -32,7 +32,8 @@ export function scriptAnswer(script: ReceiverScript, nth: number): ScriptAnswer 
 export const acknowledges = (script: ReceiverScript, nth: number) => nth > script.failures;
 
 export function describeScript(script: ReceiverScript): string {
-  const fail = typeof script.fail === 'number' ? `${script.fail}` : script.fail === 'redirect' ? 'a 307 redirect' : 'no answer';
+  const fail =
+    typeof script.fail === 'number' ? `${script.fail}` : script.fail === 'redirect' ? 'a 307 redirect' : 'no answer';
   if (script.failures === 0) return `answers ${script.ok}`;
   if (script.failures === Infinity) return `always answers ${fail}`;
   return `answers ${fail} to each event's first ${script.failures} attempt${script.failures > 1 ? 's' : ''}, then ${script.ok}`;
@@ -108,12 +109,16 @@ export function clockMoved(t: TenantModel, now: bigint): void {
 export function endpointDeleted(endpoint: EndpointModel): void {
   for (const event of endpoint.expected) {
     const d = event.delivery;
-    if (d?.status === 'PENDING') Object.assign(d, { status: 'DEAD_LETTERED', waiting: false, unresolved: false, due: undefined });
+    if (d?.status === 'PENDING')
+      Object.assign(d, { status: 'DEAD_LETTERED', waiting: false, unresolved: false, due: undefined });
   }
 }
 
 /** The scripted delivery a delivery id names, if the model has matched it. */
-export function scriptedDelivery(t: TenantModel, id: string): { endpoint: EndpointModel; event: EventModel } | undefined {
+export function scriptedDelivery(
+  t: TenantModel,
+  id: string,
+): { endpoint: EndpointModel; event: EventModel } | undefined {
   for (const endpoint of t.endpoints)
     for (const event of endpoint.expected) if (endpoint.script && event.delivery?.id === id) return { endpoint, event };
   return undefined;
@@ -124,7 +129,7 @@ export function manualRetry(
   t: TenantModel,
   endpoint: EndpointModel,
   event: EventModel,
-): { check(r: Response): string | undefined; apply(): void } {
+): { check: (r: Response) => string | undefined; apply: () => void } {
   const d = event.delivery!;
   const head = headOf(endpoint, event.jobId);
   if (d.status === 'PENDING' && d.waiting)
@@ -133,14 +138,17 @@ export function manualRetry(
       check: (r) => {
         const entry = documented(r, 'retryWebhookDelivery', 202);
         return (
-          entryDifference(entry, { status: 'PENDING', attempts: 0, next_attempt_at: null, waiting_for: head?.delivery?.id }) ??
-          undefined
+          entryDifference(entry, {
+            status: 'PENDING',
+            attempts: 0,
+            next_attempt_at: null,
+            waiting_for: head?.delivery?.id,
+          }) ?? undefined
         );
       },
       apply: () => undefined,
     };
-  if (d.status === 'PENDING')
-    return { check: () => undefined, apply: () => attempt(t, endpoint, event) };
+  if (d.status === 'PENDING') return { check: () => undefined, apply: () => attempt(t, endpoint, event) };
   return {
     check: () => undefined,
     apply: () => {
@@ -194,7 +202,7 @@ export function expectedRequests(endpoint: EndpointModel): Map<string, number> {
  * or undefined; `changed` is set when resolving made more attempts due at once.
  */
 export function judgeLog(t: TenantModel, log: Entry[]): { problem?: string; changed: boolean } {
-  let changed = false;
+  const changed = false;
   for (const endpoint of t.endpoints.filter((e) => e.script)) {
     const mine = log.filter((l) => l.endpoint_id === endpoint.id).reverse();
     for (const jobId of new Set(endpoint.expected.map((x) => x.jobId))) {
@@ -209,7 +217,10 @@ export function judgeLog(t: TenantModel, log: Entry[]): { problem?: string; chan
         const [event, entry] = [events[i], entries[i]];
         const d = event.delivery!;
         if (entry.event_type !== event.type)
-          return { changed, problem: `delivery ${entry.id}: event ${entry.event_type}, expected ${event.type} (oldest first per job)` };
+          return {
+            changed,
+            problem: `delivery ${entry.id}: event ${entry.event_type}, expected ${event.type} (oldest first per job)`,
+          };
         d.id = entry.id;
         d.eventId = entry.event_id;
         if (entry.attempts.length !== d.attempts)
@@ -245,14 +256,20 @@ export function judgeLog(t: TenantModel, log: Entry[]): { problem?: string; chan
           const due = instant(entry.next_attempt_at);
           const at = instant(entry.attempts[entry.attempts.length - 1]?.at);
           if (due === undefined || at === undefined)
-            return { changed, problem: `delivery ${entry.id} is retrying but next_attempt_at is ${JSON.stringify(entry.next_attempt_at ?? null)}` };
+            return {
+              changed,
+              problem: `delivery ${entry.id} is retrying but next_attempt_at is ${JSON.stringify(entry.next_attempt_at ?? null)}`,
+            };
           if (due < at)
             return {
               changed,
               problem: `delivery ${entry.id}: next_attempt_at ${entry.next_attempt_at} is before its failed attempt's at ${entry.attempts[entry.attempts.length - 1].at}; it must be that at plus the schedule's wait`,
             };
           if (t.schedule.maxAttempts !== undefined && d.attempts >= t.schedule.maxAttempts)
-            return { changed, problem: `delivery ${entry.id} is retried after ${d.attempts} attempts, when another was dead-lettered after ${t.schedule.maxAttempts}` };
+            return {
+              changed,
+              problem: `delivery ${entry.id} is retried after ${d.attempts} attempts, when another was dead-lettered after ${t.schedule.maxAttempts}`,
+            };
           const waitProblem = learnWait(t, d.attempts, due - at);
           if (waitProblem) return { changed, problem: `delivery ${entry.id}: ${waitProblem}` };
           d.due = due;
@@ -269,7 +286,10 @@ function learnWait(t: TenantModel, n: number, wait: bigint): string | undefined 
   const next = { min: wait < seen.min ? wait : seen.min, max: wait > seen.max ? wait : seen.max };
   // max ≤ min · (1 + j) / (1 - j), in integers: max · (1 - j) ≤ min · (1 + j), plus a millisecond each way.
   const ms = 1_000_000n;
-  if ((next.max - ms) * BigInt(Math.round((1 - JITTER) * 1000)) > (next.min + ms) * BigInt(Math.round((1 + JITTER) * 1000)))
+  if (
+    (next.max - ms) * BigInt(Math.round((1 - JITTER) * 1000)) >
+    (next.min + ms) * BigInt(Math.round((1 + JITTER) * 1000))
+  )
     return `the waits after attempt ${n} range from ${Number(next.min / ms) / 1000} s to ${Number(next.max / ms) / 1000} s, more than the schedule's ±${JITTER * 100} % around one wait`;
   t.schedule.waits.set(n, next);
   return undefined;
