@@ -3,7 +3,7 @@
  * check runs against the reference server, and the operations its requests reached, matched
  * by method and path against the spec, must be exactly the ones it declares.
  */
-import { findOperation, type OperationId } from '../../spec/contract';
+import { findOperation } from '../../spec/contract';
 import { serve, SERVE_STARTUP_TIMEOUT_MS, type ServedProcess } from '../../test/support/serve';
 import { catalogue } from './catalogue';
 import { WebhookReceiver } from '../receiver/receiver';
@@ -27,7 +27,7 @@ beforeAll(async () => {
 
 afterAll(() => Promise.all([server?.close(), receiver.close()]));
 
-function operationsReached(result: CheckResult): Array<OperationId | string> {
+function operationsReached(result: CheckResult): string[] {
   return [
     ...new Set(
       result.exchanges.map((exchange) => {
@@ -76,7 +76,7 @@ describe('the operations each check declares', () => {
       const mismatches = results
         .map((result) => {
           const reached = operationsReached(result);
-          const declared: Array<OperationId | string> = [...new Set(result.operations)].sort();
+          const declared: string[] = [...new Set(result.operations)].sort();
           return {
             id: result.id,
             undeclared: reached.filter((op) => !declared.includes(op)),
