@@ -1,9 +1,10 @@
 /**
- * `npm run explore:kills [-- --seeds 1,2,3,4,5] [--mutants ID,ID]`
+ * `npm run explore:kills [-- --seeds 1,2,3,4,5,6,7,8,9,10] [--mutants ID,ID]`
  *
- * How often `--explore` at its default runs kills each stateful mutant (test/mutants/stateful.ts),
- * over several seeds. Whether one seed kills a mutant is luck; the count over seeds is the
- * measure to compare explorer weights by. Each mutant runs in this process on a loopback port.
+ * Which seeds' `--explore` at its default runs kills each stateful mutant (test/mutants/stateful.ts):
+ * a table of mutants by seeds. Whether one seed kills a mutant must not be luck: the target is every
+ * mutant killed under every seed, and the count is the measure to compare explorer weights by.
+ * Each mutant runs in this process on a loopback port.
  */
 import { runConformance } from '../conformance';
 import { statefulMutants } from '../test/mutants/stateful';
@@ -15,7 +16,7 @@ const value = (name: string, fallback: string) => {
 };
 
 async function main(): Promise<void> {
-  const seeds = value('--seeds', '1,2,3,4,5').split(',').map(Number);
+  const seeds = value('--seeds', '1,2,3,4,5,6,7,8,9,10').split(',').map(Number);
   const wanted = args.includes('--mutants') ? value('--mutants', '').split(',') : null;
   const unknown = (wanted ?? []).filter((id) => !statefulMutants.some((m) => m.id === id));
   if (seeds.some((seed) => !Number.isInteger(seed)) || unknown.length > 0) {
@@ -26,9 +27,12 @@ async function main(): Promise<void> {
   }
   let total = 0;
   let runs = 0;
-  process.stdout.write(`| Stateful mutant | killed, seeds ${seeds.join(', ')} |\n|---|---|\n`);
+  process.stdout.write(
+    `| Stateful mutant | ${seeds.map((seed) => `seed ${seed}`).join(' | ')} | killed |\n|---|${seeds.map(() => '---|').join('')}---|\n`,
+  );
   for (const mutant of statefulMutants.filter((m) => wanted === null || wanted.includes(m.id))) {
     const running = await mutant.start();
+    const cells: string[] = [];
     let killed = 0;
     try {
       for (const seed of seeds) {
@@ -40,14 +44,16 @@ async function main(): Promise<void> {
           seed,
           timeoutMs: 3000,
         });
-        if (run.checks.find((c) => c.id === 'EXPLORE')?.status === 'failed') killed += 1;
+        const dead = run.checks.find((c) => c.id === 'EXPLORE')?.status === 'failed';
+        if (dead) killed += 1;
+        cells.push(dead ? 'killed' : '**survives**');
       }
     } finally {
       await running.close();
     }
     total += killed;
     runs += seeds.length;
-    process.stdout.write(`| ${mutant.id} | ${killed} of ${seeds.length} |\n`);
+    process.stdout.write(`| ${mutant.id} | ${cells.join(' | ')} | ${killed} of ${seeds.length} |\n`);
   }
   process.stdout.write(`\nkilled in ${total} of ${runs} (mutant, seed) runs\n`);
 }

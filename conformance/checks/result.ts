@@ -52,6 +52,13 @@ export interface ExploreReport {
   received?: unknown;
   /** A shell script of curl calls that replays the minimal sequence. */
   script?: string;
+  /** The command that replays the exploration (the same seed, runs and steps). */
+  replay?: string;
+  /**
+   * The minimal sequence run once more on a fresh tenant: `failed` again, or `passed` (the
+   * failure is flaky), with that run's steps.
+   */
+  recheck?: { status: 'failed' | 'passed'; steps: ExploreStep[]; received?: unknown };
 }
 
 /** Which documented (operation, status) pairs the run exercised. */

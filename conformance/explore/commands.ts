@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { operations, type OperationId, type Schemas } from '../../spec/contract';
 import { LIFECYCLE, type Model, type TenantModel } from './model';
+import { nextDue } from './model/receivers';
 import { SESSION_OPERATIONS, type Session } from './session';
 import { STEPS, type Draws, type Scene, type Step, type StepKind, type StepOf } from './steps';
 
@@ -73,7 +74,23 @@ export function applies(s: Step, m: Readonly<Model>): boolean {
     const theirs = other(m, s.tenant);
     return theirs !== undefined && (s.op === 'getJob' ? theirs.jobs : theirs.slots).length > 0;
   }
-  return s.op === 'replay' ? t.idempotency.size > 0 : true;
+  const pending = (scripted: (typeof t.endpoints)[number]) =>
+    scripted.script !== undefined && scripted.live && scripted.expected.some((x) => x.delivery?.status === 'PENDING');
+  switch (s.op) {
+    case 'replay':
+      return t.idempotency.size > 0;
+    case 'dueClock':
+    case 'runOutRetries':
+      return nextDue(t) !== undefined;
+    case 'retryScripted':
+      return t.endpoints.some((e) => e.script && e.expected.some((x) => x.delivery?.id !== undefined));
+    case 'deleteMidRetry':
+      return t.endpoints.some(pending);
+    case 'resetPending':
+      return !t.shared && t.endpoints.some(pending);
+    default:
+      return true;
+  }
 }
 
 function sceneFor(s: { tenant: number }, m: Model, session: Session): Scene {
@@ -109,6 +126,8 @@ export class StepCommand implements fc.AsyncCommand<Model, Session> {
   async run(m: Model, session: Session): Promise<void> {
     session.begin(describeStep(this.step));
     await perform(this.step, m, session);
+    // Receivers that fail: the log and the requests they got, as the model predicts them after the step.
+    await session.sync(this.step.tenant, m.tenants[this.step.tenant]);
   }
   toString(): string {
     return describeStep(this.step);

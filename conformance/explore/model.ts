@@ -20,6 +20,7 @@ export {
   type JobState,
   type Model,
   type Now,
+  type ReceiverScript,
   type SlotModel,
   type TenantModel,
 } from './model/state';

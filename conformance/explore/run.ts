@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import type { WebhookReceiver } from '../receiver/receiver';
-import type { CheckResult, ExploreReport } from '../checks/result';
+import type { CheckResult, ExploreReport, ExploreStep } from '../checks/result';
+import type { Model } from './model';
 import type { Exchange } from '../../client/exchange';
 import type { Failure } from '../checks/failure';
 import { EXPLORE_OPERATIONS, StepCommand, stepArbitrary } from './commands';
@@ -87,37 +88,49 @@ export async function runExplore(options: ExploreOptions): Promise<CheckResult> 
   const tenants = options.keys().length;
   let lastFailure: FailedRun | undefined;
   let firstFailureAt: number | undefined;
+  /** One sequence on fresh tenants: throws where the model and the answers part; `failed` gets the trace. */
+  const runOnce = async (
+    commands: Iterable<fc.AsyncCommand<Model, Session>>,
+    failed: (run: FailedRun) => void,
+  ): Promise<void> => {
+    const keys = options.keys();
+    const session = new Session({
+      baseUrl: options.baseUrl,
+      keys,
+      shared: options.shared,
+      timeoutMs: options.timeoutMs,
+      webhookWaitMs: Math.min(WEBHOOK_WAIT_MS, options.timeoutMs),
+      receiver: options.receiver,
+      signal: options.signal,
+      coverage,
+    });
+    try {
+      await session.open();
+      await fc.asyncModelRun(() => ({ model: session.model, real: session }), commands);
+      session.begin('wait for every webhook due, at every endpoint');
+      for (const [i, tenant] of session.model.tenants.entries()) {
+        await session.settle(tenant);
+        await session.sync(i, tenant);
+      }
+    } catch (error) {
+      failed({ trace: session.trace.slice(), error, keys });
+      throw error;
+    } finally {
+      report.stepsDone += session.trace.length - 1;
+      await session.close();
+    }
+  };
   const property = fc.asyncProperty(
     fc.commands([stepArbitrary(tenants).map((step) => new StepCommand(step))], { maxCommands: maxSteps, size: 'max' }),
     async (commands) => {
-      const keys = options.keys();
-      const session = new Session({
-        baseUrl: options.baseUrl,
-        keys,
-        shared: options.shared,
-        timeoutMs: options.timeoutMs,
-        webhookWaitMs: Math.min(WEBHOOK_WAIT_MS, options.timeoutMs),
-        receiver: options.receiver,
-        signal: options.signal,
-        coverage,
-      });
       report.runsDone += 1;
-      try {
-        await session.open();
-        await fc.asyncModelRun(() => ({ model: session.model, real: session }), commands);
-        session.begin('wait for every webhook due, at every endpoint');
-        for (const tenant of session.model.tenants) await session.settle(tenant);
-      } catch (error) {
-        lastFailure = { trace: session.trace.slice(), error, keys };
+      await runOnce(commands, (run) => {
+        lastFailure = run;
         if (firstFailureAt === undefined) {
           firstFailureAt = performance.now();
-          report.firstFailingSteps = session.trace.length - 1;
+          report.firstFailingSteps = run.trace.length - 1;
         }
-        throw error;
-      } finally {
-        report.stepsDone += session.trace.length - 1;
-        await session.close();
-      }
+      });
     },
   );
 
@@ -130,32 +143,60 @@ export async function runExplore(options: ExploreOptions): Promise<CheckResult> 
   }
   report.shrinks = details.numShrinks;
   report.shrinkMs = Math.round(performance.now() - (firstFailureAt ?? performance.now()));
+  report.replay = `lastmile conform --base-url ${options.baseUrl} --explore --seed ${seed} --explore-runs ${runs} --explore-steps ${maxSteps}`;
+  // The minimal sequence once more, on fresh tenants: a failure that does not come back is flaky.
+  const minimal = details.counterexample?.[0];
+  if (minimal) {
+    let again: FailedRun | undefined;
+    await runOnce(minimal, (run) => {
+      again = run;
+    }).catch(() => undefined);
+    report.recheck = again
+      ? { status: 'failed', steps: stepsOf(again.trace), received: receivedOf(again.error) }
+      : { status: 'passed', steps: [] };
+  }
   const failure = failureOf(lastFailure, report, options.baseUrl, seed);
   return done('failed', [failure], exchanges);
 }
 
+const stepsOf = (trace: TraceStep[]) => trace.map((s) => ({ n: s.n, step: s.step, calls: calls(s.exchanges) }));
+const receivedOf = (error: unknown) =>
+  error instanceof Mismatch
+    ? error.received
+    : error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : String(error);
+
 function failureOf(run: FailedRun, report: ExploreReport, baseUrl: string, seed: number): Failure {
-  const steps = run.trace.map((s) => ({ n: s.n, step: s.step, calls: calls(s.exchanges) }));
+  const steps = stepsOf(run.trace);
   const last = run.trace[run.trace.length - 1];
   const mismatch = run.error instanceof Mismatch ? run.error : undefined;
   report.steps = steps;
   report.expected = mismatch?.expected;
-  report.received =
-    mismatch?.received ?? (run.error instanceof Error ? `${run.error.name}: ${run.error.message}` : String(run.error));
+  report.received = receivedOf(run.error);
   report.script = replayScript(run.trace, {
     baseUrl,
     keys: run.keys,
     title: `lastmile conform --explore --seed ${seed}: minimal failing sequence, ${steps.length - 1} steps`,
   });
-  const numbered = steps.map(
-    (s) =>
-      `${String(s.n).padStart(3)}. ${s.step}${s.calls.length ? `  [${s.calls.map((c) => `${c.operationId} ${c.status ?? '-'}`).join(', ')}]` : ''}`,
-  );
+  const numberedOf = (list: ExploreStep[]) =>
+    list.map(
+      (s) =>
+        `${String(s.n).padStart(3)}. ${s.step}${s.calls.length ? `  [${s.calls.map((c) => `${c.operationId} ${c.status ?? '-'}`).join(', ')}]` : ''}`,
+    );
+  const recheck = report.recheck;
   return {
     message: [
-      `after ${steps.length - 1} steps (shrunk ${report.shrinks} times from a failing run of ${report.firstFailingSteps} steps), step ${last.n} ${mismatch ? mismatch.message : 'stopped on an error'}:`,
-      ...numbered,
-      'replay: the curl script is in the JSON and HTML reports (explore.script)',
+      `${recheck?.status === 'passed' ? 'flaky: ' : ''}after ${steps.length - 1} steps (shrunk ${report.shrinks} times from a failing run of ${report.firstFailingSteps} steps), step ${last.n} ${mismatch ? mismatch.message : 'stopped on an error'}:`,
+      ...numberedOf(steps),
+      recheck === undefined
+        ? 'not run again (no minimal sequence)'
+        : recheck.status === 'failed'
+          ? `run again on a fresh tenant: failed again, at step ${recheck.steps[recheck.steps.length - 1]?.n ?? '?'}`
+          : 'flaky: run again on a fresh tenant, the same sequence passed:',
+      ...(recheck?.status === 'passed' ? numberedOf(recheck.steps) : []),
+      `seed ${seed}; replay: ${report.replay}`,
+      'the curl script of the minimal sequence is in the JSON and HTML reports (explore.script)',
     ].join('\n'),
     expected: report.expected,
     received: report.received,

@@ -9,7 +9,18 @@ import type { ApiResponse, CallOptions, OperationId, RawResponse, SendOptions, S
 import { ContractClient } from '../../client/http';
 import type { Inbox, ReceivedDelivery, WebhookReceiver } from '../receiver/receiver';
 import type { Exchange } from '../../client/exchange';
-import { codeValue, newTenant, unread, type EndpointModel, type Model, type Now, type TenantModel } from './model';
+import {
+  codeValue,
+  newTenant,
+  unread,
+  type EndpointModel,
+  type Model,
+  type Now,
+  type ReceiverScript,
+  type TenantModel,
+} from './model';
+import { describeScript, expectedRequests, judgeLog, logCaughtUp, scriptAnswer } from './model/receivers';
+import { instant } from './instant';
 
 export interface TraceStep {
   n: number;
@@ -59,6 +70,8 @@ const DRIFT_SLACK_MS = 2000;
 
 interface ClockReading {
   serverMs: number;
+  /** The reading exact, as written. */
+  serverNs: bigint | undefined;
   realMs: number;
   frozen: boolean;
 }
@@ -197,6 +210,7 @@ export class Session {
   readClock(tenant: number, response: { json: Schemas['Clock'] }, frozen = this.clocks[tenant]?.frozen ?? false): void {
     this.clocks[tenant] = {
       serverMs: epochMilliseconds(response.json.now),
+      serverNs: instant(response.json.now),
       realMs: Date.now(),
       frozen: frozen || response.json.frozen === true,
     };
@@ -208,20 +222,94 @@ export class Session {
     return { ms: clock.serverMs + (Date.now() - clock.realMs), slackMs: DRIFT_SLACK_MS };
   }
 
+  /** The tenant's clock, exact, when it is frozen (only then can due times be reached exactly). */
+  exactNow(tenant: number): bigint | undefined {
+    const clock = this.clocks[tenant];
+    return clock?.frozen ? clock.serverNs : undefined;
+  }
+
+  /** Whether the tenant's clock is frozen. */
+  frozen(tenant: number): boolean {
+    return this.clocks[tenant]?.frozen ?? false;
+  }
+
   inbox(index: number): Inbox {
     return this.inboxes[index];
   }
 
-  openInbox(): number {
-    this.inboxes.push(this.config.receiver.openInbox());
+  /** A new inbox; with `script`, it answers each event's deliveries from it. */
+  openInbox(script?: ReceiverScript): number {
+    const inbox = this.config.receiver.openInbox();
+    if (script) inbox.answerFrom((_eventId, nth) => scriptAnswer(script, nth));
+    this.inboxes.push(inbox);
     return this.inboxes.length - 1;
+  }
+
+  /**
+   * The delivery log against the model at the endpoints whose receivers follow a script: waits
+   * (bounded) until the log lists the attempts the model expects, judges every entry, and
+   * checks that each receiver got exactly the requests the model expects, and no more after a
+   * reset wiped its endpoint.
+   */
+  async sync(tenant: number, t: TenantModel): Promise<void> {
+    if (!t.endpoints.some((e) => e.script) && t.retired.length === 0) return;
+    for (let round = 0; round < 8; round++) {
+      // A correct log catches up in milliseconds; the bound is generous for loaded machines.
+      const deadline = Date.now() + this.config.timeoutMs;
+      let log: Schemas['WebhookDelivery'][] = [];
+      for (;;) {
+        log = (await this.call(tenant, 'listWebhookDeliveries', { query: { limit: 1000 } }, 200)).json;
+        if (logCaughtUp(t, log) || Date.now() > deadline || this.config.signal?.aborted) break;
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+      const { problem, changed } = judgeLog(t, log);
+      if (problem)
+        throw new Mismatch(`the delivery log: ${problem}`, 'the log the model of the contract predicts', problem);
+      for (const entry of log)
+        if (
+          t.endpoints.some((e) => e.script && e.id === entry.endpoint_id) &&
+          !t.deliveries.some((k) => k.id === entry.id)
+        )
+          t.deliveries.push({ id: entry.id, endpointId: entry.endpoint_id });
+      if (!changed) break;
+    }
+    for (const endpoint of t.endpoints.filter((e) => e.script)) {
+      const inbox = this.inboxes[endpoint.inbox];
+      const wanted = expectedRequests(endpoint);
+      await inbox.waitFor(
+        () => [...wanted].every(([id, n]) => inbox.requestsFor(id) >= n),
+        this.config.timeoutMs,
+        this.config.signal,
+      );
+      for (const [id, n] of wanted) {
+        const got = inbox.requestsFor(id);
+        if (got !== n)
+          throw new Mismatch(
+            `the receiver of endpoint ${endpoint.id} (${describeScript(endpoint.script!)}) got ${got} requests for event ${id}, expected ${n}`,
+            n,
+            got,
+          );
+      }
+    }
+    for (const retired of t.retired) {
+      const inbox = this.inboxes[retired.inbox];
+      for (const [id, n] of retired.requests)
+        if (inbox.requestsFor(id) > n)
+          throw new Mismatch(
+            `event ${id} was sent again after a reset wiped its endpoint`,
+            `${n} requests, none after the reset`,
+            inbox.requestsFor(id),
+          );
+    }
   }
 
   /** Waits for every delivery the model expects at each live endpoint, then judges them. */
   async settle(tenant: TenantModel, only?: EndpointModel): Promise<void> {
     for (const endpoint of only ? [only] : tenant.endpoints.filter((e) => e.live)) {
       const inbox = this.inboxes[endpoint.inbox];
-      const wanted = new Set(endpoint.expected.map((x) => x.jobId));
+      // At a scripted receiver, only what was attempted has arrived (a waiting delivery has not).
+      const sent = { ...endpoint, expected: endpoint.expected.filter((x) => !x.delivery || x.delivery.requests > 0) };
+      const wanted = new Set(sent.expected.map((x) => x.jobId));
       const forWanted = (all: ReceivedDelivery[]) => all.filter((d) => wanted.has(text(d.json?.job?.id)));
       const unique = (all: ReceivedDelivery[]) => new Set(forWanted(all).map((d) => d.json?.id)).size;
       const retries = () =>
@@ -231,11 +319,11 @@ export class Session {
             1 + endpoint.retried.slice(0, i + 1).filter((x) => x === id).length,
         );
       await inbox.waitFor(
-        (all) => unique(all) >= endpoint.expected.length && retries(),
+        (all) => unique(all) >= sent.expected.length && retries(),
         this.config.webhookWaitMs,
         this.config.signal,
       );
-      const problem = judgeDeliveries(endpoint, forWanted(inbox.deliveries));
+      const problem = judgeDeliveries(sent, forWanted(inbox.deliveries));
       if (problem)
         throw new Mismatch(
           `webhooks at endpoint ${endpoint.id}: ${problem.message}`,

@@ -25,6 +25,9 @@ import {
   type TenantModel,
 } from './model';
 import { Mismatch, type Session } from './session';
+import { clockMoved, describeScript, headOf, nextDue } from './model/receivers';
+import { newTenant, type ReceiverScript } from './model/state';
+import { NS_PER_S, secondsToReach } from './instant';
 
 /** The draws steps share, built once for the number of tenants a run has. */
 export interface Draws {
@@ -88,6 +91,44 @@ function order(session: Session, tenant: number, slotId: string, withCode: boole
     client_reference: `EXPLORE-${session.nonce}-${tenant}-${session.trace.length}`,
     ...(withCode ? { add_delivery_code: true } : {}),
   };
+}
+
+/** Moves the tenant's clock `seconds` on, checks it moved so, and attempts what became due. */
+async function advance(session: Session, tenant: number, t: TenantModel, seconds: number): Promise<void> {
+  const before = session.now(tenant);
+  const response = await session.call(tenant, 'advanceClock', { body: { seconds } }, 200);
+  const moved = epochMilliseconds(response.json.now) - before.ms;
+  if (Math.abs(moved - seconds * 1000) > before.slackMs + 1000) {
+    throw new Mismatch(
+      `the clock moved ${moved / 1000} s when asked to move ${seconds} s`,
+      before.ms + seconds * 1000,
+      response.json.now,
+      response.exchange,
+    );
+  }
+  session.readClock(tenant, response);
+  const now = session.exactNow(tenant);
+  if (now !== undefined) clockMoved(t, now);
+}
+
+/** The code the driver types: right, wrong or none (a job without a code takes any). */
+function typed(target: JobModel | undefined, kind: 'right' | 'wrong'): string {
+  const right = target === undefined || !target.code.enabled ? '0000' : (target.code.value ?? '(unread)');
+  return kind === 'right' ? right : String((Number(right) + 1) % 10_000).padStart(4, '0');
+}
+
+/** A scripted delivery of the tenant, in one of three conditions, at a position. */
+function scriptedIn(t: TenantModel, condition: 'waiting' | 'head' | 'finished') {
+  return t.endpoints
+    .filter((e) => e.script && e.live)
+    .flatMap((e) => e.expected.map((x) => ({ endpoint: e, event: x })))
+    .filter(({ endpoint, event }) => {
+      const d = event.delivery;
+      if (!d?.id) return false;
+      if (condition === 'finished') return d.status !== 'PENDING';
+      if (d.status !== 'PENDING') return false;
+      return condition === 'waiting' ? d.waiting : headOf(endpoint, event.jobId) === event;
+    });
 }
 
 const ENTRIES = {
@@ -355,19 +396,8 @@ const ENTRIES = {
     fields: ({ tenant }) => ({ tenant, seconds: fc.constantFrom(...CLOCK_MOVES) }),
     describe: (s) => `advance the clock ${s.seconds} s`,
     operations: ['advanceClock'],
-    async perform(s, { session, tenant }) {
-      const before = session.now(tenant);
-      const response = await session.call(tenant, 'advanceClock', { body: { seconds: s.seconds } }, 200);
-      const moved = epochMilliseconds(response.json.now) - before.ms;
-      if (Math.abs(moved - s.seconds * 1000) > before.slackMs + 1000) {
-        throw new Mismatch(
-          `the clock moved ${moved / 1000} s when asked to move ${s.seconds} s`,
-          before.ms + s.seconds * 1000,
-          response.json.now,
-          response.exchange,
-        );
-      }
-      session.readClock(tenant, response);
+    async perform(s, { session, tenant, t }) {
+      await advance(session, tenant, t, s.seconds);
     },
   }),
   addEndpoint: step({
@@ -469,6 +499,236 @@ const ENTRIES = {
     operations: [],
     async perform(_s, { session, t }) {
       await session.settle(t);
+    },
+  }),
+  failingEndpoint: step({
+    weight: 3,
+    fields: ({ tenant }) => ({
+      tenant,
+      failures: fc.constantFrom(1, 2, 0, 3, Infinity),
+      fail: fc.constantFrom(500 as const, 503 as const, 'redirect' as const, 'no answer' as const),
+      ok: fc.constantFrom(200 as const, 202 as const, 204 as const),
+    }),
+    describe: (s) => `add a webhook endpoint whose receiver ${describeScript(s)}`,
+    operations: ['createWebhookEndpoint'],
+    async perform(s, { session, tenant, t }) {
+      // Retries are judged on a frozen clock only: where it runs, real time would reach due times unseen.
+      const script: ReceiverScript | undefined = session.frozen(tenant)
+        ? { failures: s.failures, fail: s.fail, ok: s.ok }
+        : undefined;
+      const inbox = session.openInbox(script);
+      const { url, secret } = session.inbox(inbox);
+      await judged(
+        webhookRules.createWebhookEndpoint(t, inbox, true, script),
+        'createWebhookEndpoint',
+        session.call(tenant, 'createWebhookEndpoint', { body: { url, secret } }),
+      );
+    },
+  }),
+  dueClock: step({
+    weight: 4,
+    fields: ({ tenant }) => ({ tenant, side: fc.constantFrom('after' as const, 'before' as const) }),
+    describe: (s) => `advance the clock to just ${s.side} the next retry due`,
+    operations: ['advanceClock'],
+    async perform(s, { session, tenant, t }) {
+      const now = session.exactNow(tenant);
+      const due = nextDue(t);
+      if (now === undefined || due === undefined) return;
+      const seconds = secondsToReach(now, due) - (s.side === 'before' ? 1 : 0);
+      if (seconds < 1 || (s.side === 'before' && now + BigInt(seconds) * NS_PER_S >= due)) return;
+      await advance(session, tenant, t, seconds);
+    },
+  }),
+  runOutRetries: step({
+    weight: 2,
+    fields: ({ tenant }) => ({ tenant }),
+    describe: () => 'advance the clock just past each retry due, until none is (at most 8 moves)',
+    operations: ['advanceClock', 'listWebhookDeliveries'],
+    async perform(_s, { session, tenant, t }) {
+      for (let i = 0; i < 8; i++) {
+        const now = session.exactNow(tenant);
+        const due = nextDue(t);
+        if (now === undefined || due === undefined) return;
+        await advance(session, tenant, t, secondsToReach(now, due));
+        await session.sync(tenant, t);
+      }
+    },
+  }),
+  retryScripted: step({
+    weight: 2,
+    fields: ({ tenant, index }) => ({
+      tenant,
+      delivery: index,
+      condition: fc.constantFrom('head' as const, 'finished' as const, 'waiting' as const),
+    }),
+    describe: (s) =>
+      `retry delivery ${nth(s.delivery)} of those ${s.condition === 'head' ? 'retrying at the head of their queue' : s.condition === 'waiting' ? 'waiting behind another' : 'finished'}, to a scripted receiver`,
+    operations: ['retryWebhookDelivery'],
+    async perform(s, { session, tenant, t }) {
+      const target = pick(scriptedIn(t, s.condition), s.delivery);
+      if (!target) return;
+      const delivery = { id: target.event.delivery!.id!, endpointId: target.endpoint.id };
+      await judged(
+        webhookRules.retryWebhookDelivery(t, delivery),
+        'retryWebhookDelivery',
+        session.call(tenant, 'retryWebhookDelivery', { pathParams: { delivery_id: delivery.id } }),
+      );
+    },
+  }),
+  extendThenCreate: step({
+    weight: 2,
+    fields: ({ tenant, index }) => ({
+      tenant,
+      slot: index,
+      past: fc.constantFrom('original' as const, 'extended' as const),
+      code: fc.boolean(),
+    }),
+    describe: (s) =>
+      `extend unused slot ${nth(s.slot)}, move the clock past its ${s.past === 'original' ? 'original' : 'extended'} expiry, then create a job on it${s.code ? ' with a delivery code' : ''}`,
+    operations: ['extendSlot', 'advanceClock', 'createJob', 'getJob'],
+    async perform(s, { session, tenant, t, slotFor }) {
+      const slot = slotFor(s.slot, false, true);
+      await judged(
+        slotRules.extendSlot(slot.model, session.now(tenant)),
+        'extendSlot',
+        session.call(tenant, 'extendSlot', { pathParams: { slot_id: slot.id } }),
+      );
+      if (!slot.model) return;
+      const target = s.past === 'original' ? slot.model.originalExpiresAt : slot.model.expiresAt;
+      const now = session.now(tenant);
+      if (target >= now.ms) await advance(session, tenant, t, Math.max(1, Math.ceil((target - now.ms) / 1000) + 1));
+      const body = order(session, tenant, slot.id, s.code);
+      const response = await judged(
+        jobRules.createJob(
+          t,
+          { slot: slot.model, slotId: slot.id, body, withCode: s.code, reordered: false },
+          session.now(tenant),
+        ),
+        'createJob',
+        session.call(tenant, 'createJob', { body }),
+      );
+      if (response.status === 201) await readBack(session, tenant, t, response.json.job_id);
+    },
+  }),
+  codeThenEvent: step({
+    weight: 2,
+    fields: ({ tenant, index }) => ({ tenant, job: index, code: fc.stringMatching(/^[0-9]{4}$/) }),
+    describe: (s) =>
+      `set job ${nth(s.job)}'s delivery code to ${JSON.stringify(s.code)}, change its recipient instructions, and read the code in the webhook`,
+    operations: ['updateDeliveryCode', 'updateRecipientInstructions'],
+    async perform(s, { session, tenant, t, job, jobPath }) {
+      await judged(
+        jobRules.updateDeliveryCode(job(s.job), s.code),
+        'updateDeliveryCode',
+        session.call(tenant, 'updateDeliveryCode', {
+          pathParams: jobPath(job(s.job)),
+          body: { delivery_code: s.code },
+        }),
+      );
+      await judged(
+        jobRules.updateRecipientInstructions(t, job(s.job), true),
+        'updateRecipientInstructions',
+        session.call(tenant, 'updateRecipientInstructions', {
+          pathParams: jobPath(job(s.job)),
+          body: { job_comment: `explore step ${session.trace.length}` },
+        }),
+      );
+      await session.settle(t);
+    },
+  }),
+  lockedCodeUpdate: step({
+    weight: 1,
+    fields: ({ tenant, index }) => ({ tenant, job: index, code: fc.stringMatching(/^[0-9]{4}$/) }),
+    describe: (s) =>
+      `drive job ${nth(s.job)} to DELIVERING_STARTED, lock its code with wrong ones, set the code to ${JSON.stringify(s.code)}, then deliver with it`,
+    operations: ['advanceJob', 'updateDeliveryCode'],
+    async perform(s, { session, tenant, t, job, jobPath }) {
+      const target = job(s.job);
+      const drive = (to: Schemas['LifecycleStep'], code: string | undefined) =>
+        judged(
+          jobRules.advanceJob(t, target, to, code),
+          'advanceJob',
+          session.call(tenant, 'advanceJob', {
+            pathParams: jobPath(target),
+            body: { to, ...(code === undefined ? {} : { delivery_code: code }) },
+          }),
+        );
+      if (target && LIFECYCLE.indexOf(target.state) < LIFECYCLE.indexOf('DELIVERING_STARTED'))
+        await drive('DELIVERING_STARTED', undefined);
+      for (let i = 0; i < 8 && target?.code.enabled && target.state === 'DELIVERING_STARTED'; i++) {
+        await drive('CLIENT_RECEIVED', typed(target, 'wrong'));
+        if (target.attemptsRemaining === 0) break;
+      }
+      await judged(
+        jobRules.updateDeliveryCode(target, s.code),
+        'updateDeliveryCode',
+        session.call(tenant, 'updateDeliveryCode', { pathParams: jobPath(target), body: { delivery_code: s.code } }),
+      );
+      await drive('CLIENT_RECEIVED', typed(target, 'right'));
+    },
+  }),
+  deleteMidRetry: step({
+    weight: 1,
+    fields: ({ tenant, index }) => ({ tenant, endpoint: index }),
+    describe: (s) => `delete webhook endpoint ${nth(s.endpoint)} of those with a delivery being retried`,
+    operations: ['deleteWebhookEndpoint'],
+    async perform(s, { session, tenant, t }) {
+      const endpoint = pick(
+        t.endpoints.filter((e) => e.script && e.live && e.expected.some((x) => x.delivery?.status === 'PENDING')),
+        s.endpoint,
+      );
+      if (!endpoint) return;
+      await session.settle(t, endpoint);
+      await judged(
+        webhookRules.deleteWebhookEndpoint(t, endpoint),
+        'deleteWebhookEndpoint',
+        session.call(tenant, 'deleteWebhookEndpoint', { pathParams: { endpoint_id: endpoint.id } }),
+      );
+    },
+  }),
+  resetPending: step({
+    weight: 1,
+    fields: ({ tenant }) => ({ tenant }),
+    describe: () => 'reset the tenant with deliveries pending and its clock frozen, then freeze it again',
+    operations: ['resetTenant', 'freezeClock'],
+    async perform(_s, { session, tenant, t }) {
+      if (t.shared || !session.frozen(tenant)) return;
+      await session.settle(t);
+      const retired = t.endpoints
+        .filter((e) => e.script)
+        .map((e) => ({
+          inbox: e.inbox,
+          requests: new Map(e.expected.map((x) => [x.delivery?.eventId ?? '', x.delivery?.requests ?? 0] as const)),
+        }));
+      await session.call(tenant, 'resetTenant', {}, 200);
+      Object.assign(t, newTenant(false, 0), { schedule: t.schedule, retired: [...t.retired, ...retired] });
+      session.readClock(tenant, await session.call(tenant, 'freezeClock', {}, 200), true);
+    },
+  }),
+  listAfterMoves: step({
+    weight: 2,
+    fields: ({ tenant, index }) => ({ tenant, job: index, other: index, limit: fc.constantFrom(1, 2) }),
+    describe: (s) =>
+      `drive job ${nth(s.job)}, job ${nth(s.other)} and job ${nth(s.job)} one step each, then list jobs in job ${nth(s.job)}'s state, limit ${s.limit}`,
+    operations: ['advanceJob', 'listJobs'],
+    async perform(s, { session, tenant, t, job, jobPath }) {
+      for (const target of [job(s.job), job(s.other), job(s.job)]) {
+        const code = target?.code.enabled ? typed(target, 'right') : undefined;
+        await judged(
+          jobRules.advanceJob(t, target, undefined, code),
+          'advanceJob',
+          session.call(tenant, 'advanceJob', {
+            pathParams: jobPath(target),
+            body: code === undefined ? {} : { delivery_code: code },
+          }),
+        );
+      }
+      const state = job(s.job)?.state ?? 'CREATED';
+      await judged(
+        jobRules.listJobs(t, state, s.limit, true),
+        'listJobs',
+        session.call(tenant, 'listJobs', { query: { limit: s.limit, state } }),
+      );
     },
   }),
 };

@@ -30,7 +30,7 @@ export interface ReceivedDelivery {
   headers: Record<string, string>;
   body: string;
   json?: LoosePayload;
-  /** What the receiver answered. */
+  /** What the receiver answered (0: it closed the connection without an answer). */
   answeredStatus: number;
   standardSignature: SignatureVerdict;
   instaLeapSignature: SignatureVerdict;
@@ -91,9 +91,14 @@ export function verifyStandardSignature(
   }
 }
 
+/** A scripted answer: a status (with a Location, for a redirect), or the connection closed without one. */
+export type InboxAnswer = { status: number; location?: string } | 'no answer';
+
 export class Inbox {
   readonly deliveries: ReceivedDelivery[] = [];
   private readonly answers: number[] = [];
+  private script: ((eventId: string, nth: number) => InboxAnswer) | undefined;
+  private readonly requestsPerEvent = new Map<string, number>();
 
   constructor(
     readonly path: string,
@@ -109,6 +114,24 @@ export class Inbox {
 
   nextAnswer(): number {
     return this.answers.shift() ?? 200;
+  }
+
+  /** Answers each delivery from `script`, given its event id and how many requests for that event came (from 1). */
+  answerFrom(script: (eventId: string, nth: number) => InboxAnswer): void {
+    this.script = script;
+  }
+
+  /** The scripted answer to a delivery of this event, counting it; undefined when the inbox has no script. */
+  scripted(eventId: string): InboxAnswer | undefined {
+    if (!this.script) return undefined;
+    const nth = (this.requestsPerEvent.get(eventId) ?? 0) + 1;
+    this.requestsPerEvent.set(eventId, nth);
+    return this.script(eventId, nth);
+  }
+
+  /** Requests received per event id (payload `id`). */
+  requestsFor(eventId: string): number {
+    return this.deliveries.filter((d) => d.json?.id === eventId).length;
   }
 
   record(delivery: ReceivedDelivery): void {
@@ -170,9 +193,10 @@ export class WebhookReceiver {
       res.writeHead(404).end();
       return;
     }
-    const status = inbox.nextAnswer();
     // Only ever read through optional fields of unknown type, whatever the JSON is.
     const json = request.json as LoosePayload | undefined;
+    const scripted = inbox.scripted(typeof json?.id === 'string' ? json.id : '');
+    const status = scripted === undefined ? inbox.nextAnswer() : scripted === 'no answer' ? 0 : scripted.status;
     inbox.record({
       seq: inbox.deliveries.length,
       receivedAt: request.receivedAt,
@@ -184,6 +208,13 @@ export class WebhookReceiver {
       standardSignature: verifyStandardSignature(inbox.secret, request.headers, request.body),
       instaLeapSignature: verifyInstaLeapSignature(inbox.secret, request.headers, json),
     });
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ received: status < 300 }));
+    if (scripted === 'no answer') {
+      res.socket?.destroy();
+      return;
+    }
+    const location = scripted !== undefined && scripted.location ? { location: scripted.location } : {};
+    res
+      .writeHead(status, { 'content-type': 'application/json', ...location })
+      .end(JSON.stringify({ received: status < 300 }));
   }
 }

@@ -9,7 +9,19 @@ import { iso } from '../../server/domain/clock';
 import { newId } from '../../server/domain/ids';
 import { slotExpired } from '../../server/domain/slots';
 import type { Job } from '../../server/domain/store';
-import { changeJob, onServer, patchMethod, withPolicies, type RunningMutant } from './tools';
+import { InMemoryStore } from '../../server/store/memory';
+import type { Store, Transaction } from '../../server/store/records';
+import type { DeliveryRecord } from '../../server/webhooks/records';
+import type { RunningServer } from '../../server/main';
+import {
+  changeJob,
+  onServer,
+  patchedServer,
+  patchMethod,
+  withPolicies,
+  withTransport,
+  type RunningMutant,
+} from './tools';
 
 export interface StatefulMutant {
   id: string;
@@ -63,6 +75,80 @@ const actingAs = (
         : original(key, jobId, request);
     }),
   );
+
+/** What a delivery record is rewritten with, as the server writes it. */
+interface DeliveryWrite {
+  next: DeliveryRecord;
+  /** The record it replaces (undefined: a new delivery). */
+  before: DeliveryRecord | undefined;
+  /** The tenant's pending deliveries as the transaction began. */
+  pending: readonly DeliveryRecord[];
+  /** The records this transaction wrote before, in order. */
+  written: readonly DeliveryRecord[];
+}
+
+/**
+ * A server on a store that rewrites each delivery record as it is written (`rewrite` returns
+ * the record to store); `mutate` may patch the running server and use the store.
+ */
+const rewritingDeliveries =
+  (
+    rewrite: (write: DeliveryWrite) => DeliveryRecord,
+    mutate: (server: RunningServer, store: Store) => void = () => {},
+  ) =>
+  () => {
+    const inner = new InMemoryStore(Date.now, undefined, { freezeRecords: true });
+    const view = (tx: Transaction, pending: DeliveryRecord[]): Transaction => {
+      const known = new Map(pending.map((d) => [d.id, d]));
+      const written: DeliveryRecord[] = [];
+      const deliveries: Transaction['deliveries'] = {
+        get: async (id) => {
+          const found = await tx.deliveries.get(id);
+          if (found && !known.has(id)) known.set(id, found);
+          return found;
+        },
+        put: (record) => {
+          const stored = rewrite({ next: record, before: known.get(record.id), pending, written });
+          written.push(stored);
+          known.set(record.id, stored);
+          tx.deliveries.put(stored);
+        },
+        delete: (id) => tx.deliveries.delete(id),
+        count: () => tx.deliveries.count(),
+        list: (order) => tx.deliveries.list(order),
+      };
+      return new Proxy(tx, {
+        get: (target, name) => (name === 'deliveries' ? deliveries : Reflect.get(target, name, target)),
+      });
+    };
+    function transact<T>(key: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
+    function transact<T>(
+      key: string,
+      fn: (tx: Transaction) => Promise<T>,
+      options: { existingOnly?: boolean },
+    ): Promise<T | undefined>;
+    function transact<T>(
+      key: string,
+      fn: (tx: Transaction) => Promise<T>,
+      options: { existingOnly?: boolean } = {},
+    ): Promise<T | undefined> {
+      return inner.transact(key, async (tx) => fn(view(tx, await tx.pendingDeliveries.all())), options);
+    }
+    const store: Store = {
+      kind: inner.kind,
+      ping: () => inner.ping(),
+      shared: inner.shared,
+      transact,
+      drop: (key) => inner.drop(key),
+      tenantKeys: () => inner.tenantKeys(),
+      tenantsWithPendingDeliveries: () => inner.tenantsWithPendingDeliveries(),
+      onDrop: (listener) => inner.onDrop(listener),
+      close: () => inner.close(),
+    };
+    return patchedServer((server) => mutate(server, store), {}, { store });
+  };
+
+const lastAttemptMs = (d: DeliveryRecord) => Date.parse(d.attempts[d.attempts.length - 1]?.at ?? '');
 
 export const statefulMutants: StatefulMutant[] = [
   {
@@ -239,5 +325,111 @@ export const statefulMutants: StatefulMutant[] = [
         return all.filter((d: Any) => d.endpoint_id === first);
       }),
     ),
+  },
+  // Receivers that fail: each of these passes the catalogue, whose receivers answer 200, or 500
+  // on one endpoint, and whose retries are reached by moving the clock exactly to the due time.
+  {
+    id: 'HELD-BEHIND-ANOTHER-ENDPOINT',
+    breaks:
+      "delivery is in order per job and endpoint (here a job's event to a healthy endpoint waits behind its retrying delivery to another endpoint, for good)",
+    start: rewritingDeliveries(({ next, before, pending }) =>
+      before === undefined &&
+      next.nextAttemptAtMs !== null &&
+      pending.some((d) => d.job_id === next.job_id && d.endpoint_id !== next.endpoint_id)
+        ? { ...next, nextAttemptAtMs: null }
+        : next,
+    ),
+  },
+  {
+    id: 'REDIRECT-ACKNOWLEDGES',
+    breaks: 'only a 2xx acknowledges a delivery; a redirect is retried (here a 3xx counts as delivered)',
+    start: withTransport((send) => async (url, agent, headers, body) => {
+      const outcome = await send(url, agent, headers, body);
+      const status = outcome.attempt.status_code ?? 0;
+      return status >= 300 && status < 400 ? { ...outcome, ok: true, attempt: { status_code: status } } : outcome;
+    }),
+  },
+  {
+    id: 'ONLY-200-ACKNOWLEDGES',
+    breaks: 'any 2xx acknowledges a delivery (here a 202 or 204 is retried as a failure)',
+    start: withTransport((send) => async (url, agent, headers, body) => {
+      const outcome = await send(url, agent, headers, body);
+      const status = outcome.attempt.status_code;
+      return outcome.ok && status !== 200
+        ? { ...outcome, ok: false, attempt: { status_code: status, error: `HTTP ${status}` } }
+        : outcome;
+    }),
+  },
+  {
+    id: 'RETRY-WAIT-FROM-DUE-TIME',
+    breaks:
+      "after a failed attempt the next is due at that attempt's `at` plus the wait (here at the previous due time plus the wait, which differs once the clock went past it)",
+    start: rewritingDeliveries(({ next, before }) => {
+      if (
+        before?.nextAttemptAtMs == null ||
+        next.nextAttemptAtMs === null ||
+        next.status !== 'PENDING' ||
+        next.attempts.length !== before.attempts.length + 1
+      )
+        return next;
+      const at = lastAttemptMs(next);
+      return at > before.nextAttemptAtMs
+        ? { ...next, nextAttemptAtMs: before.nextAttemptAtMs + (next.nextAttemptAtMs - at) }
+        : next;
+    }),
+  },
+  {
+    id: 'WAITER-LATE-AFTER-DEAD-LETTER',
+    breaks:
+      'a delivery waiting behind another is attempted as soon as it reaches the head (here, when the one ahead was dead-lettered, an hour later)',
+    start: rewritingDeliveries(({ next, before, written }) =>
+      before !== undefined &&
+      before.nextAttemptAtMs === null &&
+      next.nextAttemptAtMs !== null &&
+      written.some((d) => d.status === 'DEAD_LETTERED' && d.job_id === next.job_id)
+        ? { ...next, nextAttemptAtMs: next.nextAttemptAtMs + 3600_000 }
+        : next,
+    ),
+  },
+  {
+    id: 'MANUAL-RETRY-OVERTAKES-WAITING',
+    breaks:
+      'a manual retry of a delivery waiting behind another cannot overtake it (here it is sent at once, outside its order)',
+    start: rewritingDeliveries(
+      ({ next }) => next,
+      ({ outbox }, store) =>
+        patchMethod(outbox, 'retryDelivery', (original) => async (key: string, deliveryId: string) => {
+          const entry = await original(key, deliveryId);
+          if (entry.status !== 'PENDING' || entry.waiting_for === undefined) return entry;
+          await store.transact(key, async (tx) => {
+            const record = await tx.deliveries.get(deliveryId);
+            if (record) tx.deliveries.put({ ...record, outsideChain: true, nextAttemptAtMs: 0 });
+          });
+          await outbox.pump(key);
+          return entry;
+        }),
+    ),
+  },
+  {
+    id: 'MANUAL-RETRY-RESTARTS-SCHEDULE',
+    breaks:
+      'a failed manual retry of a finished delivery leaves it DEAD_LETTERED with nothing due (here, from its second manual retry on, the schedule restarts)',
+    start: () => {
+      const retried = new Map<string, number>();
+      return rewritingDeliveries(
+        ({ next, before }) =>
+          before?.outsideChain && next.status === 'DEAD_LETTERED' && (retried.get(next.id) ?? 0) >= 2
+            ? { ...next, status: 'PENDING', nextAttemptAtMs: lastAttemptMs(next) + 1000 }
+            : next,
+        ({ outbox }) =>
+          patchMethod(outbox, 'retryDelivery', (original) => async (key: string, deliveryId: string) => {
+            const prior = (await outbox.listDeliveries(key, { limit: 1000 })).find((d) => d.id === deliveryId);
+            const entry = await original(key, deliveryId);
+            if (prior !== undefined && prior.status !== 'PENDING')
+              retried.set(deliveryId, (retried.get(deliveryId) ?? 0) + 1);
+            return entry;
+          }),
+      )();
+    },
   },
 ];

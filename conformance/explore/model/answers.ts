@@ -5,6 +5,7 @@
 import type { OperationId, Schemas } from '../../../spec/contract';
 type ErrorCode = Schemas['ErrorCode'];
 import type { ApiResponse, StatusOf } from '../../../client/api';
+import { deliver } from './receivers';
 import {
   codeValue,
   past,
@@ -69,8 +70,12 @@ export const differs = (what: string, expected: unknown, got: unknown) =>
 export const firstOf = (...found: Array<string | undefined>) => found.find((f) => f !== undefined);
 
 export function emit(tenant: TenantModel, job: JobModel, type: string, states: JobState[] = [job.state]): void {
-  for (const endpoint of tenant.endpoints)
-    if (endpoint.live) endpoint.expected.push({ jobId: job.id, type, states, code: job.code });
+  for (const endpoint of tenant.endpoints) {
+    if (!endpoint.live) continue;
+    const event = { jobId: job.id, type, states, code: job.code };
+    if (endpoint.script) deliver(tenant, endpoint, event);
+    else endpoint.expected.push(event);
+  }
 }
 
 /** The job as the contract says GET shows it, in the fields the model knows. */

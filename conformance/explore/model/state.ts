@@ -28,11 +28,40 @@ export const codeValue = (code: CodeModel) => (code.enabled ? code.value : undef
 /** Enabled, drawn by the implementation, and not read back yet. */
 export const unread = (code: CodeModel) => code.enabled && code.value === undefined;
 
+/**
+ * A receiver's script, per endpoint: each event's first `failures` attempts are answered with
+ * `fail` (Infinity: it never recovers), the next with `ok`.
+ */
+export interface ReceiverScript {
+  failures: number;
+  fail: 500 | 503 | 'redirect' | 'no answer';
+  ok: 200 | 202 | 204;
+}
+
+/** One event's delivery to an endpoint whose receiver follows a script, as the model predicts its log entry. */
+export interface DeliveryModel {
+  /** Requests the receiver got for the event (automatic and manual). */
+  requests: number;
+  /** Attempts the log must list. */
+  attempts: number;
+  status: 'PENDING' | 'SUCCEEDED' | 'DEAD_LETTERED';
+  /** Waiting behind an earlier delivery of its job to the same endpoint. */
+  waiting: boolean;
+  /** Failed with the schedule's length unknown yet: retried, or dead-lettered; the log says which. */
+  unresolved: boolean;
+  /** When the next attempt is due (read from the log), exact. */
+  due?: bigint;
+  id?: string;
+  eventId?: string;
+}
+
 export interface EventModel {
   jobId: string;
   type: string;
   states: JobState[];
   code: CodeModel;
+  /** At an endpoint with a scripted receiver: the delivery as the model predicts it. */
+  delivery?: DeliveryModel;
 }
 export interface JobModel {
   id: string;
@@ -53,6 +82,18 @@ export interface EndpointModel {
   live: boolean;
   expected: EventModel[];
   retried: string[];
+  /** How its receiver answers; undefined: 200 to everything, judged at the inbox only. */
+  script?: ReceiverScript;
+}
+
+/** The retry schedule as far as the answers have shown it (the contract leaves its length and waits configurable). */
+export interface ScheduleModel {
+  /** Attempts after which a delivery was dead-lettered. */
+  maxAttempts?: number;
+  /** The most attempts after which a delivery was still retried. */
+  retriedAfter: number;
+  /** Waits seen after the n-th attempt, in ns: the smallest and the largest. */
+  waits: Map<number, { min: bigint; max: bigint }>;
 }
 export interface IdempotentCreate {
   body: Schemas['CreateJobRequest'];
@@ -70,6 +111,9 @@ export interface TenantModel {
   deliveries: Array<{ id: string; endpointId: string }>;
   /** Whether jobs the explorer did not create may show up (a shared tenant). */
   shared: boolean;
+  schedule: ScheduleModel;
+  /** Scripted endpoints wiped by a reset: the requests each event had got, which must not grow. */
+  retired: Array<{ inbox: number; requests: Map<string, number> }>;
 }
 
 export interface Model {
@@ -77,7 +121,17 @@ export interface Model {
 }
 
 export function newTenant(shared = false, foreignEndpoints = 0): TenantModel {
-  return { slots: [], jobs: [], endpoints: [], foreignEndpoints, idempotency: new Map(), deliveries: [], shared };
+  return {
+    slots: [],
+    jobs: [],
+    endpoints: [],
+    foreignEndpoints,
+    idempotency: new Map(),
+    deliveries: [],
+    shared,
+    schedule: { retriedAfter: 0, waits: new Map() },
+    retired: [],
+  };
 }
 
 /**

@@ -1,9 +1,10 @@
 /** Webhook endpoints and the deliveries of each job event to them. */
 import { differs, documented, error, type Answer } from './answers';
-import type { EndpointModel, JobModel, TenantModel } from './state';
+import { endpointDeleted, manualRetry, scriptedDelivery } from './receivers';
+import type { EndpointModel, JobModel, ReceiverScript, TenantModel } from './state';
 
 export const webhookRules = {
-  createWebhookEndpoint(t: TenantModel, inbox: number, valid: boolean): Answer[] {
+  createWebhookEndpoint(t: TenantModel, inbox: number, valid: boolean, script?: ReceiverScript): Answer[] {
     if (!valid) return [error(422, 'VALIDATION_FAILED')];
     if (t.endpoints.filter((e) => e.live).length + t.foreignEndpoints >= 3)
       return [error(409, 'WEBHOOK_ENDPOINT_LIMIT')];
@@ -21,6 +22,7 @@ export const webhookRules = {
             live: true,
             expected: [],
             retried: [],
+            ...(script ? { script } : {}),
           });
         },
       },
@@ -34,6 +36,7 @@ export const webhookRules = {
         status: 204,
         apply: () => {
           endpoint.live = false;
+          if (endpoint.script) endpointDeleted(endpoint);
         },
       },
     ];
@@ -78,6 +81,17 @@ export const webhookRules = {
     };
     if (endpoint && !endpoint.live)
       return [error(409, 'WEBHOOK_ENDPOINT_DELETED', undefined, 'the endpoint was deleted')];
+    const scripted = scriptedDelivery(t, delivery.id);
+    if (scripted) {
+      const { check, apply } = manualRetry(t, scripted.endpoint, scripted.event);
+      return [
+        {
+          status: 202,
+          check: (r) => differs('id', delivery.id, documented(r, 'retryWebhookDelivery', 202).id) ?? check(r),
+          apply,
+        },
+      ];
+    }
     return [queued];
   },
 };
