@@ -15,6 +15,8 @@ import type { Store } from './store/records';
 import { InMemoryStore } from './store/memory';
 import { RedisEventRelay } from './store/redis-events';
 import { RedisStore } from './store/redis';
+import { RedisRelayBus } from './store/redis-relay';
+import { LocalRelayBus, type RelayBus } from './webhooks/relay';
 import { Sandbox } from './application/sandbox';
 import { Outbox } from './webhooks/outbox';
 import type { Send } from './webhooks/sender';
@@ -104,6 +106,14 @@ export async function startServer(
           tenantTtlSeconds: config.tenantTtlSeconds,
           realNow: options.now,
         }));
+  // Relay endpoints (lastmile listen): any instance may hold a stream, attempt or take an answer.
+  const relayBus: RelayBus =
+    config.store === 'memory'
+      ? new LocalRelayBus()
+      : await RedisRelayBus.start(config.store, config.storePrefix).catch(async (error) => {
+          await store.close();
+          throw error;
+        });
   // Each part gets the settings the table passes to it (server/settings.ts).
   const outbox = new Outbox(
     store,
@@ -111,10 +121,27 @@ export async function startServer(
       ...settingsFor(config, 'outbox'),
       ...(options.random ? { random: options.random } : {}),
     },
-    { send: options.webhookTransport },
+    { send: options.webhookTransport, relayBus },
   );
   store.onDrop((key) => outbox.forgetTenant(key));
   outbox.onError((error) => logger.error({ err: error }, 'webhook delivery work failed'));
+  // One line per attempt and its outcome: what was sent where, what came back, what happens next.
+  outbox.onAttempt((_key, delivery, attempt) => {
+    const line = {
+      delivery_id: delivery.id,
+      job_id: delivery.job_id,
+      event_type: delivery.event_type,
+      endpoint_id: delivery.endpoint_id,
+      attempt: delivery.attempts.length,
+      ...(attempt.status_code === undefined ? {} : { status: attempt.status_code }),
+      ...(attempt.error === undefined ? {} : { error: attempt.error }),
+      latency_ms: attempt.latency_ms,
+      outcome: delivery.status,
+      ...(delivery.nextAttemptAtMs === null ? {} : { next_attempt_at: new Date(delivery.nextAttemptAtMs).toISOString() }),
+    };
+    if (delivery.status === 'DEAD_LETTERED') logger.warn(line, 'webhook attempt');
+    else logger.info(line, 'webhook attempt');
+  });
   const sandbox = new Sandbox(store, settingsFor(config, 'sandbox'), { outbox, policies: options.policies });
   const apiKeys = config.apiKeys ? new Set(config.apiKeys) : null;
   // With a shared store, a console page sees what every instance did, not only this one.
@@ -123,6 +150,7 @@ export async function startServer(
       ? null
       : await RedisEventRelay.start(config.store, config.storePrefix, { sandbox, outbox }).catch(async (error) => {
           await outbox.shutdown(0);
+          await relayBus.close();
           await store.close();
           throw error;
         });
@@ -162,6 +190,7 @@ export async function startServer(
   } catch (error) {
     await outbox.shutdown(0);
     await relay?.close();
+    await relayBus.close();
     await store.close();
     throw error;
   }
@@ -182,10 +211,12 @@ export async function startServer(
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         sandboxConsole.close();
+        outbox.relays.closeStreams();
         server.closeIdleConnections();
         await stopped;
         const result = await outbox.shutdown(config.shutdownGraceMs);
         await relay?.close();
+        await relayBus.close();
         await store.close();
         clearInterval(logFlusher);
         logDestination?.flushSync();

@@ -46,7 +46,12 @@ export interface AppOptions {
 /** Any handler, as the one pipeline calls it with what it validated against that operation's schemas. */
 type AnyHandler = (
   ctx: RequestContext<ServerOperationId>,
-) => Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>;
+) => Promise<{
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  stream?: (req: IncomingMessage, res: Response) => void;
+}>;
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -190,7 +195,8 @@ export function createApp(options: AppOptions): express.Express {
       body: body as RequestContext<ServerOperationId>['body'],
       headers: req.headers,
     });
-    if (reply.body === undefined) sendReply(res, reply.status, reply.headers);
+    if (reply.stream) reply.stream(req, res);
+    else if (reply.body === undefined) sendReply(res, reply.status, reply.headers);
     else sendJson(res, reply.status, reply.body, reply.headers);
   };
 

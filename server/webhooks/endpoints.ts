@@ -6,31 +6,57 @@ import { DomainError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import type { DeliveryRecord, EndpointRecord, WebhookTransaction as Transaction } from './records';
 import { chainsOf } from './delivery-log';
+import { relayConnected, relayExpired, type RelayTiming } from './relay';
 
+/**
+ * A new endpoint: one at `url`, or a relay endpoint (`url` absent) with no stream yet, whose
+ * grace period starts now.
+ */
 export async function createEndpoint(
   tx: Transaction,
-  url: URL,
+  url: URL | null,
   secret: string | undefined,
   maxPerTenant: number,
+  relayTiming: RelayTiming,
 ): Promise<EndpointRecord> {
+  const now = clockNow(await tx.clock(), tx.realNowMs);
+  // A relay gone past its grace frees its place before the limit is counted.
+  await expireRelays(tx, now, relayTiming);
   if ((await tx.endpoints.count()) >= maxPerTenant) {
     throw new DomainError('WEBHOOK_ENDPOINT_LIMIT', `At most ${maxPerTenant} webhook endpoints per tenant`);
   }
-  const now = clockNow(await tx.clock(), tx.realNowMs);
+  const id = newId('whe');
   const endpoint: EndpointRecord = {
-    id: newId('whe'),
-    url: url.toString(),
+    id,
+    url: url === null ? `relay:${id}` : url.toString(),
     secret: secret ?? `whsec_${randomBytes(24).toString('base64')}`,
     created_at: iso(now),
+    ...(url === null ? { relay: { holder: null, seenRealMs: tx.realNowMs, seenAtMs: now } } : {}),
   };
   tx.endpoints.put(endpoint);
   return endpoint;
 }
 
-export async function listEndpoints(tx: Transaction): Promise<Schemas['WebhookEndpoint'][]> {
+/** An endpoint as the API shows it: never its secret, a relay's connection as `connected`. */
+export function endpointView(endpoint: EndpointRecord, realNowMs: number, heartbeatMs: number): Schemas['WebhookEndpoint'] {
+  const { id, url, created_at, relay } = endpoint;
+  return relay ? { id, url, created_at, relay: { connected: relayConnected(relay, realNowMs, heartbeatMs) } } : { id, url, created_at };
+}
+
+export async function listEndpoints(tx: Transaction, heartbeatMs: number): Promise<Schemas['WebhookEndpoint'][]> {
   const out: Schemas['WebhookEndpoint'][] = [];
-  for await (const { id, url, created_at } of tx.endpoints.list('oldest')) out.push({ id, url, created_at });
+  for await (const endpoint of tx.endpoints.list('oldest')) out.push(endpointView(endpoint, tx.realNowMs, heartbeatMs));
   return out;
+}
+
+/** Removes the tenant's relay endpoints gone without a stream past their grace; their pending deliveries are dead-lettered. */
+export async function expireRelays(tx: Transaction, tenantNowMs: number, timing: RelayTiming): Promise<string[]> {
+  const expired: string[] = [];
+  for await (const endpoint of tx.endpoints.list('oldest')) {
+    if (endpoint.relay && relayExpired(endpoint.relay, tx.realNowMs, tenantNowMs, timing)) expired.push(endpoint.id);
+  }
+  for (const id of expired) await deleteEndpoint(tx, id);
+  return expired;
 }
 
 /** Deletes the endpoint; what was still queued for it is dead-lettered. */
