@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Register> = {
   mock: () => (require('./mock') as typeof import('./mock')).registerMock,
   conform: () => (require('../conformance/cli') as typeof import('../conformance/cli')).registerConform,
   fixtures: () => (require('../fixtures/cli') as typeof import('../fixtures/cli')).registerFixtures,
+  listen: () => (require('./listen') as typeof import('./listen')).registerListen,
 };
 
 /** With `argv` naming a command, only that command is registered; otherwise all of them. */

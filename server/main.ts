@@ -137,7 +137,9 @@ export async function startServer(
       ...(attempt.error === undefined ? {} : { error: attempt.error }),
       latency_ms: attempt.latency_ms,
       outcome: delivery.status,
-      ...(delivery.nextAttemptAtMs === null ? {} : { next_attempt_at: new Date(delivery.nextAttemptAtMs).toISOString() }),
+      ...(delivery.nextAttemptAtMs === null
+        ? {}
+        : { next_attempt_at: new Date(delivery.nextAttemptAtMs).toISOString() }),
     };
     if (delivery.status === 'DEAD_LETTERED') logger.warn(line, 'webhook attempt');
     else logger.info(line, 'webhook attempt');

@@ -44,9 +44,7 @@ export interface AppOptions {
 }
 
 /** Any handler, as the one pipeline calls it with what it validated against that operation's schemas. */
-type AnyHandler = (
-  ctx: RequestContext<ServerOperationId>,
-) => Promise<{
+type AnyHandler = (ctx: RequestContext<ServerOperationId>) => Promise<{
   status: number;
   body?: unknown;
   headers?: Record<string, string>;

@@ -38,9 +38,15 @@ export async function createEndpoint(
 }
 
 /** An endpoint as the API shows it: never its secret, a relay's connection as `connected`. */
-export function endpointView(endpoint: EndpointRecord, realNowMs: number, heartbeatMs: number): Schemas['WebhookEndpoint'] {
+export function endpointView(
+  endpoint: EndpointRecord,
+  realNowMs: number,
+  heartbeatMs: number,
+): Schemas['WebhookEndpoint'] {
   const { id, url, created_at, relay } = endpoint;
-  return relay ? { id, url, created_at, relay: { connected: relayConnected(relay, realNowMs, heartbeatMs) } } : { id, url, created_at };
+  return relay
+    ? { id, url, created_at, relay: { connected: relayConnected(relay, realNowMs, heartbeatMs) } }
+    : { id, url, created_at };
 }
 
 export async function listEndpoints(tx: Transaction, heartbeatMs: number): Promise<Schemas['WebhookEndpoint'][]> {
