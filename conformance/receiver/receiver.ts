@@ -94,6 +94,8 @@ export function verifyStandardSignature(
 export class Inbox {
   readonly deliveries: ReceivedDelivery[] = [];
   private readonly answers: number[] = [];
+  /** The body of every answer, when not the default `{"received": …}`. */
+  answerBody?: string;
 
   constructor(
     readonly path: string,
@@ -184,6 +186,8 @@ export class WebhookReceiver {
       standardSignature: verifyStandardSignature(inbox.secret, request.headers, request.body),
       instaLeapSignature: verifyInstaLeapSignature(inbox.secret, request.headers, json),
     });
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ received: status < 300 }));
+    res
+      .writeHead(status, { 'content-type': 'application/json' })
+      .end(inbox.answerBody ?? JSON.stringify({ received: status < 300 }));
   }
 }
