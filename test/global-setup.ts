@@ -10,6 +10,7 @@ export const REDIS_TESTS = under([
   'test/redis/durable-outbox.test.ts',
   'test/redis/console-events.test.ts',
   'test/redis/instances.test.ts',
+  'test/redis/listen.test.ts',
   'test/redis/unavailable.test.ts',
   'server/application/sandbox.test.ts',
   'server/webhooks/outbox.test.ts',

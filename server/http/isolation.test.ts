@@ -85,6 +85,7 @@ describe('isolation matrix', () => {
       updateRecipientInstructions: { job_comment: 'not yours' },
       updatePaymentInfo: spec.components.examples.PaymentInfo.value,
       replaceExternalData: { webhook: { note: 'not yours' } },
+      reportWebhookRelayResult: { attempt_id: 'rla_not_yours', status_code: 200 },
     };
     const seen: CallResult[] = [];
     const withIds = operations.filter((o) => o.pathParameters.length);
