@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Register> = {
   'conform-receiver': () =>
     (require('../conformance/receivers/cli') as typeof import('../conformance/receivers/cli')).registerConformReceiver,
   fixtures: () => (require('../fixtures/cli') as typeof import('../fixtures/cli')).registerFixtures,
+  listen: () => (require('./listen') as typeof import('./listen')).registerListen,
 };
 
 /** With `argv` naming a command, only that command is registered; otherwise all of them. */

@@ -139,6 +139,55 @@ function attemptsTable(d: WebhookDelivery): HTMLElement | null {
   );
 }
 
+/** A shell word: the text in single quotes, each quote in it closed, escaped and reopened. */
+const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** A curl command that sends this attempt again: its URL, its headers as sent, the delivery's exact body. */
+export function curlOf(d: WebhookDelivery, attempt: WebhookDelivery['attempts'][number]): string {
+  const headers = Object.entries(attempt.request_headers ?? {}).map(
+    ([name, value]) => `-H ${shellQuote(`${name}: ${value}`)}`,
+  );
+  return ['curl -X POST', shellQuote(d.url), ...headers, `--data-binary ${shellQuote(JSON.stringify(d.payload))}`].join(
+    ' \\\n  ',
+  );
+}
+
+/** Under each attempt: the headers it was sent with, the answer (status, a few headers, 2 KB of body) or the error, and copy as curl. */
+function attemptDetails(d: WebhookDelivery): HTMLElement[] {
+  return d.attempts.map((a, i) => {
+    const copy = el('button', { type: 'button', class: 'copy-curl' }, 'Copy as curl');
+    copy.addEventListener('click', () => {
+      void navigator.clipboard?.writeText(curlOf(d, a)).then(
+        () => (copy.textContent = 'Copied'),
+        () => (copy.textContent = 'Copy failed'),
+      );
+    });
+    const sent = a.request_headers
+      ? Object.entries(a.request_headers)
+          .map(([name, value]) => `${name}: ${value}`)
+          .join('\n')
+      : '(not sent)';
+    const answer = a.response
+      ? [
+          `HTTP ${a.response.status_code}`,
+          ...Object.entries(a.response.headers).map(([name, value]) => `${name}: ${value}`),
+          '',
+          a.response.body + (a.response.body_truncated ? '\n… (cut at 2 KB)' : ''),
+        ].join('\n')
+      : `no answer: ${a.error ?? 'unknown'}`;
+    return el(
+      'details',
+      { class: 'attempt', dataset: { attempt: String(i + 1) } },
+      el('summary', {}, `Attempt ${i + 1}: request headers and answer`),
+      a.request_headers ? copy : null,
+      el('h4', {}, 'Request headers'),
+      el('pre', { class: 'request-headers' }, sent),
+      el('h4', {}, 'Answer'),
+      el('pre', { class: 'answer' }, answer),
+    );
+  });
+}
+
 function deliveryItem(d: WebhookDelivery, blocker: WebhookDelivery | undefined): HTMLElement {
   const last = d.attempts[d.attempts.length - 1];
   const outcome = last
@@ -173,6 +222,7 @@ function deliveryItem(d: WebhookDelivery, blocker: WebhookDelivery | undefined):
       ? el('p', { class: 'small' }, `Next attempt at ${utc(d.next_attempt_at, true)} (tenant clock)`)
       : null,
     attemptsTable(d),
+    ...attemptDetails(d),
     el('h3', {}, 'Request payload'),
     el('pre', {}, JSON.stringify(d.payload, null, 2)),
     el('h3', {}, 'Last response body'),

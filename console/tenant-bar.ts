@@ -83,6 +83,13 @@ export async function refreshEndpoints(): Promise<void> {
         'li',
         {},
         el('code', {}, endpoint.url),
+        endpoint.relay
+          ? el(
+              'span',
+              { class: 'muted small relay' },
+              endpoint.relay.connected ? ' relay · lastmile listen connected ' : ' relay · not connected ',
+            )
+          : null,
         el(
           'button',
           {

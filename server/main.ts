@@ -20,6 +20,8 @@ import { StoreUnavailableError } from './domain/store';
 import { OutageLog } from './ops/outage';
 import { ServerMetrics } from './ops/metrics';
 import { DEFAULT_STREAM_LIMITS } from './console/streams';
+import { RedisRelayBus } from './store/redis-relay';
+import { LocalRelayBus, type RelayBus } from './webhooks/relay';
 import { Sandbox } from './application/sandbox';
 import { FaultRules } from './faults/faults';
 import { Outbox } from './webhooks/outbox';
@@ -129,6 +131,14 @@ export async function startServer(
           realNow: options.now,
           observer,
         }));
+  // Relay endpoints (lastmile listen): any instance may hold a stream, attempt or take an answer.
+  const relayBus: RelayBus =
+    config.store === 'memory'
+      ? new LocalRelayBus()
+      : await RedisRelayBus.start(config.store, config.storePrefix).catch(async (error) => {
+          await store.close();
+          throw error;
+        });
   // Each part gets the settings the table passes to it (server/settings.ts).
   const outbox = new Outbox(
     store,
@@ -136,7 +146,7 @@ export async function startServer(
       ...settingsFor(config, 'outbox'),
       ...(options.random ? { random: options.random } : {}),
     },
-    { send: options.webhookTransport },
+    { send: options.webhookTransport, relayBus },
   );
   store.onDrop((key) => outbox.forgetTenant(key));
   // A store outage is the outage log's to tell, once; anything else is a fault worth its stack.
@@ -144,6 +154,25 @@ export async function startServer(
     if (!(error instanceof StoreUnavailableError)) logger.error({ err: error }, 'webhook delivery work failed');
   });
   metrics?.watch(store, outbox);
+  // One line per attempt and its outcome: what was sent where, what came back, what happens next.
+  outbox.onAttempt((_key, delivery, attempt) => {
+    const line = {
+      delivery_id: delivery.id,
+      job_id: delivery.job_id,
+      event_type: delivery.event_type,
+      endpoint_id: delivery.endpoint_id,
+      attempt: delivery.attempts.length,
+      ...(attempt.status_code === undefined ? {} : { status: attempt.status_code }),
+      ...(attempt.error === undefined ? {} : { error: attempt.error }),
+      latency_ms: attempt.latency_ms,
+      outcome: delivery.status,
+      ...(delivery.nextAttemptAtMs === null
+        ? {}
+        : { next_attempt_at: new Date(delivery.nextAttemptAtMs).toISOString() }),
+    };
+    if (delivery.status === 'DEAD_LETTERED') logger.warn(line, 'webhook attempt');
+    else logger.info(line, 'webhook attempt');
+  });
   const sandbox = new Sandbox(store, settingsFor(config, 'sandbox'), { outbox, policies: options.policies });
   const faults = new FaultRules(store);
   const releaseFaults = new AbortController();
@@ -154,6 +183,7 @@ export async function startServer(
       ? null
       : await RedisEventRelay.start(config.store, config.storePrefix, { sandbox, outbox }).catch(async (error) => {
           await outbox.shutdown(0);
+          await relayBus.close();
           await store.close();
           throw error;
         });
@@ -206,6 +236,7 @@ export async function startServer(
   } catch (error) {
     await outbox.shutdown(0);
     await relay?.close();
+    await relayBus.close();
     await store.close();
     throw error;
   }
@@ -232,6 +263,7 @@ export async function startServer(
         await stopped;
         const result = await outbox.shutdown(config.shutdownGraceMs);
         await relay?.close();
+        await relayBus.close();
         await store.close();
         clearInterval(logFlusher);
         logDestination?.flushSync();

@@ -45,6 +45,7 @@ describe('the settings table', () => {
       retrySchedule: DEFAULT_OUTBOX_CONFIG.retrySchedule,
       retryJitter: DEFAULT_OUTBOX_CONFIG.retryJitter,
       allowPrivate: false,
+      relayGraceSeconds: DEFAULT_OUTBOX_CONFIG.relayGraceSeconds,
     });
     expect(settingsFor(DEFAULT_CONFIG, 'storeLimits')).toEqual(DEFAULT_STORE_LIMITS);
   });

@@ -251,6 +251,14 @@ export const SETTINGS = {
     passedTo: { part: 'outbox', key: 'allowPrivate' },
     negation: 'refuse loopback, private and link-local webhook targets (hosted sandboxes)',
   }),
+  webhookRelayGraceSeconds: setting({
+    flag: '--webhook-relay-grace <seconds>',
+    env: 'LASTMILE_WEBHOOK_RELAY_GRACE',
+    default: DEFAULT_OUTBOX_CONFIG.relayGraceSeconds,
+    parse: parse.positiveInt,
+    help: 'tenant-clock seconds a relay endpoint (lastmile listen) may stay without its stream before it is removed and its pending deliveries dead-lettered',
+    passedTo: { part: 'outbox', key: 'relayGraceSeconds' },
+  }),
   shutdownGraceMs: setting({
     flag: '--shutdown-grace <ms>',
     env: 'LASTMILE_SHUTDOWN_GRACE',

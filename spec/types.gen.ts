@@ -703,6 +703,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sandbox/webhook-relays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a relay endpoint (what `lastmile listen` uses)
+         * @description Sandbox only. Registers a relay endpoint: a webhook endpoint with no URL of its own
+         *     (`url` is `relay:<id>`), whose deliveries go to whoever holds its stream
+         *     (`GET /sandbox/webhook-relays/{endpoint_id}/stream`, as `lastmile listen` does) and
+         *     whose attempts are settled by the answers posted back
+         *     (`POST /sandbox/webhook-relays/{endpoint_id}/results`). It counts as one of the
+         *     tenant's endpoints and shows in the endpoint list with `relay`. Its deliveries are
+         *     signed, queued, retried in order and dead-lettered exactly as a direct endpoint's.
+         *     While no stream is held, its attempts fail at once (`error: relay not connected`)
+         *     and are retried on schedule; once no stream has been held for the server's relay
+         *     grace period on the tenant's clock, the relay endpoint is removed and its pending
+         *     deliveries are dead-lettered. Without `secret`, one is generated and returned once.
+         */
+        post: operations["createWebhookRelay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sandbox/webhook-relays/{endpoint_id}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The relay endpoint's id. */
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Hold a relay endpoint's stream
+         * @description Sandbox only. A server-sent event stream that stays open: first a `ready` event, then
+         *     one `delivery` event (a `RelayedDelivery`) per attempt of a delivery to the relay
+         *     endpoint, and a comment every few seconds to keep the connection alive. Any instance
+         *     may serve it. Opening it again (after a broken connection) takes over from the previous
+         *     holder. A relay endpoint that is unknown, not a relay, or removed after its grace
+         *     period is `404 WEBHOOK_ENDPOINT_NOT_FOUND`.
+         */
+        get: operations["streamWebhookRelay"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sandbox/webhook-relays/{endpoint_id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The relay endpoint's id. */
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Settle a relayed attempt
+         * @description Sandbox only. What the receiver behind the stream answered to one relayed attempt (or
+         *     why it could not be reached): recorded as that attempt's outcome, as a direct
+         *     attempt's would be (a 2xx succeeds; anything else is retried on schedule). Any
+         *     instance may take it. An answer to an attempt no longer waited for (it timed out) is
+         *     accepted and ignored.
+         */
+        post: operations["reportWebhookRelayResult"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sandbox/reset": {
         parameters: {
             query?: never;
@@ -1419,6 +1504,7 @@ export interface components {
             duplicate?: boolean;
             /** @description Each delivery is held back this long (see `PATCH`). */
             delay_ms?: number;
+            relay?: components["schemas"]["RelayState"];
         };
         /**
          * @description A production operation's id (tagged Availability or Jobs).
@@ -1501,8 +1587,60 @@ export interface components {
             duplicate?: boolean;
             /** @description Each delivery is held back this long (see `PATCH`). */
             delay_ms?: number;
+            relay?: components["schemas"]["RelayState"];
             /** @description Shown only in this response. */
             secret: string;
+        };
+        /** @description Present only on a relay endpoint (`POST /sandbox/webhook-relays`). */
+        RelayState: {
+            /** @description Whether a stream holds the relay now; while not, its attempts fail and are retried. */
+            connected: boolean;
+        };
+        CreateWebhookRelayRequest: {
+            /** @description The signing secret, as for a direct endpoint; generated when absent. */
+            secret?: string;
+        };
+        /**
+         * @description The data of a relay stream's `delivery` event: one attempt, to be POSTed to the
+         *     receiver with exactly these headers and this body, and its outcome posted back with
+         *     `attempt_id`.
+         */
+        RelayedDelivery: {
+            attempt_id: string;
+            delivery_id: string;
+            event_type: components["schemas"]["EventType"];
+            job_id: string;
+            headers: {
+                [key: string]: string;
+            };
+            /** @description The exact payload text a direct attempt sends. */
+            body: string;
+        };
+        /** @description The receiver's answer (`status_code`, `headers`, `body`), or `error` when none came. */
+        RelayResult: {
+            attempt_id: string;
+            status_code?: number;
+            headers?: {
+                [key: string]: string;
+            };
+            /** @description The answer's body; only its first 2 KB are kept. */
+            body?: string;
+            error?: string;
+        };
+        /** @description What the receiver answered to one attempt. */
+        AttemptResponse: {
+            status_code: number;
+            /**
+             * @description A few of the answer's headers, lowercase, when present: content-type,
+             *     content-length, location, retry-after, www-authenticate, x-request-id.
+             */
+            headers: {
+                [key: string]: string;
+            };
+            /** @description The first 2 KB (2048 bytes) of the answer's body, as UTF-8. */
+            body: string;
+            /** @description The answer's body was longer than what is kept. */
+            body_truncated: boolean;
         };
         /** @enum {string} */
         DeliveryStatus: "PENDING" | "SUCCEEDED" | "DEAD_LETTERED";
@@ -1513,6 +1651,15 @@ export interface components {
             /** @description Why no acceptable answer came: timeout, connection error, redirect, or the status. */
             error?: string;
             latency_ms: number;
+            /**
+             * @description The headers this attempt was sent with: `content-type`, `user-agent`,
+             *     `InstaLeap-Signature`, `webhook-id`, `webhook-timestamp` and `webhook-signature`
+             *     (the body is the delivery's `payload`, the same on every attempt).
+             */
+            request_headers?: {
+                [key: string]: string;
+            };
+            response?: components["schemas"]["AttemptResponse"];
         };
         WebhookDelivery: {
             id: string;
@@ -2682,6 +2829,101 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TenantFull"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    createWebhookRelay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookRelayRequest"];
+            };
+        };
+        responses: {
+            /** @description Registered; the response carries the secret. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            400: components["responses"]["MalformedJson"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TenantFull"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    streamWebhookRelay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The relay endpoint's id. */
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TenantFull"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    reportWebhookRelayResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The relay endpoint's id. */
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RelayResult"];
+            };
+        };
+        responses: {
+            /** @description Taken. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["MalformedJson"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TenantFull"];
             500: components["responses"]["Internal"];
             503: components["responses"]["StoreUnavailable"];

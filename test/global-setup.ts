@@ -14,6 +14,7 @@ export const REDIS_TESTS = under([
   'test/redis/durable-outbox.test.ts',
   'test/redis/console-events.test.ts',
   'test/redis/instances.test.ts',
+  'test/redis/listen.test.ts',
   'test/redis/unavailable.test.ts',
   'test/redis/operations.test.ts',
   'test/redis/console-proxy.browser.test.ts',

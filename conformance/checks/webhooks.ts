@@ -13,6 +13,16 @@ const RETRY_FAILURES = 2;
 const ENDPOINT_LIMIT = 3;
 /** Attempts after which a delivery that still fails must have been dead-lettered. */
 const MAX_ATTEMPTS_BEFORE_DEAD_LETTER = 20;
+/** The part of a receiver's answer the delivery log keeps. */
+const ANSWER_BODY_KEPT = 2048;
+/** The headers of an attempt that the delivery log must show as they were sent. */
+const RECORDED_HEADERS = [
+  'content-type',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'instaleap-signature',
+];
 
 type LogEntry = Schemas['WebhookDelivery'];
 
@@ -601,6 +611,122 @@ export const webhookChecks: Check[] = [
       );
       ctx.expectStatus(await ctx.call('deleteWebhookEndpoint', { pathParams: { endpoint_id: ids[0] } }), 204);
       ctx.expectStatus(await ctx.call('createWebhookEndpoint', extra), 201);
+    },
+  },
+  {
+    id: 'WEBHOOK-ATTEMPT-RECORDED',
+    title: `The delivery log keeps each attempt's request headers as the receiver got them, and the receiver's answer: its status, content type and first ${ANSWER_BODY_KEPT} bytes of body, marked truncated`,
+    category: 'webhooks',
+    level: 'sandbox',
+    operations: ['createWebhookEndpoint', 'createJob', 'listWebhookDeliveries', 'getAvailability'],
+    statuses: { createWebhookEndpoint: [201], createJob: [201], listWebhookDeliveries: [200], getAvailability: [200] },
+    usesReceiver: true,
+    async run(ctx) {
+      const inbox = ctx.openInbox();
+      // An answer longer than what is kept, and not the same byte over and over.
+      const answer = JSON.stringify({
+        received: true,
+        padding: Array.from({ length: 800 }, (_, i) => `p${i}`).join('-'),
+      });
+      inbox.answerBody = answer;
+      await registerInbox(ctx, inbox);
+      const { jobId } = await newJob(ctx);
+      const [received] = await awaitDeliveries(ctx, inbox, jobId, 1, 'the CREATED delivery');
+      const log = await deliveriesWhen(
+        ctx,
+        jobId,
+        (entries) => entries.some((e) => e.event_type === 'CREATED' && e.status === 'SUCCEEDED'),
+        'the CREATED delivery SUCCEEDED',
+      );
+      const attempt = log.find((e) => e.event_type === 'CREATED')!.attempts[0];
+      const sent: Record<string, string> = {};
+      for (const [name, value] of Object.entries(attempt.request_headers ?? {})) sent[name.toLowerCase()] = value;
+      ctx.expectEqual(
+        'the recorded request headers are those the receiver got',
+        Object.fromEntries(RECORDED_HEADERS.map((name) => [name, received.headers[name]])),
+        Object.fromEntries(RECORDED_HEADERS.map((name) => [name, sent[name]])),
+      );
+      ctx.expectEqual(
+        `the answer is recorded: status, content type, its first ${ANSWER_BODY_KEPT} bytes, truncated`,
+        {
+          status_code: 200,
+          content_type: 'application/json',
+          body: Buffer.from(answer).subarray(0, ANSWER_BODY_KEPT).toString('utf8'),
+          body_truncated: true,
+        },
+        {
+          status_code: attempt.response?.status_code,
+          content_type: attempt.response?.headers['content-type'],
+          body: attempt.response?.body,
+          body_truncated: attempt.response?.body_truncated,
+        },
+      );
+    },
+  },
+  {
+    id: 'WEBHOOK-RELAY-ENDPOINT',
+    title:
+      'A relay endpoint is listed with relay.connected false while no stream holds it; answers for it are taken (204), for a direct endpoint or an unknown one refused 404, as is a stream of an endpoint that is not a relay; it is deleted like any endpoint',
+    category: 'webhooks',
+    level: 'sandbox',
+    operations: [
+      'createWebhookRelay',
+      'listWebhookEndpoints',
+      'reportWebhookRelayResult',
+      'streamWebhookRelay',
+      'createWebhookEndpoint',
+      'deleteWebhookEndpoint',
+    ],
+    statuses: {
+      createWebhookRelay: [201],
+      listWebhookEndpoints: [200],
+      reportWebhookRelayResult: [204, 404],
+      streamWebhookRelay: [404],
+      createWebhookEndpoint: [201],
+      deleteWebhookEndpoint: [204],
+    },
+    usesReceiver: true,
+    async run(ctx) {
+      const secret = ctx.openInbox().secret;
+      const relay = ctx.expectStatus(await ctx.call('createWebhookRelay', { body: { secret } }), 201);
+      ctx.expectEqual('the relay keeps the secret it was given', secret, relay.json.secret, relay);
+      ctx.expectEqual('a new relay has no stream', { connected: false }, relay.json.relay, relay);
+      const listed = ctx.expectStatus(await ctx.call('listWebhookEndpoints'), 200);
+      ctx.expectEqual(
+        'the relay is listed, not connected',
+        [{ connected: false }],
+        listed.json.filter((e) => e.id === relay.json.id).map((e) => e.relay),
+        listed,
+      );
+      const answer = { attempt_id: 'conform-unknown-attempt', status_code: 200 };
+      const pathParams = { endpoint_id: relay.json.id };
+      ctx.expectStatus(await ctx.call('reportWebhookRelayResult', { pathParams, body: answer }), 204);
+      const inbox = ctx.openInbox();
+      const direct = ctx.expectStatus(
+        await ctx.call('createWebhookEndpoint', { body: { url: inbox.url, secret: inbox.secret } }),
+        201,
+      );
+      const notRelay = { endpoint_id: direct.json.id };
+      ctx.expectStatus(
+        await ctx.call('reportWebhookRelayResult', { pathParams: notRelay, body: answer }),
+        404,
+        'WEBHOOK_ENDPOINT_NOT_FOUND',
+      );
+      ctx.expectStatus(
+        await ctx.call('reportWebhookRelayResult', {
+          pathParams: { endpoint_id: 'conform-unknown-endpoint' },
+          body: answer,
+        }),
+        404,
+        'WEBHOOK_ENDPOINT_NOT_FOUND',
+      );
+      ctx.expectStatus(
+        await ctx.call('streamWebhookRelay', { pathParams: notRelay }),
+        404,
+        'WEBHOOK_ENDPOINT_NOT_FOUND',
+      );
+      ctx.expectStatus(await ctx.call('deleteWebhookEndpoint', { pathParams }), 204);
+      ctx.expectStatus(await ctx.call('deleteWebhookEndpoint', { pathParams: notRelay }), 204);
     },
   },
 ];

@@ -99,6 +99,8 @@ export class Inbox {
   private readonly answers: number[] = [];
   private script: ((eventId: string, nth: number) => InboxAnswer) | undefined;
   private readonly requestsPerEvent = new Map<string, number>();
+  /** The body of every answer, when not the default `{"received": …}`. */
+  answerBody?: string;
 
   constructor(
     readonly path: string,
@@ -215,6 +217,6 @@ export class WebhookReceiver {
     const location = scripted !== undefined && scripted.location ? { location: scripted.location } : {};
     res
       .writeHead(status, { 'content-type': 'application/json', ...location })
-      .end(JSON.stringify({ received: status < 300 }));
+      .end(inbox.answerBody ?? JSON.stringify({ received: status < 300 }));
   }
 }

@@ -277,7 +277,12 @@ test(
       'CLIENT_RECEIVED',
     ]);
     await delivered.getByText('Request, response and attempts').click();
-    await delivered.locator('pre', { hasText: '"received":true' }).waitFor();
+    await delivered.locator('pre:not(.answer)', { hasText: '"received":true' }).waitFor();
+    // Under each attempt: the headers it was sent with, the receiver's answer, and copy as curl.
+    await delivered.getByText('Attempt 1: request headers and answer').click();
+    await delivered.locator('pre.request-headers', { hasText: /webhook-signature: v1,/ }).waitFor();
+    await delivered.locator('pre.answer', { hasText: /^HTTP 200\ncontent-type: application\/json/ }).waitFor();
+    await delivered.getByRole('button', { name: 'Copy as curl' }).waitFor();
     await delivered.getByRole('button', { name: 'Retry CLIENT_RECEIVED delivery' }).click();
     await page.locator('#op-message', { hasText: 'Retry of CLIENT_RECEIVED queued' }).waitFor();
     await delivered.locator('text=2 attempts').waitFor();

@@ -53,9 +53,12 @@ export interface AppOptions {
 }
 
 /** Any handler, as the one pipeline calls it with what it validated against that operation's schemas. */
-type AnyHandler = (
-  ctx: RequestContext<ServerOperationId>,
-) => Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>;
+type AnyHandler = (ctx: RequestContext<ServerOperationId>) => Promise<{
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  stream?: (req: IncomingMessage, res: Response) => void;
+}>;
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -210,7 +213,8 @@ export function createApp(options: AppOptions): express.Express {
       }).then(
         (reply) => ({
           reply: () => {
-            if (reply.body === undefined) sendReply(res, reply.status, reply.headers);
+            if (reply.stream) reply.stream(req, res);
+            else if (reply.body === undefined) sendReply(res, reply.status, reply.headers);
             else sendJson(res, reply.status, reply.body, reply.headers);
           },
         }),

@@ -3,13 +3,14 @@
  * spec's generated `operations`: its path parameters, query and body as validated, and the
  * status and body of each success it may answer.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { operations } from '../../spec/types.gen';
 import type { Sandbox } from '../application/sandbox';
 import type { FaultRules } from '../faults/faults';
 import type { Outbox } from '../webhooks/outbox';
 import { STORE_UNREACHABLE_MESSAGE } from '../domain/store';
 import { HttpError } from './errors';
+import { relayStream } from './relay-stream';
 
 /** Webhook operations (`on...`) are what receivers implement, not this server. */
 export type ServerOperationId = Exclude<keyof operations, `on${string}`>;
@@ -37,6 +38,8 @@ export type Reply<K extends ServerOperationId> = {
     status: Status;
     body: JsonOf<Responses<K>[Status]>;
     headers?: Record<string, string>;
+    /** An answer that stays open (an event stream): writes it, once the pipeline is done with the request. */
+    stream?: (req: IncomingMessage, res: ServerResponse) => void;
   };
 }[SuccessStatus<K>];
 
@@ -117,6 +120,15 @@ export function handlers({ sandbox, outbox, faults, version, readiness }: Handle
       ok(await outbox.updateEndpoint(key, params.endpoint_id, body)),
     deleteWebhookEndpoint: async ({ key, params }) => {
       await outbox.deleteEndpoint(key, params.endpoint_id);
+      return { status: 204, body: undefined };
+    },
+    createWebhookRelay: async ({ key, body }) => ({ status: 201, body: await outbox.createRelay(key, body) }),
+    streamWebhookRelay: async ({ key, params }) => {
+      const holder = await outbox.openRelay(key, params.endpoint_id);
+      return { status: 200, body: undefined, stream: relayStream(outbox, key, params.endpoint_id, holder) };
+    },
+    reportWebhookRelayResult: async ({ key, params, body }) => {
+      await outbox.reportRelayResult(key, params.endpoint_id, body);
       return { status: 204, body: undefined };
     },
     listWebhookDeliveries: async ({ key, query }) => ok(await outbox.listDeliveries(key, query)),

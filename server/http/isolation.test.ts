@@ -96,6 +96,7 @@ describe('isolation matrix', () => {
       updatePaymentInfo: spec.components.examples.PaymentInfo.value,
       replaceExternalData: { webhook: { note: 'not yours' } },
       updateWebhookEndpoint: { duplicate: true },
+      reportWebhookRelayResult: { attempt_id: 'rla_not_yours', status_code: 200 },
     };
     const seen: CallResult[] = [];
     const withIds = operations.filter((o) => o.pathParameters.length);

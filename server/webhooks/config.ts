@@ -16,6 +16,13 @@ export interface OutboxConfig {
   leaseMarginMs: number;
   /** Real ms between looks for deliveries other instances queued (shared stores only). */
   pollIntervalMs: number;
+  /**
+   * Seconds on the tenant clock a relay endpoint may go without a stream before it is
+   * removed and its pending deliveries dead-lettered.
+   */
+  relayGraceSeconds: number;
+  /** Real ms between a relay stream's keep-alives; a holder unheard of for three of them counts as gone. */
+  relayHeartbeatMs: number;
 }
 
 export const DEFAULT_OUTBOX_CONFIG: Readonly<OutboxConfig> = Object.freeze({
@@ -28,4 +35,6 @@ export const DEFAULT_OUTBOX_CONFIG: Readonly<OutboxConfig> = Object.freeze({
   random: Math.random,
   leaseMarginMs: 5000,
   pollIntervalMs: 500,
+  relayGraceSeconds: 300,
+  relayHeartbeatMs: 10_000,
 });

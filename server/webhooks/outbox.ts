@@ -28,15 +28,16 @@ import {
   waitingFor,
   type DeliveryFilter,
 } from './delivery-log';
-import { createEndpoint, deleteEndpoint, listEndpoints, updateEndpoint } from './endpoints';
+import { createEndpoint, deleteEndpoint, expireRelays, listEndpoints, updateEndpoint } from './endpoints';
 import type { DeliveryRecord, EndpointRecord, WebhookStore, WebhookTransaction } from './records';
-import { DeliveryScheduler, type DeliveryListener } from './scheduler';
+import { LocalRelayBus, RelayHub, type RelayBus } from './relay';
+import { DeliveryScheduler, type AttemptListener, type DeliveryListener } from './scheduler';
 import { EndpointCachePool, sender, type Send } from './sender';
 import { assertAllowedTarget, parseWebhookUrl } from './url-policy';
 
 export { DEFAULT_OUTBOX_CONFIG, type OutboxConfig };
 
-export type { DeliveryListener } from './scheduler';
+export type { AttemptListener, DeliveryListener } from './scheduler';
 
 export interface OutboxOptions {
   /**
@@ -44,6 +45,8 @@ export interface OutboxOptions {
    * fault injected). Default: HTTP(S) as server/webhooks/sender.ts sends it.
    */
   send?: Send;
+  /** How relay messages reach the other instances; default: this process only. */
+  relayBus?: RelayBus;
 }
 
 export class Outbox {
@@ -52,6 +55,8 @@ export class Outbox {
   private readonly poller: NodeJS.Timeout | null = null;
   private shuttingDown = false;
   private readonly scheduler: DeliveryScheduler;
+  /** This instance's relay streams and the relayed attempts it waits on. */
+  readonly relays: RelayHub;
 
   constructor(
     private readonly store: WebhookStore,
@@ -64,7 +69,9 @@ export class Outbox {
       ...config,
       retrySchedule: [...(config.retrySchedule ?? DEFAULT_OUTBOX_CONFIG.retrySchedule)],
     };
+    this.relays = new RelayHub(options.relayBus ?? new LocalRelayBus());
     this.scheduler = new DeliveryScheduler({
+      relays: this.relays,
       store,
       config: this.config,
       send: options.send ?? sender(this.config),
@@ -87,6 +94,11 @@ export class Outbox {
     return this.scheduler.onDeliveryUpdate(listener);
   }
 
+  /** Each attempt once recorded, with the delivery as it stands after it. */
+  onAttempt(listener: AttemptListener): void {
+    this.scheduler.onAttempt(listener);
+  }
+
   /** Failures of the background work (a store that went away): nothing a request waits for. */
   onError(listener: (error: unknown) => void): void {
     this.scheduler.work.onError(listener);
@@ -101,9 +113,10 @@ export class Outbox {
     const url = parseWebhookUrl(request.url);
     await assertAllowedTarget(url, this.config.allowPrivate);
     const endpoint = await this.store.transact(key, (tx) =>
-      createEndpoint(tx, url, request.secret, this.config.maxEndpointsPerTenant, request),
+      createEndpoint(tx, url, request.secret, this.config.maxEndpointsPerTenant, this.config, request),
     );
-    return { ...endpoint };
+    const { relay: _none, ...created } = endpoint;
+    return created;
   }
 
   /** Its webhook faults (duplicate, delay_ms), from the next attempt on. */
@@ -112,11 +125,73 @@ export class Outbox {
     endpointId: string,
     request: Schemas['UpdateWebhookEndpointRequest'],
   ): Promise<Schemas['WebhookEndpoint']> {
-    return this.store.transact(key, (tx) => updateEndpoint(tx, endpointId, request));
+    return this.store.transact(key, (tx) => updateEndpoint(tx, endpointId, request, this.config.relayHeartbeatMs));
   }
 
   listEndpoints(key: string): Promise<Schemas['WebhookEndpoint'][]> {
-    return this.store.transact(key, listEndpoints);
+    return this.store.transact(key, (tx) => listEndpoints(tx, this.config.relayHeartbeatMs));
+  }
+
+  // ---- relay endpoints (lastmile listen) ------------------------------------------------
+
+  async createRelay(
+    key: string,
+    request: Schemas['CreateWebhookRelayRequest'] = {},
+  ): Promise<Schemas['WebhookEndpointWithSecret']> {
+    const { relay: _state, ...created } = await this.store.transact(key, (tx) =>
+      createEndpoint(tx, null, request.secret, this.config.maxEndpointsPerTenant, this.config),
+    );
+    return { ...created, relay: { connected: false } };
+  }
+
+  /**
+   * A stream now holds the relay (taking over from any earlier one): returns its holder id.
+   * A relay unknown, or gone past its grace, is WEBHOOK_ENDPOINT_NOT_FOUND.
+   */
+  openRelay(key: string, endpointId: string): Promise<string> {
+    return this.store.transact(key, async (tx) => {
+      const nowMs = clockNow(await tx.clock(), tx.realNowMs);
+      await expireRelays(tx, nowMs, this.config);
+      const endpoint = await tx.endpoints.get(endpointId);
+      if (!endpoint?.relay)
+        throw new DomainError('WEBHOOK_ENDPOINT_NOT_FOUND', `Webhook relay endpoint ${endpointId} not found`);
+      const holder = newId('rls');
+      tx.endpoints.put({ ...endpoint, relay: { holder, seenRealMs: tx.realNowMs, seenAtMs: nowMs } });
+      return holder;
+    });
+  }
+
+  /** The stream `holder` is still there (a keep-alive); false once another holds the relay or it is gone. */
+  relayHeartbeat(key: string, endpointId: string, holder: string): Promise<boolean> {
+    return this.touchRelay(key, endpointId, holder, holder);
+  }
+
+  /** The stream `holder` closed: the relay receives nothing until another opens, and its grace period starts. */
+  async closeRelay(key: string, endpointId: string, holder: string): Promise<void> {
+    await this.touchRelay(key, endpointId, holder, null);
+  }
+
+  private async touchRelay(key: string, endpointId: string, holder: string, next: string | null): Promise<boolean> {
+    const touched = await this.store.transact(
+      key,
+      async (tx) => {
+        const endpoint = await tx.endpoints.get(endpointId);
+        if (endpoint?.relay?.holder !== holder) return false;
+        const nowMs = clockNow(await tx.clock(), tx.realNowMs);
+        tx.endpoints.put({ ...endpoint, relay: { holder: next, seenRealMs: tx.realNowMs, seenAtMs: nowMs } });
+        return true;
+      },
+      { existingOnly: true },
+    );
+    return touched === true;
+  }
+
+  /** The answer to one relayed attempt, posted back by the stream's holder to any instance. */
+  async reportRelayResult(key: string, endpointId: string, result: Schemas['RelayResult']): Promise<void> {
+    const endpoint = await this.store.transact(key, (tx) => tx.endpoints.get(endpointId));
+    if (!endpoint?.relay)
+      throw new DomainError('WEBHOOK_ENDPOINT_NOT_FOUND', `Webhook relay endpoint ${endpointId} not found`);
+    this.relays.report(endpointId, result);
   }
 
   deleteEndpoint(key: string, endpointId: string): Promise<void> {

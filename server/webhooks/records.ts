@@ -6,8 +6,19 @@
 import type { Schemas } from '../../spec/contract';
 import type { RecordSets, TransactionCore, TransactOptions } from '../domain/store';
 
-/** A webhook endpoint as stored: the contract's shape, secret included. */
-export type EndpointRecord = Schemas['WebhookEndpointWithSecret'];
+/**
+ * A relay endpoint's connection, as every instance sees it: which stream holds it (none
+ * once it closed) and when that holder was last heard of, in real ms and on the tenant
+ * clock (the grace period is counted on the tenant clock from then).
+ */
+export interface RelayRecord {
+  holder: string | null;
+  seenRealMs: number;
+  seenAtMs: number;
+}
+
+/** A webhook endpoint as stored: the contract's shape, secret included; a relay endpoint keeps its connection. */
+export type EndpointRecord = Omit<Schemas['WebhookEndpointWithSecret'], 'relay'> & { relay?: RelayRecord };
 
 /** Who is attempting a delivery, until when; past either bound another may take it over. */
 export interface DeliveryLease {

@@ -10,9 +10,10 @@ import { newId } from '../domain/ids';
 import type { ClockState } from '../domain/store';
 import type { OutboxConfig } from './config';
 import { chainHead, chainsOf } from './delivery-log';
-import { finished } from './endpoints';
+import { deleteEndpoint, finished } from './endpoints';
 import type { DeliveryRecord, EndpointRecord, WebhookStore } from './records';
-import type { EndpointCachePool, Send } from './sender';
+import { relayConnected, relayExpired, type RelayHub } from './relay';
+import type { EndpointCachePool, Send, SendOutcome } from './sender';
 
 /** What the scheduler works with: each a part of the outbox, none the outbox itself. */
 export interface SchedulerParts {
@@ -21,6 +22,8 @@ export interface SchedulerParts {
   /** The transport: one attempt over the wire. */
   readonly send: Send;
   readonly caches: EndpointCachePool;
+  /** Where attempts to relay endpoints go. */
+  readonly relays: RelayHub;
   /** Shutting down: nothing more is scheduled. */
   stopped(): boolean;
 }
@@ -29,6 +32,13 @@ export interface SchedulerParts {
 export type DeliveryListener = (
   tenantKey: string,
   delivery: Pick<DeliveryRecord, 'id' | 'job_id' | 'status' | 'attempts'>,
+) => void;
+
+/** One attempt made, with the delivery as it stands after it (retried, succeeded or dead-lettered). */
+export type AttemptListener = (
+  tenantKey: string,
+  delivery: DeliveryRecord,
+  attempt: DeliveryRecord['attempts'][number],
 ) => void;
 
 /** Background work (attempts, pumps): nothing a request waits for, but what shutting down waits for. */
@@ -74,6 +84,7 @@ export class DeliveryScheduler {
   /** What the outbox waits for when idle or shutting down. */
   readonly work = new BackgroundWork();
   private readonly listeners: DeliveryListener[] = [];
+  private readonly attemptListeners: AttemptListener[] = [];
 
   constructor(private readonly parts: SchedulerParts) {}
 
@@ -83,6 +94,10 @@ export class DeliveryScheduler {
       const i = this.listeners.indexOf(listener);
       if (i >= 0) this.listeners.splice(i, 1);
     };
+  }
+
+  onAttempt(listener: AttemptListener): void {
+    this.attemptListeners.push(listener);
   }
 
   private notify(key: string, delivery: DeliveryRecord): void {
@@ -169,28 +184,54 @@ export class DeliveryScheduler {
         if (!delivery.outsideChain && (await chainHead(tx, delivery))?.id !== deliveryId) return undefined;
         const endpoint = await tx.endpoints.get(delivery.endpoint_id);
         if (!endpoint) return undefined;
+        if (endpoint.relay && relayExpired(endpoint.relay, tx.realNowMs, nowMs, this.parts.config)) {
+          // No stream came back within the grace period: the relay goes, its pending deliveries are dead-lettered.
+          await deleteEndpoint(tx, endpoint.id);
+          tx.afterCommit(() => this.parts.caches.forgetEndpoint(key, endpoint.id));
+          return undefined;
+        }
         const leaseMs = leaseFor(endpoint);
         tx.deliveries.put({
           ...delivery,
           lease: { owner: this.owner, token, untilRealMs: tx.realNowMs + leaseMs, untilTenantMs: nowMs + leaseMs },
         });
-        return { delivery, endpoint, atMs: nowMs };
+        const relayHolder =
+          endpoint.relay && relayConnected(endpoint.relay, tx.realNowMs, this.parts.config.relayHeartbeatMs)
+            ? endpoint.relay.holder
+            : null;
+        return { delivery, endpoint, atMs: nowMs, relayHolder };
       },
       { existingOnly: true },
     );
     if (!taken) return;
-    const { delivery, endpoint, atMs } = taken;
+    const { delivery, endpoint, atMs, relayHolder } = taken;
     const caches = this.parts.caches.of(key);
     // Held back inside the attempt, under its lease: the chain behind it waits, so order holds.
     if (endpoint.delay_ms) await sleep(endpoint.delay_ms);
     const started = performance.now();
     const headers = webhookHeaders(caches.signer(endpoint), { ...delivery, eventId: delivery.event_id }, new Date());
-    const outcome = await this.parts.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
-    // At-least-once made visible: the same delivery again, same webhook-id and signature.
-    if (endpoint.duplicate) await this.parts.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
-    const attempt = {
+    let outcome: SendOutcome;
+    let sent = true;
+    if (!endpoint.relay) {
+      outcome = await this.parts.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
+      // At-least-once made visible: the same delivery again, same webhook-id and signature.
+      if (endpoint.duplicate) await this.parts.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
+    } else if (relayHolder === null) {
+      sent = false;
+      outcome = { ok: false, attempt: { error: 'relay not connected: no stream holds it (lastmile listen)' } };
+    } else {
+      const relayed = { delivery_id: delivery.id, event_type: delivery.event_type, job_id: delivery.job_id };
+      outcome = await this.parts.relays.send(
+        endpoint,
+        relayHolder,
+        { ...relayed, headers, body: delivery.payloadText },
+        this.parts.config.timeoutMs,
+      );
+    }
+    const attempt: DeliveryRecord['attempts'][number] = {
       at: iso(atMs),
       latency_ms: Math.round((performance.now() - started) * 100) / 100,
+      ...(sent ? { request_headers: headers } : {}),
       ...outcome.attempt,
     };
     await this.parts.store.transact(
@@ -222,6 +263,7 @@ export class DeliveryScheduler {
           }
         }
         tx.afterCommit(() => {
+          for (const listener of this.attemptListeners) listener(key, next, attempt);
           this.notify(key, next);
           // Only this chain changed: send its head if due, or wake up when it is. A full scan
           // here would make every settled delivery cost as much as all pending chains together.

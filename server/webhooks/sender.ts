@@ -6,13 +6,53 @@ import { webhookSigner, type WebhookSigner } from '../../spec/contract';
 import type { EndpointRecord } from './records';
 import { guardedLookup, isPrivateAddress } from './url-policy';
 
-const MAX_RESPONSE_BODY_KEPT = 2048;
+import type { Schemas } from '../../spec/contract';
+
+export const MAX_RESPONSE_BODY_KEPT = 2048;
 const SOCKETS_PER_ENDPOINT = 32;
+/** The answer's headers an attempt keeps: enough to see why a receiver refused. */
+const KEPT_RESPONSE_HEADERS = [
+  'content-type',
+  'content-length',
+  'location',
+  'retry-after',
+  'www-authenticate',
+  'x-request-id',
+] as const;
+
+export type AttemptResponse = Schemas['AttemptResponse'];
 
 export interface SendOutcome {
   ok: boolean;
-  attempt: { status_code?: number; error?: string };
+  attempt: { status_code?: number; error?: string; response?: AttemptResponse };
   responseBody?: string;
+}
+
+/** The kept part of a body: its first 2 KB, cut on a byte boundary as UTF-8 reads it. */
+export function keptBody(body: Buffer): { body: string; body_truncated: boolean } {
+  return {
+    body: body.subarray(0, MAX_RESPONSE_BODY_KEPT).toString('utf8'),
+    body_truncated: body.length > MAX_RESPONSE_BODY_KEPT,
+  };
+}
+
+/** An answer as an attempt records it, from its status, headers and (up to 2 KB more than kept of) body. */
+export function answered(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  body: Buffer,
+): SendOutcome {
+  const kept: Record<string, string> = {};
+  for (const name of KEPT_RESPONSE_HEADERS) {
+    const value = headers[name];
+    if (value !== undefined) kept[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  const response: AttemptResponse = { status_code: status, headers: kept, ...keptBody(body) };
+  const responseBody = response.body;
+  if (status >= 200 && status < 300) return { ok: true, attempt: { status_code: status, response }, responseBody };
+  const error =
+    status >= 300 && status < 400 ? `redirect to ${kept.location ?? '(no location)'} not followed` : `HTTP ${status}`;
+  return { ok: false, attempt: { status_code: status, error, response }, responseBody };
 }
 
 export type Send = (
@@ -57,26 +97,15 @@ export function sender(settings: SendSettings): Send {
           const status = res.statusCode ?? 0;
           const chunks: Buffer[] = [];
           let kept = 0;
-          const finish = () => {
-            const responseBody = Buffer.concat(chunks).toString('utf8');
-            if (status >= 200 && status < 300) done({ ok: true, attempt: { status_code: status }, responseBody });
-            else if (status >= 300 && status < 400)
-              done({
-                ok: false,
-                attempt: {
-                  status_code: status,
-                  error: `redirect to ${res.headers.location ?? '(no location)'} not followed`,
-                },
-                responseBody,
-              });
-            else done({ ok: false, attempt: { status_code: status, error: `HTTP ${status}` }, responseBody });
-          };
+          // One byte past what is kept tells a body cut short from one exactly 2 KB long.
+          const limit = MAX_RESPONSE_BODY_KEPT + 1;
+          const finish = () => done(answered(status, res.headers, Buffer.concat(chunks)));
           res.on('data', (chunk: Buffer) => {
-            if (kept < MAX_RESPONSE_BODY_KEPT) {
-              chunks.push(chunk.subarray(0, MAX_RESPONSE_BODY_KEPT - kept));
-              kept += Math.min(chunk.length, MAX_RESPONSE_BODY_KEPT - kept);
+            if (kept < limit) {
+              chunks.push(chunk.subarray(0, limit - kept));
+              kept += Math.min(chunk.length, limit - kept);
             }
-            if (kept >= MAX_RESPONSE_BODY_KEPT) {
+            if (kept >= limit) {
               // No more of an answer is kept; stop reading it rather than buffer a flood.
               finish();
               res.destroy();

@@ -1,0 +1,66 @@
+/**
+ * The relay bus across instances (server/webhooks/relay.ts): relay requests and answers on
+ * one Redis channel, so that the instance attempting a delivery, the one holding the relay's
+ * stream and the one an answer is posted to may all differ. Messages name relay endpoints,
+ * streams and attempts, never a tenant or its key. A message lost while Redis is away costs
+ * one attempt, which times out and is retried on schedule.
+ */
+import Redis from 'ioredis';
+import type { RelayBus, RelayMessage } from '../webhooks/relay';
+
+export class RedisRelayBus implements RelayBus {
+  private readonly listeners: Array<(message: RelayMessage) => void> = [];
+
+  private constructor(
+    private readonly publisher: Redis,
+    private readonly subscriber: Redis,
+    private readonly channel: string,
+  ) {}
+
+  static async start(url: string, prefix: string): Promise<RedisRelayBus> {
+    const options = {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: (times: number) => Math.min(times * 100, 1000),
+    };
+    const publisher = new Redis(url, { ...options, enableOfflineQueue: false });
+    const subscriber = new Redis(url, options);
+    publisher.on('error', () => undefined);
+    subscriber.on('error', () => undefined);
+    try {
+      await Promise.all([publisher.connect(), subscriber.connect()]);
+    } catch (error) {
+      publisher.disconnect();
+      subscriber.disconnect();
+      throw error;
+    }
+    const bus = new RedisRelayBus(publisher, subscriber, `${prefix}relay`);
+    await subscriber.subscribe(bus.channel);
+    subscriber.on('message', (_channel: string, text: string) => bus.dispatch(text));
+    return bus;
+  }
+
+  publish(message: RelayMessage): void {
+    this.publisher.publish(this.channel, JSON.stringify(message)).catch(() => undefined);
+  }
+
+  subscribe(listener: (message: RelayMessage) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private dispatch(text: string): void {
+    let message: RelayMessage;
+    try {
+      message = JSON.parse(text) as RelayMessage;
+    } catch {
+      return;
+    }
+    for (const listener of this.listeners) listener(message);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      [this.publisher, this.subscriber].map((client) => client.quit().catch(() => client.disconnect())),
+    );
+  }
+}
