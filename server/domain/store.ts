@@ -92,7 +92,12 @@ export type DomainTransaction = TransactionCore & RecordSets<DomainRecords>;
 export interface TransactOptions {
   /** Only an existing tenant: when there is none, the function is not run and the result is undefined. */
   existingOnly?: boolean;
+  /** Records the function is about to read: a shared store fetches them with its first read, in one round trip. */
+  prefetch?: Prefetch;
 }
+
+/** Ids of records a transaction will read, by kind. */
+export type Prefetch = { readonly [K in keyof DomainRecords]?: readonly string[] };
 
 export interface StoreLimits {
   /**

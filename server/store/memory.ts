@@ -15,7 +15,13 @@
 import { clientIdFor } from '../domain/ids';
 import { DomainError } from '../domain/errors';
 import { RUNNING_CLOCK, type TimeSource } from '../domain/clock';
-import { DEFAULT_STORE_LIMITS, type ClockState, type StoreLimits, type TransactOptions } from '../domain/store';
+import {
+  DEFAULT_STORE_LIMITS,
+  type ClockState,
+  type Prefetch,
+  type StoreLimits,
+  type TransactOptions,
+} from '../domain/store';
 import type { DeliveryRecord } from '../webhooks/records';
 import { DirectRecordSet } from './direct-records';
 import { KINDS, RecordSetsByKind, type Kind, type Records, type Store, type Transaction } from './records';
@@ -168,7 +174,7 @@ export class InMemoryStore implements Store {
     private readonly options: MemoryStoreOptions = { freezeRecords: false },
   ) {}
 
-  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options?: { prefetch: Prefetch }): Promise<T>;
   transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;
   transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions = {}): Promise<T | undefined> {
     let tenant = this.byKey.get(key);

@@ -5,7 +5,7 @@
  * its owner's record map (DomainRecords in server/domain/store.ts, WebhookRecords in
  * server/webhooks/records.ts), and here the entry and the getter the compiler then asks for.
  */
-import type { DomainRecords, RecordSet, RecordSets, TransactionCore, TransactOptions } from '../domain/store';
+import type { DomainRecords, Prefetch, RecordSet, RecordSets, TransactionCore, TransactOptions } from '../domain/store';
 import type { PendingDeliveries, WebhookRecords } from '../webhooks/records';
 
 export interface Records extends DomainRecords, WebhookRecords {}
@@ -50,7 +50,7 @@ export type Transaction = TransactionCore & RecordSets<Records> & { readonly pen
 
 export interface Store {
   /** Runs `fn` as one transaction on the tenant of this key, opening the tenant on first use. */
-  transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>, options?: { prefetch: Prefetch }): Promise<T>;
   transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;
   /** Forgets the tenant entirely; the next use opens it afresh. */
   drop(tenantKey: string): Promise<void>;

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import Redis, { type RedisOptions } from 'ioredis';
 import type { TimeSource } from '../domain/clock';
-import { StoreUnavailableError, type TransactOptions } from '../domain/store';
+import { StoreUnavailableError, type Prefetch, type TransactOptions } from '../domain/store';
 import { KINDS, type Store, type Transaction } from './records';
 import { COMMIT_SCRIPT } from './redis-commit';
 import { RedisTransaction, type CommitClient, type CommitPayload, type RedisCall } from './redis-transaction';
@@ -107,7 +107,7 @@ export class RedisStore implements Store {
     return `${this.options.prefix}pending-tenants`;
   }
 
-  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options?: { prefetch: Prefetch }): Promise<T>;
   transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;
   async transact<T>(
     key: string,
@@ -117,7 +117,7 @@ export class RedisStore implements Store {
     const base = this.base(key);
     if (options.existingOnly && (await this.call((r) => r.exists(`${base}meta`))) === 0) return undefined;
     for (let run = 1; ; run++) {
-      const tx = new RedisTransaction(this.call, key, base, this.realNow());
+      const tx = new RedisTransaction(this.call, key, base, this.realNow(), options.prefetch);
       let result: T;
       try {
         result = await fn(tx);
