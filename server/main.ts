@@ -15,6 +15,7 @@ import type { Store } from './store/records';
 import { InMemoryStore } from './store/memory';
 import { RedisEventRelay } from './store/redis-events';
 import { RedisStore } from './store/redis';
+import { TenantIds } from './domain/tenants';
 import { Sandbox } from './application/sandbox';
 import { Outbox } from './webhooks/outbox';
 import type { Send } from './webhooks/sender';
@@ -90,19 +91,21 @@ export async function startServer(
       ? pino({ level: config.logLevel, base: { service: 'lastmile-sandbox' } }, logDestination)
       : pino({ level: 'silent' }));
   const freezeRecords = options.freezeRecords ?? process.env.LASTMILE_FREEZE_RECORDS === '1';
+  const tenants = new TenantIds(config.tenantHashKey);
   const store: Store =
     options.store ??
     (config.store === 'memory'
       ? new InMemoryStore(
           options.now ?? Date.now,
           { ...DEFAULT_STORE_LIMITS, ...settingsFor(config, 'storeLimits') },
-          { freezeRecords },
+          { freezeRecords, tenants },
         )
       : await RedisStore.connect({
           url: config.store,
           prefix: config.storePrefix,
           tenantTtlSeconds: config.tenantTtlSeconds,
           realNow: options.now,
+          tenants,
         }));
   // Each part gets the settings the table passes to it (server/settings.ts).
   const outbox = new Outbox(
@@ -121,12 +124,19 @@ export async function startServer(
   const relay =
     config.store === 'memory'
       ? null
-      : await RedisEventRelay.start(config.store, config.storePrefix, { sandbox, outbox }).catch(async (error) => {
-          await outbox.shutdown(0);
-          await store.close();
-          throw error;
-        });
-  const sandboxConsole = createConsole({ sandbox: relay ?? sandbox, apiKeys, deliveries: relay ?? outbox });
+      : await RedisEventRelay.start(config.store, config.storePrefix, { sandbox, outbox }, store.tenants).catch(
+          async (error) => {
+            await outbox.shutdown(0);
+            await store.close();
+            throw error;
+          },
+        );
+  const sandboxConsole = createConsole({
+    sandbox: relay ?? sandbox,
+    apiKeys,
+    deliveries: relay ?? outbox,
+    tenantOf: (key) => store.tenants.refOf(key),
+  });
   const app = createApp({
     sandbox,
     outbox,

@@ -26,6 +26,8 @@ export interface ConsoleOptions {
   limits?: Partial<StreamLimits>;
   /** The outbox, so that pages see each delivery attempt as it settles. */
   deliveries?: DeliveryUpdates;
+  /** How the events name tenants: the store's TenantIds.refOf. */
+  tenantOf?: (keyOrRef: string) => string;
 }
 
 export interface SandboxConsole {
@@ -48,8 +50,8 @@ const PAGE_HEADERS: Record<string, string> = {
   'x-frame-options': 'DENY',
 };
 
-export function createConsole({ sandbox, apiKeys, limits, deliveries }: ConsoleOptions): SandboxConsole {
-  const streams = new TenantStreams(sandbox, { ...DEFAULT_STREAM_LIMITS, ...limits }, Date.now, deliveries);
+export function createConsole({ sandbox, apiKeys, limits, deliveries, tenantOf }: ConsoleOptions): SandboxConsole {
+  const streams = new TenantStreams(sandbox, { ...DEFAULT_STREAM_LIMITS, ...limits }, Date.now, deliveries, tenantOf);
 
   const router = express.Router({ strict: true });
   router.use((_req: Request, res: Response, next) => {

@@ -75,6 +75,7 @@ export type RecordSets<R extends { [K in keyof R]: { id: string } }> = { readonl
 
 /** What every transaction has, whatever records it holds. */
 export interface TransactionCore {
+  /** The tenant's reference (server/domain/tenants.ts): never its API key. */
   readonly tenantKey: string;
   /** The account id shown in webhook payloads. */
   readonly clientId: string;

@@ -6,6 +6,7 @@
  * server/webhooks/records.ts), and here the entry and the getter the compiler then asks for.
  */
 import type { DomainRecords, Prefetch, RecordSet, RecordSets, TransactionCore, TransactOptions } from '../domain/store';
+import type { TenantIds } from '../domain/tenants';
 import type { PendingDeliveries, WebhookRecords } from '../webhooks/records';
 
 export interface Records extends DomainRecords, WebhookRecords {}
@@ -48,7 +49,13 @@ export abstract class RecordSetsByKind implements RecordSets<Records> {
 /** One transaction on one tenant: every kind's set, and the index of pending deliveries. */
 export type Transaction = TransactionCore & RecordSets<Records> & { readonly pendingDeliveries: PendingDeliveries };
 
+/**
+ * Every method takes a tenant by its API key or its reference (server/domain/tenants.ts), and
+ * names tenants by their references: a store keeps no API key.
+ */
 export interface Store {
+  /** How this store names tenants. */
+  readonly tenants: TenantIds;
   /** Runs `fn` as one transaction on the tenant of this key, opening the tenant on first use. */
   transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>, options?: { prefetch: Prefetch }): Promise<T>;
   transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;

@@ -79,11 +79,11 @@ for _, id in ipairs(p.pendingDel) do
 end
 if changed then redis.call('HINCRBY', meta, 'pendingv', 1) end
 if redis.call('ZCARD', pending) > 0 then
-  redis.call('SADD', p.pendingTenants, p.tenantKey)
+  redis.call('SADD', p.pendingTenants, p.tenant)
 else
-  redis.call('SREM', p.pendingTenants, p.tenantKey)
+  redis.call('SREM', p.pendingTenants, p.tenant)
 end
-redis.call('ZADD', p.tenants, p.now, p.tenantKey)
+redis.call('ZADD', p.tenants, p.now, p.tenant)
 for _, part in ipairs(p.parts) do
   if redis.call('EXISTS', b .. part) == 1 then redis.call('PEXPIRE', b .. part, p.ttlMs) end
 end

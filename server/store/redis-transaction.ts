@@ -5,6 +5,7 @@
 import type Redis from 'ioredis';
 import { RUNNING_CLOCK } from '../domain/clock';
 import { clientIdFor } from '../domain/ids';
+import { isTenantRef } from '../domain/tenants';
 import type { ClockState, Prefetch } from '../domain/store';
 import type { DeliveryRecord } from '../webhooks/records';
 import { KINDS, RecordSetsByKind, type Kind, type Records, type Transaction } from './records';
@@ -160,7 +161,6 @@ type Sources<Q extends Kind = Kind> = { [K in Q]: RedisRecords<Records[K]> };
 type Buffers<Q extends Kind = Kind> = { [K in Q]: BufferedRecordSet<Records[K]> };
 
 export class RedisTransaction extends RecordSetsByKind implements Transaction {
-  readonly clientId: string;
   readonly pendingDeliveries: BufferedPendingDeliveries;
   private readonly sources: Sources;
   private readonly sets: Buffers;
@@ -174,13 +174,14 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
 
   constructor(
     private readonly call: RedisCall,
+    /** The API key or the reference the transaction was opened with. */
+    private readonly keyOrRef: string,
     readonly tenantKey: string,
     private readonly base: string,
     readonly realNowMs: number,
     private readonly ahead: Prefetch = {},
   ) {
     super();
-    this.clientId = clientIdFor(tenantKey);
     const prefetched: { [K in Kind]?: Prefetched } = {
       jobs: { count: async () => (await this.prefetched()).jobCount },
       deliveries: { count: async () => (await this.prefetched()).deliveryCount },
@@ -221,6 +222,11 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
 
   private bufferOf<Q extends Kind>(kind: Q): Buffers<Q>[Q] {
     return new BufferedRecordSet<Records[Q]>(this.sources[kind]);
+  }
+
+  get clientId(): string {
+    if (isTenantRef(this.keyOrRef)) throw new Error('a transaction opened by reference has no account id');
+    return clientIdFor(this.keyOrRef);
   }
 
   protected setOf<K extends Kind>(kind: K): BufferedRecordSet<Records[K]> {

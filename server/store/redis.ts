@@ -8,9 +8,9 @@
  * instances"): `<prefix>t:{<tenant hash>}:<part>`, one hash tag per tenant, each part
  * expiring `tenantTtl` after the tenant's last write.
  */
-import { createHash } from 'node:crypto';
 import Redis, { type RedisOptions } from 'ioredis';
 import type { TimeSource } from '../domain/clock';
+import { refOfId, TenantIds } from '../domain/tenants';
 import { StoreUnavailableError, type Prefetch, type TransactOptions } from '../domain/store';
 import { KINDS, type Store, type Transaction } from './records';
 import { COMMIT_SCRIPT } from './redis-commit';
@@ -23,6 +23,8 @@ export interface RedisStoreOptions {
   /** A tenant with no write for this long expires. */
   tenantTtlSeconds: number;
   realNow?: TimeSource;
+  /** How tenants are named in Redis (by the keyed hash of their API keys); default: under the built-in hash key. */
+  tenants?: TenantIds;
   /**
    * A client of the caller's own (made with REDIS_CLIENT_OPTIONS, or wrapped to watch its
    * commands); the store connects it and closes it. Default: one made from `url`.
@@ -53,6 +55,7 @@ const MAX_RUNS = 40;
 
 export class RedisStore implements Store {
   readonly shared = true;
+  readonly tenants: TenantIds;
   private readonly redis: CommitClient;
   private readonly dropListeners: Array<(key: string) => void> = [];
   private readonly realNow: TimeSource;
@@ -61,6 +64,7 @@ export class RedisStore implements Store {
 
   private constructor(readonly options: RedisStoreOptions) {
     this.realNow = options.realNow ?? Date.now;
+    this.tenants = options.tenants ?? new TenantIds();
     const redis = options.client ?? new Redis(options.url, REDIS_CLIENT_OPTIONS);
     redis.defineCommand('lastmileCommit', { numberOfKeys: 0, lua: COMMIT_SCRIPT });
     // Errors reach each command's caller; the client itself must not crash the process.
@@ -95,8 +99,7 @@ export class RedisStore implements Store {
   };
 
   private base(tenantKey: string): string {
-    const tenantHash = createHash('sha256').update(tenantKey).digest('hex').slice(0, 32);
-    return `${this.options.prefix}t:{${tenantHash}}:`;
+    return `${this.options.prefix}t:{${this.tenants.idOf(tenantKey).slice(0, 32)}}:`;
   }
 
   private get tenantsKey(): string {
@@ -117,7 +120,7 @@ export class RedisStore implements Store {
     const base = this.base(key);
     if (options.existingOnly && (await this.call((r) => r.exists(`${base}meta`))) === 0) return undefined;
     for (let run = 1; ; run++) {
-      const tx = new RedisTransaction(this.call, key, base, this.realNow(), options.prefetch);
+      const tx = new RedisTransaction(this.call, key, this.tenants.refOf(key), base, this.realNow(), options.prefetch);
       let result: T;
       try {
         result = await fn(tx);
@@ -149,7 +152,7 @@ export class RedisStore implements Store {
         JSON.stringify({
           ...payload,
           base: this.base(key),
-          tenantKey: key,
+          tenant: this.tenants.idOf(key),
           now: this.realNow(),
           ttlMs: this.options.tenantTtlSeconds * 1000,
           parts: TENANT_PARTS,
@@ -173,20 +176,20 @@ export class RedisStore implements Store {
       r
         .multi()
         .del(...TENANT_PARTS.map((p) => base + p))
-        .zrem(this.tenantsKey, key)
-        .srem(this.pendingTenantsKey, key)
+        .zrem(this.tenantsKey, this.tenants.idOf(key))
+        .srem(this.pendingTenantsKey, this.tenants.idOf(key))
         .exec(),
     );
-    for (const listener of this.dropListeners) listener(key);
+    for (const listener of this.dropListeners) listener(this.tenants.refOf(key));
   }
 
   async tenantKeys(): Promise<string[]> {
     const since = this.realNow() - this.options.tenantTtlSeconds * 1000;
-    return this.call((r) => r.zrangebyscore(this.tenantsKey, since, '+inf'));
+    return (await this.call((r) => r.zrangebyscore(this.tenantsKey, since, '+inf'))).map(refOfId);
   }
 
   async tenantsWithPendingDeliveries(): Promise<string[]> {
-    return this.call((r) => r.smembers(this.pendingTenantsKey));
+    return (await this.call((r) => r.smembers(this.pendingTenantsKey))).map(refOfId);
   }
 
   onDrop(listener: (key: string) => void): void {

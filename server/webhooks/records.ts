@@ -5,6 +5,7 @@
  */
 import type { Schemas } from '../../spec/contract';
 import type { RecordSets, TransactionCore, TransactOptions } from '../domain/store';
+import type { TenantIds } from '../domain/tenants';
 
 /** A webhook endpoint as stored: the contract's shape, secret included. */
 export type EndpointRecord = Schemas['WebhookEndpointWithSecret'];
@@ -53,6 +54,8 @@ export type WebhookTransaction = TransactionCore &
 
 /** The part of the store the outbox uses. */
 export interface WebhookStore {
+  /** How the store names tenants: the outbox schedules by reference, never by API key. */
+  readonly tenants: TenantIds;
   transact<T>(tenantKey: string, fn: (tx: WebhookTransaction) => Promise<T>): Promise<T>;
   transact<T>(
     tenantKey: string,

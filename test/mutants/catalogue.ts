@@ -115,6 +115,7 @@ function lookingInEveryTenant(inner: Store): Store {
   }
   return {
     shared: inner.shared,
+    tenants: inner.tenants,
     transact,
     drop: (key) => inner.drop(key),
     tenantKeys: () => inner.tenantKeys(),
