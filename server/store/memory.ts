@@ -287,6 +287,11 @@ export class InMemoryStore implements Store {
     return [...this.byKey.values()].filter((t) => t.pending.size > 0).map((t) => t.ref);
   }
 
+  /** One process: its own timers find due work, so every tenant with pending deliveries is a candidate. */
+  dueTenants(): Promise<string[]> {
+    return this.tenantsWithPendingDeliveries();
+  }
+
   onDrop(listener: (key: string) => void): void {
     this.dropListeners.push(listener);
   }

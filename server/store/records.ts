@@ -64,6 +64,8 @@ export interface Store {
   tenantKeys(): Promise<string[]>;
   /** Tenants holding at least one PENDING delivery. */
   tenantsWithPendingDeliveries(): Promise<string[]>;
+  /** Tenants whose deliveries may be due now: at least every one with due work. */
+  dueTenants(): Promise<string[]>;
   /** Called with the key of each tenant the store forgets (reset or eviction), after it is gone. */
   onDrop(listener: (tenantKey: string) => void): void;
   /** Whether other processes share this store (and so its deliveries and clocks). */

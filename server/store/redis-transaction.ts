@@ -152,6 +152,8 @@ export interface CommitPayload {
   puts: Array<[string, string, string]>;
   dels: Array<[string, string]>;
   clock?: string;
+  /** The commit writes a delivery or the clock: what is due may have changed. */
+  dueTouch?: boolean;
   /** [delivery id, job id] of each delivery now pending. */
   pendingAdd: Array<[string, string]>;
   pendingDel: string[];
@@ -168,6 +170,8 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
   private prefetch: Promise<PrefetchedReads> | null = null;
   private clockWritten: ClockState | null = null;
   private pendingVersion: number | null = null;
+  /** The count of due-changing commits as the pending deliveries were read (undefined: not read). */
+  dueVersion: string | null | undefined = undefined;
   /** The version of each job's pending set read through the per-job index. */
   private readonly pendingJobVersions = new Map<string, number>();
   private readonly callbacks: Array<() => void> = [];
@@ -257,9 +261,11 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
       const replies = await r
         .multi()
         .zrange(`${this.base}pending`, '0', '-1')
-        .hget(`${this.base}meta`, 'pendingv')
+        .hmget(`${this.base}meta`, 'pendingv', 'duev')
         .exec();
-      return [replies?.[0]?.[1] as string[], Number(replies?.[1]?.[1] ?? 0)] as const;
+      const [pendingv, duev] = replies?.[1]?.[1] as [string | null, string | null];
+      if (this.dueVersion === undefined) this.dueVersion = duev;
+      return [replies?.[0]?.[1] as string[], Number(pendingv ?? 0)] as const;
     });
     this.pendingVersion ??= version;
     return deliveries.fetch(ids);
@@ -374,7 +380,14 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
     }
     pendingDel.push(...deliveries.deletes());
     if (puts.length === 0 && dels.length === 0 && !this.clockWritten) return null;
-    const payload: CommitPayload = { checks: checks.concat(this.indexChecks()), puts, dels, pendingAdd, pendingDel };
+    const payload: CommitPayload = {
+      checks: checks.concat(this.indexChecks()),
+      puts,
+      dels,
+      pendingAdd,
+      pendingDel,
+      dueTouch: pendingAdd.length + pendingDel.length > 0 || this.clockWritten !== null,
+    };
     if (this.clockWritten) payload.clock = JSON.stringify(this.clockWritten);
     return payload;
   }

@@ -50,6 +50,8 @@ const TENANT_PARTS = [
   'pendingjv',
   ...KINDS.flatMap((kind) => [kind, `${kind}:v`, `${kind}:o`]),
 ];
+/** Tenants one look at the due-time index returns at most (the rest at the next look). */
+const DUE_BATCH = 1000;
 /** How many times a transaction runs before contention is answered as unavailability. */
 const MAX_RUNS = 40;
 
@@ -106,8 +108,9 @@ export class RedisStore implements Store {
     return `${this.options.prefix}tenants`;
   }
 
-  private get pendingTenantsKey(): string {
-    return `${this.options.prefix}pending-tenants`;
+  /** The due-time index: tenant id → the real time its deliveries may next be due. */
+  private get dueKey(): string {
+    return `${this.options.prefix}due`;
   }
 
   transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options?: { prefetch: Prefetch }): Promise<T>;
@@ -118,7 +121,11 @@ export class RedisStore implements Store {
     options: TransactOptions = {},
   ): Promise<T | undefined> {
     const base = this.base(key);
-    if (options.existingOnly && (await this.call((r) => r.exists(`${base}meta`))) === 0) return undefined;
+    if (options.existingOnly && (await this.call((r) => r.exists(`${base}meta`))) === 0) {
+      // Expired or dropped: out of the due-time index, unless it came back meanwhile.
+      await this.indexDue(key, null, null);
+      return undefined;
+    }
     for (let run = 1; ; run++) {
       const tx = new RedisTransaction(this.call, key, this.tenants.refOf(key), base, this.realNow(), options.prefetch);
       let result: T;
@@ -138,6 +145,8 @@ export class RedisStore implements Store {
       }
       const payload = tx.commitPayload();
       if (!payload || (await this.commit(key, payload))) {
+        const nextDue = tx.pendingDeliveries.nextDue;
+        if (nextDue !== undefined && tx.dueVersion !== undefined) await this.indexDue(key, nextDue, tx.dueVersion);
         tx.committed();
         return result;
       }
@@ -157,7 +166,7 @@ export class RedisStore implements Store {
           ttlMs: this.options.tenantTtlSeconds * 1000,
           parts: TENANT_PARTS,
           tenants: this.tenantsKey,
-          pendingTenants: this.pendingTenantsKey,
+          due: this.dueKey,
         }),
       ),
     );
@@ -177,7 +186,7 @@ export class RedisStore implements Store {
         .multi()
         .del(...TENANT_PARTS.map((p) => base + p))
         .zrem(this.tenantsKey, this.tenants.idOf(key))
-        .srem(this.pendingTenantsKey, this.tenants.idOf(key))
+        .zrem(this.dueKey, this.tenants.idOf(key))
         .exec(),
     );
     for (const listener of this.dropListeners) listener(this.tenants.refOf(key));
@@ -188,8 +197,31 @@ export class RedisStore implements Store {
     return (await this.call((r) => r.zrangebyscore(this.tenantsKey, since, '+inf'))).map(refOfId);
   }
 
+  /** Every tenant in the due-time index: each with pending deliveries is. */
   async tenantsWithPendingDeliveries(): Promise<string[]> {
-    return (await this.call((r) => r.smembers(this.pendingTenantsKey))).map(refOfId);
+    return (await this.call((r) => r.zrange(this.dueKey, '0', '-1'))).map(refOfId);
+  }
+
+  async dueTenants(): Promise<string[]> {
+    const ids = await this.call((r) => r.zrangebyscore(this.dueKey, '-inf', this.realNow(), 'LIMIT', 0, DUE_BATCH));
+    return ids.map(refOfId);
+  }
+
+  /**
+   * Files the tenant under the real time its deliveries may next be due (none: out of the
+   * index), as a transaction that read them all found. A commit that changed what is due
+   * since that read (its count, `duev`, moved on) may have been overwritten here: the tenant
+   * is then due now, so that the next look finds it. The write comes before the check, so
+   * such a commit is either seen by the check or lowers the time itself, after the write.
+   */
+  private async indexDue(key: string, realMs: number | null, seenVersion: string | null): Promise<void> {
+    const id = this.tenants.idOf(key);
+    const version = await this.call(async (r) => {
+      const write = realMs === null ? r.multi().zrem(this.dueKey, id) : r.multi().zadd(this.dueKey, realMs, id);
+      const replies = await write.hget(`${this.base(key)}meta`, 'duev').exec();
+      return replies?.[1]?.[1] as string | null;
+    });
+    if (version !== seenVersion) await this.call((r) => r.zadd(this.dueKey, 'LT', this.realNow(), id));
   }
 
   onDrop(listener: (key: string) => void): void {

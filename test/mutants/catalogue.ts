@@ -120,6 +120,7 @@ function lookingInEveryTenant(inner: Store): Store {
     drop: (key) => inner.drop(key),
     tenantKeys: () => inner.tenantKeys(),
     tenantsWithPendingDeliveries: () => inner.tenantsWithPendingDeliveries(),
+    dueTenants: () => inner.dueTenants(),
     onDrop: (listener) => inner.onDrop(listener),
     close: () => inner.close(),
   };
