@@ -58,7 +58,8 @@ const fileUnder = (key: string, realMs: number | null, during?: () => Promise<un
 it('finds only tenants with due work, in one round trip, and loses none to a racing commit', async () => {
   const keys = Array.from({ length: 30 }, (_, i) => `failing-${i}`);
   const refs = keys.map((key) => store.tenants.refOf(key));
-  for (const key of keys) await store.transact(key, async (tx) => tx.deliveries.put(delivery('d1', realNow + HOUR)));
+  for (const key of keys)
+    await store.transact(key, (tx) => Promise.resolve(tx.deliveries.put(delivery('d1', realNow + HOUR))));
   // Just queued: due now, as far as the index knows.
   expect((await store.dueTenants()).sort()).toEqual([...refs].sort());
 
@@ -68,13 +69,13 @@ it('finds only tenants with due work, in one round trip, and loses none to a rac
   expect(counting.roundTrips() - before).toBe(1);
 
   // A commit that changes a delivery makes its tenant due again.
-  await store.transact(keys[3], async (tx) => tx.deliveries.put(delivery('d2', realNow + 2 * HOUR)));
+  await store.transact(keys[3], (tx) => Promise.resolve(tx.deliveries.put(delivery('d2', realNow + 2 * HOUR))));
   expect(await store.dueTenants()).toEqual([refs[3]]);
   await fileUnder(keys[3], realNow + HOUR);
 
   // A commit between a look's read and its filing: the tenant stays due.
   await fileUnder(keys[5], realNow + HOUR, () =>
-    store.transact(keys[5], async (tx) => tx.deliveries.put(delivery('d3', realNow))),
+    store.transact(keys[5], (tx) => Promise.resolve(tx.deliveries.put(delivery('d3', realNow)))),
   );
   expect(await store.dueTenants()).toEqual([refs[5]]);
   await fileUnder(keys[5], realNow + HOUR);
@@ -84,10 +85,10 @@ it('finds only tenants with due work, in one round trip, and loses none to a rac
   realNow += HOUR;
   expect((await store.dueTenants()).length).toBe(30);
   // None left pending: out of the index, and so is a tenant that no longer exists.
-  await store.transact(keys[0], async (tx) => tx.deliveries.delete('d1'));
+  await store.transact(keys[0], (tx) => Promise.resolve(tx.deliveries.delete('d1')));
   await fileUnder(keys[0], null);
   await store.drop(keys[1]);
   expect(await store.dueTenants()).not.toContain(refs[0]);
   expect(await store.dueTenants()).not.toContain(refs[1]);
-  expect(await store.transact(keys[1], async () => 'ran', { existingOnly: true })).toBeUndefined();
+  expect(await store.transact(keys[1], () => Promise.resolve('ran'), { existingOnly: true })).toBeUndefined();
 });
