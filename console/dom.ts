@@ -30,9 +30,11 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(props ?? {})) {
     if (value === undefined || value === null || value === false) continue;
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- props are strings, numbers or true here
     if (name === 'class') node.className = String(value);
     else if (name === 'dataset' && typeof value === 'object') Object.assign(node.dataset, value);
     else if (name.startsWith('on') && typeof value === 'function') node.addEventListener(name.slice(2), value);
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- props are strings, numbers or true here
     else node.setAttribute(name, value === true ? '' : String(value));
   }
   for (const child of children.flat()) {

@@ -9,7 +9,10 @@ export { ConfigError, type ServerConfig } from './settings';
 
 /** Every setting's default, from its entry. */
 export const DEFAULT_CONFIG: ServerConfig = Object.fromEntries(
-  settingEntries().map(([name, entry]) => [name, Array.isArray(entry.default) ? [...entry.default] : entry.default]),
+  settingEntries().map(([name, entry]) => [
+    name,
+    Array.isArray(entry.default) ? [...(entry.default as unknown[])] : entry.default,
+  ]),
 ) as ServerConfig;
 
 /** The key the banner offers when any key is accepted. */

@@ -60,7 +60,7 @@ export interface StartOptions {
 /** Longest a request's log line may wait in the write buffer. */
 export const LOG_FLUSH_INTERVAL_MS = 250;
 
-export const VERSION: string = require('../package.json').version;
+export const VERSION: string = (require('../package.json') as { version: string }).version;
 
 /**
  * Starts a server. Programmatic callers get `logLevel: 'silent'` unless they ask for

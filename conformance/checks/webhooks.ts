@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/restrict-template-expressions, @typescript-eslint/no-base-to-string --
+   the deliveries are the implementation's JSON, unknown in type, shown as they came */
 import { validateWebhookPayload, type Schemas } from '../../spec/contract';
 import { uncheckedBody } from '../../client/api';
 import type { CheckContext } from './context';

@@ -271,7 +271,7 @@ function judgeDeliveries(
     if (!first) firsts.set(d.json?.id, d);
     else if (first.headers['webhook-id'] !== d.headers['webhook-id']) {
       return {
-        message: `event ${d.json?.id} came twice under different webhook-ids`,
+        message: `event ${String(d.json?.id)} came twice under different webhook-ids`,
         expected: first.headers['webhook-id'],
         received: d.headers['webhook-id'],
       };

@@ -48,14 +48,14 @@ export interface Scene {
   t: TenantModel;
   now: Now;
   /** The tenant's job at a position, if it has any. */
-  job(i: number): JobModel | undefined;
+  job: (i: number) => JobModel | undefined;
   /** An id nobody handed out, for steps on something the tenant does not have yet. */
   unknown: string;
-  jobPath(job: { id: string } | undefined): { job_id: string };
+  jobPath: (job: { id: string } | undefined) => { job_id: string };
   /** The slot a step names: the other tenant's (which this one must not see), this one's, or none yet. */
-  slotFor(i: number, foreign?: boolean, unused?: boolean): { id: string; model: SlotModel | undefined };
+  slotFor: (i: number, foreign?: boolean, unused?: boolean) => { id: string; model: SlotModel | undefined };
   /** The other tenant, when the run has two. */
-  other(): TenantModel | undefined;
+  other: () => TenantModel | undefined;
 }
 
 /** A step's own fields; every step also names the tenant it acts as. */

@@ -198,7 +198,7 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
 
   let receiver: WebhookReceiver | undefined;
   const explored = new Set<string>();
-  const results: CheckResult[] = new Array(selected.length);
+  const results = new Array<CheckResult>(selected.length);
   try {
     if (selected.some((c) => c.usesReceiver) || options.explore) {
       receiver = new WebhookReceiver();
@@ -259,7 +259,7 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
     skipped: results.filter((r) => r.status === 'skipped').length,
   };
   return {
-    tool: { name: 'lastmile conform', version: require('../../package.json').version },
+    tool: { name: 'lastmile conform', version: (require('../../package.json') as { version: string }).version },
     baseUrl: options.baseUrl,
     level,
     tenantMode: shared ? 'shared' : 'fresh',

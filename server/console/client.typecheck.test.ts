@@ -11,7 +11,7 @@ const CONFIG = join(ROOT, 'console', 'tsconfig.json');
 const CHECK_TIMEOUT_MS = 120_000;
 
 function browserProgram(): ts.Program {
-  const { config, error } = ts.readConfigFile(CONFIG, ts.sys.readFile);
+  const { config, error } = ts.readConfigFile(CONFIG, (path) => ts.sys.readFile(path));
   if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
   const parsed = ts.parseJsonConfigFileContent(config, ts.sys, dirname(CONFIG));
   return ts.createProgram(parsed.fileNames, parsed.options);

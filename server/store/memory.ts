@@ -58,7 +58,7 @@ const EVICTION_SCAN = 64;
 function rememberPending(tenant: MemoryTenant, record: DeliveryRecord): void {
   tenant.pending.set(record.id, record);
   let ofJob = tenant.pendingByJob.get(record.job_id);
-  if (!ofJob) tenant.pendingByJob.set(record.job_id, (ofJob = new Map()));
+  if (!ofJob) tenant.pendingByJob.set(record.job_id, (ofJob = new Map<string, DeliveryRecord>()));
   ofJob.set(record.id, record);
 }
 
@@ -198,6 +198,7 @@ export class InMemoryStore implements Store {
       try {
         tenant = this.open(key);
       } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- open() throws DomainErrors, passed on as they are
         return Promise.reject(error);
       }
     }

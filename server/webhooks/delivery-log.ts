@@ -51,7 +51,7 @@ export function deliveryView(d: DeliveryRecord, waiting?: string): Schemas['Webh
     attempts: d.attempts.map((a) => ({ ...a })),
     next_attempt_at: d.nextAttemptAtMs === null ? null : iso(d.nextAttemptAtMs),
     created_at: d.created_at,
-    payload: JSON.parse(d.payloadText),
+    payload: JSON.parse(d.payloadText) as Schemas['WebhookDelivery']['payload'],
   };
   if (d.last_response_body !== undefined) out.last_response_body = d.last_response_body;
   if (waiting !== undefined) out.waiting_for = waiting;
