@@ -22,6 +22,7 @@ import { ServerMetrics } from './ops/metrics';
 import { DEFAULT_STREAM_LIMITS } from './console/streams';
 import { RedisRelayBus } from './store/redis-relay';
 import { LocalRelayBus, type RelayBus } from './webhooks/relay';
+import { TenantIds } from './domain/tenants';
 import { Sandbox } from './application/sandbox';
 import { FaultRules } from './faults/faults';
 import { Outbox } from './webhooks/outbox';
@@ -116,13 +117,14 @@ export async function startServer(
     conflict: () => metrics?.storeObserver.conflict(),
     rerun: () => metrics?.storeObserver.rerun(),
   };
+  const tenants = new TenantIds(config.tenantHashKey);
   const store: Store =
     options.store ??
     (config.store === 'memory'
       ? new InMemoryStore(
           options.now ?? Date.now,
           { ...DEFAULT_STORE_LIMITS, ...settingsFor(config, 'storeLimits') },
-          { freezeRecords },
+          { freezeRecords, tenants },
         )
       : await RedisStore.connect({
           url: config.store,
@@ -130,6 +132,7 @@ export async function startServer(
           tenantTtlSeconds: config.tenantTtlSeconds,
           realNow: options.now,
           observer,
+          tenants,
         }));
   // Relay endpoints (lastmile listen): any instance may hold a stream, attempt or take an answer.
   const relayBus: RelayBus =
@@ -181,18 +184,26 @@ export async function startServer(
   const relay =
     config.store === 'memory'
       ? null
-      : await RedisEventRelay.start(config.store, config.storePrefix, { sandbox, outbox }).catch(async (error) => {
-          await outbox.shutdown(0);
-          await relayBus.close();
-          await store.close();
-          throw error;
-        });
+      : await RedisEventRelay.start(config.store, config.storePrefix, { sandbox, outbox }, store.tenants).catch(
+          async (error) => {
+            await outbox.shutdown(0);
+            await relayBus.close();
+            await store.close();
+            throw error;
+          },
+        );
   // Tickets in the shared store, so that a ticket from one instance opens a stream on any.
   const tickets =
     store instanceof RedisStore
       ? new RedisStreamTickets(store.call, { prefix: config.storePrefix, ttlMs: DEFAULT_STREAM_LIMITS.ticketTtlMs })
       : undefined;
-  const sandboxConsole = createConsole({ sandbox: relay ?? sandbox, apiKeys, deliveries: relay ?? outbox, tickets });
+  const sandboxConsole = createConsole({
+    sandbox: relay ?? sandbox,
+    apiKeys,
+    deliveries: relay ?? outbox,
+    tickets,
+    tenantOf: (key) => store.tenants.refOf(key),
+  });
   const app = createApp({
     sandbox,
     outbox,

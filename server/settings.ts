@@ -8,6 +8,7 @@
  */
 import { DEFAULT_SANDBOX_CONFIG, type SandboxConfig } from './domain/sandbox';
 import { DEFAULT_STORE_LIMITS, type StoreLimits } from './domain/store';
+import { DEFAULT_TENANT_HASH_KEY } from './domain/tenants';
 import { DEFAULT_OUTBOX_CONFIG } from './webhooks/outbox';
 import type { OutboxConfig } from './webhooks/config';
 
@@ -120,6 +121,10 @@ export const parse = {
   storePrefix: (raw: string, flag: string): string => {
     if (!/^[\w.:-]{0,64}$/.test(raw))
       throw new ConfigError(`${flag} must be at most 64 letters, digits or . _ : -, got "${raw}"`);
+    return raw;
+  },
+  secret: (raw: string, flag: string): string => {
+    if (raw.length < 16) throw new ConfigError(`${flag} must be at least 16 characters`);
     return raw;
   },
   fraction: (raw: string, flag: string): number => {
@@ -279,6 +284,14 @@ export const SETTINGS = {
     default: 'lastmile:',
     parse: parse.storePrefix,
     help: 'put before every Redis key (to share one Redis)',
+  }),
+  tenantHashKey: setting({
+    flag: '--tenant-hash-key <secret>',
+    env: 'LASTMILE_TENANT_HASH_KEY',
+    default: DEFAULT_TENANT_HASH_KEY,
+    shown: '(built in)',
+    parse: parse.secret,
+    help: 'the stores keep tenants by HMAC-SHA-256 of their API keys under this key (the same on every instance)',
   }),
   tenantTtlSeconds: setting({
     flag: '--tenant-ttl <seconds>',

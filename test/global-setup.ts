@@ -22,6 +22,8 @@ export const REDIS_TESTS = under([
   'server/webhooks/outbox.test.ts',
   'server/store/pending-index.test.ts',
   'server/store/redis-round-trips.test.ts',
+  'server/store/due-index.test.ts',
+  'test/redis/keys-at-rest.test.ts',
 ]);
 
 interface PathFilter {

@@ -21,7 +21,7 @@ import {
 } from '../domain/operation';
 import { clockAdvance, clockView, DEFAULT_SANDBOX_CONFIG, DEFAULT_SANDBOX_POLICIES } from '../domain/sandbox';
 import * as slots from '../domain/slots';
-import type { ClockState, Job } from '../domain/store';
+import type { ClockState, Job, Prefetch } from '../domain/store';
 import type { Store, Transaction } from '../store/records';
 
 export type EventListener = (tenantKey: string, event: JobEvent) => void;
@@ -67,22 +67,30 @@ export class Sandbox {
   }
 
   /** One operation, one transaction: the events go to the outbox in it and are published after it; a Refusal is thrown once committed. */
-  private async run<T>(key: string, operation: (op: OperationContext) => Promise<T | Refusal>): Promise<T> {
-    const result = await this.store.transact(key, async (tx) => {
-      const op: OperationContext = {
-        tx,
-        now: clockNow(await tx.clock(), tx.realNowMs),
-        config: this.config,
-        policies: this.policies,
-        events: [],
-      };
-      const value = await operation(op);
-      if (op.events.length > 0) {
-        if (this.outbox) await this.outbox.enqueue(tx, op.events);
-        tx.afterCommit(() => this.publish(key, op.events));
-      }
-      return value;
-    });
+  private async run<T>(
+    key: string,
+    operation: (op: OperationContext) => Promise<T | Refusal>,
+    prefetch: Prefetch = {},
+  ): Promise<T> {
+    const result = await this.store.transact(
+      key,
+      async (tx) => {
+        const op: OperationContext = {
+          tx,
+          now: clockNow(await tx.clock(), tx.realNowMs),
+          config: this.config,
+          policies: this.policies,
+          events: [],
+        };
+        const value = await operation(op);
+        if (op.events.length > 0) {
+          if (this.outbox) await this.outbox.enqueue(tx, op.events);
+          tx.afterCommit(() => this.publish(key, op.events));
+        }
+        return value;
+      },
+      { prefetch },
+    );
     if (result instanceof Refusal) throw result.error;
     return result;
   }
@@ -106,7 +114,9 @@ export class Sandbox {
   }
 
   createJob(key: string, request: jobs.CreateJobRequest, idempotencyKey?: string): Promise<jobs.CreatedJob> {
-    return this.run(key, (op) => jobs.createJob(op, request, idempotencyKey));
+    // What a create reads, named up front: a shared store fetches it all in one round trip.
+    const prefetch = { slots: [request.slot_id], idempotency: idempotencyKey === undefined ? [] : [idempotencyKey] };
+    return this.run(key, (op) => jobs.createJob(op, request, idempotencyKey), prefetch);
   }
 
   getJob(key: string, jobId: string): Promise<Job> {

@@ -31,6 +31,8 @@ export interface ConsoleOptions {
   deliveries?: DeliveryUpdates;
   /** Where stream tickets are kept; default this process (with a shared store, the store, so any instance redeems them). */
   tickets?: StreamTickets;
+  /** How the events name tenants: the store's TenantIds.refOf. */
+  tenantOf?: (keyOrRef: string) => string;
 }
 
 export interface SandboxConsole {
@@ -53,9 +55,16 @@ const PAGE_HEADERS: Record<string, string> = {
   'x-frame-options': 'DENY',
 };
 
-export function createConsole({ sandbox, apiKeys, limits, deliveries, tickets }: ConsoleOptions): SandboxConsole {
+export function createConsole({
+  sandbox,
+  apiKeys,
+  limits,
+  deliveries,
+  tickets,
+  tenantOf,
+}: ConsoleOptions): SandboxConsole {
   const allLimits = { ...DEFAULT_STREAM_LIMITS, ...limits };
-  const streams = new TenantStreams(sandbox, allLimits, deliveries);
+  const streams = new TenantStreams(sandbox, allLimits, deliveries, tenantOf);
   const memoryTickets = tickets ? null : new MemoryStreamTickets(allLimits);
   const ticketBook: StreamTickets = tickets ?? memoryTickets!;
   /** The store away: 503 with our words, as the API answers. */

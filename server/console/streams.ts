@@ -90,10 +90,13 @@ export class TenantStreams {
     private readonly sandbox: JobEvents,
     private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS,
     private readonly deliveries?: DeliveryUpdates,
+    /** Names a tenant the same way whether told its API key or its reference (the store's TenantIds.refOf). */
+    private readonly tenantOf: (keyOrRef: string) => string = (key) => key,
   ) {}
 
   /** Turns the response into an event stream of that key's tenant until either side ends it. */
-  open(key: string, res: ServerResponse): void {
+  open(apiKey: string, res: ServerResponse): void {
+    const key = this.tenantOf(apiKey);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -129,7 +132,7 @@ export class TenantStreams {
 
   private subscribe(): void {
     if (this.unsubscribe) return;
-    this.unsubscribe = this.sandbox.onEvent((tenantKey, event) => this.publish(tenantKey, event));
+    this.unsubscribe = this.sandbox.onEvent((tenantKey, event) => this.publish(this.tenantOf(tenantKey), event));
     this.unsubscribeDeliveries =
       this.deliveries?.onDeliveryUpdate((tenantKey, d) => {
         const data = JSON.stringify({
@@ -138,7 +141,7 @@ export class TenantStreams {
           status: d.status,
           attempts: d.attempts.length,
         });
-        this.broadcast(tenantKey, `event: delivery\ndata: ${data}\n\n`);
+        this.broadcast(this.tenantOf(tenantKey), `event: delivery\ndata: ${data}\n\n`);
       }) ?? null;
     this.heartbeat = setInterval(() => this.beat(), this.limits.heartbeatMs);
     this.heartbeat.unref();

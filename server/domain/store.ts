@@ -75,6 +75,7 @@ export type RecordSets<R extends { [K in keyof R]: { id: string } }> = { readonl
 
 /** What every transaction has, whatever records it holds. */
 export interface TransactionCore {
+  /** The tenant's reference (server/domain/tenants.ts): never its API key. */
   readonly tenantKey: string;
   /** The account id shown in webhook payloads. */
   readonly clientId: string;
@@ -92,7 +93,12 @@ export type DomainTransaction = TransactionCore & RecordSets<DomainRecords>;
 export interface TransactOptions {
   /** Only an existing tenant: when there is none, the function is not run and the result is undefined. */
   existingOnly?: boolean;
+  /** Records the function is about to read: a shared store fetches them with its first read, in one round trip. */
+  prefetch?: Prefetch;
 }
+
+/** Ids of records a transaction will read, by kind. */
+export type Prefetch = { readonly [K in keyof DomainRecords]?: readonly string[] };
 
 export interface StoreLimits {
   /**

@@ -179,14 +179,17 @@ describe('tenant bound (--max-tenants)', () => {
       await recent.get('/sandbox/clock');
 
       const newcomer = small.api.as(`newcomer-${randomUUID()}`);
-      const kept = async () => (await small.server.sandbox.store.tenantKeys()).sort();
+      const store = small.server.sandbox.store;
+      // The store names tenants by reference, never by key.
+      const kept = async () => (await store.tenantKeys()).sort();
+      const refs = (...apis: TestApi[]) => apis.map((api) => store.tenants.refOf(api.key)).sort();
       expect((await newcomer.get('/sandbox/clock')).status).toBe(200);
-      expect(await kept()).toEqual([busy.key, recent.key, newcomer.key].sort());
+      expect(await kept()).toEqual(refs(busy, recent, newcomer));
       expect((await busy.get(`/jobs/${busyJob}`)).status).toBe(200);
       expect((await recent.get(`/jobs/${recentJob}`)).status).toBe(200);
       // The evicted tenant starts afresh when it comes back (and evicts the idlest in turn).
       expect((await idle.get(`/jobs/${idleJob}`)).status).toBe(404);
-      expect(await kept()).toEqual([busy.key, recent.key, idle.key].sort());
+      expect(await kept()).toEqual(refs(busy, recent, idle));
 
       // Make every tenant busy: then a stranger is refused rather than anyone evicted.
       for (const tenant of [recent, idle]) await tenant.post('/sandbox/webhook-endpoints', { url: failing.url });

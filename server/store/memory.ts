@@ -13,9 +13,16 @@
  * with the next one, which cost about 420 bytes per stored job and slower reads.
  */
 import { clientIdFor } from '../domain/ids';
+import { isTenantRef, TenantIds } from '../domain/tenants';
 import { DomainError } from '../domain/errors';
 import { RUNNING_CLOCK, type TimeSource } from '../domain/clock';
-import { DEFAULT_STORE_LIMITS, type ClockState, type StoreLimits, type TransactOptions } from '../domain/store';
+import {
+  DEFAULT_STORE_LIMITS,
+  type ClockState,
+  type Prefetch,
+  type StoreLimits,
+  type TransactOptions,
+} from '../domain/store';
 import type { DeliveryRecord } from '../webhooks/records';
 import { DirectRecordSet } from './direct-records';
 import { KINDS, RecordSetsByKind, type Kind, type Records, type Store, type Transaction } from './records';
@@ -30,8 +37,10 @@ function recordMaps<Q extends Kind>(kinds: readonly Q[]): RecordMaps<Q> {
 }
 
 interface MemoryTenant {
-  readonly key: string;
-  readonly clientId: string;
+  /** Its reference: the store keeps no API key. */
+  readonly ref: string;
+  /** Null when opened by reference (background work, which shows no account id). */
+  readonly clientId: string | null;
   clock: ClockState;
   readonly records: RecordMaps;
   /** PENDING deliveries, in the order each became pending. */
@@ -76,7 +85,6 @@ type DirectSets<Q extends Kind = Kind> = { [K in Q]?: DirectRecordSet<Records[K]
  */
 class MemoryTransaction extends RecordSetsByKind implements Transaction {
   readonly tenantKey: string;
-  readonly clientId: string;
   newClock: ClockState | null = null;
   callbacks: Array<() => void> | null = null;
   private readonly sets: DirectSets = {};
@@ -92,9 +100,13 @@ class MemoryTransaction extends RecordSetsByKind implements Transaction {
     frozen: boolean,
   ) {
     super();
-    this.tenantKey = tenant.key;
-    this.clientId = tenant.clientId;
+    this.tenantKey = tenant.ref;
     this.keep = frozen ? freeze : (record) => record;
+  }
+
+  get clientId(): string {
+    if (this.tenant.clientId === null) throw new Error('a tenant opened by reference has no account id');
+    return this.tenant.clientId;
   }
 
   protected setOf<K extends Kind>(kind: K): DirectRecordSet<Records[K]> {
@@ -154,12 +166,15 @@ class MemoryTransaction extends RecordSetsByKind implements Transaction {
 export interface MemoryStoreOptions {
   /** Freeze every committed record, so that an in-place change throws. */
   freezeRecords: boolean;
+  /** How tenants are named (by the keyed hash of their API keys); default: under the built-in hash key. */
+  tenants?: TenantIds;
 }
 
 export class InMemoryStore implements Store {
   readonly shared = false;
   readonly kind = 'memory';
-  /** Least recently used first. */
+  readonly tenants: TenantIds;
+  /** By tenant id, least recently used first. */
   private readonly byKey = new Map<string, MemoryTenant>();
   private readonly dropListeners: Array<(key: string) => void> = [];
 
@@ -167,16 +182,19 @@ export class InMemoryStore implements Store {
     private readonly realNow: TimeSource = Date.now,
     private readonly limits: StoreLimits = DEFAULT_STORE_LIMITS,
     private readonly options: MemoryStoreOptions = { freezeRecords: false },
-  ) {}
+  ) {
+    this.tenants = options.tenants ?? new TenantIds();
+  }
 
-  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options?: { prefetch: Prefetch }): Promise<T>;
   transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;
   transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions = {}): Promise<T | undefined> {
-    let tenant = this.byKey.get(key);
+    const id = this.tenants.idOf(key);
+    let tenant = this.byKey.get(id);
     if (!tenant && options.existingOnly) return Promise.resolve(undefined);
     if (tenant && !options.existingOnly) {
-      this.byKey.delete(key);
-      this.byKey.set(key, tenant);
+      this.byKey.delete(id);
+      this.byKey.set(id, tenant);
     } else if (!tenant) {
       try {
         tenant = this.open(key);
@@ -222,8 +240,8 @@ export class InMemoryStore implements Store {
     this.makeRoom();
     const records = recordMaps(KINDS);
     const tenant: MemoryTenant = {
-      key,
-      clientId: clientIdFor(key),
+      ref: this.tenants.refOf(key),
+      clientId: isTenantRef(key) ? null : clientIdFor(key),
       clock: RUNNING_CLOCK,
       records,
       pending: new Map(),
@@ -231,7 +249,7 @@ export class InMemoryStore implements Store {
       busy: false,
       waiting: [],
     };
-    this.byKey.set(key, tenant);
+    this.byKey.set(this.tenants.idOf(key), tenant);
     return tenant;
   }
 
@@ -239,9 +257,9 @@ export class InMemoryStore implements Store {
   private makeRoom(): void {
     if (this.byKey.size < this.limits.maxTenants) return;
     let scanned = 0;
-    for (const [key, tenant] of this.byKey) {
+    for (const [id, tenant] of this.byKey) {
       if (tenant.pending.size === 0) {
-        this.forget(key);
+        this.forget(id);
         return;
       }
       if (++scanned >= EVICTION_SCAN) break;
@@ -252,21 +270,28 @@ export class InMemoryStore implements Store {
     );
   }
 
-  private forget(key: string): void {
-    if (!this.byKey.delete(key)) return;
-    for (const listener of this.dropListeners) listener(key);
+  private forget(id: string): void {
+    const tenant = this.byKey.get(id);
+    if (!tenant) return;
+    this.byKey.delete(id);
+    for (const listener of this.dropListeners) listener(tenant.ref);
   }
 
   async drop(key: string): Promise<void> {
-    this.forget(key);
+    this.forget(this.tenants.idOf(key));
   }
 
   async tenantKeys(): Promise<string[]> {
-    return [...this.byKey.keys()];
+    return [...this.byKey.values()].map((t) => t.ref);
   }
 
   async tenantsWithPendingDeliveries(): Promise<string[]> {
-    return [...this.byKey.values()].filter((t) => t.pending.size > 0).map((t) => t.key);
+    return [...this.byKey.values()].filter((t) => t.pending.size > 0).map((t) => t.ref);
+  }
+
+  /** One process: its own timers find due work, so every tenant with pending deliveries is a candidate. */
+  dueTenants(): Promise<string[]> {
+    return this.tenantsWithPendingDeliveries();
   }
 
   onDrop(listener: (key: string) => void): void {

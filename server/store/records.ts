@@ -5,7 +5,8 @@
  * its owner's record map (DomainRecords in server/domain/store.ts, WebhookRecords in
  * server/webhooks/records.ts, FaultRecords in server/faults/records.ts), and here the entry and the getter the compiler then asks for.
  */
-import type { DomainRecords, RecordSet, RecordSets, TransactionCore, TransactOptions } from '../domain/store';
+import type { DomainRecords, Prefetch, RecordSet, RecordSets, TransactionCore, TransactOptions } from '../domain/store';
+import type { TenantIds } from '../domain/tenants';
 import type { FaultRecords } from '../faults/records';
 import type { PendingDeliveries, WebhookRecords } from '../webhooks/records';
 
@@ -68,19 +69,27 @@ export interface StoreObserver {
   rerun?(): void;
 }
 
+/**
+ * Every method takes a tenant by its API key or its reference (server/domain/tenants.ts), and
+ * names tenants by their references: a store keeps no API key.
+ */
 export interface Store {
   /** What it is, as readiness and the metrics name it: `memory` or `redis`. */
   readonly kind: string;
   /** Resolves once the store answers; rejects with StoreUnavailableError when it does not. */
   ping(): Promise<void>;
+  /** How this store names tenants. */
+  readonly tenants: TenantIds;
   /** Runs `fn` as one transaction on the tenant of this key, opening the tenant on first use. */
-  transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>, options?: { prefetch: Prefetch }): Promise<T>;
   transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;
   /** Forgets the tenant entirely; the next use opens it afresh. */
   drop(tenantKey: string): Promise<void>;
   tenantKeys(): Promise<string[]>;
   /** Tenants holding at least one PENDING delivery. */
   tenantsWithPendingDeliveries(): Promise<string[]>;
+  /** Tenants whose deliveries may be due now: at least every one with due work. */
+  dueTenants(): Promise<string[]>;
   /** Called with the key of each tenant the store forgets (reset or eviction), after it is gone. */
   onDrop(listener: (tenantKey: string) => void): void;
   /** Whether other processes share this store (and so its deliveries and clocks). */

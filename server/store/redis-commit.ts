@@ -11,6 +11,11 @@
  * at its first commit ('pjindex' in its meta says it is built). Each job's pending set has
  * a version of its own ('pendingjv'), so a transaction that read one job's chain conflicts
  * only with changes to that job's, not with every event and attempt of the tenant.
+ *
+ * The due-time index ('due', global: tenant id → the real time its deliveries may next be
+ * due) is lowered to now by any commit that writes a delivery or the clock while deliveries
+ * are pending; 'duev' in the meta counts those commits, so that whoever raises the tenant's
+ * time afterwards (server/store/redis.ts, `indexDue`) can tell it raced one.
  */
 export const COMMIT_SCRIPT = `
 local p = cjson.decode(ARGV[1])
@@ -78,12 +83,11 @@ for _, id in ipairs(p.pendingDel) do
   end
 end
 if changed then redis.call('HINCRBY', meta, 'pendingv', 1) end
-if redis.call('ZCARD', pending) > 0 then
-  redis.call('SADD', p.pendingTenants, p.tenantKey)
-else
-  redis.call('SREM', p.pendingTenants, p.tenantKey)
+if p.dueTouch then
+  redis.call('HINCRBY', meta, 'duev', 1)
+  if redis.call('ZCARD', pending) > 0 then redis.call('ZADD', p.due, 'LT', p.now, p.tenant) end
 end
-redis.call('ZADD', p.tenants, p.now, p.tenantKey)
+redis.call('ZADD', p.tenants, p.now, p.tenant)
 for _, part in ipairs(p.parts) do
   if redis.call('EXISTS', b .. part) == 1 then redis.call('PEXPIRE', b .. part, p.ttlMs) end
 end

@@ -3,15 +3,19 @@
  * instance sees what every instance did. Each instance publishes the job events and
  * delivery updates it commits (type, ids, state, attempt count: what a stream carries) on
  * one Redis channel, and hands every message it receives, its own included, to its streams.
+ * A message names its tenant by id (the keyed hash of its API key), never by the key; the
+ * streams are handed the tenant's reference.
  * A live event lost while Redis is away costs an open page a refresh, never an answer.
  */
 import Redis from 'ioredis';
+import { refOfId, type TenantIds } from '../domain/tenants';
 import type { LiveDeliveryUpdate as RelayedDeliveryUpdate, LiveJobEvent as RelayedJobEvent } from '../live-events';
 
 type JobListener = (tenantKey: string, event: RelayedJobEvent) => void;
 type DeliveryUpdateListener = (tenantKey: string, delivery: RelayedDeliveryUpdate) => void;
 
 interface Message {
+  /** The tenant's id (server/domain/tenants.ts). */
   tenant: string;
   job?: { type: RelayedJobEvent['type']; id: string; state: RelayedJobEvent['job']['state'] };
   delivery?: { id: string; job_id: string; status: RelayedDeliveryUpdate['status']; attempts: number };
@@ -32,7 +36,7 @@ export class RedisEventRelay {
     private readonly channel: string,
   ) {}
 
-  static async start(url: string, prefix: string, sources: RelaySources): Promise<RedisEventRelay> {
+  static async start(url: string, prefix: string, sources: RelaySources, tenants: TenantIds): Promise<RedisEventRelay> {
     const options = {
       lazyConnect: true,
       maxRetriesPerRequest: 0,
@@ -46,12 +50,15 @@ export class RedisEventRelay {
     const relay = new RedisEventRelay(publisher, subscriber, `${prefix}events`);
     await subscriber.subscribe(relay.channel);
     subscriber.on('message', (_channel: string, text: string) => relay.dispatch(text));
-    sources.sandbox.onEvent((tenant, event) =>
-      relay.publish({ tenant, job: { type: event.type, id: event.job.id, state: event.job.state } }),
-    );
-    sources.outbox.onDeliveryUpdate((tenant, d) =>
+    sources.sandbox.onEvent((key, event) =>
       relay.publish({
-        tenant,
+        tenant: tenants.idOf(key),
+        job: { type: event.type, id: event.job.id, state: event.job.state },
+      }),
+    );
+    sources.outbox.onDeliveryUpdate((key, d) =>
+      relay.publish({
+        tenant: tenants.idOf(key),
         delivery: { id: d.id, job_id: d.job_id, status: d.status, attempts: d.attempts.length },
       }),
     );
@@ -85,12 +92,12 @@ export class RedisEventRelay {
     }
     if (message.job) {
       const { type, id, state } = message.job;
-      for (const listener of this.jobListeners) listener(message.tenant, { type, job: { id, state } });
+      for (const listener of this.jobListeners) listener(refOfId(message.tenant), { type, job: { id, state } });
     }
     if (message.delivery) {
       const { attempts, ...rest } = message.delivery;
       for (const listener of this.deliveryListeners)
-        listener(message.tenant, { ...rest, attempts: { length: attempts } });
+        listener(refOfId(message.tenant), { ...rest, attempts: { length: attempts } });
     }
   }
 

@@ -5,7 +5,8 @@
 import type Redis from 'ioredis';
 import { RUNNING_CLOCK } from '../domain/clock';
 import { clientIdFor } from '../domain/ids';
-import type { ClockState } from '../domain/store';
+import { isTenantRef } from '../domain/tenants';
+import type { ClockState, Prefetch } from '../domain/store';
 import type { DeliveryRecord } from '../webhooks/records';
 import { KINDS, RecordSetsByKind, type Kind, type Records, type Transaction } from './records';
 import { BufferedPendingDeliveries, BufferedRecordSet, type CommittedRecords } from './write-buffer';
@@ -27,17 +28,28 @@ function parse<T>(text: string | null): T | undefined {
 }
 
 /** What nearly every operation reads first, fetched in one round trip as a transaction starts. */
-interface Prefetch {
+interface PrefetchedReads {
   clock: { state: ClockState; version: number };
   jobCount: number;
+  deliveryCount: number;
   /** Webhook endpoint ids, oldest first (there are at most a few). */
   endpointIds: string[];
+  /** Records read ahead, by kind: the ones named in the transaction's options, and every endpoint. */
+  records: { [K in Kind]?: Map<string, StoredText> };
+}
+
+/** A record as Redis holds it: its text (null when absent) and its version. */
+interface StoredText {
+  text: string | null;
+  version: number;
 }
 
 /** Answers read in the first round trip, in place of reads of their own. */
 interface Prefetched {
   count?(): Promise<number>;
   ids?(): Promise<string[]>;
+  /** Records already read (absent ones included), by id. */
+  records?(): Promise<Map<string, StoredText> | undefined>;
 }
 
 /** Records of one collection as committed in Redis, remembering the version of each one read. */
@@ -54,6 +66,11 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
   ) {}
 
   async get(id: string): Promise<T | undefined> {
+    const ahead = (await this.prefetched.records?.())?.get(id);
+    if (ahead) {
+      this.read.set(id, ahead.version);
+      return parse<T>(ahead.text);
+    }
     const [text, version] = await this.call(async (r) => {
       const replies = await r.multi().hget(this.key, id).hget(`${this.key}:v`, id).exec();
       return [replies?.[0]?.[1] as string | null, Number(replies?.[1]?.[1] ?? 0)] as const;
@@ -72,7 +89,21 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
 
   async fetch(ids: string[]): Promise<T[]> {
     if (ids.length === 0) return [];
-    const versioned = await this.call(async (r) => {
+    const ahead = await this.prefetched.records?.();
+    const versioned = ids.every((id) => ahead?.has(id))
+      ? ids.map((id): Versioned<T> => ({ record: parse<T>(ahead!.get(id)!.text), version: ahead!.get(id)!.version }))
+      : await this.fetchNow(ids);
+    const out: T[] = [];
+    for (const { record, version } of versioned) {
+      if (!record) continue;
+      this.seen.set(record.id, version);
+      out.push(record);
+    }
+    return out;
+  }
+
+  private fetchNow(ids: string[]): Promise<Array<Versioned<T>>> {
+    return this.call(async (r) => {
       const replies = await r
         .multi()
         .hmget(this.key, ...ids)
@@ -82,13 +113,6 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
       const versions = replies?.[1]?.[1] as Array<string | null>;
       return ids.map((id, i): Versioned<T> => ({ record: parse<T>(texts[i]), version: Number(versions[i] ?? 0) }));
     });
-    const out: T[] = [];
-    for (const { record, version } of versioned) {
-      if (!record) continue;
-      this.seen.set(record.id, version);
-      out.push(record);
-    }
-    return out;
   }
 
   async *list(order: 'oldest' | 'newest'): AsyncIterable<T> {
@@ -128,6 +152,8 @@ export interface CommitPayload {
   puts: Array<[string, string, string]>;
   dels: Array<[string, string]>;
   clock?: string;
+  /** The commit writes a delivery or the clock: what is due may have changed. */
+  dueTouch?: boolean;
   /** [delivery id, job id] of each delivery now pending. */
   pendingAdd: Array<[string, string]>;
   pendingDel: string[];
@@ -137,33 +163,41 @@ type Sources<Q extends Kind = Kind> = { [K in Q]: RedisRecords<Records[K]> };
 type Buffers<Q extends Kind = Kind> = { [K in Q]: BufferedRecordSet<Records[K]> };
 
 export class RedisTransaction extends RecordSetsByKind implements Transaction {
-  readonly clientId: string;
   readonly pendingDeliveries: BufferedPendingDeliveries;
   private readonly sources: Sources;
   private readonly sets: Buffers;
   private clockRead: { state: ClockState; version: number } | null = null;
-  private prefetch: Promise<Prefetch> | null = null;
+  private prefetch: Promise<PrefetchedReads> | null = null;
   private clockWritten: ClockState | null = null;
   private pendingVersion: number | null = null;
+  /** The count of due-changing commits as the pending deliveries were read (undefined: not read). */
+  dueVersion: string | null | undefined = undefined;
   /** The version of each job's pending set read through the per-job index. */
   private readonly pendingJobVersions = new Map<string, number>();
   private readonly callbacks: Array<() => void> = [];
 
   constructor(
     private readonly call: RedisCall,
+    /** The API key or the reference the transaction was opened with. */
+    private readonly keyOrRef: string,
     readonly tenantKey: string,
     private readonly base: string,
     readonly realNowMs: number,
+    private readonly ahead: Prefetch = {},
   ) {
     super();
-    this.clientId = clientIdFor(tenantKey);
     const prefetched: { [K in Kind]?: Prefetched } = {
       jobs: { count: async () => (await this.prefetched()).jobCount },
+      deliveries: { count: async () => (await this.prefetched()).deliveryCount },
       endpoints: {
         ids: async () => (await this.prefetched()).endpointIds,
         count: async () => (await this.prefetched()).endpointIds.length,
       },
     };
+    for (const kind of KINDS) {
+      const own = (prefetched[kind] ??= {});
+      own.records = async () => (await this.prefetched()).records[kind];
+    }
     this.sources = this.sourcesOf(KINDS, prefetched);
     this.sets = this.buffersOf(KINDS);
     const deliveries = this.sources.deliveries;
@@ -194,6 +228,11 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
     return new BufferedRecordSet<Records[Q]>(this.sources[kind]);
   }
 
+  get clientId(): string {
+    if (isTenantRef(this.keyOrRef)) throw new Error('a transaction opened by reference has no account id');
+    return clientIdFor(this.keyOrRef);
+  }
+
   protected setOf<K extends Kind>(kind: K): BufferedRecordSet<Records[K]> {
     return this.sets[kind];
   }
@@ -222,28 +261,61 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
       const replies = await r
         .multi()
         .zrange(`${this.base}pending`, '0', '-1')
-        .hget(`${this.base}meta`, 'pendingv')
+        .hmget(`${this.base}meta`, 'pendingv', 'duev')
         .exec();
-      return [replies?.[0]?.[1] as string[], Number(replies?.[1]?.[1] ?? 0)] as const;
+      const [pendingv, duev] = replies?.[1]?.[1] as [string | null, string | null];
+      if (this.dueVersion === undefined) this.dueVersion = duev;
+      return [replies?.[0]?.[1] as string[], Number(pendingv ?? 0)] as const;
     });
     this.pendingVersion ??= version;
     return deliveries.fetch(ids);
   }
 
-  /** The clock, the job count and the endpoint ids: one round trip, the first read of any kind. */
-  private prefetched(): Promise<Prefetch> {
+  /**
+   * The clock, the job and delivery counts, every endpoint, and the records the options named: one round
+   * trip, the first read of any kind.
+   */
+  private prefetched(): Promise<PrefetchedReads> {
     this.prefetch ??= this.call(async (r) => {
-      const replies = await r
+      const named = Object.entries(this.ahead).flatMap(([kind, ids]) =>
+        (ids ?? []).map((id) => [kind as Kind, id] as const),
+      );
+      let pipeline = r
         .multi()
         .hmget(`${this.base}meta`, 'clock', 'clockv')
         .zcard(`${this.base}jobs:o`)
         .zrange(`${this.base}endpoints:o`, '0', '-1')
-        .exec();
-      const [clockText, clockVersion] = replies?.[0]?.[1] as [string | null, string | null];
+        .hgetall(`${this.base}endpoints`)
+        .hgetall(`${this.base}endpoints:v`)
+        .zcard(`${this.base}deliveries:o`);
+      for (const [kind, id] of named) pipeline = pipeline.hget(this.base + kind, id).hget(`${this.base}${kind}:v`, id);
+      const replies = (await pipeline.exec())?.map(([error, reply]) => {
+        if (error) throw error;
+        return reply;
+      });
+      if (!replies) throw new Error('the prefetch was discarded');
+      const [clockText, clockVersion] = replies[0] as [string | null, string | null];
+      const endpointIds = replies[2] as string[];
+      const endpointTexts = replies[3] as Record<string, string>;
+      const endpointVersions = replies[4] as Record<string, string>;
+      const records: PrefetchedReads['records'] = {
+        endpoints: new Map(
+          endpointIds.map((id) => [
+            id,
+            { text: endpointTexts[id] ?? null, version: Number(endpointVersions[id] ?? 0) },
+          ]),
+        ),
+      };
+      named.forEach(([kind, id], i) => {
+        const text = replies[6 + 2 * i] as string | null;
+        (records[kind] ??= new Map()).set(id, { text, version: Number(replies[7 + 2 * i] ?? 0) });
+      });
       return {
         clock: { state: parse<ClockState>(clockText) ?? RUNNING_CLOCK, version: Number(clockVersion ?? 0) },
-        jobCount: Number(replies?.[1]?.[1] ?? 0),
-        endpointIds: replies?.[2]?.[1] as string[],
+        jobCount: Number(replies[1] ?? 0),
+        deliveryCount: Number(replies[5] ?? 0),
+        endpointIds,
+        records,
       };
     });
     return this.prefetch;
@@ -308,7 +380,14 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
     }
     pendingDel.push(...deliveries.deletes());
     if (puts.length === 0 && dels.length === 0 && !this.clockWritten) return null;
-    const payload: CommitPayload = { checks: checks.concat(this.indexChecks()), puts, dels, pendingAdd, pendingDel };
+    const payload: CommitPayload = {
+      checks: checks.concat(this.indexChecks()),
+      puts,
+      dels,
+      pendingAdd,
+      pendingDel,
+      dueTouch: pendingAdd.length + pendingDel.length > 0 || this.clockWritten !== null,
+    };
     if (this.clockWritten) payload.clock = JSON.stringify(this.clockWritten);
     return payload;
   }

@@ -8,10 +8,10 @@
  * instances"): `<prefix>t:{<tenant hash>}:<part>`, one hash tag per tenant, each part
  * expiring `tenantTtl` after the tenant's last write.
  */
-import { createHash } from 'node:crypto';
 import Redis, { type RedisOptions } from 'ioredis';
 import type { TimeSource } from '../domain/clock';
-import { STORE_UNREACHABLE_MESSAGE, StoreUnavailableError, type TransactOptions } from '../domain/store';
+import { refOfId, TenantIds } from '../domain/tenants';
+import { STORE_UNREACHABLE_MESSAGE, StoreUnavailableError, type Prefetch, type TransactOptions } from '../domain/store';
 import { KINDS, type Store, type StoreObserver, type Transaction } from './records';
 import { COMMIT_SCRIPT } from './redis-commit';
 import { RedisTransaction, type CommitClient, type CommitPayload, type RedisCall } from './redis-transaction';
@@ -23,6 +23,8 @@ export interface RedisStoreOptions {
   /** A tenant with no write for this long expires. */
   tenantTtlSeconds: number;
   realNow?: TimeSource;
+  /** How tenants are named in Redis (by the keyed hash of their API keys); default: under the built-in hash key. */
+  tenants?: TenantIds;
   /**
    * A client of the caller's own (made with REDIS_CLIENT_OPTIONS, or wrapped to watch its
    * commands); the store connects it and closes it. Default: one made from `url`.
@@ -50,6 +52,8 @@ const TENANT_PARTS = [
   'pendingjv',
   ...KINDS.flatMap((kind) => [kind, `${kind}:v`, `${kind}:o`]),
 ];
+/** Tenants one look at the due-time index returns at most (the rest at the next look). */
+const DUE_BATCH = 1000;
 /** How many times a transaction runs before contention is answered as unavailability. */
 const MAX_RUNS = 40;
 
@@ -57,6 +61,7 @@ export class RedisStore implements Store {
   readonly shared = true;
   readonly kind = 'redis';
   private readonly observer: StoreObserver;
+  readonly tenants: TenantIds;
   private readonly redis: CommitClient;
   private readonly dropListeners: Array<(key: string) => void> = [];
   private readonly realNow: TimeSource;
@@ -66,6 +71,7 @@ export class RedisStore implements Store {
   private constructor(readonly options: RedisStoreOptions) {
     this.realNow = options.realNow ?? Date.now;
     this.observer = options.observer ?? {};
+    this.tenants = options.tenants ?? new TenantIds();
     const redis = options.client ?? new Redis(options.url, REDIS_CLIENT_OPTIONS);
     redis.defineCommand('lastmileCommit', { numberOfKeys: 0, lua: COMMIT_SCRIPT });
     // Errors reach each command's caller; the client itself must not crash the process.
@@ -108,19 +114,19 @@ export class RedisStore implements Store {
   }
 
   private base(tenantKey: string): string {
-    const tenantHash = createHash('sha256').update(tenantKey).digest('hex').slice(0, 32);
-    return `${this.options.prefix}t:{${tenantHash}}:`;
+    return `${this.options.prefix}t:{${this.tenants.idOf(tenantKey).slice(0, 32)}}:`;
   }
 
   private get tenantsKey(): string {
     return `${this.options.prefix}tenants`;
   }
 
-  private get pendingTenantsKey(): string {
-    return `${this.options.prefix}pending-tenants`;
+  /** The due-time index: tenant id → the real time its deliveries may next be due. */
+  private get dueKey(): string {
+    return `${this.options.prefix}due`;
   }
 
-  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options?: { prefetch: Prefetch }): Promise<T>;
   transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;
   async transact<T>(
     key: string,
@@ -128,9 +134,13 @@ export class RedisStore implements Store {
     options: TransactOptions = {},
   ): Promise<T | undefined> {
     const base = this.base(key);
-    if (options.existingOnly && (await this.call((r) => r.exists(`${base}meta`))) === 0) return undefined;
+    if (options.existingOnly && (await this.call((r) => r.exists(`${base}meta`))) === 0) {
+      // Expired or dropped: out of the due-time index, unless it came back meanwhile.
+      await this.indexDue(key, null, null);
+      return undefined;
+    }
     for (let run = 1; ; run++) {
-      const tx = new RedisTransaction(this.call, key, base, this.realNow());
+      const tx = new RedisTransaction(this.call, key, this.tenants.refOf(key), base, this.realNow(), options.prefetch);
       let result: T;
       try {
         result = await fn(tx);
@@ -149,6 +159,8 @@ export class RedisStore implements Store {
       }
       const payload = tx.commitPayload();
       if (!payload || (await this.commit(key, payload))) {
+        const nextDue = tx.pendingDeliveries.nextDue;
+        if (nextDue !== undefined && tx.dueVersion !== undefined) await this.indexDue(key, nextDue, tx.dueVersion);
         tx.committed();
         return result;
       }
@@ -164,12 +176,12 @@ export class RedisStore implements Store {
         JSON.stringify({
           ...payload,
           base: this.base(key),
-          tenantKey: key,
+          tenant: this.tenants.idOf(key),
           now: this.realNow(),
           ttlMs: this.options.tenantTtlSeconds * 1000,
           parts: TENANT_PARTS,
           tenants: this.tenantsKey,
-          pendingTenants: this.pendingTenantsKey,
+          due: this.dueKey,
         }),
       ),
     );
@@ -189,20 +201,43 @@ export class RedisStore implements Store {
       r
         .multi()
         .del(...TENANT_PARTS.map((p) => base + p))
-        .zrem(this.tenantsKey, key)
-        .srem(this.pendingTenantsKey, key)
+        .zrem(this.tenantsKey, this.tenants.idOf(key))
+        .zrem(this.dueKey, this.tenants.idOf(key))
         .exec(),
     );
-    for (const listener of this.dropListeners) listener(key);
+    for (const listener of this.dropListeners) listener(this.tenants.refOf(key));
   }
 
   async tenantKeys(): Promise<string[]> {
     const since = this.realNow() - this.options.tenantTtlSeconds * 1000;
-    return this.call((r) => r.zrangebyscore(this.tenantsKey, since, '+inf'));
+    return (await this.call((r) => r.zrangebyscore(this.tenantsKey, since, '+inf'))).map(refOfId);
   }
 
+  /** Every tenant in the due-time index: each with pending deliveries is. */
   async tenantsWithPendingDeliveries(): Promise<string[]> {
-    return this.call((r) => r.smembers(this.pendingTenantsKey));
+    return (await this.call((r) => r.zrange(this.dueKey, '0', '-1'))).map(refOfId);
+  }
+
+  async dueTenants(): Promise<string[]> {
+    const ids = await this.call((r) => r.zrangebyscore(this.dueKey, '-inf', this.realNow(), 'LIMIT', 0, DUE_BATCH));
+    return ids.map(refOfId);
+  }
+
+  /**
+   * Files the tenant under the real time its deliveries may next be due (none: out of the
+   * index), as a transaction that read them all found. A commit that changed what is due
+   * since that read (its count, `duev`, moved on) may have been overwritten here: the tenant
+   * is then due now, so that the next look finds it. The write comes before the check, so
+   * such a commit is either seen by the check or lowers the time itself, after the write.
+   */
+  private async indexDue(key: string, realMs: number | null, seenVersion: string | null): Promise<void> {
+    const id = this.tenants.idOf(key);
+    const version = await this.call(async (r) => {
+      const write = realMs === null ? r.multi().zrem(this.dueKey, id) : r.multi().zadd(this.dueKey, realMs, id);
+      const replies = await write.hget(`${this.base(key)}meta`, 'duev').exec();
+      return replies?.[1]?.[1] as string | null;
+    });
+    if (version !== seenVersion) await this.call((r) => r.zadd(this.dueKey, 'LT', this.realNow(), id));
   }
 
   onDrop(listener: (key: string) => void): void {

@@ -100,6 +100,9 @@ export class BufferedRecordSet<T extends { id: string }> implements RecordSet<T>
 
 /** The pending deliveries as a transaction sees them: the committed ones, with its own writes on top. */
 export class BufferedPendingDeliveries implements PendingDeliveries {
+  /** What `nextDueAt` was told; undefined when it was not. */
+  nextDue: number | null | undefined = undefined;
+
   constructor(
     private readonly deliveries: TransactionWrites<DeliveryRecord>,
     private readonly committedPending: () => Promise<DeliveryRecord[]>,
@@ -109,6 +112,10 @@ export class BufferedPendingDeliveries implements PendingDeliveries {
 
   all(): Promise<DeliveryRecord[]> {
     return this.withWrites(this.committedPending(), () => true);
+  }
+
+  nextDueAt(realMs: number | null): void {
+    this.nextDue = realMs;
   }
 
   ofJob(jobId: string): Promise<DeliveryRecord[]> {

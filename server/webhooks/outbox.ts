@@ -197,7 +197,7 @@ export class Outbox {
   deleteEndpoint(key: string, endpointId: string): Promise<void> {
     return this.store.transact(key, async (tx) => {
       await deleteEndpoint(tx, endpointId);
-      tx.afterCommit(() => this.caches.forgetEndpoint(key, endpointId));
+      tx.afterCommit(() => this.caches.forgetEndpoint(tx.tenantKey, endpointId));
     });
   }
 
@@ -226,7 +226,7 @@ export class Outbox {
         if (waiting !== undefined || delivery.nextAttemptAtMs === null) return deliveryView(delivery, waiting);
         const brought: DeliveryRecord = { ...delivery, nextAttemptAtMs: Math.min(delivery.nextAttemptAtMs, nowMs) };
         tx.deliveries.put(brought);
-        tx.afterCommit(() => this.scheduler.work.track(this.scheduler.pump(key)));
+        tx.afterCommit(() => this.scheduler.work.track(this.scheduler.pump(tx.tenantKey)));
         return deliveryView(brought);
       }
       const again: DeliveryRecord = {
@@ -237,7 +237,7 @@ export class Outbox {
         lease: null,
       };
       tx.deliveries.put(again);
-      tx.afterCommit(() => this.scheduler.work.track(this.scheduler.attempt(key, deliveryId)));
+      tx.afterCommit(() => this.scheduler.work.track(this.scheduler.attempt(tx.tenantKey, deliveryId)));
       return deliveryView(again);
     });
   }
@@ -288,20 +288,21 @@ export class Outbox {
 
   /** A tenant's clock moved on: what waited on it may be due. */
   clockMoved(key: string): void {
-    this.scheduler.work.track(this.scheduler.pump(key));
+    this.scheduler.work.track(this.scheduler.pump(this.store.tenants.refOf(key)));
   }
 
   // ---- lifecycle ----------------------------------------------------------------------
 
   /** A reset or evicted tenant: no more timers, no more pooled connections. */
   forgetTenant(key: string): void {
-    this.scheduler.disarm(key);
-    this.caches.forgetTenant(key);
+    const ref = this.store.tenants.refOf(key);
+    this.scheduler.disarm(ref);
+    this.caches.forgetTenant(ref);
   }
 
   /** Attempts every chain head of the tenant that is due and not held. */
   pump(key: string): Promise<void> {
-    return this.scheduler.pump(key);
+    return this.scheduler.pump(this.store.tenants.refOf(key));
   }
 
   /** Resolves once nothing is in flight. */

@@ -5,6 +5,7 @@
  */
 import type { Schemas } from '../../spec/contract';
 import type { RecordSets, TransactionCore, TransactOptions } from '../domain/store';
+import type { TenantIds } from '../domain/tenants';
 
 /**
  * A relay endpoint's connection, as every instance sees it: which stream holds it (none
@@ -56,6 +57,12 @@ export interface PendingDeliveries {
   all(): Promise<DeliveryRecord[]>;
   /** One job's, oldest first: what its chains need, without reading every chain. */
   ofJob(jobId: string): Promise<DeliveryRecord[]>;
+  /**
+   * After reading `all()`: the real time (ms) at which any of them may next be due, or null
+   * when none can be by itself (none left, or a frozen clock). A shared store indexes the
+   * tenant by it once the transaction ends, so that instances look only at tenants with due work.
+   */
+  nextDueAt(realMs: number | null): void;
 }
 
 /** A transaction as the webhooks see it. */
@@ -64,6 +71,8 @@ export type WebhookTransaction = TransactionCore &
 
 /** The part of the store the outbox uses. */
 export interface WebhookStore {
+  /** How the store names tenants: the outbox schedules by reference, never by API key. */
+  readonly tenants: TenantIds;
   transact<T>(tenantKey: string, fn: (tx: WebhookTransaction) => Promise<T>): Promise<T>;
   transact<T>(
     tenantKey: string,
@@ -72,6 +81,8 @@ export interface WebhookStore {
   ): Promise<T | undefined>;
   /** Tenants holding at least one PENDING delivery. */
   tenantsWithPendingDeliveries(): Promise<string[]>;
+  /** Tenants whose deliveries may be due now (a shared store's due-time index); at least those with due work. */
+  dueTenants(): Promise<string[]>;
   /** Whether other processes share this store (and so its deliveries and clocks). */
   readonly shared: boolean;
 }

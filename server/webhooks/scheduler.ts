@@ -124,15 +124,24 @@ export class DeliveryScheduler {
         const nowMs = clockNow(clock, tx.realNowMs);
         const due: string[] = [];
         let nextDueMs = Infinity;
+        /** When any head may next be due, in real time: a held lease's end counts, as its holder may die. */
+        let nextRealMs = Infinity;
         const pending = await tx.pendingDeliveries.all();
         const heads = [...chainsOf(pending).values()]
           .map((chain) => chain[0])
           .concat(pending.filter((d) => d.outsideChain));
         for (const head of heads) {
-          if (head.nextAttemptAtMs === null || leaseHeld(head, tx.realNowMs, nowMs)) continue;
+          if (head.nextAttemptAtMs === null) continue;
+          if (leaseHeld(head, tx.realNowMs, nowMs)) {
+            nextRealMs = Math.min(nextRealMs, head.lease!.untilRealMs);
+            continue;
+          }
           if (head.nextAttemptAtMs <= nowMs) due.push(head.id);
           else nextDueMs = Math.min(nextDueMs, head.nextAttemptAtMs);
         }
+        // The attempts about to be made mark the tenant due again as they commit their outcome.
+        nextRealMs = Math.min(nextRealMs, tx.realNowMs + realDelayUntil(clock, tx.realNowMs, nextDueMs));
+        tx.pendingDeliveries.nextDueAt(Number.isFinite(nextRealMs) ? nextRealMs : null);
         return { due, nextDueMs, clock, realNowMs: tx.realNowMs };
       },
       { existingOnly: true },
@@ -144,7 +153,7 @@ export class DeliveryScheduler {
 
   async pumpAll(): Promise<void> {
     if (this.parts.stopped()) return;
-    for (const key of await this.parts.store.tenantsWithPendingDeliveries()) await this.pump(key);
+    for (const key of await this.parts.store.dueTenants()) await this.pump(key);
   }
 
   private arm(key: string, dueMs: number, clock: ClockState, realNowMs: number): void {
@@ -215,7 +224,8 @@ export class DeliveryScheduler {
     if (!endpoint.relay) {
       outcome = await this.parts.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
       // At-least-once made visible: the same delivery again, same webhook-id and signature.
-      if (endpoint.duplicate) await this.parts.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
+      if (endpoint.duplicate)
+        await this.parts.send(delivery.url, caches.agent(endpoint), headers, delivery.payloadText);
     } else if (relayHolder === null) {
       sent = false;
       outcome = { ok: false, attempt: { error: 'relay not connected: no stream holds it (lastmile listen)' } };

@@ -24,6 +24,7 @@ import {
   withPolicies,
   withTransport,
   type RunningMutant,
+  viewingStore,
 } from './tools';
 
 export interface Mutant {
@@ -100,30 +101,7 @@ function lookingInEveryTenant(inner: Store): Store {
     };
     return new Proxy(tx, { get: (target, name) => (name === 'jobs' ? jobs : Reflect.get(target, name, target)) });
   };
-  function transact<T>(key: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
-  function transact<T>(
-    key: string,
-    fn: (tx: Transaction) => Promise<T>,
-    options: { existingOnly?: boolean },
-  ): Promise<T | undefined>;
-  function transact<T>(
-    key: string,
-    fn: (tx: Transaction) => Promise<T>,
-    options: { existingOnly?: boolean } = {},
-  ): Promise<T | undefined> {
-    return inner.transact(key, (tx) => fn(view(tx)), options);
-  }
-  return {
-    shared: inner.shared,
-    kind: inner.kind,
-    ping: () => inner.ping(),
-    transact,
-    drop: (key) => inner.drop(key),
-    tenantKeys: () => inner.tenantKeys(),
-    tenantsWithPendingDeliveries: () => inner.tenantsWithPendingDeliveries(),
-    onDrop: (listener) => inner.onDrop(listener),
-    close: () => inner.close(),
-  };
+  return viewingStore(inner, view);
 }
 
 /** Runs `call` with the job in state `seen` instead of `real`; put back when `call` fails. */

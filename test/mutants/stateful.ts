@@ -21,6 +21,7 @@ import {
   withPolicies,
   withTransport,
   type RunningMutant,
+  viewingStore,
 } from './tools';
 
 export interface StatefulMutant {
@@ -121,30 +122,7 @@ const rewritingDeliveries =
         get: (target, name) => (name === 'deliveries' ? deliveries : Reflect.get(target, name, target)),
       });
     };
-    function transact<T>(key: string, fn: (tx: Transaction) => Promise<T>): Promise<T>;
-    function transact<T>(
-      key: string,
-      fn: (tx: Transaction) => Promise<T>,
-      options: { existingOnly?: boolean },
-    ): Promise<T | undefined>;
-    function transact<T>(
-      key: string,
-      fn: (tx: Transaction) => Promise<T>,
-      options: { existingOnly?: boolean } = {},
-    ): Promise<T | undefined> {
-      return inner.transact(key, async (tx) => fn(view(tx, await tx.pendingDeliveries.all())), options);
-    }
-    const store: Store = {
-      kind: inner.kind,
-      ping: () => inner.ping(),
-      shared: inner.shared,
-      transact,
-      drop: (key) => inner.drop(key),
-      tenantKeys: () => inner.tenantKeys(),
-      tenantsWithPendingDeliveries: () => inner.tenantsWithPendingDeliveries(),
-      onDrop: (listener) => inner.onDrop(listener),
-      close: () => inner.close(),
-    };
+    const store = viewingStore(inner, async (tx) => view(tx, await tx.pendingDeliveries.all()));
     return patchedServer((server) => mutate(server, store), {}, { store });
   };
 

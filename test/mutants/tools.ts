@@ -11,6 +11,7 @@ import { startServer, type RunningServer, type StartOptions } from '../../server
 import type { ServerConfig } from '../../server/config';
 import type { Sandbox } from '../../server/application/sandbox';
 import type { Job, SlotRecord } from '../../server/domain/store';
+import type { Store, Transaction } from '../../server/store/records';
 import { sender, type Send } from '../../server/webhooks/sender';
 
 /** A running variant of the server, addressed over HTTP like any implementation. */
@@ -200,4 +201,20 @@ export function editJson(text: string, edit: (value: any) => unknown): string {
   }
   const result = edit(value);
   return JSON.stringify(result === undefined ? value : result);
+}
+
+/**
+ * `inner` with every transaction seen through `view` (a mutant's altered record sets); every
+ * other member is the inner store's own, so the wrapper follows the Store contract as it grows.
+ */
+export function viewingStore(inner: Store, view: (tx: Transaction) => Transaction | Promise<Transaction>): Store {
+  const transact = (key: string, fn: (tx: Transaction) => Promise<unknown>, options?: object) =>
+    inner.transact(key, async (tx) => fn(await view(tx)), options as never);
+  return new Proxy(inner, {
+    get: (target, name) => {
+      if (name === 'transact') return transact;
+      const value: unknown = Reflect.get(target, name, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
