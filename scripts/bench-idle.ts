@@ -2,8 +2,8 @@
  * `npm run bench:idle [-- --tenants N] [--window S] [--baseline DIR]`
  *
  * What an idle hosted sandbox costs Redis: N tenants each with a job whose webhook endpoint
- * answers 500 (the retry an hour later: nothing else is due), then, once every first attempt
- * is over, the Redis commands per second while nothing is due (INFO's
+ * answers 500 (the retry an hour later: nothing else is due), then, once every tenant's
+ * delivery log shows its first attempt, the Redis commands per second while nothing is due (INFO's
  * total_commands_processed over a window), with one `lastmile serve --store redis://…`
  * instance. With `--baseline DIR` (another checkout of the project, e.g. `git worktree add
  * /tmp/base main`), the same run with its server first, and the ratio. redis-server is the
@@ -56,6 +56,23 @@ async function post(url: string, key: string, body: unknown, send = 1): Promise<
   return post(url, key, body, send + 1);
 }
 
+/** Until every tenant's delivery has had its first attempt (bounded: 5 minutes). */
+async function firstAttemptsMade(url: string): Promise<void> {
+  let waiting = Array.from({ length: TENANTS }, (_, i) => `idle-${i}`);
+  const deadline = Date.now() + 300_000;
+  while (waiting.length > 0) {
+    if (Date.now() > deadline) throw new Error(`${waiting.length} tenants still without a first attempt`);
+    const still: string[] = [];
+    for (const key of waiting) {
+      const res = await fetch(`${url}/sandbox/webhook-deliveries`, { headers: { 'x-api-key': key } });
+      const log = res.ok ? ((await res.json()) as Array<{ attempts: unknown[] }>) : [];
+      if (!log.length || log.some((d) => d.attempts.length === 0)) still.push(key);
+    }
+    waiting = still;
+    if (waiting.length) await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 async function commandsProcessed(redis: Redis): Promise<number> {
   const info = await redis.info('stats');
   return Number(/total_commands_processed:(\d+)/.exec(info)![1]);
@@ -91,8 +108,9 @@ async function idleCommandsPerSecond(root: string | undefined, hookUrl: string):
       );
     }
     console.log(`  ${TENANTS} tenants added in ${((Date.now() - seeding) / 1000).toFixed(0)} s`);
-    // Every first attempt is over within a few seconds; the retries are an hour on.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await firstAttemptsMade(sandbox.url);
+    // The retries are an hour on: from here nothing is due.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     const before = await commandsProcessed(client);
     await new Promise((resolve) => setTimeout(resolve, WINDOW_S * 1000));
     return Math.round(((await commandsProcessed(client)) - before - 1) / WINDOW_S);
