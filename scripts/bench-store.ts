@@ -1,5 +1,5 @@
 /**
- * `npm run bench:store [-- --duration S] [--connections N]`
+ * `npm run bench:store [-- --duration S] [--connections N] [--jobs N]` (N jobs per tenant in the webhook runs)
  *
  * create-job (POST /jobs, the whole path) on the in-memory store and on the Redis store, in
  * one run, each server in its own process on 127.0.0.1 with the same autocannon settings:
@@ -85,7 +85,7 @@ async function roundTripsPerCreate(url: string): Promise<{ plain: number; idempo
 }
 
 const WEBHOOK_TENANTS = 24;
-const WEBHOOK_JOBS_PER_TENANT = 40;
+const WEBHOOK_JOBS_PER_TENANT = Number(value('--jobs', '40'));
 /** Every event of a job: CREATED and the eight steps to CLIENT_RECEIVED. */
 const EVENTS_PER_JOB = 9;
 const SETTLE_MS = 120_000;
@@ -115,7 +115,7 @@ async function jobBurst(
   prefix: string,
   hookUrl: string,
   during?: () => Promise<void>,
-): Promise<{ keys: string[]; acknowledged: number }> {
+): Promise<{ keys: string[]; acknowledged: number; jobs: number }> {
   const keys = Array.from({ length: WEBHOOK_TENANTS }, (_, i) => `${prefix}-${i}`);
   for (const key of keys) {
     const answer = await send(`${urls()[0]}/sandbox/webhook-endpoints`, key, { url: hookUrl });
@@ -125,6 +125,7 @@ async function jobBurst(
   queue.reverse();
   const total = queue.length;
   let acknowledged = 0;
+  let jobs = 0;
   let turn = 0;
   let middle: Promise<void> | undefined;
   const slots = new Map<string, string[]>();
@@ -149,6 +150,7 @@ async function jobBurst(
         });
         if (created.status !== 201) continue;
         acknowledged += 1;
+        jobs += 1;
         const advanced = await send(`${at()}/sandbox/jobs/${created.body.job_id}/advance`, key, {
           to: 'CLIENT_RECEIVED',
         });
@@ -157,20 +159,13 @@ async function jobBurst(
     }),
   );
   await middle;
-  return { keys, acknowledged };
+  return { keys, acknowledged, jobs };
 }
 
-/** Three instances on `redisUrl` under `prefix`, with quick retries (a killed instance's attempts come back soon). */
-function threeInstances(redisUrl: string, prefix: string): Promise<Child[]> {
+/** Three instances on `redisUrl` under `prefix`, with quick retries by default (a killed instance's attempts come back soon). */
+function threeInstances(redisUrl: string, prefix: string, schedule = '1,1,1,1,1,1,1,1,1,1'): Promise<Child[]> {
   const flags = ['--log-level', 'warn', '--store', redisUrl, '--store-prefix', prefix];
-  const quick = [
-    '--webhook-timeout',
-    '2000',
-    '--webhook-retry-schedule',
-    '1,1,1,1,1,1,1,1,1,1',
-    '--webhook-retry-jitter',
-    '0',
-  ];
+  const quick = ['--webhook-timeout', '2000', '--webhook-retry-schedule', schedule, '--webhook-retry-jitter', '0'];
   return Promise.all([0, 1, 2].map((i) => startSandbox([...flags, ...quick], `${prefix}-${i}`)));
 }
 
@@ -183,20 +178,35 @@ interface WebhookFigures {
   perSecond: number;
 }
 
-/** Deliveries per second over three instances to a receiver in its own process: every acknowledged event must arrive. */
+/**
+ * Deliveries per second over three instances: every job's events queued first while the
+ * receiver answers 500 (each job's first event then waits 60 s of tenant time, the rest
+ * behind it), then the receiver answers 200 and each tenant's clock is advanced 61 s: from
+ * there until the last event arrives is pure delivery work. Every acknowledged event must
+ * arrive. The receiver is a process of its own (scripts/bench/receiver.js).
+ */
 async function webhooksOverThree(redisUrl: string): Promise<WebhookFigures> {
   const receiver = await startProcess([join(__dirname, 'bench', 'receiver.js')], /listening on (http:\S+)/, 'receiver');
-  const instances = await threeInstances(redisUrl, 'benchw:');
+  const instances = await threeInstances(redisUrl, 'benchw:', '60,1,1,1,1,1,1,1,1,1');
   try {
-    const started = Date.now();
-    const { acknowledged } = await jobBurst(() => instances.map((i) => i.url), 'webhooks', `${receiver.url}/hooks`);
+    await json(`${receiver.url}/fail`, { method: 'POST' });
+    const urls = instances.map((i) => i.url);
+    const { keys, acknowledged, jobs } = await jobBurst(() => urls, 'webhooks', `${receiver.url}/hooks`);
+    // Every job's first event attempted once and refused: nothing is in flight any more.
     let count = await json(`${receiver.url}/count`);
+    for (let look = 0; count.refused < jobs && look < 1200; look++) {
+      await new Promise((r) => setTimeout(r, 100));
+      count = await json(`${receiver.url}/count`);
+    }
+    await json(`${receiver.url}/accept`, { method: 'POST' });
+    const released = Date.now();
+    await Promise.all(keys.map((key, i) => send(`${urls[i % 3]}/sandbox/clock/advance`, key, { seconds: 61 })));
     const deadline = Date.now() + SETTLE_MS;
     while (count.distinct < acknowledged && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
       count = await json(`${receiver.url}/count`);
     }
-    const seconds = (count.lastAt - started) / 1000;
+    const seconds = (count.lastAt - released) / 1000;
     return {
       events: acknowledged,
       delivered: count.distinct,
@@ -251,13 +261,19 @@ async function soak(): Promise<SoakFigures> {
         await redis.resume();
       },
     );
-    const logOf = async (key: string) =>
-      (await json(`${instances[0].url}/sandbox/webhook-deliveries?limit=1000`, {
-        headers: { 'x-api-key': key },
-      })) as Array<{
-        event_id: string;
-        status: string;
-      }>;
+    type Held = Array<{ event_id: string; status: string }>;
+    // Redis was just restarted: an instance may answer 503 until its client is back (bounded).
+    const logOf = async (key: string, tries = 40): Promise<Held> => {
+      try {
+        return (await json(`${instances[0].url}/sandbox/webhook-deliveries?limit=1000`, {
+          headers: { 'x-api-key': key },
+        })) as Held;
+      } catch (error) {
+        if (tries <= 1) throw error;
+        await new Promise((r) => setTimeout(r, 250));
+        return logOf(key, tries - 1);
+      }
+    };
     const deadline = Date.now() + SETTLE_MS;
     let logs = await Promise.all(keys.map(logOf));
     while (logs.flat().some((d) => d.status === 'PENDING') && Date.now() < deadline) {
@@ -282,6 +298,10 @@ async function soak(): Promise<SoakFigures> {
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_SOAK_ONLY) {
+    console.log(await soak());
+    return;
+  }
   const redis = await startRedis();
   try {
     const flags = ['--log-level', 'info'];
