@@ -227,6 +227,8 @@ interface SoakFigures {
   repeats: number;
   lost: number;
   notSucceeded: number;
+  /** Set when the surviving instances still answered 503 ten seconds after Redis came back. */
+  stuck?: string;
 }
 
 /**
@@ -275,7 +277,20 @@ async function soak(): Promise<SoakFigures> {
       }
     };
     const deadline = Date.now() + SETTLE_MS;
-    let logs = await Promise.all(keys.map(logOf));
+    let logs: Held[];
+    try {
+      logs = await Promise.all(keys.map(logOf));
+    } catch (error) {
+      return {
+        acknowledged,
+        held: 0,
+        received: ids.size,
+        repeats: 0,
+        lost: -1,
+        notSucceeded: -1,
+        stuck: String(error),
+      };
+    }
     while (logs.flat().some((d) => d.status === 'PENDING') && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
       logs = await Promise.all(keys.map(logOf));
@@ -343,11 +358,17 @@ async function main(): Promise<void> {
         `(${webhooks.delivered} of ${webhooks.events} events in ${webhooks.seconds} s, ${webhooks.attempts} attempts), ` +
         `${webhooks.lost} lost (target: at least 1,000/s, 0 lost).\n`,
     );
-    process.stdout.write(
-      `Soak (one instance killed with SIGKILL, Redis restarted, mid-burst): ${soaked.acknowledged} events acknowledged, ` +
-        `${soaked.held} deliveries held, ${soaked.received} received, ${soaked.repeats} repeats, ` +
-        `${soaked.notSucceeded} not SUCCEEDED, ${soaked.lost} lost (target: 0 lost).\n`,
-    );
+    if (soaked.stuck)
+      process.stdout.write(
+        `Soak: ${soaked.acknowledged} events acknowledged, ${soaked.received} received; then the surviving instances ` +
+          `still answered 503 after Redis came back: ${soaked.stuck}\n`,
+      );
+    else
+      process.stdout.write(
+        `Soak (one instance killed with SIGKILL, Redis restarted, mid-burst): ${soaked.acknowledged} events acknowledged, ` +
+          `${soaked.held} deliveries held, ${soaked.received} received, ${soaked.repeats} repeats, ` +
+          `${soaked.notSucceeded} not SUCCEEDED, ${soaked.lost} lost (target: 0 lost).\n`,
+      );
   } finally {
     killAll();
     await redis.stop();
