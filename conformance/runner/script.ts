@@ -6,7 +6,7 @@
 import { errorCode } from '../../client/api';
 import { shellQuote } from '../../client/curl';
 import type { Exchange } from '../../client/exchange';
-import type { TraceStep } from './session';
+import type { TraceStep } from '../explore/session';
 
 /** Every string in a JSON value with its path, for capturing ids. */
 function strings(value: unknown, path: string, out: Array<{ path: string; value: string }>): void {
