@@ -10,8 +10,10 @@ import { WebhookReceiver } from '../receiver/receiver';
 import { connectionCause, HttpClient, type HttpReply } from '../../client/transport';
 import { coverageOf } from '../explore/coverage';
 import { exploreKey, runExplore } from '../explore/run';
+import { replayScript } from './script';
 import type { Check, LevelOption } from '../checks/context';
 import type { CheckResult, RunResult } from '../checks/result';
+import type { Exchange } from '../../client/exchange';
 
 export interface ConformanceOptions {
   baseUrl: string;
@@ -221,6 +223,7 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
           seed,
           receiver,
           resetFirst: shared && options.allowReset === true && check.level === 'sandbox',
+          shared,
         });
         results[index] = result;
         options.onResult?.(result);
@@ -280,6 +283,8 @@ interface RunOneConfig {
   seed: number;
   receiver?: WebhookReceiver;
   resetFirst: boolean;
+  /** One tenant shared by every check: a replay script acts with the run's own keys. */
+  shared?: boolean;
 }
 
 export async function runOne(check: Check, config: RunOneConfig): Promise<CheckResult> {
@@ -322,6 +327,8 @@ export async function runOne(check: Check, config: RunOneConfig): Promise<CheckR
   }
   // A contract violation seen before a skip still fails the check.
   if (ctx.failures.length > 0) status = 'failed';
+  const script =
+    status === 'failed' && ctx.exchanges.length > 0 ? checkScript(check, ctx.exchanges, config) : undefined;
   return {
     id: check.id,
     title: check.title,
@@ -334,7 +341,28 @@ export async function runOne(check: Check, config: RunOneConfig): Promise<CheckR
     durationMs: Math.round((performance.now() - started) * 10) / 10,
     failures: ctx.failures,
     exchanges: ctx.exchanges,
+    ...(script === undefined ? {} : { script }),
   };
+}
+
+/**
+ * Every call of a failed check, in order, as a script: a stateful failure (a second create on
+ * the same slot) needs the calls before it to show anything on a fresh tenant.
+ */
+function checkScript(check: Check, exchanges: Exchange[], config: RunOneConfig): string {
+  const { primary, second, wrong } = config.keys;
+  const keys = [primary, second, wrong].filter(
+    (key): key is string => typeof key === 'string' && exchanges.some((e) => e.request.headers['x-api-key'] === key),
+  );
+  if (!keys.includes(primary)) keys.unshift(primary);
+  return replayScript([{ n: 1, step: `${check.id}: ${check.title}`, exchanges }], {
+    baseUrl: config.baseUrl,
+    keys,
+    title: `lastmile conform --only ${check.id}: the check's ${exchanges.length} calls, in order`,
+    about: 'Replays every call of the failed check.',
+    sameKeys: config.shared === true,
+    freshKeyPrefix: 'conform-replay',
+  });
 }
 
 /** With one tenant shared by every check, a sandbox check starts from a wiped tenant. */
