@@ -25,6 +25,16 @@ export function describeFailure(failure: Failure): string {
   return lines.join('\n');
 }
 
+/** The script that replays a failed check: every call of a catalogue check, the minimal sequence of EXPLORE. */
+export function replayScriptOf(check: CheckResult): string | undefined {
+  return check.script ?? check.explore?.script;
+}
+
+/** How many calls a replay script makes. */
+export function callsIn(script: string): number {
+  return script.split('\n').filter((line) => line.startsWith('curl ')).length;
+}
+
 export function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }

@@ -1,7 +1,7 @@
 import type { CheckResult, CoverageReport, ExploreReport, RunResult } from '../checks/result';
 import type { Exchange } from '../../client/exchange';
 import type { Failure } from '../checks/failure';
-import { failuresFirst, show, summaryLine } from './format';
+import { callsIn, failuresFirst, show, summaryLine } from './format';
 import { OUT_OF_REACH } from '../explore/coverage';
 
 /** The page shows enough to act on; the JSON report keeps every failure and every call. */
@@ -112,6 +112,11 @@ ${rows}
 </tbody></table></details></section>`;
 }
 
+/** A failed check's calls as a script; never clipped, or it would not run. */
+function renderScript(script: string): string {
+  return `<details class="replay"><summary><b>Replay</b>: the check's ${callsIn(script)} calls, in order, as a script (sh, curl, node)</summary><pre>${escapeHtml(script)}</pre></details>`;
+}
+
 function renderCheck(check: CheckResult): string {
   const shown = check.exchanges.slice(0, MAX_EXCHANGES_SHOWN_PER_CHECK);
   const groups = groupFailures(check.failures);
@@ -128,6 +133,7 @@ ${check.explore ? renderExplore(check.explore) : ''}
 ${groups.length > 1 || check.failures.length > 1 ? `<p class="op">${check.failures.length} failures, ${groups.length} distinct.</p>` : ''}
 ${shownGroups.map((g) => renderFailure(g)).join('\n')}
 ${(check.warnings ?? []).map((w) => renderFailure({ failure: w, count: 1 }, 'warning')).join('\n')}
+${check.script ? renderScript(check.script) : ''}
 ${hiddenFailures > 0 ? `<p class="op">… ${hiddenFailures} more failures (${hiddenGroups.length} distinct), all in the JSON report.</p>` : ''}
 <details><summary>${check.exchanges.length} HTTP calls</summary>
 ${shown.map((e) => renderExchange(e, false)).join('\n')}

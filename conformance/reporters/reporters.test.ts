@@ -3,7 +3,13 @@ import type { CheckResult, RunResult } from '../checks/result';
 import type { Exchange } from '../../client/exchange';
 import { formatCheckLine, formatClosing, summaryLine } from './console';
 import { failuresFirst } from './format';
-import { groupFailures, MAX_EXCHANGES_SHOWN_PER_CHECK, MAX_FAILURE_GROUPS_SHOWN_PER_CHECK, renderHtml } from './html';
+import {
+  escapeHtml,
+  groupFailures,
+  MAX_EXCHANGES_SHOWN_PER_CHECK,
+  MAX_FAILURE_GROUPS_SHOWN_PER_CHECK,
+  renderHtml,
+} from './html';
 import { parseReportTarget } from './index';
 import { renderJson } from './json';
 import { renderJunit } from './junit';
@@ -220,6 +226,41 @@ describe('console and JSON', () => {
     expect(() => parseReportTarget('pdf=x.pdf')).toThrow(/unknown report kind/);
     expect(() => parseReportTarget('html=')).toThrow(/names no file/);
     expect(() => parseReportTarget('html')).toThrow(/names no file/);
+  });
+});
+
+describe('the replay script of a failed check', () => {
+  const script = `#!/bin/sh\n# ${HOSTILE}\ncurl -sS -X POST 'a'\nV1=$(json "$OUT/0.json" '[0].id')\ncurl -sS -X POST 'b'\n`;
+  const failed = result('S-FAIL', 'sigma', 'failed', {
+    failures: [{ message: 'second create answered 201', exchange }],
+    exchanges: [exchange, exchange],
+    script,
+  });
+  const withScript: RunResult = { ...run, summary: { passed: 0, failed: 1, skipped: 0 }, checks: [failed] };
+
+  it('is in JUnit, whole and escaped, beside the failure', () => {
+    const testcase = findAll(parseXml(renderJunit(withScript)), 'testcase')[0];
+    expect(findAll(testcase, 'failure')).toHaveLength(1);
+    expect(findAll(testcase, 'system-out')[0].text).toBe(
+      `replay script (sh, curl, node):\n${script.replace('\u0001', '\uFFFD')}`,
+    );
+  });
+  it('is in HTML, whole and escaped, with the number of its calls', () => {
+    const html = renderHtml(withScript);
+    expect(html).toContain(`the check's 2 calls, in order, as a script`);
+    expect(html).toContain(`<pre>${escapeHtml(script)}</pre>`);
+  });
+  it("is in JSON as the check's script", () => {
+    expect((JSON.parse(renderJson(withScript)) as RunResult).checks[0].script).toBe(script);
+  });
+  it('is a file the console names, or a pointer to the reports when none was written', () => {
+    expect(formatCheckLine(failed, { scriptFile: '/tmp/x/S-FAIL.sh' })).toContain(
+      'replay: sh /tmp/x/S-FAIL.sh   (2 calls, in order)',
+    );
+    expect(formatCheckLine(failed)).toContain(
+      'replay: a script of its 2 calls, in order, is in the JSON and HTML reports',
+    );
+    expect(formatCheckLine(run.checks[1])).not.toContain('replay:');
   });
 });
 

@@ -233,6 +233,12 @@ describe('lastmile conform against a broken implementation', () => {
     expect(stdout).toContain('expected: {"status":401,"code":"UNAUTHORIZED"}');
     expect(stdout.match(/reproduce: curl/g)).toHaveLength(1);
     expect(stdout).toMatch(/reproduce: curl -sS -i -X POST 'http:\/\/127\.0\.0\.1:\d+\/jobs\/availability\/v2'/);
+    // Every call of the failed check, as a script in a file of its own.
+    const replay = /^ {5}replay: sh (\S+) {3}\((\d+) calls, in order\)$/m.exec(stdout);
+    expect(replay).not.toBeNull();
+    const script = readFileSync(replay![1], 'utf8');
+    expect(script).toMatch(/^#!\/bin\/sh\n# lastmile conform --only AUTH-MISSING-KEY-401: /);
+    expect(script.split('\n').filter((line) => line.startsWith('curl '))).toHaveLength(Number(replay![2]));
     expect(stdout).toMatch(/^SKIP AUTH-WRONG-KEY-401 /m);
     expect(stdout.trim().split('\n').pop()).toBe('0 passed, 1 failed, 1 skipped');
   }, 30_000);
