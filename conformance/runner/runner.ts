@@ -2,12 +2,11 @@
  * A small runner of its own: selects checks by level, id and category, gives each a tenant
  * of its own, runs them with a bounded concurrency and a deadline, and collects results.
  */
-import { randomBytes } from 'node:crypto';
 import { catalogue } from '../checks/catalogue';
 import { CheckContext, type Keys } from '../checks/context';
 import { CheckSkipped, failureFromError } from '../checks/failure';
 import { WebhookReceiver } from '../receiver/receiver';
-import { connectionCause, HttpClient, type HttpReply } from '../../client/transport';
+import { probeImplementation, probeKey, UnreachableError, WrongBaseUrlError } from './probe';
 import { coverageOf } from '../explore/coverage';
 import { exploreKey, runExplore } from '../explore/run';
 import { replayScript } from './script';
@@ -88,34 +87,9 @@ export function selectChecks(
   );
 }
 
-function freshKey(): string {
-  return `conform_${randomBytes(12).toString('hex')}`;
-}
+const freshKey = probeKey;
 
-/** The implementation gave no HTTP answer at all: nothing can be judged. */
-export class UnreachableError extends Error {}
-
-/**
- * Whether the implementation opens a tenant for any key: a random key reading an unknown
- * job gets 404 when it does, 401 when keys are restricted (undefined for any other
- * answer). No answer at all (refused, unresolvable, timed out) is an UnreachableError,
- * so that a wrong base URL fails at once instead of once per check.
- */
-export async function acceptsAnyKey(baseUrl: string, timeoutMs: number): Promise<boolean | undefined> {
-  let response: HttpReply;
-  try {
-    response = await new HttpClient(baseUrl, timeoutMs).request({
-      method: 'GET',
-      path: `/jobs/conform-probe-${randomBytes(6).toString('hex')}`,
-      headers: { 'x-api-key': freshKey(), accept: 'application/json' },
-    });
-  } catch (error) {
-    throw new UnreachableError(`cannot reach ${baseUrl}: ${connectionCause(error, timeoutMs)}`);
-  }
-  if (response.status === 404) return true;
-  if (response.status === 401) return false;
-  return undefined;
-}
+export { UnreachableError, WrongBaseUrlError };
 
 interface Tenancy {
   shared: boolean;
@@ -187,7 +161,9 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   const checkTimeoutMs = options.checkTimeoutMs ?? Math.max(DEFAULTS.checkTimeoutMs, timeoutMs * 6);
   const seed = options.seed ?? 1;
-  const openTenants = await acceptsAnyKey(options.baseUrl, timeoutMs);
+  const usesSandbox =
+    (options.explore === true && level !== 'contract') || selected.some((check) => check.level === 'sandbox');
+  const openTenants = await probeImplementation(options.baseUrl, timeoutMs, usesSandbox);
   const tenancy = chooseTenancy(options, openTenants);
   const shared = tenancy.shared;
   const concurrency = shared ? 1 : Math.max(1, options.concurrency ?? DEFAULTS.concurrency);
