@@ -1,6 +1,7 @@
 import type { CheckResult, RunResult } from '../checks/result';
 import type { Failure } from '../checks/failure';
 import { callsIn, replayScriptOf, summaryLine } from './format';
+import { coverageLine } from './coverage';
 
 /** A terminal is for reading: the JSON and HTML reports keep everything else. */
 const MAX_FAILURES_SHOWN = 5;
@@ -90,11 +91,12 @@ export function formatCheckLine(result: CheckResult, options: ConsoleOptions = {
 
 export { summaryLine };
 
-/** The lines after the last check: what ran, how long it took, then the closing count. */
+/** The lines after the last check: what ran, how long it took, what it covered, then the closing count. */
 export function formatClosing(run: RunResult): string {
   return [
     '',
     `${run.checks.length} checks against ${run.baseUrl} (level ${run.level}${run.tenantMode ? `, ${run.tenantMode} tenants` : ''}) in ${(run.durationMs / 1000).toFixed(2)} s`,
+    ...(run.coverage ? [coverageLine(run.coverage)] : []),
     summaryLine(run),
   ].join('\n');
 }

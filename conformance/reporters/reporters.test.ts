@@ -264,6 +264,35 @@ describe('the replay script of a failed check', () => {
   });
 });
 
+describe('coverage in the reports', () => {
+  const coverage = {
+    documented: 4,
+    exercised: 1,
+    pairs: [
+      { operationId: 'getJob', status: '200', exercised: true, by: ['A-PASS'] },
+      { operationId: 'getJob', status: '503', exercised: false, by: [] },
+      { operationId: 'getClock', status: '503', exercised: false, by: [] },
+      { operationId: 'createJob', status: '409', exercised: false, by: [] },
+    ],
+  };
+  const covered: RunResult = { ...run, coverage };
+
+  it('counts on the console, naming each status not exercised, 503 included', () => {
+    expect(formatClosing(covered)).toContain(
+      'coverage: 1 of 4 documented (operation, status) pairs exercised; not exercised: 409 on 1, 503 on 2 (every pair in the JSON and HTML reports)',
+    );
+    expect(formatClosing(run)).not.toContain('coverage:');
+  });
+  it('names every pair not exercised in HTML, grouped by status, with why', () => {
+    const html = renderHtml(covered);
+    expect(html).toContain('Coverage: 1 of 4 documented (operation, status) pairs exercised');
+    expect(html).toContain('<li><b>409</b> (no check provokes it): <code>createJob</code></li>');
+    expect(html).toContain(
+      '<li><b>503</b> (a store outage, or a fault rule): <code>getJob</code>, <code>getClock</code></li>',
+    );
+  });
+});
+
 describe('the test XML reader itself', () => {
   it('refuses malformed XML, so that a passing parse means something', () => {
     expect(() => parseXml('<a><b></a>')).toThrow();
