@@ -111,7 +111,8 @@ describe('lastmile conform against the reference server', () => {
       /^tenants: one shared tenant, --api-key, .*\(the implementation refuses random keys\); --allow-reset: it is reset/,
     );
     expect(lines[lines.length - 1]).toBe(`${catalogue.length} passed, 0 failed, 0 skipped`);
-    expect(lines[lines.length - 2]).toMatch(/^\d+ checks against .* in \d+\.\d\d s$/);
+    expect(lines[lines.length - 3]).toMatch(/^\d+ checks against .* in \d+\.\d\d s$/);
+    expect(lines[lines.length - 2]).toMatch(/^coverage: \d+ of \d+ documented \(operation, status\) pairs exercised; /);
     expect(lines.filter((l) => /^PASS /.test(l))).toHaveLength(catalogue.length);
 
     const cases = findAll(parseXml(readFileSync(junit, 'utf8')), 'testcase');
