@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runConformance } from './runner';
+import { replayScript } from './script';
 import { mutants } from '../../test/mutants/catalogue';
 import { patchedServer, type RunningMutant } from '../../test/mutants/tools';
 import type { CheckResult } from '../checks/result';
@@ -77,4 +78,29 @@ describe('the replay script of a failed stateful check', () => {
       await Promise.all([again.close(), correct.close()]);
     }
   }, 60_000);
+});
+
+describe('a replay script', () => {
+  it("sends an empty header as empty (curl drops `name:`), and defaults to the run's keys in a shared tenant", () => {
+    const script = replayScript(
+      [
+        {
+          n: 1,
+          step: 'an empty key',
+          exchanges: [
+            {
+              operationId: 'getJob',
+              request: { method: 'GET', url: 'http://127.0.0.1:1/jobs/j1', headers: { 'x-api-key': '' } },
+              durationMs: 1,
+              curl: '',
+              violations: [],
+            },
+          ],
+        },
+      ],
+      { baseUrl: 'http://127.0.0.1:1', keys: ["user's key"], title: 't', sameKeys: true },
+    );
+    expect(script).toContain(`-H 'x-api-key;'`);
+    expect(script).toContain(`KEY=\${KEY:-'user'\\''s key'}`);
+  });
 });

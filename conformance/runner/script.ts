@@ -46,14 +46,11 @@ export function replayScript(steps: ReplayStep[], options: ReplayOptions): strin
   const exchanges: Array<{ step: ReplayStep; exchange: Exchange }> = steps.flatMap((step) =>
     step.exchanges.map((exchange) => ({ step, exchange })),
   );
-  const later = (from: number) =>
-    exchanges
-      .slice(from + 1)
-      .map(
-        ({ exchange: e }) =>
-          `${e.request.url}\n${e.request.body ?? ''}\n${Object.values(e.request.headers).join('\n')}`,
-      )
-      .join('\n');
+  const sent = exchanges.map(
+    ({ exchange: e }) => `${e.request.url}\n${e.request.body ?? ''}\n${Object.values(e.request.headers).join('\n')}`,
+  );
+  /** Whether a request after the `from`th carries `value`. */
+  const usedLater = (from: number, value: string) => sent.some((text, i) => i > from && text.includes(value));
   const variables: Array<{ name: string; value: string }> = [
     { name: 'LASTMILE', value: options.baseUrl.replace(/\/+$/, '') },
     ...options.keys.map((key, i) => ({ name: i === 0 ? 'KEY' : `KEY${i + 1}`, value: key })),
@@ -95,17 +92,17 @@ export function replayScript(steps: ReplayStep[], options: ReplayOptions): strin
       request.method,
       substitute(shellQuote(request.url)),
     ];
+    // curl drops a header written `name:`; `name;` is how it sends one with an empty value.
     for (const [name, value] of Object.entries(request.headers))
-      parts.push('-H', substitute(shellQuote(`${name}: ${value}`)));
+      parts.push('-H', substitute(shellQuote(value === '' ? `${name};` : `${name}: ${value}`)));
     if (request.body !== undefined) parts.push('--data-binary', substitute(shellQuote(request.body)));
     const code = errorCode(exchange.response?.json);
     const got = exchange.response ? ` (the run got ${exchange.response.status}${code ? ` ${code}` : ''})` : '';
     lines.push(`${parts.join(' ')}${got ? `   #${got}` : ''}`);
-    const rest = later(i);
     const found: Array<{ path: string; value: string }> = [];
     strings(exchange.response?.json, '', found);
     for (const { path, value } of found) {
-      if (!ID_LIKE.test(value) || variables.some((v) => v.value === value) || !rest.includes(value)) continue;
+      if (!ID_LIKE.test(value) || variables.some((v) => v.value === value) || !usedLater(i, value)) continue;
       const name = `V${variables.length - options.keys.length}`;
       lines.push(`${name}=$(json "$OUT/${i}.json" ${shellQuote(path)})`);
       variables.push({ name, value });
