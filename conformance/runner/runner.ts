@@ -327,16 +327,20 @@ export async function runOne(check: Check, config: RunOneConfig): Promise<CheckR
  */
 function checkScript(check: Check, exchanges: Exchange[], config: RunOneConfig): string {
   const { primary, second, wrong } = config.keys;
-  const keys = [primary, second, wrong].filter(
-    (key): key is string => typeof key === 'string' && exchanges.some((e) => e.request.headers['x-api-key'] === key),
-  );
-  if (!keys.includes(primary)) keys.unshift(primary);
+  const used = (key: unknown): key is string =>
+    typeof key === 'string' && exchanges.some((e) => e.request.headers['x-api-key'] === key);
+  // The wrong key must stay one the implementation refuses: a fresh one may open a tenant.
+  const keys = [
+    { key: primary, same: config.shared === true },
+    ...(used(second) && second !== primary ? [{ key: second, same: config.shared === true }] : []),
+    ...(used(wrong) ? [{ key: wrong, same: true }] : []),
+  ];
   return replayScript([{ n: 1, step: `${check.id}: ${check.title}`, exchanges }], {
     baseUrl: config.baseUrl,
-    keys,
+    keys: keys.map((k) => k.key),
+    sameKeys: keys.map((k) => k.same),
     title: `lastmile conform --only ${check.id}: the check's ${exchanges.length} calls, in order`,
     about: 'Replays every call of the failed check.',
-    sameKeys: config.shared === true,
     freshKeyPrefix: 'conform-replay',
   });
 }

@@ -23,10 +23,11 @@ export interface ReplayOptions {
   /** What the script replays, in a comment under the title. */
   about?: string;
   /**
-   * Each key's variable defaults to the key the run used (a tenant the user named, or a key
-   * the implementation refuses) instead of a fresh one (a fresh tenant where any key opens one).
+   * Which keys' variables default to the key the run used (a tenant the user named, a key the
+   * implementation refuses) instead of a fresh one (a fresh tenant where any key opens one):
+   * all, none, or per key.
    */
-  sameKeys?: boolean;
+  sameKeys?: boolean | readonly boolean[];
   /** Fresh keys are `${freshKeyPrefix}-<pid>-<n>`. */
   freshKeyPrefix?: string;
 }
@@ -56,11 +57,13 @@ export function replayScript(steps: ReplayStep[], options: ReplayOptions): strin
     ...options.keys.map((key, i) => ({ name: i === 0 ? 'KEY' : `KEY${i + 1}`, value: key })),
   ];
   const substitute = (text: string) => variables.reduce((acc, v) => acc.split(v.value).join(`'"$${v.name}"'`), text);
+  const same = (i: number) =>
+    Array.isArray(options.sameKeys) ? options.sameKeys[i] === true : options.sameKeys === true;
   const lines = [
     '#!/bin/sh',
     `# ${options.title}`,
     `# ${options.about ?? 'Replays the minimal failing sequence.'} ${
-      options.sameKeys
+      options.keys.every((_k, i) => same(i))
         ? 'Its keys are those the run used; set KEY (KEY2, ...) to act as others.'
         : 'Fresh keys open fresh tenants on implementations that accept any key.'
     }`,
@@ -68,7 +71,7 @@ export function replayScript(steps: ReplayStep[], options: ReplayOptions): strin
     `LASTMILE=\${LASTMILE:-${options.baseUrl.replace(/\/+$/, '')}}`,
     ...options.keys.map((key, i) => {
       const name = i === 0 ? 'KEY' : `KEY${i + 1}`;
-      return `${name}=\${${name}:-${options.sameKeys ? shellQuote(key) : `${options.freshKeyPrefix ?? 'explore-replay'}-$$-${i + 1}`}}`;
+      return `${name}=\${${name}:-${same(i) ? shellQuote(key) : `${options.freshKeyPrefix ?? 'explore-replay'}-$$-${i + 1}`}}`;
     }),
     'OUT=$(mktemp -d)',
     `json() { node -e 'const v=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); const r=new Function("v","return v"+process.argv[2])(v); process.stdout.write(String(r))' "$1" "$2"; }`,
