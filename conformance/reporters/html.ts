@@ -1,7 +1,7 @@
 import type { CheckResult, CoverageReport, ExploreReport, RunResult } from '../checks/result';
 import type { Exchange } from '../../client/exchange';
 import type { Failure } from '../checks/failure';
-import { callsIn, failuresFirst, show, summaryLine } from './format';
+import { callsIn, failuresFirst, MAX_SCRIPT_CHARS_SHOWN, scriptElsewhere, show, summaryLine } from './format';
 import { notExercisedByStatus, whyNotExercised } from './coverage';
 
 /** The page shows enough to act on; the JSON report keeps every failure and every call. */
@@ -125,6 +125,8 @@ ${rows}
 
 /** A failed check's calls as a script; never clipped, or it would not run. */
 function renderScript(script: string): string {
+  if (script.length > MAX_SCRIPT_CHARS_SHOWN)
+    return `<p class="op"><b>Replay</b>: ${escapeHtml(scriptElsewhere(script))}.</p>`;
   return `<details class="replay"><summary><b>Replay</b>: the check's ${callsIn(script)} calls, in order, as a script (sh, curl, node)</summary><pre>${escapeHtml(script)}</pre></details>`;
 }
 

@@ -2,7 +2,7 @@ import { findAll, parseXml } from '../../test/support/xml';
 import type { CheckResult, RunResult } from '../checks/result';
 import type { Exchange } from '../../client/exchange';
 import { formatCheckLine, formatClosing, summaryLine } from './console';
-import { failuresFirst } from './format';
+import { failuresFirst, MAX_SCRIPT_CHARS_SHOWN } from './format';
 import {
   escapeHtml,
   groupFailures,
@@ -249,6 +249,18 @@ describe('the replay script of a failed check', () => {
     const html = renderHtml(withScript);
     expect(html).toContain(`the check's 2 calls, in order, as a script`);
     expect(html).toContain(`<pre>${escapeHtml(script)}</pre>`);
+  });
+  it('is left to the JSON and the console file when too long to show whole', () => {
+    const long = `#!/bin/sh\n${Array.from({ length: 100 }, (_, i) => `curl -sS -X POST '${'x'.repeat(300)}${i}'`).join('\n')}\n`;
+    const big: RunResult = { ...withScript, checks: [{ ...failed, script: long }] };
+    const pointer = `the script of its 100 calls (${Math.round(long.length / 1000)} KB) is in the JSON report (script) and the file the console names`;
+    expect(long.length).toBeGreaterThan(MAX_SCRIPT_CHARS_SHOWN);
+    expect(renderHtml(big)).toContain(pointer);
+    expect(renderHtml(big)).not.toContain('x'.repeat(300));
+    expect(findAll(findAll(parseXml(renderJunit(big)), 'testcase')[0], 'system-out')[0].text).toBe(
+      `replay: ${pointer}`,
+    );
+    expect((JSON.parse(renderJson(big)) as RunResult).checks[0].script).toBe(long);
   });
   it("is in JSON as the check's script", () => {
     expect((JSON.parse(renderJson(withScript)) as RunResult).checks[0].script).toBe(script);
