@@ -79,6 +79,21 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       expect(events).toEqual(['CREATED']);
     });
 
+    it("warn when the slot's window starts before the tenant's clock, and only then", async () => {
+      const { sandbox } = await setup();
+      const past = { ...availability(), start: '2026-11-27T14:00:00Z', end: '2026-11-27T16:00:00Z', slot_size: 60 };
+      const [begun, ahead] = await sandbox.availability('k', past);
+      const warned = await sandbox.createJob('k', order(begun.id));
+      expect(warned.response.warnings).toEqual([
+        {
+          code: 'WINDOW_IN_PAST',
+          param: 'slot_id',
+          msg: "The slot's window starts at 2026-11-27T14:00:00.000Z, before the tenant's clock (2026-11-27T15:00:00.000Z)",
+        },
+      ]);
+      expect((await sandbox.createJob('k', order(ahead.id))).response.warnings).toEqual([]);
+    });
+
     it('replay an idempotent create without a second job or event', async () => {
       const { sandbox, events } = await setup();
       const [slot] = await sandbox.availability('k', availability());

@@ -68,6 +68,13 @@ export async function createJob(
       msg: `The slot was quoted in ${slot.quote.currency_code}`,
     });
   }
+  if (slot.fromMs < op.now) {
+    warnings.push({
+      code: 'WINDOW_IN_PAST',
+      param: 'slot_id',
+      msg: `The slot's window starts at ${iso(slot.fromMs)}, before the tenant's clock (${iso(op.now)})`,
+    });
+  }
 
   const at = iso(op.now);
   const newJob: Job = {
