@@ -81,7 +81,12 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
 
     it("warn when the slot's window starts before the tenant's clock, and only then", async () => {
       const { sandbox } = await setup();
-      const past = { ...availability(), start: '2026-11-27T14:00:00Z', end: '2026-11-27T16:00:00Z', slot_size: 60 };
+      const past = {
+        ...availability(),
+        start: '2026-11-27T14:00:00Z',
+        end: '2026-11-27T16:00:00Z',
+        slot_size: 60 as const,
+      };
       const [begun, ahead] = await sandbox.availability('k', past);
       const warned = await sandbox.createJob('k', order(begun.id));
       expect(warned.response.warnings).toEqual([
