@@ -2,6 +2,8 @@
 import { spec } from '../../spec/contract';
 import { STORE_KINDS, storesOf } from '../../test/support/stores';
 import { DomainError } from '../domain/errors';
+import { createJob } from '../domain/jobs';
+import { DEFAULT_SANDBOX_CONFIG, DEFAULT_SANDBOX_POLICIES } from '../domain/sandbox';
 import { Sandbox } from './sandbox';
 import type { JobEvent } from '../domain/operation';
 
@@ -231,6 +233,30 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       expect(events).toEqual(['CREATED']);
       await sandbox.updateRecipientInstructions('k', jobId, { job_comment: 'Ring twice' });
       expect(events).toEqual(['CREATED', 'JOB_COMMENT_UPDATED']);
+    });
+  });
+
+  describe('the unit of work', () => {
+    it('takes the writes and events from the domain, which writes nothing itself', async () => {
+      const { sandbox } = await setup();
+      const [slot] = await sandbox.availability('k', availability());
+      const { writes, events } = await sandbox.store.transact('k', async (tx) => {
+        const op = { tx, now: T0, config: DEFAULT_SANDBOX_CONFIG, policies: DEFAULT_SANDBOX_POLICIES };
+        const outcome = await createJob(op, order(slot.id), 'idem');
+        expect(await tx.jobs.count()).toBe(0);
+        expect((await tx.slots.get(slot.id))?.usedByJobId).toBeNull();
+        expect(await tx.idempotency.count()).toBe(0);
+        return outcome;
+      });
+      const jobId = events[0].job.id;
+      expect(writes.map((w) => `${'put' in w ? 'put' : 'delete'} ${w.kind}`)).toEqual([
+        'put slots',
+        'put jobs',
+        'put idempotency',
+      ]);
+      expect(events.map((e) => e.type)).toEqual(['CREATED']);
+      expect(await sandbox.listJobs('k')).toEqual([]);
+      expect(await codeOf(() => sandbox.getJob('k', jobId))).toBe('JOB_NOT_FOUND');
     });
   });
 
