@@ -11,7 +11,7 @@
  * delivery dead-lettered after n attempts says every delivery is, and the waits after the n-th
  * attempt must all lie within the contract's ±10 % of one wait.
  */
-import { documented, type Response } from './answers';
+import { documented, type Response } from './response';
 import type { DeliveryModel, EndpointModel, EventModel, ReceiverScript, TenantModel } from './state';
 import { instant, show } from '../instant';
 import type { Schemas } from '../../../spec/contract';
