@@ -63,11 +63,15 @@ async function firstAttemptsMade(url: string): Promise<void> {
   while (waiting.length > 0) {
     if (Date.now() > deadline) throw new Error(`${waiting.length} tenants still without a first attempt`);
     const still: string[] = [];
-    for (const key of waiting) {
-      const res = await fetch(`${url}/sandbox/webhook-deliveries`, { headers: { 'x-api-key': key } });
-      const log = res.ok ? ((await res.json()) as Array<{ attempts: unknown[] }>) : [];
-      if (!log.length || log.some((d) => d.attempts.length === 0)) still.push(key);
-    }
+    for (let start = 0; start < waiting.length; start += SEED_CONCURRENCY)
+      await Promise.all(
+        waiting.slice(start, start + SEED_CONCURRENCY).map(async (key) => {
+          const res = await fetch(`${url}/sandbox/webhook-deliveries`, { headers: { 'x-api-key': key } });
+          const log = res.ok ? ((await res.json()) as Array<{ attempts: unknown[] }>) : [];
+          if (!log.length || log.some((d) => d.attempts.length === 0)) still.push(key);
+        }),
+      );
+    console.log(`  ${waiting.length - still.length} of ${waiting.length} tenants with their first attempt made`);
     waiting = still;
     if (waiting.length) await new Promise((resolve) => setTimeout(resolve, 500));
   }
