@@ -1,5 +1,6 @@
 /**
- * `npm run bench:store [-- --duration S] [--connections N] [--jobs N]` (N jobs per tenant in the webhook runs)
+ * `npm run bench:store [-- --duration S] [--connections N] [--jobs N] [--only webhooks|soak]`
+ * (`--jobs`: jobs per tenant in the webhook runs; `--only`: one of them alone)
  *
  * create-job (POST /jobs, the whole path) on the in-memory store and on the Redis store, in
  * one run, each server in its own process on 127.0.0.1 with the same autocannon settings:
@@ -170,6 +171,8 @@ function threeInstances(redisUrl: string, prefix: string, schedule = '1,1,1,1,1,
 }
 
 interface WebhookFigures {
+  /** Deliveries by status and attempt count, when some events did not arrive. */
+  statuses: Record<string, number>;
   events: number;
   delivered: number;
   attempts: number;
@@ -207,7 +210,18 @@ async function webhooksOverThree(redisUrl: string): Promise<WebhookFigures> {
       count = await json(`${receiver.url}/count`);
     }
     const seconds = (count.lastAt - released) / 1000;
+    // Where the events that did not arrive stand, as the instances' delivery logs tell.
+    const statuses: Record<string, number> = {};
+    if (count.distinct < acknowledged)
+      for (const key of keys) {
+        const log = (await json(`${urls[0]}/sandbox/webhook-deliveries?limit=1000`, {
+          headers: { 'x-api-key': key },
+        })) as Array<{ status: string; attempts: unknown[] }>;
+        for (const d of log)
+          statuses[`${d.status}/${d.attempts.length}`] = (statuses[`${d.status}/${d.attempts.length}`] ?? 0) + 1;
+      }
     return {
+      statuses,
       events: acknowledged,
       delivered: count.distinct,
       attempts: count.received,
@@ -313,9 +327,16 @@ async function soak(): Promise<SoakFigures> {
 }
 
 async function main(): Promise<void> {
-  if (process.env.BENCH_SOAK_ONLY) {
-    console.log(await soak());
-    return;
+  // `--only soak` or `--only webhooks`: that part alone (its figures as JSON).
+  const only = value('--only', '');
+  if (only === 'soak') return console.log(await soak());
+  if (only === 'webhooks') {
+    const own = await startRedis();
+    try {
+      return console.log(await webhooksOverThree(own.url));
+    } finally {
+      await own.stop();
+    }
   }
   const redis = await startRedis();
   try {
@@ -356,7 +377,9 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\nWebhooks on Redis, 3 instances, ${WEBHOOK_TENANTS} tenants: ${webhooks.perSecond} deliveries/s ` +
         `(${webhooks.delivered} of ${webhooks.events} events in ${webhooks.seconds} s, ${webhooks.attempts} attempts), ` +
-        `${webhooks.lost} lost (target: at least 1,000/s, 0 lost).\n`,
+        `${webhooks.lost} lost (target: at least 1,000/s, 0 lost).` +
+        (webhooks.lost ? ` Deliveries by status/attempts: ${JSON.stringify(webhooks.statuses)}.` : '') +
+        '\n',
     );
     if (soaked.stuck)
       process.stdout.write(
