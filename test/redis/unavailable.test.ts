@@ -36,11 +36,11 @@ it('an unreachable Redis at start-up: one line on stderr, exit 2, nothing on std
   });
 }, 60_000);
 
-it('a --store that is neither memory nor a redis:// URL is a usage error', async () => {
+it('a --store that is neither memory nor a redis:// or redis-cluster:// URL is a usage error', async () => {
   const { code, stderr } = await run(['serve', '--port', '0', '--store', 'postgres://db/lastmile']);
   expect([code, stderr]).toEqual([
     2,
-    'lastmile: --store must be memory or a redis:// URL, got "postgres://db/lastmile"\n',
+    'lastmile: --store must be memory, a redis:// URL or a redis-cluster:// URL, got "postgres://db/lastmile"\n',
   ]);
 }, 60_000);
 
