@@ -145,7 +145,7 @@ describe('startSandbox options: the settings of lastmile serve', () => {
     [{ port: 70000 }, /^port must be at most 65535, got 70000$/],
     [{ slotTtlSeconds: 0 }, /^slotTtlSeconds must be an integer >= 1, got "0"$/],
     [{ webhookRetrySchedule: [1, -5] }, /^webhookRetrySchedule must be seconds separated by commas/],
-    [{ store: 'mysql://db' }, /^store must be memory or a redis:\/\/ URL/],
+    [{ store: 'mysql://db' }, /^store must be memory, a redis:\/\/ URL or a redis-cluster:\/\/ URL/],
     [{ cors: { yes: true } }, /cors must be a boolean, got object/],
     [{ slotTTL: 60 }, /unknown setting "slotTTL"/],
   ])('refuses %j as lastmile serve does', async (options, message) => {
