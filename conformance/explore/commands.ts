@@ -89,6 +89,12 @@ export function applies(s: Step, m: Readonly<Model>): boolean {
       return t.endpoints.some(pending);
     case 'resetPending':
       return !t.shared && t.endpoints.some(pending);
+    case 'rescheduleThenReuse':
+    case 'driveThenAmend':
+    case 'replaceEndpoint':
+      return t.jobs.length > 0;
+    case 'cancelThenReplay':
+      return t.slots.some((x) => !x.usedBy);
     default:
       return true;
   }

@@ -791,6 +791,159 @@ const ENTRIES = {
       );
     },
   }),
+  rescheduleThenReuse: step({
+    weight: 2,
+    fields: ({ tenant, index }) => ({ tenant, job: index, slot: index }),
+    describe: (s, at) =>
+      `reschedule ${jobName(s.job, at)} onto ${slotName(s.slot, at, { unused: true })}, then create a job on its old slot`,
+    operations: ['rescheduleJob', 'createJob', 'getJob'],
+    async perform(s, { session, tenant, t, job, jobPath, slotFor }) {
+      const target = job(s.job);
+      const old = target && t.slots.find((x) => x.id === target.slotId);
+      const slot = slotFor(s.slot, false, true);
+      await judged(
+        jobRules.rescheduleJob(t, target, slot.model, true, session.now(tenant)),
+        'rescheduleJob',
+        session.call(tenant, 'rescheduleJob', {
+          pathParams: jobPath(target),
+          body: { slot_id: slot.id, reason: 'explore' },
+        }),
+      );
+      if (!old) return;
+      const body = order(session, tenant, old.id, false);
+      const response = await judged(
+        jobRules.createJob(
+          t,
+          { slot: old, slotId: old.id, body, withCode: false, reordered: false },
+          session.now(tenant),
+        ),
+        'createJob',
+        session.call(tenant, 'createJob', { body }),
+      );
+      if (response.status === 201) await readBack(session, tenant, t, response.json.job_id);
+    },
+  }),
+  cancelThenReplay: step({
+    weight: 2,
+    fields: ({ tenant, index }) => ({ tenant, slot: index, code: fc.boolean() }),
+    describe: (s, at) =>
+      `create a job on ${slotName(s.slot, at, { unused: true })} under a new Idempotency-Key, cancel it, then send the key again with the same body`,
+    operations: ['createJob', 'getJob', 'cancelJob'],
+    async perform(s, { session, tenant, t, slotFor }) {
+      const slot = slotFor(s.slot, false, true);
+      const body = order(session, tenant, slot.id, s.code);
+      const idempotencyKey = `explore-${session.nonce}-${session.trace.length}`;
+      // The rule is read at each call: the replay is judged against the model as the cancel left it.
+      const create = () =>
+        judged(
+          jobRules.createJob(
+            t,
+            { slot: slot.model, slotId: slot.id, body, withCode: s.code, idempotencyKey, reordered: false },
+            session.now(tenant),
+          ),
+          'createJob',
+          session.call(tenant, 'createJob', { body, headers: { 'idempotency-key': idempotencyKey } }),
+        );
+      const response = await create();
+      if (response.status !== 201) return;
+      await readBack(session, tenant, t, response.json.job_id);
+      await judged(
+        jobRules.cancelJob(
+          t,
+          t.jobs.find((j) => j.id === response.json.job_id),
+          'explore',
+        ),
+        'cancelJob',
+        session.call(tenant, 'cancelJob', {
+          pathParams: { job_id: response.json.job_id },
+          body: { reason: 'explore' },
+        }),
+      );
+      await create();
+    },
+  }),
+  replaceEndpoint: step({
+    weight: 1,
+    fields: ({ tenant, index }) => ({ tenant, endpoint: index, job: index }),
+    describe: (s, at) =>
+      `delete ${endpointName(s.endpoint, at)}, add another, then change ${jobName(s.job, at)}'s recipient instructions and wait for the webhooks`,
+    operations: ['deleteWebhookEndpoint', 'createWebhookEndpoint', 'updateRecipientInstructions'],
+    async perform(s, { session, tenant, t, job, jobPath, unknown }) {
+      const endpoint = pick(t.endpoints, s.endpoint);
+      if (endpoint?.live) await session.settle(t, endpoint);
+      await judged(
+        webhookRules.deleteWebhookEndpoint(t, endpoint),
+        'deleteWebhookEndpoint',
+        session.call(tenant, 'deleteWebhookEndpoint', { pathParams: { endpoint_id: endpoint?.id ?? unknown } }),
+      );
+      const inbox = session.openInbox();
+      const { url, secret } = session.inbox(inbox);
+      await judged(
+        webhookRules.createWebhookEndpoint(t, inbox, true),
+        'createWebhookEndpoint',
+        session.call(tenant, 'createWebhookEndpoint', { body: { url, secret } }),
+      );
+      await judged(
+        jobRules.updateRecipientInstructions(t, job(s.job), true),
+        'updateRecipientInstructions',
+        session.call(tenant, 'updateRecipientInstructions', {
+          pathParams: jobPath(job(s.job)),
+          body: { job_comment: `explore step ${session.trace.length}` },
+        }),
+      );
+      await session.settle(t);
+    },
+  }),
+  driveThenAmend: step({
+    weight: 2,
+    fields: ({ tenant, index }) => ({
+      tenant,
+      job: index,
+      to: fc.constantFrom('GOING_TO_DESTINATION_STARTED' as const, 'CLIENT_RECEIVED' as const, 'CANCELLED' as const),
+    }),
+    describe: (s, at) =>
+      `${s.to === 'CANCELLED' ? `cancel ${jobName(s.job, at)}` : `drive ${jobName(s.job, at)} to ${s.to}`}, then reschedule it, change its recipient instructions and drive it one step`,
+    operations: ['advanceJob', 'cancelJob', 'rescheduleJob', 'updateRecipientInstructions'],
+    async perform(s, { session, tenant, t, job, jobPath, slotFor }) {
+      const target = job(s.job);
+      const drive = async (to: Schemas['LifecycleStep'] | undefined) => {
+        const code = target?.code.enabled ? typed(target, 'right') : undefined;
+        await judged(
+          jobRules.advanceJob(t, target, to, code),
+          'advanceJob',
+          session.call(tenant, 'advanceJob', {
+            pathParams: jobPath(target),
+            body: { ...(to === undefined ? {} : { to }), ...(code === undefined ? {} : { delivery_code: code }) },
+          }),
+        );
+      };
+      if (s.to === 'CANCELLED')
+        await judged(
+          jobRules.cancelJob(t, target, 'explore'),
+          'cancelJob',
+          session.call(tenant, 'cancelJob', { pathParams: jobPath(target), body: { reason: 'explore' } }),
+        );
+      else await drive(s.to);
+      const slot = slotFor(0, false, true);
+      await judged(
+        jobRules.rescheduleJob(t, target, slot.model, true, session.now(tenant)),
+        'rescheduleJob',
+        session.call(tenant, 'rescheduleJob', {
+          pathParams: jobPath(target),
+          body: { slot_id: slot.id, reason: 'explore' },
+        }),
+      );
+      await judged(
+        jobRules.updateRecipientInstructions(t, target, true),
+        'updateRecipientInstructions',
+        session.call(tenant, 'updateRecipientInstructions', {
+          pathParams: jobPath(target),
+          body: { job_comment: `explore step ${session.trace.length}` },
+        }),
+      );
+      await drive(undefined);
+    },
+  }),
 };
 
 type Entries = typeof ENTRIES;
