@@ -16,8 +16,13 @@ import { replayScript } from './script';
 import { Mismatch, Session, type TraceStep } from './session';
 
 export const EXPLORE_DEFAULTS = { runs: 100, steps: 40 };
-/** Deliveries to the kit's receiver come in milliseconds; a missing one must not cost the per-call timeout in every shrink. */
-const WEBHOOK_WAIT_MS = 750;
+/**
+ * Deliveries to the kit's receiver come in milliseconds, but on a loaded machine a correct server's
+ * can take longer: until a run fails, and when the minimal sequence is run again, a missing
+ * delivery is waited for as long as a call. While shrinking, a missing one must not cost that in
+ * every attempt: a shrunk sequence failing only for want of patience is then caught by the re-run.
+ */
+const SHRINK_WEBHOOK_WAIT_MS = 750;
 
 export interface ExploreOptions {
   baseUrl: string;
@@ -93,6 +98,7 @@ export async function runExplore(options: ExploreOptions): Promise<CheckResult> 
   const tenants = options.keys().length;
   let lastFailure: FailedRun | undefined;
   let firstFailureAt: number | undefined;
+  let shrinking = false;
   /** One sequence on fresh tenants: throws where the model and the answers part; `failed` gets the trace. */
   const runOnce = async (
     commands: Iterable<fc.AsyncCommand<Model, Session>>,
@@ -104,7 +110,7 @@ export async function runExplore(options: ExploreOptions): Promise<CheckResult> 
       keys,
       shared: options.shared,
       timeoutMs: options.timeoutMs,
-      webhookWaitMs: Math.min(WEBHOOK_WAIT_MS, options.timeoutMs),
+      webhookWaitMs: shrinking ? Math.min(SHRINK_WEBHOOK_WAIT_MS, options.timeoutMs) : options.timeoutMs,
       receiver: options.receiver,
       signal: options.signal,
       coverage,
@@ -133,6 +139,7 @@ export async function runExplore(options: ExploreOptions): Promise<CheckResult> 
         lastFailure = run;
         if (firstFailureAt === undefined) {
           firstFailureAt = performance.now();
+          shrinking = true;
           report.firstFailingSteps = run.trace.length - 1;
         }
       });
@@ -152,6 +159,7 @@ export async function runExplore(options: ExploreOptions): Promise<CheckResult> 
   report.replay = `lastmile conform --base-url ${options.baseUrl} --explore --seed ${seed} --explore-runs ${runs} --explore-steps ${maxSteps}`;
   // The minimal sequence once more, on fresh tenants: a failure that does not come back is flaky.
   const minimal = details.counterexample?.[0];
+  shrinking = false;
   if (minimal && shrink) {
     let again: FailedRun | undefined;
     await runOnce(minimal, (run) => {
