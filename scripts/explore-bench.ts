@@ -18,6 +18,8 @@ import { FREEDOMS } from '../test/variants/rewrite';
 import { CHECKS_MD_PATH, EXPLORE_BEGIN, EXPLORE_END } from './check-table';
 
 const TIMEOUT_MS = 3000;
+/** Neutrality runs wait as long as a loaded machine needs: a call that timed out is no verdict on the kit. */
+const NEUTRALITY_TIMEOUT_MS = 10_000;
 /** Beyond the default 10 %: the retry jitter is the server's configuration, which the kit must accept. */
 const VARIANT_JITTER = 0.5;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
       only: ['SANDBOX-HEALTH'],
       explore: true,
       exploreRuns: neutralityRuns,
-      timeoutMs: TIMEOUT_MS,
+      timeoutMs: NEUTRALITY_TIMEOUT_MS,
     });
     const neutralExplore = explored(neutral);
     const variant = await startVariant(FREEDOMS, { webhookRetryJitter: VARIANT_JITTER });
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
         only: ['SANDBOX-HEALTH'],
         explore: true,
         exploreRuns: neutralityRuns,
-        timeoutMs: TIMEOUT_MS,
+        timeoutMs: NEUTRALITY_TIMEOUT_MS,
       });
     } finally {
       await variant.close();
