@@ -26,7 +26,7 @@ import {
 } from './model';
 import { Mismatch, type Session } from './session';
 import { clockMoved, describeScript, headOf, nextDue } from './model/receivers';
-import { newTenant, type ReceiverScript } from './model/state';
+import { FINAL, newTenant, stepIndex, type ReceiverScript } from './model/state';
 import { NS_PER_S, secondsToReach } from './instant';
 
 /** The draws steps share, built once for the number of tenants a run has. */
@@ -154,6 +154,14 @@ async function advance(session: Session, tenant: number, t: TenantModel, seconds
 function typed(target: JobModel | undefined, kind: 'right' | 'wrong'): string {
   const right = target === undefined || !target.code.enabled ? '0000' : (target.code.value ?? '(unread)');
   return kind === 'right' ? right : String((Number(right) + 1) % 10_000).padStart(4, '0');
+}
+
+/** The job at a position among those a reschedule can still move (none left: the job at that position). */
+function reschedulable(at: Scene, i: number): JobModel | undefined {
+  const movable = at.t.jobs.filter(
+    (j) => !FINAL.has(j.state) && stepIndex(j.state) < stepIndex('GOING_TO_DESTINATION_STARTED'),
+  );
+  return pick(movable, i) ?? at.job(i);
 }
 
 /** The tenant's live endpoints with a scripted receiver and a delivery pending. */
@@ -793,20 +801,33 @@ const ENTRIES = {
   }),
   rescheduleThenReuse: step({
     weight: 2,
-    fields: ({ tenant, index }) => ({ tenant, job: index, slot: index }),
-    describe: (s, at) =>
-      `reschedule ${jobName(s.job, at)} onto ${slotName(s.slot, at, { unused: true })}, then create a job on its old slot`,
-    operations: ['rescheduleJob', 'createJob', 'getJob'],
-    async perform(s, { session, tenant, t, job, jobPath, slotFor }) {
-      const target = job(s.job);
+    fields: ({ tenant, index }) => ({ tenant, job: index }),
+    describe: (s, at) => {
+      if (!at)
+        return `ask availability, reschedule job ${nth(s.job)} of those not yet on the road onto a new slot, then create a job on its old slot`;
+      const target = reschedulable(at, s.job);
+      return `ask availability, reschedule ${target ? `job ${nth(at.t.jobs.indexOf(target))}` : 'unknown job'} onto a new slot, then create a job on its old slot`;
+    },
+    operations: ['getAvailability', 'rescheduleJob', 'createJob', 'getJob'],
+    async perform(s, scene) {
+      const { session, tenant, t, jobPath } = scene;
+      // A fresh slot: an unused one drawn from a long sequence has mostly expired, and the move would be refused.
+      const target = reschedulable(scene, s.job);
       const old = target && t.slots.find((x) => x.id === target.slotId);
-      const slot = slotFor(s.slot, false, true);
+      const held = t.slots.length;
+      const window = availabilityRequest();
       await judged(
-        jobRules.rescheduleJob(t, target, slot.model, true, session.now(tenant)),
+        slotRules.getAvailability(t, session.now(tenant)),
+        'getAvailability',
+        session.call(tenant, 'getAvailability', { body: { ...window, end: shifted(window.start, 3600_000) } }),
+      );
+      const slot = t.slots[held];
+      await judged(
+        jobRules.rescheduleJob(t, target, slot, true, session.now(tenant)),
         'rescheduleJob',
         session.call(tenant, 'rescheduleJob', {
           pathParams: jobPath(target),
-          body: { slot_id: slot.id, reason: 'explore' },
+          body: { slot_id: slot?.id ?? scene.unknown, reason: 'explore' },
         }),
       );
       if (!old) return;
