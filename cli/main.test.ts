@@ -45,6 +45,7 @@ describe('lastmile usage errors', () => {
     [['fixtures', '--locale', 'xx_XX'], /'xx_XX' is invalid/],
     [['serve', '--port', 'abc'], /--port must be an integer/],
     [['serve', '--cors', 'maybe'], /--cors must be true or false/],
+    [['serve', '--log-format', 'xml'], /^--log-format must be one of auto, json, pretty, got "xml"$/],
     [['mock', '--bogus'], /unknown option/],
     [['nosuchcommand'], /unknown command/],
   ])('%j exits 2 with the reason', async (args, reason) => {

@@ -1,4 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { replayScriptOf } from './reporters/format';
+import type { CheckResult } from './checks/result';
 import { formatCheckLine, formatClosing } from './reporters/console';
 import { parseReportTarget, writeReports, type ReportTarget } from './reporters';
 import { DEFAULTS, runConformance, selectChecks, SelectionError, parseList } from './runner/runner';
@@ -48,6 +53,19 @@ function url(value: string): string {
   const problem = baseUrlProblem(value);
   if (problem) throw new InvalidArgumentError(problem);
   return value;
+}
+
+/** Writes each failed check's replay script to a file of its own, in one fresh folder per run; returns the file. */
+function replayScriptWriter(): (result: CheckResult) => string | undefined {
+  let dir: string | undefined;
+  return (result) => {
+    const script = replayScriptOf(result);
+    if (script === undefined) return undefined;
+    dir ??= mkdtempSync(join(tmpdir(), 'lastmile-replay-'));
+    const file = join(dir, `${result.id}.sh`);
+    writeFileSync(file, script, { mode: 0o755 });
+    return file;
+  };
 }
 
 /** `--report kind=FILE`, repeatable: conform's and conform-receiver's option. */
@@ -148,6 +166,7 @@ export function registerConform(program: Command): void {
         });
         if (waited > 0) process.stdout.write(`${flags.baseUrl} answered after ${(waited / 1000).toFixed(1)} s\n`);
       }
+      const writeScript = replayScriptWriter();
       try {
         const run = await runConformance({
           baseUrl: flags.baseUrl,
@@ -169,7 +188,10 @@ export function registerConform(program: Command): void {
           explore: flags.explore,
           exploreRuns: flags.exploreRuns,
           exploreSteps: flags.exploreSteps,
-          onResult: (result) => process.stdout.write(`${formatCheckLine(result, { reports: flags.report })}\n`),
+          onResult: (result) =>
+            process.stdout.write(
+              `${formatCheckLine(result, { reports: flags.report, scriptFile: writeScript(result) })}\n`,
+            ),
         });
         for (const path of writeReports(run, flags.report)) process.stdout.write(`report: ${path}\n`);
         process.stdout.write(`${formatClosing(run)}\n`);

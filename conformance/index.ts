@@ -2,7 +2,13 @@
  * The conformance kit's public face: `runConformance(options)` judges any implementation of
  * the contract over HTTP and returns the results; reporters turn them into files.
  */
-export { runConformance, selectChecks, type ConformanceOptions } from './runner/runner';
+export {
+  runConformance,
+  selectChecks,
+  UnreachableError,
+  WrongBaseUrlError,
+  type ConformanceOptions,
+} from './runner/runner';
 export { runReceiverConformance, type ReceiverConformanceOptions } from './receivers/run';
 export { catalogue } from './checks/catalogue';
 export { waitForAnswer, NoAnswerError, type WaitOptions } from './runner/wait';

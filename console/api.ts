@@ -1,5 +1,5 @@
 /** The public API, called with the tenant's key exactly as an integration calls it. */
-import { FORMAT_SENTENCES, type ErrorBody } from './model';
+import { FIELD_NAMES, type ErrorBody } from './model';
 import { state } from './state';
 
 export class ApiError extends Error {
@@ -62,9 +62,38 @@ export function describe(error: unknown): string {
     return `Wrong delivery code. ${left} attempt${left === 1 ? '' : 's'} left before the final step locks.`;
   }
   const errors = error.body.errors ?? [];
-  // A field with a format of its own, present but malformed: the page's own sentence for it.
-  const sentences = errors.map((e) => (e.msg !== 'is required' && FORMAT_SENTENCES[e.param]) || null);
-  if (errors.length && sentences.every(Boolean)) return sentences.join(' ');
-  const details = errors.map((e, i) => sentences[i] || `${e.param || 'body'} ${e.msg}`).join('; ');
-  return `${error.code || error.status}: ${error.message}${details ? ` (${details})` : ''}`;
+  if (errors.length) return reasons(errors);
+  return `${error.code || error.status}: ${error.message}`;
+}
+
+type ErrorItem = NonNullable<ErrorBody['errors']>[number];
+
+// The schema validator's phrases, as a person would say them; the API's own phrases pass as they are.
+const PLAIN_WORDS: Array<[RegExp, string]> = [
+  [/^must NOT have fewer than (\d+) characters?$/, 'must be at least $1 characters long'],
+  [/^must NOT have more than (\d+) characters?$/, 'must be at most $1 characters long'],
+  [/^must NOT have fewer than (\d+) items?$/, 'must have at least $1 items'],
+  [/^must NOT have more than (\d+) items?$/, 'must have at most $1 items'],
+  [/^must be <= (\S+)$/, 'must be at most $1'],
+  [/^must be >= (\S+)$/, 'must be at least $1'],
+  [/^must be < (\S+)$/, 'must be less than $1'],
+  [/^must be > (\S+)$/, 'must be more than $1'],
+  [/^must be integer$/, 'must be a whole number'],
+  [/^must be equal to one of the allowed values$/, 'must be one of the listed values'],
+  [/^must NOT have additional properties$/, 'has a field the API does not know'],
+];
+const inWords = (msg: string) => PLAIN_WORDS.reduce((text, [phrase, words]) => text.replace(phrase, words), msg);
+
+/** A 422's `errors[]`, one sentence per field: "The signing secret must be at least 16 characters long." */
+function reasons(errors: ErrorItem[]): string {
+  const byField = new Map<string, string[]>();
+  for (const item of errors) {
+    const field = item.param || 'body';
+    byField.set(field, [...(byField.get(field) ?? []), inWords(item.msg)]);
+  }
+  return [...byField]
+    .map(
+      ([field, msgs]) => `${FIELD_NAMES[field] ?? (field === 'body' ? 'The request' : field)} ${msgs.join(', and ')}.`,
+    )
+    .join(' ');
 }

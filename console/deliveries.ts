@@ -1,6 +1,6 @@
 /** The job page's webhook deliveries: one entry per event, one row per endpoint it goes to. */
 import { api, describe } from './api';
-import { $, badge, el, utc } from './dom';
+import { $, badge, el, sayAboutJob, urlText, utc } from './dom';
 import type { WebhookDelivery } from './model';
 import { currentJobId, state } from './state';
 
@@ -101,6 +101,15 @@ function eventGroups(deliveries: WebhookDelivery[]): HTMLElement[] {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+type Attempt = WebhookDelivery['attempts'][number];
+
+/** What an attempt came to: its status, and its error when that says more than the status (`HTTP 500` does not). */
+export function attemptResult(attempt: Attempt): string {
+  const status = attempt.status_code ? `HTTP ${attempt.status_code}` : '';
+  const error = attempt.error && attempt.error !== status ? attempt.error : '';
+  return [status, error].filter(Boolean).join(' · ');
+}
+
 function attemptsTable(d: WebhookDelivery): HTMLElement | null {
   if (!d.attempts.length) return null;
   return el(
@@ -130,7 +139,7 @@ function attemptsTable(d: WebhookDelivery): HTMLElement | null {
             {},
             el('td', {}, String(i + 1)),
             el('td', {}, utc(a.at, true)),
-            el('td', {}, [a.status_code ? `HTTP ${a.status_code}` : '', a.error || ''].filter(Boolean).join(' · ')),
+            el('td', { class: 'result' }, attemptResult(a)),
             el('td', {}, `${a.latency_ms} ms`),
           ),
         ),
@@ -143,7 +152,7 @@ function attemptsTable(d: WebhookDelivery): HTMLElement | null {
 const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
 /** A curl command that sends this attempt again: its URL, its headers as sent, the delivery's exact body. */
-export function curlOf(d: WebhookDelivery, attempt: WebhookDelivery['attempts'][number]): string {
+export function curlOf(d: WebhookDelivery, attempt: Attempt): string {
   const headers = Object.entries(attempt.request_headers ?? {}).map(
     ([name, value]) => `-H ${shellQuote(`${name}: ${value}`)}`,
   );
@@ -175,9 +184,10 @@ function attemptDetails(d: WebhookDelivery): HTMLElement[] {
           a.response.body + (a.response.body_truncated ? '\n… (cut at 2 KB)' : ''),
         ].join('\n')
       : `no answer: ${a.error ?? 'unknown'}`;
-    return el(
+    const key = `${d.id} attempt ${i + 1}`;
+    const details = el(
       'details',
-      { class: 'attempt', dataset: { attempt: String(i + 1) } },
+      { class: 'attempt', open: state.openDeliveries.has(key), dataset: { attempt: String(i + 1) } },
       el('summary', {}, `Attempt ${i + 1}: request headers and answer`),
       a.request_headers ? copy : null,
       el('h4', {}, 'Request headers'),
@@ -185,18 +195,22 @@ function attemptDetails(d: WebhookDelivery): HTMLElement[] {
       el('h4', {}, 'Answer'),
       el('pre', { class: 'answer' }, answer),
     );
+    keepOpenAcrossRedraws(details, key);
+    return details;
+  });
+}
+
+/** The list is redrawn as attempts settle: what the user opened stays open. */
+function keepOpenAcrossRedraws(details: HTMLDetailsElement, key: string): void {
+  details.addEventListener('toggle', () => {
+    if (details.open) state.openDeliveries.add(key);
+    else state.openDeliveries.delete(key);
   });
 }
 
 function deliveryItem(d: WebhookDelivery, blocker: WebhookDelivery | undefined): HTMLElement {
   const last = d.attempts[d.attempts.length - 1];
-  const outcome = last
-    ? last.status_code
-      ? `HTTP ${last.status_code}`
-      : last.error || ''
-    : blocker
-      ? null
-      : 'about to be sent';
+  const outcome = last ? attemptResult(last) : blocker ? null : 'about to be sent';
   const waiting = blocker
     ? el(
         'span',
@@ -212,7 +226,7 @@ function deliveryItem(d: WebhookDelivery, blocker: WebhookDelivery | undefined):
       'p',
       { class: 'small' },
       'To ',
-      el('code', {}, d.url),
+      el('code', { class: 'url' }, urlText(d.url)),
       ' · event ',
       el('code', {}, d.event_id),
       ' · delivery ',
@@ -228,10 +242,7 @@ function deliveryItem(d: WebhookDelivery, blocker: WebhookDelivery | undefined):
     el('h3', {}, 'Last response body'),
     el('pre', {}, d.last_response_body === undefined ? '(none)' : d.last_response_body || '(empty)'),
   );
-  details.addEventListener('toggle', () => {
-    if (details.open) state.openDeliveries.add(d.id);
-    else state.openDeliveries.delete(d.id);
-  });
+  keepOpenAcrossRedraws(details, d.id);
   return el(
     'li',
     {
@@ -247,7 +258,7 @@ function deliveryItem(d: WebhookDelivery, blocker: WebhookDelivery | undefined):
     el(
       'div',
       { class: 'row' },
-      el('span', {}, badge(d.status, 'status'), ' ', el('code', { class: 'endpoint' }, d.url)),
+      el('span', {}, badge(d.status, 'status'), ' ', el('code', { class: 'endpoint url' }, urlText(d.url))),
       el(
         'button',
         { type: 'button', 'aria-label': `Retry ${d.event_type} delivery to ${d.url}`, onclick: () => void retry(d) },
@@ -267,14 +278,11 @@ function deliveryItem(d: WebhookDelivery, blocker: WebhookDelivery | undefined):
 }
 
 async function retry(d: WebhookDelivery): Promise<void> {
-  const message = $('op-message');
   try {
     await api('POST', `/sandbox/webhook-deliveries/${encodeURIComponent(d.id)}/retry`);
-    message.classList.remove('bad');
-    message.textContent = `Retry of ${d.event_type} queued.`;
+    sayAboutJob('op-message', `Retry of ${d.event_type} queued.`);
   } catch (error) {
-    message.classList.add('bad');
-    message.textContent = describe(error);
+    sayAboutJob('op-message', describe(error), true);
   }
   refreshDeliveriesAfterAction();
 }

@@ -1,4 +1,5 @@
 /** Finding and building elements. Job data only ever enters the page as text. */
+import type { Job } from './model';
 import { state } from './state';
 
 type ElementClass<T extends HTMLElement> = { new (): T; prototype: T };
@@ -74,11 +75,53 @@ export function showError(id: string, text: string | null): void {
   $(id).textContent = text || '';
 }
 
+/** An error beside a form is about the values that were sent: it goes as soon as one of them is edited. */
+export function clearWhenEdited(formId: string, errorId: string): void {
+  const clear = () => showError(errorId, '');
+  form(formId).addEventListener('input', clear);
+  form(formId).addEventListener('change', clear);
+}
+
+// The job page's messages tell what an action did to the job, or why it was refused: each
+// describes the job as it was then, and goes once the page shows the job changed (a step made
+// over the API, by another tab, by a webhook's receiver...).
+const JOB_MESSAGES = ['op-message', 'op-to-error', 'op-code-error'];
+let describedJob: string | null = null;
+const versionOf = (job: Job) =>
+  JSON.stringify([job.id, job.state, job.history.length, job.updated_at, job.delivery_code_attempts_remaining]);
+
+/** Shows a message of the job page about the job as it is now shown (`state.job`). */
+export function sayAboutJob(id: string, text: string, bad = false): void {
+  const target = $(id);
+  target.textContent = text;
+  if (id === 'op-message') target.classList.toggle('bad', bad);
+  describedJob = state.job ? versionOf(state.job) : null;
+}
+
+/** Called with each job the page shows: messages about an earlier version of it go. */
+export function jobShown(job: Job): void {
+  if (describedJob === null || describedJob === versionOf(job)) return;
+  for (const id of JOB_MESSAGES) $(id).textContent = '';
+  describedJob = null;
+}
+
 /** Status for actions not tied to a job; the job page has its own. */
 export function flash(text: string, bad = false): void {
-  const target = state.route?.name === 'job' ? $('op-message') : $('jobs-count');
+  if (state.route?.name === 'job') return sayAboutJob('op-message', text, bad);
+  const target = $('jobs-count');
   target.textContent = text;
   target.classList.toggle('bad', bad);
+}
+
+/**
+ * A URL as text that wraps only after its separators (`/`, `.`, `?`, `&`, `:`...), never in the
+ * middle of a word, so a narrow screen breaks `https://hooks.example.com/webhooks` as a reader would.
+ */
+export function urlText(url: string): Array<string | HTMLElement> {
+  const out: Array<string | HTMLElement> = [];
+  for (const part of url.split(/(?<=[/.?&=:#-])/)) out.push(part, document.createElement('wbr'));
+  out.pop();
+  return out;
 }
 
 export function confirmDialog(title: string, text: string, okLabel: string): Promise<boolean> {

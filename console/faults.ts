@@ -4,7 +4,7 @@
  * again every two seconds, so a firing shows as it happens.
  */
 import { api, describe } from './api';
-import { $, el, form, input, select, showError } from './dom';
+import { $, clearWhenEdited, el, form, input, select, showError } from './dom';
 import type { components } from '../spec/types.gen';
 import { state } from './state';
 
@@ -73,6 +73,7 @@ function effectFields(effect: string): Partial<FaultRuleRequest> {
 }
 
 export function wireFaults(): void {
+  clearWhenEdited('fault-form', 'fault-error');
   form('fault-form').addEventListener('submit', (e) => {
     e.preventDefault();
     void addFault();

@@ -1,11 +1,25 @@
 /** The job page: what the recipient sees, and the operator's controls. */
 import { api, ApiError, describe } from './api';
 import { refreshDeliveriesAfterAction } from './deliveries';
-import { $, confirmDialog, el, form, input, select, setBadge, showError, slotWindow, utc } from './dom';
+import {
+  $,
+  clearWhenEdited,
+  confirmDialog,
+  el,
+  form,
+  input,
+  jobShown,
+  sayAboutJob,
+  select,
+  setBadge,
+  showError,
+  slotWindow,
+  utc,
+} from './dom';
 import {
   DELIVERY_CODE,
   FINAL,
-  FORMAT_SENTENCES,
+  DELIVERY_CODE_SENTENCE,
   LIFECYCLE,
   RECIPIENT_LABELS,
   type AdvanceJobRequest,
@@ -107,6 +121,7 @@ function showOperatorControls(job: Job, final: boolean): void {
 }
 
 function showJob(job: Job, first: boolean): void {
+  jobShown(job);
   document.title = `${job.client_reference} · lastmile sandbox console`;
   $('job-title').textContent = job.client_reference;
   setBadge($('job-state'), job.state);
@@ -118,27 +133,24 @@ function showJob(job: Job, first: boolean): void {
   $('job-json').textContent = JSON.stringify(job, null, 2);
 }
 
+/**
+ * Runs one operator action. Its message (or its error, beside the control when `errorId` names
+ * one) describes the job as the action left it, so it is shown after the job is.
+ */
 async function act(run: () => Promise<Job>, success: (job: Job) => string, errorId?: string): Promise<void> {
-  const message = $('op-message');
-  for (const id of ['op-to-error', 'op-code-error']) showError(id, '');
+  for (const id of ['op-message', 'op-to-error', 'op-code-error']) showError(id, '');
   try {
     const job = await run();
-    message.classList.remove('bad');
-    message.textContent = success(job);
-    if (job && job.id === currentJobId()) {
+    if (job.id === currentJobId()) {
       state.job = job;
       showJob(job, false);
     }
+    sayAboutJob('op-message', success(job));
     refreshDeliveriesAfterAction();
   } catch (error) {
-    if (errorId) {
-      message.textContent = '';
-      showError(errorId, describe(error));
-    } else {
-      message.classList.add('bad');
-      message.textContent = describe(error);
-    }
-    if (error instanceof ApiError && currentJobId() !== null) void refreshJob(false);
+    // A refusal often means the job moved meanwhile: show it as it is, then say why.
+    if (error instanceof ApiError && currentJobId() !== null) await refreshJob(false);
+    sayAboutJob(errorId ?? 'op-message', describe(error), true);
   }
 }
 
@@ -147,6 +159,8 @@ const advance = (body: AdvanceJobRequest) => api<Job>('POST', jobPath('advance')
 const moved = (job: Job) => `Moved to ${job.state}.`;
 
 export function wireJobPage(): void {
+  clearWhenEdited('op-to-form', 'op-to-error');
+  clearWhenEdited('op-complete-form', 'op-code-error');
   $('op-next').addEventListener('click', () => void act(() => advance({}), moved));
   form('op-to-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -160,7 +174,7 @@ export function wireJobPage(): void {
       body.delivery_code = input('op-code').value.trim();
       // A malformed code is refused before sending: it must never cost one of the attempts.
       if (!DELIVERY_CODE.test(body.delivery_code)) {
-        showError('op-code-error', FORMAT_SENTENCES.delivery_code);
+        showError('op-code-error', DELIVERY_CODE_SENTENCE);
         input('op-code').focus();
         return;
       }

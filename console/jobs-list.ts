@@ -20,10 +20,19 @@ export async function refreshJobs(changedId?: string): Promise<void> {
       el(
         'tr',
         { class: job.id === changedId ? 'flash' : null, dataset: { jobId: job.id } },
-        el('td', {}, el('a', { href: `#/jobs/${encodeURIComponent(job.id)}` }, job.client_reference)),
-        el('td', {}, badge(job.state)),
-        el('td', {}, slotWindow(job.slot)),
-        el('td', {}, el('time', { datetime: job.created_at }, utc(job.created_at))),
+        el(
+          'td',
+          { class: 'reference' },
+          el('a', { href: `#/jobs/${encodeURIComponent(job.id)}` }, job.client_reference),
+        ),
+        el('td', { class: 'state' }, badge(job.state)),
+        // The labels head each value where a narrow screen shows the rows as cards.
+        el('td', { class: 'window', dataset: { label: 'Slot window' } }, slotWindow(job.slot)),
+        el(
+          'td',
+          { class: 'created', dataset: { label: 'Created' } },
+          el('time', { datetime: job.created_at }, utc(job.created_at)),
+        ),
       ),
     ),
   );

@@ -5,7 +5,7 @@
 import { whenKeyRefused } from './api';
 import { wireDeliveries } from './deliveries';
 import { refreshFaults, wireFaults } from './faults';
-import { $, form, input } from './dom';
+import { $, clearWhenEdited, form, input } from './dom';
 import { wireJobPage } from './job-page';
 import { wireJobsList } from './jobs-list';
 import { refreshCurrent, render } from './router';
@@ -27,6 +27,7 @@ wireJobPage();
 wireDeliveries();
 wireFaults();
 $('sign-out').addEventListener('click', () => signOut(''));
+clearWhenEdited('key-form', 'key-error');
 
 form('key-form').addEventListener('submit', async (e) => {
   e.preventDefault();

@@ -36,15 +36,24 @@ export const RECIPIENT_LABELS: Partial<Record<JobState, string>> = {
   CLIENT_RECEIVED: 'Delivered',
 };
 
-// The spec's formats, checked before sending so a typo costs nothing and reads as a sentence.
+// Checked before sending: a malformed delivery code must never cost one of its attempts, and an
+// advance is refused in the unit the user picked. Everything else the API judges, and the page
+// says its reasons (api.ts).
 declare const DELIVERY_CODE_PATTERN_FROM_SPEC: string;
-declare const WEBHOOK_SECRET_PATTERN_FROM_SPEC: string;
 declare const MAX_CLOCK_SECONDS_FROM_SPEC: number;
 export const DELIVERY_CODE = new RegExp(DELIVERY_CODE_PATTERN_FROM_SPEC);
-export const WEBHOOK_SECRET = new RegExp(WEBHOOK_SECRET_PATTERN_FROM_SPEC);
 export const MAX_CLOCK_SECONDS: number = MAX_CLOCK_SECONDS_FROM_SPEC;
-export const FORMAT_SENTENCES: Readonly<Record<string, string>> = {
-  delivery_code: 'The delivery code is exactly 4 digits.',
-  secret:
-    'The signing secret must be base64 (letters, digits, + and /, with up to two = at the end), optionally starting with whsec_.',
+export const DELIVERY_CODE_SENTENCE = 'The delivery code is exactly 4 digits.';
+
+/** The request fields a person fills in on the page, by their `param` in an error, as the page names them. */
+export const FIELD_NAMES: Readonly<Record<string, string>> = {
+  url: 'The endpoint URL',
+  secret: 'The signing secret',
+  seconds: 'The clock advance',
+  delivery_code: 'The delivery code',
+  job_comment: 'The comment for the driver',
+  'contact_less.comment': 'The contactless choice',
+  'contact_less.cash_receiver': 'The cash receiver',
+  reason: 'The cancel reason',
+  times: 'Times',
 };

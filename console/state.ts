@@ -10,7 +10,7 @@ export interface ConsoleState {
   /** Tenant clock minus the browser's clock, so the shown time ticks without asking the server. */
   skewMs: number;
   frozenAt: string | null;
-  /** Deliveries whose details the user opened; a redraw keeps them open. */
+  /** Deliveries and attempts whose details the user opened; a redraw keeps them open. */
   openDeliveries: Set<string>;
   /** How many of the follow-up looks at settling deliveries were made since the last action. */
   settle: number;

@@ -2,6 +2,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { spec } from '../spec/contract';
+import { resolveLogFormat } from './main';
 
 const BIN = join(__dirname, '..', 'bin', 'lastmile.js');
 
@@ -34,6 +35,20 @@ function stop(child: ChildProcess): Promise<number | null> {
     child.on('exit', (code) => resolve(code));
     child.kill('SIGTERM');
   });
+}
+
+/** The first line the server writes that holds `mark`, once `request` is made. */
+async function logLineOf(child: ChildProcess, mark: string, request: () => Promise<Response>): Promise<string> {
+  let out = '';
+  const logged = new Promise<string>((resolve) => {
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const line = out.split('\n').find((l) => l.includes(mark));
+      if (line) resolve(line);
+    });
+  });
+  expect((await request()).status).toBe(200);
+  return Promise.race([logged, new Promise<string>((resolve) => child.once('exit', () => resolve(`exited: ${out}`)))]);
 }
 
 describe('lastmile serve', () => {
@@ -107,28 +122,39 @@ describe('lastmile serve', () => {
     }
   });
 
-  it('shows the log line of a single request without waiting for more traffic', async () => {
+  it('shows the log line of a single request without waiting for more traffic, as JSON when piped', async () => {
     const { child, url } = await serve(['--log-level', 'info']);
     try {
-      let out = '';
       const requestId = 'one-lonely-request';
-      const logged = new Promise<string>((resolve) => {
-        child.stdout!.on('data', (chunk) => {
-          out += chunk;
-          const line = out.split('\n').find((l) => l.includes(requestId));
-          if (line) resolve(line);
-        });
-      });
-      expect((await fetch(`${url}/healthz`, { headers: { 'x-request-id': requestId } })).status).toBe(200);
       // With a 4 KB write buffer and nothing else happening, this line never came.
-      const line = await Promise.race([
-        logged,
-        new Promise<string>((resolve) => child.once('exit', () => resolve(`exited: ${out}`))),
-      ]);
+      const line = await logLineOf(child, requestId, () =>
+        fetch(`${url}/healthz`, { headers: { 'x-request-id': requestId } }),
+      );
       expect(JSON.parse(line)).toMatchObject({ service: 'lastmile-sandbox' });
     } finally {
       await stop(child);
     }
+  });
+
+  it('with --log-format pretty, writes readable lines rather than JSON', async () => {
+    const { child, url } = await serve(['--log-level', 'info', '--log-format', 'pretty']);
+    try {
+      const requestId = 'a-readable-request';
+      const line = await logLineOf(child, requestId, () =>
+        fetch(`${url}/healthz`, { headers: { 'x-request-id': requestId } }),
+      );
+      expect(() => JSON.parse(line)).toThrow();
+      expect(line).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: request /);
+      expect(line).toContain('"url":"/healthz"');
+    } finally {
+      await stop(child);
+    }
+  });
+
+  it('takes auto as pretty on a terminal and JSON lines when piped; json and pretty as they say', () => {
+    expect([true, false].map((toTerminal) => resolveLogFormat('auto', toTerminal))).toEqual(['pretty', 'json']);
+    expect([true, false].map((toTerminal) => resolveLogFormat('json', toTerminal))).toEqual(['json', 'json']);
+    expect([true, false].map((toTerminal) => resolveLogFormat('pretty', toTerminal))).toEqual(['pretty', 'pretty']);
   });
 
   it.each([

@@ -5,10 +5,10 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type express from 'express';
 import { DEFAULT_CONFIG, type ServerConfig } from './config';
-import { settingsFor } from './settings';
+import { settingsFor, type LogFormat } from './settings';
 import { DEFAULT_STORE_LIMITS } from './domain/store';
 import type { SandboxPolicies } from './domain/operation';
 import type { Store, StoreObserver } from './store/records';
@@ -98,7 +98,12 @@ export async function startServer(
   const logger =
     options.logger ??
     (logDestination
-      ? pino({ level: config.logLevel, base: { service: 'lastmile-sandbox' } }, logDestination)
+      ? pino(
+          { level: config.logLevel, base: { service: 'lastmile-sandbox' } },
+          resolveLogFormat(config.logFormat, process.stdout.isTTY === true) === 'pretty'
+            ? prettyLines(logDestination)
+            : logDestination,
+        )
       : pino({ level: 'silent' }));
   const freezeRecords = options.freezeRecords ?? process.env.LASTMILE_FREEZE_RECORDS === '1';
   const address = storeAddress(config.store);
@@ -283,6 +288,27 @@ export async function startServer(
       return closing;
     },
   };
+}
+
+/** What `auto` means where the logs go: readable lines for a person at a terminal, JSON lines for a program. */
+export function resolveLogFormat(format: LogFormat, toTerminal: boolean): 'json' | 'pretty' {
+  if (format === 'auto') return toTerminal ? 'pretty' : 'json';
+  return format;
+}
+
+/**
+ * Turns each JSON line into pino-pretty's readable form on the way to the same buffered
+ * destination, in the process and synchronously, so that flushing the destination (on close,
+ * before exit) still writes out every line. Loaded only when asked for.
+ */
+function prettyLines(destination: DestinationStream): DestinationStream {
+  const { prettyFactory } = require('pino-pretty') as typeof import('pino-pretty');
+  const prettify = prettyFactory({
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+    singleLine: true,
+  });
+  return { write: (line: string) => destination.write(prettify(line)) };
 }
 
 /** A store setting as a banner or a log line may show it: `memory`, or the Redis URL without user or password. */

@@ -12,6 +12,9 @@ import { DEFAULT_TENANT_HASH_KEY } from './domain/tenants';
 import { DEFAULT_OUTBOX_CONFIG } from './webhooks/outbox';
 import type { OutboxConfig } from './webhooks/config';
 
+/** How log lines are written: JSON lines, readable lines, or readable on a terminal and JSON lines otherwise. */
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
 /** A value `lastmile serve` refuses: printed as is, exit status 2. */
 export class ConfigError extends Error {}
 
@@ -102,6 +105,12 @@ export const parse = {
     if (!levels.includes(raw)) throw new ConfigError(`${flag} must be one of ${levels.join(', ')}, got "${raw}"`);
     return raw;
   },
+  logFormat: (raw: string, flag: string): LogFormat => {
+    const formats: LogFormat[] = ['auto', 'json', 'pretty'];
+    if (!formats.includes(raw as LogFormat))
+      throw new ConfigError(`${flag} must be one of ${formats.join(', ')}, got "${raw}"`);
+    return raw as LogFormat;
+  },
   store: (raw: string, flag: string): string => {
     if (raw === 'memory') return raw;
     let url: URL;
@@ -181,6 +190,13 @@ export const SETTINGS = {
     default: 'info',
     parse: parse.logLevel,
     help: 'fatal, error, warn, info, debug, trace or silent',
+  }),
+  logFormat: setting<LogFormat>({
+    flag: '--log-format <format>',
+    env: 'LASTMILE_LOG_FORMAT',
+    default: 'auto',
+    parse: parse.logFormat,
+    help: 'json (one JSON object a line), pretty (readable lines), or auto: pretty on a terminal, json otherwise',
   }),
   deliveryCodeAttempts: setting({
     flag: '--delivery-code-attempts <n>',

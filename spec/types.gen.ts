@@ -116,6 +116,11 @@ export interface paths {
          *       `LeaveAtTheDoor` (`COMPATIBILITY`), which production accepts but its back office
          *       does not understand, and a `payment_info.currency_code` other than the one the
          *       slot was quoted in (`COMPATIBILITY`).
+         *     - **A window that has already begun** is accepted and warned of (`WINDOW_IN_PAST`,
+         *       `param: slot_id`): the slot's `from` is before the tenant's clock, so the job's
+         *       window starts before its creation. Availability answers such windows as it does
+         *       any other (its answer is production's bare array of slots, with no room for a
+         *       warning); the create is where the job's window is fixed.
          *     - **Delivery code:** with `add_delivery_code: true` a 4-digit code is drawn from a
          *       cryptographic random source; it is shown as `delivery_code` on the job and in
          *       every webhook's `job`.
@@ -1343,8 +1348,11 @@ export interface components {
             external_data?: components["schemas"]["ExternalData"];
         };
         Warning: {
-            /** @enum {string} */
-            code: "UNKNOWN_FIELD" | "COMPATIBILITY";
+            /**
+             * @description `UNKNOWN_FIELD`: a field the contract does not define, ignored. `COMPATIBILITY`: a value production accepts but its back office does not understand. `WINDOW_IN_PAST`: the slot's window starts before the tenant's clock.
+             * @enum {string}
+             */
+            code: "UNKNOWN_FIELD" | "COMPATIBILITY" | "WINDOW_IN_PAST";
             /** @description Dotted path of the field. */
             param: string;
             msg: string;

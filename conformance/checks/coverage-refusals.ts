@@ -1,6 +1,7 @@
 /**
- * Refusals no other check provokes, so that every documented (operation, status) pair but
- * 413, 429, 500 and 503 (OUT_OF_REACH) is exercised by the catalogue itself: invalid bodies and unknown ids on
+ * Refusals no other check provokes, so that the catalogue itself exercises the documented
+ * (operation, status) pairs a client can provoke (what it does not exercise is generated into
+ * conformance/CHECKS.md, "Coverage of the spec"): invalid bodies and unknown ids on
  * the update operations, an expired slot on reschedule, the sandbox's own refusals, and a
  * reset that answers 200.
  */

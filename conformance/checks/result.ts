@@ -24,6 +24,12 @@ export interface CheckResult {
   /** What a passed check wants known without failing (conform-receiver: production's signature unchecked). */
   warnings?: Failure[];
   exchanges: Exchange[];
+  /**
+   * A failed check's calls, every one in order, as a shell script of curl calls that replays
+   * them (ids from earlier answers captured into variables). The EXPLORE result keeps its
+   * own, of the minimal sequence, in `explore.script`.
+   */
+  script?: string;
   /** The exploration's own account, on the EXPLORE result. */
   explore?: ExploreReport;
 }

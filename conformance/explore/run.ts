@@ -12,7 +12,7 @@ import type { Model } from './model';
 import type { Exchange } from '../../client/exchange';
 import type { Failure } from '../checks/failure';
 import { EXPLORE_OPERATIONS, StepCommand, stepArbitrary } from './commands';
-import { replayScript } from './script';
+import { replayScript } from '../runner/script';
 import { Mismatch, Session, type TraceStep } from './session';
 
 export const EXPLORE_DEFAULTS = { runs: 100, steps: 40 };

@@ -1,6 +1,7 @@
 import type { CheckResult, RunResult } from '../checks/result';
 import type { Failure } from '../checks/failure';
-import { summaryLine } from './format';
+import { callsIn, replayScriptOf, summaryLine } from './format';
+import { coverageLine } from './coverage';
 
 /** A terminal is for reading: the JSON and HTML reports keep everything else. */
 const MAX_FAILURES_SHOWN = 5;
@@ -10,6 +11,8 @@ const INDENT = '     ';
 export interface ConsoleOptions {
   /** The reports this run writes (kind and file), so that the console points only at those. */
   reports?: Array<{ kind: string; file: string }>;
+  /** Where the check's replay script was written, if it was. */
+  scriptFile?: string;
 }
 
 /** One line of JSON, cut at MAX_VALUE_CHARS. */
@@ -46,7 +49,10 @@ function whereTheRestIs(reports: ConsoleOptions['reports']): string {
     : 'add --report html=FILE or json=FILE to keep them all';
 }
 
-/** One line per check; under a failure, expected against received and one curl that repeats the call. */
+/**
+ * One line per check; under a failure, expected against received, one curl that repeats the
+ * failing call and where the script that replays all of the check's calls is.
+ */
 export function formatCheckLine(result: CheckResult, options: ConsoleOptions = {}): string {
   const warnings = result.warnings ?? [];
   const label =
@@ -71,16 +77,26 @@ export function formatCheckLine(result: CheckResult, options: ConsoleOptions = {
   }
   const curl = result.failures.find((f) => f.exchange)?.exchange?.curl;
   if (curl) lines.push(`reproduce: ${curl}`);
+  const script = replayScriptOf(result);
+  if (script) {
+    const calls = `${callsIn(script)} calls, in order`;
+    lines.push(
+      options.scriptFile
+        ? `replay: sh ${options.scriptFile}   (${calls})`
+        : `replay: a script of its ${calls}, is in the JSON and HTML reports`,
+    );
+  }
   return `${line}\n${lines.map((l) => (l === '' ? '' : `${INDENT}${l}`)).join('\n')}`;
 }
 
 export { summaryLine };
 
-/** The lines after the last check: what ran, how long it took, then the closing count. */
+/** The lines after the last check: what ran, how long it took, what it covered, then the closing count. */
 export function formatClosing(run: RunResult): string {
   return [
     '',
     `${run.checks.length} checks against ${run.baseUrl} (level ${run.level}${run.tenantMode ? `, ${run.tenantMode} tenants` : ''}) in ${(run.durationMs / 1000).toFixed(2)} s`,
+    ...(run.coverage ? [coverageLine(run.coverage)] : []),
     summaryLine(run),
   ].join('\n');
 }

@@ -25,6 +25,28 @@ export function describeFailure(failure: Failure): string {
   return lines.join('\n');
 }
 
+/** The script that replays a failed check: every call of a catalogue check, the minimal sequence of EXPLORE. */
+export function replayScriptOf(check: CheckResult): string | undefined {
+  return check.script ?? check.explore?.script;
+}
+
+/**
+ * Pages and JUnit files carry a replay script up to this size; a longer one (a sweep of a
+ * hundred invalid bodies) is only in the JSON report and the file the console names: a
+ * script cut short would not run.
+ */
+export const MAX_SCRIPT_CHARS_SHOWN = 20_000;
+
+/** Where a script too long to show is, in a sentence. */
+export function scriptElsewhere(script: string): string {
+  return `the script of its ${callsIn(script)} calls (${Math.round(script.length / 1000)} KB) is in the JSON report (script) and the file the console names`;
+}
+
+/** How many calls a replay script makes. */
+export function callsIn(script: string): number {
+  return script.split('\n').filter((line) => line.startsWith('curl ')).length;
+}
+
 export function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }

@@ -1,8 +1,8 @@
 import type { CheckResult, CoverageReport, ExploreReport, RunResult } from '../checks/result';
 import type { Exchange } from '../../client/exchange';
 import type { Failure } from '../checks/failure';
-import { failuresFirst, show, summaryLine } from './format';
-import { OUT_OF_REACH } from '../explore/coverage';
+import { callsIn, failuresFirst, MAX_SCRIPT_CHARS_SHOWN, scriptElsewhere, show, summaryLine } from './format';
+import { notExercisedByStatus, whyNotExercised } from './coverage';
 
 /** The page shows enough to act on; the JSON report keeps every failure and every call. */
 export const MAX_EXCHANGES_SHOWN_PER_CHECK = 20;
@@ -98,18 +98,36 @@ function renderExplore(report: ExploreReport): string {
 ${report.script ? `<h5>Replay (sh, curl, node)</h5><pre>${escapeHtml(report.script)}</pre>` : ''}`;
 }
 
-/** Which documented (operation, status) pairs the run exercised, and by which checks. */
+/**
+ * Which documented (operation, status) pairs the run exercised, and by which checks: every
+ * pair it did not exercise named in the summary, grouped by status, then the whole table.
+ */
 export function renderCoverage(coverage: CoverageReport): string {
   const rows = coverage.pairs
     .map(
       (p) =>
-        `<tr class="${p.exercised ? 'hit' : 'miss'}"><td><code>${escapeHtml(p.operationId)}</code></td><td>${escapeHtml(p.status)}</td><td>${p.exercised ? escapeHtml(p.by.join(', ')) : OUT_OF_REACH.has(p.status) ? 'not provoked (deployment limit, internal error or store outage)' : '<b>not exercised</b>'}</td></tr>`,
+        `<tr class="${p.exercised ? 'hit' : 'miss'}"><td><code>${escapeHtml(p.operationId)}</code></td><td>${escapeHtml(p.status)}</td><td>${p.exercised ? escapeHtml(p.by.join(', ')) : `not exercised (${escapeHtml(whyNotExercised(p.status))})`}</td></tr>`,
     )
     .join('\n');
-  return `<section class="coverage"><details><summary><b>Coverage: ${coverage.exercised} of ${coverage.documented} documented (operation, status) pairs exercised</b></summary>
+  const missing = notExercisedByStatus(coverage)
+    .map(
+      (m) =>
+        `<li><b>${escapeHtml(m.status)}</b> (${escapeHtml(whyNotExercised(m.status))}): ${m.operations.map((o) => `<code>${escapeHtml(o)}</code>`).join(', ')}</li>`,
+    )
+    .join('');
+  return `<section class="coverage"><h2>Coverage: ${coverage.exercised} of ${coverage.documented} documented (operation, status) pairs exercised</h2>
+${missing ? `<p>Not exercised, by status:</p><ul class="missing">${missing}</ul>` : ''}
+<details><summary>Every pair and the checks that exercised it</summary>
 <table><thead><tr><th>Operation</th><th>Status</th><th>Exercised by</th></tr></thead><tbody>
 ${rows}
 </tbody></table></details></section>`;
+}
+
+/** A failed check's calls as a script; never clipped, or it would not run. */
+function renderScript(script: string): string {
+  if (script.length > MAX_SCRIPT_CHARS_SHOWN)
+    return `<p class="op"><b>Replay</b>: ${escapeHtml(scriptElsewhere(script))}.</p>`;
+  return `<details class="replay"><summary><b>Replay</b>: the check's ${callsIn(script)} calls, in order, as a script (sh, curl, node)</summary><pre>${escapeHtml(script)}</pre></details>`;
 }
 
 function renderCheck(check: CheckResult): string {
@@ -128,6 +146,7 @@ ${check.explore ? renderExplore(check.explore) : ''}
 ${groups.length > 1 || check.failures.length > 1 ? `<p class="op">${check.failures.length} failures, ${groups.length} distinct.</p>` : ''}
 ${shownGroups.map((g) => renderFailure(g)).join('\n')}
 ${(check.warnings ?? []).map((w) => renderFailure({ failure: w, count: 1 }, 'warning')).join('\n')}
+${check.script ? renderScript(check.script) : ''}
 ${hiddenFailures > 0 ? `<p class="op">… ${hiddenFailures} more failures (${hiddenGroups.length} distinct), all in the JSON report.</p>` : ''}
 <details><summary>${check.exchanges.length} HTTP calls</summary>
 ${shown.map((e) => renderExchange(e, false)).join('\n')}

@@ -1,5 +1,5 @@
 import type { RunResult } from '../checks/result';
-import { describeFailure, seconds } from './format';
+import { describeFailure, MAX_SCRIPT_CHARS_SHOWN, replayScriptOf, scriptElsewhere, seconds } from './format';
 
 /** Characters XML 1.0 cannot hold at all, even escaped. */
 // eslint-disable-next-line no-control-regex -- the control characters XML allows are the point of this class
@@ -45,6 +45,11 @@ export function renderJunit(run: RunResult): string {
       out.push(
         `      <failure message="${escapeXml(first)}" type="ConformanceFailure">${escapeXml(check.failures.map(describeFailure).join('\n\n'))}</failure>`,
       );
+      const script = replayScriptOf(check);
+      if (script)
+        out.push(
+          `      <system-out>${escapeXml(script.length > MAX_SCRIPT_CHARS_SHOWN ? `replay: ${scriptElsewhere(script)}` : `replay script (sh, curl, node):\n${script}`)}</system-out>`,
+        );
     }
     out.push('    </testcase>');
   }

@@ -2,8 +2,14 @@ import { findAll, parseXml } from '../../test/support/xml';
 import type { CheckResult, RunResult } from '../checks/result';
 import type { Exchange } from '../../client/exchange';
 import { formatCheckLine, formatClosing, summaryLine } from './console';
-import { failuresFirst } from './format';
-import { groupFailures, MAX_EXCHANGES_SHOWN_PER_CHECK, MAX_FAILURE_GROUPS_SHOWN_PER_CHECK, renderHtml } from './html';
+import { failuresFirst, MAX_SCRIPT_CHARS_SHOWN } from './format';
+import {
+  escapeHtml,
+  groupFailures,
+  MAX_EXCHANGES_SHOWN_PER_CHECK,
+  MAX_FAILURE_GROUPS_SHOWN_PER_CHECK,
+  renderHtml,
+} from './html';
 import { parseReportTarget } from './index';
 import { renderJson } from './json';
 import { renderJunit } from './junit';
@@ -220,6 +226,82 @@ describe('console and JSON', () => {
     expect(() => parseReportTarget('pdf=x.pdf')).toThrow(/unknown report kind/);
     expect(() => parseReportTarget('html=')).toThrow(/names no file/);
     expect(() => parseReportTarget('html')).toThrow(/names no file/);
+  });
+});
+
+describe('the replay script of a failed check', () => {
+  const script = `#!/bin/sh\n# ${HOSTILE}\ncurl -sS -X POST 'a'\nV1=$(json "$OUT/0.json" '[0].id')\ncurl -sS -X POST 'b'\n`;
+  const failed = result('S-FAIL', 'sigma', 'failed', {
+    failures: [{ message: 'second create answered 201', exchange }],
+    exchanges: [exchange, exchange],
+    script,
+  });
+  const withScript: RunResult = { ...run, summary: { passed: 0, failed: 1, skipped: 0 }, checks: [failed] };
+
+  it('is in JUnit, whole and escaped, beside the failure', () => {
+    const testcase = findAll(parseXml(renderJunit(withScript)), 'testcase')[0];
+    expect(findAll(testcase, 'failure')).toHaveLength(1);
+    expect(findAll(testcase, 'system-out')[0].text).toBe(
+      `replay script (sh, curl, node):\n${script.replace('\u0001', '\uFFFD')}`,
+    );
+  });
+  it('is in HTML, whole and escaped, with the number of its calls', () => {
+    const html = renderHtml(withScript);
+    expect(html).toContain(`the check's 2 calls, in order, as a script`);
+    expect(html).toContain(`<pre>${escapeHtml(script)}</pre>`);
+  });
+  it('is left to the JSON and the console file when too long to show whole', () => {
+    const long = `#!/bin/sh\n${Array.from({ length: 100 }, (_, i) => `curl -sS -X POST '${'x'.repeat(300)}${i}'`).join('\n')}\n`;
+    const big: RunResult = { ...withScript, checks: [{ ...failed, script: long }] };
+    const pointer = `the script of its 100 calls (${Math.round(long.length / 1000)} KB) is in the JSON report (script) and the file the console names`;
+    expect(long.length).toBeGreaterThan(MAX_SCRIPT_CHARS_SHOWN);
+    expect(renderHtml(big)).toContain(pointer);
+    expect(renderHtml(big)).not.toContain('x'.repeat(300));
+    expect(findAll(findAll(parseXml(renderJunit(big)), 'testcase')[0], 'system-out')[0].text).toBe(
+      `replay: ${pointer}`,
+    );
+    expect((JSON.parse(renderJson(big)) as RunResult).checks[0].script).toBe(long);
+  });
+  it("is in JSON as the check's script", () => {
+    expect((JSON.parse(renderJson(withScript)) as RunResult).checks[0].script).toBe(script);
+  });
+  it('is a file the console names, or a pointer to the reports when none was written', () => {
+    expect(formatCheckLine(failed, { scriptFile: '/tmp/x/S-FAIL.sh' })).toContain(
+      'replay: sh /tmp/x/S-FAIL.sh   (2 calls, in order)',
+    );
+    expect(formatCheckLine(failed)).toContain(
+      'replay: a script of its 2 calls, in order, is in the JSON and HTML reports',
+    );
+    expect(formatCheckLine(run.checks[1])).not.toContain('replay:');
+  });
+});
+
+describe('coverage in the reports', () => {
+  const coverage = {
+    documented: 4,
+    exercised: 1,
+    pairs: [
+      { operationId: 'getJob', status: '200', exercised: true, by: ['A-PASS'] },
+      { operationId: 'getJob', status: '503', exercised: false, by: [] },
+      { operationId: 'getClock', status: '503', exercised: false, by: [] },
+      { operationId: 'createJob', status: '409', exercised: false, by: [] },
+    ],
+  };
+  const covered: RunResult = { ...run, coverage };
+
+  it('counts on the console, naming each status not exercised, 503 included', () => {
+    expect(formatClosing(covered)).toContain(
+      'coverage: 1 of 4 documented (operation, status) pairs exercised; not exercised: 409 on 1, 503 on 2 (every pair in the JSON and HTML reports)',
+    );
+    expect(formatClosing(run)).not.toContain('coverage:');
+  });
+  it('names every pair not exercised in HTML, grouped by status, with why', () => {
+    const html = renderHtml(covered);
+    expect(html).toContain('Coverage: 1 of 4 documented (operation, status) pairs exercised');
+    expect(html).toContain('<li><b>409</b> (no check provokes it): <code>createJob</code></li>');
+    expect(html).toContain(
+      '<li><b>503</b> (a store outage, or a fault rule): <code>getJob</code>, <code>getClock</code></li>',
+    );
   });
 });
 

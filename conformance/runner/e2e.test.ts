@@ -111,7 +111,8 @@ describe('lastmile conform against the reference server', () => {
       /^tenants: one shared tenant, --api-key, .*\(the implementation refuses random keys\); --allow-reset: it is reset/,
     );
     expect(lines[lines.length - 1]).toBe(`${catalogue.length} passed, 0 failed, 0 skipped`);
-    expect(lines[lines.length - 2]).toMatch(/^\d+ checks against .* in \d+\.\d\d s$/);
+    expect(lines[lines.length - 3]).toMatch(/^\d+ checks against .* in \d+\.\d\d s$/);
+    expect(lines[lines.length - 2]).toMatch(/^coverage: \d+ of \d+ documented \(operation, status\) pairs exercised; /);
     expect(lines.filter((l) => /^PASS /.test(l))).toHaveLength(catalogue.length);
 
     const cases = findAll(parseXml(readFileSync(junit, 'utf8')), 'testcase');
@@ -233,6 +234,12 @@ describe('lastmile conform against a broken implementation', () => {
     expect(stdout).toContain('expected: {"status":401,"code":"UNAUTHORIZED"}');
     expect(stdout.match(/reproduce: curl/g)).toHaveLength(1);
     expect(stdout).toMatch(/reproduce: curl -sS -i -X POST 'http:\/\/127\.0\.0\.1:\d+\/jobs\/availability\/v2'/);
+    // Every call of the failed check, as a script in a file of its own.
+    const replay = /^ {5}replay: sh (\S+) {3}\((\d+) calls, in order\)$/m.exec(stdout);
+    expect(replay).not.toBeNull();
+    const script = readFileSync(replay![1], 'utf8');
+    expect(script).toMatch(/^#!\/bin\/sh\n# lastmile conform --only AUTH-MISSING-KEY-401: /);
+    expect(script.split('\n').filter((line) => line.startsWith('curl '))).toHaveLength(Number(replay![2]));
     expect(stdout).toMatch(/^SKIP AUTH-WRONG-KEY-401 /m);
     expect(stdout.trim().split('\n').pop()).toBe('0 passed, 1 failed, 1 skipped');
   }, 30_000);

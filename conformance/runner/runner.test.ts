@@ -170,6 +170,26 @@ describe('a whole run', () => {
     expect(keys[0]).toBe('given');
     expect(keys[1]).toMatch(/^conform_/);
   });
+  it("gives a failed check a replay script that acts with the run's keys: the shared one and the refused one", async () => {
+    let wrong = '';
+    const run = await runConformance({
+      baseUrl,
+      apiKey: 'given',
+      checks: [
+        stub('R-FAIL', 'r', 'contract', async (ctx) => {
+          wrong = ctx.wrongKey();
+          await ctx.call('getJob', { pathParams: { job_id: 'j1' } });
+          await ctx.call('getJob', { pathParams: { job_id: 'j1' }, apiKey: wrong });
+          ctx.fail('failed on purpose');
+        }),
+      ],
+    });
+    const script = run.checks[0].script!;
+    expect(script).toContain("KEY=${KEY:-'given'}");
+    expect(script).toContain(`KEY2=\${KEY2:-'${wrong}'}`);
+    expect(script.match(/^curl .* -H 'x-api-key: '"\$KEY"'' /gm)).toHaveLength(1);
+    expect(script.match(/^curl .* -H 'x-api-key: '"\$KEY2"'' /gm)).toHaveLength(1);
+  });
 });
 
 describe('an implementation that cannot be reached', () => {

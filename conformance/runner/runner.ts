@@ -2,16 +2,17 @@
  * A small runner of its own: selects checks by level, id and category, gives each a tenant
  * of its own, runs them with a bounded concurrency and a deadline, and collects results.
  */
-import { randomBytes } from 'node:crypto';
 import { catalogue } from '../checks/catalogue';
 import { CheckContext, type Keys } from '../checks/context';
 import { CheckSkipped, failureFromError } from '../checks/failure';
 import { WebhookReceiver } from '../receiver/receiver';
-import { connectionCause, HttpClient, type HttpReply } from '../../client/transport';
+import { probeImplementation, probeKey, UnreachableError, WrongBaseUrlError } from './probe';
 import { coverageOf } from '../explore/coverage';
 import { exploreKey, runExplore } from '../explore/run';
+import { replayScript } from './script';
 import type { Check, LevelOption } from '../checks/context';
 import type { CheckResult, RunResult } from '../checks/result';
+import type { Exchange } from '../../client/exchange';
 
 export interface ConformanceOptions {
   baseUrl: string;
@@ -86,34 +87,9 @@ export function selectChecks(
   );
 }
 
-function freshKey(): string {
-  return `conform_${randomBytes(12).toString('hex')}`;
-}
+const freshKey = probeKey;
 
-/** The implementation gave no HTTP answer at all: nothing can be judged. */
-export class UnreachableError extends Error {}
-
-/**
- * Whether the implementation opens a tenant for any key: a random key reading an unknown
- * job gets 404 when it does, 401 when keys are restricted (undefined for any other
- * answer). No answer at all (refused, unresolvable, timed out) is an UnreachableError,
- * so that a wrong base URL fails at once instead of once per check.
- */
-export async function acceptsAnyKey(baseUrl: string, timeoutMs: number): Promise<boolean | undefined> {
-  let response: HttpReply;
-  try {
-    response = await new HttpClient(baseUrl, timeoutMs).request({
-      method: 'GET',
-      path: `/jobs/conform-probe-${randomBytes(6).toString('hex')}`,
-      headers: { 'x-api-key': freshKey(), accept: 'application/json' },
-    });
-  } catch (error) {
-    throw new UnreachableError(`cannot reach ${baseUrl}: ${connectionCause(error, timeoutMs)}`);
-  }
-  if (response.status === 404) return true;
-  if (response.status === 401) return false;
-  return undefined;
-}
+export { UnreachableError, WrongBaseUrlError };
 
 interface Tenancy {
   shared: boolean;
@@ -185,7 +161,9 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   const checkTimeoutMs = options.checkTimeoutMs ?? Math.max(DEFAULTS.checkTimeoutMs, timeoutMs * 6);
   const seed = options.seed ?? 1;
-  const openTenants = await acceptsAnyKey(options.baseUrl, timeoutMs);
+  const usesSandbox =
+    (options.explore === true && level !== 'contract') || selected.some((check) => check.level === 'sandbox');
+  const openTenants = await probeImplementation(options.baseUrl, timeoutMs, usesSandbox);
   const tenancy = chooseTenancy(options, openTenants);
   const shared = tenancy.shared;
   const concurrency = shared ? 1 : Math.max(1, options.concurrency ?? DEFAULTS.concurrency);
@@ -221,6 +199,7 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
           seed,
           receiver,
           resetFirst: shared && options.allowReset === true && check.level === 'sandbox',
+          shared,
         });
         results[index] = result;
         options.onResult?.(result);
@@ -280,6 +259,8 @@ interface RunOneConfig {
   seed: number;
   receiver?: WebhookReceiver;
   resetFirst: boolean;
+  /** One tenant shared by every check: a replay script acts with the run's own keys. */
+  shared?: boolean;
 }
 
 export async function runOne(check: Check, config: RunOneConfig): Promise<CheckResult> {
@@ -322,6 +303,8 @@ export async function runOne(check: Check, config: RunOneConfig): Promise<CheckR
   }
   // A contract violation seen before a skip still fails the check.
   if (ctx.failures.length > 0) status = 'failed';
+  const script =
+    status === 'failed' && ctx.exchanges.length > 0 ? checkScript(check, ctx.exchanges, config) : undefined;
   return {
     id: check.id,
     title: check.title,
@@ -334,7 +317,32 @@ export async function runOne(check: Check, config: RunOneConfig): Promise<CheckR
     durationMs: Math.round((performance.now() - started) * 10) / 10,
     failures: ctx.failures,
     exchanges: ctx.exchanges,
+    ...(script === undefined ? {} : { script }),
   };
+}
+
+/**
+ * Every call of a failed check, in order, as a script: a stateful failure (a second create on
+ * the same slot) needs the calls before it to show anything on a fresh tenant.
+ */
+function checkScript(check: Check, exchanges: Exchange[], config: RunOneConfig): string {
+  const { primary, second, wrong } = config.keys;
+  const used = (key: unknown): key is string =>
+    typeof key === 'string' && exchanges.some((e) => e.request.headers['x-api-key'] === key);
+  // The wrong key must stay one the implementation refuses: a fresh one may open a tenant.
+  const keys = [
+    { key: primary, same: config.shared === true },
+    ...(used(second) && second !== primary ? [{ key: second, same: config.shared === true }] : []),
+    ...(used(wrong) ? [{ key: wrong, same: true }] : []),
+  ];
+  return replayScript([{ n: 1, step: `${check.id}: ${check.title}`, exchanges }], {
+    baseUrl: config.baseUrl,
+    keys: keys.map((k) => k.key),
+    sameKeys: keys.map((k) => k.same),
+    title: `lastmile conform --only ${check.id}: the check's ${exchanges.length} calls, in order`,
+    about: 'Replays every call of the failed check.',
+    freshKeyPrefix: 'conform-replay',
+  });
 }
 
 /** With one tenant shared by every check, a sandbox check starts from a wiped tenant. */

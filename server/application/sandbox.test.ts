@@ -2,6 +2,8 @@
 import { spec } from '../../spec/contract';
 import { STORE_KINDS, storesOf } from '../../test/support/stores';
 import { DomainError } from '../domain/errors';
+import { createJob } from '../domain/jobs';
+import { DEFAULT_SANDBOX_CONFIG, DEFAULT_SANDBOX_POLICIES } from '../domain/sandbox';
 import { Sandbox } from './sandbox';
 import type { JobEvent } from '../domain/operation';
 
@@ -77,6 +79,26 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       expect((await sandbox.getJob('k', created.jobId)).slot.id).toBe(slot.id);
       expect(await codeOf(() => sandbox.createJob('k', order(slot.id)))).toBe('SLOT_ALREADY_USED');
       expect(events).toEqual(['CREATED']);
+    });
+
+    it("warn when the slot's window starts before the tenant's clock, and only then", async () => {
+      const { sandbox } = await setup();
+      const past = {
+        ...availability(),
+        start: '2026-11-27T14:00:00Z',
+        end: '2026-11-27T16:00:00Z',
+        slot_size: 60 as const,
+      };
+      const [begun, ahead] = await sandbox.availability('k', past);
+      const warned = await sandbox.createJob('k', order(begun.id));
+      expect(warned.response.warnings).toEqual([
+        {
+          code: 'WINDOW_IN_PAST',
+          param: 'slot_id',
+          msg: "The slot's window starts at 2026-11-27T14:00:00.000Z, before the tenant's clock (2026-11-27T15:00:00.000Z)",
+        },
+      ]);
+      expect((await sandbox.createJob('k', order(ahead.id))).response.warnings).toEqual([]);
     });
 
     it('replay an idempotent create without a second job or event', async () => {
@@ -211,6 +233,30 @@ describe.each(STORE_KINDS)('on the %s store', (kind) => {
       expect(events).toEqual(['CREATED']);
       await sandbox.updateRecipientInstructions('k', jobId, { job_comment: 'Ring twice' });
       expect(events).toEqual(['CREATED', 'JOB_COMMENT_UPDATED']);
+    });
+  });
+
+  describe('the unit of work', () => {
+    it('takes the writes and events from the domain, which writes nothing itself', async () => {
+      const { sandbox } = await setup();
+      const [slot] = await sandbox.availability('k', availability());
+      const { writes, events } = await sandbox.store.transact('k', async (tx) => {
+        const op = { tx, now: T0, config: DEFAULT_SANDBOX_CONFIG, policies: DEFAULT_SANDBOX_POLICIES };
+        const outcome = await createJob(op, order(slot.id), 'idem');
+        expect(await tx.jobs.count()).toBe(0);
+        expect((await tx.slots.get(slot.id))?.usedByJobId).toBeNull();
+        expect(await tx.idempotency.count()).toBe(0);
+        return outcome;
+      });
+      const jobId = events[0].job.id;
+      expect(writes.map((w) => `${'put' in w ? 'put' : 'delete'} ${w.kind}`)).toEqual([
+        'put slots',
+        'put jobs',
+        'put idempotency',
+      ]);
+      expect(events.map((e) => e.type)).toEqual(['CREATED']);
+      expect(await sandbox.listJobs('k')).toEqual([]);
+      expect(await codeOf(() => sandbox.getJob('k', jobId))).toBe('JOB_NOT_FOUND');
     });
   });
 

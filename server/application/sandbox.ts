@@ -1,27 +1,22 @@
 /**
  * The application layer: runs each operation of the sandbox as one unit of work. An
  * operation is one `store.transact(tenant, tx => ...)`: the domain function (server/domain/)
- * works on the transaction and leaves the job events it recorded; the events go to the
- * outbox inside the same transaction, so their deliveries commit with them or not at all;
- * once committed, they are published to whoever watches (the console, the relay).
- * Concurrent requests, in this process or another, never see one half done.
+ * reads through the transaction and returns what happened (an Outcome: its answer, the
+ * records to write, the job events); here, and only here, the writes go to the transaction
+ * and the events to the outbox inside it, so their deliveries commit with them or not at
+ * all; once committed, the events are published to whoever watches (the console, the
+ * relay). Concurrent requests, in this process or another, never see one half done.
  */
 import type { Schemas } from '../../spec/contract';
 import { clockNow, frozenClock, unfrozenClock } from '../domain/clock';
 import { updateDeliveryCode } from '../domain/delivery-code';
 import { advanceJob } from '../domain/driver';
 import * as jobs from '../domain/jobs';
-import {
-  Refusal,
-  type JobEvent,
-  type JobState,
-  type OperationContext,
-  type SandboxConfig,
-  type SandboxPolicies,
-} from '../domain/operation';
+import type { JobEvent, JobState, OperationContext, SandboxConfig, SandboxPolicies } from '../domain/operation';
+import type { Outcome, RecordKind, RecordWrite, Refused } from '../domain/outcome';
 import { clockAdvance, clockView, DEFAULT_SANDBOX_CONFIG, DEFAULT_SANDBOX_POLICIES } from '../domain/sandbox';
 import * as slots from '../domain/slots';
-import type { ClockState, Job, Prefetch } from '../domain/store';
+import type { ClockState, DomainRecords, Job, Prefetch, RecordSets } from '../domain/store';
 import type { Store, Transaction } from '../store/records';
 
 export type EventListener = (tenantKey: string, event: JobEvent) => void;
@@ -66,33 +61,41 @@ export class Sandbox {
     };
   }
 
-  /** One operation, one transaction: the events go to the outbox in it and are published after it; a Refusal is thrown once committed. */
+  /**
+   * One operation, one transaction: the outcome's writes are applied to it and its events go
+   * to the outbox in it, then are published after it; a refusal is thrown once its writes
+   * are committed.
+   */
   private async run<T>(
     key: string,
-    operation: (op: OperationContext) => Promise<T | Refusal>,
+    operation: (op: OperationContext) => Outcome<T> | Refused | Promise<Outcome<T> | Refused>,
     prefetch: Prefetch = {},
   ): Promise<T> {
-    const result = await this.store.transact(
+    const done = await this.store.transact(
       key,
       async (tx) => {
-        const op: OperationContext = {
-          tx,
-          now: clockNow(await tx.clock(), tx.realNowMs),
-          config: this.config,
-          policies: this.policies,
-          events: [],
-        };
-        const value = await operation(op);
-        if (op.events.length > 0) {
-          if (this.outbox) await this.outbox.enqueue(tx, op.events);
-          tx.afterCommit(() => this.publish(key, op.events));
+        const outcome = await operation(await this.context(tx));
+        for (const write of outcome.writes) applyWrite(tx, write);
+        if ('refusal' in outcome) return outcome;
+        if (outcome.events.length > 0) {
+          if (this.outbox) await this.outbox.enqueue(tx, outcome.events);
+          tx.afterCommit(() => this.publish(key, outcome.events));
         }
-        return value;
+        return outcome;
       },
       { prefetch },
     );
-    if (result instanceof Refusal) throw result.error;
-    return result;
+    if ('refusal' in done) throw done.refusal;
+    return done.answer;
+  }
+
+  /** A question that changes nothing: one transaction, read only. */
+  private read<T>(key: string, question: (op: OperationContext) => Promise<T>): Promise<T> {
+    return this.store.transact(key, async (tx) => question(await this.context(tx)));
+  }
+
+  private async context(tx: Transaction): Promise<OperationContext> {
+    return { tx, now: clockNow(await tx.clock(), tx.realNowMs), config: this.config, policies: this.policies };
   }
 
   private publish(key: string, events: readonly JobEvent[]): void {
@@ -106,7 +109,7 @@ export class Sandbox {
   }
 
   checkSlot(key: string, slotId: string): Promise<Schemas['SlotCheck']> {
-    return this.run(key, (op) => slots.checkSlot(op, slotId));
+    return this.read(key, (op) => slots.checkSlot(op, slotId));
   }
 
   extendSlot(key: string, slotId: string): Promise<Schemas['SlotCheck']> {
@@ -120,11 +123,11 @@ export class Sandbox {
   }
 
   getJob(key: string, jobId: string): Promise<Job> {
-    return this.run(key, (op) => jobs.findJob(op, jobId));
+    return this.read(key, (op) => jobs.findJob(op, jobId));
   }
 
   listJobs(key: string, filter: { state?: JobState; limit?: number } = {}): Promise<Job[]> {
-    return this.run(key, (op) => jobs.listJobs(op, filter));
+    return this.read(key, (op) => jobs.listJobs(op, filter));
   }
 
   cancelJob(key: string, jobId: string, request: Schemas['CancelJobRequest'] = {}): Promise<Job> {
@@ -163,7 +166,7 @@ export class Sandbox {
   // ---- clock and reset ----------------------------------------------------------------
 
   clock(key: string): Promise<Schemas['Clock']> {
-    return this.run(key, async (op) => clockView(await op.tx.clock(), op.tx.realNowMs));
+    return this.read(key, async (op) => clockView(await op.tx.clock(), op.tx.realNowMs));
   }
 
   /** The clock stands still until advanced or unfrozen; freezing twice changes nothing. */
@@ -185,7 +188,7 @@ export class Sandbox {
     change: (state: ClockState, realNowMs: number) => ClockState,
     moves: boolean,
   ): Promise<Schemas['Clock']> {
-    return this.run(key, async ({ tx }) => {
+    return this.store.transact(key, async (tx) => {
       const next = change(await tx.clock(), tx.realNowMs);
       tx.setClock(next);
       const outbox = this.outbox;
@@ -197,4 +200,11 @@ export class Sandbox {
   reset(key: string): Promise<void> {
     return this.store.drop(key);
   }
+}
+
+/** Puts or deletes one record, in the set of its kind. */
+function applyWrite<K extends RecordKind>(tx: RecordSets<DomainRecords>, write: RecordWrite<K>): void {
+  const set = tx[write.kind];
+  if ('put' in write) set.put(write.put);
+  else set.delete(write.delete);
 }

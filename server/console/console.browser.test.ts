@@ -113,27 +113,54 @@ afterAll(async () => {
   if (process.env.UPDATE_SCREENSHOTS !== '1') rmSync(SCREENSHOTS, { recursive: true, force: true });
 });
 
-/** The page, at each size, is no wider than the window: nothing runs off the right edge. */
+/**
+ * The page, at each size, is no wider than the window: nothing runs off the right edge, nothing
+ * in it scrolls sideways (no element is wider inside than its box), and a URL on screen wraps
+ * only after one of its separators, never mid-word.
+ */
 async function expectNoHorizontalOverflow(screen: string): Promise<void> {
   const overflows: string[] = [];
   for (const viewport of VIEWPORTS) {
     await page.setViewportSize(viewport);
     const found = await page.evaluate(() => {
+      const name = (node: Element) =>
+        `${node.tagName.toLowerCase()}${node.id ? `#${node.id}` : ''}.${(node as HTMLElement).className}`;
       const root = document.documentElement;
-      const wide = Array.from(document.querySelectorAll('body *'))
-        // Rendered and shown: a closed <details> lays its content out but hides it (content-visibility).
-        .filter((node) => node.checkVisibility())
+      // Rendered and shown: a closed <details> lays its content out but hides it (content-visibility).
+      const shown = Array.from(document.querySelectorAll('body *')).filter((node) => node.checkVisibility());
+      const wide = shown
         .filter((node) => node.getBoundingClientRect().right > window.innerWidth + 0.5)
-        .filter((node) => !node.closest('.table-scroll, .scroll, pre'))
         .slice(0, 3)
-        .map(
-          (node) => `${node.tagName.toLowerCase()}${node.id ? `#${node.id}` : ''}.${(node as HTMLElement).className}`,
-        );
-      return { scroll: root.scrollWidth, client: root.clientWidth, wide };
+        .map(name);
+      // Visually hidden text (.sr-only) is 1 px wide by design and never scrolls.
+      const scrolling = shown
+        .filter((node) => !node.closest('.sr-only') && node.scrollWidth > node.clientWidth + 0.5)
+        .slice(0, 3)
+        .map((node) => `${name(node)} (${node.scrollWidth} in ${node.clientWidth})`);
+      // Where each line of a URL ends: the character before a break must be a separator.
+      const midWord: string[] = [];
+      for (const code of shown.filter(
+        (node) => node.tagName === 'CODE' && /^https?:\/\//.test(node.textContent ?? ''),
+      )) {
+        const chars: Array<{ char: string; top: number }> = [];
+        const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+        for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+          for (let i = 0; i < (text.textContent ?? '').length; i += 1) {
+            const range = document.createRange();
+            range.setStart(text, i);
+            range.setEnd(text, i + 1);
+            chars.push({ char: text.textContent![i], top: range.getClientRects()[0]?.top ?? NaN });
+          }
+        }
+        for (let i = 1; i < chars.length; i += 1)
+          if (chars[i].top > chars[i - 1].top + 1 && !/[/.?&=:#-]/.test(chars[i - 1].char))
+            midWord.push(`${code.textContent} after "${code.textContent.slice(0, i)}"`);
+      }
+      return { scroll: root.scrollWidth, client: root.clientWidth, wide, scrolling, midWord };
     });
-    if (found.scroll > found.client || found.wide.length > 0)
+    if (found.scroll > found.client || found.wide.length + found.scrolling.length + found.midWord.length > 0)
       overflows.push(
-        `${screen} at ${viewport.width}x${viewport.height}: page ${found.scroll} px wide in ${found.client}; past the edge: ${found.wide.join(', ')}`,
+        `${screen} at ${viewport.width}x${viewport.height}: page ${found.scroll} px wide in ${found.client}; past the edge: ${found.wide.join(', ')}; scrolls sideways: ${found.scrolling.join(', ')}; URLs broken mid-word: ${found.midWord.join(', ')}`,
       );
   }
   await page.setViewportSize(VIEWPORTS[0]);
@@ -193,6 +220,30 @@ test(
 
     // The filter asks the server for one state only.
     await expectNoHorizontalOverflow('jobs list');
+    // On a phone each job is a card: its window on one line, its creation time on screen.
+    await page.setViewportSize(VIEWPORTS[1]);
+    const cards = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('#jobs-body tr')).map((row) => {
+        const cells = Array.from(row.querySelectorAll('td'));
+        const windowText = document.createRange();
+        windowText.selectNodeContents(cells[2]);
+        return {
+          display: getComputedStyle(row).display,
+          windowLines: new Set(Array.from(windowText.getClientRects()).map((rect) => Math.round(rect.top))).size,
+          createdOnScreen: cells[3].getBoundingClientRect().right <= window.innerWidth,
+          created: getComputedStyle(cells[3], '::before').content,
+        };
+      }),
+    );
+    expect(cards).toHaveLength(3);
+    for (const card of cards)
+      expect(card).toEqual({
+        display: expect.not.stringMatching(/^table/),
+        windowLines: 1,
+        createdOnScreen: true,
+        created: '"Created: "',
+      });
+    await page.setViewportSize(VIEWPORTS[0]);
     await page.getByLabel('State', { exact: true }).selectOption('CANCELLED');
     await page.locator('#jobs-count', { hasText: '1 job in CANCELLED' }).waitFor();
     await page.getByLabel('State', { exact: true }).selectOption('PICKING_FINISHED');
@@ -217,6 +268,14 @@ test(
     expect(updated.job_comment).toBe(FRIENDLY_COMMENT);
     expect(updated.contact_less).toEqual({ comment: 'LeaveAtTheDoor' });
     expect(updated.history.map((h: { type: string }) => h.type)).toContain('JOB_COMMENT_UPDATED');
+
+    // A message tells what the action did to the job as it was; a step made elsewhere takes it away.
+    await page.getByRole('button', { name: 'Advance one step → PICKING_STARTED' }).click();
+    await page.locator('#op-message', { hasText: 'Moved to PICKING_STARTED.' }).waitFor();
+    await call('POST', `/sandbox/jobs/${jobId}/advance`, {});
+    await page.locator('#job-state', { hasText: 'PICKING_FINISHED' }).waitFor();
+    await page.locator('#op-message').waitFor({ state: 'hidden' });
+    expect(await page.locator('#op-message').textContent()).toBe('');
 
     await page.getByLabel('Advance to').selectOption('DELIVERING_STARTED');
     await page.getByRole('button', { name: 'Advance', exact: true }).click();
@@ -244,6 +303,16 @@ test(
     await waiting.locator('code.endpoint', { hasText: failingUrl }).waitFor();
     await waiting.getByText(/waiting behind CREATED to this endpoint \(failing, \d+ attempts? so far\)/).waitFor();
     expect(await waiting.getByText('not tried yet').count()).toBe(0);
+    // The failing endpoint's attempts read as what came back, once: "HTTP 500".
+    const failing = page.locator(
+      '#deliveries-list li.event[data-event-type="CREATED"] li.delivery[data-status="PENDING"]',
+    );
+    await failing.getByText('Request, response and attempts').click();
+    await failing.locator('tbody tr').first().waitFor();
+    const results = await failing.locator('tbody tr td:nth-child(3)').allTextContents();
+    expect(new Set(results)).toEqual(new Set(['HTTP 500']));
+    expect(await failing.locator('p.meta').textContent()).toMatch(/^\d+ attempts? · HTTP 500$/);
+    await failing.getByText('Request, response and attempts').click();
     const handedOver = handedOverEvent.locator('li.delivery[data-status="SUCCEEDED"]');
     await handedOver.getByText('Request, response and attempts').click();
     await page.setViewportSize({ width: 1280, height: 1180 });
@@ -294,6 +363,14 @@ test(
     await page
       .locator('#clock-error', { hasText: 'The clock moves at most ten years at a time: 3,650 days.' })
       .waitFor();
+    // 1.5 hours: the browser says why (a whole number) and the refusal of 4,000 days is gone.
+    await page.getByLabel('Advance the clock by').fill('1.5');
+    await page.getByLabel('Unit').selectOption('3600');
+    await page.getByRole('button', { name: 'Advance clock' }).click();
+    expect(await page.locator('#clock-amount').evaluate((node: HTMLInputElement) => node.validationMessage)).not.toBe(
+      '',
+    );
+    expect(await page.locator('#clock-error').textContent()).toBe('');
     await page.locator('#endpoints summary').click();
     await page.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/third');
     await page.getByRole('button', { name: 'Add endpoint' }).click();
@@ -302,13 +379,23 @@ test(
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     await page.locator('#endpoint-error', { hasText: 'WEBHOOK_ENDPOINT_LIMIT' }).waitFor();
     expect(await page.locator('#endpoint-secret').isVisible()).toBe(false);
+    // A refusal says the API's own reasons, in words.
     await page.getByLabel('Endpoint URL').fill('gopher://127.0.0.1/x');
     await page.getByRole('button', { name: 'Add endpoint' }).click();
-    await page.locator('#endpoint-error', { hasText: 'VALIDATION_FAILED' }).waitFor();
+    await page.locator('#endpoint-error', { hasText: 'The endpoint URL must use http or https.' }).waitFor();
     await page.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/fourth');
+    await page.getByLabel(/Signing secret/).fill('short');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.locator('#endpoint-error', { hasText: 'The signing secret' }).waitFor();
+    expect(await page.locator('#endpoint-error').textContent()).toBe(
+      'The signing secret must be at least 16 characters long.',
+    );
     await page.getByLabel(/Signing secret/).fill('not base64!');
     await page.getByRole('button', { name: 'Add endpoint' }).click();
-    await page.locator('#endpoint-error', { hasText: 'The signing secret must be base64' }).waitFor();
+    await page.locator('#endpoint-error', { hasText: 'The signing secret' }).waitFor();
+    expect(await page.locator('#endpoint-error').textContent()).toBe(
+      'The signing secret must be at least 16 characters long, and must be base64, optionally prefixed whsec_.',
+    );
     expect(await page.locator('#endpoint-error').textContent()).not.toMatch(/[\^$\]]/);
     // Nothing of it landed in the page's general status line, far from the controls.
     expect(await page.locator('#op-message.bad').count()).toBe(0);

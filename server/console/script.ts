@@ -19,7 +19,6 @@ const FROM_SPEC: Record<string, unknown> = {
   JOB_STATES_FROM_SPEC: JOB_STATES,
   FINAL_STATES_FROM_SPEC: FINAL_STATES,
   DELIVERY_CODE_PATTERN_FROM_SPEC: property('UpdateDeliveryCodeRequest', 'delivery_code').pattern,
-  WEBHOOK_SECRET_PATTERN_FROM_SPEC: property('CreateWebhookEndpointRequest', 'secret').pattern,
   MAX_CLOCK_SECONDS_FROM_SPEC: property('AdvanceClockRequest', 'seconds').maximum,
 };
 

@@ -4,6 +4,7 @@ import type { Schemas } from '../../spec/contract';
 import { iso } from './clock';
 import { DomainError, validationFailed } from './errors';
 import { LIFECYCLE, type DeliveryCodeVerdict, type OperationContext } from './operation';
+import type { Outcome } from './outcome';
 import type { Job } from './store';
 
 const CODE_FROZEN_FROM = LIFECYCLE.indexOf('DELIVERING_STARTED');
@@ -12,7 +13,11 @@ export function drawDeliveryCode(): string {
   return String(randomInt(0, 10_000)).padStart(4, '0');
 }
 
-export function updateDeliveryCode(op: OperationContext, job: Job, request: Schemas['UpdateDeliveryCodeRequest']): Job {
+export function updateDeliveryCode(
+  op: OperationContext,
+  job: Job,
+  request: Schemas['UpdateDeliveryCodeRequest'],
+): Outcome<Job> {
   if (!job.add_delivery_code) {
     throw new DomainError('DELIVERY_CODE_NOT_ENABLED', 'The job was created without add_delivery_code: true');
   }
@@ -31,8 +36,8 @@ export function updateDeliveryCode(op: OperationContext, job: Job, request: Sche
     delivery_code_attempts_remaining: op.config.deliveryCodeAttempts,
     updated_at: iso(op.now),
   };
-  op.tx.jobs.put(next);
-  return next;
+  // Not an event of the contract's: the new code reaches webhooks with the job's next event.
+  return { answer: next, writes: [{ kind: 'jobs', put: next }], events: [] };
 }
 
 /** The contract's delivery-code check (the default policy). A wrong code costs an attempt, which is kept. */

@@ -2,7 +2,8 @@
 import type { Schemas } from '../../spec/contract';
 import { DomainError } from './errors';
 import { findJob, refuseIfFinal } from './jobs';
-import { LIFECYCLE, Refusal, recordEvent, type OperationContext } from './operation';
+import { LIFECYCLE, type JobEvent, type OperationContext } from './operation';
+import { recordEvent, type Outcome, type Refused } from './outcome';
 import type { Job } from './store';
 
 /** One step, or every step up to `to`, all or nothing. */
@@ -10,7 +11,7 @@ export async function advanceJob(
   op: OperationContext,
   jobId: string,
   request: Schemas['AdvanceJobRequest'] = {},
-): Promise<Job | Refusal> {
+): Promise<Outcome<Job> | Refused> {
   let job = await findJob(op, jobId);
   refuseIfFinal(job, 'move');
   const current = LIFECYCLE.indexOf(job.state);
@@ -21,13 +22,14 @@ export async function advanceJob(
   const steps = LIFECYCLE.slice(current + 1, target + 1);
   if (steps.includes('CLIENT_RECEIVED') && job.add_delivery_code) {
     const verdict = op.policies.checkDeliveryCode(job, request.delivery_code);
-    if (verdict.refusal) {
-      op.tx.jobs.put(verdict.job);
-      return new Refusal(verdict.refusal);
-    }
+    if (verdict.refusal) return { refusal: verdict.refusal, writes: [{ kind: 'jobs', put: verdict.job }] };
     job = verdict.job;
   }
-  for (const step of steps) job = recordEvent(op, { ...job, state: step }, step);
-  op.tx.jobs.put(job);
-  return job;
+  const events: JobEvent[] = [];
+  for (const step of steps) {
+    const happened = recordEvent(op, { ...job, state: step }, step);
+    job = happened.job;
+    events.push(happened.event);
+  }
+  return { answer: job, writes: [{ kind: 'jobs', put: job }], events };
 }

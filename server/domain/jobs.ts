@@ -6,8 +6,9 @@ import { iso } from './clock';
 import { drawDeliveryCode } from './delivery-code';
 import { DomainError } from './errors';
 import { newUuid } from './ids';
-import { FINAL_STATES, LIFECYCLE, recordEvent, type JobState, type OperationContext } from './operation';
-import { holdSlot, placement, takeSlot, usableSlot } from './slots';
+import { FINAL_STATES, LIFECYCLE, type JobState, type OperationContext } from './operation';
+import { jobChanged, recordEvent, type Outcome, type RecordWrite } from './outcome';
+import { holdSlot, placement, usableSlot } from './slots';
 import type { Job } from './store';
 
 export type CreateJobRequest = Schemas['CreateJobRequest'];
@@ -28,7 +29,7 @@ export async function createJob(
   op: OperationContext,
   request: CreateJobRequest,
   idempotencyKey?: string,
-): Promise<CreatedJob> {
+): Promise<Outcome<CreatedJob>> {
   let fingerprint = '';
   if (idempotencyKey !== undefined) {
     fingerprint = createHash('sha256').update(canonicalJson(request)).digest('base64url');
@@ -37,11 +38,11 @@ export async function createJob(
       if (previous.fingerprint !== fingerprint) {
         throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another body');
       }
-      return { jobId: previous.jobId, response: previous.response, replayed: true };
+      return { answer: { jobId: previous.jobId, response: previous.response, replayed: true }, writes: [], events: [] };
     }
   }
   const slot = await usableSlot(op, request.slot_id);
-  await makeRoomForJob(op);
+  const writes: RecordWrite[] = await makeRoomForJob(op);
 
   const {
     known: { slot_id: _slotId, ...known },
@@ -67,9 +68,16 @@ export async function createJob(
       msg: `The slot was quoted in ${slot.quote.currency_code}`,
     });
   }
+  if (slot.fromMs < op.now) {
+    warnings.push({
+      code: 'WINDOW_IN_PAST',
+      param: 'slot_id',
+      msg: `The slot's window starts at ${iso(slot.fromMs)}, before the tenant's clock (${iso(op.now)})`,
+    });
+  }
 
   const at = iso(op.now);
-  let job: Job = {
+  const newJob: Job = {
     id: newUuid(),
     state: 'CREATED',
     ...known,
@@ -79,13 +87,12 @@ export async function createJob(
     created_at: at,
     updated_at: at,
   };
-  holdSlot(op, slot, job.id);
-  if (job.add_delivery_code) {
-    job.delivery_code = drawDeliveryCode();
-    job.delivery_code_attempts_remaining = op.config.deliveryCodeAttempts;
+  if (newJob.add_delivery_code) {
+    newJob.delivery_code = drawDeliveryCode();
+    newJob.delivery_code_attempts_remaining = op.config.deliveryCodeAttempts;
   }
-  job = recordEvent(op, job, 'CREATED');
-  op.tx.jobs.put(job);
+  const { job, event } = recordEvent(op, newJob, 'CREATED');
+  writes.push(holdSlot(slot, job.id), { kind: 'jobs', put: job });
 
   const created: CreatedJob = {
     jobId: job.id,
@@ -93,25 +100,26 @@ export async function createJob(
     replayed: false,
   };
   if (idempotencyKey !== undefined) {
-    op.tx.idempotency.put({
-      id: idempotencyKey,
-      fingerprint,
-      expiresAtMs: op.now + op.config.idempotencyTtlSeconds * 1000,
-      jobId: job.id,
-      response: created.response,
+    writes.push({
+      kind: 'idempotency',
+      put: {
+        id: idempotencyKey,
+        fingerprint,
+        expiresAtMs: op.now + op.config.idempotencyTtlSeconds * 1000,
+        jobId: job.id,
+        response: created.response,
+      },
     });
   }
-  return created;
+  return { answer: created, writes, events: [event] };
 }
 
-async function makeRoomForJob(op: OperationContext): Promise<void> {
+/** Room for one more job: none needed, or the oldest finished job forgotten; TENANT_FULL when every job is unfinished. */
+async function makeRoomForJob(op: OperationContext): Promise<RecordWrite[]> {
   const count = await op.tx.jobs.count();
-  if (count < op.config.maxJobsPerTenant) return;
+  if (count < op.config.maxJobsPerTenant) return [];
   for await (const job of op.tx.jobs.list('oldest')) {
-    if (FINAL_STATES.has(job.state)) {
-      op.tx.jobs.delete(job.id);
-      return;
-    }
+    if (FINAL_STATES.has(job.state)) return [{ kind: 'jobs', delete: job.id }];
   }
   throw new DomainError('TENANT_FULL', `Tenant holds ${count} unfinished jobs, the most allowed; cancel some or reset`);
 }
@@ -137,30 +145,23 @@ export async function listJobs(
   return out;
 }
 
-/** Writes the job back after recording `type` on it. */
-function save(op: OperationContext, job: Job, ...types: Schemas['EventType'][]): Job {
-  for (const type of types) job = recordEvent(op, job, type);
-  op.tx.jobs.put(job);
-  return job;
-}
-
 export async function cancelJob(
   op: OperationContext,
   jobId: string,
   request: Schemas['CancelJobRequest'] = {},
-): Promise<Job> {
+): Promise<Outcome<Job>> {
   const job = await findJob(op, jobId);
   refuseIfFinal(job, 'be cancelled');
   const next: Job = { ...job, state: 'CANCELLED' };
   if (request.reason !== undefined) next.cancellation_reason = request.reason;
-  return save(op, next, 'CANCELLED');
+  return jobChanged(op, next, 'CANCELLED');
 }
 
 export async function rescheduleJob(
   op: OperationContext,
   jobId: string,
   request: Schemas['RescheduleJobRequest'],
-): Promise<Job> {
+): Promise<Outcome<Job>> {
   const job = await findJob(op, jobId);
   refuseIfFinal(job, 'be rescheduled');
   if (LIFECYCLE.indexOf(job.state) >= RESCHEDULE_UNTIL) {
@@ -170,7 +171,8 @@ export async function rescheduleJob(
     );
   }
   const slot = await usableSlot(op, request.slot_id);
-  return save(op, takeSlot(op, slot, job), 'RESCHEDULED');
+  const moved = jobChanged(op, { ...job, ...placement(slot) }, 'RESCHEDULED');
+  return { ...moved, writes: [holdSlot(slot, job.id), ...moved.writes] };
 }
 
 /** Production's payment update: a whole new `payment_info`; PRICES_UPDATED too when the prices changed. */
@@ -178,13 +180,13 @@ export async function updatePaymentInfo(
   op: OperationContext,
   jobId: string,
   paymentInfo: Schemas['PaymentInfo'],
-): Promise<Job> {
+): Promise<Outcome<Job>> {
   const job = await findJob(op, jobId);
   refuseIfFinal(job, 'change its payment');
   const next = knownFieldsOnly('#/components/schemas/PaymentInfo', paymentInfo);
   const pricesChanged = JSON.stringify(job.payment_info.prices) !== JSON.stringify(next.prices);
   const types: Schemas['EventType'][] = pricesChanged ? ['PAYMENT_UPDATED', 'PRICES_UPDATED'] : ['PAYMENT_UPDATED'];
-  return save(op, { ...job, payment_info: next }, ...types);
+  return jobChanged(op, { ...job, payment_info: next }, ...types);
 }
 
 /** Production's external data update: a full replace, allowed in any state. */
@@ -192,9 +194,9 @@ export async function replaceExternalData(
   op: OperationContext,
   jobId: string,
   externalData: Schemas['ExternalData'],
-): Promise<Job> {
+): Promise<Outcome<Job>> {
   const job = await findJob(op, jobId);
-  return save(
+  return jobChanged(
     op,
     { ...job, external_data: knownFieldsOnly('#/components/schemas/ExternalData', externalData) },
     'EXTERNAL_DATA_UPDATED',
@@ -205,16 +207,17 @@ export async function updateRecipientInstructions(
   op: OperationContext,
   jobId: string,
   request: Schemas['RecipientInstructionsRequest'],
-): Promise<Job> {
+): Promise<Outcome<Job>> {
   const job = await findJob(op, jobId);
   refuseIfFinal(job, 'change');
   // Only unknown fields: the recipient changed nothing, so nothing is recorded or sent.
-  if (request.job_comment === undefined && request.contact_less === undefined) return job;
+  if (request.job_comment === undefined && request.contact_less === undefined)
+    return { answer: job, writes: [], events: [] };
   const next: Job = { ...job };
   if (request.job_comment !== undefined) next.job_comment = request.job_comment;
   if (request.contact_less !== undefined)
     next.contact_less = knownFieldsOnly('#/components/schemas/ContactLess', request.contact_less);
-  return save(op, next, 'JOB_COMMENT_UPDATED');
+  return jobChanged(op, next, 'JOB_COMMENT_UPDATED');
 }
 
 /** Throws ILLEGAL_TRANSITION when the job is finished and so cannot `action`. */

@@ -1,15 +1,13 @@
 /**
- * What every domain operation works with: one transaction on one tenant, the tenant's
- * time read once at its start, the sandbox's settings and policies, and the job events it
- * records. The operation returns its answer and leaves its events here: the application
- * layer (server/application/sandbox.ts) hands them on in the same transaction and
- * publishes them once it is committed.
+ * What every domain operation works with: one transaction on one tenant, read only, the
+ * tenant's time read once at its start, and the sandbox's settings and policies. The
+ * operation returns what happened (server/domain/outcome.ts): its answer, the records to
+ * write and the job events, which the application layer (server/application/sandbox.ts)
+ * writes and hands on in the same transaction.
  */
 import { FINAL_STATES as SPEC_FINAL_STATES, LIFECYCLE, type Schemas } from '../../spec/contract';
-import { iso } from './clock';
 import type { DomainError } from './errors';
-import { newId } from './ids';
-import type { DomainTransaction, Job, SlotRecord } from './store';
+import type { DomainReads, Job, SlotRecord } from './store';
 
 export type JobState = Schemas['JobState'];
 export type EventType = Schemas['EventType'];
@@ -53,7 +51,7 @@ export interface DeliveryCodeVerdict {
 /**
  * The rules a sandbox may be started with in place of the contract's own: a demo where
  * slots never expire, say, or a stand-in that accepts any delivery code. The defaults
- * (server/application/sandbox.ts) are the contract's.
+ * (server/domain/sandbox.ts) are the contract's.
  */
 export interface SandboxPolicies {
   /** Whether the slot's hold has run out at `nowMs` on the tenant's clock. */
@@ -63,28 +61,10 @@ export interface SandboxPolicies {
 }
 
 export interface OperationContext {
-  readonly tx: DomainTransaction;
+  /** The tenant's records as they stand: the operation reads them, and returns its writes. */
+  readonly tx: DomainReads;
   /** The tenant's clock at the start of the operation, in ms. */
   readonly now: number;
   readonly config: SandboxConfig;
   readonly policies: SandboxPolicies;
-  /** What happened, in order: the application layer hands these on. */
-  readonly events: JobEvent[];
-}
-
-/**
- * A refusal whose writes must still be committed (a wrong delivery code counts against
- * the attempts left): returned from the transaction, thrown once it is committed.
- */
-export class Refusal {
-  constructor(readonly error: DomainError) {}
-}
-
-/** The job with the event appended to its history; the event is kept for the application layer. */
-export function recordEvent(op: OperationContext, job: Job, type: EventType): Job {
-  const at = iso(op.now);
-  // concat allocates the exact length; a spread leaves room to grow that a stored job never uses.
-  const next: Job = { ...job, history: job.history.concat([{ type, at }]), updated_at: at };
-  op.events.push({ id: newId('evt'), type, created_at: at, client_id: op.tx.clientId, job: next });
-  return next;
 }

@@ -1,8 +1,9 @@
 /**
  * The sandbox's domain at a glance: slots, jobs, their lifecycle, delivery codes and the
- * tenants' clocks, as plain functions over one transaction (server/domain/operation.ts).
- * Plain TypeScript: it knows nothing of HTTP, of webhooks or of how a store keeps records.
- * The application layer (server/application/sandbox.ts) runs each operation.
+ * tenants' clocks, as plain functions that read one transaction (server/domain/operation.ts)
+ * and return what happened (server/domain/outcome.ts). Plain TypeScript: it knows nothing
+ * of HTTP, of webhooks or of how a store keeps records. The application layer
+ * (server/application/sandbox.ts) runs each operation and writes its outcome.
  */
 import type { Schemas } from '../../spec/contract';
 import { advancedClock, clockNow, iso, offsetSeconds } from './clock';

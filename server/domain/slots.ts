@@ -4,6 +4,7 @@ import { iso } from './clock';
 import { DomainError, validationFailed } from './errors';
 import { newId } from './ids';
 import type { OperationContext } from './operation';
+import type { Outcome, RecordWrite } from './outcome';
 import type { Job, SlotRecord } from './store';
 
 export type AvailabilityRequest = Schemas['AvailabilityRequest'];
@@ -12,7 +13,10 @@ const MAX_WINDOW_MS = 7 * 24 * 3600 * 1000;
 const MAX_SLOTS_PER_ANSWER = 500;
 const QUOTE_SCHEMA = '#/components/schemas/AvailabilityRequest';
 
-export async function availability(op: OperationContext, request: AvailabilityRequest): Promise<Schemas['Slot'][]> {
+export async function availability(
+  op: OperationContext,
+  request: AvailabilityRequest,
+): Promise<Outcome<Schemas['Slot'][]>> {
   const start = Date.parse(request.start);
   const end = Date.parse(request.end);
   if (!(end > start))
@@ -50,19 +54,26 @@ export async function availability(op: OperationContext, request: AvailabilityRe
       });
     }
   }
-  for (const record of records) op.tx.slots.put(record);
-  await forgetOldestSlots(op);
-  return records.map(slotView);
+  const writes: RecordWrite[] = records.map((record) => ({ kind: 'slots', put: record }));
+  for (const id of await slotsToForget(op, records)) writes.push({ kind: 'slots', delete: id });
+  return { answer: records.map(slotView), writes, events: [] };
 }
 
-/** Keeps the tenant within its bound of slots, the oldest forgotten first. */
-async function forgetOldestSlots(op: OperationContext): Promise<void> {
-  let excess = (await op.tx.slots.count()) - op.config.maxSlotsPerTenant;
-  if (excess <= 0) return;
+/** Keeps the tenant within its bound of slots once `added` are kept: the oldest are forgotten first. */
+async function slotsToForget(op: OperationContext, added: readonly SlotRecord[]): Promise<string[]> {
+  let excess = (await op.tx.slots.count()) + added.length - op.config.maxSlotsPerTenant;
+  const forgotten: string[] = [];
+  if (excess <= 0) return forgotten;
   for await (const slot of op.tx.slots.list('oldest')) {
-    if (excess-- <= 0) break;
-    op.tx.slots.delete(slot.id);
+    if (excess-- <= 0) return forgotten;
+    forgotten.push(slot.id);
   }
+  // The bound is smaller than one answer: some of the new slots go at once.
+  for (const slot of added) {
+    if (excess-- <= 0) break;
+    forgotten.push(slot.id);
+  }
+  return forgotten;
 }
 
 export async function slotRecord(op: OperationContext, slotId: string): Promise<SlotRecord> {
@@ -91,7 +102,7 @@ export async function checkSlot(op: OperationContext, slotId: string): Promise<S
   return slotCheck(op, await slotRecord(op, slotId));
 }
 
-export async function extendSlot(op: OperationContext, slotId: string): Promise<Schemas['SlotCheck']> {
+export async function extendSlot(op: OperationContext, slotId: string): Promise<Outcome<Schemas['SlotCheck']>> {
   const record = await slotRecord(op, slotId);
   if (record.usedByJobId) throw new DomainError('SLOT_ALREADY_USED', `Slot ${slotId} already has a job`);
   if (op.policies.slotExpired(record, op.now)) throw expired(record);
@@ -100,8 +111,7 @@ export async function extendSlot(op: OperationContext, slotId: string): Promise<
     expiresAtMs: record.originalExpiresAtMs + 3 * op.config.slotTtlSeconds * 1000,
     extended: true,
   };
-  op.tx.slots.put(extended);
-  return slotCheck(op, extended);
+  return { answer: slotCheck(op, extended), writes: [{ kind: 'slots', put: extended }], events: [] };
 }
 
 function expired(record: SlotRecord): DomainError {
@@ -132,15 +142,9 @@ export function placement(slot: SlotRecord): Pick<Job, 'slot' | 'origin' | 'dest
   };
 }
 
-/** Marks the slot as used by the job. */
-export function holdSlot(op: OperationContext, slot: SlotRecord, jobId: string): void {
-  op.tx.slots.put({ ...slot, usedByJobId: jobId });
-}
-
-/** Moves a job onto the slot: held for it, and its window, places and items taken from it. */
-export function takeSlot(op: OperationContext, slot: SlotRecord, job: Job): Job {
-  holdSlot(op, slot, job.id);
-  return { ...job, ...placement(slot) };
+/** The slot, marked as used by the job: the write that holds it. */
+export function holdSlot(slot: SlotRecord, jobId: string): RecordWrite<'slots'> {
+  return { kind: 'slots', put: { ...slot, usedByJobId: jobId } };
 }
 
 function slotView(record: SlotRecord): Schemas['Slot'] {

@@ -1,5 +1,6 @@
 /**
- * The store contract as the domain sees it: its records and one transaction on a tenant.
+ * The store contract as the domain sees it: its records and one transaction on a tenant,
+ * which the domain reads (DomainReads) and the application layer writes.
  * The whole contract (every kind of record, the Store itself) is server/store/records.ts.
  *
  * Every operation on a tenant runs as one transaction (`Store.transact`). Inside it, reads
@@ -53,14 +54,18 @@ export interface ClockState {
   frozenAtMs: number | null;
 }
 
-/** One kind of record of one tenant, in the order each was first put (oldest first). */
-export interface RecordSet<T extends { id: string }> {
+/** One kind of record of one tenant, as read: in the order each was first put (oldest first). */
+export interface RecordReader<T extends { id: string }> {
   get(id: string): Promise<T | undefined>;
+  count(): Promise<number>;
+  list(order: 'oldest' | 'newest'): AsyncIterable<T>;
+}
+
+/** One kind of record of one tenant, read and written. */
+export interface RecordSet<T extends { id: string }> extends RecordReader<T> {
   /** Buffers a whole record; an existing one keeps its place in the order. */
   put(record: T): void;
   delete(id: string): void;
-  count(): Promise<number>;
-  list(order: 'oldest' | 'newest'): AsyncIterable<T>;
 }
 
 /** Every kind of record the domain keeps, by the name a transaction gives its set (see server/store/records.ts). */
@@ -87,8 +92,13 @@ export interface TransactionCore {
   afterCommit(callback: () => void): void;
 }
 
-/** A transaction as the domain sees it: its own records only. */
-export type DomainTransaction = TransactionCore & RecordSets<DomainRecords>;
+/**
+ * A transaction as the domain sees it: its own records, read only. The domain never writes:
+ * it returns what to write (server/domain/outcome.ts), and the application layer writes it.
+ */
+export type DomainReads = Pick<TransactionCore, 'tenantKey' | 'clientId' | 'realNowMs' | 'clock'> & {
+  readonly [K in keyof DomainRecords]: RecordReader<DomainRecords[K]>;
+};
 
 export interface TransactOptions {
   /** Only an existing tenant: when there is none, the function is not run and the result is undefined. */

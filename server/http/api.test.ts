@@ -16,6 +16,11 @@ beforeAll(async () => {
 afterAll(() => close());
 
 const samplePath = (template: string) => template.replace(/\{\w+\}/g, 'some-id');
+/** A window that starts tomorrow on the real clock, for slots no create warns about. */
+const tomorrow = () => {
+  const start = Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 86_400_000;
+  return { start: new Date(start).toISOString(), end: new Date(start + 4 * 3_600_000).toISOString() };
+};
 
 describe('auth', () => {
   it.each(operations.filter((o) => o.secured).map((o) => [o.method, o.path] as const))(
@@ -150,7 +155,7 @@ describe('slots: check and extend', () => {
 
 describe('create job', () => {
   it('answers 201 with Location, and GET returns what was sent', async () => {
-    const slot = (await api.slots())[1];
+    const slot = (await api.slots(tomorrow()))[1];
     const sent = { ...createJobRequest(), slot_id: slot.id };
     const res = await api.post('/jobs', sent);
     expect(res.status).toBe(201);
@@ -173,7 +178,7 @@ describe('create job', () => {
   it('accepts unknown fields and names them, and flags a contactless comment the back office does not know', async () => {
     const res = await api.post('/jobs', {
       ...minimalCreateJobRequest(),
-      slot_id: await api.slotId(),
+      slot_id: (await api.slots(tomorrow()))[0].id,
       gift_wrap: true,
       recipient: { name: 'Ana', phone_number: '+5255', nickname: 'Anita' },
       contact_less: { comment: 'Ring twice' },
@@ -192,11 +197,23 @@ describe('create job', () => {
   it('warns when the payment currency is not the one the slot was quoted in', async () => {
     const body = minimalCreateJobRequest();
     body.payment_info.currency_code = 'USD';
-    const res = await api.post('/jobs', { ...body, slot_id: await api.slotId() });
+    const res = await api.post('/jobs', { ...body, slot_id: (await api.slots(tomorrow()))[0].id });
     expect(res.status).toBe(201);
     expect(res.body.warnings).toEqual([
       { code: 'COMPATIBILITY', param: 'payment_info.currency_code', msg: 'The slot was quoted in MXN' },
     ]);
+  });
+
+  it("warns WINDOW_IN_PAST when the slot's window starts before the tenant's clock", async () => {
+    const tenant = api.as(`create-past-window-${Date.now()}`);
+    const now = Date.parse((await tenant.get('/sandbox/clock')).body.now);
+    const [begun] = await tenant.slots({
+      start: new Date(now - 3_600_000).toISOString(),
+      end: new Date(now + 3_600_000).toISOString(),
+    });
+    const res = await tenant.post('/jobs', { ...minimalCreateJobRequest(), slot_id: begun.id });
+    expect(res.status).toBe(201);
+    expect(res.body.warnings).toEqual([{ code: 'WINDOW_IN_PAST', param: 'slot_id', msg: expect.any(String) }]);
   });
 
   it('answers 417 SLOT_EXPIRED once the tenant clock passes expires_at (16 minutes later)', async () => {

@@ -216,6 +216,7 @@ export const mutants: Mutant[] = [
     id: 'WEBHOOK-UNSIGNED',
     breaks: 'every delivery carries webhook-signature',
     killedBy: [
+      'WEBHOOK-ATTEMPT-RECORDED',
       'WEBHOOK-IN-ORDER-WAITING',
       'WEBHOOK-LIFECYCLE-EVENTS',
       'WEBHOOK-MANUAL-RETRY',
@@ -231,6 +232,7 @@ export const mutants: Mutant[] = [
     id: 'WEBHOOK-SIGNED-WITH-WRONG-SECRET',
     breaks: "webhook-signature is keyed with the endpoint's secret",
     killedBy: [
+      'WEBHOOK-ATTEMPT-RECORDED',
       'WEBHOOK-IN-ORDER-WAITING',
       'WEBHOOK-LIFECYCLE-EVENTS',
       'WEBHOOK-MANUAL-RETRY',
@@ -365,6 +367,7 @@ export const mutants: Mutant[] = [
       'VALIDATION-CREATE-JOB-422',
       'VALIDATION-MALFORMED-JSON-400',
       'VALIDATION-MALFORMED-JSON-SANDBOX-400',
+      'WEBHOOK-ATTEMPT-RECORDED',
       'WEBHOOK-DEAD-LETTER',
       'WEBHOOK-IN-ORDER-WAITING',
       'WEBHOOK-LIFECYCLE-EVENTS',

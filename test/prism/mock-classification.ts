@@ -244,6 +244,16 @@ export const mockClassification: Record<string, MockVerdict> = {
     why: 'a stateless mock keeps no endpoint: it answers the example secret, not the one given',
     shows: /the endpoint keeps the secret it was given/,
   },
+  'WEBHOOK-ATTEMPT-RECORDED': {
+    status: 'failed',
+    why: 'a stateless mock keeps no endpoint and sends no delivery: it answers the example secret, not the one given',
+    shows: /the endpoint keeps the secret it was given/,
+  },
+  'WEBHOOK-RELAY-ENDPOINT': {
+    status: 'failed',
+    why: 'a stateless mock keeps no relay endpoint: it answers the example secret, not the one given',
+    shows: /the relay keeps the secret it was given/,
+  },
   'SANDBOX-CLOCK-FREEZE': {
     status: 'failed',
     why: 'freezing answers the frozen example, but the next read is the running one: nothing is kept between calls',

@@ -2,10 +2,12 @@
  * What a rule returns: the answers the contract allows, each with what else it must show and
  * what it changes in the model, and the helpers rules build them with.
  */
-import type { OperationId, Schemas } from '../../../spec/contract';
+import type { Schemas } from '../../../spec/contract';
 type ErrorCode = Schemas['ErrorCode'];
-import type { ApiResponse, StatusOf } from '../../../client/api';
 import { deliver } from './receivers';
+import { documented, type Response } from './response';
+
+export { documented, type Response };
 import {
   codeValue,
   past,
@@ -16,25 +18,6 @@ import {
   type SlotModel,
   type TenantModel,
 } from './state';
-
-export interface Response {
-  status: number;
-  body: unknown;
-  headers: Record<string, string>;
-}
-
-/**
- * The body of an answer read as the JSON the spec documents for the operation at that
- * status. Honest because the session judges every answer against the spec before a rule
- * reads it (a violation is a Mismatch), and a rule reads only the answer of its own status.
- */
-export function documented<O extends OperationId, S extends StatusOf<O>>(
-  r: Response,
-  _operationId: O,
-  _status: S,
-): ApiResponse<O, S>['json'] {
-  return r.body as ApiResponse<O, S>['json'];
-}
 
 /** The operations whose success answers with the job. */
 type JobAnswering =

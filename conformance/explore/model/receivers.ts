@@ -13,7 +13,7 @@
  * any schedule and any jitter below 100 % allow: the next attempt is due at or after the failed
  * one's `at`. The due time itself is read from the log, exactly, and reached on the clock.
  */
-import { documented, type Response } from './answers';
+import { documented, type Response } from './response';
 import type { DeliveryModel, EndpointModel, EventModel, ReceiverScript, TenantModel } from './state';
 import { instant, show } from '../instant';
 import type { Schemas } from '../../../spec/contract';
