@@ -16,6 +16,7 @@ import { InMemoryStore } from './store/memory';
 import { RedisEventRelay } from './store/redis-events';
 import { RedisStore } from './store/redis';
 import { RedisStreamTickets } from './store/redis-tickets';
+import { redactedStoreUrl } from './store/redis-address';
 import { StoreUnavailableError } from './domain/store';
 import { OutageLog } from './ops/outage';
 import { ServerMetrics } from './ops/metrics';
@@ -311,15 +312,7 @@ function prettyLines(destination: DestinationStream): DestinationStream {
   return { write: (line: string) => destination.write(prettify(line)) };
 }
 
-/** A store setting as a banner or a log line may show it: `memory`, or the Redis URL without user or password. */
+/** A store setting as a banner or a log line may show it: `memory`, or the Redis address without user or password. */
 export function storeAddress(store: string): string {
-  if (store === 'memory') return store;
-  try {
-    const url = new URL(store);
-    url.username = '';
-    url.password = '';
-    return url.toString();
-  } catch {
-    return 'redis';
-  }
+  return redactedStoreUrl(store);
 }

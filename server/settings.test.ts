@@ -60,7 +60,10 @@ describe('the settings table', () => {
       '--webhook-retry-schedule must be seconds separated by commas, e.g. 1,5,30, got "1,x"',
     ],
     [() => parse.fraction('1', '--webhook-retry-jitter'), '--webhook-retry-jitter must be in [0, 1), got "1"'],
-    [() => parse.store('http://x', '--store'), '--store must be memory or a redis:// URL, got "http://x"'],
+    [
+      () => parse.store('http://x', '--store'),
+      '--store must be memory, a redis:// URL or a redis-cluster:// URL, got "http://x"',
+    ],
     [() => parse.bool('maybe', '--cors'), '--cors must be true or false, got "maybe"'],
   ])('refuses a bad value naming its flag (%#)', (read, message) => {
     expect(read).toThrow(ConfigError);

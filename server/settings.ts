@@ -9,6 +9,7 @@
 import { DEFAULT_SANDBOX_CONFIG, type SandboxConfig } from './domain/sandbox';
 import { DEFAULT_STORE_LIMITS, type StoreLimits } from './domain/store';
 import { DEFAULT_TENANT_HASH_KEY } from './domain/tenants';
+import { isClusterUrl, parseClusterUrl } from './store/redis-address';
 import { DEFAULT_OUTBOX_CONFIG } from './webhooks/outbox';
 import type { OutboxConfig } from './webhooks/config';
 
@@ -113,14 +114,22 @@ export const parse = {
   },
   store: (raw: string, flag: string): string => {
     if (raw === 'memory') return raw;
+    if (isClusterUrl(raw)) {
+      try {
+        parseClusterUrl(raw);
+      } catch (error) {
+        throw new ConfigError(`${flag}: ${(error as Error).message} (redis-cluster://host:port,host:port)`);
+      }
+      return raw;
+    }
     let url: URL;
     try {
       url = new URL(raw);
     } catch {
-      throw new ConfigError(`${flag} must be memory or a redis:// URL, got "${raw}"`);
+      throw new ConfigError(`${flag} must be memory, a redis:// URL or a redis-cluster:// URL, got "${raw}"`);
     }
     if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
-      throw new ConfigError(`${flag} must be memory or a redis:// URL, got "${raw}"`);
+      throw new ConfigError(`${flag} must be memory, a redis:// URL or a redis-cluster:// URL, got "${raw}"`);
     if (url.pathname.length > 1 && !/^\/\d+$/.test(url.pathname))
       throw new ConfigError(
         `${flag}: the database of a redis:// URL is a number (redis://host:6379/0), got "${url.pathname.slice(1)}"`,
@@ -292,7 +301,7 @@ export const SETTINGS = {
     env: 'LASTMILE_STORE',
     default: 'memory',
     parse: parse.store,
-    help: 'memory, or redis://[user:pass@]host:port[/db] shared by any number of instances',
+    help: 'memory, redis://[user:pass@]host:port[/db], or redis-cluster://[user:pass@]host:port[,host:port…] (a Redis Cluster), shared by any number of instances',
   }),
   storePrefix: setting({
     flag: '--store-prefix <prefix>',

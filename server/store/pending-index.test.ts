@@ -1,7 +1,7 @@
 /** The store contract's per-job view of pending deliveries, on each store. */
 import type { DeliveryRecord } from '../webhooks/records';
 import type { Store } from './records';
-import { STORE_KINDS, storesOf } from '../../test/support/stores';
+import { STORE_KINDS_WITH_CLUSTER, storesOf } from '../../test/support/stores';
 import type { RedisStore } from './redis';
 
 function delivery(id: string, jobId: string, status: DeliveryRecord['status'] = 'PENDING'): DeliveryRecord {
@@ -25,7 +25,7 @@ function delivery(id: string, jobId: string, status: DeliveryRecord['status'] = 
 const pendingOf = (store: Store, jobId: string) =>
   store.transact('k', async (tx) => (await tx.pendingDeliveries.ofJob(jobId)).map((d) => d.id));
 
-describe.each(STORE_KINDS)('pending deliveries by job, on the %s store', (kind) => {
+describe.each(STORE_KINDS_WITH_CLUSTER)('pending deliveries by job, on the %s store', (kind) => {
   const stores = storesOf(kind);
 
   it("are the job's own, oldest first, and follow every commit", async () => {

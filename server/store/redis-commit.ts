@@ -16,6 +16,11 @@
  * due) is lowered to now by any commit that writes a delivery or the clock while deliveries
  * are pending; 'duev' in the meta counts those commits, so that whoever raises the tenant's
  * time afterwards (server/store/redis.ts, `indexDue`) can tell it raced one.
+ *
+ * KEYS[1] is the tenant's meta key, so that a cluster client sends the script to the
+ * tenant's slot; every key the script touches carries the tenant's hash tag. The two global
+ * indexes ('tenants', 'due') are in the payload only on one Redis: on a cluster they live in
+ * other slots, and the store writes them around the commit.
  */
 export const COMMIT_SCRIPT = `
 local p = cjson.decode(ARGV[1])
@@ -85,9 +90,9 @@ end
 if changed then redis.call('HINCRBY', meta, 'pendingv', 1) end
 if p.dueTouch then
   redis.call('HINCRBY', meta, 'duev', 1)
-  if redis.call('ZCARD', pending) > 0 then redis.call('ZADD', p.due, 'LT', p.now, p.tenant) end
+  if p.due and redis.call('ZCARD', pending) > 0 then redis.call('ZADD', p.due, 'LT', p.now, p.tenant) end
 end
-redis.call('ZADD', p.tenants, p.now, p.tenant)
+if p.tenants then redis.call('ZADD', p.tenants, p.now, p.tenant) end
 for _, part in ipairs(p.parts) do
   if redis.call('EXISTS', b .. part) == 1 then redis.call('PEXPIRE', b .. part, p.ttlMs) end
 end

@@ -6,8 +6,10 @@
  * A message names its tenant by id (the keyed hash of its API key), never by the key; the
  * streams are handed the tenant's reference.
  * A live event lost while Redis is away costs an open page a refresh, never an answer.
+ * On a Redis Cluster the channel is the cluster's: a message published on any node reaches
+ * the subscribers of every node.
  */
-import Redis from 'ioredis';
+import { redisClient, type RedisClient } from './redis-connection';
 import { refOfId, type TenantIds } from '../domain/tenants';
 import type { LiveDeliveryUpdate as RelayedDeliveryUpdate, LiveJobEvent as RelayedJobEvent } from '../live-events';
 
@@ -31,8 +33,8 @@ export class RedisEventRelay {
   private readonly deliveryListeners = new Set<DeliveryUpdateListener>();
 
   private constructor(
-    private readonly publisher: Redis,
-    private readonly subscriber: Redis,
+    private readonly publisher: RedisClient,
+    private readonly subscriber: RedisClient,
     private readonly channel: string,
   ) {}
 
@@ -42,8 +44,8 @@ export class RedisEventRelay {
       maxRetriesPerRequest: 0,
       retryStrategy: (times: number) => Math.min(times * 100, 1000),
     };
-    const publisher = new Redis(url, { ...options, enableOfflineQueue: false });
-    const subscriber = new Redis(url, options);
+    const publisher = redisClient(url, { ...options, enableOfflineQueue: false });
+    const subscriber = redisClient(url, options);
     publisher.on('error', () => undefined);
     subscriber.on('error', () => undefined);
     await Promise.all([publisher.connect(), subscriber.connect()]);

@@ -4,16 +4,18 @@
  * stream and the one an answer is posted to may all differ. Messages name relay endpoints,
  * streams and attempts, never a tenant or its key. A message lost while Redis is away costs
  * one attempt, which times out and is retried on schedule.
+ * On a Redis Cluster the channel is the cluster's: a message published on any node reaches
+ * the subscribers of every node.
  */
-import Redis from 'ioredis';
+import { redisClient, type RedisClient } from './redis-connection';
 import type { RelayBus, RelayMessage } from '../webhooks/relay';
 
 export class RedisRelayBus implements RelayBus {
   private readonly listeners: Array<(message: RelayMessage) => void> = [];
 
   private constructor(
-    private readonly publisher: Redis,
-    private readonly subscriber: Redis,
+    private readonly publisher: RedisClient,
+    private readonly subscriber: RedisClient,
     private readonly channel: string,
   ) {}
 
@@ -23,8 +25,8 @@ export class RedisRelayBus implements RelayBus {
       maxRetriesPerRequest: 0,
       retryStrategy: (times: number) => Math.min(times * 100, 1000),
     };
-    const publisher = new Redis(url, { ...options, enableOfflineQueue: false });
-    const subscriber = new Redis(url, options);
+    const publisher = redisClient(url, { ...options, enableOfflineQueue: false });
+    const subscriber = redisClient(url, options);
     publisher.on('error', () => undefined);
     subscriber.on('error', () => undefined);
     try {

@@ -2,7 +2,7 @@
  * One transaction on the Redis store: reads that remember the version of each record, and
  * the payload its commit script checks and applies (server/store/redis-commit.ts).
  */
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis-connection';
 import { RUNNING_CLOCK } from '../domain/clock';
 import { clientIdFor } from '../domain/ids';
 import { isTenantRef } from '../domain/tenants';
@@ -13,7 +13,7 @@ import { BufferedPendingDeliveries, BufferedRecordSet, type CommittedRecords } f
 
 const LIST_BATCH = 200;
 
-export type CommitClient = Redis & { lastmileCommit(payload: string): Promise<number> };
+export type CommitClient = RedisClient & { lastmileCommit(metaKey: string, payload: string): Promise<number> };
 
 /** How a transaction reaches Redis: one call, a failure turned into StoreUnavailableError. */
 export type RedisCall = <T>(command: (redis: CommitClient) => Promise<T>) => Promise<T>;

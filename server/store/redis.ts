@@ -1,5 +1,6 @@
 /**
- * The shared store: every tenant in one Redis (or Valkey), for any number of processes.
+ * The shared store: every tenant in one Redis (or Valkey), or in a Redis Cluster, for any
+ * number of processes.
  *
  * A transaction reads records with their versions, buffers its writes, and commits them
  * with one Lua script (server/store/redis-commit.ts) that first checks, on the server and
@@ -7,13 +8,23 @@
  * again. No process holds a lock: Redis decides. Keys (see README, "Run several
  * instances"): `<prefix>t:{<tenant hash>}:<part>`, one hash tag per tenant, each part
  * expiring `tenantTtl` after the tenant's last write.
+ *
+ * Two indexes span every tenant: `tenants` (tenant id → its last write, for the active
+ * count) and `due` (see `indexDue`). On one Redis the commit script keeps them too. On a
+ * cluster each script touches one tenant's slot only, so the store writes them in commands
+ * of their own, around the commit: before it (a process killed between the commit and a
+ * later index write loses nothing: the tenant is already filed, due now) and, for `due`,
+ * again after it (see `indexAfterCommit`). The indexes may then lag or list a tenant too
+ * early, never miss one.
  */
-import Redis, { type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { TimeSource } from '../domain/clock';
 import { refOfId, TenantIds } from '../domain/tenants';
 import { STORE_UNREACHABLE_MESSAGE, StoreUnavailableError, type Prefetch, type TransactOptions } from '../domain/store';
 import { KINDS, type Store, type StoreObserver, type Transaction } from './records';
 import { COMMIT_SCRIPT } from './redis-commit';
+import { isClusterUrl, redactedStoreUrl } from './redis-address';
+import { redisClient, type RedisClient } from './redis-connection';
 import { RedisTransaction, type CommitClient, type CommitPayload, type RedisCall } from './redis-transaction';
 
 export interface RedisStoreOptions {
@@ -29,7 +40,7 @@ export interface RedisStoreOptions {
    * A client of the caller's own (made with REDIS_CLIENT_OPTIONS, or wrapped to watch its
    * commands); the store connects it and closes it. Default: one made from `url`.
    */
-  client?: Redis;
+  client?: RedisClient;
   /** Told of every round trip, conflict and re-run (the metrics and the outage log, from the composition root). */
   observer?: StoreObserver;
 }
@@ -60,6 +71,8 @@ const MAX_RUNS = 40;
 export class RedisStore implements Store {
   readonly shared = true;
   readonly kind = 'redis';
+  /** On a Redis Cluster: the indexes across tenants are written outside each tenant's commit. */
+  readonly cluster: boolean;
   private readonly observer: StoreObserver;
   readonly tenants: TenantIds;
   private readonly redis: CommitClient;
@@ -72,8 +85,10 @@ export class RedisStore implements Store {
     this.realNow = options.realNow ?? Date.now;
     this.observer = options.observer ?? {};
     this.tenants = options.tenants ?? new TenantIds();
-    const redis = options.client ?? new Redis(options.url, REDIS_CLIENT_OPTIONS);
-    redis.defineCommand('lastmileCommit', { numberOfKeys: 0, lua: COMMIT_SCRIPT });
+    this.cluster = isClusterUrl(options.url);
+    const redis = options.client ?? redisClient(options.url, REDIS_CLIENT_OPTIONS);
+    // The tenant's meta key is named so that a cluster client sends the script to the tenant's slot.
+    redis.defineCommand('lastmileCommit', { numberOfKeys: 1, lua: COMMIT_SCRIPT });
     // Errors reach each command's caller; the client itself must not crash the process.
     redis.on('error', (error) => {
       this.lastConnectionError = error;
@@ -90,7 +105,7 @@ export class RedisStore implements Store {
     } catch (error) {
       store.redis.disconnect();
       throw new StoreUnavailableError(
-        `cannot reach Redis at ${redactedUrl(options.url)}: ${describe(store.lastConnectionError ?? error)}`,
+        `cannot reach ${store.cluster ? 'the Redis Cluster' : 'Redis'} at ${redactedUrl(options.url)}: ${describe(store.lastConnectionError ?? error)}`,
       );
     }
     return store;
@@ -159,6 +174,7 @@ export class RedisStore implements Store {
       }
       const payload = tx.commitPayload();
       if (!payload || (await this.commit(key, payload))) {
+        if (payload) await this.indexAfterCommit(key, payload);
         const nextDue = tx.pendingDeliveries.nextDue;
         if (nextDue !== undefined && tx.dueVersion !== undefined) await this.indexDue(key, nextDue, tx.dueVersion);
         tx.committed();
@@ -171,21 +187,48 @@ export class RedisStore implements Store {
 
   /** Whether the script committed (or, check-only, found every read still current). */
   private async commit(key: string, payload: CommitPayload): Promise<boolean> {
+    const base = this.base(key);
+    if (this.cluster && !payload.checkOnly) await this.indexBeforeCommit(key, payload);
     const committed = await this.call((r) =>
       r.lastmileCommit(
+        `${base}meta`,
         JSON.stringify({
           ...payload,
-          base: this.base(key),
+          base,
           tenant: this.tenants.idOf(key),
           now: this.realNow(),
           ttlMs: this.options.tenantTtlSeconds * 1000,
           parts: TENANT_PARTS,
-          tenants: this.tenantsKey,
-          due: this.dueKey,
+          // On a cluster these live in other slots: the script leaves them alone.
+          ...(this.cluster ? {} : { tenants: this.tenantsKey, due: this.dueKey }),
         }),
       ),
     );
     return committed === 1;
+  }
+
+  /**
+   * On a cluster, files the tenant in both indexes before its commit, as the script does on
+   * one Redis: active now, and due now if the commit may change what is due. Should the
+   * commit then fail or write nothing due, the next look at the tenant files it correctly.
+   */
+  private async indexBeforeCommit(key: string, payload: CommitPayload): Promise<void> {
+    const id = this.tenants.idOf(key);
+    const now = this.realNow();
+    await Promise.all([
+      this.call((r) => r.zadd(this.tenantsKey, 'GT', now, id)),
+      payload.dueTouch ? this.call((r) => r.zadd(this.dueKey, 'LT', now, id)) : undefined,
+    ]);
+  }
+
+  /**
+   * On a cluster, lowers the tenant's due time again once the commit is in: an `indexDue`
+   * that raised it between the write before the commit and the commit itself checked `duev`
+   * before the commit counted, so it could not tell (on one Redis the script does both at once).
+   */
+  private async indexAfterCommit(key: string, payload: CommitPayload): Promise<void> {
+    if (!this.cluster || !payload.dueTouch) return;
+    await this.call((r) => r.zadd(this.dueKey, 'LT', this.realNow(), this.tenants.idOf(key)));
   }
 
   private async backOff(run: number): Promise<void> {
@@ -197,14 +240,21 @@ export class RedisStore implements Store {
 
   async drop(key: string): Promise<void> {
     const base = this.base(key);
-    await this.call((r) =>
-      r
-        .multi()
-        .del(...TENANT_PARTS.map((p) => base + p))
-        .zrem(this.tenantsKey, this.tenants.idOf(key))
-        .zrem(this.dueKey, this.tenants.idOf(key))
-        .exec(),
-    );
+    const id = this.tenants.idOf(key);
+    if (this.cluster) {
+      // The tenant's keys first: an index entry left behind by a failure here is dropped at its next look.
+      await this.call((r) => r.del(...TENANT_PARTS.map((p) => base + p)));
+      await Promise.all([this.call((r) => r.zrem(this.tenantsKey, id)), this.call((r) => r.zrem(this.dueKey, id))]);
+    } else {
+      await this.call((r) =>
+        r
+          .multi()
+          .del(...TENANT_PARTS.map((p) => base + p))
+          .zrem(this.tenantsKey, id)
+          .zrem(this.dueKey, id)
+          .exec(),
+      );
+    }
     for (const listener of this.dropListeners) listener(this.tenants.refOf(key));
   }
 
@@ -232,11 +282,18 @@ export class RedisStore implements Store {
    */
   private async indexDue(key: string, realMs: number | null, seenVersion: string | null): Promise<void> {
     const id = this.tenants.idOf(key);
-    const version = await this.call(async (r) => {
-      const write = realMs === null ? r.multi().zrem(this.dueKey, id) : r.multi().zadd(this.dueKey, realMs, id);
-      const replies = await write.hget(`${this.base(key)}meta`, 'duev').exec();
-      return replies?.[1]?.[1] as string | null;
-    });
+    const meta = `${this.base(key)}meta`;
+    const version = this.cluster
+      ? // The index and the tenant are in different slots: write, then check, in that order.
+        await this.call(async (r) => {
+          await (realMs === null ? r.zrem(this.dueKey, id) : r.zadd(this.dueKey, realMs, id));
+          return r.hget(meta, 'duev');
+        })
+      : await this.call(async (r) => {
+          const write = realMs === null ? r.multi().zrem(this.dueKey, id) : r.multi().zadd(this.dueKey, realMs, id);
+          const replies = await write.hget(meta, 'duev').exec();
+          return replies?.[1]?.[1] as string | null;
+        });
     if (version !== seenVersion) await this.call((r) => r.zadd(this.dueKey, 'LT', this.realNow(), id));
   }
 
@@ -260,6 +317,7 @@ function describe(error: unknown): string {
 
 /** The URL without its password, fit for a log line or an error message. */
 export function redactedUrl(raw: string): string {
+  if (isClusterUrl(raw)) return redactedStoreUrl(raw);
   try {
     const url = new URL(raw);
     if (url.password) url.password = '***';

@@ -81,6 +81,8 @@ export class DeliveryScheduler {
   /** Names this process in the leases it takes. */
   private readonly owner = newId('proc');
   private readonly timers = new Map<string, Timer>();
+  /** The pass over due tenants under way, if any. */
+  private pass: Promise<void> | null = null;
   /** What the outbox waits for when idle or shutting down. */
   readonly work = new BackgroundWork();
   private readonly listeners: DeliveryListener[] = [];
@@ -151,7 +153,19 @@ export class DeliveryScheduler {
     this.arm(key, plan.nextDueMs, plan.clock, plan.realNowMs);
   }
 
-  async pumpAll(): Promise<void> {
+  /**
+   * Pumps every tenant the store names as due, one pass at a time: a pass slower than the
+   * poll interval (a backlog, a slow store) is not joined by another over the same tenants,
+   * which would slow both and make the next pass slower still.
+   */
+  pumpAll(): Promise<void> {
+    this.pass ??= this.pumpDue().finally(() => {
+      this.pass = null;
+    });
+    return this.pass;
+  }
+
+  private async pumpDue(): Promise<void> {
     if (this.parts.stopped()) return;
     for (const key of await this.parts.store.dueTenants()) await this.pump(key);
   }

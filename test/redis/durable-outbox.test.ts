@@ -2,12 +2,13 @@
  * The shared webhook outbox outlives its processes: `lastmile serve --store redis://…` in
  * processes of their own, one killed with SIGKILL while it holds deliveries, then every
  * process stopped and started again. Nothing is lost: every event arrives (at least once,
- * the same webhook-id on a repeat) and every delivery ends SUCCEEDED.
+ * the same webhook-id on a repeat) and every delivery ends SUCCEEDED. The kill also on a
+ * Redis Cluster of three masters.
  */
 import { randomUUID } from 'node:crypto';
 import { availabilityRequest, createJobRequest } from '../support/harness';
 import { Receiver } from '../support/receiver';
-import { startRedis, type RunningRedis } from '../support/redis-server';
+import { startRedis, startRedisCluster, type RunningRedis } from '../support/redis-server';
 import { serve, type ServedProcess } from '../support/serve';
 
 const TEST_TIMEOUT_MS = 180_000;
@@ -19,12 +20,12 @@ let redis: RunningRedis;
 const processes: ServedProcess[] = [];
 const receivers: Receiver[] = [];
 
-async function instances(count: number, prefix: string): Promise<ServedProcess[]> {
+async function instances(count: number, prefix: string, on: RunningRedis = redis): Promise<ServedProcess[]> {
   const started = await Promise.all(
     Array.from({ length: count }, () =>
       serve([
         '--store',
-        redis.url,
+        on.url,
         '--store-prefix',
         prefix,
         '--webhook-timeout',
@@ -99,36 +100,53 @@ afterAll(async () => {
   await redis?.stop();
 }, 60_000);
 
+/** One instance holds every attempt of a burst and is killed with SIGKILL; another, started then, delivers them all. */
+async function killMidBurst(on: RunningRedis, prefix: string): Promise<void> {
+  const [doomed] = await instances(1, prefix, on);
+  const held: Array<() => void> = [];
+  // Holds every answer: the doomed instance dies with all its attempts in flight.
+  const hook = new Receiver((_req, res) => {
+    held.push(() => res.end('ok'));
+  });
+  receivers.push(await hook.start());
+  const key = `kill-${randomUUID()}`;
+  expect((await call(doomed.url, key, 'POST', '/sandbox/webhook-endpoints', { url: hook.url })).status).toBe(201);
+  await burst(() => doomed.url, key);
+  await hook.waitFor(JOBS, 30_000);
+  // Started only now, so that every attempt in flight is the doomed instance's.
+  const [survivor] = await instances(1, prefix, on);
+  doomed.kill('SIGKILL');
+  await doomed.exited;
+  hook.respondWith((_req, res) => res.end('ok'));
+  for (const release of held.splice(0)) release();
+  const before = (await call(survivor.url, key, 'GET', '/sandbox/webhook-deliveries?limit=1000')).body;
+  expect(before.map((d: { status: string }) => d.status)).toEqual(Array(JOBS).fill('PENDING'));
+  // The dead instance's leases also end on the tenant clock: nobody waits for real time.
+  expect(
+    (await call(survivor.url, key, 'POST', '/sandbox/clock/advance', { seconds: WEBHOOK_TIMEOUT_S + 10 })).status,
+  ).toBe(200);
+  const log = await settledLog(survivor.url, key);
+  expect(log.map((d) => d.status)).toEqual(Array(JOBS).fill('SUCCEEDED'));
+  expect(receivedEventIds(hook)).toEqual(log.map((d) => d.event_id).sort());
+  expect(hook.received.length).toBeGreaterThanOrEqual(2 * JOBS);
+}
+
 it(
   'an instance killed with SIGKILL mid-burst: another retries what it held once the lease runs out; 0 lost',
+  () => killMidBurst(redis, 'kill:'),
+  TEST_TIMEOUT_MS,
+);
+
+it(
+  'on a Redis Cluster, an instance killed with SIGKILL mid-burst: another retries what it held; 0 lost',
   async () => {
-    const [doomed] = await instances(1, 'kill:');
-    const held: Array<() => void> = [];
-    // Holds every answer: the doomed instance dies with all its attempts in flight.
-    const hook = new Receiver((_req, res) => {
-      held.push(() => res.end('ok'));
-    });
-    receivers.push(await hook.start());
-    const key = `kill-${randomUUID()}`;
-    expect((await call(doomed.url, key, 'POST', '/sandbox/webhook-endpoints', { url: hook.url })).status).toBe(201);
-    await burst(() => doomed.url, key);
-    await hook.waitFor(JOBS, 30_000);
-    // Started only now, so that every attempt in flight is the doomed instance's.
-    const [survivor] = await instances(1, 'kill:');
-    doomed.kill('SIGKILL');
-    await doomed.exited;
-    hook.respondWith((_req, res) => res.end('ok'));
-    for (const release of held.splice(0)) release();
-    const before = (await call(survivor.url, key, 'GET', '/sandbox/webhook-deliveries?limit=1000')).body;
-    expect(before.map((d: { status: string }) => d.status)).toEqual(Array(JOBS).fill('PENDING'));
-    // The dead instance's leases also end on the tenant clock: nobody waits for real time.
-    expect(
-      (await call(survivor.url, key, 'POST', '/sandbox/clock/advance', { seconds: WEBHOOK_TIMEOUT_S + 10 })).status,
-    ).toBe(200);
-    const log = await settledLog(survivor.url, key);
-    expect(log.map((d) => d.status)).toEqual(Array(JOBS).fill('SUCCEEDED'));
-    expect(receivedEventIds(hook)).toEqual(log.map((d) => d.event_id).sort());
-    expect(hook.received.length).toBeGreaterThanOrEqual(2 * JOBS);
+    const cluster = await startRedisCluster();
+    try {
+      await killMidBurst(cluster, 'cluster-kill:');
+    } finally {
+      await Promise.all(processes.splice(0).map((p) => p.close()));
+      await cluster.stop();
+    }
   },
   TEST_TIMEOUT_MS,
 );

@@ -2,13 +2,14 @@
  * Any number of `lastmile serve --store redis://…` processes answer as one: three instances
  * on one real redis-server, behind a round-robin proxy, pass the whole conformance kit; and
  * what must be atomic stays atomic when the racing requests land on different instances.
- * No lock in any process stands in: the instances share nothing but Redis.
+ * No lock in any process stands in: the instances share nothing but Redis. The kit also
+ * passes through three instances on a Redis Cluster of three masters.
  */
 import { randomUUID } from 'node:crypto';
 import { runConformance } from '../../conformance';
 import { startServer, type RunningServer } from '../../server/main';
 import { TestApi, availabilityRequest, createJobRequest } from '../support/harness';
-import { startRedis, type RunningRedis } from '../support/redis-server';
+import { startRedis, startRedisCluster, type RunningRedis } from '../support/redis-server';
 import { roundRobin, type RoundRobin } from '../support/round-robin';
 
 let redis: RunningRedis;
@@ -44,8 +45,9 @@ function tenantOnEach(key = `inst-${randomUUID()}`): TestApi[] {
   return instances.map((server) => new TestApi(server, key));
 }
 
-it('the conformance kit through a round-robin proxy over three instances: 0 failed', async () => {
-  const run = await runConformance({ baseUrl: proxy.url, apiKey: 'round-robin' });
+/** The kit through a round-robin proxy at `baseUrl`: the checks that failed, with why, and how many passed. */
+async function kitFailures(baseUrl: string): Promise<{ failed: string[]; passed: number }> {
+  const run = await runConformance({ baseUrl, apiKey: 'round-robin' });
   const failed = run.checks
     .filter((c) => c.status === 'failed')
     .map(
@@ -55,8 +57,41 @@ it('the conformance kit through a round-robin proxy over three instances: 0 fail
           .join('; ')
           .slice(0, 400)}`,
     );
+  return { failed, passed: run.checks.filter((c) => c.status === 'passed').length };
+}
+
+it('the conformance kit through a round-robin proxy over three instances: 0 failed', async () => {
+  const { failed, passed } = await kitFailures(proxy.url);
   expect(failed).toEqual([]);
-  expect(run.checks.filter((c) => c.status === 'passed').length).toBeGreaterThan(40);
+  expect(passed).toBeGreaterThan(40);
+}, 180_000);
+
+it('the conformance kit through a round-robin proxy over three instances on a Redis Cluster: 0 failed', async () => {
+  const cluster = await startRedisCluster();
+  const onCluster: RunningServer[] = [];
+  let clusterProxy: RoundRobin | undefined;
+  try {
+    for (let i = 0; i < 3; i++)
+      onCluster.push(
+        await startServer({
+          port: 0,
+          host: '127.0.0.1',
+          logLevel: 'silent',
+          store: cluster.url,
+          storePrefix: 'cluster:',
+          webhookRetryJitter: 0,
+          shutdownGraceMs: 200,
+        }),
+      );
+    clusterProxy = await roundRobin(onCluster.map((i) => i.url));
+    const { failed, passed } = await kitFailures(clusterProxy.url);
+    expect(failed).toEqual([]);
+    expect(passed).toBeGreaterThan(40);
+  } finally {
+    await clusterProxy?.close();
+    await Promise.all(onCluster.map((i) => i.close()));
+    await cluster.stop();
+  }
 }, 180_000);
 
 it('50 concurrent creates on one slot across three instances: exactly one 201, 49 × 409 SLOT_ALREADY_USED', async () => {

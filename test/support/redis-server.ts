@@ -1,18 +1,24 @@
 /**
  * Test-only: a real redis-server of the test's own, on a free loopback port, in a temp
- * folder, stopped by the test. Debian's `redis-server` package (or REDIS_SERVER_PATH).
+ * folder, stopped by the test; or a Redis Cluster of three masters, made of three of them
+ * (`redis-cli --cluster create`). Debian's `redis-server` package (or REDIS_SERVER_PATH and
+ * REDIS_CLI_PATH).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { freePort } from './ports';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER_PATH ?? '/usr/bin/redis-server';
+export const REDIS_CLI = process.env.REDIS_CLI_PATH ?? '/usr/bin/redis-cli';
 const START_TIMEOUT_MS = 20_000;
 
 export interface RunningRedis {
+  /** What `--store` takes: `redis://…`, or `redis-cluster://…` naming every master. */
   url: string;
+  /** The (first) node's port. */
   port: number;
   /** Stops it (SIGTERM), keeping its folder, so that `start` brings the same data back with --appendonly. */
   pause(): Promise<void>;
@@ -22,7 +28,7 @@ export interface RunningRedis {
   stop(): Promise<void>;
 }
 
-function launch(port: number, dir: string, appendOnly: boolean): Promise<ChildProcess> {
+function launch(port: number, dir: string, appendOnly: boolean, extra: string[] = []): Promise<ChildProcess> {
   const args = [
     '--port',
     String(port),
@@ -38,6 +44,7 @@ function launch(port: number, dir: string, appendOnly: boolean): Promise<ChildPr
     'no',
   ];
   if (appendOnly) args.push('--appendonly', 'yes', '--appendfsync', 'always');
+  args.push(...extra);
   const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let output = '';
@@ -99,4 +106,96 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+const CLUSTER_MASTERS = 3;
+const run = promisify(execFile);
+
+/**
+ * A Redis Cluster of three masters, no replicas, on free loopback ports (each node's bus on
+ * a free port too, `--cluster-port`: the default, port + 10000, may not exist). `pause` and
+ * `resume` stop and start every node, which keep their cluster config (and, with
+ * `appendOnly`, their data) in their folders.
+ */
+export async function startRedisCluster(options: { appendOnly?: boolean } = {}): Promise<RunningRedis> {
+  const root = mkdtempSync(join(tmpdir(), 'lastmile-redis-cluster-'));
+  const ports: number[] = [];
+  const busPorts: number[] = [];
+  // One at a time: two probes at once may be handed the same port.
+  for (let i = 0; i < 2 * CLUSTER_MASTERS; i++) {
+    let port = await freePort();
+    while (ports.includes(port) || busPorts.includes(port)) port = await freePort();
+    (i < CLUSTER_MASTERS ? ports : busPorts).push(port);
+  }
+  const launchAll = () =>
+    Promise.all(
+      ports.map((port, i) => {
+        const dir = join(root, String(port));
+        mkdirSync(dir, { recursive: true });
+        return launch(port, dir, options.appendOnly ?? false, [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, 'nodes.conf'),
+          '--cluster-port',
+          String(busPorts[i]),
+          '--cluster-node-timeout',
+          '5000',
+        ]);
+      }),
+    );
+  let children: ChildProcess[] | null = await launchAll();
+  const stopAll = async () => {
+    if (!children) return;
+    const stopping = children.map(ended);
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(stopping);
+    children = null;
+  };
+  try {
+    await run(REDIS_CLI, [
+      '--cluster',
+      'create',
+      ...ports.map((port) => `127.0.0.1:${port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
+    await clusterReady(ports);
+  } catch (error) {
+    await stopAll();
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url: `redis-cluster://${ports.map((port) => `127.0.0.1:${port}`).join(',')}`,
+    port: ports[0],
+    pause: stopAll,
+    async resume() {
+      children ??= await launchAll();
+      await clusterReady(ports);
+    },
+    async stop() {
+      await stopAll();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Until every node says `cluster_state:ok` (bounded: 200 looks, 50 ms apart). */
+async function clusterReady(ports: number[]): Promise<void> {
+  for (let look = 0; look < 200; look++) {
+    const states = await Promise.all(
+      ports.map(async (port) => {
+        try {
+          return (await run(REDIS_CLI, ['-p', String(port), 'cluster', 'info'])).stdout;
+        } catch {
+          return '';
+        }
+      }),
+    );
+    if (states.every((info) => info.includes('cluster_state:ok'))) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the Redis Cluster on ports ${ports.join(', ')} did not reach cluster_state:ok`);
 }

@@ -75,13 +75,15 @@ export async function startVariant(
   const rewriter = new Rewriter(new Set(freedoms), new IdMap());
   const ids = rewriter.ids;
   const relays: Relay[] = [];
+  /** The headers each attempt reached its receiver with, by the server's own signature of it. */
+  const sentHeaders = new Map<string, Record<string, string>>();
   let selfUrl = '';
 
   const relayWebhook = async (
     index: number,
     headers: IncomingHttpHeaders,
     raw: Buffer,
-  ): Promise<{ status: number; body: Buffer }> => {
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> => {
     const relay = relays[index];
     const event = rewriter.body(parse(raw.toString('utf8')), '#/components/schemas/WebhookEvent') as {
       id: string;
@@ -101,8 +103,16 @@ export async function startVariant(
         .digest('hex'),
     };
     if (rewriter.uses('undeclared-fields')) out['x-variant-note'] = 'added by the variant proxy';
+    sentHeaders.set(String(headers['webhook-signature']), out);
     const answer = await send(relay.target, 'POST', out, Buffer.from(text));
-    return { status: answer.status, body: answer.body };
+    return answer;
+  };
+
+  /** A delivery log's attempts as this implementation sent them: with the headers the proxy signed. */
+  const asSent = (key: string, value: unknown): unknown => {
+    if (key !== 'request_headers' || typeof value !== 'object' || value === null) return value;
+    const upstreamSignature = (value as Record<string, string>)['webhook-signature'];
+    return sentHeaders.get(upstreamSignature) ?? value;
   };
 
   const proxy = http.createServer(async (req, res) => {
@@ -111,7 +121,7 @@ export async function startVariant(
       const incoming = new URL(req.url ?? '/', 'http://variant');
       if (incoming.pathname.startsWith(RELAY_PREFIX)) {
         const answer = await relayWebhook(Number(incoming.pathname.slice(RELAY_PREFIX.length)), req.headers, raw);
-        res.writeHead(answer.status).end(answer.body);
+        res.writeHead(answer.status, forwardable(answer.headers)).end(answer.body);
         return;
       }
       const method = req.method ?? 'GET';
@@ -156,8 +166,8 @@ export async function startVariant(
       if (pointer && parsed !== undefined) {
         if (registering && typeof (parsed as Relay).secret === 'string') registering.secret = (parsed as Relay).secret;
         const relayed = new Map(relays.map((r, i) => [`${selfUrl}${RELAY_PREFIX}${i}`, r.target]));
-        text = JSON.stringify(rewriter.body(parsed, pointer), (_key, value) =>
-          typeof value === 'string' && relayed.has(value) ? relayed.get(value) : value,
+        text = JSON.stringify(rewriter.body(parsed, pointer), (key, value: unknown) =>
+          typeof value === 'string' && relayed.has(value) ? relayed.get(value) : asSent(key, value),
         );
       }
       if (headers.location && rewriter.uses('opaque-ids')) {
