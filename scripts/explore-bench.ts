@@ -1,9 +1,11 @@
 /**
- * `npm run explore:bench`: the exploration's figures. Against the reference server (in this
- * process, on a loopback port): a default `--explore` run, 1,000 runs for neutrality, and
- * the coverage of documented (operation, status) pairs; against each stateful mutant: does
- * the catalogue pass it, does `--explore` kill it at its default runs, how long shrinking
- * took. Prints the figures and writes them into conformance/CHECKS.md.
+ * `npm run explore:bench [-- --no-mutants]`: the exploration's figures. Against the reference
+ * server (in this process, on a loopback port): a default `--explore` run, 1,000 runs for
+ * neutrality, and the coverage of documented (operation, status) pairs; 1,000 runs more through
+ * the variant proxy that uses every freedom at once (test/variants/), its server retrying with a
+ * 50 % jitter; against each stateful mutant: does the catalogue pass it, does `--explore` kill it
+ * at its default runs, how long shrinking took. Prints the figures and writes them into
+ * conformance/CHECKS.md (not with `--no-mutants`, which measures neutrality and coverage only).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { runConformance, type RunResult } from '../conformance';
@@ -11,14 +13,21 @@ import { missingPairs, OUT_OF_REACH } from '../conformance/explore/coverage';
 import { EXPLORE_DEFAULTS } from '../conformance/explore/run';
 import { startServer } from '../server/main';
 import { statefulMutants } from '../test/mutants/stateful';
+import { startVariant } from '../test/variants/proxy';
+import { FREEDOMS } from '../test/variants/rewrite';
 import { CHECKS_MD_PATH, EXPLORE_BEGIN, EXPLORE_END } from './check-table';
 
 const TIMEOUT_MS = 3000;
+/** Neutrality runs wait as long as a loaded machine needs: a call that timed out is no verdict on the kit. */
+const NEUTRALITY_TIMEOUT_MS = 10_000;
+/** Beyond the default 10 %: the retry jitter is the server's configuration, which the kit must accept. */
+const VARIANT_JITTER = 0.5;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const explored = (run: RunResult) => run.checks.find((c) => c.id === 'EXPLORE')!;
 
 async function main(): Promise<void> {
   const neutralityRuns = Number(process.env.NEUTRALITY_RUNS ?? 1000);
+  const withMutants = !process.argv.includes('--no-mutants');
   const server = await startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent' });
   const lines: string[] = [];
   const say = (line: string) => {
@@ -44,9 +53,24 @@ async function main(): Promise<void> {
       only: ['SANDBOX-HEALTH'],
       explore: true,
       exploreRuns: neutralityRuns,
-      timeoutMs: TIMEOUT_MS,
+      timeoutMs: NEUTRALITY_TIMEOUT_MS,
     });
     const neutralExplore = explored(neutral);
+    const variant = await startVariant(FREEDOMS, { webhookRetryJitter: VARIANT_JITTER });
+    let throughVariant: RunResult;
+    try {
+      throughVariant = await runConformance({
+        baseUrl: variant.url,
+        apiKey: 'bench-variant',
+        only: ['SANDBOX-HEALTH'],
+        explore: true,
+        exploreRuns: neutralityRuns,
+        timeoutMs: NEUTRALITY_TIMEOUT_MS,
+      });
+    } finally {
+      await variant.close();
+    }
+    const variantExplore = explored(throughVariant);
     say(`Against the reference server (in-process, loopback, seed 1, ${new Date().toISOString().slice(0, 10)}):`);
     say('');
     say(
@@ -56,6 +80,10 @@ async function main(): Promise<void> {
       `- Neutrality: **${neutralExplore.status === 'passed' ? 0 : 1} failures over ${neutralExplore.explore!.runsDone} runs** (${neutralExplore.explore!.stepsDone} steps, ${seconds(neutralExplore.durationMs)}).`,
     );
     if (neutralExplore.status === 'failed') say(`  - ${neutralExplore.failures[0].message.split('\n')[0]}`);
+    say(
+      `- Through the variant proxy with every freedom at once (${FREEDOMS.join(', ')}), its server retrying with a ${VARIANT_JITTER * 100} % jitter: **${variantExplore.status === 'passed' ? 0 : 1} failures over ${variantExplore.explore!.runsDone} runs** (${variantExplore.explore!.stepsDone} steps, ${seconds(variantExplore.durationMs)}).`,
+    );
+    if (variantExplore.status === 'failed') say(`  - ${variantExplore.failures[0].message.split('\n')[0]}`);
     say(
       `- Coverage of the spec's documented (operation, status) pairs: the catalogue alone **${catalogueOnly.coverage!.exercised} of ${catalogueOnly.coverage!.documented}**, with \`--explore\` **${full.coverage!.exercised} of ${full.coverage!.documented}**. Not exercised, apart from ${[...OUT_OF_REACH].join(', ')}: ${missingPairs(full.coverage!).join(', ') || 'none'}.`,
     );
@@ -71,6 +99,7 @@ async function main(): Promise<void> {
           .join(', ') || '–';
       say(`| \`${operationId}\` | ${list(true)} | ${list(false)} |`);
     }
+    if (!withMutants) return;
     say('');
     say('| Stateful mutant | Catalogue | `--explore` (100 runs) | Minimal sequence | Shrinking |');
     say('|---|---|---|---|---|');
@@ -110,6 +139,7 @@ async function main(): Promise<void> {
   } finally {
     await server.close();
   }
+  if (!withMutants) return;
   const text = readFileSync(CHECKS_MD_PATH, 'utf8');
   const begin = text.indexOf(EXPLORE_BEGIN);
   const end = text.indexOf(EXPLORE_END);

@@ -59,8 +59,9 @@ export function stepArbitrary(tenants: number): fc.Arbitrary<Step> {
 
 const TENANT_NAMES = ['A', 'B'];
 
-export function describeStep<K extends StepKind>(s: StepOf<K>): string {
-  return `tenant ${TENANT_NAMES[s.tenant]}: ${STEPS[s.op].describe(s)}`;
+/** The step as drawn; with `at`, as it acts in that scene (what its positions reach, or an unknown id). */
+export function describeStep<K extends StepKind>(s: StepOf<K>, at?: Scene): string {
+  return `tenant ${TENANT_NAMES[s.tenant]}: ${STEPS[s.op].describe(s, at)}`;
 }
 
 /**
@@ -88,12 +89,18 @@ export function applies(s: Step, m: Readonly<Model>): boolean {
       return t.endpoints.some(pending);
     case 'resetPending':
       return !t.shared && t.endpoints.some(pending);
+    case 'rescheduleThenReuse':
+    case 'driveThenAmend':
+    case 'replaceEndpoint':
+      return t.jobs.length > 0;
+    case 'cancelThenReplay':
+      return t.slots.some((x) => !x.usedBy);
     default:
       return true;
   }
 }
 
-function sceneFor(s: { tenant: number }, m: Model, session: Session): Scene {
+export function sceneFor(s: { tenant: number }, m: Model, session: Session): Scene {
   const t = m.tenants[s.tenant];
   const unknown = `unknown-${session.nonce}`;
   return {
@@ -114,8 +121,8 @@ function sceneFor(s: { tenant: number }, m: Model, session: Session): Scene {
   };
 }
 
-export function perform<K extends StepKind>(s: StepOf<K>, m: Model, session: Session): Promise<void> {
-  return STEPS[s.op].perform(s, sceneFor(s, m, session));
+export function perform<K extends StepKind>(s: StepOf<K>, scene: Scene): Promise<void> {
+  return STEPS[s.op].perform(s, scene);
 }
 
 export class StepCommand implements fc.AsyncCommand<Model, Session> {
@@ -124,8 +131,9 @@ export class StepCommand implements fc.AsyncCommand<Model, Session> {
     return applies(this.step, m);
   }
   async run(m: Model, session: Session): Promise<void> {
-    session.begin(describeStep(this.step));
-    await perform(this.step, m, session);
+    const scene = sceneFor(this.step, m, session);
+    session.begin(describeStep(this.step, scene));
+    await perform(this.step, scene);
     // Receivers that fail: the log and the requests they got, as the model predicts them after the step.
     await session.sync(this.step.tenant, m.tenants[this.step.tenant]);
   }

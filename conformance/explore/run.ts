@@ -16,8 +16,13 @@ import { replayScript } from '../runner/script';
 import { Mismatch, Session, type TraceStep } from './session';
 
 export const EXPLORE_DEFAULTS = { runs: 100, steps: 40 };
-/** Deliveries to the kit's receiver come in milliseconds; a missing one must not cost the per-call timeout in every shrink. */
-const WEBHOOK_WAIT_MS = 750;
+/**
+ * Deliveries to the kit's receiver come in milliseconds, but on a loaded machine a correct server's
+ * can take longer: until a run fails, and when the minimal sequence is run again, a missing
+ * delivery is waited for as long as a call. While shrinking, a missing one must not cost that in
+ * every attempt: a shrunk sequence failing only for want of patience is then caught by the re-run.
+ */
+const SHRINK_WEBHOOK_WAIT_MS = 750;
 
 export interface ExploreOptions {
   baseUrl: string;
@@ -31,12 +36,17 @@ export interface ExploreOptions {
   shared: boolean;
   /** Why exploration cannot run here, if it cannot. */
   unavailable?: string;
+  /**
+   * Shrink a failing sequence and run the minimal one again (the default). Off, the first
+   * failing sequence is reported as found: whether a seed kills, without the cost of why.
+   */
+  shrink?: boolean;
   /** Filled with every (operationId, status) pair seen. */
   coverage?: Set<string>;
   signal?: AbortSignal;
 }
 
-interface FailedRun {
+export interface FailedRun {
   trace: TraceStep[];
   error: unknown;
   keys: string[];
@@ -88,6 +98,7 @@ export async function runExplore(options: ExploreOptions): Promise<CheckResult> 
   const tenants = options.keys().length;
   let lastFailure: FailedRun | undefined;
   let firstFailureAt: number | undefined;
+  let shrinking = false;
   /** One sequence on fresh tenants: throws where the model and the answers part; `failed` gets the trace. */
   const runOnce = async (
     commands: Iterable<fc.AsyncCommand<Model, Session>>,
@@ -99,7 +110,7 @@ export async function runExplore(options: ExploreOptions): Promise<CheckResult> 
       keys,
       shared: options.shared,
       timeoutMs: options.timeoutMs,
-      webhookWaitMs: Math.min(WEBHOOK_WAIT_MS, options.timeoutMs),
+      webhookWaitMs: shrinking ? Math.min(SHRINK_WEBHOOK_WAIT_MS, options.timeoutMs) : options.timeoutMs,
       receiver: options.receiver,
       signal: options.signal,
       coverage,
@@ -128,13 +139,15 @@ export async function runExplore(options: ExploreOptions): Promise<CheckResult> 
         lastFailure = run;
         if (firstFailureAt === undefined) {
           firstFailureAt = performance.now();
+          shrinking = true;
           report.firstFailingSteps = run.trace.length - 1;
         }
       });
     },
   );
 
-  const details = await fc.check(property, { seed, numRuns: runs });
+  const shrink = options.shrink ?? true;
+  const details = await fc.check(property, { seed, numRuns: runs, endOnFailure: !shrink });
   const exchanges = lastFailure?.trace.flatMap((s) => s.exchanges) ?? [];
   if (!details.failed || !lastFailure) {
     return details.failed
@@ -146,7 +159,8 @@ export async function runExplore(options: ExploreOptions): Promise<CheckResult> 
   report.replay = `lastmile conform --base-url ${options.baseUrl} --explore --seed ${seed} --explore-runs ${runs} --explore-steps ${maxSteps}`;
   // The minimal sequence once more, on fresh tenants: a failure that does not come back is flaky.
   const minimal = details.counterexample?.[0];
-  if (minimal) {
+  shrinking = false;
+  if (minimal && shrink) {
     let again: FailedRun | undefined;
     await runOnce(minimal, (run) => {
       again = run;
@@ -167,7 +181,14 @@ const receivedOf = (error: unknown) =>
       ? `${error.name}: ${error.message}`
       : String(error);
 
-function failureOf(run: FailedRun, report: ExploreReport, baseUrl: string, seed: number): Failure {
+/** "1 step", "4 steps". */
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/**
+ * The EXPLORE failure: a heading, the numbered steps (indented, numbers aligned) with the calls
+ * each made, how the re-run went, and the seed with the command that replays the exploration.
+ */
+export function failureOf(run: FailedRun, report: ExploreReport, baseUrl: string, seed: number): Failure {
   const steps = stepsOf(run.trace);
   const last = run.trace[run.trace.length - 1];
   const mismatch = run.error instanceof Mismatch ? run.error : undefined;
@@ -179,21 +200,22 @@ function failureOf(run: FailedRun, report: ExploreReport, baseUrl: string, seed:
     keys: run.keys,
     title: `lastmile conform --explore --seed ${seed}: minimal failing sequence, ${steps.length - 1} steps`,
   });
+  const width = String(Math.max(0, ...[...steps, ...(report.recheck?.steps ?? [])].map((s) => s.n))).length;
   const numberedOf = (list: ExploreStep[]) =>
     list.map(
       (s) =>
-        `${String(s.n).padStart(3)}. ${s.step}${s.calls.length ? `  [${s.calls.map((c) => `${c.operationId} ${c.status ?? '-'}`).join(', ')}]` : ''}`,
+        `  ${String(s.n).padStart(width)}. ${s.step}${s.calls.length ? `  [${s.calls.map((c) => `${c.operationId} ${c.status ?? '-'}`).join(', ')}]` : ''}`,
     );
   const recheck = report.recheck;
   return {
     message: [
-      `${recheck?.status === 'passed' ? 'flaky: ' : ''}after ${steps.length - 1} steps (shrunk ${report.shrinks} times from a failing run of ${report.firstFailingSteps} steps), step ${last.n} ${mismatch ? mismatch.message : 'stopped on an error'}:`,
+      `${recheck?.status === 'passed' ? 'flaky: ' : ''}after ${count(steps.length - 1, 'step')} (shrunk ${count(report.shrinks, 'time')} from a failing run of ${count(report.firstFailingSteps ?? steps.length - 1, 'step')}), step ${last.n} ${mismatch ? mismatch.message : 'stopped on an error'}:`,
       ...numberedOf(steps),
       recheck === undefined
         ? 'not run again (no minimal sequence)'
         : recheck.status === 'failed'
-          ? `run again on a fresh tenant: failed again, at step ${recheck.steps[recheck.steps.length - 1]?.n ?? '?'}`
-          : 'flaky: run again on a fresh tenant, the same sequence passed:',
+          ? `run again on fresh tenants: failed again, at step ${recheck.steps[recheck.steps.length - 1]?.n ?? '?'}`
+          : 'flaky: run again on fresh tenants, the same sequence passed:',
       ...(recheck?.status === 'passed' ? numberedOf(recheck.steps) : []),
       `seed ${seed}; replay: ${report.replay}`,
       'the curl script of the minimal sequence is in the JSON and HTML reports (explore.script)',

@@ -102,15 +102,24 @@ export class Session {
 
   /** Reads each tenant's clock (freezing it where the contract allows) and, on a shared tenant, its endpoints. */
   async open(): Promise<void> {
-    this.begin("(set-up) read each tenant's clock, add a webhook endpoint");
+    // Named after what it did, as it goes: the calls differ with the contract, the tenancy and the endpoints there.
+    const setUp = this.begin('(set-up)');
+    const done: string[] = [];
+    const did = (what: string) => {
+      done.push(what);
+      setUp.step = `(set-up) ${done.join(', ')}`;
+    };
+    const frozen = canFreezeClock();
+    const each = this.clients.length > 1 ? "each tenant's" : "tenant A's";
     for (let tenant = 0; tenant < this.clients.length; tenant++) {
-      const frozen = canFreezeClock();
       const clock = await this.call(tenant, frozen ? 'freezeClock' : 'getClock', {}, 200);
       this.readClock(tenant, clock, frozen);
       let foreign = 0;
       if (this.config.shared) foreign = (await this.call(tenant, 'listWebhookEndpoints', {}, 200)).json.length;
       this.model.tenants.push(newTenant(this.config.shared, foreign));
     }
+    did(`${frozen ? 'freeze' : 'read'} ${each} clock`);
+    if (this.config.shared) did(`list ${each} webhook endpoints`);
     // The first tenant starts with an endpoint of the kit's receiver, so that every sequence is heard.
     const first = this.model.tenants[0];
     if (first.foreignEndpoints < 3) {
@@ -122,6 +131,7 @@ export class Session {
         201,
       );
       first.endpoints.push({ id: created.json.id, inbox, live: true, expected: [], retried: [] });
+      did("add a webhook endpoint of the kit's receiver to tenant A");
     }
   }
 
@@ -143,9 +153,11 @@ export class Session {
     }
   }
 
-  begin(step: string): void {
-    this.current = { n: this.trace.length, step, exchanges: [] };
-    this.trace.push(this.current);
+  begin(step: string): TraceStep {
+    const begun = { n: this.trace.length, step, exchanges: [] };
+    this.current = begun;
+    this.trace.push(begun);
+    return begun;
   }
 
   private record(exchange: Exchange): void {

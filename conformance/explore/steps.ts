@@ -26,7 +26,7 @@ import {
 } from './model';
 import { Mismatch, type Session } from './session';
 import { clockMoved, describeScript, headOf, nextDue } from './model/receivers';
-import { newTenant, type ReceiverScript } from './model/state';
+import { FINAL, newTenant, stepIndex, type ReceiverScript } from './model/state';
 import { NS_PER_S, secondsToReach } from './instant';
 
 /** The draws steps share, built once for the number of tenants a run has. */
@@ -69,8 +69,11 @@ export interface StepEntry<F extends Fields> {
   weight: number;
   /** How fast-check draws the step's fields. */
   fields(draws: Draws): { [K in keyof F]: fc.Arbitrary<F[K]> };
-  /** The step in a trace, after "tenant A:". */
-  describe(step: F): string;
+  /**
+   * The step in a trace, after "tenant A:". With the scene (the model as it is before the step),
+   * it names what the step really acts on; without, what it was drawn to act on.
+   */
+  describe(step: F, at?: Scene): string;
   /** The operations performing it may call. */
   operations: readonly OperationId[];
   perform(step: F, scene: Scene): Promise<void>;
@@ -79,6 +82,42 @@ export interface StepEntry<F extends Fields> {
 const step = <F extends Fields>(entry: StepEntry<F>): StepEntry<F> => entry;
 const nth = (i: number) => `#${i + 1}`;
 const pick = <T>(list: T[], i: number): T | undefined => (list.length === 0 ? undefined : list[i % list.length]);
+
+/*
+ * A drawn position is taken modulo what the tenant has, and a step on something it does not have
+ * yet sends an id nobody handed out: in a trace, each is named as what the calls really reach.
+ */
+function jobName(i: number, at?: Scene): string {
+  if (!at) return `job ${nth(i)}`;
+  const target = at.job(i);
+  return target ? `job ${nth(at.t.jobs.indexOf(target))}` : 'unknown job';
+}
+function foreignJobName(i: number, at?: Scene): string {
+  if (!at) return `the other tenant's job ${nth(i)}`;
+  const theirs = at.other()?.jobs ?? [];
+  const target = pick(theirs, i);
+  return target ? `the other tenant's job ${nth(theirs.indexOf(target))}` : "the other tenant's unknown job";
+}
+function slotName(i: number, at: Scene | undefined, how: { foreign?: boolean; unused?: boolean } = {}): string {
+  if (!at) return `${how.foreign ? "the other tenant's " : how.unused ? 'unused ' : ''}slot ${nth(i)}`;
+  const { id, model } = at.slotFor(i, how.foreign, how.unused);
+  if (how.foreign) {
+    const k = (at.other()?.slots ?? []).findIndex((x) => x.id === id);
+    return k < 0 ? "the other tenant's unknown slot" : `the other tenant's slot ${nth(k)}`;
+  }
+  if (!model) return 'unknown slot';
+  return `${how.unused && !model.usedBy ? 'unused ' : ''}slot ${nth(at.t.slots.indexOf(model))}`;
+}
+function endpointName(i: number, at?: Scene): string {
+  if (!at) return `webhook endpoint ${nth(i)}`;
+  const endpoint = pick(at.t.endpoints, i);
+  return endpoint ? `webhook endpoint ${nth(at.t.endpoints.indexOf(endpoint))}` : 'unknown webhook endpoint';
+}
+function deliveryName(i: number, at?: Scene): string {
+  if (!at) return `webhook delivery ${nth(i)}`;
+  const delivery = pick(at.t.deliveries, i);
+  return delivery ? `webhook delivery ${nth(at.t.deliveries.indexOf(delivery))}` : 'unknown webhook delivery';
+}
 
 /** Clock moves chosen to land on both sides of a 15-minute hold, an extension and the 24 h idempotency window. */
 const CLOCK_MOVES = [1, 60, 300, 600, 870, 930, 1800, 2700, 3700, 86_400 + 600];
@@ -115,6 +154,25 @@ async function advance(session: Session, tenant: number, t: TenantModel, seconds
 function typed(target: JobModel | undefined, kind: 'right' | 'wrong'): string {
   const right = target === undefined || !target.code.enabled ? '0000' : (target.code.value ?? '(unread)');
   return kind === 'right' ? right : String((Number(right) + 1) % 10_000).padStart(4, '0');
+}
+
+/** The job at a position among those a reschedule can still move (none left: the job at that position). */
+function reschedulable(at: Scene, i: number): JobModel | undefined {
+  const movable = at.t.jobs.filter(
+    (j) => !FINAL.has(j.state) && stepIndex(j.state) < stepIndex('GOING_TO_DESTINATION_STARTED'),
+  );
+  return pick(movable, i) ?? at.job(i);
+}
+
+/** The tenant's live endpoints with a scripted receiver and a delivery pending. */
+const retrying = (t: TenantModel) =>
+  t.endpoints.filter((e) => e.script && e.live && e.expected.some((x) => x.delivery?.status === 'PENDING'));
+
+/** The state a listing asks for when it names a job's: the job's now, or CREATED when there is no job. */
+function stateOf(i: number, at?: Scene): string {
+  if (!at) return `the state of job ${nth(i)}`;
+  const target = at.job(i);
+  return target ? `${target.state} (the state of ${jobName(i, at)})` : 'CREATED (there is no job yet)';
 }
 
 /** A scripted delivery of the tenant, in one of three conditions, at a position. */
@@ -157,8 +215,8 @@ const ENTRIES = {
       unused,
       foreign: rare,
     }),
-    describe: (s) =>
-      `${s.probe === 'checkSlot' ? 'check' : 'extend'} ${s.foreign ? "the other tenant's " : s.unused ? 'unused ' : ''}slot ${nth(s.slot)}`,
+    describe: (s, at) =>
+      `${s.probe === 'checkSlot' ? 'check' : 'extend'} ${slotName(s.slot, at, { foreign: s.foreign, unused: s.unused })}`,
     operations: ['checkSlot', 'extendSlot'],
     async perform(s, { session, tenant, now, slotFor }) {
       const slot = slotFor(s.slot, s.foreign, s.unused);
@@ -179,8 +237,8 @@ const ENTRIES = {
       idempotent: fc.boolean(),
       foreign: rare,
     }),
-    describe: (s) =>
-      `create a job on ${s.foreign ? "the other tenant's " : ''}${s.unused && !s.foreign ? 'unused ' : ''}slot ${nth(s.slot)}${s.code ? ' with a delivery code' : ''}${s.idempotent ? ' under an Idempotency-Key' : ''}`,
+    describe: (s, at) =>
+      `create a job on ${slotName(s.slot, at, { foreign: s.foreign, unused: s.unused })}${s.code ? ' with a delivery code' : ''}${s.idempotent ? ' under an Idempotency-Key' : ''}`,
     operations: ['createJob', 'getJob'],
     async perform(s, { session, tenant, t, now, slotFor }) {
       const slot = slotFor(s.slot, s.foreign, s.unused);
@@ -208,8 +266,8 @@ const ENTRIES = {
       key: index,
       body: fc.constantFrom('same' as const, 'reordered' as const, 'other' as const),
     }),
-    describe: (s) =>
-      `send Idempotency-Key ${nth(s.key)} again with ${s.body === 'same' ? 'the same body' : s.body === 'reordered' ? 'the same body, keys reordered' : 'another body'}`,
+    describe: (s, at) =>
+      `send Idempotency-Key ${nth(at ? s.key % at.t.idempotency.size : s.key)} again with ${s.body === 'same' ? 'the same body' : s.body === 'reordered' ? 'the same body, keys reordered' : 'another body'}`,
     operations: ['createJob'],
     async perform(s, { session, tenant, t, now }) {
       const [key, stored] = [...t.idempotency.entries()][s.key % t.idempotency.size];
@@ -240,7 +298,7 @@ const ENTRIES = {
   getJob: step({
     weight: 2,
     fields: ({ tenant, index, rare }) => ({ tenant, job: index, foreign: rare }),
-    describe: (s) => `read ${s.foreign ? "the other tenant's " : ''}job ${nth(s.job)}`,
+    describe: (s, at) => `read ${s.foreign ? foreignJobName(s.job, at) : jobName(s.job, at)}`,
     operations: ['getJob'],
     async perform(s, { session, tenant, t, jobPath, other }) {
       const target = pick(s.foreign ? other()!.jobs : t.jobs, s.job);
@@ -254,7 +312,7 @@ const ENTRIES = {
   cancel: step({
     weight: 2,
     fields: ({ tenant, index, rare }) => ({ tenant, job: index, invalid: rare }),
-    describe: (s) => `cancel job ${nth(s.job)}${s.invalid ? ' with a reason that is not text' : ''}`,
+    describe: (s, at) => `cancel ${jobName(s.job, at)}${s.invalid ? ' with a reason that is not text' : ''}`,
     operations: ['cancelJob'],
     async perform(s, { session, tenant, t, job, jobPath }) {
       const reason = s.invalid ? 42 : `explore step ${session.trace.length}`;
@@ -269,8 +327,8 @@ const ENTRIES = {
   reschedule: step({
     weight: 2,
     fields: ({ tenant, index, unused, rare }) => ({ tenant, job: index, slot: index, unused, invalid: rare }),
-    describe: (s) =>
-      `reschedule job ${nth(s.job)} onto ${s.unused ? 'unused ' : ''}slot ${nth(s.slot)}${s.invalid ? ' without a reason' : ''}`,
+    describe: (s, at) =>
+      `reschedule ${jobName(s.job, at)} onto ${slotName(s.slot, at, { unused: s.unused })}${s.invalid ? ' without a reason' : ''}`,
     operations: ['rescheduleJob'],
     async perform(s, { session, tenant, t, now, job, jobPath, slotFor }) {
       const slot = slotFor(s.slot, false, s.unused);
@@ -289,7 +347,7 @@ const ENTRIES = {
       job: index,
       code: fc.oneof(fc.stringMatching(/^[0-9]{4}$/), fc.constantFrom('123', '12a4', '00000')),
     }),
-    describe: (s) => `set job ${nth(s.job)}'s delivery code to ${JSON.stringify(s.code)}`,
+    describe: (s, at) => `set ${jobName(s.job, at)}'s delivery code to ${JSON.stringify(s.code)}`,
     operations: ['updateDeliveryCode'],
     async perform(s, { session, tenant, job, jobPath }) {
       await judged(
@@ -309,8 +367,8 @@ const ENTRIES = {
       job: index,
       change: fc.constantFrom('same' as const, 'prices' as const, 'invalid' as const),
     }),
-    describe: (s) =>
-      `replace job ${nth(s.job)}'s payment info (${s.change === 'same' ? 'same prices' : s.change === 'prices' ? 'new prices' : 'order_value not a number'})`,
+    describe: (s, at) =>
+      `replace ${jobName(s.job, at)}'s payment info (${s.change === 'same' ? 'same prices' : s.change === 'prices' ? 'new prices' : 'order_value not a number'})`,
     operations: ['updatePaymentInfo'],
     async perform(s, { session, tenant, t, job, jobPath }) {
       const target = job(s.job);
@@ -330,7 +388,7 @@ const ENTRIES = {
   externalData: step({
     weight: 1,
     fields: ({ tenant, index, rare }) => ({ tenant, job: index, invalid: rare }),
-    describe: (s) => `replace job ${nth(s.job)}'s external data${s.invalid ? ' with a non-string value' : ''}`,
+    describe: (s, at) => `replace ${jobName(s.job, at)}'s external data${s.invalid ? ' with a non-string value' : ''}`,
     operations: ['replaceExternalData'],
     async perform(s, { session, tenant, t, job, jobPath }) {
       const data = s.invalid ? { webhook: { step: 1 } } : { webhook: { step: String(session.trace.length) } };
@@ -345,7 +403,8 @@ const ENTRIES = {
   instructions: step({
     weight: 2,
     fields: ({ tenant, index, rare }) => ({ tenant, job: index, invalid: rare }),
-    describe: (s) => `change job ${nth(s.job)}'s recipient instructions${s.invalid ? ' with an empty body' : ''}`,
+    describe: (s, at) =>
+      `change ${jobName(s.job, at)}'s recipient instructions${s.invalid ? ' with an empty body' : ''}`,
     operations: ['updateRecipientInstructions'],
     async perform(s, { session, tenant, t, job, jobPath }) {
       const body = s.invalid ? uncheckedBody({}) : { job_comment: `explore step ${session.trace.length}` };
@@ -370,8 +429,8 @@ const ENTRIES = {
         'none' as const,
       ),
     }),
-    describe: (s) =>
-      `drive job ${nth(s.job)} ${s.to === null ? 'one step' : `to ${s.to}`}, ${s.code === 'none' ? 'no code' : `${s.code} code`}`,
+    describe: (s, at) =>
+      `drive ${jobName(s.job, at)} ${s.to === null ? 'one step' : `to ${s.to}`}, ${s.code === 'none' ? 'no code' : `${s.code} code`}`,
     operations: ['advanceJob'],
     async perform(s, { session, tenant, t, job, jobPath }) {
       const target = job(s.job);
@@ -420,7 +479,7 @@ const ENTRIES = {
   deleteEndpoint: step({
     weight: 1,
     fields: ({ tenant, index }) => ({ tenant, endpoint: index }),
-    describe: (s) => `delete webhook endpoint ${nth(s.endpoint)}`,
+    describe: (s, at) => `delete ${endpointName(s.endpoint, at)}`,
     operations: ['deleteWebhookEndpoint'],
     async perform(s, { session, tenant, t, unknown }) {
       const endpoint = pick(t.endpoints, s.endpoint);
@@ -436,8 +495,8 @@ const ENTRIES = {
   listDeliveries: step({
     weight: 2,
     fields: ({ tenant, index, rare }) => ({ tenant, job: fc.option(index, { nil: null }), invalid: rare }),
-    describe: (s) =>
-      `list webhook deliveries${s.job === null ? '' : ` of job ${nth(s.job)}`}${s.invalid ? ' with status=UNKNOWN' : ''}`,
+    describe: (s, at) =>
+      `list webhook deliveries${s.job === null ? '' : ` of ${jobName(s.job, at)}`}${s.invalid ? ' with status=UNKNOWN' : ''}`,
     operations: ['listWebhookDeliveries'],
     async perform(s, { session, tenant, t, job }) {
       const target = s.job === null ? undefined : job(s.job);
@@ -455,7 +514,7 @@ const ENTRIES = {
   retryDelivery: step({
     weight: 1,
     fields: ({ tenant, index }) => ({ tenant, delivery: index }),
-    describe: (s) => `retry webhook delivery ${nth(s.delivery)}`,
+    describe: (s, at) => `retry ${deliveryName(s.delivery, at)}`,
     operations: ['retryWebhookDelivery'],
     async perform(s, { session, tenant, t, unknown }) {
       const delivery = pick(t.deliveries, s.delivery);
@@ -478,8 +537,8 @@ const ENTRIES = {
       limit: fc.constantFrom(1, 2, 1000),
       invalid: rare,
     }),
-    describe: (s) =>
-      `list jobs${s.state === null ? '' : typeof s.state === 'string' ? ` in ${s.state}` : ` in the state of job ${nth(s.state.ofJob)}`}, limit ${s.invalid ? 0 : s.limit}`,
+    describe: (s, at) =>
+      `list jobs${s.state === null ? '' : typeof s.state === 'string' ? ` in ${s.state}` : ` in ${stateOf(s.state.ofJob, at)}`}, limit ${s.invalid ? 0 : s.limit}`,
     operations: ['listJobs'],
     async perform(s, { session, tenant, t, job }) {
       const state =
@@ -561,8 +620,14 @@ const ENTRIES = {
       delivery: index,
       condition: fc.constantFrom('head' as const, 'finished' as const, 'waiting' as const),
     }),
-    describe: (s) =>
-      `retry delivery ${nth(s.delivery)} of those ${s.condition === 'head' ? 'retrying at the head of their queue' : s.condition === 'waiting' ? 'waiting behind another' : 'finished'}, to a scripted receiver`,
+    describe: (s, at) => {
+      const those = `${s.condition === 'head' ? 'retrying at the head of their queue' : s.condition === 'waiting' ? 'waiting behind another' : 'finished'}, to a scripted receiver`;
+      if (!at) return `retry delivery ${nth(s.delivery)} of those ${those}`;
+      const target = pick(scriptedIn(at.t, s.condition), s.delivery);
+      if (!target) return `retry a delivery ${those}: there is none, nothing sent`;
+      const job = at.t.jobs.findIndex((j) => j.id === target.event.jobId);
+      return `retry the ${target.event.type} delivery of ${job < 0 ? 'unknown job' : `job ${nth(job)}`} to ${endpointName(at.t.endpoints.indexOf(target.endpoint), at)}, ${those}`;
+    },
     operations: ['retryWebhookDelivery'],
     async perform(s, { session, tenant, t }) {
       const target = pick(scriptedIn(t, s.condition), s.delivery);
@@ -583,8 +648,8 @@ const ENTRIES = {
       past: fc.constantFrom('original' as const, 'extended' as const),
       code: fc.boolean(),
     }),
-    describe: (s) =>
-      `extend unused slot ${nth(s.slot)}, move the clock past its ${s.past === 'original' ? 'original' : 'extended'} expiry, then create a job on it${s.code ? ' with a delivery code' : ''}`,
+    describe: (s, at) =>
+      `extend ${slotName(s.slot, at, { unused: true })}, move the clock past its ${s.past === 'original' ? 'original' : 'extended'} expiry, then create a job on it${s.code ? ' with a delivery code' : ''}`,
     operations: ['extendSlot', 'advanceClock', 'createJob', 'getJob'],
     async perform(s, { session, tenant, t, slotFor }) {
       const slot = slotFor(s.slot, false, true);
@@ -613,8 +678,8 @@ const ENTRIES = {
   codeThenEvent: step({
     weight: 2,
     fields: ({ tenant, index }) => ({ tenant, job: index, code: fc.stringMatching(/^[0-9]{4}$/) }),
-    describe: (s) =>
-      `set job ${nth(s.job)}'s delivery code to ${JSON.stringify(s.code)}, change its recipient instructions, and read the code in the webhook`,
+    describe: (s, at) =>
+      `set ${jobName(s.job, at)}'s delivery code to ${JSON.stringify(s.code)}, change its recipient instructions, and read the code in the webhook`,
     operations: ['updateDeliveryCode', 'updateRecipientInstructions'],
     async perform(s, { session, tenant, t, job, jobPath }) {
       await judged(
@@ -639,8 +704,8 @@ const ENTRIES = {
   lockedCodeUpdate: step({
     weight: 1,
     fields: ({ tenant, index }) => ({ tenant, job: index, code: fc.stringMatching(/^[0-9]{4}$/) }),
-    describe: (s) =>
-      `drive job ${nth(s.job)} to DELIVERING_STARTED, lock its code with wrong ones, set the code to ${JSON.stringify(s.code)}, then deliver with it`,
+    describe: (s, at) =>
+      `drive ${jobName(s.job, at)} to DELIVERING_STARTED, lock its code with wrong ones, set the code to ${JSON.stringify(s.code)}, then deliver with it`,
     operations: ['advanceJob', 'updateDeliveryCode'],
     async perform(s, { session, tenant, t, job, jobPath }) {
       const target = job(s.job);
@@ -670,13 +735,16 @@ const ENTRIES = {
   deleteMidRetry: step({
     weight: 1,
     fields: ({ tenant, index }) => ({ tenant, endpoint: index }),
-    describe: (s) => `delete webhook endpoint ${nth(s.endpoint)} of those with a delivery being retried`,
+    describe: (s, at) => {
+      if (!at) return `delete webhook endpoint ${nth(s.endpoint)} of those with a delivery being retried`;
+      const endpoint = pick(retrying(at.t), s.endpoint);
+      return endpoint
+        ? `delete ${endpointName(at.t.endpoints.indexOf(endpoint), at)}, which has a delivery being retried`
+        : 'delete a webhook endpoint with a delivery being retried: there is none, nothing sent';
+    },
     operations: ['deleteWebhookEndpoint'],
     async perform(s, { session, tenant, t }) {
-      const endpoint = pick(
-        t.endpoints.filter((e) => e.script && e.live && e.expected.some((x) => x.delivery?.status === 'PENDING')),
-        s.endpoint,
-      );
+      const endpoint = pick(retrying(t), s.endpoint);
       if (!endpoint) return;
       await session.settle(t, endpoint);
       await judged(
@@ -708,8 +776,8 @@ const ENTRIES = {
   listAfterMoves: step({
     weight: 2,
     fields: ({ tenant, index }) => ({ tenant, job: index, other: index, limit: fc.constantFrom(1, 2) }),
-    describe: (s) =>
-      `drive job ${nth(s.job)}, job ${nth(s.other)} and job ${nth(s.job)} one step each, then list jobs in job ${nth(s.job)}'s state, limit ${s.limit}`,
+    describe: (s, at) =>
+      `drive ${jobName(s.job, at)}, ${jobName(s.other, at)} and ${jobName(s.job, at)} one step each, then list jobs in ${at && !at.job(s.job) ? 'CREATED' : `${jobName(s.job, at)}'s state`}, limit ${s.limit}`,
     operations: ['advanceJob', 'listJobs'],
     async perform(s, { session, tenant, t, job, jobPath }) {
       for (const target of [job(s.job), job(s.other), job(s.job)]) {
@@ -729,6 +797,172 @@ const ENTRIES = {
         'listJobs',
         session.call(tenant, 'listJobs', { query: { limit: s.limit, state } }),
       );
+    },
+  }),
+  rescheduleThenReuse: step({
+    weight: 2,
+    fields: ({ tenant, index }) => ({ tenant, job: index }),
+    describe: (s, at) => {
+      if (!at)
+        return `ask availability, reschedule job ${nth(s.job)} of those not yet on the road onto a new slot, then create a job on its old slot`;
+      const target = reschedulable(at, s.job);
+      return `ask availability, reschedule ${target ? `job ${nth(at.t.jobs.indexOf(target))}` : 'unknown job'} onto a new slot, then create a job on its old slot`;
+    },
+    operations: ['getAvailability', 'rescheduleJob', 'createJob', 'getJob'],
+    async perform(s, scene) {
+      const { session, tenant, t, jobPath } = scene;
+      // A fresh slot: an unused one drawn from a long sequence has mostly expired, and the move would be refused.
+      const target = reschedulable(scene, s.job);
+      const old = target && t.slots.find((x) => x.id === target.slotId);
+      const held = t.slots.length;
+      const window = availabilityRequest();
+      await judged(
+        slotRules.getAvailability(t, session.now(tenant)),
+        'getAvailability',
+        session.call(tenant, 'getAvailability', { body: { ...window, end: shifted(window.start, 3600_000) } }),
+      );
+      const slot = t.slots[held];
+      await judged(
+        jobRules.rescheduleJob(t, target, slot, true, session.now(tenant)),
+        'rescheduleJob',
+        session.call(tenant, 'rescheduleJob', {
+          pathParams: jobPath(target),
+          body: { slot_id: slot?.id ?? scene.unknown, reason: 'explore' },
+        }),
+      );
+      if (!old) return;
+      const body = order(session, tenant, old.id, false);
+      const response = await judged(
+        jobRules.createJob(
+          t,
+          { slot: old, slotId: old.id, body, withCode: false, reordered: false },
+          session.now(tenant),
+        ),
+        'createJob',
+        session.call(tenant, 'createJob', { body }),
+      );
+      if (response.status === 201) await readBack(session, tenant, t, response.json.job_id);
+    },
+  }),
+  cancelThenReplay: step({
+    weight: 2,
+    fields: ({ tenant, index }) => ({ tenant, slot: index, code: fc.boolean() }),
+    describe: (s, at) =>
+      `create a job on ${slotName(s.slot, at, { unused: true })} under a new Idempotency-Key, cancel it, then send the key again with the same body`,
+    operations: ['createJob', 'getJob', 'cancelJob'],
+    async perform(s, { session, tenant, t, slotFor }) {
+      const slot = slotFor(s.slot, false, true);
+      const body = order(session, tenant, slot.id, s.code);
+      const idempotencyKey = `explore-${session.nonce}-${session.trace.length}`;
+      // The rule is read at each call: the replay is judged against the model as the cancel left it.
+      const create = () =>
+        judged(
+          jobRules.createJob(
+            t,
+            { slot: slot.model, slotId: slot.id, body, withCode: s.code, idempotencyKey, reordered: false },
+            session.now(tenant),
+          ),
+          'createJob',
+          session.call(tenant, 'createJob', { body, headers: { 'idempotency-key': idempotencyKey } }),
+        );
+      const response = await create();
+      if (response.status !== 201) return;
+      await readBack(session, tenant, t, response.json.job_id);
+      await judged(
+        jobRules.cancelJob(
+          t,
+          t.jobs.find((j) => j.id === response.json.job_id),
+          'explore',
+        ),
+        'cancelJob',
+        session.call(tenant, 'cancelJob', {
+          pathParams: { job_id: response.json.job_id },
+          body: { reason: 'explore' },
+        }),
+      );
+      await create();
+    },
+  }),
+  replaceEndpoint: step({
+    weight: 1,
+    fields: ({ tenant, index }) => ({ tenant, endpoint: index, job: index }),
+    describe: (s, at) =>
+      `delete ${endpointName(s.endpoint, at)}, add another, then change ${jobName(s.job, at)}'s recipient instructions and wait for the webhooks`,
+    operations: ['deleteWebhookEndpoint', 'createWebhookEndpoint', 'updateRecipientInstructions'],
+    async perform(s, { session, tenant, t, job, jobPath, unknown }) {
+      const endpoint = pick(t.endpoints, s.endpoint);
+      if (endpoint?.live) await session.settle(t, endpoint);
+      await judged(
+        webhookRules.deleteWebhookEndpoint(t, endpoint),
+        'deleteWebhookEndpoint',
+        session.call(tenant, 'deleteWebhookEndpoint', { pathParams: { endpoint_id: endpoint?.id ?? unknown } }),
+      );
+      const inbox = session.openInbox();
+      const { url, secret } = session.inbox(inbox);
+      await judged(
+        webhookRules.createWebhookEndpoint(t, inbox, true),
+        'createWebhookEndpoint',
+        session.call(tenant, 'createWebhookEndpoint', { body: { url, secret } }),
+      );
+      await judged(
+        jobRules.updateRecipientInstructions(t, job(s.job), true),
+        'updateRecipientInstructions',
+        session.call(tenant, 'updateRecipientInstructions', {
+          pathParams: jobPath(job(s.job)),
+          body: { job_comment: `explore step ${session.trace.length}` },
+        }),
+      );
+      await session.settle(t);
+    },
+  }),
+  driveThenAmend: step({
+    weight: 2,
+    fields: ({ tenant, index }) => ({
+      tenant,
+      job: index,
+      to: fc.constantFrom('GOING_TO_DESTINATION_STARTED' as const, 'CLIENT_RECEIVED' as const, 'CANCELLED' as const),
+    }),
+    describe: (s, at) =>
+      `${s.to === 'CANCELLED' ? `cancel ${jobName(s.job, at)}` : `drive ${jobName(s.job, at)} to ${s.to}`}, then reschedule it, change its recipient instructions and drive it one step`,
+    operations: ['advanceJob', 'cancelJob', 'rescheduleJob', 'updateRecipientInstructions'],
+    async perform(s, { session, tenant, t, job, jobPath, slotFor }) {
+      const target = job(s.job);
+      const drive = async (to: Schemas['LifecycleStep'] | undefined) => {
+        const code = target?.code.enabled ? typed(target, 'right') : undefined;
+        await judged(
+          jobRules.advanceJob(t, target, to, code),
+          'advanceJob',
+          session.call(tenant, 'advanceJob', {
+            pathParams: jobPath(target),
+            body: { ...(to === undefined ? {} : { to }), ...(code === undefined ? {} : { delivery_code: code }) },
+          }),
+        );
+      };
+      if (s.to === 'CANCELLED')
+        await judged(
+          jobRules.cancelJob(t, target, 'explore'),
+          'cancelJob',
+          session.call(tenant, 'cancelJob', { pathParams: jobPath(target), body: { reason: 'explore' } }),
+        );
+      else await drive(s.to);
+      const slot = slotFor(0, false, true);
+      await judged(
+        jobRules.rescheduleJob(t, target, slot.model, true, session.now(tenant)),
+        'rescheduleJob',
+        session.call(tenant, 'rescheduleJob', {
+          pathParams: jobPath(target),
+          body: { slot_id: slot.id, reason: 'explore' },
+        }),
+      );
+      await judged(
+        jobRules.updateRecipientInstructions(t, target, true),
+        'updateRecipientInstructions',
+        session.call(tenant, 'updateRecipientInstructions', {
+          pathParams: jobPath(target),
+          body: { job_comment: `explore step ${session.trace.length}` },
+        }),
+      );
+      await drive(undefined);
     },
   }),
 };

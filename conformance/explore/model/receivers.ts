@@ -7,17 +7,16 @@
  * number of attempts made, then dead-lettered. A manual retry of a finished delivery is sent
  * once, outside the order; of a pending head, it is an attempt now; of a waiting one, nothing.
  *
- * The schedule's length and waits are configurable, so the model learns them from the log: a
- * delivery dead-lettered after n attempts says every delivery is, and the waits after the n-th
- * attempt must all lie within the contract's ±10 % of one wait.
+ * The schedule's length, waits and jitter are the server's configuration (the spec gives
+ * 1, 5, 30, 120, 600 s, each ±10 %, as the default only), so the model learns the length from the
+ * log (a delivery dead-lettered after n attempts says every delivery is) and holds a wait to what
+ * any schedule and any jitter below 100 % allow: the next attempt is due at or after the failed
+ * one's `at`. The due time itself is read from the log, exactly, and reached on the clock.
  */
 import { documented, type Response } from './response';
 import type { DeliveryModel, EndpointModel, EventModel, ReceiverScript, TenantModel } from './state';
 import { instant, show } from '../instant';
 import type { Schemas } from '../../../spec/contract';
-
-/** The jitter the contract allows around each wait of the schedule. */
-export const JITTER = 0.1;
 
 /** What a scripted receiver answers to the n-th request (from 1) for one event. */
 export type ScriptAnswer = { status: number; location?: string } | 'no answer';
@@ -270,29 +269,12 @@ export function judgeLog(t: TenantModel, log: Entry[]): { problem?: string; chan
               changed,
               problem: `delivery ${entry.id} is retried after ${d.attempts} attempts, when another was dead-lettered after ${t.schedule.maxAttempts}`,
             };
-          const waitProblem = learnWait(t, d.attempts, due - at);
-          if (waitProblem) return { changed, problem: `delivery ${entry.id}: ${waitProblem}` };
           d.due = due;
         }
       }
     }
   }
   return { changed };
-}
-
-/** A wait after the n-th attempt: all of them must lie within ±10 % of one wait (1 ms for rounding). */
-function learnWait(t: TenantModel, n: number, wait: bigint): string | undefined {
-  const seen = t.schedule.waits.get(n) ?? { min: wait, max: wait };
-  const next = { min: wait < seen.min ? wait : seen.min, max: wait > seen.max ? wait : seen.max };
-  // max ≤ min · (1 + j) / (1 - j), in integers: max · (1 - j) ≤ min · (1 + j), plus a millisecond each way.
-  const ms = 1_000_000n;
-  if (
-    (next.max - ms) * BigInt(Math.round((1 - JITTER) * 1000)) >
-    (next.min + ms) * BigInt(Math.round((1 + JITTER) * 1000))
-  )
-    return `the waits after attempt ${n} range from ${Number(next.min / ms) / 1000} s to ${Number(next.max / ms) / 1000} s, more than the schedule's ±${JITTER * 100} % around one wait`;
-  t.schedule.waits.set(n, next);
-  return undefined;
 }
 
 export { show };

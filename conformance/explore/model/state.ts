@@ -86,14 +86,12 @@ export interface EndpointModel {
   script?: ReceiverScript;
 }
 
-/** The retry schedule as far as the answers have shown it (the contract leaves its length and waits configurable). */
+/** The retry schedule as far as the answers have shown it (the contract leaves its length, waits and jitter configurable). */
 export interface ScheduleModel {
   /** Attempts after which a delivery was dead-lettered. */
   maxAttempts?: number;
   /** The most attempts after which a delivery was still retried. */
   retriedAfter: number;
-  /** Waits seen after the n-th attempt, in ns: the smallest and the largest. */
-  waits: Map<number, { min: bigint; max: bigint }>;
 }
 export interface IdempotentCreate {
   body: Schemas['CreateJobRequest'];
@@ -129,7 +127,7 @@ export function newTenant(shared = false, foreignEndpoints = 0): TenantModel {
     idempotency: new Map(),
     deliveries: [],
     shared,
-    schedule: { retriedAfter: 0, waits: new Map() },
+    schedule: { retriedAfter: 0 },
     retired: [],
   };
 }
