@@ -109,8 +109,18 @@ export function registerConform(program: Command): void {
         .choices(['contract', 'sandbox', 'all'])
         .default('all'),
     )
-    .option('--only <ids>', 'run only these check ids or categories (repeatable, comma lists)', collect, [])
-    .option('--skip <ids>', 'leave out these check ids or categories (repeatable, comma lists)', collect, [])
+    .option(
+      '--only <ids>',
+      'run only these check ids or categories (repeatable, comma lists; EXPLORE runs the exploration)',
+      collect,
+      [],
+    )
+    .option(
+      '--skip <ids>',
+      'leave out these check ids or categories (repeatable, comma lists; EXPLORE too)',
+      collect,
+      [],
+    )
     .option('--report <kind=file>', 'write a report: junit=FILE, json=FILE or html=FILE (repeatable)', reportTarget, [])
     .option('--receiver-host <host>', "interface of the kit's webhook receiver", DEFAULTS.receiverHost)
     .option(

@@ -31,7 +31,8 @@ function brief(value: unknown): string {
 
 /** Message, expected and received; the response only when nothing else says what came back. */
 function describeBriefly(failure: Failure): string[] {
-  const lines = [failure.message];
+  // A multi-line message (an explore failure's steps) is split, so that every line gets the indent.
+  const lines = failure.message.split('\n');
   if (failure.expected !== undefined) lines.push(`expected: ${brief(failure.expected)}`);
   if (failure.received !== undefined) lines.push(`received: ${brief(failure.received)}`);
   else if (failure.exchange?.response)

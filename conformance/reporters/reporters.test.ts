@@ -183,6 +183,15 @@ describe('console and JSON', () => {
     expect(formatClosing(run).split('\n').pop()).toBe('1 passed, 1 failed, 1 skipped');
     expect(formatClosing(run)).toContain('in 1.23 s');
   });
+  it('indents every line of a multi-line failure alike (an explore failure lists its steps)', () => {
+    const message = 'a minimal sequence of 2 steps fails:\n  1. add a webhook endpoint\n  2. cancel job #1';
+    const lines = formatCheckLine(result('E-FAIL', 'explore', 'failed', { failures: [{ message }] })).split('\n');
+    expect(lines.slice(1, 4)).toEqual([
+      '     a minimal sequence of 2 steps fails:',
+      '       1. add a webhook endpoint',
+      '       2. cancel job #1',
+    ]);
+  });
   it('keeps a failing check short: expected and received on a line each, the body once, one curl, the rest left to reports', () => {
     const big = {
       items: Array.from({ length: 500 }, (_, i) => ({ id: `item-${i}`, name: 'a long name to make the body large' })),

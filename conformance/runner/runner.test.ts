@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { catalogue } from '../checks/catalogue';
 import { CheckFailure } from '../checks/failure';
-import { runConformance, runOne, selectChecks, SelectionError, UnreachableError } from './runner';
+import { exploreSelected, runConformance, runOne, selectChecks, SelectionError, UnreachableError } from './runner';
 import type { Check } from '../checks/context';
 
 const stub = (
@@ -30,6 +30,19 @@ describe('selecting checks', () => {
     expect(ids(selectChecks(checks, { only: ['b-one, C-ONE'] }))).toEqual(['B-ONE', 'C-ONE']);
     expect(ids(selectChecks(checks, { only: ['alpha', 'beta'], skip: ['a-two'] }))).toEqual(['A-ONE', 'B-ONE']);
     expect(ids(selectChecks(checks, { skip: ['alpha,gamma'], level: 'contract' }))).toEqual(['B-ONE']);
+  });
+  it('takes EXPLORE, the exploration, in --only and --skip: alone it selects no catalogue check', () => {
+    expect(ids(selectChecks(checks, { only: ['EXPLORE'] }))).toEqual([]);
+    expect(ids(selectChecks(checks, { only: ['explore,beta'] }))).toEqual(['B-ONE']);
+    expect(ids(selectChecks(checks, { skip: ['Explore'] }))).toEqual(['A-ONE', 'A-TWO', 'B-ONE', 'C-ONE']);
+    expect([
+      exploreSelected({}),
+      exploreSelected({ explore: true }),
+      exploreSelected({ only: ['EXPLORE'] }),
+      exploreSelected({ only: ['beta'], explore: true }),
+      exploreSelected({ explore: true, skip: ['explore'] }),
+      exploreSelected({ only: ['beta'] }),
+    ]).toEqual([false, true, true, true, false, false]);
   });
   it('refuses a name that matches nothing rather than running nothing', () => {
     expect(() => selectChecks(checks, { only: ['ALPHA-TYPO'] })).toThrow(SelectionError);

@@ -74,7 +74,8 @@ export function selectChecks(
     throw new SelectionError(`unknown level ${level}: use contract, sandbox or all`);
   const only = parseList(options.only).map((s) => s.toLowerCase());
   const skip = parseList(options.skip).map((s) => s.toLowerCase());
-  const known = new Set(checks.flatMap((c) => [c.id.toLowerCase(), c.category.toLowerCase()]));
+  // EXPLORE (its id and its category) names the exploration, which is no catalogue check: see exploreSelected.
+  const known = new Set([EXPLORE_NAME, ...checks.flatMap((c) => [c.id.toLowerCase(), c.category.toLowerCase()])]);
   const unknown = [...only, ...skip].filter((name) => !known.has(name));
   if (unknown.length > 0) throw new SelectionError(`no check id or category named ${unknown.join(', ')}`);
   const matches = (check: Check, names: string[]) =>
@@ -85,6 +86,18 @@ export function selectChecks(
       (only.length === 0 || matches(check, only)) &&
       !matches(check, skip),
   );
+}
+
+/** The exploration's check id and category, as --only and --skip name it (lower case). */
+const EXPLORE_NAME = 'explore';
+
+/**
+ * Whether the run explores: `--explore`, or `--only EXPLORE` (alone it runs the exploration
+ * without the catalogue); `--skip EXPLORE` turns it off either way.
+ */
+export function exploreSelected(options: { explore?: boolean; only?: string[]; skip?: string[] }): boolean {
+  const named = (list: string[] | undefined) => parseList(list).some((name) => name.toLowerCase() === EXPLORE_NAME);
+  return (options.explore === true || named(options.only)) && !named(options.skip);
 }
 
 const freshKey = probeKey;
@@ -158,11 +171,11 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
   const startedAt = new Date(started).toISOString();
   const level = options.level ?? 'all';
   const selected = selectChecks(options.checks ?? catalogue, options);
+  const explore = exploreSelected(options);
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   const checkTimeoutMs = options.checkTimeoutMs ?? Math.max(DEFAULTS.checkTimeoutMs, timeoutMs * 6);
   const seed = options.seed ?? 1;
-  const usesSandbox =
-    (options.explore === true && level !== 'contract') || selected.some((check) => check.level === 'sandbox');
+  const usesSandbox = (explore && level !== 'contract') || selected.some((check) => check.level === 'sandbox');
   const openTenants = await probeImplementation(options.baseUrl, timeoutMs, usesSandbox);
   const tenancy = chooseTenancy(options, openTenants);
   const shared = tenancy.shared;
@@ -178,7 +191,7 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
   const explored = new Set<string>();
   const results = new Array<CheckResult>(selected.length);
   try {
-    if (selected.some((c) => c.usesReceiver) || options.explore) {
+    if (selected.some((c) => c.usesReceiver) || explore) {
       receiver = new WebhookReceiver();
       await receiver.start({
         host: options.receiverHost ?? DEFAULTS.receiverHost,
@@ -206,7 +219,7 @@ export async function runConformance(options: ConformanceOptions): Promise<RunRe
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, selected.length) }, worker));
-    if (options.explore) {
+    if (explore) {
       const result = await runExplore({
         baseUrl: options.baseUrl,
         runs: options.exploreRuns,
