@@ -26,7 +26,7 @@ import {
 } from './model';
 import { Mismatch, type Session } from './session';
 import { clockMoved, describeScript, headOf, nextDue } from './model/receivers';
-import { FINAL, newTenant, stepIndex, type ReceiverScript } from './model/state';
+import { FINAL, newTenant, stepIndex, type EventModel, type ReceiverScript } from './model/state';
 import { NS_PER_S, secondsToReach } from './instant';
 
 /** The draws steps share, built once for the number of tenants a run has. */
@@ -150,6 +150,17 @@ async function advance(session: Session, tenant: number, t: TenantModel, seconds
   if (now !== undefined) clockMoved(t, now);
 }
 
+/** Moves the clock just past each retry due, judging the log after each move, until none is due or `moves` were made. */
+async function runOut(session: Session, tenant: number, t: TenantModel, moves: number): Promise<void> {
+  for (let i = 0; i < moves; i++) {
+    const now = session.exactNow(tenant);
+    const due = nextDue(t);
+    if (now === undefined || due === undefined) return;
+    await advance(session, tenant, t, secondsToReach(now, due));
+    await session.sync(tenant, t);
+  }
+}
+
 /** The code the driver types: right, wrong or none (a job without a code takes any). */
 function typed(target: JobModel | undefined, kind: 'right' | 'wrong'): string {
   const right = target === undefined || !target.code.enabled ? '0000' : (target.code.value ?? '(unread)');
@@ -167,6 +178,23 @@ function reschedulable(at: Scene, i: number): JobModel | undefined {
 /** The tenant's live endpoints with a scripted receiver and a delivery pending. */
 const retrying = (t: TenantModel) =>
   t.endpoints.filter((e) => e.script && e.live && e.expected.some((x) => x.delivery?.status === 'PENDING'));
+
+/** The tenant's jobs not final, which still take recipient instructions. */
+const notFinal = (t: TenantModel) => t.jobs.filter((j) => !FINAL.has(j.state));
+
+/** The tenant's first live endpoint whose receiver never acknowledges. */
+const alwaysFailing = (t: TenantModel) => t.endpoints.find((e) => e.live && e.script?.failures === Infinity);
+
+/** Seconds past the longest wait of the spec's default schedule (600 s, +10 %). */
+const PAST_EVERY_WAIT = 700;
+
+/** The job at a position among those with a code that can still be changed (none: the job at that position). */
+function codeNotFrozen(at: Scene, i: number): JobModel | undefined {
+  const changeable = at.t.jobs.filter(
+    (j) => j.code.enabled && !FINAL.has(j.state) && stepIndex(j.state) < stepIndex('DELIVERING_STARTED'),
+  );
+  return pick(changeable, i) ?? at.job(i);
+}
 
 /** The state a listing asks for when it names a job's: the job's now, or CREATED when there is no job. */
 function stateOf(i: number, at?: Scene): string {
@@ -604,13 +632,7 @@ const ENTRIES = {
     describe: () => 'advance the clock just past each retry due, until none is (at most 8 moves)',
     operations: ['advanceClock', 'listWebhookDeliveries'],
     async perform(_s, { session, tenant, t }) {
-      for (let i = 0; i < 8; i++) {
-        const now = session.exactNow(tenant);
-        const due = nextDue(t);
-        if (now === undefined || due === undefined) return;
-        await advance(session, tenant, t, secondsToReach(now, due));
-        await session.sync(tenant, t);
-      }
+      await runOut(session, tenant, t, 8);
     },
   }),
   retryScripted: step({
@@ -963,6 +985,128 @@ const ENTRIES = {
         }),
       );
       await drive(undefined);
+    },
+  }),
+  failingChain: step({
+    weight: 2,
+    fields: ({ tenant, index }) => ({
+      tenant,
+      job: index,
+      fail: fc.constantFrom(500 as const, 503 as const, 'redirect' as const, 'no answer' as const),
+    }),
+    describe: (s, at) => {
+      const target = at ? pick(notFinal(at.t), s.job) : undefined;
+      const job = !at
+        ? `job ${nth(s.job)} of those not final`
+        : target
+          ? `job ${nth(at.t.jobs.indexOf(target))}`
+          : 'a job not final';
+      const endpoint = at && alwaysFailing(at.t);
+      const where = endpoint
+        ? `${endpointName(at.t.endpoints.indexOf(endpoint), at)}, whose receiver ${describeScript(endpoint.script!)}`
+        : `a new webhook endpoint whose receiver ${describeScript({ failures: Infinity, fail: s.fail, ok: 200 })}`;
+      return `at ${where}: change ${job}'s recipient instructions twice, retry the waiting delivery by hand, run out the retries, retry the dead-lettered delivery by hand twice, then advance the clock ${PAST_EVERY_WAIT} s`;
+    },
+    operations: [
+      'createWebhookEndpoint',
+      'updateRecipientInstructions',
+      'retryWebhookDelivery',
+      'advanceClock',
+      'listWebhookDeliveries',
+    ],
+    async perform(s, { session, tenant, t }) {
+      // Receivers follow a script on a frozen clock only.
+      const target = pick(notFinal(t), s.job);
+      if (!session.frozen(tenant) || !target) return;
+      let endpoint = alwaysFailing(t);
+      if (!endpoint) {
+        if (t.endpoints.filter((e) => e.live).length + t.foreignEndpoints >= 3) return;
+        const script: ReceiverScript = { failures: Infinity, fail: s.fail, ok: 200 };
+        const inbox = session.openInbox(script);
+        const { url, secret } = session.inbox(inbox);
+        await judged(
+          webhookRules.createWebhookEndpoint(t, inbox, true, script),
+          'createWebhookEndpoint',
+          session.call(tenant, 'createWebhookEndpoint', { body: { url, secret } }),
+        );
+        endpoint = t.endpoints.find((e) => e.inbox === inbox);
+      }
+      if (!endpoint) return;
+      const at = endpoint;
+      for (let i = 0; i < 2; i++)
+        await judged(
+          jobRules.updateRecipientInstructions(t, target, true),
+          'updateRecipientInstructions',
+          session.call(tenant, 'updateRecipientInstructions', {
+            pathParams: { job_id: target.id },
+            body: { job_comment: `explore step ${session.trace.length} event ${i + 1}` },
+          }),
+        );
+      await session.sync(tenant, t);
+      const mine = () => at.expected.filter((x) => x.jobId === target.id && x.delivery?.id !== undefined);
+      const retry = async (event: EventModel) => {
+        const delivery = { id: event.delivery!.id!, endpointId: at.id };
+        await judged(
+          webhookRules.retryWebhookDelivery(t, delivery),
+          'retryWebhookDelivery',
+          session.call(tenant, 'retryWebhookDelivery', { pathParams: { delivery_id: delivery.id } }),
+        );
+        await session.sync(tenant, t);
+      };
+      const waiting = mine().find((x) => x.delivery!.status === 'PENDING' && x.delivery!.waiting);
+      if (waiting) await retry(waiting);
+      await runOut(session, tenant, t, 16);
+      const dead = mine()
+        .filter((x) => x.delivery!.status === 'DEAD_LETTERED')
+        .at(-1);
+      if (!dead) return;
+      await retry(dead);
+      await retry(dead);
+      await advance(session, tenant, t, PAST_EVERY_WAIT);
+    },
+  }),
+  wrongThenCodeUpdate: step({
+    weight: 2,
+    fields: ({ tenant, index }) => ({
+      tenant,
+      job: index,
+      wrong: fc.constantFrom(1, 2),
+      code: fc.stringMatching(/^[0-9]{4}$/),
+    }),
+    describe: (s, at) => {
+      const target = at && codeNotFrozen(at, s.job);
+      const job = !at
+        ? `job ${nth(s.job)} of those with a code not yet frozen`
+        : target
+          ? `job ${nth(at.t.jobs.indexOf(target))}`
+          : 'unknown job';
+      return `try ${s.wrong} wrong code${s.wrong > 1 ? 's' : ''} on ${job} straight to CLIENT_RECEIVED, set its code to ${JSON.stringify(s.code)}, read it, then deliver with the new code`;
+    },
+    operations: ['advanceJob', 'updateDeliveryCode', 'getJob'],
+    async perform(s, scene) {
+      const { session, tenant, t, jobPath } = scene;
+      const target = codeNotFrozen(scene, s.job);
+      const drive = (code: string) =>
+        judged(
+          jobRules.advanceJob(t, target, 'CLIENT_RECEIVED', code),
+          'advanceJob',
+          session.call(tenant, 'advanceJob', {
+            pathParams: jobPath(target),
+            body: { to: 'CLIENT_RECEIVED', delivery_code: code },
+          }),
+        );
+      for (let i = 0; i < s.wrong; i++) await drive(typed(target, 'wrong'));
+      await judged(
+        jobRules.updateDeliveryCode(target, s.code),
+        'updateDeliveryCode',
+        session.call(tenant, 'updateDeliveryCode', { pathParams: jobPath(target), body: { delivery_code: s.code } }),
+      );
+      await judged(
+        jobRules.getJob(t, target),
+        'getJob',
+        session.call(tenant, 'getJob', { pathParams: jobPath(target) }),
+      );
+      await drive(typed(target, 'right'));
     },
   }),
 };
