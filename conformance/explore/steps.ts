@@ -188,12 +188,16 @@ const alwaysFailing = (t: TenantModel) => t.endpoints.find((e) => e.live && e.sc
 /** Seconds past the longest wait of the spec's default schedule (600 s, +10 %). */
 const PAST_EVERY_WAIT = 700;
 
-/** The job at a position among those with a code that can still be changed (none: the job at that position). */
+/** The job at a position among those with a code that can still be changed and attempts left, if any. */
 function codeNotFrozen(at: Scene, i: number): JobModel | undefined {
   const changeable = at.t.jobs.filter(
-    (j) => j.code.enabled && !FINAL.has(j.state) && stepIndex(j.state) < stepIndex('DELIVERING_STARTED'),
+    (j) =>
+      j.code.enabled &&
+      j.attemptsRemaining !== 0 &&
+      !FINAL.has(j.state) &&
+      stepIndex(j.state) < stepIndex('DELIVERING_STARTED'),
   );
-  return pick(changeable, i) ?? at.job(i);
+  return pick(changeable, i);
 }
 
 /** The state a listing asks for when it names a job's: the job's now, or CREATED when there is no job. */
@@ -1076,16 +1080,36 @@ const ENTRIES = {
     describe: (s, at) => {
       const target = at && codeNotFrozen(at, s.job);
       const job = !at
-        ? `job ${nth(s.job)} of those with a code not yet frozen`
+        ? `job ${nth(s.job)} of those with a code not yet frozen (none: a new one on a fresh slot)`
         : target
           ? `job ${nth(at.t.jobs.indexOf(target))}`
-          : 'unknown job';
+          : 'a job created with a code on a fresh slot';
       return `try ${s.wrong} wrong code${s.wrong > 1 ? 's' : ''} on ${job} straight to CLIENT_RECEIVED, set its code to ${JSON.stringify(s.code)}, read it, then deliver with the new code`;
     },
-    operations: ['advanceJob', 'updateDeliveryCode', 'getJob'],
+    operations: ['getAvailability', 'createJob', 'advanceJob', 'updateDeliveryCode', 'getJob'],
     async perform(s, scene) {
       const { session, tenant, t, jobPath } = scene;
-      const target = codeNotFrozen(scene, s.job);
+      let target = codeNotFrozen(scene, s.job);
+      if (!target) {
+        const held = t.slots.length;
+        const window = availabilityRequest();
+        await judged(
+          slotRules.getAvailability(t, session.now(tenant)),
+          'getAvailability',
+          session.call(tenant, 'getAvailability', { body: { ...window, end: shifted(window.start, 3600_000) } }),
+        );
+        const slot = t.slots[held];
+        if (!slot) return;
+        const body = order(session, tenant, slot.id, true);
+        const response = await judged(
+          jobRules.createJob(t, { slot, slotId: slot.id, body, withCode: true, reordered: false }, session.now(tenant)),
+          'createJob',
+          session.call(tenant, 'createJob', { body }),
+        );
+        if (response.status !== 201) return;
+        await readBack(session, tenant, t, response.json.job_id);
+        target = t.jobs.find((j) => j.id === response.json.job_id);
+      }
       const drive = (code: string) =>
         judged(
           jobRules.advanceJob(t, target, 'CLIENT_RECEIVED', code),
