@@ -167,13 +167,9 @@ function typed(target: JobModel | undefined, kind: 'right' | 'wrong'): string {
   return kind === 'right' ? right : String((Number(right) + 1) % 10_000).padStart(4, '0');
 }
 
-/** The job at a position among those a reschedule can still move (none left: the job at that position). */
-function reschedulable(at: Scene, i: number): JobModel | undefined {
-  const movable = at.t.jobs.filter(
-    (j) => !FINAL.has(j.state) && stepIndex(j.state) < stepIndex('GOING_TO_DESTINATION_STARTED'),
-  );
-  return pick(movable, i) ?? at.job(i);
-}
+/** The tenant's jobs a reschedule can still move. */
+const movable = (t: TenantModel) =>
+  t.jobs.filter((j) => !FINAL.has(j.state) && stepIndex(j.state) < stepIndex('GOING_TO_DESTINATION_STARTED'));
 
 /** The tenant's live endpoints with a scripted receiver and a delivery pending. */
 const retrying = (t: TenantModel) =>
@@ -830,32 +826,57 @@ const ENTRIES = {
     fields: ({ tenant, index }) => ({ tenant, job: index }),
     describe: (s, at) => {
       if (!at)
-        return `ask availability, reschedule job ${nth(s.job)} of those not yet on the road onto a new slot, then create a job on its old slot`;
-      const target = reschedulable(at, s.job);
-      return `ask availability, reschedule ${target ? `job ${nth(at.t.jobs.indexOf(target))}` : 'unknown job'} onto a new slot, then create a job on its old slot`;
+        return `ask availability, reschedule job ${nth(s.job)} of those not yet on the road (none: job ${nth(s.job)}, refused, then a job created on a fresh slot) onto a new slot, then create a job on its old slot`;
+      const target = pick(movable(at.t), s.job);
+      const refused = at.job(s.job);
+      return `ask availability, reschedule ${target ? `job ${nth(at.t.jobs.indexOf(target))}` : `${refused ? `${jobName(s.job, at)} (refused), then ` : ''}a job created on a fresh slot`} onto a new slot, then create a job on its old slot`;
     },
     operations: ['getAvailability', 'rescheduleJob', 'createJob', 'getJob'],
     async perform(s, scene) {
       const { session, tenant, t, jobPath } = scene;
-      // A fresh slot: an unused one drawn from a long sequence has mostly expired, and the move would be refused.
-      const target = reschedulable(scene, s.job);
-      const old = target && t.slots.find((x) => x.id === target.slotId);
+      // Fresh slots: an unused one drawn from a long sequence has mostly expired, and the move would be refused.
+      let target = pick(movable(t), s.job);
       const held = t.slots.length;
       const window = availabilityRequest();
       await judged(
         slotRules.getAvailability(t, session.now(tenant)),
         'getAvailability',
-        session.call(tenant, 'getAvailability', { body: { ...window, end: shifted(window.start, 3600_000) } }),
-      );
-      const slot = t.slots[held];
-      await judged(
-        jobRules.rescheduleJob(t, target, slot, true, session.now(tenant)),
-        'rescheduleJob',
-        session.call(tenant, 'rescheduleJob', {
-          pathParams: jobPath(target),
-          body: { slot_id: slot?.id ?? scene.unknown, reason: 'explore' },
+        session.call(tenant, 'getAvailability', {
+          body: { ...window, end: shifted(window.start, (target ? 1 : 3) * 3600_000) },
         }),
       );
+      const fresh = () => t.slots.find((x, i) => i >= held && !x.usedBy);
+      const move = (job: JobModel | undefined, slot: SlotModel | undefined) =>
+        judged(
+          jobRules.rescheduleJob(t, job, slot, true, session.now(tenant)),
+          'rescheduleJob',
+          session.call(tenant, 'rescheduleJob', {
+            pathParams: jobPath(job),
+            body: { slot_id: slot?.id ?? scene.unknown, reason: 'explore' },
+          }),
+        );
+      if (!target) {
+        // No job can move any more: the one at the position is refused the move, then a job is
+        // created on a fresh slot and moved to another.
+        if (scene.job(s.job)) await move(scene.job(s.job), fresh());
+        const first = fresh();
+        if (!first) return;
+        const body = order(session, tenant, first.id, false);
+        const created = await judged(
+          jobRules.createJob(
+            t,
+            { slot: first, slotId: first.id, body, withCode: false, reordered: false },
+            session.now(tenant),
+          ),
+          'createJob',
+          session.call(tenant, 'createJob', { body }),
+        );
+        if (created.status !== 201) return;
+        await readBack(session, tenant, t, created.json.job_id);
+        target = t.jobs.find((j) => j.id === created.json.job_id);
+      }
+      const old = target && t.slots.find((x) => x.id === target.slotId);
+      await move(target, fresh());
       if (!old) return;
       const body = order(session, tenant, old.id, false);
       const response = await judged(
