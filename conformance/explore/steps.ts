@@ -161,28 +161,6 @@ async function runOut(session: Session, tenant: number, t: TenantModel, moves: n
   }
 }
 
-/** Asks for a fresh slot and creates a job on it: the job, if it was created. */
-async function freshJob(session: Session, tenant: number, t: TenantModel, withCode: boolean) {
-  const held = t.slots.length;
-  const window = availabilityRequest();
-  await judged(
-    slotRules.getAvailability(t, session.now(tenant)),
-    'getAvailability',
-    session.call(tenant, 'getAvailability', { body: { ...window, end: shifted(window.start, 3600_000) } }),
-  );
-  const slot = t.slots[held];
-  if (!slot) return undefined;
-  const body = order(session, tenant, slot.id, withCode);
-  const response = await judged(
-    jobRules.createJob(t, { slot, slotId: slot.id, body, withCode, reordered: false }, session.now(tenant)),
-    'createJob',
-    session.call(tenant, 'createJob', { body }),
-  );
-  if (response.status !== 201) return undefined;
-  await readBack(session, tenant, t, response.json.job_id);
-  return t.jobs.find((j) => j.id === response.json.job_id);
-}
-
 /** The code the driver types: right, wrong or none (a job without a code takes any). */
 function typed(target: JobModel | undefined, kind: 'right' | 'wrong'): string {
   const right = target === undefined || !target.code.enabled ? '0000' : (target.code.value ?? '(unread)');
@@ -998,25 +976,15 @@ const ENTRIES = {
     describe: (s, at) => {
       const target = at && (pick(reaching(at.t, s.to), s.job) ?? at.job(s.job));
       const name = !at
-        ? `job ${nth(s.job)} of those that can still get there (no job yet: one created on a fresh slot)`
+        ? `job ${nth(s.job)} of those that can still get there`
         : target
           ? `job ${nth(at.t.jobs.indexOf(target))}`
-          : 'a job created on a fresh slot';
+          : 'unknown job';
       return `${s.to === 'CANCELLED' ? `cancel ${name}` : `drive ${name} to ${s.to}`}, then reschedule it, change its recipient instructions and drive it one step`;
     },
-    operations: [
-      'getAvailability',
-      'createJob',
-      'getJob',
-      'advanceJob',
-      'cancelJob',
-      'rescheduleJob',
-      'updateRecipientInstructions',
-    ],
+    operations: ['advanceJob', 'cancelJob', 'rescheduleJob', 'updateRecipientInstructions'],
     async perform(s, { session, tenant, t, job, jobPath, slotFor }) {
-      // No job at all yet: one is created on a fresh slot, so the sequence is reached from the start.
-      const target =
-        pick(reaching(t, s.to), s.job) ?? job(s.job) ?? (await freshJob(session, tenant, t, s.job % 2 === 1));
+      const target = pick(reaching(t, s.to), s.job) ?? job(s.job);
       const drive = async (to: Schemas['LifecycleStep'] | undefined) => {
         const code = target?.code.enabled ? typed(target, 'right') : undefined;
         await judged(
