@@ -167,10 +167,6 @@ function typed(target: JobModel | undefined, kind: 'right' | 'wrong'): string {
   return kind === 'right' ? right : String((Number(right) + 1) % 10_000).padStart(4, '0');
 }
 
-/** The tenant's jobs not final that can still be driven to `to` (any, to cancel). */
-const reaching = (t: TenantModel, to: Schemas['LifecycleStep'] | 'CANCELLED') =>
-  t.jobs.filter((j) => !FINAL.has(j.state) && (to === 'CANCELLED' || stepIndex(j.state) < stepIndex(to)));
-
 /** The tenant's jobs a reschedule can still move. */
 const movable = (t: TenantModel) =>
   t.jobs.filter((j) => !FINAL.has(j.state) && stepIndex(j.state) < stepIndex('GOING_TO_DESTINATION_STARTED'));
@@ -973,18 +969,11 @@ const ENTRIES = {
       job: index,
       to: fc.constantFrom('GOING_TO_DESTINATION_STARTED' as const, 'CLIENT_RECEIVED' as const, 'CANCELLED' as const),
     }),
-    describe: (s, at) => {
-      const target = at && (pick(reaching(at.t, s.to), s.job) ?? at.job(s.job));
-      const name = !at
-        ? `job ${nth(s.job)} of those that can still get there`
-        : target
-          ? `job ${nth(at.t.jobs.indexOf(target))}`
-          : 'unknown job';
-      return `${s.to === 'CANCELLED' ? `cancel ${name}` : `drive ${name} to ${s.to}`}, then reschedule it, change its recipient instructions and drive it one step`;
-    },
+    describe: (s, at) =>
+      `${s.to === 'CANCELLED' ? `cancel ${jobName(s.job, at)}` : `drive ${jobName(s.job, at)} to ${s.to}`}, then reschedule it, change its recipient instructions and drive it one step`,
     operations: ['advanceJob', 'cancelJob', 'rescheduleJob', 'updateRecipientInstructions'],
     async perform(s, { session, tenant, t, job, jobPath, slotFor }) {
-      const target = pick(reaching(t, s.to), s.job) ?? job(s.job);
+      const target = job(s.job);
       const drive = async (to: Schemas['LifecycleStep'] | undefined) => {
         const code = target?.code.enabled ? typed(target, 'right') : undefined;
         await judged(
