@@ -293,7 +293,7 @@ async function soak(): Promise<SoakFigures> {
     const deadline = Date.now() + SETTLE_MS;
     let logs: Held[];
     try {
-      logs = await Promise.all(keys.map(logOf));
+      logs = await Promise.all(keys.map((key) => logOf(key)));
     } catch (error) {
       return {
         acknowledged,
@@ -307,7 +307,7 @@ async function soak(): Promise<SoakFigures> {
     }
     while (logs.flat().some((d) => d.status === 'PENDING') && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
-      logs = await Promise.all(keys.map(logOf));
+      logs = await Promise.all(keys.map((key) => logOf(key)));
     }
     const held = logs.flat();
     const received = held.filter((d) => ids.has(d.event_id)).length;
