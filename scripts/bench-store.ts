@@ -1,5 +1,5 @@
 /**
- * `npm run bench:store [-- --duration S] [--connections N] [--jobs N] [--only webhooks|soak]`
+ * `npm run bench:store [-- --duration S] [--connections N] [--jobs N] [--only create|webhooks|soak]`
  * (`--jobs`: jobs per tenant in the webhook runs; `--only`: one of them alone)
  *
  * create-job (POST /jobs, the whole path) on the in-memory store and on the Redis store, in
@@ -293,7 +293,7 @@ async function soak(): Promise<SoakFigures> {
     const deadline = Date.now() + SETTLE_MS;
     let logs: Held[];
     try {
-      logs = await Promise.all(keys.map(logOf));
+      logs = await Promise.all(keys.map((key) => logOf(key)));
     } catch (error) {
       return {
         acknowledged,
@@ -307,7 +307,7 @@ async function soak(): Promise<SoakFigures> {
     }
     while (logs.flat().some((d) => d.status === 'PENDING') && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
-      logs = await Promise.all(keys.map(logOf));
+      logs = await Promise.all(keys.map((key) => logOf(key)));
     }
     const held = logs.flat();
     const received = held.filter((d) => ids.has(d.event_id)).length;
@@ -329,6 +329,10 @@ async function soak(): Promise<SoakFigures> {
 async function main(): Promise<void> {
   // `--only soak` or `--only webhooks`: that part alone (its figures as JSON).
   const only = value('--only', '');
+  if (only !== '' && !['create', 'webhooks', 'soak'].includes(only)) {
+    process.stderr.write(`bench:store: --only takes create, webhooks or soak, got "${only}"\n`);
+    process.exit(2);
+  }
   if (only === 'soak') return console.log(await soak());
   if (only === 'webhooks') {
     const own = await startRedis();
@@ -360,8 +364,9 @@ async function main(): Promise<void> {
     ]);
     await Promise.all(two.map((t) => stopProcess(t)));
     const trips = await roundTripsPerCreate(redis.url);
-    const webhooks = await webhooksOverThree(redis.url);
-    const soaked = await soak();
+    const createOnly = only === 'create';
+    const webhooks = createOnly ? undefined : await webhooksOverThree(redis.url);
+    const soaked = createOnly ? undefined : await soak();
 
     process.stdout.write(
       `create-job, ${DURATION} s, ${CONNECTIONS} connections, ${new Date().toISOString().slice(0, 10)}\n\n`,
@@ -374,24 +379,26 @@ async function main(): Promise<void> {
     process.stdout.write(
       `Redis round trips per create-job: ${trips.plain} (${trips.idempotent} with an Idempotency-Key); target 2.\n`,
     );
-    process.stdout.write(
-      `\nWebhooks on Redis, 3 instances, ${WEBHOOK_TENANTS} tenants: ${webhooks.perSecond} deliveries/s ` +
-        `(${webhooks.delivered} of ${webhooks.events} events in ${webhooks.seconds} s, ${webhooks.attempts} attempts), ` +
-        `${webhooks.lost} lost (target: at least 1,000/s, 0 lost).` +
-        (webhooks.lost ? ` Deliveries by status/attempts: ${JSON.stringify(webhooks.statuses)}.` : '') +
-        '\n',
-    );
-    if (soaked.stuck)
+    if (webhooks && soaked) {
       process.stdout.write(
-        `Soak: ${soaked.acknowledged} events acknowledged, ${soaked.received} received; then the surviving instances ` +
-          `still answered 503 after Redis came back: ${soaked.stuck}\n`,
+        `\nWebhooks on Redis, 3 instances, ${WEBHOOK_TENANTS} tenants: ${webhooks.perSecond} deliveries/s ` +
+          `(${webhooks.delivered} of ${webhooks.events} events in ${webhooks.seconds} s, ${webhooks.attempts} attempts), ` +
+          `${webhooks.lost} lost (target: at least 1,000/s, 0 lost).` +
+          (webhooks.lost ? ` Deliveries by status/attempts: ${JSON.stringify(webhooks.statuses)}.` : '') +
+          '\n',
       );
-    else
-      process.stdout.write(
-        `Soak (one instance killed with SIGKILL, Redis restarted, mid-burst): ${soaked.acknowledged} events acknowledged, ` +
-          `${soaked.held} deliveries held, ${soaked.received} received, ${soaked.repeats} repeats, ` +
-          `${soaked.notSucceeded} not SUCCEEDED, ${soaked.lost} lost (target: 0 lost).\n`,
-      );
+      if (soaked.stuck)
+        process.stdout.write(
+          `Soak: ${soaked.acknowledged} events acknowledged, ${soaked.received} received; then the surviving instances ` +
+            `still answered 503 after Redis came back: ${soaked.stuck}\n`,
+        );
+      else
+        process.stdout.write(
+          `Soak (one instance killed with SIGKILL, Redis restarted, mid-burst): ${soaked.acknowledged} events acknowledged, ` +
+            `${soaked.held} deliveries held, ${soaked.received} received, ${soaked.repeats} repeats, ` +
+            `${soaked.notSucceeded} not SUCCEEDED, ${soaked.lost} lost (target: 0 lost).\n`,
+        );
+    }
   } finally {
     killAll();
     await redis.stop();

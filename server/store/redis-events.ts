@@ -9,7 +9,7 @@
  * On a Redis Cluster the channel is the cluster's: a message published on any node reaches
  * the subscribers of every node.
  */
-import { redisClient, type RedisClient } from './redis-connection';
+import { closeClients, pubSubPair, type RedisClient } from './redis-connection';
 import { refOfId, type TenantIds } from '../domain/tenants';
 import type { LiveDeliveryUpdate as RelayedDeliveryUpdate, LiveJobEvent as RelayedJobEvent } from '../live-events';
 
@@ -39,16 +39,7 @@ export class RedisEventRelay {
   ) {}
 
   static async start(url: string, prefix: string, sources: RelaySources, tenants: TenantIds): Promise<RedisEventRelay> {
-    const options = {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: (times: number) => Math.min(times * 100, 1000),
-    };
-    const publisher = redisClient(url, { ...options, enableOfflineQueue: false });
-    const subscriber = redisClient(url, options);
-    publisher.on('error', () => undefined);
-    subscriber.on('error', () => undefined);
-    await Promise.all([publisher.connect(), subscriber.connect()]);
+    const { publisher, subscriber } = await pubSubPair(url);
     const relay = new RedisEventRelay(publisher, subscriber, `${prefix}events`);
     await subscriber.subscribe(relay.channel);
     subscriber.on('message', (_channel: string, text: string) => relay.dispatch(text));
@@ -104,8 +95,6 @@ export class RedisEventRelay {
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      [this.publisher, this.subscriber].map((client) => client.quit().catch(() => client.disconnect())),
-    );
+    await closeClients(this.publisher, this.subscriber);
   }
 }

@@ -7,7 +7,7 @@
  * On a Redis Cluster the channel is the cluster's: a message published on any node reaches
  * the subscribers of every node.
  */
-import { redisClient, type RedisClient } from './redis-connection';
+import { closeClients, pubSubPair, type RedisClient } from './redis-connection';
 import type { RelayBus, RelayMessage } from '../webhooks/relay';
 
 export class RedisRelayBus implements RelayBus {
@@ -20,22 +20,7 @@ export class RedisRelayBus implements RelayBus {
   ) {}
 
   static async start(url: string, prefix: string): Promise<RedisRelayBus> {
-    const options = {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: (times: number) => Math.min(times * 100, 1000),
-    };
-    const publisher = redisClient(url, { ...options, enableOfflineQueue: false });
-    const subscriber = redisClient(url, options);
-    publisher.on('error', () => undefined);
-    subscriber.on('error', () => undefined);
-    try {
-      await Promise.all([publisher.connect(), subscriber.connect()]);
-    } catch (error) {
-      publisher.disconnect();
-      subscriber.disconnect();
-      throw error;
-    }
+    const { publisher, subscriber } = await pubSubPair(url);
     const bus = new RedisRelayBus(publisher, subscriber, `${prefix}relay`);
     await subscriber.subscribe(bus.channel);
     subscriber.on('message', (_channel: string, text: string) => bus.dispatch(text));
@@ -61,8 +46,6 @@ export class RedisRelayBus implements RelayBus {
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      [this.publisher, this.subscriber].map((client) => client.quit().catch(() => client.disconnect())),
-    );
+    await closeClients(this.publisher, this.subscriber);
   }
 }

@@ -24,7 +24,7 @@ import { STORE_UNREACHABLE_MESSAGE, StoreUnavailableError, type Prefetch, type T
 import { KINDS, type Store, type StoreObserver, type Transaction } from './records';
 import { COMMIT_SCRIPT } from './redis-commit';
 import { isClusterUrl, redactedStoreUrl } from './redis-address';
-import { redisClient, type RedisClient } from './redis-connection';
+import { RECONNECTING, redisClient, type RedisClient } from './redis-connection';
 import { RedisTransaction, type CommitClient, type CommitPayload, type RedisCall } from './redis-transaction';
 
 export interface RedisStoreOptions {
@@ -47,11 +47,9 @@ export interface RedisStoreOptions {
 
 /** How the store's client behaves: a request never waits for Redis to come back; it is answered 503 at once. */
 export const REDIS_CLIENT_OPTIONS: RedisOptions = {
-  lazyConnect: true,
+  ...RECONNECTING,
   enableOfflineQueue: false,
-  maxRetriesPerRequest: 0,
   commandTimeout: 5000,
-  retryStrategy: (times) => Math.min(times * 100, 1000),
 };
 
 /** Every key of a tenant, after its base: each expires with the tenant. */

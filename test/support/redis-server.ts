@@ -22,8 +22,8 @@ export interface RunningRedis {
   port: number;
   /** Stops it (SIGTERM), keeping its folder, so that `start` brings the same data back with --appendonly. */
   pause(): Promise<void>;
-  /** Starts it again on the same port and folder. */
-  resume(): Promise<void>;
+  /** Starts it again on the same port and folder (with `extra` arguments for redis-server, such as a slow load). */
+  resume(extra?: string[]): Promise<void>;
   /** Stops it and removes its folder. */
   stop(): Promise<void>;
 }
@@ -98,8 +98,8 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
     url: `redis://127.0.0.1:${port}`,
     port,
     pause,
-    async resume() {
-      child ??= await launch(port, dir, options.appendOnly ?? false);
+    async resume(extra: string[] = []) {
+      child ??= await launch(port, dir, options.appendOnly ?? false, extra);
     },
     async stop() {
       await pause();
