@@ -75,9 +75,9 @@ describe('lastmile conform --explore', () => {
     const mutant = statefulMutants.find((m) => m.id === KILLED_QUICKLY)!;
     const server = await mutant.start();
     try {
-      // Seed 5's 15 runs reach it (the registry's weights decide which seeds do, over 100 runs all of them).
-      const first = await explore(server.url, { seed: 5 });
-      const again = await explore(server.url, { seed: 5 });
+      // Seed 7's 15 runs reach it (the registry's weights decide which seeds do, over 100 runs all of them).
+      const first = await explore(server.url, { seed: 7 });
+      const again = await explore(server.url, { seed: 7 });
       expect(first.status).toBe('failed');
       const steps = first.explore!.steps!.map((s) => s.step);
       expect(again.explore!.steps!.map((s) => s.step)).toEqual(steps);

@@ -26,7 +26,7 @@ import {
 } from './model';
 import { Mismatch, type Session } from './session';
 import { clockMoved, describeScript, headOf, nextDue } from './model/receivers';
-import { FINAL, newTenant, stepIndex, type ReceiverScript } from './model/state';
+import { FINAL, newTenant, stepIndex, type EventModel, type ReceiverScript } from './model/state';
 import { NS_PER_S, secondsToReach } from './instant';
 
 /** The draws steps share, built once for the number of tenants a run has. */
@@ -150,23 +150,51 @@ async function advance(session: Session, tenant: number, t: TenantModel, seconds
   if (now !== undefined) clockMoved(t, now);
 }
 
+/** Moves the clock just past each retry due, judging the log after each move, until none is due or `moves` were made. */
+async function runOut(session: Session, tenant: number, t: TenantModel, moves: number): Promise<void> {
+  for (let i = 0; i < moves; i++) {
+    const now = session.exactNow(tenant);
+    const due = nextDue(t);
+    if (now === undefined || due === undefined) return;
+    await advance(session, tenant, t, secondsToReach(now, due));
+    await session.sync(tenant, t);
+  }
+}
+
 /** The code the driver types: right, wrong or none (a job without a code takes any). */
 function typed(target: JobModel | undefined, kind: 'right' | 'wrong'): string {
   const right = target === undefined || !target.code.enabled ? '0000' : (target.code.value ?? '(unread)');
   return kind === 'right' ? right : String((Number(right) + 1) % 10_000).padStart(4, '0');
 }
 
-/** The job at a position among those a reschedule can still move (none left: the job at that position). */
-function reschedulable(at: Scene, i: number): JobModel | undefined {
-  const movable = at.t.jobs.filter(
-    (j) => !FINAL.has(j.state) && stepIndex(j.state) < stepIndex('GOING_TO_DESTINATION_STARTED'),
-  );
-  return pick(movable, i) ?? at.job(i);
-}
+/** The tenant's jobs a reschedule can still move. */
+const movable = (t: TenantModel) =>
+  t.jobs.filter((j) => !FINAL.has(j.state) && stepIndex(j.state) < stepIndex('GOING_TO_DESTINATION_STARTED'));
 
 /** The tenant's live endpoints with a scripted receiver and a delivery pending. */
 const retrying = (t: TenantModel) =>
   t.endpoints.filter((e) => e.script && e.live && e.expected.some((x) => x.delivery?.status === 'PENDING'));
+
+/** The tenant's jobs not final, which still take recipient instructions. */
+const notFinal = (t: TenantModel) => t.jobs.filter((j) => !FINAL.has(j.state));
+
+/** The tenant's first live endpoint whose receiver never acknowledges. */
+const alwaysFailing = (t: TenantModel) => t.endpoints.find((e) => e.live && e.script?.failures === Infinity);
+
+/** Seconds past the longest wait of the spec's default schedule (600 s, +10 %). */
+const PAST_EVERY_WAIT = 700;
+
+/** The job at a position among those with a code that can still be changed and attempts left, if any. */
+function codeNotFrozen(at: Scene, i: number): JobModel | undefined {
+  const changeable = at.t.jobs.filter(
+    (j) =>
+      j.code.enabled &&
+      j.attemptsRemaining !== 0 &&
+      !FINAL.has(j.state) &&
+      stepIndex(j.state) < stepIndex('DELIVERING_STARTED'),
+  );
+  return pick(changeable, i);
+}
 
 /** The state a listing asks for when it names a job's: the job's now, or CREATED when there is no job. */
 function stateOf(i: number, at?: Scene): string {
@@ -604,13 +632,7 @@ const ENTRIES = {
     describe: () => 'advance the clock just past each retry due, until none is (at most 8 moves)',
     operations: ['advanceClock', 'listWebhookDeliveries'],
     async perform(_s, { session, tenant, t }) {
-      for (let i = 0; i < 8; i++) {
-        const now = session.exactNow(tenant);
-        const due = nextDue(t);
-        if (now === undefined || due === undefined) return;
-        await advance(session, tenant, t, secondsToReach(now, due));
-        await session.sync(tenant, t);
-      }
+      await runOut(session, tenant, t, 8);
     },
   }),
   retryScripted: step({
@@ -804,32 +826,57 @@ const ENTRIES = {
     fields: ({ tenant, index }) => ({ tenant, job: index }),
     describe: (s, at) => {
       if (!at)
-        return `ask availability, reschedule job ${nth(s.job)} of those not yet on the road onto a new slot, then create a job on its old slot`;
-      const target = reschedulable(at, s.job);
-      return `ask availability, reschedule ${target ? `job ${nth(at.t.jobs.indexOf(target))}` : 'unknown job'} onto a new slot, then create a job on its old slot`;
+        return `ask availability, reschedule job ${nth(s.job)} of those not yet on the road (none: job ${nth(s.job)}, refused, then a job created on a fresh slot) onto a new slot, then create a job on its old slot`;
+      const target = pick(movable(at.t), s.job);
+      const refused = at.job(s.job);
+      return `ask availability, reschedule ${target ? `job ${nth(at.t.jobs.indexOf(target))}` : `${refused ? `${jobName(s.job, at)} (refused), then ` : ''}a job created on a fresh slot`} onto a new slot, then create a job on its old slot`;
     },
     operations: ['getAvailability', 'rescheduleJob', 'createJob', 'getJob'],
     async perform(s, scene) {
       const { session, tenant, t, jobPath } = scene;
-      // A fresh slot: an unused one drawn from a long sequence has mostly expired, and the move would be refused.
-      const target = reschedulable(scene, s.job);
-      const old = target && t.slots.find((x) => x.id === target.slotId);
+      // Fresh slots: an unused one drawn from a long sequence has mostly expired, and the move would be refused.
+      let target = pick(movable(t), s.job);
       const held = t.slots.length;
       const window = availabilityRequest();
       await judged(
         slotRules.getAvailability(t, session.now(tenant)),
         'getAvailability',
-        session.call(tenant, 'getAvailability', { body: { ...window, end: shifted(window.start, 3600_000) } }),
-      );
-      const slot = t.slots[held];
-      await judged(
-        jobRules.rescheduleJob(t, target, slot, true, session.now(tenant)),
-        'rescheduleJob',
-        session.call(tenant, 'rescheduleJob', {
-          pathParams: jobPath(target),
-          body: { slot_id: slot?.id ?? scene.unknown, reason: 'explore' },
+        session.call(tenant, 'getAvailability', {
+          body: { ...window, end: shifted(window.start, (target ? 1 : 3) * 3600_000) },
         }),
       );
+      const fresh = () => t.slots.find((x, i) => i >= held && !x.usedBy);
+      const move = (job: JobModel | undefined, slot: SlotModel | undefined) =>
+        judged(
+          jobRules.rescheduleJob(t, job, slot, true, session.now(tenant)),
+          'rescheduleJob',
+          session.call(tenant, 'rescheduleJob', {
+            pathParams: jobPath(job),
+            body: { slot_id: slot?.id ?? scene.unknown, reason: 'explore' },
+          }),
+        );
+      if (!target) {
+        // No job can move any more: the one at the position is refused the move, then a job is
+        // created on a fresh slot and moved to another.
+        if (scene.job(s.job)) await move(scene.job(s.job), fresh());
+        const first = fresh();
+        if (!first) return;
+        const body = order(session, tenant, first.id, false);
+        const created = await judged(
+          jobRules.createJob(
+            t,
+            { slot: first, slotId: first.id, body, withCode: false, reordered: false },
+            session.now(tenant),
+          ),
+          'createJob',
+          session.call(tenant, 'createJob', { body }),
+        );
+        if (created.status !== 201) return;
+        await readBack(session, tenant, t, created.json.job_id);
+        target = t.jobs.find((j) => j.id === created.json.job_id);
+      }
+      const old = target && t.slots.find((x) => x.id === target.slotId);
+      await move(target, fresh());
       if (!old) return;
       const body = order(session, tenant, old.id, false);
       const response = await judged(
@@ -963,6 +1010,148 @@ const ENTRIES = {
         }),
       );
       await drive(undefined);
+    },
+  }),
+  failingChain: step({
+    weight: 2,
+    fields: ({ tenant, index }) => ({
+      tenant,
+      job: index,
+      fail: fc.constantFrom(500 as const, 503 as const, 'redirect' as const, 'no answer' as const),
+    }),
+    describe: (s, at) => {
+      const target = at ? pick(notFinal(at.t), s.job) : undefined;
+      const job = !at
+        ? `job ${nth(s.job)} of those not final`
+        : target
+          ? `job ${nth(at.t.jobs.indexOf(target))}`
+          : 'a job not final';
+      const endpoint = at && alwaysFailing(at.t);
+      const where = endpoint
+        ? `${endpointName(at.t.endpoints.indexOf(endpoint), at)}, whose receiver ${describeScript(endpoint.script!)}`
+        : `a new webhook endpoint whose receiver ${describeScript({ failures: Infinity, fail: s.fail, ok: 200 })}`;
+      return `at ${where}: change ${job}'s recipient instructions twice, retry the waiting delivery by hand, run out the retries, retry the dead-lettered delivery by hand twice, then advance the clock ${PAST_EVERY_WAIT} s`;
+    },
+    operations: [
+      'createWebhookEndpoint',
+      'updateRecipientInstructions',
+      'retryWebhookDelivery',
+      'advanceClock',
+      'listWebhookDeliveries',
+    ],
+    async perform(s, { session, tenant, t }) {
+      // Receivers follow a script on a frozen clock only.
+      const target = pick(notFinal(t), s.job);
+      if (!session.frozen(tenant) || !target) return;
+      let endpoint = alwaysFailing(t);
+      if (!endpoint) {
+        if (t.endpoints.filter((e) => e.live).length + t.foreignEndpoints >= 3) return;
+        const script: ReceiverScript = { failures: Infinity, fail: s.fail, ok: 200 };
+        const inbox = session.openInbox(script);
+        const { url, secret } = session.inbox(inbox);
+        await judged(
+          webhookRules.createWebhookEndpoint(t, inbox, true, script),
+          'createWebhookEndpoint',
+          session.call(tenant, 'createWebhookEndpoint', { body: { url, secret } }),
+        );
+        endpoint = t.endpoints.find((e) => e.inbox === inbox);
+      }
+      if (!endpoint) return;
+      const at = endpoint;
+      for (let i = 0; i < 2; i++)
+        await judged(
+          jobRules.updateRecipientInstructions(t, target, true),
+          'updateRecipientInstructions',
+          session.call(tenant, 'updateRecipientInstructions', {
+            pathParams: { job_id: target.id },
+            body: { job_comment: `explore step ${session.trace.length} event ${i + 1}` },
+          }),
+        );
+      await session.sync(tenant, t);
+      const mine = () => at.expected.filter((x) => x.jobId === target.id && x.delivery?.id !== undefined);
+      const retry = async (event: EventModel) => {
+        const delivery = { id: event.delivery!.id!, endpointId: at.id };
+        await judged(
+          webhookRules.retryWebhookDelivery(t, delivery),
+          'retryWebhookDelivery',
+          session.call(tenant, 'retryWebhookDelivery', { pathParams: { delivery_id: delivery.id } }),
+        );
+        await session.sync(tenant, t);
+      };
+      const waiting = mine().find((x) => x.delivery!.status === 'PENDING' && x.delivery!.waiting);
+      if (waiting) await retry(waiting);
+      await runOut(session, tenant, t, 16);
+      const dead = mine()
+        .filter((x) => x.delivery!.status === 'DEAD_LETTERED')
+        .at(-1);
+      if (!dead) return;
+      await retry(dead);
+      await retry(dead);
+      await advance(session, tenant, t, PAST_EVERY_WAIT);
+    },
+  }),
+  wrongThenCodeUpdate: step({
+    weight: 2,
+    fields: ({ tenant, index }) => ({
+      tenant,
+      job: index,
+      wrong: fc.constantFrom(1, 2),
+      code: fc.stringMatching(/^[0-9]{4}$/),
+    }),
+    describe: (s, at) => {
+      const target = at && codeNotFrozen(at, s.job);
+      const job = !at
+        ? `job ${nth(s.job)} of those with a code not yet frozen (none: a new one on a fresh slot)`
+        : target
+          ? `job ${nth(at.t.jobs.indexOf(target))}`
+          : 'a job created with a code on a fresh slot';
+      return `try ${s.wrong} wrong code${s.wrong > 1 ? 's' : ''} on ${job} straight to CLIENT_RECEIVED, set its code to ${JSON.stringify(s.code)}, read it, then deliver with the new code`;
+    },
+    operations: ['getAvailability', 'createJob', 'advanceJob', 'updateDeliveryCode', 'getJob'],
+    async perform(s, scene) {
+      const { session, tenant, t, jobPath } = scene;
+      let target = codeNotFrozen(scene, s.job);
+      if (!target) {
+        const held = t.slots.length;
+        const window = availabilityRequest();
+        await judged(
+          slotRules.getAvailability(t, session.now(tenant)),
+          'getAvailability',
+          session.call(tenant, 'getAvailability', { body: { ...window, end: shifted(window.start, 3600_000) } }),
+        );
+        const slot = t.slots[held];
+        if (!slot) return;
+        const body = order(session, tenant, slot.id, true);
+        const response = await judged(
+          jobRules.createJob(t, { slot, slotId: slot.id, body, withCode: true, reordered: false }, session.now(tenant)),
+          'createJob',
+          session.call(tenant, 'createJob', { body }),
+        );
+        if (response.status !== 201) return;
+        await readBack(session, tenant, t, response.json.job_id);
+        target = t.jobs.find((j) => j.id === response.json.job_id);
+      }
+      const drive = (code: string) =>
+        judged(
+          jobRules.advanceJob(t, target, 'CLIENT_RECEIVED', code),
+          'advanceJob',
+          session.call(tenant, 'advanceJob', {
+            pathParams: jobPath(target),
+            body: { to: 'CLIENT_RECEIVED', delivery_code: code },
+          }),
+        );
+      for (let i = 0; i < s.wrong; i++) await drive(typed(target, 'wrong'));
+      await judged(
+        jobRules.updateDeliveryCode(target, s.code),
+        'updateDeliveryCode',
+        session.call(tenant, 'updateDeliveryCode', { pathParams: jobPath(target), body: { delivery_code: s.code } }),
+      );
+      await judged(
+        jobRules.getJob(t, target),
+        'getJob',
+        session.call(tenant, 'getJob', { pathParams: jobPath(target) }),
+      );
+      await drive(typed(target, 'right'));
     },
   }),
 };
