@@ -24,6 +24,7 @@ export const REDIS_TESTS = under([
   'server/store/redis-round-trips.test.ts',
   'server/store/due-index.test.ts',
   'test/redis/keys-at-rest.test.ts',
+  'test/redis/reconnect.test.ts',
 ]);
 
 interface PathFilter {
