@@ -19,15 +19,11 @@ import Redis from 'ioredis';
 import { startRedis } from '../test/support/redis-server';
 import { killAll, startSandbox, stopProcess } from './lib/processes';
 import { ORDER, WEEK } from './bench/create-load';
+import { optionValue } from './lib/args';
 
-const args = process.argv.slice(2);
-const value = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
-const TENANTS = Number(value('--tenants', '1000'));
-const WINDOW_S = Number(value('--window', '10'));
-const BASELINE = value('--baseline', '');
+const TENANTS = Number(optionValue('--tenants', '1000'));
+const WINDOW_S = Number(optionValue('--window', '10'));
+const BASELINE = optionValue('--baseline', '');
 
 /** Sends of one request at most (the first and the retries). */
 const SENDS = 20;

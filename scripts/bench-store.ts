@@ -25,14 +25,10 @@ import { countingClient } from '../test/support/round-trips';
 import { Outbox } from '../server/webhooks/outbox';
 import { killAll, startProcess, startSandbox, stopProcess, type Child } from './lib/processes';
 import { createRequests, heldSlots, json, ORDER, WEEK, type HeldSlot } from './bench/create-load';
+import { optionValue } from './lib/args';
 
-const args = process.argv.slice(2);
-const value = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
-const DURATION = Number(value('--duration', '10'));
-const CONNECTIONS = Number(value('--connections', '50'));
+const DURATION = Number(optionValue('--duration', '10'));
+const CONNECTIONS = Number(optionValue('--connections', '50'));
 
 interface Figures {
   rps: number;
@@ -86,7 +82,7 @@ async function roundTripsPerCreate(url: string): Promise<{ plain: number; idempo
 }
 
 const WEBHOOK_TENANTS = 24;
-const WEBHOOK_JOBS_PER_TENANT = Number(value('--jobs', '40'));
+const WEBHOOK_JOBS_PER_TENANT = Number(optionValue('--jobs', '40'));
 /** Every event of a job: CREATED and the eight steps to CLIENT_RECEIVED. */
 const EVENTS_PER_JOB = 9;
 const SETTLE_MS = 120_000;
@@ -328,7 +324,7 @@ async function soak(): Promise<SoakFigures> {
 
 async function main(): Promise<void> {
   // `--only soak` or `--only webhooks`: that part alone (its figures as JSON).
-  const only = value('--only', '');
+  const only = optionValue('--only', '');
   if (only !== '' && !['create', 'webhooks', 'soak'].includes(only)) {
     process.stderr.write(`bench:store: --only takes create, webhooks or soak, got "${only}"\n`);
     process.exit(2);

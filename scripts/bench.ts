@@ -29,26 +29,21 @@ import { measureStartup } from './bench/startup';
 import { table, type BenchResults, type LoadFigures } from './bench/table';
 import { cpuMs } from './bench/cpu';
 import { createRequests, heldSlots, json, ORDER, post, WEEK } from './bench/create-load';
+import { hasOption, optionValue } from './lib/args';
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const value = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
-const QUICK = flag('--quick');
-const DURATION = Number(value('--duration', QUICK ? '1' : '10'));
-const CONNECTIONS = Number(value('--connections', '50'));
+const QUICK = hasOption('--quick');
+const DURATION = Number(optionValue('--duration', QUICK ? '1' : '10'));
+const CONNECTIONS = Number(optionValue('--connections', '50'));
 const PIPELINING = 1;
-const OUT = value('--out', join(__dirname, 'bench', 'results.json'));
-const MEMORY_JOBS = Number(value('--memory-jobs', QUICK ? '20000' : '100000'));
-const WEBHOOK_EVENTS = Number(value('--webhook-events', QUICK ? '2000' : '20000'));
-const FIXTURE_ORDERS = Number(value('--fixture-orders', QUICK ? '20000' : '200000'));
+const OUT = optionValue('--out', join(__dirname, 'bench', 'results.json'));
+const MEMORY_JOBS = Number(optionValue('--memory-jobs', QUICK ? '20000' : '100000'));
+const WEBHOOK_EVENTS = Number(optionValue('--webhook-events', QUICK ? '2000' : '20000'));
+const FIXTURE_ORDERS = Number(optionValue('--fixture-orders', QUICK ? '20000' : '200000'));
 const TSX = ['-r', 'tsx/cjs'];
-const STARTUP_RUNS = Number(value('--startup-runs', QUICK ? '2' : '5'));
-const BASELINE = args.includes('--baseline') ? value('--baseline', '') : null;
+const STARTUP_RUNS = Number(optionValue('--startup-runs', QUICK ? '2' : '5'));
+const BASELINE = hasOption('--baseline') ? optionValue('--baseline', '') : null;
 const PARTS = ['startup', 'create', 'memory', 'webhooks', 'kit'] as const;
-const ONLY = args.includes('--only') ? value('--only', '').split(',') : null;
+const ONLY = hasOption('--only') ? optionValue('--only', '').split(',') : null;
 if (ONLY && (ONLY.length === 0 || ONLY.some((part) => !(PARTS as readonly string[]).includes(part)))) {
   process.stderr.write(`--only takes a comma-separated list of: ${PARTS.join(', ')}\n`);
   process.exit(2);

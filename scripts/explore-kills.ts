@@ -11,19 +11,15 @@
 import { WebhookReceiver } from '../conformance/receiver/receiver';
 import { exploreKey, runExplore } from '../conformance/explore/run';
 import { statefulMutants } from '../test/mutants/stateful';
+import { hasOption, optionValue } from './lib/args';
 
 /** Generous: on a loaded machine a shorter one turns slow answers into false kills. */
 const TIMEOUT_MS = 10_000;
-const args = process.argv.slice(2);
-const value = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
 
 async function main(): Promise<void> {
-  const seeds = value('--seeds', '1,2,3,4,5,6,7,8,9,10').split(',').map(Number);
-  const verbose = args.includes('--verbose');
-  const wanted = args.includes('--mutants') ? value('--mutants', '').split(',') : null;
+  const seeds = optionValue('--seeds', '1,2,3,4,5,6,7,8,9,10').split(',').map(Number);
+  const verbose = hasOption('--verbose');
+  const wanted = hasOption('--mutants') ? optionValue('--mutants', '').split(',') : null;
   const unknown = (wanted ?? []).filter((id) => !statefulMutants.some((m) => m.id === id));
   if (seeds.some((seed) => !Number.isInteger(seed)) || unknown.length > 0) {
     process.stderr.write(
