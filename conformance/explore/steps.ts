@@ -161,6 +161,21 @@ async function runOut(session: Session, tenant: number, t: TenantModel, moves: n
   }
 }
 
+/** A job comment through the recipient instructions, judged: an event on any job that can still take one. */
+async function comment(
+  { session, tenant, t, jobPath }: Pick<Scene, 'session' | 'tenant' | 't' | 'jobPath'>,
+  target: JobModel | undefined,
+): Promise<void> {
+  await judged(
+    jobRules.updateRecipientInstructions(t, target, true),
+    'updateRecipientInstructions',
+    session.call(tenant, 'updateRecipientInstructions', {
+      pathParams: jobPath(target),
+      body: { job_comment: `explore step ${session.trace.length}` },
+    }),
+  );
+}
+
 /** The code the driver types: right, wrong or none (a job without a code takes any). */
 function typed(target: JobModel | undefined, kind: 'right' | 'wrong'): string {
   const right = target === undefined || !target.code.enabled ? '0000' : (target.code.value ?? '(unread)');
@@ -712,14 +727,7 @@ const ENTRIES = {
           body: { delivery_code: s.code },
         }),
       );
-      await judged(
-        jobRules.updateRecipientInstructions(t, job(s.job), true),
-        'updateRecipientInstructions',
-        session.call(tenant, 'updateRecipientInstructions', {
-          pathParams: jobPath(job(s.job)),
-          body: { job_comment: `explore step ${session.trace.length}` },
-        }),
-      );
+      await comment({ session, tenant, t, jobPath }, job(s.job));
       await session.settle(t);
     },
   }),
@@ -951,14 +959,7 @@ const ENTRIES = {
         'createWebhookEndpoint',
         session.call(tenant, 'createWebhookEndpoint', { body: { url, secret } }),
       );
-      await judged(
-        jobRules.updateRecipientInstructions(t, job(s.job), true),
-        'updateRecipientInstructions',
-        session.call(tenant, 'updateRecipientInstructions', {
-          pathParams: jobPath(job(s.job)),
-          body: { job_comment: `explore step ${session.trace.length}` },
-        }),
-      );
+      await comment({ session, tenant, t, jobPath }, job(s.job));
       await session.settle(t);
     },
   }),
@@ -1001,14 +1002,7 @@ const ENTRIES = {
           body: { slot_id: slot.id, reason: 'explore' },
         }),
       );
-      await judged(
-        jobRules.updateRecipientInstructions(t, target, true),
-        'updateRecipientInstructions',
-        session.call(tenant, 'updateRecipientInstructions', {
-          pathParams: jobPath(target),
-          body: { job_comment: `explore step ${session.trace.length}` },
-        }),
-      );
+      await comment({ session, tenant, t, jobPath }, target);
       await drive(undefined);
     },
   }),
