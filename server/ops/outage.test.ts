@@ -1,14 +1,8 @@
-import pino from 'pino';
 import { OUTAGE_REMINDER_MS, OutageLog, formatDuration } from './outage';
-
-function logged(): { lines: Array<Record<string, unknown>>; logger: pino.Logger } {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
-  return { lines, logger };
-}
+import { capturedLogger } from '../../test/support/logged';
 
 it('an outage is one line when it starts, one reminder a minute at most, and one line with its duration when it ends', () => {
-  const { lines, logger } = logged();
+  const { lines, logger } = capturedLogger();
   let nowMs = 1_000_000;
   const outage = new OutageLog(logger, 'redis://10.0.0.5:6379', () => nowMs);
   outage.answered();
@@ -33,7 +27,7 @@ it('an outage is one line when it starts, one reminder a minute at most, and one
 });
 
 it('a second outage starts afresh', () => {
-  const { lines, logger } = logged();
+  const { lines, logger } = capturedLogger();
   let nowMs = 0;
   const outage = new OutageLog(logger, 'memory', () => nowMs);
   outage.failed('ECONNRESET');

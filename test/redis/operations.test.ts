@@ -4,19 +4,18 @@
  * one line when the outage starts and one when it ends, with its duration, however many
  * requests and outbox passes failed meanwhile; the metrics count the store's errors.
  */
-import pino from 'pino';
 import { startServer, storeAddress, type RunningServer } from '../../server/main';
 import { TestApi, createJobRequest } from '../support/harness';
 import { startRedis, type RunningRedis } from '../support/redis-server';
 import { serve } from '../support/serve';
+import { capturedLogger, storeLines } from '../support/logged';
 
 let redis: RunningRedis;
 let server: RunningServer;
-const lines: Array<Record<string, any>> = [];
+const { lines, logger } = capturedLogger();
 
 beforeAll(async () => {
   redis = await startRedis();
-  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
   server = await startServer(
     { port: 0, host: '127.0.0.1', store: redis.url, storePrefix: 'ops:', metrics: true },
     { logger },
@@ -27,8 +26,6 @@ afterAll(async () => {
   await server?.close();
   await redis?.stop();
 }, 60_000);
-
-const storeLines = () => lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('store '));
 
 async function metric(name: string): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
@@ -44,7 +41,7 @@ it('readiness follows Redis, liveness does not; an outage is two log lines and o
   expect((await api.get('/readyz')).body).toEqual({ status: 'ready', store: 'redis' });
   const errorsBefore = await metric('lastmile_store_errors_total');
   expect(await metric('lastmile_store_round_trips_total')).toBeGreaterThan(0);
-  expect(storeLines()).toEqual([]);
+  expect(storeLines(lines)).toEqual([]);
 
   await redis.pause();
   const ready = await api.get('/readyz');
@@ -75,7 +72,7 @@ it('readiness follows Redis, liveness does not; an outage is two log lines and o
     answer = await api.get('/readyz');
   }
   expect(answer.status).toBe(200);
-  const logged = storeLines();
+  const logged = storeLines(lines);
   expect(logged.map((l) => [l.level, l.msg.replace(/after .*$/, 'after …')])).toEqual([
     [50, 'store unreachable: requests answer 503 until it is back'],
     [40, 'store reachable again after …'],

@@ -6,18 +6,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
-import pino from 'pino';
 import { startServer, type RunningServer } from '../../server/main';
 import { TestApi } from '../support/harness';
 import { startRedis, type RunningRedis } from '../support/redis-server';
+import { capturedLogger, storeLines } from '../support/logged';
 
 let redis: RunningRedis;
 let server: RunningServer;
-const lines: Array<Record<string, any>> = [];
+const { lines, logger } = capturedLogger();
 
 beforeAll(async () => {
   redis = await startRedis();
-  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
   server = await startServer(
     { port: 0, host: '127.0.0.1', store: redis.url, storePrefix: 'reconnect:', tenantTtlSeconds: 3600 },
     { logger },
@@ -68,7 +67,7 @@ it('answers again as soon as a restarted Redis has loaded its data, and logs tha
   );
   expect(looks).toBeLessThan(100);
   expect((await api.get(`/jobs/${id}`)).body.id).toBe(id);
-  const logged = lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('store '));
+  const logged = storeLines(lines);
   expect(logged.map((l) => [l.level, l.msg.replace(/after .*$/, 'after …')])).toEqual([
     [50, 'store unreachable: requests answer 503 until it is back'],
     [40, 'store reachable again after …'],
