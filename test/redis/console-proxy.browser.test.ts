@@ -6,10 +6,11 @@
  */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startServer, type RunningServer } from '../../server/main';
 import { TestApi } from '../support/harness';
 import { startRedis, type RunningRedis } from '../support/redis-server';
-import { roundRobin, type RoundRobin } from '../support/round-robin';
+import type { RoundRobin } from '../support/round-robin';
+import { instancesBehindProxy } from '../support/instances';
+import type { RunningServer } from '../../server/main';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const KEY = 'console-behind-proxy';
@@ -18,8 +19,8 @@ const STEP_TIMEOUT_MS = 60_000;
 const START_TIMEOUT_MS = 120_000;
 
 let redis: RunningRedis;
-let instances: RunningServer[] = [];
 let proxy: RoundRobin;
+let closeInstances: (() => Promise<void>) | undefined;
 let browser: Browser;
 let page: Page;
 const refused: string[] = [];
@@ -29,12 +30,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   redis = await startRedis();
-  instances = await Promise.all(
-    [0, 1, 2].map(() =>
-      startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', store: redis.url, storePrefix: 'proxy:' }),
-    ),
-  );
-  proxy = await roundRobin(instances.map((i) => i.url));
+  ({ proxy, close: closeInstances } = await instancesBehindProxy({ store: redis.url, storePrefix: 'proxy:' }));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     timeout: START_TIMEOUT_MS,
@@ -50,8 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await proxy?.close();
-  await Promise.all(instances.map((i) => i.close()));
+  await closeInstances?.();
   await redis?.stop();
 }, 60_000);
 

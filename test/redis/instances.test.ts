@@ -11,32 +11,29 @@ import { startServer, type RunningServer } from '../../server/main';
 import { TestApi, availabilityRequest, createJobRequest } from '../support/harness';
 import { startRedis, startRedisCluster, type RunningRedis } from '../support/redis-server';
 import { roundRobin, type RoundRobin } from '../support/round-robin';
+import { instancesBehindProxy } from '../support/instances';
 
 let redis: RunningRedis;
 let instances: RunningServer[] = [];
 let proxy: RoundRobin;
+let closeInstances: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   redis = await startRedis();
-  instances = await Promise.all(
-    [0, 1, 2].map(() =>
-      startServer({
-        port: 0,
-        host: '127.0.0.1',
-        logLevel: 'silent',
-        store: redis.url,
-        storePrefix: 'instances:',
-        webhookRetryJitter: 0,
-        shutdownGraceMs: 200,
-      }),
-    ),
-  );
-  proxy = await roundRobin(instances.map((i) => i.url));
+  ({
+    instances,
+    proxy,
+    close: closeInstances,
+  } = await instancesBehindProxy({
+    store: redis.url,
+    storePrefix: 'instances:',
+    webhookRetryJitter: 0,
+    shutdownGraceMs: 200,
+  }));
 }, 60_000);
 
 afterAll(async () => {
-  await proxy?.close();
-  await Promise.all(instances.map((i) => i.close()));
+  await closeInstances?.();
   await redis?.stop();
 }, 60_000);
 

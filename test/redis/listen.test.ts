@@ -6,37 +6,35 @@
  */
 import { randomUUID } from 'node:crypto';
 import { listen, type Listening } from '../../cli/listen';
-import { startServer, type RunningServer } from '../../server/main';
+import type { RunningServer } from '../../server/main';
 import { TestApi } from '../support/harness';
 import { Receiver } from '../support/receiver';
 import { startRedis, type RunningRedis } from '../support/redis-server';
-import { roundRobin, type RoundRobin } from '../support/round-robin';
+import type { RoundRobin } from '../support/round-robin';
+import { instancesBehindProxy } from '../support/instances';
 
 const RETRY_SECONDS = 30;
 
 let redis: RunningRedis;
 let instances: RunningServer[] = [];
 let proxy: RoundRobin;
+let closeInstances: (() => Promise<void>) | undefined;
 let local: Receiver;
 let listening: Listening | undefined;
 
 beforeAll(async () => {
   redis = await startRedis();
-  instances = await Promise.all(
-    [0, 1, 2].map(() =>
-      startServer({
-        port: 0,
-        host: '127.0.0.1',
-        logLevel: 'silent',
-        store: redis.url,
-        storePrefix: 'listen:',
-        webhookRetryJitter: 0,
-        webhookRetrySchedule: [RETRY_SECONDS, RETRY_SECONDS],
-        shutdownGraceMs: 200,
-      }),
-    ),
-  );
-  proxy = await roundRobin(instances.map((i) => i.url));
+  ({
+    instances,
+    proxy,
+    close: closeInstances,
+  } = await instancesBehindProxy({
+    store: redis.url,
+    storePrefix: 'listen:',
+    webhookRetryJitter: 0,
+    webhookRetrySchedule: [RETRY_SECONDS, RETRY_SECONDS],
+    shutdownGraceMs: 200,
+  }));
   local = await new Receiver((_req, res, index) => {
     res.statusCode = index === 0 ? 500 : 200;
     res.end(index === 0 ? 'try again' : 'ok');
@@ -46,8 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await listening?.stop();
   await local?.stop();
-  await proxy?.close();
-  await Promise.all(instances.map((i) => i.close()));
+  await closeInstances?.();
   await redis?.stop();
 }, 60_000);
 
