@@ -20,7 +20,9 @@ module.exports = {
   testTimeout: 30000,
   // Most suites wait on child processes and sockets, not the CPU: two at a time halves the run on two cores.
   maxWorkers: 2,
-  // Installs Chromium for the browser tests when it can, else stops at once with the command to run.
+  // Installs Chromium for the browser tests when it can, else stops at once with the command to run;
+  // starts the Redis Cluster the cluster suites share, which the teardown stops.
   globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };
