@@ -27,6 +27,7 @@ import { TenantIds } from './domain/tenants';
 import { Sandbox } from './application/sandbox';
 import { FaultRules } from './faults/faults';
 import { Outbox } from './webhooks/outbox';
+import { attemptLeaseMs, DEFAULT_OUTBOX_CONFIG } from './webhooks/config';
 import type { Send } from './webhooks/sender';
 import { createApp } from './http/app';
 import { rawErrorResponse } from './http/errors';
@@ -139,6 +140,8 @@ export async function startServer(
           realNow: options.now,
           observer,
           tenants,
+          // Other instances take over a tenant's deliveries once an attempt's lease could have run out.
+          handOverMs: attemptLeaseMs({ ...DEFAULT_OUTBOX_CONFIG, ...settingsFor(config, 'outbox') }),
         }));
   // Relay endpoints (lastmile listen): any instance may hold a stream, attempt or take an answer.
   const relayBus: RelayBus =

@@ -99,6 +99,34 @@ describe.each(['redis', 'redis-cluster'] as const)('on %s', (kind) => {
     expect(await store.transact(keys[1], () => Promise.resolve('ran'), { existingOnly: true })).toBeUndefined();
   });
 
+  it('with a hand-over, leaves a tenant just committed to its instance for that long, then finds it', async () => {
+    const handing = await RedisStore.connect({
+      url: redis.url,
+      prefix: 'due-handover:',
+      tenantTtlSeconds: 3600,
+      realNow: () => realNow,
+      handOverMs: 7000,
+    });
+    try {
+      await handing.transact('h', (tx) => Promise.resolve(tx.deliveries.put(delivery('d1', realNow))));
+      expect(await handing.dueTenants()).toEqual([]);
+      realNow += 6999;
+      expect(await handing.dueTenants()).toEqual([]);
+      realNow += 1;
+      expect(await handing.dueTenants()).toEqual([handing.tenants.refOf('h')]);
+      // A later time never replaces an earlier one: a look that filed it sooner keeps it sooner.
+      await handing.transact('h', async (tx) => {
+        await tx.pendingDeliveries.all();
+        tx.pendingDeliveries.nextDueAt(realNow + 1000);
+      });
+      await handing.transact('h', (tx) => Promise.resolve(tx.deliveries.put(delivery('d2', realNow))));
+      realNow += 1000;
+      expect(await handing.dueTenants()).toEqual([handing.tenants.refOf('h')]);
+    } finally {
+      await handing.close();
+    }
+  });
+
   if (kind === 'redis-cluster') {
     it('on a cluster, filed due before each commit and again after it: neither a look in between nor a lost write loses a tenant', async () => {
       const client = redisClient(redis.url, REDIS_CLIENT_OPTIONS) as CommitClient;

@@ -13,8 +13,8 @@
  * only with changes to that job's, not with every event and attempt of the tenant.
  *
  * The due-time index ('due', global: tenant id → the real time its deliveries may next be
- * due) is lowered to now by any commit that writes a delivery or the clock while deliveries
- * are pending; 'duev' in the meta counts those commits, so that whoever raises the tenant's
+ * due) is lowered to `dueAt` (now, or a little later: see `handOverMs` in server/store/redis.ts)
+ * by any commit that writes a delivery or the clock while deliveries are pending; 'duev' in the meta counts those commits, so that whoever raises the tenant's
  * time afterwards (server/store/redis.ts, `indexDue`) can tell it raced one.
  *
  * KEYS[1] is the tenant's meta key, so that a cluster client sends the script to the
@@ -90,7 +90,7 @@ end
 if changed then redis.call('HINCRBY', meta, 'pendingv', 1) end
 if p.dueTouch then
   redis.call('HINCRBY', meta, 'duev', 1)
-  if p.due and redis.call('ZCARD', pending) > 0 then redis.call('ZADD', p.due, 'LT', p.now, p.tenant) end
+  if p.due and redis.call('ZCARD', pending) > 0 then redis.call('ZADD', p.due, 'LT', p.dueAt, p.tenant) end
 end
 if p.tenants then redis.call('ZADD', p.tenants, p.now, p.tenant) end
 for _, part in ipairs(p.parts) do

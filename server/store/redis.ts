@@ -43,6 +43,15 @@ export interface RedisStoreOptions {
   client?: RedisClient;
   /** Told of every round trip, conflict and re-run (the metrics and the outage log, from the composition root). */
   observer?: StoreObserver;
+  /**
+   * After a commit that may change what is due, how long the other instances leave the
+   * tenant's deliveries to the instance that committed, before they look at them: it carries
+   * them on at once (sends what is due, times what is not), and another takes over only if it
+   * died, which an attempt's lease would make them wait for anyway. Default 0: they look at
+   * once, each at every poll, which under a steady flow of deliveries is every tenant, every
+   * poll, on every instance.
+   */
+  handOverMs?: number;
 }
 
 /** How the store's client behaves: a request never waits for Redis to come back; it is answered 503 at once. */
@@ -187,6 +196,7 @@ export class RedisStore implements Store {
   private async commit(key: string, payload: CommitPayload): Promise<boolean> {
     const base = this.base(key);
     if (this.cluster && !payload.checkOnly) await this.indexBeforeCommit(key, payload);
+    const now = this.realNow();
     const committed = await this.call((r) =>
       r.lastmileCommit(
         `${base}meta`,
@@ -194,7 +204,8 @@ export class RedisStore implements Store {
           ...payload,
           base,
           tenant: this.tenants.idOf(key),
-          now: this.realNow(),
+          now,
+          dueAt: now + (this.options.handOverMs ?? 0),
           ttlMs: this.options.tenantTtlSeconds * 1000,
           parts: TENANT_PARTS,
           // On a cluster these live in other slots: the script leaves them alone.
@@ -205,9 +216,14 @@ export class RedisStore implements Store {
     return committed === 1;
   }
 
+  /** When the other instances look at a tenant whose commit may have changed what is due. */
+  private dueAfterCommit(): number {
+    return this.realNow() + (this.options.handOverMs ?? 0);
+  }
+
   /**
    * On a cluster, files the tenant in both indexes before its commit, as the script does on
-   * one Redis: active now, and due now if the commit may change what is due. Should the
+   * one Redis: active now, and due (after the hand-over) if the commit may change what is due. Should the
    * commit then fail or write nothing due, the next look at the tenant files it correctly.
    */
   private async indexBeforeCommit(key: string, payload: CommitPayload): Promise<void> {
@@ -215,7 +231,7 @@ export class RedisStore implements Store {
     const now = this.realNow();
     await Promise.all([
       this.call((r) => r.zadd(this.tenantsKey, 'GT', now, id)),
-      payload.dueTouch ? this.call((r) => r.zadd(this.dueKey, 'LT', now, id)) : undefined,
+      payload.dueTouch ? this.call((r) => r.zadd(this.dueKey, 'LT', this.dueAfterCommit(), id)) : undefined,
     ]);
   }
 
@@ -226,7 +242,7 @@ export class RedisStore implements Store {
    */
   private async indexAfterCommit(key: string, payload: CommitPayload): Promise<void> {
     if (!this.cluster || !payload.dueTouch) return;
-    await this.call((r) => r.zadd(this.dueKey, 'LT', this.realNow(), this.tenants.idOf(key)));
+    await this.call((r) => r.zadd(this.dueKey, 'LT', this.dueAfterCommit(), this.tenants.idOf(key)));
   }
 
   private async backOff(run: number): Promise<void> {

@@ -38,3 +38,11 @@ export const DEFAULT_OUTBOX_CONFIG: Readonly<OutboxConfig> = Object.freeze({
   relayGraceSeconds: 300,
   relayHeartbeatMs: 10_000,
 });
+
+/**
+ * How long an attempt holds its delivery when its endpoint has no faults (a delay, a
+ * duplicate): the timeout, and the margin past it.
+ */
+export function attemptLeaseMs(config: Pick<OutboxConfig, 'timeoutMs' | 'leaseMarginMs'>): number {
+  return config.timeoutMs + config.leaseMarginMs;
+}

@@ -8,7 +8,7 @@ import { webhookHeaders } from '../../spec/contract';
 import { clockNow, iso, realDelayUntil } from '../domain/clock';
 import { newId } from '../domain/ids';
 import type { ClockState } from '../domain/store';
-import type { OutboxConfig } from './config';
+import { attemptLeaseMs, type OutboxConfig } from './config';
 import { chainHead, chainsOf } from './delivery-log';
 import { deleteEndpoint, finished } from './endpoints';
 import type { DeliveryRecord, EndpointRecord, WebhookStore } from './records';
@@ -193,9 +193,9 @@ export class DeliveryScheduler {
     const token = newId('lease');
     // An endpoint's faults lengthen an attempt (a delay, a second send): its lease covers them.
     const leaseFor = (endpoint: EndpointRecord) =>
-      this.parts.config.timeoutMs * (endpoint.duplicate ? 2 : 1) +
-      (endpoint.delay_ms ?? 0) +
-      this.parts.config.leaseMarginMs;
+      attemptLeaseMs(this.parts.config) +
+      (endpoint.duplicate ? this.parts.config.timeoutMs : 0) +
+      (endpoint.delay_ms ?? 0);
     const taken = await this.parts.store.transact(
       key,
       async (tx) => {

@@ -10,6 +10,11 @@ import type { Schemas } from '../../spec/contract';
 
 export const MAX_RESPONSE_BODY_KEPT = 2048;
 const SOCKETS_PER_ENDPOINT = 32;
+/**
+ * Pooled connections found closed that one attempt passes over before it fails: a receiver
+ * closes every connection idle past its keep-alive at once, so several can be stale together.
+ */
+const STALE_CONNECTIONS_TRIED = SOCKETS_PER_ENDPOINT;
 /** The answer's headers an attempt keeps: enough to see why a receiver refused. */
 const KEPT_RESPONSE_HEADERS = [
   'content-type',
@@ -85,45 +90,62 @@ export function sender(settings: SendSettings): Send {
         return;
       }
       const transport = url.protocol === 'https:' ? https : http;
-      const req = transport.request(
-        url,
-        {
-          method: 'POST',
-          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-          agent,
-          lookup: guardedLookup(settings.allowPrivate),
-        },
-        (res) => {
-          const status = res.statusCode ?? 0;
-          const chunks: Buffer[] = [];
-          let kept = 0;
-          // One byte past what is kept tells a body cut short from one exactly 2 KB long.
-          const limit = MAX_RESPONSE_BODY_KEPT + 1;
-          const finish = () => done(answered(status, res.headers, Buffer.concat(chunks)));
-          res.on('data', (chunk: Buffer) => {
-            if (kept < limit) {
-              chunks.push(chunk.subarray(0, limit - kept));
-              kept += Math.min(chunk.length, limit - kept);
-            }
-            if (kept >= limit) {
-              // No more of an answer is kept; stop reading it rather than buffer a flood.
-              finish();
-              res.destroy();
-            }
-          });
-          res.on('end', finish);
-          res.on('error', () => finish());
-        },
-      );
+      let current: http.ClientRequest | undefined;
       const timer = setTimeout(() => {
         done({ ok: false, attempt: { error: `timeout after ${settings.timeoutMs} ms` } });
-        req.destroy();
+        current?.destroy();
       }, settings.timeoutMs);
-      req.on('close', () => clearTimeout(timer));
-      req.on('error', (error: NodeJS.ErrnoException) =>
-        done({ ok: false, attempt: { error: `${error.code ?? 'ERROR'}: ${error.message}` } }),
-      );
-      req.end(body);
+      /**
+       * A pooled connection the receiver closed while idle (its keep-alive ran out) fails the
+       * request written to it at once, before the receiver read any of it: the request goes
+       * again on another connection, within the same attempt and timeout, as Node's
+       * documentation advises. Only then: a reset on a new connection, or after an answer
+       * began, is the receiver's doing and fails the attempt.
+       */
+      const post = (resetsLeft: number): void => {
+        const req = transport.request(
+          url,
+          {
+            method: 'POST',
+            headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+            agent,
+            lookup: guardedLookup(settings.allowPrivate),
+          },
+          (res) => {
+            const status = res.statusCode ?? 0;
+            const chunks: Buffer[] = [];
+            let kept = 0;
+            // One byte past what is kept tells a body cut short from one exactly 2 KB long.
+            const limit = MAX_RESPONSE_BODY_KEPT + 1;
+            const finish = () => {
+              clearTimeout(timer);
+              done(answered(status, res.headers, Buffer.concat(chunks)));
+            };
+            res.on('data', (chunk: Buffer) => {
+              if (kept < limit) {
+                chunks.push(chunk.subarray(0, limit - kept));
+                kept += Math.min(chunk.length, limit - kept);
+              }
+              if (kept >= limit) {
+                // No more of an answer is kept; stop reading it rather than buffer a flood.
+                finish();
+                res.destroy();
+              }
+            });
+            res.on('end', finish);
+            res.on('error', () => finish());
+          },
+        );
+        current = req;
+        req.on('error', (error: NodeJS.ErrnoException) => {
+          if (!settled && req.reusedSocket && resetsLeft > 0 && (error.code === 'ECONNRESET' || error.code === 'EPIPE'))
+            return post(resetsLeft - 1);
+          clearTimeout(timer);
+          done({ ok: false, attempt: { error: `${error.code ?? 'ERROR'}: ${error.message}` } });
+        });
+        req.end(body);
+      };
+      post(STALE_CONNECTIONS_TRIED);
     });
 }
 
