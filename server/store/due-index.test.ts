@@ -140,11 +140,11 @@ describe.each(['redis', 'redis-cluster'] as const)('on %s', (kind) => {
       const commit = client.lastmileCommit.bind(client);
       let beforeCommit: (() => Promise<unknown>) | undefined;
       let failAfterCommit = false;
-      client.lastmileCommit = async (meta, payload) => {
+      client.lastmileCommit = async (meta, payload, ...texts) => {
         const hook = beforeCommit;
         beforeCommit = undefined;
         await hook?.();
-        const committed = await commit(meta, payload);
+        const committed = await commit(meta, payload, ...texts);
         if (failAfterCommit) throw new Error('the process died here');
         return committed;
       };
