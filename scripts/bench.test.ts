@@ -19,6 +19,28 @@ const load = expect.objectContaining({
   requests: positive,
 });
 
+function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [require.resolve('tsx/cli'), join(__dirname, 'bench.ts'), ...args],
+      { cwd: join(__dirname, '..'), maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
+  });
+}
+
+// The short runs start with the whole one: each spends most of its time on processes of its own.
+let onlyMemory: { out: string; run: ReturnType<typeof bench> };
+let unknownPart: ReturnType<typeof bench>;
+beforeAll(() => {
+  const out = join(mkdtempSync(join(tmpdir(), 'lastmile-bench-')), 'results.json');
+  onlyMemory = { out, run: bench(['--quick', '--only', 'memory', '--memory-jobs', '1000', '--out', out]) };
+  unknownPart = bench(['--only', 'memory,speed']);
+});
+// Also when a filter left their tests out.
+afterAll(() => Promise.all([onlyMemory.run, unknownPart]));
+
 it('npm run bench -- --quick produces every figure', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'lastmile-bench-')), 'results.json');
   const stdout = await new Promise<string>((resolve, reject) => {
@@ -88,30 +110,18 @@ it('npm run bench -- --quick produces every figure', async () => {
   }
 });
 
-function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [require.resolve('tsx/cli'), join(__dirname, 'bench.ts'), ...args],
-      { cwd: join(__dirname, '..'), maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-    );
-  });
-}
-
 it('--only measures the parts named, prints them and leaves the results file alone', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'lastmile-bench-')), 'results.json');
-  const { code, stdout } = await bench(['--quick', '--only', 'memory', '--memory-jobs', '1000', '--out', out]);
+  const { code, stdout } = await onlyMemory.run;
   expect(code).toBe(0);
   const printed = JSON.parse(stdout.slice(stdout.indexOf('{')));
   expect(printed.memory).toMatchObject({ jobs: 1000, heapPerJob: expect.any(Number) });
   expect(printed.create).toBeUndefined();
   expect(printed.webhooks).toBeUndefined();
-  expect(() => readFileSync(out)).toThrow();
+  expect(() => readFileSync(onlyMemory.out)).toThrow();
 });
 
 it('--only with a part it does not know is a usage error', async () => {
-  const { code, stderr } = await bench(['--only', 'memory,speed']);
+  const { code, stderr } = await unknownPart;
   expect(code).toBe(2);
   expect(stderr).toContain('--only takes a comma-separated list of: startup, create, memory, webhooks, kit');
 });

@@ -11,7 +11,7 @@ import {
   type Host,
   type SystemPackage,
 } from './support/system-packages';
-import { includesAny, includesBrowserTests, REDIS_TESTS } from './global-setup';
+import { CLUSTER_TESTS, includesAny, includesBrowserTests, REDIS_TESTS } from './global-setup';
 
 function host(overrides: Partial<Host> & { installs?: boolean } = {}): Host & { ran: string[] } {
   let installed = false;
@@ -88,6 +88,23 @@ describe('which runs need redis-server', () => {
     expect(includesAny(patterns(/test\/redis/), REDIS_TESTS)).toBe(true);
     expect(includesAny(patterns(/fixtures\//), REDIS_TESTS)).toBe(false);
     expect(REDIS_TESTS).toContain(join(__dirname, 'redis', 'instances.test.ts'));
+  });
+});
+
+describe('which runs start the shared Redis Cluster', () => {
+  it('names every suite that takes it, each also a Redis suite', () => {
+    const root = join(__dirname, '..');
+    const taking = execSync('git ls-files "*.test.ts"', { cwd: root, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter((file) =>
+        /sharedRedisCluster|STORE_KINDS_WITH_CLUSTER|'redis-cluster'/.test(readFileSync(join(root, file), 'utf8')),
+      )
+      .map((file) => join(root, file))
+      .filter((file) => file !== __filename);
+    expect(taking.length).toBeGreaterThan(0);
+    expect(taking.filter((file) => !CLUSTER_TESTS.includes(file))).toEqual([]);
+    expect(CLUSTER_TESTS.filter((file) => !REDIS_TESTS.includes(file))).toEqual([]);
   });
 });
 

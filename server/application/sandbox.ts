@@ -36,6 +36,9 @@ export interface SandboxOptions {
   policies?: Partial<SandboxPolicies>;
 }
 
+/** What every operation on one job reads first: a shared store fetches it with its first read. */
+const theJob = (jobId: string): Prefetch => ({ jobs: [jobId] });
+
 export class Sandbox {
   readonly config: SandboxConfig;
   private readonly policies: SandboxPolicies;
@@ -90,8 +93,8 @@ export class Sandbox {
   }
 
   /** A question that changes nothing: one transaction, read only. */
-  private read<T>(key: string, question: (op: OperationContext) => Promise<T>): Promise<T> {
-    return this.store.transact(key, async (tx) => question(await this.context(tx)));
+  private read<T>(key: string, question: (op: OperationContext) => Promise<T>, prefetch: Prefetch = {}): Promise<T> {
+    return this.store.transact(key, async (tx) => question(await this.context(tx)), { prefetch });
   }
 
   private async context(tx: Transaction): Promise<OperationContext> {
@@ -123,7 +126,7 @@ export class Sandbox {
   }
 
   getJob(key: string, jobId: string): Promise<Job> {
-    return this.read(key, (op) => jobs.findJob(op, jobId));
+    return this.read(key, (op) => jobs.findJob(op, jobId), theJob(jobId));
   }
 
   listJobs(key: string, filter: { state?: JobState; limit?: number } = {}): Promise<Job[]> {
@@ -131,28 +134,28 @@ export class Sandbox {
   }
 
   cancelJob(key: string, jobId: string, request: Schemas['CancelJobRequest'] = {}): Promise<Job> {
-    return this.run(key, (op) => jobs.cancelJob(op, jobId, request));
+    return this.run(key, (op) => jobs.cancelJob(op, jobId, request), theJob(jobId));
   }
 
   rescheduleJob(key: string, jobId: string, request: Schemas['RescheduleJobRequest']): Promise<Job> {
-    return this.run(key, (op) => jobs.rescheduleJob(op, jobId, request));
+    return this.run(key, (op) => jobs.rescheduleJob(op, jobId, request), theJob(jobId));
   }
 
   updateDeliveryCode(key: string, jobId: string, request: Schemas['UpdateDeliveryCodeRequest']): Promise<Job> {
-    return this.run(key, async (op) => updateDeliveryCode(op, await jobs.findJob(op, jobId), request));
+    return this.run(key, async (op) => updateDeliveryCode(op, await jobs.findJob(op, jobId), request), theJob(jobId));
   }
 
   /** The sandbox driver: one step, or every step up to `to`, all or nothing. */
   advanceJob(key: string, jobId: string, request: Schemas['AdvanceJobRequest'] = {}): Promise<Job> {
-    return this.run(key, (op) => advanceJob(op, jobId, request));
+    return this.run(key, (op) => advanceJob(op, jobId, request), theJob(jobId));
   }
 
   updatePaymentInfo(key: string, jobId: string, paymentInfo: Schemas['PaymentInfo']): Promise<Job> {
-    return this.run(key, (op) => jobs.updatePaymentInfo(op, jobId, paymentInfo));
+    return this.run(key, (op) => jobs.updatePaymentInfo(op, jobId, paymentInfo), theJob(jobId));
   }
 
   replaceExternalData(key: string, jobId: string, externalData: Schemas['ExternalData']): Promise<Job> {
-    return this.run(key, (op) => jobs.replaceExternalData(op, jobId, externalData));
+    return this.run(key, (op) => jobs.replaceExternalData(op, jobId, externalData), theJob(jobId));
   }
 
   updateRecipientInstructions(
@@ -160,7 +163,7 @@ export class Sandbox {
     jobId: string,
     request: Schemas['RecipientInstructionsRequest'],
   ): Promise<Job> {
-    return this.run(key, (op) => jobs.updateRecipientInstructions(op, jobId, request));
+    return this.run(key, (op) => jobs.updateRecipientInstructions(op, jobId, request), theJob(jobId));
   }
 
   // ---- clock and reset ----------------------------------------------------------------

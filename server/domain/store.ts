@@ -100,15 +100,15 @@ export type DomainReads = Pick<TransactionCore, 'tenantKey' | 'clientId' | 'real
   readonly [K in keyof DomainRecords]: RecordReader<DomainRecords[K]>;
 };
 
-export interface TransactOptions {
+export interface TransactOptions<R = DomainRecords> {
   /** Only an existing tenant: when there is none, the function is not run and the result is undefined. */
   existingOnly?: boolean;
   /** Records the function is about to read: a shared store fetches them with its first read, in one round trip. */
-  prefetch?: Prefetch;
+  prefetch?: Prefetch<R>;
 }
 
-/** Ids of records a transaction will read, by kind. */
-export type Prefetch = { readonly [K in keyof DomainRecords]?: readonly string[] };
+/** Ids of records a transaction will read, by kind (of the domain's records, or of a store's: R). */
+export type Prefetch<R = DomainRecords> = { readonly [K in keyof R]?: readonly string[] };
 
 export interface StoreLimits {
   /**

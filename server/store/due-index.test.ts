@@ -5,7 +5,7 @@
  * on one Redis and on a Redis Cluster (where the index is written outside the tenant's commit).
  */
 import type { DeliveryRecord } from '../webhooks/records';
-import { startRedis, startRedisCluster, type RunningRedis } from '../../test/support/redis-server';
+import { sharedRedisCluster, startRedis, type RunningRedis } from '../../test/support/redis-server';
 import { countingClient } from '../../test/support/round-trips';
 import { REDIS_CLIENT_OPTIONS, RedisStore } from './redis';
 import { redisClient } from './redis-connection';
@@ -38,7 +38,7 @@ describe.each(['redis', 'redis-cluster'] as const)('on %s', (kind) => {
   /** Round trips of the single Redis's client (a cluster's are not counted). */
   let counting: ReturnType<typeof countingClient> | undefined;
   beforeAll(async () => {
-    redis = kind === 'redis' ? await startRedis() : await startRedisCluster();
+    redis = kind === 'redis' ? await startRedis() : await sharedRedisCluster();
     counting = kind === 'redis' ? countingClient(redis.url) : undefined;
     store = await RedisStore.connect({
       url: redis.url,
@@ -140,11 +140,11 @@ describe.each(['redis', 'redis-cluster'] as const)('on %s', (kind) => {
       const commit = client.lastmileCommit.bind(client);
       let beforeCommit: (() => Promise<unknown>) | undefined;
       let failAfterCommit = false;
-      client.lastmileCommit = async (meta, payload) => {
+      client.lastmileCommit = async (meta, payload, ...texts) => {
         const hook = beforeCommit;
         beforeCommit = undefined;
         await hook?.();
-        const committed = await commit(meta, payload);
+        const committed = await commit(meta, payload, ...texts);
         if (failAfterCommit) throw new Error('the process died here');
         return committed;
       };

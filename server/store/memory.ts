@@ -186,9 +186,17 @@ export class InMemoryStore implements Store {
     this.tenants = options.tenants ?? new TenantIds();
   }
 
-  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options?: { prefetch: Prefetch }): Promise<T>;
-  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;
-  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions = {}): Promise<T | undefined> {
+  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options?: { prefetch: Prefetch<Records> }): Promise<T>;
+  transact<T>(
+    key: string,
+    fn: (tx: Transaction) => Promise<T>,
+    options: TransactOptions<Records>,
+  ): Promise<T | undefined>;
+  transact<T>(
+    key: string,
+    fn: (tx: Transaction) => Promise<T>,
+    options: TransactOptions<Records> = {},
+  ): Promise<T | undefined> {
     const id = this.tenants.idOf(key);
     let tenant = this.byKey.get(id);
     if (!tenant && options.existingOnly) return Promise.resolve(undefined);

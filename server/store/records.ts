@@ -81,8 +81,16 @@ export interface Store {
   /** How this store names tenants. */
   readonly tenants: TenantIds;
   /** Runs `fn` as one transaction on the tenant of this key, opening the tenant on first use. */
-  transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>, options?: { prefetch: Prefetch }): Promise<T>;
-  transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;
+  transact<T>(
+    tenantKey: string,
+    fn: (tx: Transaction) => Promise<T>,
+    options?: { prefetch: Prefetch<Records> },
+  ): Promise<T>;
+  transact<T>(
+    tenantKey: string,
+    fn: (tx: Transaction) => Promise<T>,
+    options: TransactOptions<Records>,
+  ): Promise<T | undefined>;
   /** Forgets the tenant entirely; the next use opens it afresh. */
   drop(tenantKey: string): Promise<void>;
   tenantKeys(): Promise<string[]>;

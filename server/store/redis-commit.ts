@@ -17,6 +17,10 @@
  * by any commit that writes a delivery or the clock while deliveries are pending; 'duev' in the meta counts those commits, so that whoever raises the tenant's
  * time afterwards (server/store/redis.ts, `indexDue`) can tell it raced one.
  *
+ * ARGV[1] is the payload (JSON); each put names its record's text by its place in ARGV, as
+ * the texts follow the payload: JSON inside JSON would escape every record twice, and Redis
+ * would decode each once more.
+ *
  * KEYS[1] is the tenant's meta key, so that a cluster client sends the script to the
  * tenant's slot; every key the script touches carries the tenant's hash tag. The two global
  * indexes ('tenants', 'due') are in the payload only on one Redis: on a cluster they live in
@@ -34,7 +38,7 @@ local meta = b .. 'meta'
 redis.call('HSETNX', meta, 'opened', p.now)
 for _, w in ipairs(p.puts) do
   local coll, id = w[1], w[2]
-  redis.call('HSET', b .. coll, id, w[3])
+  redis.call('HSET', b .. coll, id, ARGV[w[3]])
   redis.call('HINCRBY', b .. coll .. ':v', id, 1)
   if not redis.call('ZSCORE', b .. coll .. ':o', id) then
     redis.call('ZADD', b .. coll .. ':o', redis.call('HINCRBY', meta, 'seq', 1), id)

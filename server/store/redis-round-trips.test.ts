@@ -1,9 +1,14 @@
 /**
- * Round trips to Redis per create-job: a count, not a timing, made by the client the store
- * is given (test/support/round-trips.ts). Each one is a wait on the network for every
- * request, so a change that adds one should be seen: one pipelined read (the clock, the
- * counts, every endpoint, the slot and the idempotency record), then one commit.
+ * Round trips to Redis per create-job and per webhook delivery: a count, not a timing, made
+ * by the client the store is given (test/support/round-trips.ts). Each one is a wait on the
+ * network for every request, so a change that adds one should be seen. A create: one
+ * pipelined read (the clock, the counts, every endpoint, the slot and the idempotency
+ * record), then one commit. A delivery in a running chain: one pipelined read (the tenant,
+ * the clock, the endpoints, the delivery), its job's pending deliveries (their index, then
+ * the records), then one commit that settles it and takes the lease on the next.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { spec } from '../../spec/contract';
 import { Sandbox } from '../application/sandbox';
 import { startRedis, type RunningRedis } from '../../test/support/redis-server';
@@ -20,6 +25,8 @@ const availability = {
   slot_size: 60 as const,
 };
 const order = spec.components.examples.CreateJobRequestMinimal.value;
+/** An advance to CLIENT_RECEIVED: the pipelined read (the job with it), the job's pending deliveries, the commit. */
+const ADVANCE_ROUND_TRIPS = 3;
 
 let redis: RunningRedis;
 beforeAll(async () => {
@@ -73,5 +80,43 @@ it('a create-job costs 2 round trips, the Idempotency-Key and an endpoint includ
     await outbox.shutdown(0);
     await store.close();
     await background.close();
+  }
+});
+
+it('a delivery costs 4 round trips in a running chain: one transaction settles it and takes the next', async () => {
+  const hook = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('ok'));
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  const counting = countingClient(redis.url);
+  const store = await RedisStore.connect({
+    url: redis.url,
+    prefix: 'rt-chain:',
+    tenantTtlSeconds: 3600,
+    client: counting.client,
+  });
+  // No poll within the test: every round trip counted is the chain's own.
+  const outbox = new Outbox(store, { pollIntervalMs: 3_600_000 });
+  const sandbox = new Sandbox(store, {}, { outbox });
+  try {
+    await outbox.createEndpoint('rt', { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` });
+    const slots = await sandbox.availability('rt', availability);
+    const { jobId } = await sandbox.createJob('rt', { ...order, slot_id: slots.pop()!.id });
+    await outbox.idle();
+    const before = counting.roundTrips();
+    // One advance, eight events: the chain's head is taken once, then each outcome takes the next.
+    await sandbox.advanceJob('rt', jobId, { to: 'CLIENT_RECEIVED' });
+    await outbox.idle();
+    const trips = counting.roundTrips() - before;
+    const log = await outbox.listDeliveries('rt');
+    expect(log.map((d) => d.status)).toEqual(Array(9).fill('SUCCEEDED'));
+    // The head taken, then seven outcomes each taking the next: 4 each; the last outcome
+    // has no other pending delivery of its job to read: 3.
+    expect(trips).toBe(ADVANCE_ROUND_TRIPS + 8 * 4 + 3);
+  } finally {
+    await outbox.shutdown(0);
+    await store.close();
+    hook.close();
   }
 });

@@ -13,7 +13,10 @@ import { BufferedPendingDeliveries, BufferedRecordSet, type CommittedRecords } f
 
 const LIST_BATCH = 200;
 
-export type CommitClient = RedisClient & { lastmileCommit(metaKey: string, payload: string): Promise<number> };
+/** The commit script's call: the payload (JSON), then the text of each record it puts (see server/store/redis-commit.ts). */
+export type CommitClient = RedisClient & {
+  lastmileCommit(metaKey: string, payload: string, ...texts: string[]): Promise<number>;
+};
 
 /** How a transaction reaches Redis: one call, a failure turned into StoreUnavailableError. */
 export type RedisCall = <T>(command: (redis: CommitClient) => Promise<T>) => Promise<T>;
@@ -36,6 +39,8 @@ interface PrefetchedReads {
   endpointIds: string[];
   /** Records read ahead, by kind: the ones named in the transaction's options, and every endpoint. */
   records: { [K in Kind]?: Map<string, StoredText> };
+  /** Whether the tenant exists (has its meta key). */
+  exists: boolean;
 }
 
 /** A record as Redis holds it: its text (null when absent) and its version. */
@@ -174,6 +179,7 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
   dueVersion: string | null | undefined = undefined;
   /** The version of each job's pending set read through the per-job index. */
   private readonly pendingJobVersions = new Map<string, number>();
+  private readonly pendingOfJobRead = new Map<string, Promise<DeliveryRecord[]>>();
   private readonly callbacks: Array<() => void> = [];
 
   constructor(
@@ -183,7 +189,7 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
     readonly tenantKey: string,
     private readonly base: string,
     readonly realNowMs: number,
-    private readonly ahead: Prefetch = {},
+    private readonly ahead: Prefetch<Records> = {},
   ) {
     super();
     const prefetched: { [K in Kind]?: Prefetched } = {
@@ -237,11 +243,18 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
     return this.sets[kind];
   }
 
+  /** One job's pending deliveries, oldest first, read once per transaction (a chain's head is often asked for twice). */
+  private committedPendingOfJob(deliveries: RedisRecords<DeliveryRecord>, jobId: string): Promise<DeliveryRecord[]> {
+    let read = this.pendingOfJobRead.get(jobId);
+    if (!read) {
+      read = this.readPendingOfJob(deliveries, jobId);
+      this.pendingOfJobRead.set(jobId, read);
+    }
+    return read;
+  }
+
   /** One job's pending deliveries, oldest first, from the per-job index (the whole tenant's, until it is built). */
-  private async committedPendingOfJob(
-    deliveries: RedisRecords<DeliveryRecord>,
-    jobId: string,
-  ): Promise<DeliveryRecord[]> {
+  private async readPendingOfJob(deliveries: RedisRecords<DeliveryRecord>, jobId: string): Promise<DeliveryRecord[]> {
     const [members, version, indexed] = await this.call(async (r) => {
       const replies = await r
         .multi()
@@ -289,6 +302,7 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
         .hgetall(`${this.base}endpoints:v`)
         .zcard(`${this.base}deliveries:o`);
       for (const [kind, id] of named) pipeline = pipeline.hget(this.base + kind, id).hget(`${this.base}${kind}:v`, id);
+      pipeline = pipeline.exists(`${this.base}meta`);
       const replies = (await pipeline.exec())?.map(([error, reply]) => {
         if (error) throw error;
         return reply;
@@ -316,9 +330,15 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
         deliveryCount: Number(replies[5] ?? 0),
         endpointIds,
         records,
+        exists: replies[6 + 2 * named.length] === 1,
       };
     });
     return this.prefetch;
+  }
+
+  /** Whether the tenant exists: answered with the first read. */
+  async tenantExists(): Promise<boolean> {
+    return (await this.prefetched()).exists;
   }
 
   async clock(): Promise<ClockState> {

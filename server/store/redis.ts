@@ -21,7 +21,7 @@ import type { RedisOptions } from 'ioredis';
 import type { TimeSource } from '../domain/clock';
 import { refOfId, TenantIds } from '../domain/tenants';
 import { STORE_UNREACHABLE_MESSAGE, StoreUnavailableError, type Prefetch, type TransactOptions } from '../domain/store';
-import { KINDS, type Store, type StoreObserver, type Transaction } from './records';
+import { KINDS, type Records, type Store, type StoreObserver, type Transaction } from './records';
 import { COMMIT_SCRIPT } from './redis-commit';
 import { isClusterUrl, redactedStoreUrl } from './redis-address';
 import { RECONNECTING, redisClient, type RedisClient } from './redis-connection';
@@ -148,21 +148,25 @@ export class RedisStore implements Store {
     return `${this.options.prefix}due`;
   }
 
-  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options?: { prefetch: Prefetch }): Promise<T>;
-  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options: TransactOptions): Promise<T | undefined>;
+  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options?: { prefetch: Prefetch<Records> }): Promise<T>;
+  transact<T>(
+    key: string,
+    fn: (tx: Transaction) => Promise<T>,
+    options: TransactOptions<Records>,
+  ): Promise<T | undefined>;
   async transact<T>(
     key: string,
     fn: (tx: Transaction) => Promise<T>,
-    options: TransactOptions = {},
+    options: TransactOptions<Records> = {},
   ): Promise<T | undefined> {
     const base = this.base(key);
-    if (options.existingOnly && (await this.call((r) => r.exists(`${base}meta`))) === 0) {
-      // Expired or dropped: out of the due-time index, unless it came back meanwhile.
-      await this.indexDue(key, null, null);
-      return undefined;
-    }
     for (let run = 1; ; run++) {
       const tx = new RedisTransaction(this.call, key, this.tenants.refOf(key), base, this.realNow(), options.prefetch);
+      if (options.existingOnly && run === 1 && !(await tx.tenantExists())) {
+        // Expired or dropped: out of the due-time index, unless it came back meanwhile.
+        await this.indexDue(key, null, null);
+        return undefined;
+      }
       let result: T;
       try {
         result = await fn(tx);
@@ -197,11 +201,15 @@ export class RedisStore implements Store {
     const base = this.base(key);
     if (this.cluster && !payload.checkOnly) await this.indexBeforeCommit(key, payload);
     const now = this.realNow();
+    // Each record's text goes as an argument of its own, after the payload (ARGV[1]).
+    const texts: string[] = [];
+    const puts = payload.puts.map(([kind, id, text]) => [kind, id, texts.push(text) + 1]);
     const committed = await this.call((r) =>
       r.lastmileCommit(
         `${base}meta`,
         JSON.stringify({
           ...payload,
+          puts,
           base,
           tenant: this.tenants.idOf(key),
           now,
@@ -211,6 +219,7 @@ export class RedisStore implements Store {
           // On a cluster these live in other slots: the script leaves them alone.
           ...(this.cluster ? {} : { tenants: this.tenantsKey, due: this.dueKey }),
         }),
+        ...texts,
       ),
     );
     return committed === 1;

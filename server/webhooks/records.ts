@@ -77,7 +77,7 @@ export interface WebhookStore {
   transact<T>(
     tenantKey: string,
     fn: (tx: WebhookTransaction) => Promise<T>,
-    options: TransactOptions,
+    options: TransactOptions<WebhookRecords>,
   ): Promise<T | undefined>;
   /** Tenants holding at least one PENDING delivery. */
   tenantsWithPendingDeliveries(): Promise<string[]>;

@@ -11,7 +11,7 @@ import type { ClockState } from '../domain/store';
 import { attemptLeaseMs, type OutboxConfig } from './config';
 import { chainHead, chainsOf } from './delivery-log';
 import { deleteEndpoint, finished } from './endpoints';
-import type { DeliveryRecord, EndpointRecord, WebhookStore } from './records';
+import type { DeliveryRecord, EndpointRecord, WebhookStore, WebhookTransaction as Transaction } from './records';
 import { relayConnected, relayExpired, type RelayHub } from './relay';
 import type { EndpointCachePool, Send, SendOutcome } from './sender';
 
@@ -65,6 +65,17 @@ export class BackgroundWork {
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
+}
+
+/** A delivery this process holds the lease on, and what sending it needs. */
+interface Taken {
+  delivery: DeliveryRecord;
+  endpoint: EndpointRecord;
+  /** The tenant's time as the lease was taken: the attempt's time in the log. */
+  atMs: number;
+  /** The stream that holds a relay endpoint, when one does. */
+  relayHolder: string | null;
+  token: string;
 }
 
 interface Timer {
@@ -190,44 +201,64 @@ export class DeliveryScheduler {
    * the lease is still ours. `force`: the last try at shutdown, due or not.
    */
   async attempt(key: string, deliveryId: string, force = false): Promise<void> {
-    const token = newId('lease');
-    // An endpoint's faults lengthen an attempt (a delay, a second send): its lease covers them.
-    const leaseFor = (endpoint: EndpointRecord) =>
-      attemptLeaseMs(this.parts.config) +
-      (endpoint.duplicate ? this.parts.config.timeoutMs : 0) +
-      (endpoint.delay_ms ?? 0);
-    const taken = await this.parts.store.transact(
+    let taken = await this.parts.store.transact(
       key,
       async (tx) => {
         const delivery = await tx.deliveries.get(deliveryId);
-        if (!delivery || delivery.status !== 'PENDING') return undefined;
-        const nowMs = clockNow(await tx.clock(), tx.realNowMs);
-        if (leaseHeld(delivery, tx.realNowMs, nowMs)) return undefined;
-        if (!force && (delivery.nextAttemptAtMs === null || delivery.nextAttemptAtMs > nowMs)) return undefined;
-        if (!delivery.outsideChain && (await chainHead(tx, delivery))?.id !== deliveryId) return undefined;
-        const endpoint = await tx.endpoints.get(delivery.endpoint_id);
-        if (!endpoint) return undefined;
-        if (endpoint.relay && relayExpired(endpoint.relay, tx.realNowMs, nowMs, this.parts.config)) {
-          // No stream came back within the grace period: the relay goes, its pending deliveries are dead-lettered.
-          await deleteEndpoint(tx, endpoint.id);
-          tx.afterCommit(() => this.parts.caches.forgetEndpoint(key, endpoint.id));
-          return undefined;
-        }
-        const leaseMs = leaseFor(endpoint);
-        tx.deliveries.put({
-          ...delivery,
-          lease: { owner: this.owner, token, untilRealMs: tx.realNowMs + leaseMs, untilTenantMs: nowMs + leaseMs },
-        });
-        const relayHolder =
-          endpoint.relay && relayConnected(endpoint.relay, tx.realNowMs, this.parts.config.relayHeartbeatMs)
-            ? endpoint.relay.holder
-            : null;
-        return { delivery, endpoint, atMs: nowMs, relayHolder };
+        if (!delivery) return undefined;
+        return this.take(tx, key, delivery, clockNow(await tx.clock(), tx.realNowMs), { force });
       },
-      { existingOnly: true },
+      { existingOnly: true, prefetch: { deliveries: [deliveryId] } },
     );
-    if (!taken) return;
-    const { delivery, endpoint, atMs, relayHolder } = taken;
+    // Each outcome's commit takes the lease on the delivery behind it when that one is due at
+    // once, as a chain's next event is: one transaction per delivery, not one to take and one to settle.
+    while (taken) taken = await this.deliver(key, taken);
+  }
+
+  /**
+   * Inside a transaction: the lease on `delivery` for this process, when it may be attempted
+   * now (pending, not held, due or `force`d, the head of its chain: `head` when the caller
+   * knows it is), with what sending it needs; undefined when it may not.
+   */
+  private async take(
+    tx: Transaction,
+    key: string,
+    delivery: DeliveryRecord,
+    nowMs: number,
+    { force = false, head = false }: { force?: boolean; head?: boolean } = {},
+  ): Promise<Taken | undefined> {
+    if (delivery.status !== 'PENDING' || leaseHeld(delivery, tx.realNowMs, nowMs)) return undefined;
+    if (!force && (delivery.nextAttemptAtMs === null || delivery.nextAttemptAtMs > nowMs)) return undefined;
+    if (!head && !delivery.outsideChain && (await chainHead(tx, delivery))?.id !== delivery.id) return undefined;
+    const endpoint = await tx.endpoints.get(delivery.endpoint_id);
+    if (!endpoint) return undefined;
+    if (endpoint.relay && relayExpired(endpoint.relay, tx.realNowMs, nowMs, this.parts.config)) {
+      // No stream came back within the grace period: the relay goes, its pending deliveries are dead-lettered.
+      await deleteEndpoint(tx, endpoint.id);
+      tx.afterCommit(() => this.parts.caches.forgetEndpoint(key, endpoint.id));
+      return undefined;
+    }
+    // An endpoint's faults lengthen an attempt (a delay, a second send): its lease covers them.
+    const leaseMs =
+      attemptLeaseMs(this.parts.config) +
+      (endpoint.duplicate ? this.parts.config.timeoutMs : 0) +
+      (endpoint.delay_ms ?? 0);
+    const token = newId('lease');
+    tx.deliveries.put({
+      ...delivery,
+      lease: { owner: this.owner, token, untilRealMs: tx.realNowMs + leaseMs, untilTenantMs: nowMs + leaseMs },
+    });
+    const relayHolder =
+      endpoint.relay && relayConnected(endpoint.relay, tx.realNowMs, this.parts.config.relayHeartbeatMs)
+        ? endpoint.relay.holder
+        : null;
+    return { delivery, endpoint, atMs: nowMs, relayHolder, token };
+  }
+
+  /** Sends a delivery taken, and records the outcome; answers the delivery behind it when that commit took it too. */
+  private async deliver(key: string, taken: Taken): Promise<Taken | undefined> {
+    const { delivery, endpoint, atMs, relayHolder, token } = taken;
+    const deliveryId = delivery.id;
     const caches = this.parts.caches.of(key);
     // Held back inside the attempt, under its lease: the chain behind it waits, so order holds.
     if (endpoint.delay_ms) await sleep(endpoint.delay_ms);
@@ -258,11 +289,11 @@ export class DeliveryScheduler {
       ...(sent ? { request_headers: headers } : {}),
       ...outcome.attempt,
     };
-    await this.parts.store.transact(
+    return this.parts.store.transact(
       key,
       async (tx) => {
         const current = await tx.deliveries.get(deliveryId);
-        if (!current || current.lease?.token !== token) return;
+        if (!current || current.lease?.token !== token) return undefined;
         let next: DeliveryRecord = { ...current, attempts: [...current.attempts, attempt], lease: null };
         if (outcome.responseBody !== undefined) next.last_response_body = outcome.responseBody;
         const wait = this.parts.config.retrySchedule[next.attempts.length - 1];
@@ -286,17 +317,22 @@ export class DeliveryScheduler {
             tx.deliveries.put(head);
           }
         }
+        const following =
+          head && head !== next && !this.parts.stopped()
+            ? await this.take(tx, key, head, nowMs, { head: true })
+            : undefined;
         tx.afterCommit(() => {
           for (const listener of this.attemptListeners) listener(key, next, attempt);
           this.notify(key, next);
-          // Only this chain changed: send its head if due, or wake up when it is. A full scan
-          // here would make every settled delivery cost as much as all pending chains together.
-          if (!head || this.parts.stopped() || head.nextAttemptAtMs === null) return;
+          // Only this chain changed: its head is sent now (taken above), or woken up when due. A
+          // full scan here would make every settled delivery cost as much as all pending chains together.
+          if (following || !head || this.parts.stopped() || head.nextAttemptAtMs === null) return;
           if (head.nextAttemptAtMs <= nowMs) this.work.track(this.attempt(key, head.id));
           else this.arm(key, head.nextAttemptAtMs, clock, tx.realNowMs);
         });
+        return following;
       },
-      { existingOnly: true },
+      { existingOnly: true, prefetch: { deliveries: [deliveryId] } },
     );
   }
 

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { availabilityRequest, createJobRequest } from '../support/harness';
 import { Receiver } from '../support/receiver';
-import { startRedis, startRedisCluster, type RunningRedis } from '../support/redis-server';
+import { sharedRedisCluster, startRedis, type RunningRedis } from '../support/redis-server';
 import { serve, type ServedProcess } from '../support/serve';
 
 const TEST_TIMEOUT_MS = 180_000;
@@ -140,7 +140,7 @@ it(
 it(
   'on a Redis Cluster, an instance killed with SIGKILL mid-burst: another retries what it held; 0 lost',
   async () => {
-    const cluster = await startRedisCluster();
+    const cluster = await sharedRedisCluster();
     try {
       await killMidBurst(cluster, 'cluster-kill:');
     } finally {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { runConformance } from '../../conformance';
 import { startServer, type RunningServer } from '../../server/main';
 import { TestApi, availabilityRequest, createJobRequest } from '../support/harness';
-import { startRedis, startRedisCluster, type RunningRedis } from '../support/redis-server';
+import { sharedRedisCluster, startRedis, type RunningRedis } from '../support/redis-server';
 import { roundRobin, type RoundRobin } from '../support/round-robin';
 import { instancesBehindProxy } from '../support/instances';
 
@@ -64,7 +64,7 @@ it('the conformance kit through a round-robin proxy over three instances: 0 fail
 }, 180_000);
 
 it('the conformance kit through a round-robin proxy over three instances on a Redis Cluster: 0 failed', async () => {
-  const cluster = await startRedisCluster();
+  const cluster = await sharedRedisCluster();
   const onCluster: RunningServer[] = [];
   let clusterProxy: RoundRobin | undefined;
   try {

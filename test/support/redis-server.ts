@@ -109,15 +109,33 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
 }
 
 const CLUSTER_MASTERS = 3;
+const HASH_SLOTS = 16384;
 const run = promisify(execFile);
 
 /**
  * A Redis Cluster of three masters, no replicas, on free loopback ports (each node's bus on
  * a free port too, `--cluster-port`: the default, port + 10000, may not exist). `pause` and
  * `resume` stop and start every node, which keep their cluster config (and, with
- * `appendOnly`, their data) in their folders.
+ * `appendOnly`, their data) in their folders. Suites that only need a cluster, not one of
+ * their own to stop or restart, take the run's shared one: `sharedRedisCluster()`.
  */
 export async function startRedisCluster(options: { appendOnly?: boolean } = {}): Promise<RunningRedis> {
+  const cluster = await launchRedisCluster(options);
+  try {
+    await clusterReady(cluster.ports);
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return cluster;
+}
+
+/**
+ * The nodes started, every hash slot assigned and the nodes introduced to each other, without
+ * waiting for `cluster_state:ok`: a new master holds that back for two seconds, which the
+ * caller may spend on other work (see `clusterReady`).
+ */
+async function launchRedisCluster(options: { appendOnly?: boolean }): Promise<RunningRedis & { ports: number[] }> {
   const root = mkdtempSync(join(tmpdir(), 'lastmile-redis-cluster-'));
   const ports: number[] = [];
   const busPorts: number[] = [];
@@ -153,23 +171,25 @@ export async function startRedisCluster(options: { appendOnly?: boolean } = {}):
     children = null;
   };
   try {
-    await run(REDIS_CLI, [
-      '--cluster',
-      'create',
-      ...ports.map((port) => `127.0.0.1:${port}`),
-      '--cluster-replicas',
-      '0',
-      '--cluster-yes',
-    ]);
-    await clusterReady(ports);
+    // What `redis-cli --cluster create` does, without its one-second waits for the nodes to agree.
+    const share = Math.ceil(HASH_SLOTS / CLUSTER_MASTERS);
+    await Promise.all(
+      ports.map((port, i) =>
+        cli(port, 'cluster', 'addslotsrange', i * share, Math.min(HASH_SLOTS, (i + 1) * share) - 1),
+      ),
+    );
+    await Promise.all(
+      ports.slice(1).map((port, i) => cli(ports[0], 'cluster', 'meet', '127.0.0.1', port, busPorts[i + 1])),
+    );
   } catch (error) {
     await stopAll();
     rmSync(root, { recursive: true, force: true });
     throw error;
   }
   return {
-    url: `redis-cluster://${ports.map((port) => `127.0.0.1:${port}`).join(',')}`,
+    url: clusterUrl(ports),
     port: ports[0],
+    ports,
     pause: stopAll,
     async resume() {
       children ??= await launchAll();
@@ -182,20 +202,54 @@ export async function startRedisCluster(options: { appendOnly?: boolean } = {}):
   };
 }
 
+/** One redis-cli command to the node on `port`; its answer, or an error if Redis refused it. */
+async function cli(port: number, ...args: Array<string | number>): Promise<string> {
+  const { stdout } = await run(REDIS_CLI, ['-p', String(port), ...args.map(String)]);
+  if (stdout.startsWith('ERR') || stdout.startsWith('(error)'))
+    throw new Error(`redis-cli -p ${port} ${args.join(' ')}: ${stdout.trim()}`);
+  return stdout;
+}
+
+const clusterUrl = (ports: number[]) => `redis-cluster://${ports.map((port) => `127.0.0.1:${port}`).join(',')}`;
+
 /** Until every node says `cluster_state:ok` (bounded: 200 looks, 50 ms apart). */
 async function clusterReady(ports: number[]): Promise<void> {
   for (let look = 0; look < 200; look++) {
-    const states = await Promise.all(
-      ports.map(async (port) => {
-        try {
-          return (await run(REDIS_CLI, ['-p', String(port), 'cluster', 'info'])).stdout;
-        } catch {
-          return '';
-        }
-      }),
-    );
+    const states = await Promise.all(ports.map((port) => cli(port, 'cluster', 'info').catch(() => '')));
     if (states.every((info) => info.includes('cluster_state:ok'))) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`the Redis Cluster on ports ${ports.join(', ')} did not reach cluster_state:ok`);
+}
+
+/** Where the jest run's shared cluster is (its `redis-cluster://` URL), set by test/global-setup.ts. */
+export const SHARED_CLUSTER_VARIABLE = 'LASTMILE_TEST_REDIS_CLUSTER';
+
+/**
+ * For the global set-up: the cluster every suite of the run shares, its address in
+ * SHARED_CLUSTER_VARIABLE (the workers inherit it); returns once its nodes are introduced,
+ * not yet ready: each suite waits for that itself. Stopped by the global teardown.
+ */
+export async function startSharedRedisCluster(): Promise<RunningRedis> {
+  const cluster = await launchRedisCluster({});
+  process.env[SHARED_CLUSTER_VARIABLE] = cluster.url;
+  return cluster;
+}
+
+/**
+ * The run's shared Redis Cluster, once ready. Three masters take seconds to form, so the run
+ * starts one (test/global-setup.ts, for the suites in its CLUSTER_TESTS) and each suite keeps
+ * to key prefixes of its own; a suite may not stop or restart it (`stop` leaves it running).
+ * Run without that set-up, the suite gets a cluster of its own, which `stop` stops.
+ */
+export async function sharedRedisCluster(): Promise<RunningRedis> {
+  const url = process.env[SHARED_CLUSTER_VARIABLE];
+  if (!url) return startRedisCluster();
+  const ports = url
+    .slice('redis-cluster://'.length)
+    .split(',')
+    .map((node) => Number(node.split(':')[1]));
+  await clusterReady(ports);
+  const shared = () => Promise.reject(new Error('the shared Redis Cluster is not to be paused: start one of your own'));
+  return { url, port: ports[0], pause: shared, resume: shared, stop: () => Promise.resolve() };
 }

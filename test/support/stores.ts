@@ -1,7 +1,8 @@
 /**
  * Test-only: the same tests over each store. `storesOf(kind)` registers the hooks of one
  * describe block: for Redis it starts a redis-server of the block's own (for a Redis
- * Cluster, three); each store it opens gets a prefix of its own and is closed after the test.
+ * Cluster, it takes the run's shared one); each store it opens gets a prefix of its own and
+ * is closed after the test.
  */
 import { randomUUID } from 'node:crypto';
 import type { TimeSource } from '../../server/domain/clock';
@@ -9,10 +10,10 @@ import type { StoreLimits } from '../../server/domain/store';
 import type { Store } from '../../server/store/records';
 import { InMemoryStore } from '../../server/store/memory';
 import { RedisStore } from '../../server/store/redis';
-import { startRedis, startRedisCluster, type RunningRedis } from './redis-server';
+import { sharedRedisCluster, startRedis, type RunningRedis } from './redis-server';
 
 export const STORE_KINDS = ['memory', 'redis'] as const;
-/** The store contract's own suites also run on a Redis Cluster (three masters: about 5 s to start). */
+/** The store contract's own suites also run on a Redis Cluster (the run's shared one: see sharedRedisCluster). */
 export const STORE_KINDS_WITH_CLUSTER = [...STORE_KINDS, 'redis-cluster'] as const;
 export type StoreKind = (typeof STORE_KINDS_WITH_CLUSTER)[number];
 
@@ -27,7 +28,7 @@ export function storesOf(kind: StoreKind): StoresOfKind {
   const opened: Store[] = [];
   beforeAll(async () => {
     if (kind === 'redis') redis = await startRedis();
-    if (kind === 'redis-cluster') redis = await startRedisCluster();
+    if (kind === 'redis-cluster') redis = await sharedRedisCluster();
   }, 30_000);
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((store) => store.close()));
