@@ -18,6 +18,11 @@ export type CommitClient = RedisClient & {
   lastmileCommit(metaKey: string, payload: string, ...texts: string[]): Promise<number>;
 };
 
+/** A pipeline with the store's read script (PENDING_OF_JOB_SCRIPT), as the store defines it. */
+type ReadPipeline = ReturnType<RedisClient['multi']> & {
+  lastmilePendingOfJob(metaKey: string, base: string, jobId: string): ReadPipeline;
+};
+
 /** How a transaction reaches Redis: one call, a failure turned into StoreUnavailableError. */
 export type RedisCall = <T>(command: (redis: CommitClient) => Promise<T>) => Promise<T>;
 
@@ -41,7 +46,30 @@ interface PrefetchedReads {
   records: { [K in Kind]?: Map<string, StoredText> };
   /** Whether the tenant exists (has its meta key). */
   exists: boolean;
+  /** The pending deliveries of the jobs the options named, as PENDING_OF_JOB_SCRIPT read them. */
+  pendingOfJobs: Map<string, PendingOfJobReply>;
 }
+
+/**
+ * One job's pending deliveries in one call, for a transaction's first round trip: their ids
+ * from the per-job index (oldest first), their texts and versions, the version of the job's
+ * pending set, and whether the index is built (1) or not (0). ARGV: the tenant's base, the job id.
+ */
+export const PENDING_OF_JOB_SCRIPT = `
+local b, job = ARGV[1], ARGV[2]
+local ids = {}
+for i, member in ipairs(redis.call('ZRANGEBYLEX', b .. 'pendingj', '[' .. job .. '|', '(' .. job .. '}')) do
+  ids[i] = string.match(member, '([^|]*)$')
+end
+local texts, versions = {}, {}
+if #ids > 0 then
+  texts = redis.call('HMGET', b .. 'deliveries', unpack(ids))
+  versions = redis.call('HMGET', b .. 'deliveries:v', unpack(ids))
+end
+return {ids, texts, versions, redis.call('HGET', b .. 'pendingjv', job) or '0', redis.call('HEXISTS', b .. 'meta', 'pjindex')}
+`;
+
+type PendingOfJobReply = [string[], Array<string | null>, Array<string | null>, string, number];
 
 /** A record as Redis holds it: its text (null when absent) and its version. */
 interface StoredText {
@@ -104,6 +132,18 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
       this.seen.set(record.id, version);
       out.push(record);
     }
+    return out;
+  }
+
+  /** Records read elsewhere (by a script), taken as `fetch` would take them. */
+  accept(texts: Array<string | null>, versions: Array<string | null>): T[] {
+    const out: T[] = [];
+    texts.forEach((text, i) => {
+      const record = parse<T>(text);
+      if (!record) return;
+      this.seen.set(record.id, Number(versions[i] ?? 0));
+      out.push(record);
+    });
     return out;
   }
 
@@ -190,6 +230,8 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
     private readonly base: string,
     readonly realNowMs: number,
     private readonly ahead: Prefetch<Records> = {},
+    /** Jobs whose pending deliveries the first round trip reads too. */
+    private readonly pendingOfJobsAhead: readonly string[] = [],
   ) {
     super();
     const prefetched: { [K in Kind]?: Prefetched } = {
@@ -255,6 +297,13 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
 
   /** One job's pending deliveries, oldest first, from the per-job index (the whole tenant's, until it is built). */
   private async readPendingOfJob(deliveries: RedisRecords<DeliveryRecord>, jobId: string): Promise<DeliveryRecord[]> {
+    const ahead = this.pendingOfJobsAhead.includes(jobId)
+      ? (await this.prefetched()).pendingOfJobs.get(jobId)
+      : undefined;
+    if (ahead && ahead[4] === 1) {
+      if (!this.pendingJobVersions.has(jobId)) this.pendingJobVersions.set(jobId, Number(ahead[3]));
+      return deliveries.accept(ahead[1], ahead[2]);
+    }
     const [members, version, indexed] = await this.call(async (r) => {
       const replies = await r
         .multi()
@@ -303,6 +352,8 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
         .zcard(`${this.base}deliveries:o`);
       for (const [kind, id] of named) pipeline = pipeline.hget(this.base + kind, id).hget(`${this.base}${kind}:v`, id);
       pipeline = pipeline.exists(`${this.base}meta`);
+      for (const jobId of this.pendingOfJobsAhead)
+        pipeline = (pipeline as ReadPipeline).lastmilePendingOfJob(`${this.base}meta`, this.base, jobId);
       const replies = (await pipeline.exec())?.map(([error, reply]) => {
         if (error) throw error;
         return reply;
@@ -331,6 +382,9 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
         endpointIds,
         records,
         exists: replies[6 + 2 * named.length] === 1,
+        pendingOfJobs: new Map(
+          this.pendingOfJobsAhead.map((jobId, i) => [jobId, replies[7 + 2 * named.length + i] as PendingOfJobReply]),
+        ),
       };
     });
     return this.prefetch;
