@@ -81,11 +81,7 @@ export interface Store {
   /** How this store names tenants. */
   readonly tenants: TenantIds;
   /** Runs `fn` as one transaction on the tenant of this key, opening the tenant on first use. */
-  transact<T>(
-    tenantKey: string,
-    fn: (tx: Transaction) => Promise<T>,
-    options?: Reads<Records>,
-  ): Promise<T>;
+  transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>, options?: Reads<Records>): Promise<T>;
   transact<T>(
     tenantKey: string,
     fn: (tx: Transaction) => Promise<T>,

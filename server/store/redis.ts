@@ -26,7 +26,7 @@ import { COMMIT_SCRIPT } from './redis-commit';
 import { isClusterUrl, redactedStoreUrl } from './redis-address';
 import { RECONNECTING, redisClient, type RedisClient } from './redis-connection';
 import {
-  PENDING_OF_JOB_SCRIPT,
+  FIRST_READ_SCRIPT,
   RedisTransaction,
   type CommitClient,
   type CommitPayload,
@@ -102,7 +102,7 @@ export class RedisStore implements Store {
     const redis = options.client ?? redisClient(options.url, REDIS_CLIENT_OPTIONS);
     // The tenant's meta key is named so that a cluster client sends the script to the tenant's slot.
     redis.defineCommand('lastmileCommit', { numberOfKeys: 1, lua: COMMIT_SCRIPT });
-    redis.defineCommand('lastmilePendingOfJob', { numberOfKeys: 1, lua: PENDING_OF_JOB_SCRIPT });
+    redis.defineCommand('lastmileFirstRead', { numberOfKeys: 1, lua: FIRST_READ_SCRIPT });
     // Errors reach each command's caller; the client itself must not crash the process.
     redis.on('error', (error) => {
       this.lastConnectionError = error;
