@@ -16,7 +16,7 @@ import type { JobEvent, JobState, OperationContext, SandboxConfig, SandboxPolici
 import type { Outcome, RecordKind, RecordWrite, Refused } from '../domain/outcome';
 import { clockAdvance, clockView, DEFAULT_SANDBOX_CONFIG, DEFAULT_SANDBOX_POLICIES } from '../domain/sandbox';
 import * as slots from '../domain/slots';
-import type { ClockState, DomainRecords, Job, Prefetch, RecordSets } from '../domain/store';
+import type { ClockState, DomainRecords, Job, Reads, RecordSets } from '../domain/store';
 import type { Store, Transaction } from '../store/records';
 
 export type EventListener = (tenantKey: string, event: JobEvent) => void;
@@ -36,8 +36,8 @@ export interface SandboxOptions {
   policies?: Partial<SandboxPolicies>;
 }
 
-/** What every operation on one job reads first: a shared store fetches it with its first read. */
-const theJob = (jobId: string): Prefetch => ({ jobs: [jobId] });
+/** What every operation on one job reads first: the job, and its pending deliveries (to queue its events behind them). */
+const theJob = (jobId: string): Reads => ({ prefetch: { jobs: [jobId] }, pendingOfJobs: [jobId] });
 
 export class Sandbox {
   readonly config: SandboxConfig;
@@ -72,7 +72,7 @@ export class Sandbox {
   private async run<T>(
     key: string,
     operation: (op: OperationContext) => Outcome<T> | Refused | Promise<Outcome<T> | Refused>,
-    prefetch: Prefetch = {},
+    reads: Reads = {},
   ): Promise<T> {
     const done = await this.store.transact(
       key,
@@ -86,15 +86,15 @@ export class Sandbox {
         }
         return outcome;
       },
-      { prefetch },
+      reads,
     );
     if ('refusal' in done) throw done.refusal;
     return done.answer;
   }
 
   /** A question that changes nothing: one transaction, read only. */
-  private read<T>(key: string, question: (op: OperationContext) => Promise<T>, prefetch: Prefetch = {}): Promise<T> {
-    return this.store.transact(key, async (tx) => question(await this.context(tx)), { prefetch });
+  private read<T>(key: string, question: (op: OperationContext) => Promise<T>, reads: Reads = {}): Promise<T> {
+    return this.store.transact(key, async (tx) => question(await this.context(tx)), reads);
   }
 
   private async context(tx: Transaction): Promise<OperationContext> {
@@ -122,7 +122,7 @@ export class Sandbox {
   createJob(key: string, request: jobs.CreateJobRequest, idempotencyKey?: string): Promise<jobs.CreatedJob> {
     // What a create reads, named up front: a shared store fetches it all in one round trip.
     const prefetch = { slots: [request.slot_id], idempotency: idempotencyKey === undefined ? [] : [idempotencyKey] };
-    return this.run(key, (op) => jobs.createJob(op, request, idempotencyKey), prefetch);
+    return this.run(key, (op) => jobs.createJob(op, request, idempotencyKey), { prefetch });
   }
 
   getJob(key: string, jobId: string): Promise<Job> {

@@ -105,7 +105,12 @@ export interface TransactOptions<R = DomainRecords> {
   existingOnly?: boolean;
   /** Records the function is about to read: a shared store fetches them with its first read, in one round trip. */
   prefetch?: Prefetch<R>;
+  /** Jobs whose pending deliveries the function is about to read: a shared store reads them with its first read too. */
+  pendingOfJobs?: readonly string[];
 }
+
+/** What a transaction will read, named up front, on a tenant it may open. */
+export type Reads<R = DomainRecords> = Omit<TransactOptions<R>, 'existingOnly'>;
 
 /** Ids of records a transaction will read, by kind (of the domain's records, or of a store's: R). */
 export type Prefetch<R = DomainRecords> = { readonly [K in keyof R]?: readonly string[] };

@@ -19,7 +19,7 @@ import { RUNNING_CLOCK, type TimeSource } from '../domain/clock';
 import {
   DEFAULT_STORE_LIMITS,
   type ClockState,
-  type Prefetch,
+  type Reads,
   type StoreLimits,
   type TransactOptions,
 } from '../domain/store';
@@ -186,7 +186,7 @@ export class InMemoryStore implements Store {
     this.tenants = options.tenants ?? new TenantIds();
   }
 
-  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options?: { prefetch: Prefetch<Records> }): Promise<T>;
+  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options?: Reads<Records>): Promise<T>;
   transact<T>(
     key: string,
     fn: (tx: Transaction) => Promise<T>,

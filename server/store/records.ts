@@ -5,7 +5,7 @@
  * its owner's record map (DomainRecords in server/domain/store.ts, WebhookRecords in
  * server/webhooks/records.ts, FaultRecords in server/faults/records.ts), and here the entry and the getter the compiler then asks for.
  */
-import type { DomainRecords, Prefetch, RecordSet, RecordSets, TransactionCore, TransactOptions } from '../domain/store';
+import type { DomainRecords, Reads, RecordSet, RecordSets, TransactionCore, TransactOptions } from '../domain/store';
 import type { TenantIds } from '../domain/tenants';
 import type { FaultRecords } from '../faults/records';
 import type { PendingDeliveries, WebhookRecords } from '../webhooks/records';
@@ -81,11 +81,7 @@ export interface Store {
   /** How this store names tenants. */
   readonly tenants: TenantIds;
   /** Runs `fn` as one transaction on the tenant of this key, opening the tenant on first use. */
-  transact<T>(
-    tenantKey: string,
-    fn: (tx: Transaction) => Promise<T>,
-    options?: { prefetch: Prefetch<Records> },
-  ): Promise<T>;
+  transact<T>(tenantKey: string, fn: (tx: Transaction) => Promise<T>, options?: Reads<Records>): Promise<T>;
   transact<T>(
     tenantKey: string,
     fn: (tx: Transaction) => Promise<T>,

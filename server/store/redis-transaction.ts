@@ -16,6 +16,8 @@ const LIST_BATCH = 200;
 /** The commit script's call: the payload (JSON), then the text of each record it puts (see server/store/redis-commit.ts). */
 export type CommitClient = RedisClient & {
   lastmileCommit(metaKey: string, payload: string, ...texts: string[]): Promise<number>;
+  /** FIRST_READ_SCRIPT: the tenant's base, the count of named records, kind and id of each, then job ids. */
+  lastmileFirstRead(metaKey: string, ...args: string[]): Promise<FirstReadReply>;
 };
 
 /** How a transaction reaches Redis: one call, a failure turned into StoreUnavailableError. */
@@ -41,7 +43,72 @@ interface PrefetchedReads {
   records: { [K in Kind]?: Map<string, StoredText> };
   /** Whether the tenant exists (has its meta key). */
   exists: boolean;
+  /** The pending deliveries of the jobs the options named, as FIRST_READ_SCRIPT read them. */
+  pendingOfJobs: Map<string, PendingOfJobReply>;
 }
+
+/**
+ * A transaction's first read, in one call: what nearly every transaction reads (the clock and
+ * its version, the job and delivery counts, every endpoint with its version, whether the
+ * tenant exists), the records the options named, and the pending deliveries of the jobs they
+ * named (from the per-job index, oldest first: their ids, texts and versions, the version of
+ * the job's pending set, and whether the index is built). One script rather than a pipeline of
+ * a dozen commands: each command costs the client as much as a small round trip.
+ *
+ * ARGV: the tenant's base, the count of named records, kind and id of each, then job ids.
+ */
+export const FIRST_READ_SCRIPT = `
+local b = ARGV[1]
+local meta = b .. 'meta'
+local function hget(key, field) return redis.call('HGET', key, field) or false end
+local clock = redis.call('HMGET', meta, 'clock', 'clockv')
+local out = {
+  {clock[1] or false, clock[2] or false},
+  redis.call('ZCARD', b .. 'jobs:o'),
+  redis.call('ZRANGE', b .. 'endpoints:o', 0, -1),
+  redis.call('HGETALL', b .. 'endpoints'),
+  redis.call('HGETALL', b .. 'endpoints:v'),
+  redis.call('ZCARD', b .. 'deliveries:o'),
+  redis.call('EXISTS', meta),
+}
+local named = tonumber(ARGV[2])
+local records = {}
+for i = 1, named do
+  local kind, id = ARGV[1 + 2 * i], ARGV[2 + 2 * i]
+  records[i] = {hget(b .. kind, id), hget(b .. kind .. ':v', id)}
+end
+out[8] = records
+local pending = {}
+for i = 3 + 2 * named, #ARGV do
+  local job = ARGV[i]
+  local ids = {}
+  for j, member in ipairs(redis.call('ZRANGEBYLEX', b .. 'pendingj', '[' .. job .. '|', '(' .. job .. '}')) do
+    ids[j] = string.match(member, '([^|]*)$')
+  end
+  local texts, versions = {}, {}
+  if #ids > 0 then
+    texts = redis.call('HMGET', b .. 'deliveries', unpack(ids))
+    versions = redis.call('HMGET', b .. 'deliveries:v', unpack(ids))
+  end
+  pending[#pending + 1] = {ids, texts, versions, hget(b .. 'pendingjv', job) or '0', redis.call('HEXISTS', meta, 'pjindex')}
+end
+out[9] = pending
+return out
+`;
+
+type PendingOfJobReply = [string[], Array<string | null>, Array<string | null>, string, number];
+
+type FirstReadReply = [
+  [string | null, string | null],
+  number,
+  string[],
+  string[],
+  string[],
+  number,
+  number,
+  Array<[string | null, string | null]>,
+  PendingOfJobReply[],
+];
 
 /** A record as Redis holds it: its text (null when absent) and its version. */
 interface StoredText {
@@ -104,6 +171,18 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
       this.seen.set(record.id, version);
       out.push(record);
     }
+    return out;
+  }
+
+  /** Records read elsewhere (by a script), taken as `fetch` would take them. */
+  accept(texts: Array<string | null>, versions: Array<string | null>): T[] {
+    const out: T[] = [];
+    texts.forEach((text, i) => {
+      const record = parse<T>(text);
+      if (!record) return;
+      this.seen.set(record.id, Number(versions[i] ?? 0));
+      out.push(record);
+    });
     return out;
   }
 
@@ -190,6 +269,8 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
     private readonly base: string,
     readonly realNowMs: number,
     private readonly ahead: Prefetch<Records> = {},
+    /** Jobs whose pending deliveries the first round trip reads too. */
+    private readonly pendingOfJobsAhead: readonly string[] = [],
   ) {
     super();
     const prefetched: { [K in Kind]?: Prefetched } = {
@@ -255,6 +336,13 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
 
   /** One job's pending deliveries, oldest first, from the per-job index (the whole tenant's, until it is built). */
   private async readPendingOfJob(deliveries: RedisRecords<DeliveryRecord>, jobId: string): Promise<DeliveryRecord[]> {
+    const ahead = this.pendingOfJobsAhead.includes(jobId)
+      ? (await this.prefetched()).pendingOfJobs.get(jobId)
+      : undefined;
+    if (ahead && ahead[4] === 1) {
+      if (!this.pendingJobVersions.has(jobId)) this.pendingJobVersions.set(jobId, Number(ahead[3]));
+      return deliveries.accept(ahead[1], ahead[2]);
+    }
     const [members, version, indexed] = await this.call(async (r) => {
       const replies = await r
         .multi()
@@ -293,44 +381,41 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
       const named = Object.entries(this.ahead).flatMap(([kind, ids]) =>
         (ids ?? []).map((id) => [kind as Kind, id] as const),
       );
-      let pipeline = r
-        .multi()
-        .hmget(`${this.base}meta`, 'clock', 'clockv')
-        .zcard(`${this.base}jobs:o`)
-        .zrange(`${this.base}endpoints:o`, '0', '-1')
-        .hgetall(`${this.base}endpoints`)
-        .hgetall(`${this.base}endpoints:v`)
-        .zcard(`${this.base}deliveries:o`);
-      for (const [kind, id] of named) pipeline = pipeline.hget(this.base + kind, id).hget(`${this.base}${kind}:v`, id);
-      pipeline = pipeline.exists(`${this.base}meta`);
-      const replies = (await pipeline.exec())?.map(([error, reply]) => {
-        if (error) throw error;
-        return reply;
-      });
-      if (!replies) throw new Error('the prefetch was discarded');
-      const [clockText, clockVersion] = replies[0] as [string | null, string | null];
-      const endpointIds = replies[2] as string[];
-      const endpointTexts = replies[3] as Record<string, string>;
-      const endpointVersions = replies[4] as Record<string, string>;
+      const [clock, jobCount, endpointIds, endpointTexts, endpointVersions, deliveryCount, exists, texts, pending] =
+        await r.lastmileFirstRead(
+          `${this.base}meta`,
+          this.base,
+          String(named.length),
+          ...named.flat(),
+          ...this.pendingOfJobsAhead,
+        );
+      const byId = (flat: string[]) => {
+        const map = new Map<string, string>();
+        for (let i = 0; i < flat.length; i += 2) map.set(flat[i], flat[i + 1]);
+        return map;
+      };
+      const endpointText = byId(endpointTexts);
+      const endpointVersion = byId(endpointVersions);
       const records: PrefetchedReads['records'] = {
         endpoints: new Map(
           endpointIds.map((id) => [
             id,
-            { text: endpointTexts[id] ?? null, version: Number(endpointVersions[id] ?? 0) },
+            { text: endpointText.get(id) ?? null, version: Number(endpointVersion.get(id) ?? 0) },
           ]),
         ),
       };
       named.forEach(([kind, id], i) => {
-        const text = replies[6 + 2 * i] as string | null;
-        (records[kind] ??= new Map()).set(id, { text, version: Number(replies[7 + 2 * i] ?? 0) });
+        const [text, version] = texts[i];
+        (records[kind] ??= new Map()).set(id, { text, version: Number(version ?? 0) });
       });
       return {
-        clock: { state: parse<ClockState>(clockText) ?? RUNNING_CLOCK, version: Number(clockVersion ?? 0) },
-        jobCount: Number(replies[1] ?? 0),
-        deliveryCount: Number(replies[5] ?? 0),
+        clock: { state: parse<ClockState>(clock[0]) ?? RUNNING_CLOCK, version: Number(clock[1] ?? 0) },
+        jobCount,
+        deliveryCount,
         endpointIds,
         records,
-        exists: replies[6 + 2 * named.length] === 1,
+        exists: exists === 1,
+        pendingOfJobs: new Map(this.pendingOfJobsAhead.map((jobId, i) => [jobId, pending[i]])),
       };
     });
     return this.prefetch;

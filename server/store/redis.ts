@@ -20,12 +20,18 @@
 import type { RedisOptions } from 'ioredis';
 import type { TimeSource } from '../domain/clock';
 import { refOfId, TenantIds } from '../domain/tenants';
-import { STORE_UNREACHABLE_MESSAGE, StoreUnavailableError, type Prefetch, type TransactOptions } from '../domain/store';
+import { STORE_UNREACHABLE_MESSAGE, StoreUnavailableError, type Reads, type TransactOptions } from '../domain/store';
 import { KINDS, type Records, type Store, type StoreObserver, type Transaction } from './records';
 import { COMMIT_SCRIPT } from './redis-commit';
 import { isClusterUrl, redactedStoreUrl } from './redis-address';
 import { RECONNECTING, redisClient, type RedisClient } from './redis-connection';
-import { RedisTransaction, type CommitClient, type CommitPayload, type RedisCall } from './redis-transaction';
+import {
+  FIRST_READ_SCRIPT,
+  RedisTransaction,
+  type CommitClient,
+  type CommitPayload,
+  type RedisCall,
+} from './redis-transaction';
 
 export interface RedisStoreOptions {
   url: string;
@@ -96,6 +102,7 @@ export class RedisStore implements Store {
     const redis = options.client ?? redisClient(options.url, REDIS_CLIENT_OPTIONS);
     // The tenant's meta key is named so that a cluster client sends the script to the tenant's slot.
     redis.defineCommand('lastmileCommit', { numberOfKeys: 1, lua: COMMIT_SCRIPT });
+    redis.defineCommand('lastmileFirstRead', { numberOfKeys: 1, lua: FIRST_READ_SCRIPT });
     // Errors reach each command's caller; the client itself must not crash the process.
     redis.on('error', (error) => {
       this.lastConnectionError = error;
@@ -148,7 +155,7 @@ export class RedisStore implements Store {
     return `${this.options.prefix}due`;
   }
 
-  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options?: { prefetch: Prefetch<Records> }): Promise<T>;
+  transact<T>(key: string, fn: (tx: Transaction) => Promise<T>, options?: Reads<Records>): Promise<T>;
   transact<T>(
     key: string,
     fn: (tx: Transaction) => Promise<T>,
@@ -161,7 +168,15 @@ export class RedisStore implements Store {
   ): Promise<T | undefined> {
     const base = this.base(key);
     for (let run = 1; ; run++) {
-      const tx = new RedisTransaction(this.call, key, this.tenants.refOf(key), base, this.realNow(), options.prefetch);
+      const tx = new RedisTransaction(
+        this.call,
+        key,
+        this.tenants.refOf(key),
+        base,
+        this.realNow(),
+        options.prefetch,
+        options.pendingOfJobs,
+      );
       if (options.existingOnly && run === 1 && !(await tx.tenantExists())) {
         // Expired or dropped: out of the due-time index, unless it came back meanwhile.
         await this.indexDue(key, null, null);

@@ -237,7 +237,7 @@ export class Outbox {
         lease: null,
       };
       tx.deliveries.put(again);
-      tx.afterCommit(() => this.scheduler.work.track(this.scheduler.attempt(tx.tenantKey, deliveryId)));
+      tx.afterCommit(() => this.scheduler.work.track(this.scheduler.attempt(tx.tenantKey, again)));
       return deliveryView(again);
     });
   }
@@ -329,7 +329,7 @@ export class Outbox {
           (await store.transact(key, (tx) => tx.pendingDeliveries.all(), { existingOnly: true })) ?? [];
         for (const d of deliveries) pending.push([key, d.id]);
         for (const chain of chainsOf(deliveries).values())
-          this.scheduler.work.track(this.scheduler.attempt(key, chain[0].id, true));
+          this.scheduler.work.track(this.scheduler.attempt(key, chain[0], true));
       }
     } catch (error) {
       // A store that went away keeps what it holds; this process can only stop.

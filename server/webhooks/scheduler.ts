@@ -7,11 +7,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { webhookHeaders } from '../../spec/contract';
 import { clockNow, iso, realDelayUntil } from '../domain/clock';
 import { newId } from '../domain/ids';
-import type { ClockState } from '../domain/store';
+import type { ClockState, TransactOptions } from '../domain/store';
 import { attemptLeaseMs, type OutboxConfig } from './config';
 import { chainHead, chainsOf } from './delivery-log';
 import { deleteEndpoint, finished } from './endpoints';
-import type { DeliveryRecord, EndpointRecord, WebhookStore, WebhookTransaction as Transaction } from './records';
+import type {
+  DeliveryRecord,
+  EndpointRecord,
+  WebhookRecords,
+  WebhookStore,
+  WebhookTransaction as Transaction,
+} from './records';
 import { relayConnected, relayExpired, type RelayHub } from './relay';
 import type { EndpointCachePool, Send, SendOutcome } from './sender';
 
@@ -78,6 +84,11 @@ interface Taken {
   token: string;
 }
 
+/** What a transaction on one delivery reads, named up front: the delivery, and its job's pending ones (its chain). */
+function reads(delivery: Pick<DeliveryRecord, 'id' | 'job_id'>): TransactOptions<WebhookRecords> {
+  return { prefetch: { deliveries: [delivery.id] }, pendingOfJobs: [delivery.job_id] };
+}
+
 interface Timer {
   handle: NodeJS.Timeout;
   dueMs: number;
@@ -123,8 +134,7 @@ export class DeliveryScheduler {
    */
   queued(key: string, created: readonly DeliveryRecord[]): void {
     for (const delivery of created) this.notify(key, delivery);
-    for (const delivery of created)
-      if (delivery.nextAttemptAtMs !== null) this.work.track(this.attempt(key, delivery.id));
+    for (const delivery of created) if (delivery.nextAttemptAtMs !== null) this.work.track(this.attempt(key, delivery));
   }
 
   /** Attempts every chain head that is due and not held, and sets the timer for the next one. */
@@ -135,7 +145,7 @@ export class DeliveryScheduler {
       async (tx) => {
         const clock = await tx.clock();
         const nowMs = clockNow(clock, tx.realNowMs);
-        const due: string[] = [];
+        const due: DeliveryRecord[] = [];
         let nextDueMs = Infinity;
         /** When any head may next be due, in real time: a held lease's end counts, as its holder may die. */
         let nextRealMs = Infinity;
@@ -149,7 +159,7 @@ export class DeliveryScheduler {
             nextRealMs = Math.min(nextRealMs, head.lease!.untilRealMs);
             continue;
           }
-          if (head.nextAttemptAtMs <= nowMs) due.push(head.id);
+          if (head.nextAttemptAtMs <= nowMs) due.push(head);
           else nextDueMs = Math.min(nextDueMs, head.nextAttemptAtMs);
         }
         // The attempts about to be made mark the tenant due again as they commit their outcome.
@@ -160,7 +170,7 @@ export class DeliveryScheduler {
       { existingOnly: true },
     );
     if (!plan) return;
-    for (const id of plan.due) this.work.track(this.attempt(key, id));
+    for (const delivery of plan.due) this.work.track(this.attempt(key, delivery));
     this.arm(key, plan.nextDueMs, plan.clock, plan.realNowMs);
   }
 
@@ -200,15 +210,15 @@ export class DeliveryScheduler {
    * One attempt: take the lease, send, then record the outcome, which counts only while
    * the lease is still ours. `force`: the last try at shutdown, due or not.
    */
-  async attempt(key: string, deliveryId: string, force = false): Promise<void> {
+  async attempt(key: string, target: Pick<DeliveryRecord, 'id' | 'job_id'>, force = false): Promise<void> {
     let taken = await this.parts.store.transact(
       key,
       async (tx) => {
-        const delivery = await tx.deliveries.get(deliveryId);
+        const delivery = await tx.deliveries.get(target.id);
         if (!delivery) return undefined;
         return this.take(tx, key, delivery, clockNow(await tx.clock(), tx.realNowMs), { force });
       },
-      { existingOnly: true, prefetch: { deliveries: [deliveryId] } },
+      { existingOnly: true, ...reads(target) },
     );
     // Each outcome's commit takes the lease on the delivery behind it when that one is due at
     // once, as a chain's next event is: one transaction per delivery, not one to take and one to settle.
@@ -327,12 +337,12 @@ export class DeliveryScheduler {
           // Only this chain changed: its head is sent now (taken above), or woken up when due. A
           // full scan here would make every settled delivery cost as much as all pending chains together.
           if (following || !head || this.parts.stopped() || head.nextAttemptAtMs === null) return;
-          if (head.nextAttemptAtMs <= nowMs) this.work.track(this.attempt(key, head.id));
+          if (head.nextAttemptAtMs <= nowMs) this.work.track(this.attempt(key, head));
           else this.arm(key, head.nextAttemptAtMs, clock, tx.realNowMs);
         });
         return following;
       },
-      { existingOnly: true, prefetch: { deliveries: [deliveryId] } },
+      { existingOnly: true, ...reads(delivery) },
     );
   }
 
