@@ -1,11 +1,13 @@
 /**
- * `npm run explore:bench [-- --no-mutants]`: the exploration's figures. Against the reference
- * server (in this process, on a loopback port): a default `--explore` run, 1,000 runs for
- * neutrality, and the coverage of documented (operation, status) pairs; 1,000 runs more through
- * the variant proxy that uses every freedom at once (test/variants/), its server retrying with a
- * 50 % jitter; against each stateful mutant: does the catalogue pass it, does `--explore` kill it
- * at its default runs, how long shrinking took. Prints the figures and writes them into
- * conformance/CHECKS.md (not with `--no-mutants`, which measures neutrality and coverage only).
+ * `npm run explore:bench [-- --no-mutants] [--only neutrality] [--runs 1000] [--seed 1]`: the
+ * exploration's figures. Against the reference server (in this process, on a loopback port): a
+ * default `--explore` run, 1,000 runs for neutrality, and the coverage of documented (operation,
+ * status) pairs; 1,000 runs more through the variant proxy that uses every freedom at once
+ * (test/variants/), its server retrying with a 50 % jitter; against each stateful mutant: does the
+ * catalogue pass it, does `--explore` kill it at its default runs, how long shrinking took. Prints
+ * the figures and writes them into conformance/CHECKS.md. `--no-mutants` leaves the mutants out,
+ * `--only neutrality` measures the neutrality runs alone, `--runs` sets how many each takes and
+ * `--seed` their seed; none of those writes CHECKS.md.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { runConformance, type RunResult } from '../conformance';
@@ -16,6 +18,7 @@ import { statefulMutants } from '../test/mutants/stateful';
 import { startVariant } from '../test/variants/proxy';
 import { FREEDOMS } from '../test/variants/rewrite';
 import { CHECKS_MD_PATH, EXPLORE_BEGIN, EXPLORE_END } from './check-table';
+import { hasOption, optionValue } from './lib/args';
 
 const TIMEOUT_MS = 3000;
 /** Neutrality runs wait as long as a loaded machine needs: a call that timed out is no verdict on the kit. */
@@ -24,10 +27,53 @@ const NEUTRALITY_TIMEOUT_MS = 10_000;
 const VARIANT_JITTER = 0.5;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const explored = (run: RunResult) => run.checks.find((c) => c.id === 'EXPLORE')!;
+const SECTIONS = ['neutrality'] as const;
+
+function usage(problem: string): never {
+  process.stderr.write(
+    `usage: explore-bench [--no-mutants] [--only ${SECTIONS.join('|')}] [--runs N] [--seed N]; ${problem}\n`,
+  );
+  process.exit(2);
+}
+
+/** `runs` explorations of the reference and as many through the all-freedoms variant proxy: each must pass. */
+async function neutrality(serverUrl: string, runs: number, seed: number, say: (line: string) => void) {
+  const options = {
+    only: ['SANDBOX-HEALTH'],
+    explore: true,
+    exploreRuns: runs,
+    seed,
+    timeoutMs: NEUTRALITY_TIMEOUT_MS,
+  };
+  const neutral = explored(await runConformance({ ...options, baseUrl: serverUrl, apiKey: 'bench-neutral' }));
+  const variant = await startVariant(FREEDOMS, { webhookRetryJitter: VARIANT_JITTER });
+  let throughVariant: RunResult;
+  try {
+    throughVariant = await runConformance({ ...options, baseUrl: variant.url, apiKey: 'bench-variant' });
+  } finally {
+    await variant.close();
+  }
+  const variantExplore = explored(throughVariant);
+  say(
+    `- Neutrality (seed ${seed}): **${neutral.status === 'passed' ? 0 : 1} failures over ${neutral.explore!.runsDone} runs** (${neutral.explore!.stepsDone} steps, ${seconds(neutral.durationMs)}).`,
+  );
+  if (neutral.status === 'failed') say(`  - ${neutral.failures[0].message.split('\n')[0]}`);
+  say(
+    `- Through the variant proxy with every freedom at once (${FREEDOMS.join(', ')}), its server retrying with a ${VARIANT_JITTER * 100} % jitter: **${variantExplore.status === 'passed' ? 0 : 1} failures over ${variantExplore.explore!.runsDone} runs** (${variantExplore.explore!.stepsDone} steps, ${seconds(variantExplore.durationMs)}).`,
+  );
+  if (variantExplore.status === 'failed') say(`  - ${variantExplore.failures[0].message.split('\n')[0]}`);
+}
 
 async function main(): Promise<void> {
-  const neutralityRuns = Number(process.env.NEUTRALITY_RUNS ?? 1000);
-  const withMutants = !process.argv.includes('--no-mutants');
+  const only = optionValue('--only', '');
+  const neutralityRuns = Number(optionValue('--runs', '1000'));
+  const seed = Number(optionValue('--seed', '1'));
+  if (only !== '' && !(SECTIONS as readonly string[]).includes(only)) usage(`unknown section: ${only}`);
+  if (!Number.isInteger(neutralityRuns) || neutralityRuns < 1) usage('--runs takes a positive whole number');
+  if (!Number.isInteger(seed)) usage('--seed takes a whole number');
+  const withMutants = !hasOption('--no-mutants') && only === '';
+  // Figures measured otherwise than at the defaults are printed, never written into CHECKS.md.
+  const writes = withMutants && !hasOption('--runs') && !hasOption('--seed');
   const server = await startServer({ port: 0, host: '127.0.0.1', logLevel: 'silent' });
   const lines: string[] = [];
   const say = (line: string) => {
@@ -35,6 +81,12 @@ async function main(): Promise<void> {
     process.stdout.write(`${line}\n`);
   };
   try {
+    if (only === 'neutrality') {
+      say(`Against the reference server (in-process, loopback, ${new Date().toISOString().slice(0, 10)}):`);
+      say('');
+      await neutrality(server.url, neutralityRuns, seed, say);
+      return;
+    }
     const catalogueOnly = await runConformance({
       baseUrl: server.url,
       apiKey: 'bench-catalogue',
@@ -47,43 +99,12 @@ async function main(): Promise<void> {
       timeoutMs: TIMEOUT_MS,
     });
     const fullExplore = explored(full);
-    const neutral = await runConformance({
-      baseUrl: server.url,
-      apiKey: 'bench-neutral',
-      only: ['SANDBOX-HEALTH'],
-      explore: true,
-      exploreRuns: neutralityRuns,
-      timeoutMs: NEUTRALITY_TIMEOUT_MS,
-    });
-    const neutralExplore = explored(neutral);
-    const variant = await startVariant(FREEDOMS, { webhookRetryJitter: VARIANT_JITTER });
-    let throughVariant: RunResult;
-    try {
-      throughVariant = await runConformance({
-        baseUrl: variant.url,
-        apiKey: 'bench-variant',
-        only: ['SANDBOX-HEALTH'],
-        explore: true,
-        exploreRuns: neutralityRuns,
-        timeoutMs: NEUTRALITY_TIMEOUT_MS,
-      });
-    } finally {
-      await variant.close();
-    }
-    const variantExplore = explored(throughVariant);
     say(`Against the reference server (in-process, loopback, seed 1, ${new Date().toISOString().slice(0, 10)}):`);
     say('');
     say(
       `- \`--explore\` at its defaults (${EXPLORE_DEFAULTS.runs} runs, at most ${EXPLORE_DEFAULTS.steps} steps): the exploration took **${seconds(fullExplore.durationMs)}** (${fullExplore.explore!.stepsDone} steps), the whole run with the catalogue ${seconds(full.durationMs)}; ${full.summary.failed} failed.`,
     );
-    say(
-      `- Neutrality: **${neutralExplore.status === 'passed' ? 0 : 1} failures over ${neutralExplore.explore!.runsDone} runs** (${neutralExplore.explore!.stepsDone} steps, ${seconds(neutralExplore.durationMs)}).`,
-    );
-    if (neutralExplore.status === 'failed') say(`  - ${neutralExplore.failures[0].message.split('\n')[0]}`);
-    say(
-      `- Through the variant proxy with every freedom at once (${FREEDOMS.join(', ')}), its server retrying with a ${VARIANT_JITTER * 100} % jitter: **${variantExplore.status === 'passed' ? 0 : 1} failures over ${variantExplore.explore!.runsDone} runs** (${variantExplore.explore!.stepsDone} steps, ${seconds(variantExplore.durationMs)}).`,
-    );
-    if (variantExplore.status === 'failed') say(`  - ${variantExplore.failures[0].message.split('\n')[0]}`);
+    await neutrality(server.url, neutralityRuns, seed, say);
     say(
       `- Coverage of the spec's documented (operation, status) pairs: the catalogue alone **${catalogueOnly.coverage!.exercised} of ${catalogueOnly.coverage!.documented}**, with \`--explore\` **${full.coverage!.exercised} of ${full.coverage!.documented}**. Not exercised, apart from ${[...OUT_OF_REACH].join(', ')}: ${missingPairs(full.coverage!).join(', ') || 'none'}.`,
     );
@@ -139,7 +160,7 @@ async function main(): Promise<void> {
   } finally {
     await server.close();
   }
-  if (!withMutants) return;
+  if (!writes) return;
   const text = readFileSync(CHECKS_MD_PATH, 'utf8');
   const begin = text.indexOf(EXPLORE_BEGIN);
   const end = text.indexOf(EXPLORE_END);

@@ -90,7 +90,6 @@ export function applies(s: Step, m: Readonly<Model>): boolean {
     case 'resetPending':
       return !t.shared && t.endpoints.some(pending);
     case 'rescheduleThenReuse':
-    case 'driveThenAmend':
     case 'replaceEndpoint':
       return t.jobs.length > 0;
     case 'cancelThenReplay':

@@ -182,6 +182,37 @@ function typed(target: JobModel | undefined, kind: 'right' | 'wrong'): string {
   return kind === 'right' ? right : String((Number(right) + 1) % 10_000).padStart(4, '0');
 }
 
+/** A job created on a fresh slot (availability asked for one hour) and read back; undefined if refused. */
+async function freshJob({ session, tenant, t }: Scene, withCode: boolean): Promise<JobModel | undefined> {
+  const held = t.slots.length;
+  const window = availabilityRequest();
+  await judged(
+    slotRules.getAvailability(t, session.now(tenant)),
+    'getAvailability',
+    session.call(tenant, 'getAvailability', { body: { ...window, end: shifted(window.start, 3600_000) } }),
+  );
+  const slot = t.slots[held];
+  if (!slot) return undefined;
+  const body = order(session, tenant, slot.id, withCode);
+  const response = await judged(
+    jobRules.createJob(t, { slot, slotId: slot.id, body, withCode, reordered: false }, session.now(tenant)),
+    'createJob',
+    session.call(tenant, 'createJob', { body }),
+  );
+  if (response.status !== 201) return undefined;
+  await readBack(session, tenant, t, response.json.job_id);
+  return t.jobs.find((j) => j.id === response.json.job_id);
+}
+
+/** The tenant's jobs a drive can still take to `to` (cancelling: any not final), with the code not locked. */
+const reaching = (t: TenantModel, to: Schemas['LifecycleStep'] | 'CANCELLED') =>
+  t.jobs.filter(
+    (j) =>
+      !FINAL.has(j.state) &&
+      (to === 'CANCELLED' || stepIndex(j.state) < stepIndex(to)) &&
+      !(j.code.enabled && j.attemptsRemaining === 0),
+  );
+
 /** The tenant's jobs a reschedule can still move. */
 const movable = (t: TenantModel) =>
   t.jobs.filter((j) => !FINAL.has(j.state) && stepIndex(j.state) < stepIndex('GOING_TO_DESTINATION_STARTED'));
@@ -970,13 +1001,32 @@ const ENTRIES = {
       job: index,
       to: fc.constantFrom('GOING_TO_DESTINATION_STARTED' as const, 'CLIENT_RECEIVED' as const, 'CANCELLED' as const),
     }),
-    describe: (s, at) =>
-      `${s.to === 'CANCELLED' ? `cancel ${jobName(s.job, at)}` : `drive ${jobName(s.job, at)} to ${s.to}`}, then reschedule it, change its recipient instructions and drive it one step`,
-    operations: ['advanceJob', 'cancelJob', 'rescheduleJob', 'updateRecipientInstructions'],
-    async perform(s, { session, tenant, t, job, jobPath, slotFor }) {
-      const target = job(s.job);
+    describe: (s, at) => {
+      const target = at && pick(reaching(at.t, s.to), s.job);
+      const job = !at
+        ? `job ${nth(s.job)} of those that can still get there (none: a new one on a fresh slot)`
+        : target
+          ? `job ${nth(at.t.jobs.indexOf(target))}`
+          : 'a job created on a fresh slot';
+      return `take ${job}: replace its payment info with the same prices, ${s.to === 'CANCELLED' ? 'cancel it' : `drive it to ${s.to}`}, then reschedule it, change its recipient instructions, drive it one step and wait for the webhooks`;
+    },
+    operations: [
+      'getAvailability',
+      'createJob',
+      'getJob',
+      'updatePaymentInfo',
+      'advanceJob',
+      'cancelJob',
+      'rescheduleJob',
+      'updateRecipientInstructions',
+    ],
+    async perform(s, scene) {
+      const { session, tenant, t, jobPath, slotFor } = scene;
+      // A job that cannot get where the step drives it would only be refused: when none can, one is made.
+      const target = pick(reaching(t, s.to), s.job) ?? (await freshJob(scene, false));
+      if (!target) return;
       const drive = async (to: Schemas['LifecycleStep'] | undefined) => {
-        const code = target?.code.enabled ? typed(target, 'right') : undefined;
+        const code = target.code.enabled ? typed(target, 'right') : undefined;
         await judged(
           jobRules.advanceJob(t, target, to, code),
           'advanceJob',
@@ -986,6 +1036,16 @@ const ENTRIES = {
           }),
         );
       };
+      // The same prices again: a payment update that changes nothing but itself, one event only.
+      const payment: Schemas['PaymentInfo'] = {
+        ...example('CreateJobRequestMinimal').payment_info,
+        prices: target.prices,
+      };
+      await judged(
+        jobRules.updatePaymentInfo(t, target, payment, true),
+        'updatePaymentInfo',
+        session.call(tenant, 'updatePaymentInfo', { pathParams: jobPath(target), body: payment }),
+      );
       if (s.to === 'CANCELLED')
         await judged(
           jobRules.cancelJob(t, target, 'explore'),
@@ -1004,6 +1064,7 @@ const ENTRIES = {
       );
       await comment({ session, tenant, t, jobPath }, target);
       await drive(undefined);
+      await session.settle(t);
     },
   }),
   failingChain: step({
@@ -1104,27 +1165,8 @@ const ENTRIES = {
     operations: ['getAvailability', 'createJob', 'advanceJob', 'updateDeliveryCode', 'getJob'],
     async perform(s, scene) {
       const { session, tenant, t, jobPath } = scene;
-      let target = codeNotFrozen(scene, s.job);
-      if (!target) {
-        const held = t.slots.length;
-        const window = availabilityRequest();
-        await judged(
-          slotRules.getAvailability(t, session.now(tenant)),
-          'getAvailability',
-          session.call(tenant, 'getAvailability', { body: { ...window, end: shifted(window.start, 3600_000) } }),
-        );
-        const slot = t.slots[held];
-        if (!slot) return;
-        const body = order(session, tenant, slot.id, true);
-        const response = await judged(
-          jobRules.createJob(t, { slot, slotId: slot.id, body, withCode: true, reordered: false }, session.now(tenant)),
-          'createJob',
-          session.call(tenant, 'createJob', { body }),
-        );
-        if (response.status !== 201) return;
-        await readBack(session, tenant, t, response.json.job_id);
-        target = t.jobs.find((j) => j.id === response.json.job_id);
-      }
+      const target = codeNotFrozen(scene, s.job) ?? (await freshJob(scene, true));
+      if (!target) return;
       const drive = (code: string) =>
         judged(
           jobRules.advanceJob(t, target, 'CLIENT_RECEIVED', code),
