@@ -323,8 +323,9 @@ export class DeliveryScheduler {
           // The delivery that waited behind the one just settled is due as it reaches the head.
           head = await chainHead(tx, current);
           if (head && head.nextAttemptAtMs === null) {
-            head = { ...head, nextAttemptAtMs: nowMs };
-            tx.deliveries.put(head);
+            tx.deliveries.put({ ...head, nextAttemptAtMs: nowMs });
+            // As the transaction now holds it: whether it is due is decided on what is stored.
+            head = await tx.deliveries.get(head.id);
           }
         }
         const following =
