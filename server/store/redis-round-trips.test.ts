@@ -116,6 +116,7 @@ it('a delivery costs 2 round trips: one transaction settles it and takes the nex
   } finally {
     await outbox.shutdown(0);
     await store.close();
-    hook.close();
+    hook.closeAllConnections();
+    await new Promise((resolve) => hook.close(resolve));
   }
 });
