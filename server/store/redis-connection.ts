@@ -31,7 +31,8 @@ export const RECONNECTING: RedisOptions = {
 export function redisClient(url: string, options: RedisOptions): RedisClient {
   if (!isClusterUrl(url)) return new Redis(url, options);
   const { nodes, username, password } = parseClusterUrl(url);
-  const { lazyConnect, enableOfflineQueue, retryStrategy, ...perNode } = options;
+  // Auto-pipelining stays off on a cluster, for the cluster client and its nodes alike.
+  const { lazyConnect, enableOfflineQueue, retryStrategy, enableAutoPipelining: _off, ...perNode } = options;
   const clusterOptions: ClusterOptions = {
     lazyConnect,
     enableOfflineQueue,
