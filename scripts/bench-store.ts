@@ -17,9 +17,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import Redis from 'ioredis';
 import { Sandbox } from '../server/application/sandbox';
 import { RedisStore } from '../server/store/redis';
 import { startRedis } from '../test/support/redis-server';
@@ -28,6 +26,7 @@ import { Outbox } from '../server/webhooks/outbox';
 import { killAll, startProcess, startSandbox, stopProcess, type Child } from './lib/processes';
 import { createRequests, heldSlots, json, ORDER, WEEK, type HeldSlot } from './bench/create-load';
 import { optionValue } from './lib/args';
+import { cpuMs, redisCpuMs } from './bench/cpu';
 
 const DURATION = Number(optionValue('--duration', '10'));
 const CONNECTIONS = Number(optionValue('--connections', '50'));
@@ -58,18 +57,12 @@ async function measure(servers: Child[], label: string, redisUrl?: string): Prom
   const budget = Math.ceil((DURATION * 8000) / urls.length);
   const pairs = await Promise.all(urls.map((url, i) => heldSlots(url, `bench-${label}-${i}`, budget + 1000)));
   await Promise.all(urls.map((url, i) => creates(url, pairs[i].splice(0, 1000), perUrl, 1))); // warm-up
-  const cpuNow = async () => ({
-    servers: servers.reduce((n, s) => n + processCpuMs(s.proc.pid!), 0),
-    redis: redisUrl ? await redisCpuMs(redisUrl) : 0,
-  });
-  const cpuBefore = await cpuNow();
+  const cpuBefore = await cpuSoFar({ servers }, redisUrl);
   const results = await Promise.all(urls.map((url, i) => creates(url, pairs[i], perUrl, DURATION)));
-  const cpuAfter = await cpuNow();
+  const cpuAfter = await cpuSoFar({ servers }, redisUrl);
   const requests = results.reduce((n, r) => n + r.requests.total, 0);
-  const perRequest = (part: 'servers' | 'redis') =>
-    Math.round(((cpuAfter[part] - cpuBefore[part]) / Math.max(1, requests)) * 1000) / 1000;
   return {
-    cpuMs: { servers: perRequest('servers'), redis: perRequest('redis') },
+    cpuMs: cpuPer(cpuBefore, cpuAfter, requests, 3),
     rps: Math.round(results.reduce((n, r) => n + r.requests.average, 0)),
     p99: Math.max(...results.map((r) => r.latency.p99)),
     non2xx: results.reduce((n, r) => n + r.non2xx, 0),
@@ -181,23 +174,28 @@ function threeInstances(redisUrl: string, prefix: string, schedule = '1,1,1,1,1,
   return Promise.all([0, 1, 2].map((i) => startSandbox([...flags, ...quick], `${prefix}-${i}`)));
 }
 
-/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
-function processCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // utime and stime, in clock ticks of 10 ms (fields 14 and 15 of the line; 12 and 13 after the name).
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+/** CPU ms used so far by each group of processes (added up), and by Redis (0 without one). */
+async function cpuSoFar<G extends string>(
+  groups: Record<G, Child[]>,
+  redisUrl?: string,
+): Promise<Record<G | 'redis', number>> {
+  const out = { redis: redisUrl ? await redisCpuMs(redisUrl) : 0 } as Record<G | 'redis', number>;
+  for (const [group, children] of Object.entries(groups) as Array<[G, Child[]]>)
+    out[group] = children.reduce((n: number, c) => n + (cpuMs(c.proc.pid) ?? 0), 0);
+  return out;
 }
 
-/** CPU time Redis has used so far, in ms, as it reports it. */
-async function redisCpuMs(redisUrl: string): Promise<number> {
-  const client = new Redis(redisUrl);
-  try {
-    const info = await client.info('cpu');
-    const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
-    return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
-  } finally {
-    client.disconnect();
-  }
+/** CPU ms per unit (request, delivery) of each part between two readings, to `digits` decimals. */
+function cpuPer<K extends string>(
+  before: Record<K, number>,
+  after: Record<K, number>,
+  units: number,
+  digits: number,
+): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const part of Object.keys(after) as K[])
+    out[part] = Math.round(((after[part] - before[part]) / Math.max(1, units)) * 10 ** digits) / 10 ** digits;
+  return out;
 }
 
 interface WebhookFigures {
@@ -238,11 +236,7 @@ async function webhooksOverThree(redisUrl: string): Promise<WebhookFigures> {
       count = await json(`${receiver.url}/count`);
     }
     await json(`${receiver.url}/accept`, { method: 'POST' });
-    const cpuNow = async () => ({
-      instances: instances.reduce((n, i) => n + processCpuMs(i.proc.pid!), 0),
-      redis: await redisCpuMs(redisUrl),
-      receiver: processCpuMs(receiver.proc.pid!),
-    });
+    const cpuNow = () => cpuSoFar({ instances, receiver: [receiver] }, redisUrl);
     const cpuAtRelease = await cpuNow();
     const released = Date.now();
     await Promise.all(keys.map((key, i) => send(`${urls[i % 3]}/sandbox/clock/advance`, key, { seconds: 61 })));
@@ -253,8 +247,6 @@ async function webhooksOverThree(redisUrl: string): Promise<WebhookFigures> {
     }
     const seconds = (count.lastAt - released) / 1000;
     const cpuAtEnd = await cpuNow();
-    const perDelivery = (part: keyof typeof cpuAtEnd) =>
-      Math.round(((cpuAtEnd[part] - cpuAtRelease[part]) / Math.max(1, count.distinct)) * 100) / 100;
     // Where the events that did not arrive stand, as the instances' delivery logs tell.
     const statuses: Record<string, number> = {};
     if (count.distinct < acknowledged)
@@ -273,11 +265,7 @@ async function webhooksOverThree(redisUrl: string): Promise<WebhookFigures> {
       lost: Math.max(0, acknowledged - count.distinct),
       seconds: Math.round(seconds * 10) / 10,
       perSecond: Math.round(count.distinct / seconds),
-      cpuMsPerDelivery: {
-        instances: perDelivery('instances'),
-        redis: perDelivery('redis'),
-        receiver: perDelivery('receiver'),
-      },
+      cpuMsPerDelivery: cpuPer(cpuAtRelease, cpuAtEnd, count.distinct, 2),
     };
   } finally {
     await Promise.all([...instances, receiver].map((c) => stopProcess(c)));

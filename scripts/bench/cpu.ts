@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import Redis from 'ioredis';
 
 let ticksPerSecond: number | null = null;
 
@@ -30,5 +31,17 @@ export function cpuMs(pid: number | undefined): number | null {
     return (ticks * 1000) / clockTicks();
   } catch {
     return null;
+  }
+}
+
+/** User plus system CPU milliseconds Redis has used so far, as it reports them (`INFO cpu`). */
+export async function redisCpuMs(redisUrl: string): Promise<number> {
+  const client = new Redis(redisUrl);
+  try {
+    const info = await client.info('cpu');
+    const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+    return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+  } finally {
+    client.disconnect();
   }
 }
