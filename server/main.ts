@@ -27,7 +27,7 @@ import { TenantIds } from './domain/tenants';
 import { Sandbox } from './application/sandbox';
 import { FaultRules } from './faults/faults';
 import { Outbox } from './webhooks/outbox';
-import { attemptLeaseMs, DEFAULT_OUTBOX_CONFIG } from './webhooks/config';
+import { attemptLeaseMs, DEFAULT_OUTBOX_CONFIG, type OutboxConfig } from './webhooks/config';
 import type { Send } from './webhooks/sender';
 import { createApp } from './http/app';
 import { rawErrorResponse } from './http/errors';
@@ -125,6 +125,12 @@ export async function startServer(
     rerun: () => metrics?.storeObserver.rerun(),
   };
   const tenants = new TenantIds(config.tenantHashKey);
+  // Each part gets the settings the table passes to it (server/settings.ts).
+  const outboxConfig: OutboxConfig = {
+    ...DEFAULT_OUTBOX_CONFIG,
+    ...settingsFor(config, 'outbox'),
+    ...(options.random ? { random: options.random } : {}),
+  };
   const store: Store =
     options.store ??
     (config.store === 'memory'
@@ -141,7 +147,7 @@ export async function startServer(
           observer,
           tenants,
           // Other instances take over a tenant's deliveries once an attempt's lease could have run out.
-          handOverMs: attemptLeaseMs({ ...DEFAULT_OUTBOX_CONFIG, ...settingsFor(config, 'outbox') }),
+          handOverMs: attemptLeaseMs(outboxConfig),
         }));
   // Relay endpoints (lastmile listen): any instance may hold a stream, attempt or take an answer.
   const relayBus: RelayBus =
@@ -151,15 +157,7 @@ export async function startServer(
           await store.close();
           throw error;
         });
-  // Each part gets the settings the table passes to it (server/settings.ts).
-  const outbox = new Outbox(
-    store,
-    {
-      ...settingsFor(config, 'outbox'),
-      ...(options.random ? { random: options.random } : {}),
-    },
-    { send: options.webhookTransport, relayBus },
-  );
+  const outbox = new Outbox(store, outboxConfig, { send: options.webhookTransport, relayBus });
   store.onDrop((key) => outbox.forgetTenant(key));
   // A store outage is the outage log's to tell, once; anything else is a fault worth its stack.
   outbox.onError((error) => {

@@ -27,6 +27,7 @@ import { isClusterUrl, redactedStoreUrl } from './redis-address';
 import { RECONNECTING, redisClient, type RedisClient } from './redis-connection';
 import {
   FIRST_READ_SCRIPT,
+  PENDING_OF_JOB_SCRIPT,
   RedisTransaction,
   type CommitClient,
   type CommitPayload,
@@ -106,6 +107,7 @@ export class RedisStore implements Store {
     // The tenant's meta key is named so that a cluster client sends the script to the tenant's slot.
     redis.defineCommand('lastmileCommit', { numberOfKeys: 1, lua: COMMIT_SCRIPT });
     redis.defineCommand('lastmileFirstRead', { numberOfKeys: 1, lua: FIRST_READ_SCRIPT });
+    redis.defineCommand('lastmilePendingOfJob', { numberOfKeys: 1, lua: PENDING_OF_JOB_SCRIPT });
     // Errors reach each command's caller; the client itself must not crash the process.
     redis.on('error', (error) => {
       this.lastConnectionError = error;
@@ -231,7 +233,7 @@ export class RedisStore implements Store {
           base,
           tenant: this.tenants.idOf(key),
           now,
-          dueAt: now + (this.options.handOverMs ?? 0),
+          dueAt: this.dueAfterCommit(now),
           ttlMs: this.options.tenantTtlSeconds * 1000,
           parts: TENANT_PARTS,
           // On a cluster these live in other slots: the script leaves them alone.
@@ -244,8 +246,8 @@ export class RedisStore implements Store {
   }
 
   /** When the other instances look at a tenant whose commit may have changed what is due. */
-  private dueAfterCommit(): number {
-    return this.realNow() + (this.options.handOverMs ?? 0);
+  private dueAfterCommit(now = this.realNow()): number {
+    return now + (this.options.handOverMs ?? 0);
   }
 
   /**
@@ -258,7 +260,7 @@ export class RedisStore implements Store {
     const now = this.realNow();
     await Promise.all([
       this.call((r) => r.zadd(this.tenantsKey, 'GT', now, id)),
-      payload.dueTouch ? this.call((r) => r.zadd(this.dueKey, 'LT', this.dueAfterCommit(), id)) : undefined,
+      payload.dueTouch ? this.call((r) => r.zadd(this.dueKey, 'LT', this.dueAfterCommit(now), id)) : undefined,
     ]);
   }
 
