@@ -18,6 +18,8 @@ export type CommitClient = RedisClient & {
   lastmileCommit(metaKey: string, payload: string, ...texts: string[]): Promise<number>;
   /** FIRST_READ_SCRIPT: the tenant's base, the count of named records, kind and id of each, then job ids. */
   lastmileFirstRead(metaKey: string, ...args: string[]): Promise<FirstReadReply>;
+  /** PENDING_OF_JOB_SCRIPT: the tenant's base, the job id. */
+  lastmilePendingOfJob(metaKey: string, base: string, jobId: string): Promise<PendingOfJobReply>;
 };
 
 /** How a transaction reaches Redis: one call, a failure turned into StoreUnavailableError. */
@@ -48,16 +50,39 @@ interface PrefetchedReads {
 }
 
 /**
+ * Lua: one job's pending deliveries, from the per-job index, oldest first: their texts and
+ * versions, the version of the job's pending set, and whether the index is built (1) or not (0).
+ */
+const PENDING_OF_JOB_LUA = `
+local function pendingOfJob(b, job)
+  local ids = {}
+  for j, member in ipairs(redis.call('ZRANGEBYLEX', b .. 'pendingj', '[' .. job .. '|', '(' .. job .. '}')) do
+    ids[j] = string.match(member, '([^|]*)$')
+  end
+  local texts, versions = {}, {}
+  if #ids > 0 then
+    texts = redis.call('HMGET', b .. 'deliveries', unpack(ids))
+    versions = redis.call('HMGET', b .. 'deliveries:v', unpack(ids))
+  end
+  return {texts, versions, redis.call('HGET', b .. 'pendingjv', job) or '0', redis.call('HEXISTS', b .. 'meta', 'pjindex')}
+end
+`;
+
+/** One job's pending deliveries in one call. ARGV: the tenant's base, the job id. */
+export const PENDING_OF_JOB_SCRIPT = `${PENDING_OF_JOB_LUA}
+return pendingOfJob(ARGV[1], ARGV[2])
+`;
+
+/**
  * A transaction's first read, in one call: what nearly every transaction reads (the clock and
  * its version, the job and delivery counts, every endpoint with its version, whether the
  * tenant exists), the records the options named, and the pending deliveries of the jobs they
- * named (from the per-job index, oldest first: their ids, texts and versions, the version of
- * the job's pending set, and whether the index is built). One script rather than a pipeline of
- * a dozen commands: each command costs the client as much as a small round trip.
+ * named. One script rather than a pipeline of a dozen commands: each command costs the client
+ * as much as a small round trip.
  *
  * ARGV: the tenant's base, the count of named records, kind and id of each, then job ids.
  */
-export const FIRST_READ_SCRIPT = `
+export const FIRST_READ_SCRIPT = `${PENDING_OF_JOB_LUA}
 local b = ARGV[1]
 local meta = b .. 'meta'
 local function hget(key, field) return redis.call('HGET', key, field) or false end
@@ -80,23 +105,14 @@ end
 out[8] = records
 local pending = {}
 for i = 3 + 2 * named, #ARGV do
-  local job = ARGV[i]
-  local ids = {}
-  for j, member in ipairs(redis.call('ZRANGEBYLEX', b .. 'pendingj', '[' .. job .. '|', '(' .. job .. '}')) do
-    ids[j] = string.match(member, '([^|]*)$')
-  end
-  local texts, versions = {}, {}
-  if #ids > 0 then
-    texts = redis.call('HMGET', b .. 'deliveries', unpack(ids))
-    versions = redis.call('HMGET', b .. 'deliveries:v', unpack(ids))
-  end
-  pending[#pending + 1] = {ids, texts, versions, hget(b .. 'pendingjv', job) or '0', redis.call('HEXISTS', meta, 'pjindex')}
+  pending[#pending + 1] = pendingOfJob(b, ARGV[i])
 end
 out[9] = pending
 return out
 `;
 
-type PendingOfJobReply = [string[], Array<string | null>, Array<string | null>, string, number];
+/** PENDING_OF_JOB_LUA's answer: texts, versions, the job's pending-set version, whether the index is built. */
+type PendingOfJobReply = [Array<string | null>, Array<string | null>, string, number];
 
 type FirstReadReply = [
   [string | null, string | null],
@@ -336,25 +352,12 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
 
   /** One job's pending deliveries, oldest first, from the per-job index (the whole tenant's, until it is built). */
   private async readPendingOfJob(deliveries: RedisRecords<DeliveryRecord>, jobId: string): Promise<DeliveryRecord[]> {
-    const ahead = this.pendingOfJobsAhead.includes(jobId)
-      ? (await this.prefetched()).pendingOfJobs.get(jobId)
-      : undefined;
-    if (ahead && ahead[4] === 1) {
-      if (!this.pendingJobVersions.has(jobId)) this.pendingJobVersions.set(jobId, Number(ahead[3]));
-      return deliveries.accept(ahead[1], ahead[2]);
-    }
-    const [members, version, indexed] = await this.call(async (r) => {
-      const replies = await r
-        .multi()
-        .zrangebylex(`${this.base}pendingj`, `[${jobId}|`, `(${jobId}}`)
-        .hget(`${this.base}pendingjv`, jobId)
-        .hget(`${this.base}meta`, 'pjindex')
-        .exec();
-      return [replies?.[0]?.[1] as string[], Number(replies?.[1]?.[1] ?? 0), replies?.[2]?.[1] !== null] as const;
-    });
-    if (!indexed) return (await this.committedPending(deliveries)).filter((d) => d.job_id === jobId);
-    if (!this.pendingJobVersions.has(jobId)) this.pendingJobVersions.set(jobId, version);
-    return deliveries.fetch(members.map((member) => member.slice(member.lastIndexOf('|') + 1)));
+    const [texts, versions, version, indexed] = this.pendingOfJobsAhead.includes(jobId)
+      ? (await this.prefetched()).pendingOfJobs.get(jobId)!
+      : await this.call((r) => r.lastmilePendingOfJob(`${this.base}meta`, this.base, jobId));
+    if (indexed !== 1) return (await this.committedPending(deliveries)).filter((d) => d.job_id === jobId);
+    if (!this.pendingJobVersions.has(jobId)) this.pendingJobVersions.set(jobId, Number(version));
+    return deliveries.accept(texts, versions);
   }
 
   private async committedPending(deliveries: RedisRecords<DeliveryRecord>): Promise<DeliveryRecord[]> {
