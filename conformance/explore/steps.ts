@@ -193,15 +193,32 @@ async function freshJob({ session, tenant, t }: Scene, withCode: boolean): Promi
   );
   const slot = t.slots[held];
   if (!slot) return undefined;
+  const response = await createOn({ session, tenant, t }, { id: slot.id, model: slot }, withCode);
+  return response.status === 201 ? t.jobs.find((j) => j.id === response.json.job_id) : undefined;
+}
+
+/**
+ * A job ordered on a slot (`model`: the slot as the model knows it, if it does), judged, and
+ * read back when created; under `idempotencyKey` when one is given. The create's answer.
+ */
+async function createOn(
+  { session, tenant, t }: Pick<Scene, 'session' | 'tenant' | 't'>,
+  slot: { id: string; model: SlotModel | undefined },
+  withCode: boolean,
+  idempotencyKey?: string,
+  now: Now = session.now(tenant),
+) {
   const body = order(session, tenant, slot.id, withCode);
   const response = await judged(
-    jobRules.createJob(t, { slot, slotId: slot.id, body, withCode, reordered: false }, session.now(tenant)),
+    jobRules.createJob(t, { slot: slot.model, slotId: slot.id, body, withCode, idempotencyKey, reordered: false }, now),
     'createJob',
-    session.call(tenant, 'createJob', { body }),
+    session.call(tenant, 'createJob', {
+      body,
+      headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
+    }),
   );
-  if (response.status !== 201) return undefined;
-  await readBack(session, tenant, t, response.json.job_id);
-  return t.jobs.find((j) => j.id === response.json.job_id);
+  if (response.status === 201) await readBack(session, tenant, t, response.json.job_id);
+  return response;
 }
 
 /** The tenant's jobs a drive can still take to `to` (cancelling: any not final), with the code not locked. */
@@ -315,22 +332,8 @@ const ENTRIES = {
       `create a job on ${slotName(s.slot, at, { foreign: s.foreign, unused: s.unused })}${s.code ? ' with a delivery code' : ''}${s.idempotent ? ' under an Idempotency-Key' : ''}`,
     operations: ['createJob', 'getJob'],
     async perform(s, { session, tenant, t, now, slotFor }) {
-      const slot = slotFor(s.slot, s.foreign, s.unused);
-      const body = order(session, tenant, slot.id, s.code);
       const idempotencyKey = s.idempotent ? `explore-${session.nonce}-${session.trace.length}` : undefined;
-      const response = await judged(
-        jobRules.createJob(
-          t,
-          { slot: slot.model, slotId: slot.id, body, withCode: s.code, idempotencyKey, reordered: false },
-          now,
-        ),
-        'createJob',
-        session.call(tenant, 'createJob', {
-          body,
-          headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
-        }),
-      );
-      if (response.status === 201) await readBack(session, tenant, t, response.json.job_id);
+      await createOn({ session, tenant, t }, slotFor(s.slot, s.foreign, s.unused), s.code, idempotencyKey, now);
     },
   }),
   replay: step({
@@ -730,17 +733,7 @@ const ENTRIES = {
       const target = s.past === 'original' ? slot.model.originalExpiresAt : slot.model.expiresAt;
       const now = session.now(tenant);
       if (target >= now.ms) await advance(session, tenant, t, Math.max(1, Math.ceil((target - now.ms) / 1000) + 1));
-      const body = order(session, tenant, slot.id, s.code);
-      const response = await judged(
-        jobRules.createJob(
-          t,
-          { slot: slot.model, slotId: slot.id, body, withCode: s.code, reordered: false },
-          session.now(tenant),
-        ),
-        'createJob',
-        session.call(tenant, 'createJob', { body }),
-      );
-      if (response.status === 201) await readBack(session, tenant, t, response.json.job_id);
+      await createOn({ session, tenant, t }, slot, s.code);
     },
   }),
   codeThenEvent: step({
@@ -900,34 +893,14 @@ const ENTRIES = {
         if (scene.job(s.job)) await move(scene.job(s.job), fresh());
         const first = fresh();
         if (!first) return;
-        const body = order(session, tenant, first.id, false);
-        const created = await judged(
-          jobRules.createJob(
-            t,
-            { slot: first, slotId: first.id, body, withCode: false, reordered: false },
-            session.now(tenant),
-          ),
-          'createJob',
-          session.call(tenant, 'createJob', { body }),
-        );
+        const created = await createOn({ session, tenant, t }, { id: first.id, model: first }, false);
         if (created.status !== 201) return;
-        await readBack(session, tenant, t, created.json.job_id);
         target = t.jobs.find((j) => j.id === created.json.job_id);
       }
       const old = target && t.slots.find((x) => x.id === target.slotId);
       await move(target, fresh());
       if (!old) return;
-      const body = order(session, tenant, old.id, false);
-      const response = await judged(
-        jobRules.createJob(
-          t,
-          { slot: old, slotId: old.id, body, withCode: false, reordered: false },
-          session.now(tenant),
-        ),
-        'createJob',
-        session.call(tenant, 'createJob', { body }),
-      );
-      if (response.status === 201) await readBack(session, tenant, t, response.json.job_id);
+      await createOn({ session, tenant, t }, { id: old.id, model: old }, false);
     },
   }),
   cancelThenReplay: step({
