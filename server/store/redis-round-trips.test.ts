@@ -1,18 +1,17 @@
 /**
  * Round trips to Redis per create-job and per webhook delivery: a count, not a timing, made
  * by the client the store is given (test/support/round-trips.ts). Each one is a wait on the
- * network for every request, so a change that adds one should be seen. A create: one
- * pipelined read (the clock, the counts, every endpoint, the slot and the idempotency
- * record), then one commit. A delivery: one pipelined read (the tenant, the clock, the
- * endpoints, the delivery, its job's pending deliveries), then one commit, which settles it
- * and takes the lease on the next delivery of its chain.
+ * network for every request, so a change that adds one should be seen. A create: one read
+ * (a script: the clock, the counts, every endpoint, the slot and the idempotency record),
+ * then one commit. A delivery: one read (the tenant, the clock, the endpoints, the delivery,
+ * its job's pending deliveries), then one commit, which settles it and takes the lease on
+ * the next delivery of its chain.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { spec } from '../../spec/contract';
 import { Sandbox } from '../application/sandbox';
 import { startRedis, type RunningRedis } from '../../test/support/redis-server';
 import { countingClient } from '../../test/support/round-trips';
+import { Receiver } from '../../test/support/receiver';
 import { Outbox } from '../webhooks/outbox';
 import { RedisStore } from './redis';
 import type { Transaction } from './records';
@@ -25,7 +24,7 @@ const availability = {
   slot_size: 60 as const,
 };
 const order = spec.components.examples.CreateJobRequestMinimal.value;
-/** An advance to CLIENT_RECEIVED: the pipelined read (the job and its pending deliveries with it), the commit. */
+/** An advance to CLIENT_RECEIVED: the first read (the job and its pending deliveries with it), the commit. */
 const ADVANCE_ROUND_TRIPS = 2;
 
 let redis: RunningRedis;
@@ -36,14 +35,15 @@ afterAll(async () => {
   await redis.stop();
 });
 
-it('a create-job costs 2 round trips, the Idempotency-Key and an endpoint included', async () => {
+/** A store under `prefix` whose client counts its round trips. */
+async function countedStore(prefix: string) {
   const counting = countingClient(redis.url);
-  const store = await RedisStore.connect({
-    url: redis.url,
-    prefix: 'rt:',
-    tenantTtlSeconds: 3600,
-    client: counting.client,
-  });
+  const store = await RedisStore.connect({ url: redis.url, prefix, tenantTtlSeconds: 3600, client: counting.client });
+  return { counting, store };
+}
+
+it('a create-job costs 2 round trips, the Idempotency-Key and an endpoint included', async () => {
+  const { counting, store } = await countedStore('rt:');
   // The outbox takes part in every create (it looks for endpoints to queue deliveries for);
   // its own background work (polling, sending) goes through a store of its own, not counted.
   const background = await RedisStore.connect({ url: redis.url, prefix: 'rt:', tenantTtlSeconds: 3600 });
@@ -84,23 +84,13 @@ it('a create-job costs 2 round trips, the Idempotency-Key and an endpoint includ
 });
 
 it('a delivery costs 2 round trips: one transaction settles it and takes the next of its chain', async () => {
-  const hook = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.end('ok'));
-  });
-  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-  const counting = countingClient(redis.url);
-  const store = await RedisStore.connect({
-    url: redis.url,
-    prefix: 'rt-chain:',
-    tenantTtlSeconds: 3600,
-    client: counting.client,
-  });
+  const hook = await new Receiver().start();
+  const { counting, store } = await countedStore('rt-chain:');
   // No poll within the test: every round trip counted is the chain's own.
   const outbox = new Outbox(store, { pollIntervalMs: 3_600_000 });
   const sandbox = new Sandbox(store, {}, { outbox });
   try {
-    await outbox.createEndpoint('rt', { url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` });
+    await outbox.createEndpoint('rt', { url: hook.url });
     const slots = await sandbox.availability('rt', availability);
     const { jobId } = await sandbox.createJob('rt', { ...order, slot_id: slots.pop()!.id });
     await outbox.idle();
@@ -116,7 +106,6 @@ it('a delivery costs 2 round trips: one transaction settles it and takes the nex
   } finally {
     await outbox.shutdown(0);
     await store.close();
-    hook.closeAllConnections();
-    await new Promise((resolve) => hook.close(resolve));
+    await hook.stop();
   }
 });
