@@ -17,6 +17,7 @@ import type { Outcome, RecordKind, RecordWrite, Refused } from '../domain/outcom
 import { clockAdvance, clockView, DEFAULT_SANDBOX_CONFIG, DEFAULT_SANDBOX_POLICIES } from '../domain/sandbox';
 import * as slots from '../domain/slots';
 import type { ClockState, DomainRecords, Job, Reads, RecordSets } from '../domain/store';
+import { DomainError } from '../domain/errors';
 import type { Store, Transaction } from '../store/records';
 
 export type EventListener = (tenantKey: string, event: JobEvent) => void;
@@ -36,6 +37,32 @@ export interface SandboxOptions {
   policies?: Partial<SandboxPolicies>;
 }
 
+/**
+ * What an operation's gate decided, first thing in the operation's transaction:
+ * - 'pass': it did nothing, and the operation runs as if there were no gate;
+ * - 'run': it wrote, and the operation runs; the gate's writes commit even when the operation is refused;
+ * - 'skip': the operation does not run; the gate's writes commit alone.
+ */
+export type GateDecision = 'pass' | 'run' | 'skip';
+
+/**
+ * Asked first inside an operation's transaction, in the same unit of work (the fault rules:
+ * server/faults/). A transaction may run more than once: only its last run commits.
+ */
+export interface Gate {
+  enter(tx: Transaction): Promise<GateDecision>;
+}
+
+/** What an operation of a gated sandbox throws when its gate said 'skip': it did not run. */
+export class OperationSkipped extends Error {
+  constructor() {
+    super('the operation did not run: its gate stopped it');
+    this.name = 'OperationSkipped';
+  }
+}
+
+const SKIPPED = Symbol('skipped');
+
 /** What every operation on one job reads first: the job, and its pending deliveries (to queue its events behind them). */
 const theJob = (jobId: string): Reads => ({ prefetch: { jobs: [jobId] }, pendingOfJobs: [jobId] });
 
@@ -44,6 +71,8 @@ export class Sandbox {
   private readonly policies: SandboxPolicies;
   private readonly outbox: EventOutbox | undefined;
   private readonly listeners: EventListener[] = [];
+  /** Set on a gated view only (`gated`). */
+  private gate: Gate | undefined;
 
   constructor(
     readonly store: Store,
@@ -53,6 +82,16 @@ export class Sandbox {
     this.config = { ...DEFAULT_SANDBOX_CONFIG, ...config };
     this.policies = { ...DEFAULT_SANDBOX_POLICIES, ...options.policies };
     this.outbox = options.outbox;
+  }
+
+  /**
+   * The same sandbox, each of its operations first asking `gate` in its own transaction
+   * (one view per call: the HTTP layer makes one per request).
+   */
+  gated(gate: Gate): Sandbox {
+    const view = Object.create(this) as Sandbox;
+    view.gate = gate;
+    return view;
   }
 
   /** Job events, once committed. */
@@ -77,7 +116,8 @@ export class Sandbox {
     const done = await this.store.transact(
       key,
       async (tx) => {
-        const outcome = await operation(await this.context(tx));
+        const outcome = await this.gatedOperation(tx, operation);
+        if (outcome === SKIPPED) return outcome;
         for (const write of outcome.writes) applyWrite(tx, write);
         if ('refusal' in outcome) return outcome;
         if (outcome.events.length > 0) {
@@ -88,13 +128,32 @@ export class Sandbox {
       },
       reads,
     );
+    if (done === SKIPPED) throw new OperationSkipped();
     if ('refusal' in done) throw done.refusal;
     return done.answer;
   }
 
-  /** A question that changes nothing: one transaction, read only. */
+  /** A question that changes nothing: one transaction, read only (but for what its gate writes). */
   private read<T>(key: string, question: (op: OperationContext) => Promise<T>, reads: Reads = {}): Promise<T> {
-    return this.store.transact(key, async (tx) => question(await this.context(tx)), reads);
+    return this.run(key, async (op) => ({ answer: await question(op), writes: [], events: [] }), reads);
+  }
+
+  /**
+   * The gate, then the operation, in `tx`. Once the gate has written, a refusal the operation
+   * throws is returned instead, so that the gate's writes commit with it.
+   */
+  private async gatedOperation<T>(
+    tx: Transaction,
+    operation: (op: OperationContext) => Outcome<T> | Refused | Promise<Outcome<T> | Refused>,
+  ): Promise<Outcome<T> | Refused | typeof SKIPPED> {
+    const decision = this.gate ? await this.gate.enter(tx) : 'pass';
+    if (decision === 'skip') return SKIPPED;
+    try {
+      return await operation(await this.context(tx));
+    } catch (error) {
+      if (decision === 'run' && error instanceof DomainError) return { refusal: error, writes: [] };
+      throw error;
+    }
   }
 
   private async context(tx: Transaction): Promise<OperationContext> {

@@ -5,24 +5,15 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Schemas } from '../../spec/contract';
-import type { FaultableOperation, FaultRecord, FaultStore } from './records';
+import type { Gate, GateDecision } from '../application/sandbox';
+import type { FaultableOperation, FaultRecord, FaultStore, FaultTransaction } from './records';
 import { createFaultRule, deleteFaultRule, faultView, firingRule, listFaultRules } from './rules';
 
-export type FaultListener = (tenantKey: string, rule: Schemas['FaultRule']) => void;
-
 export class FaultRules {
-  private readonly listeners: FaultListener[] = [];
-
   constructor(private readonly store: FaultStore) {}
 
   create(key: string, request: Schemas['FaultRuleRequest']): Promise<Schemas['FaultRule']> {
-    return this.store
-      .transact(key, (tx) => createFaultRule(tx, request, () => randomInt(0, 2 ** 32)))
-      .then((rule) => {
-        const view = faultView(rule);
-        this.publish(key, view);
-        return view;
-      });
+    return this.store.transact(key, (tx) => createFaultRule(tx, request, () => randomInt(0, 2 ** 32))).then(faultView);
   }
 
   list(key: string): Promise<Schemas['FaultRule'][]> {
@@ -33,24 +24,35 @@ export class FaultRules {
     return this.store.transact(key, (tx) => deleteFaultRule(tx, faultId));
   }
 
-  /** The rule that fires on this call, its firing counted; null when none does (or the tenant has none). */
-  async fire(key: string, operationId: FaultableOperation, body: unknown): Promise<FaultRecord | null> {
-    const rule = await this.store.transact(key, (tx) => firingRule(tx, operationId, body), { existingOnly: true });
-    if (!rule) return null;
-    this.publish(key, faultView(rule));
-    return rule;
+  /**
+   * The gate of one call of `operationId`: in the operation's own transaction, the rule that
+   * fires on it, if any, its firing counted there (see `firingRule`).
+   */
+  gate(operationId: FaultableOperation, body: unknown): FaultGate {
+    return new FaultGate(operationId, body);
   }
+}
 
-  /** Rules as they are created and as they fire (the console's live counts). */
-  onChange(listener: FaultListener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
-  }
+/**
+ * One call's fault decision, made inside its operation's transaction, so that deciding costs
+ * no transaction of its own and a firing commits with what the operation did: a rule firing
+ * `before` stops the operation (the transaction commits the firing alone); one firing `after`
+ * lets it run.
+ */
+export class FaultGate implements Gate {
+  /** The rule that fired, once the transaction that fired it has committed. */
+  fired: FaultRecord | null = null;
 
-  private publish(key: string, rule: Schemas['FaultRule']): void {
-    for (const listener of this.listeners) listener(key, rule);
+  constructor(
+    private readonly operationId: FaultableOperation,
+    private readonly body: unknown,
+  ) {}
+
+  async enter(tx: FaultTransaction): Promise<GateDecision> {
+    const { rule, wrote } = await firingRule(tx, this.operationId, this.body);
+    // Known once committed: a run that fails or runs again fired nothing.
+    if (rule) tx.afterCommit(() => (this.fired = rule));
+    if (rule?.phase === 'before') return 'skip';
+    return wrote ? 'run' : 'pass';
   }
 }

@@ -157,15 +157,17 @@ export async function deleteFaultRule(tx: FaultTransaction, faultId: string): Pr
 }
 
 /**
- * The rule that fires on this call, if any, its firing counted: oldest first, the first
- * rule that applies and fires decides. A rule with `probability` draws once per call it
- * applies to, fired or not, so its sequence depends only on the calls it saw.
+ * The rule that fires on this call, if any, its firing counted, and whether anything was
+ * written: oldest first, the first rule that applies and fires decides. A rule with
+ * `probability` draws once per call it applies to, fired or not (the draw is written), so its
+ * sequence depends only on the calls it saw.
  */
 export async function firingRule(
   tx: FaultTransaction,
   operationId: FaultableOperation,
   body: unknown,
-): Promise<FaultRecord | null> {
+): Promise<{ rule: FaultRecord | null; wrote: boolean }> {
+  let wrote = false;
   for await (const rule of tx.faults.list('oldest')) {
     if (!(rule.operations ?? FAULTABLE_OPERATIONS).includes(operationId)) continue;
     if (rule.times !== undefined && rule.fired >= rule.times) continue;
@@ -176,12 +178,13 @@ export async function firingRule(
       current = { ...rule, rngState: state };
       if (draw >= rule.probability) {
         tx.faults.put(current);
+        wrote = true;
         continue;
       }
     }
     const fired = { ...current, fired: current.fired + 1 };
     tx.faults.put(fired);
-    return fired;
+    return { rule: fired, wrote: true };
   }
-  return null;
+  return { rule: null, wrote };
 }

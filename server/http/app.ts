@@ -20,7 +20,7 @@ import { DomainError } from '../domain/errors';
 import { newUuid } from '../domain/ids';
 import { StoreUnavailableError } from '../domain/store';
 import { handlers, type Readiness, type RequestContext, type ServerOperationId } from './handlers';
-import type { Sandbox } from '../application/sandbox';
+import type { Gate, Sandbox } from '../application/sandbox';
 import type { FaultRules } from '../faults/faults';
 import type { Outbox } from '../webhooks/outbox';
 import { FaultLayer, type Outcome } from './faults';
@@ -203,9 +203,10 @@ export function createApp(options: AppOptions): express.Express {
     }
     const handler = table[op.operationId] as unknown as AnyHandler;
     const query = readQuery(op, req);
-    const invoke = (): Promise<Outcome> =>
+    const invoke = (gate?: Gate): Promise<Outcome> =>
       handler({
         key,
+        gate,
         params: params as RequestContext<ServerOperationId>['params'],
         query,
         body: body as RequestContext<ServerOperationId>['body'],
@@ -225,7 +226,7 @@ export function createApp(options: AppOptions): express.Express {
       outcome.reply();
     };
     if (op.sandbox) return deliver(await invoke());
-    await faultLayer.around(key, op.operationId, body, req, res, invoke, deliver);
+    await faultLayer.around(op.operationId, body, req, res, invoke, deliver);
   };
 
   // Every request: its id, its log line, CORS when asked; then an API operation is served

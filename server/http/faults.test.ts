@@ -91,6 +91,30 @@ describe('fault rules', () => {
     expect((await tenant.get('/sandbox/faults')).body[0]).toMatchObject({ id: rule.id, fired: 2, times: 2 });
   });
 
+  it('after, on a call the operation refuses: the firing counts once, and the refusal is what the rule replaces', async () => {
+    const rule = await addRule({ operations: ['getJob'], phase: 'after', status: 502, times: 1 });
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const first = await tenant.get(`/jobs/${missing}`);
+    expect([first.status, first.body.code, first.body.fault_id]).toEqual([502, 'FAULT_INJECTED', rule.id]);
+    const second = await tenant.get(`/jobs/${missing}`);
+    expect([second.status, second.body.code]).toEqual([404, 'JOB_NOT_FOUND']);
+    expect((await tenant.get('/sandbox/faults')).body[0]).toMatchObject({ id: rule.id, fired: 1 });
+  });
+
+  it('probability: a draw on a call the operation refuses still moves the sequence on', async () => {
+    const statuses = async (seed: number, refused: boolean) => {
+      tenant = api.as(`faults-draw-${seed}-${refused}-${Math.random()}`);
+      await addRule({ operations: ['getJob'], phase: 'after', status: 502, probability: 0.5, seed });
+      const jobId = refused
+        ? '00000000-0000-4000-8000-000000000000'
+        : (await tenant.post('/jobs', { ...createJobRequest(), slot_id: await tenant.slotId() })).body.job_id;
+      const out: number[] = [];
+      for (let i = 0; i < 12; i++) out.push((await tenant.get(`/jobs/${jobId}`)).status);
+      return out.map((status) => (status === 502 ? 'fault' : 'answer'));
+    };
+    expect(await statuses(11, true)).toEqual(await statuses(11, false));
+  });
+
   it('probability: the same seed fires on the same calls, another seed on others', async () => {
     const pattern = async (seed: number) => {
       tenant = api.as(`faults-seed-${seed}-${Math.random()}`);

@@ -1,12 +1,14 @@
 /**
- * The fault layer: HTTP middleware around the production operations' handlers. It asks the
- * tenant's fault rules whether a call is faulted, then fails it as the rule says, before
- * the operation runs (which then changes nothing) or after it has committed (the answer is
- * lost or replaced). The domain never knows; `/sandbox/*`, `/healthz`, the docs and the
- * console never come here.
+ * The fault layer: HTTP middleware around the production operations' handlers. The
+ * operation's transaction asks the tenant's fault rules first (a gate: server/faults/faults.ts),
+ * so the decision costs no round trip of its own; this layer then fails the call as the rule
+ * that fired says, before the operation ran (it was skipped, and changed nothing) or after it
+ * committed (the answer is lost or replaced). The domain never knows; `/sandbox/*`,
+ * `/healthz`, the docs and the console never come here.
  */
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
+import type { Gate } from '../application/sandbox';
 import type { FaultRules } from '../faults/faults';
 import type { FaultRecord } from '../faults/records';
 import { isFaultable } from '../faults/rules';
@@ -39,19 +41,22 @@ export class FaultLayer {
 
   /**
    * Runs one call of `operationId` through the tenant's rules: `invoke` runs the operation
-   * and `deliver` answers its outcome. Without a firing rule, exactly those two.
+   * (behind the gate it is given, if any) and `deliver` answers its outcome. Without a firing
+   * rule, exactly those two.
    */
   async around(
-    key: string,
     operationId: string,
     body: unknown,
     req: Request,
     res: Response,
-    invoke: () => Promise<Outcome>,
+    invoke: (gate?: Gate) => Promise<Outcome>,
     deliver: (outcome: Outcome) => void,
   ): Promise<void> {
-    const rule = isFaultable(operationId) ? await this.rules.fire(key, operationId, body) : null;
-    if (!rule) return deliver(await invoke());
+    if (!isFaultable(operationId)) return deliver(await invoke());
+    const gate = this.rules.gate(operationId, body);
+    const ran = await invoke(gate);
+    const rule = gate.fired;
+    if (!rule) return deliver(ran);
     this.logger.info(
       {
         req_id: req.requestId,
@@ -62,10 +67,10 @@ export class FaultLayer {
       },
       'fault injected',
     );
-    const outcome = rule.phase === 'after' ? await invoke() : null;
     if (rule.delay_ms !== undefined) {
       await this.pause(delayOf(rule.delay_ms));
-      return deliver(outcome ?? (await invoke()));
+      // Before: the operation was skipped, and runs now, past the rule (which already fired).
+      return deliver(rule.phase === 'after' ? ran : await invoke());
     }
     if (rule.drop === 'reset') {
       // A reset, not a polite close: the client sees ECONNRESET, as when a proxy dies.

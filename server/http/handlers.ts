@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { operations } from '../../spec/types.gen';
-import type { Sandbox } from '../application/sandbox';
+import type { Gate, Sandbox } from '../application/sandbox';
 import type { FaultRules } from '../faults/faults';
 import type { Outbox } from '../webhooks/outbox';
 import { STORE_UNREACHABLE_MESSAGE } from '../domain/store';
@@ -49,6 +49,8 @@ export interface RequestContext<K extends ServerOperationId> {
   query: QueryOf<K>;
   body: BodyOf<K>;
   headers: IncomingMessage['headers'];
+  /** What a production operation asks first, in its own transaction (the fault rules: server/http/faults.ts). */
+  gate?: Gate;
 }
 
 export type Handler<K extends ServerOperationId> = (ctx: RequestContext<K>) => Promise<Reply<K>>;
@@ -72,13 +74,15 @@ export interface Readiness {
 
 export function handlers({ sandbox, outbox, faults, version, readiness }: HandlerDeps): HandlerTable {
   const ok = <Body>(body: Body) => ({ status: 200 as const, body });
+  /** The sandbox as one request sees it: behind its gate, if it has one. */
+  const behind = (gate: Gate | undefined) => (gate ? sandbox.gated(gate) : sandbox);
   return {
-    getAvailability: async ({ key, body }) => ok(await sandbox.availability(key, body)),
-    checkSlot: async ({ key, params }) => ok(await sandbox.checkSlot(key, params.slot_id)),
-    extendSlot: async ({ key, params }) => ok(await sandbox.extendSlot(key, params.slot_id)),
-    createJob: async ({ key, body, headers }) => {
+    getAvailability: async ({ key, body, gate }) => ok(await behind(gate).availability(key, body)),
+    checkSlot: async ({ key, params, gate }) => ok(await behind(gate).checkSlot(key, params.slot_id)),
+    extendSlot: async ({ key, params, gate }) => ok(await behind(gate).extendSlot(key, params.slot_id)),
+    createJob: async ({ key, body, headers, gate }) => {
       const idempotencyKey = headers['idempotency-key'];
-      const created = await sandbox.createJob(
+      const created = await behind(gate).createJob(
         key,
         body,
         typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
@@ -90,13 +94,17 @@ export function handlers({ sandbox, outbox, faults, version, readiness }: Handle
         headers: created.replayed ? { ...location, 'Idempotent-Replayed': 'true' } : location,
       };
     },
-    getJob: async ({ key, params }) => ok(await sandbox.getJob(key, params.job_id)),
-    cancelJob: async ({ key, params, body }) => ok(await sandbox.cancelJob(key, params.job_id, body ?? undefined)),
-    updateDeliveryCode: async ({ key, params, body }) => ok(await sandbox.updateDeliveryCode(key, params.job_id, body)),
-    rescheduleJob: async ({ key, params, body }) => ok(await sandbox.rescheduleJob(key, params.job_id, body)),
-    updatePaymentInfo: async ({ key, params, body }) => ok(await sandbox.updatePaymentInfo(key, params.job_id, body)),
-    replaceExternalData: async ({ key, params, body }) =>
-      ok(await sandbox.replaceExternalData(key, params.job_id, body)),
+    getJob: async ({ key, params, gate }) => ok(await behind(gate).getJob(key, params.job_id)),
+    cancelJob: async ({ key, params, body, gate }) =>
+      ok(await behind(gate).cancelJob(key, params.job_id, body ?? undefined)),
+    updateDeliveryCode: async ({ key, params, body, gate }) =>
+      ok(await behind(gate).updateDeliveryCode(key, params.job_id, body)),
+    rescheduleJob: async ({ key, params, body, gate }) =>
+      ok(await behind(gate).rescheduleJob(key, params.job_id, body)),
+    updatePaymentInfo: async ({ key, params, body, gate }) =>
+      ok(await behind(gate).updatePaymentInfo(key, params.job_id, body)),
+    replaceExternalData: async ({ key, params, body, gate }) =>
+      ok(await behind(gate).replaceExternalData(key, params.job_id, body)),
     getHealth: () => Promise.resolve(ok({ status: 'ok' as const, version })),
     getReadiness: async () => {
       try {

@@ -2,8 +2,9 @@
  * Round trips to Redis per create-job and per webhook delivery: a count, not a timing, made
  * by the client the store is given (test/support/round-trips.ts). Each one is a wait on the
  * network for every request, so a change that adds one should be seen. A create: one read
- * (a script: the clock, the counts, every endpoint, the slot and the idempotency record),
- * then one commit. A delivery: one read (the tenant, the clock, the endpoints, the delivery,
+ * (a script: the clock, the counts, every endpoint and fault rule, the slot and the
+ * idempotency record), then one commit; over HTTP too, the fault rules asked in the same
+ * transaction. A delivery: one read (the tenant, the clock, the endpoints, the delivery,
  * its job's pending deliveries), then one commit, which settles it and takes the lease on
  * the next delivery of its chain.
  */
@@ -13,6 +14,7 @@ import { startRedis, type RunningRedis } from '../../test/support/redis-server';
 import { countingClient } from '../../test/support/round-trips';
 import { Receiver } from '../../test/support/receiver';
 import { Outbox } from '../webhooks/outbox';
+import { startServer } from '../main';
 import { RedisStore } from './redis';
 import type { Transaction } from './records';
 import type { JobEvent } from '../domain/operation';
@@ -80,6 +82,45 @@ it('a create-job costs 2 round trips, the Idempotency-Key and an endpoint includ
     await outbox.shutdown(0);
     await store.close();
     await background.close();
+  }
+});
+
+it('over HTTP, a create-job costs 2 round trips as well: the fault rules are asked in its transaction', async () => {
+  const { counting, store } = await countedStore('rt-http:');
+  const server = await startServer({ port: 0 }, { store });
+  const call = async (path: string, body: unknown, key = 'rt-http') => {
+    const res = await fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) };
+  };
+  try {
+    const slots: Array<{ id: string }> = (await call('/jobs/availability/v2', availability)).body;
+    /** The fewest round trips of three creates (the outbox's polls use the same client, at most one each 500 ms). */
+    const trips = async (expected: number) => {
+      const counts: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const before = counting.roundTrips();
+        const res = await call('/jobs', { ...order, slot_id: slots.pop()!.id });
+        expect(res.status).toBe(expected);
+        counts.push(counting.roundTrips() - before);
+      }
+      return Math.min(...counts);
+    };
+    expect(await trips(201)).toBe(2);
+    // A rule that does not apply, and one that fires after the create: its firing commits with the job.
+    expect((await call('/sandbox/faults', { operations: ['getJob'], status: 500 })).status).toBe(201);
+    expect(await trips(201)).toBe(2);
+    expect((await call('/sandbox/faults', { operations: ['createJob'], phase: 'after', status: 502 })).status).toBe(
+      201,
+    );
+    expect(await trips(502)).toBe(2);
+    const jobs = await store.transact('rt-http', async (tx) => tx.jobs.count());
+    expect(jobs).toBe(9);
+  } finally {
+    await server.close();
   }
 });
 

@@ -39,9 +39,9 @@ interface PrefetchedReads {
   clock: { state: ClockState; version: number };
   jobCount: number;
   deliveryCount: number;
-  /** Webhook endpoint ids, oldest first (there are at most a few). */
-  endpointIds: string[];
-  /** Records read ahead, by kind: the ones named in the transaction's options, and every endpoint. */
+  /** The ids of each kind read whole, oldest first. */
+  wholeIds: { [K in WholeKind]: string[] };
+  /** Records read ahead, by kind: the ones named in the transaction's options, and every record of the kinds read whole. */
   records: { [K in Kind]?: Map<string, StoredText> };
   /** Whether the tenant exists (has its meta key). */
   exists: boolean;
@@ -74,8 +74,16 @@ return pendingOfJob(ARGV[1], ARGV[2])
 `;
 
 /**
+ * The kinds a transaction's first read brings whole, every record with its version: each holds
+ * a few records at most (webhook endpoints; fault rules, at most 20), and one is asked for by
+ * nearly every operation (an operation's gate lists the fault rules; a job event, the endpoints).
+ */
+const WHOLE_KINDS = ['endpoints', 'faults'] as const satisfies readonly Kind[];
+type WholeKind = (typeof WHOLE_KINDS)[number];
+
+/**
  * A transaction's first read, in one call: what nearly every transaction reads (the clock and
- * its version, the job and delivery counts, every endpoint with its version, whether the
+ * its version, the job and delivery counts, every record of the kinds read whole, whether the
  * tenant exists), the records the options named, and the pending deliveries of the jobs they
  * named. One script rather than a pipeline of a dozen commands: each command costs the client
  * as much as a small round trip.
@@ -87,12 +95,14 @@ local b = ARGV[1]
 local meta = b .. 'meta'
 local function hget(key, field) return redis.call('HGET', key, field) or false end
 local clock = redis.call('HMGET', meta, 'clock', 'clockv')
+local whole = {}
+for i, kind in ipairs({${WHOLE_KINDS.map((kind) => `'${kind}'`).join(', ')}}) do
+  whole[i] = {redis.call('ZRANGE', b .. kind .. ':o', 0, -1), redis.call('HGETALL', b .. kind), redis.call('HGETALL', b .. kind .. ':v')}
+end
 local out = {
   {clock[1] or false, clock[2] or false},
   redis.call('ZCARD', b .. 'jobs:o'),
-  redis.call('ZRANGE', b .. 'endpoints:o', 0, -1),
-  redis.call('HGETALL', b .. 'endpoints'),
-  redis.call('HGETALL', b .. 'endpoints:v'),
+  whole,
   redis.call('ZCARD', b .. 'deliveries:o'),
   redis.call('EXISTS', meta),
 }
@@ -102,12 +112,12 @@ for i = 1, named do
   local kind, id = ARGV[1 + 2 * i], ARGV[2 + 2 * i]
   records[i] = {hget(b .. kind, id), hget(b .. kind .. ':v', id)}
 end
-out[8] = records
+out[6] = records
 local pending = {}
 for i = 3 + 2 * named, #ARGV do
   pending[#pending + 1] = pendingOfJob(b, ARGV[i])
 end
-out[9] = pending
+out[7] = pending
 return out
 `;
 
@@ -117,9 +127,8 @@ type PendingOfJobReply = [Array<string | null>, Array<string | null>, string, nu
 type FirstReadReply = [
   [string | null, string | null],
   number,
-  string[],
-  string[],
-  string[],
+  /** Per kind read whole: its ids in order, then HGETALL of its texts and of its versions. */
+  Array<[string[], string[], string[]]>,
   number,
   number,
   Array<[string | null, string | null]>,
@@ -292,11 +301,12 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
     const prefetched: { [K in Kind]?: Prefetched } = {
       jobs: { count: async () => (await this.prefetched()).jobCount },
       deliveries: { count: async () => (await this.prefetched()).deliveryCount },
-      endpoints: {
-        ids: async () => (await this.prefetched()).endpointIds,
-        count: async () => (await this.prefetched()).endpointIds.length,
-      },
     };
+    for (const kind of WHOLE_KINDS)
+      prefetched[kind] = {
+        ids: async () => (await this.prefetched()).wholeIds[kind],
+        count: async () => (await this.prefetched()).wholeIds[kind].length,
+      };
     for (const kind of KINDS) {
       const own = (prefetched[kind] ??= {});
       own.records = async () => (await this.prefetched()).records[kind];
@@ -376,7 +386,7 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
   }
 
   /**
-   * The clock, the job and delivery counts, every endpoint, and the records the options named: one round
+   * The clock, the job and delivery counts, the kinds read whole, and the records the options named: one round
    * trip, the first read of any kind.
    */
   private prefetched(): Promise<PrefetchedReads> {
@@ -384,29 +394,29 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
       const named = Object.entries(this.ahead).flatMap(([kind, ids]) =>
         (ids ?? []).map((id) => [kind as Kind, id] as const),
       );
-      const [clock, jobCount, endpointIds, endpointTexts, endpointVersions, deliveryCount, exists, texts, pending] =
-        await r.lastmileFirstRead(
-          `${this.base}meta`,
-          this.base,
-          String(named.length),
-          ...named.flat(),
-          ...this.pendingOfJobsAhead,
-        );
+      const [clock, jobCount, whole, deliveryCount, exists, texts, pending] = await r.lastmileFirstRead(
+        `${this.base}meta`,
+        this.base,
+        String(named.length),
+        ...named.flat(),
+        ...this.pendingOfJobsAhead,
+      );
       const byId = (flat: string[]) => {
         const map = new Map<string, string>();
         for (let i = 0; i < flat.length; i += 2) map.set(flat[i], flat[i + 1]);
         return map;
       };
-      const endpointText = byId(endpointTexts);
-      const endpointVersion = byId(endpointVersions);
-      const records: PrefetchedReads['records'] = {
-        endpoints: new Map(
-          endpointIds.map((id) => [
-            id,
-            { text: endpointText.get(id) ?? null, version: Number(endpointVersion.get(id) ?? 0) },
-          ]),
-        ),
-      };
+      const records: PrefetchedReads['records'] = {};
+      const wholeIds = {} as PrefetchedReads['wholeIds'];
+      WHOLE_KINDS.forEach((kind, k) => {
+        const [ids, flatTexts, flatVersions] = whole[k];
+        const text = byId(flatTexts);
+        const version = byId(flatVersions);
+        wholeIds[kind] = ids;
+        records[kind] = new Map(
+          ids.map((id) => [id, { text: text.get(id) ?? null, version: Number(version.get(id) ?? 0) }]),
+        );
+      });
       named.forEach(([kind, id], i) => {
         const [text, version] = texts[i];
         (records[kind] ??= new Map()).set(id, { text, version: Number(version ?? 0) });
@@ -415,7 +425,7 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
         clock: { state: parse<ClockState>(clock[0]) ?? RUNNING_CLOCK, version: Number(clock[1] ?? 0) },
         jobCount,
         deliveryCount,
-        endpointIds,
+        wholeIds,
         records,
         exists: exists === 1,
         pendingOfJobs: new Map(this.pendingOfJobsAhead.map((jobId, i) => [jobId, pending[i]])),
