@@ -20,7 +20,8 @@ import type { ClockState, DomainRecords, Job, Reads, RecordSets } from '../domai
 import { DomainError } from '../domain/errors';
 import type { Store, Transaction } from '../store/records';
 
-export type EventListener = (tenantKey: string, event: JobEvent) => void;
+/** Hears a committed job event, its tenant named by reference (server/domain/tenants.ts), never by API key. */
+export type EventListener = (tenantRef: string, event: JobEvent) => void;
 
 /** Where job events go inside their transaction, and who hears that a clock moved: the webhook outbox. */
 export interface EventOutbox {
@@ -122,7 +123,7 @@ export class Sandbox {
         if ('refusal' in outcome) return outcome;
         if (outcome.events.length > 0) {
           if (this.outbox) await this.outbox.enqueue(tx, outcome.events);
-          tx.afterCommit(() => this.publish(key, outcome.events));
+          tx.afterCommit(() => this.publish(tx.tenantKey, outcome.events));
         }
         return outcome;
       },
@@ -160,8 +161,8 @@ export class Sandbox {
     return { tx, now: clockNow(await tx.clock(), tx.realNowMs), config: this.config, policies: this.policies };
   }
 
-  private publish(key: string, events: readonly JobEvent[]): void {
-    for (const event of events) for (const listener of this.listeners) listener(key, event);
+  private publish(tenantRef: string, events: readonly JobEvent[]): void {
+    for (const event of events) for (const listener of this.listeners) listener(tenantRef, event);
   }
 
   // ---- slots and jobs -----------------------------------------------------------------

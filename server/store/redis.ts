@@ -71,6 +71,13 @@ export const REDIS_CLIENT_OPTIONS: RedisOptions = {
   enableAutoPipelining: true,
 };
 
+/** How a tenant is named in Redis: its id (the keyed hash of its key), its reference, and the start of its keys. */
+interface TenantNames {
+  id: string;
+  ref: string;
+  base: string;
+}
+
 /** Every key of a tenant, after its base: each expires with the tenant. */
 const TENANT_PARTS = [
   'meta',
@@ -147,8 +154,10 @@ export class RedisStore implements Store {
     await this.call((r) => r.ping());
   }
 
-  private base(tenantKey: string): string {
-    return `${this.options.prefix}t:{${this.tenants.idOf(tenantKey).slice(0, 32)}}:`;
+  /** The tenant's names in Redis, from one keyed hash of its key. */
+  private names(tenantKey: string): TenantNames {
+    const id = this.tenants.idOf(tenantKey);
+    return { id, ref: refOfId(id), base: `${this.options.prefix}t:{${id.slice(0, 32)}}:` };
   }
 
   private get tenantsKey(): string {
@@ -171,20 +180,20 @@ export class RedisStore implements Store {
     fn: (tx: Transaction) => Promise<T>,
     options: TransactOptions<Records> = {},
   ): Promise<T | undefined> {
-    const base = this.base(key);
+    const tenant = this.names(key);
     for (let run = 1; ; run++) {
       const tx = new RedisTransaction(
         this.call,
         key,
-        this.tenants.refOf(key),
-        base,
+        tenant.ref,
+        tenant.base,
         this.realNow(),
         options.prefetch,
         options.pendingOfJobs,
       );
       if (options.existingOnly && run === 1 && !(await tx.tenantExists())) {
         // Expired or dropped: out of the due-time index, unless it came back meanwhile.
-        await this.indexDue(key, null, null);
+        await this.indexDue(tenant, null, null);
         return undefined;
       }
       let result: T;
@@ -196,7 +205,7 @@ export class RedisStore implements Store {
         if (
           error instanceof StoreUnavailableError ||
           tx.recordsRead() < 2 ||
-          (await this.commit(key, tx.checkOnlyPayload()))
+          (await this.commit(tenant, tx.checkOnlyPayload()))
         )
           throw error;
         this.observer.conflict?.();
@@ -204,10 +213,10 @@ export class RedisStore implements Store {
         continue;
       }
       const payload = tx.commitPayload();
-      if (!payload || (await this.commit(key, payload))) {
-        if (payload) await this.indexAfterCommit(key, payload);
+      if (!payload || (await this.commit(tenant, payload))) {
+        if (payload) await this.indexAfterCommit(tenant, payload);
         const nextDue = tx.pendingDeliveries.nextDue;
-        if (nextDue !== undefined && tx.dueVersion !== undefined) await this.indexDue(key, nextDue, tx.dueVersion);
+        if (nextDue !== undefined && tx.dueVersion !== undefined) await this.indexDue(tenant, nextDue, tx.dueVersion);
         tx.committed();
         return result;
       }
@@ -217,9 +226,9 @@ export class RedisStore implements Store {
   }
 
   /** Whether the script committed (or, check-only, found every read still current). */
-  private async commit(key: string, payload: CommitPayload): Promise<boolean> {
-    const base = this.base(key);
-    if (this.cluster && !payload.checkOnly) await this.indexBeforeCommit(key, payload);
+  private async commit(tenant: TenantNames, payload: CommitPayload): Promise<boolean> {
+    const { base } = tenant;
+    if (this.cluster && !payload.checkOnly) await this.indexBeforeCommit(tenant, payload);
     const now = this.realNow();
     // Each record's text goes as an argument of its own, after the payload (ARGV[1]).
     const texts: string[] = [];
@@ -231,7 +240,7 @@ export class RedisStore implements Store {
           ...payload,
           puts,
           base,
-          tenant: this.tenants.idOf(key),
+          tenant: tenant.id,
           now,
           dueAt: this.dueAfterCommit(now),
           ttlMs: this.options.tenantTtlSeconds * 1000,
@@ -255,8 +264,7 @@ export class RedisStore implements Store {
    * one Redis: active now, and due (after the hand-over) if the commit may change what is due. Should the
    * commit then fail or write nothing due, the next look at the tenant files it correctly.
    */
-  private async indexBeforeCommit(key: string, payload: CommitPayload): Promise<void> {
-    const id = this.tenants.idOf(key);
+  private async indexBeforeCommit({ id }: TenantNames, payload: CommitPayload): Promise<void> {
     const now = this.realNow();
     await Promise.all([
       this.call((r) => r.zadd(this.tenantsKey, 'GT', now, id)),
@@ -269,9 +277,9 @@ export class RedisStore implements Store {
    * that raised it between the write before the commit and the commit itself checked `duev`
    * before the commit counted, so it could not tell (on one Redis the script does both at once).
    */
-  private async indexAfterCommit(key: string, payload: CommitPayload): Promise<void> {
+  private async indexAfterCommit({ id }: TenantNames, payload: CommitPayload): Promise<void> {
     if (!this.cluster || !payload.dueTouch) return;
-    await this.call((r) => r.zadd(this.dueKey, 'LT', this.dueAfterCommit(), this.tenants.idOf(key)));
+    await this.call((r) => r.zadd(this.dueKey, 'LT', this.dueAfterCommit(), id));
   }
 
   private async backOff(run: number): Promise<void> {
@@ -282,8 +290,7 @@ export class RedisStore implements Store {
   }
 
   async drop(key: string): Promise<void> {
-    const base = this.base(key);
-    const id = this.tenants.idOf(key);
+    const { base, id, ref } = this.names(key);
     if (this.cluster) {
       // The tenant's keys first: an index entry left behind by a failure here is dropped at its next look.
       await this.call((r) => r.del(...TENANT_PARTS.map((p) => base + p)));
@@ -298,7 +305,7 @@ export class RedisStore implements Store {
           .exec(),
       );
     }
-    for (const listener of this.dropListeners) listener(this.tenants.refOf(key));
+    for (const listener of this.dropListeners) listener(ref);
   }
 
   async tenantKeys(): Promise<string[]> {
@@ -323,9 +330,8 @@ export class RedisStore implements Store {
    * is then due now, so that the next look finds it. The write comes before the check, so
    * such a commit is either seen by the check or lowers the time itself, after the write.
    */
-  private async indexDue(key: string, realMs: number | null, seenVersion: string | null): Promise<void> {
-    const id = this.tenants.idOf(key);
-    const meta = `${this.base(key)}meta`;
+  private async indexDue({ id, base }: TenantNames, realMs: number | null, seenVersion: string | null): Promise<void> {
+    const meta = `${base}meta`;
     const version = this.cluster
       ? // The index and the tenant are in different slots: write, then check, in that order.
         await this.call(async (r) => {
