@@ -1,8 +1,14 @@
 /**
  * Commits one transaction of the Redis store atomically: checks every version the
  * transaction read (or overwrites) is unchanged, then applies its writes, keeps the order
- * and pending indexes, and refreshes the tenant's expiry. Returns 1, or 0 when something
+ * and pending indexes, and keeps the tenant's expiry. Returns 1, or 0 when something
  * changed since (nothing is written then, and the caller runs its function again).
+ *
+ * Every key of a tenant expires at one instant, 'expat' in its meta: set `ttlMs` + `renewMs`
+ * ahead, for every key at once, by the first commit that finds it less than `ttlMs` ahead, so
+ * at most once per `renewMs`; between renewals, a key a commit creates is given that instant.
+ * A tenant thus expires between `ttlMs` and `ttlMs` + `renewMs` after its last write, all of
+ * it at once, and a commit costs no call per key of the tenant.
  *
  * Pending deliveries are indexed twice: by tenant ('pending', by age) and by job
  * ('pendingj': members "<job id>|<age, 15 digits>|<delivery id>", all of score 0, so a
@@ -26,9 +32,22 @@
  * indexes ('tenants', 'due') are in the payload only on one Redis: on a cluster they live in
  * other slots, and the store writes them around the commit.
  */
+import { KINDS } from './records';
+
+/** Every key of a tenant, after its base: each expires with the tenant. */
+export const TENANT_PARTS: readonly string[] = [
+  'meta',
+  'pending',
+  'pendingj',
+  'pendingm',
+  'pendingjv',
+  ...KINDS.flatMap((kind) => [kind, `${kind}:v`, `${kind}:o`]),
+];
+
 export const COMMIT_SCRIPT = `
 local p = cjson.decode(ARGV[1])
 local b = p.base
+local touched = {meta = true}
 for _, c in ipairs(p.checks) do
   local v = tonumber(redis.call('HGET', b .. c[1], c[2]) or '0')
   if v ~= c[3] then return 0 end
@@ -38,6 +57,7 @@ local meta = b .. 'meta'
 redis.call('HSETNX', meta, 'opened', p.now)
 for _, w in ipairs(p.puts) do
   local coll, id = w[1], w[2]
+  touched[coll], touched[coll .. ':v'], touched[coll .. ':o'] = true, true, true
   redis.call('HSET', b .. coll, id, ARGV[w[3]])
   redis.call('HINCRBY', b .. coll .. ':v', id, 1)
   if not redis.call('ZSCORE', b .. coll .. ':o', id) then
@@ -46,6 +66,7 @@ for _, w in ipairs(p.puts) do
 end
 for _, d in ipairs(p.dels) do
   local coll, id = d[1], d[2]
+  touched[coll .. ':v'] = true
   redis.call('HDEL', b .. coll, id)
   redis.call('HINCRBY', b .. coll .. ':v', id, 1)
   redis.call('ZREM', b .. coll .. ':o', id)
@@ -59,6 +80,7 @@ local pendingj = b .. 'pendingj'
 local pendingm = b .. 'pendingm'
 local pendingjv = b .. 'pendingjv'
 local function indexByJob(id, job)
+  touched.pending, touched.pendingj, touched.pendingm, touched.pendingjv = true, true, true, true
   local member = job .. '|' .. string.format('%015d', tonumber(redis.call('ZSCORE', b .. 'deliveries:o', id))) .. '|' .. id
   redis.call('ZADD', pendingj, 0, member)
   redis.call('HSET', pendingm, id, member)
@@ -87,6 +109,7 @@ for _, id in ipairs(p.pendingDel) do
     if member then
       redis.call('ZREM', pendingj, member)
       redis.call('HDEL', pendingm, id)
+      touched.pendingjv = true
       redis.call('HINCRBY', pendingjv, string.sub(member, 1, string.find(member, '|', 1, true) - 1), 1)
     end
   end
@@ -97,8 +120,17 @@ if p.dueTouch then
   if p.due and redis.call('ZCARD', pending) > 0 then redis.call('ZADD', p.due, 'LT', p.dueAt, p.tenant) end
 end
 if p.tenants then redis.call('ZADD', p.tenants, p.now, p.tenant) end
-for _, part in ipairs(p.parts) do
-  if redis.call('EXISTS', b .. part) == 1 then redis.call('PEXPIRE', b .. part, p.ttlMs) end
+local expat = tonumber(redis.call('HGET', meta, 'expat') or '0')
+if expat < p.now + p.ttlMs then
+  expat = p.now + p.ttlMs + p.renewMs
+  redis.call('HSET', meta, 'expat', expat)
+  for _, part in ipairs({${TENANT_PARTS.map((part) => `'${part}'`).join(', ')}}) do
+    if redis.call('EXISTS', b .. part) == 1 then redis.call('PEXPIREAT', b .. part, expat) end
+  end
+else
+  for part in pairs(touched) do
+    if redis.call('PTTL', b .. part) == -1 then redis.call('PEXPIREAT', b .. part, expat) end
+  end
 end
 return 1
 `;

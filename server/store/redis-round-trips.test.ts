@@ -94,7 +94,7 @@ it('over HTTP, a create-job costs 2 round trips as well: the fault rules are ask
       headers: { 'content-type': 'application/json', 'x-api-key': key },
       body: JSON.stringify(body),
     });
-    return { status: res.status, body: (await res.json()) };
+    return { status: res.status, body: await res.json() };
   };
   try {
     const slots: Array<{ id: string }> = (await call('/jobs/availability/v2', availability)).body;

@@ -21,8 +21,8 @@ import type { RedisOptions } from 'ioredis';
 import type { TimeSource } from '../domain/clock';
 import { refOfId, TenantIds } from '../domain/tenants';
 import { STORE_UNREACHABLE_MESSAGE, StoreUnavailableError, type Reads, type TransactOptions } from '../domain/store';
-import { KINDS, type Records, type Store, type StoreObserver, type Transaction } from './records';
-import { COMMIT_SCRIPT } from './redis-commit';
+import { type Records, type Store, type StoreObserver, type Transaction } from './records';
+import { COMMIT_SCRIPT, TENANT_PARTS } from './redis-commit';
 import { isClusterUrl, redactedStoreUrl } from './redis-address';
 import { RECONNECTING, redisClient, type RedisClient } from './redis-connection';
 import {
@@ -78,15 +78,6 @@ interface TenantNames {
   base: string;
 }
 
-/** Every key of a tenant, after its base: each expires with the tenant. */
-const TENANT_PARTS = [
-  'meta',
-  'pending',
-  'pendingj',
-  'pendingm',
-  'pendingjv',
-  ...KINDS.flatMap((kind) => [kind, `${kind}:v`, `${kind}:o`]),
-];
 /** Tenants one look at the due-time index returns at most (the rest at the next look). */
 const DUE_BATCH = 1000;
 /** How many times a transaction runs before contention is answered as unavailability. */
@@ -244,7 +235,7 @@ export class RedisStore implements Store {
           now,
           dueAt: this.dueAfterCommit(now),
           ttlMs: this.options.tenantTtlSeconds * 1000,
-          parts: TENANT_PARTS,
+          renewMs: renewalOf(this.options.tenantTtlSeconds * 1000),
           // On a cluster these live in other slots: the script leaves them alone.
           ...(this.cluster ? {} : { tenants: this.tenantsKey, due: this.dueKey }),
         }),
@@ -357,6 +348,15 @@ export class RedisStore implements Store {
       this.redis.disconnect();
     }
   }
+}
+
+/**
+ * How far past `--tenant-ttl` a tenant's keys are set to expire when their expiry is renewed,
+ * which then waits that long: a tenant expires between `ttlMs` and `ttlMs` + this after its
+ * last write, and a busy tenant's keys are renewed at most this often, not at every commit.
+ */
+export function renewalOf(ttlMs: number): number {
+  return Math.min(Math.floor(ttlMs / 10), 3_600_000);
 }
 
 function describe(error: unknown): string {

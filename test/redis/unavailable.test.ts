@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { startServer, type RunningServer } from '../../server/main';
+import { renewalOf } from '../../server/store/redis';
+import { TenantIds } from '../../server/domain/tenants';
 import { TestApi, createJobRequest } from '../support/harness';
 import { freePort } from '../support/ports';
 import { startRedis, type RunningRedis } from '../support/redis-server';
@@ -90,15 +92,27 @@ describe('Redis away mid-run', () => {
     expect((await api.post('/jobs', { ...createJobRequest(), slot_id: slots[1].id })).status).toBe(201);
   }, 60_000);
 
-  it('sets every key of a tenant to expire --tenant-ttl after its last write', async () => {
+  it('sets every key of a tenant to expire at one instant, --tenant-ttl (and at most a tenth more) after its last write', async () => {
     const api = new TestApi(server, 'ttl-tenant');
     await api.createJob();
     const client = new Redis(redis.url);
+    const expiries = async () => {
+      const keys = await client.keys(`away:t:{${new TenantIds().idOf('ttl-tenant').slice(0, 32)}}:*`);
+      return { keys, at: await Promise.all(keys.map((k) => client.pexpiretime(k))) };
+    };
     try {
-      const keys = await client.keys('away:t:*');
-      const ttls = await Promise.all(keys.map((k) => client.pttl(k)));
-      expect(keys.length).toBeGreaterThan(5);
-      expect(ttls.filter((ms) => !(ms > 3_590_000 && ms <= 3_600_000))).toEqual([]);
+      const first = await expiries();
+      const ttlMs = 3_600_000;
+      expect(first.keys.length).toBeGreaterThan(5);
+      expect(new Set(first.at).size).toBe(1);
+      const remaining = first.at[0] - Date.now();
+      expect(remaining).toBeGreaterThan(ttlMs - 10_000);
+      expect(remaining).toBeLessThanOrEqual(ttlMs + renewalOf(ttlMs));
+      // Keys a later commit creates (the tenant's first fault rule) expire at the same instant.
+      expect((await api.post('/sandbox/faults', { operations: ['getJob'], status: 500 })).status).toBe(201);
+      const later = await expiries();
+      expect(later.keys.length).toBeGreaterThan(first.keys.length);
+      expect(new Set(later.at)).toEqual(new Set(first.at));
     } finally {
       client.disconnect();
     }
