@@ -1,11 +1,13 @@
 /**
- * `npm run bench:store [-- --duration S] [--connections N] [--jobs N] [--only create|webhooks|soak]`
+ * `npm run bench:store [-- --duration S] [--rounds N] [--connections N] [--jobs N] [--only create|webhooks|soak]`
  * (`--jobs`: jobs per tenant in the webhook runs; `--only`: one of them alone)
  *
  * create-job (POST /jobs, the whole path) on the in-memory store and on the Redis store, in
  * one run, each server in its own process on 127.0.0.1 with the same autocannon settings:
- * memory, Redis with one instance, Redis with two instances (the connections split between
- * them, requests per second added up). Also counts the Redis round trips of one create.
+ * memory and Redis with one instance, in turn, `--rounds` times `--duration` seconds each (the
+ * machine's other work then weighs on both alike; the share is the median of the rounds'),
+ * then Redis with two instances (the connections split between them, requests per second
+ * added up). Also counts the Redis round trips of one create.
  *
  * Then webhooks on Redis: deliveries per second to a local receiver (its own process) over
  * three instances, every event counted (0 lost); and a soak: a burst over three instances
@@ -28,7 +30,8 @@ import { createRequests, heldSlots, json, ORDER, WEEK, type HeldSlot } from './b
 import { optionValue } from './lib/args';
 import { cpuMs, redisCpuMs } from './bench/cpu';
 
-const DURATION = Number(optionValue('--duration', '10'));
+const DURATION = Number(optionValue('--duration', '5'));
+const ROUNDS = Number(optionValue('--rounds', '3'));
 const CONNECTIONS = Number(optionValue('--connections', '50'));
 
 interface Figures {
@@ -50,16 +53,31 @@ function creates(url: string, pairs: HeldSlot[], connections: number, duration: 
   });
 }
 
-/** create-job against every URL at once, the connections split between them. */
-async function measure(servers: Child[], label: string, redisUrl?: string): Promise<Figures> {
+/** Servers ready for measured rounds of create-job: each URL's held slots, every server warmed up. */
+interface Prepared {
+  servers: Child[];
+  pairs: HeldSlot[][];
+  redisUrl?: string;
+}
+
+async function prepare(servers: Child[], label: string, rounds: number, redisUrl?: string): Promise<Prepared> {
   const urls = servers.map((s) => s.url);
-  const perUrl = Math.max(1, Math.floor(CONNECTIONS / urls.length));
-  const budget = Math.ceil((DURATION * 8000) / urls.length);
+  const budget = Math.ceil((DURATION * rounds * 8000) / urls.length);
   const pairs = await Promise.all(urls.map((url, i) => heldSlots(url, `bench-${label}-${i}`, budget + 1000)));
-  await Promise.all(urls.map((url, i) => creates(url, pairs[i].splice(0, 1000), perUrl, 1))); // warm-up
+  await Promise.all(urls.map((url, i) => creates(url, pairs[i].splice(0, 1000), perUrl(urls), 1))); // warm-up
+  return { servers, pairs, redisUrl };
+}
+
+const perUrl = (urls: string[]) => Math.max(1, Math.floor(CONNECTIONS / urls.length));
+
+/** One measured round: create-job against every URL at once, the connections split between them. */
+async function measure({ servers, pairs, redisUrl }: Prepared): Promise<Figures> {
+  const urls = servers.map((s) => s.url);
   const cpuBefore = await cpuSoFar({ servers }, redisUrl);
-  const results = await Promise.all(urls.map((url, i) => creates(url, pairs[i], perUrl, DURATION)));
+  const results = await Promise.all(urls.map((url, i) => creates(url, pairs[i], perUrl(urls), DURATION)));
   const cpuAfter = await cpuSoFar({ servers }, redisUrl);
+  // Every slot a request went out on is taken, answered in time or not.
+  for (const [i, r] of results.entries()) pairs[i].splice(0, r.requests.sent + perUrl(urls));
   const requests = results.reduce((n, r) => n + r.requests.total, 0);
   return {
     cpuMs: cpuPer(cpuBefore, cpuAfter, requests, 3),
@@ -69,6 +87,8 @@ async function measure(servers: Child[], label: string, redisUrl?: string): Prom
     errors: results.reduce((n, r) => n + r.errors + r.timeouts, 0),
   };
 }
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 
 async function roundTripsPerCreate(url: string): Promise<{ plain: number; idempotent: number }> {
   const counting = countingClient(url);
@@ -383,17 +403,23 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   try {
     const flags = ['--log-level', 'info'];
-    const rows: Array<[string, Figures]> = [];
     const memory = await startSandbox(flags, 'memory');
-    rows.push(['memory, 1 instance', await measure([memory], 'memory')]);
-    await stopProcess(memory);
     const one = await startSandbox([...flags, '--store', redis.url, '--store-prefix', 'bench1:'], 'redis-1');
-    rows.push(['Redis, 1 instance', await measure([one], 'redis1', redis.url)]);
-    await stopProcess(one);
+    const alone = {
+      memory: await prepare([memory], 'memory', ROUNDS + 1),
+      redis: await prepare([one], 'redis1', ROUNDS + 1, redis.url),
+    };
+    const rounds: Array<{ memory: Figures; redis: Figures }> = [];
+    // A first round of each, not counted: the first measured round ran slower, every time, for both.
+    for (let round = 0; round <= ROUNDS; round++) {
+      const figures = { memory: await measure(alone.memory), redis: await measure(alone.redis) };
+      if (round > 0) rounds.push(figures);
+    }
+    await Promise.all([stopProcess(memory), stopProcess(one)]);
     const two = await Promise.all(
       [0, 1].map((i) => startSandbox([...flags, '--store', redis.url, '--store-prefix', 'bench2:'], `redis-2-${i}`)),
     );
-    rows.push(['Redis, 2 instances', await measure(two, 'redis2', redis.url)]);
+    const both = await measure(await prepare(two, 'redis2', 1, redis.url));
     await Promise.all(two.map((t) => stopProcess(t)));
     const trips = await roundTripsPerCreate(redis.url);
     const createOnly = only === 'create';
@@ -401,22 +427,30 @@ async function main(): Promise<void> {
     const soaked = createOnly ? undefined : await soak();
 
     process.stdout.write(
-      `create-job, ${DURATION} s, ${CONNECTIONS} connections, ${new Date().toISOString().slice(0, 10)}\n\n`,
+      `create-job, ${ROUNDS} rounds of ${DURATION} s, memory and Redis in turn, ${CONNECTIONS} connections, ` +
+        `${new Date().toISOString().slice(0, 10)}\n\n`,
     );
     process.stdout.write(
-      '| store | req/s | p99 ms | non-2xx | errors | CPU ms per request: servers | Redis |\n|---|---|---|---|---|---|---|\n',
+      '| round | store | req/s | p99 ms | non-2xx | errors | CPU ms per request: servers | Redis |\n|---|---|---|---|---|---|---|---|\n',
     );
-    for (const [label, f] of rows)
+    const row = (round: string, label: string, f: Figures) =>
       process.stdout.write(
-        `| ${label} | ${f.rps} | ${f.p99} | ${f.non2xx} | ${f.errors} | ${f.cpuMs.servers} | ${f.cpuMs.redis} |\n`,
+        `| ${round} | ${label} | ${f.rps} | ${f.p99} | ${f.non2xx} | ${f.errors} | ${f.cpuMs.servers} | ${f.cpuMs.redis} |\n`,
       );
-    const ratio = Math.round((rows[1][1].rps / rows[0][1].rps) * 100);
+    rounds.forEach((r, i) => {
+      row(String(i + 1), 'memory, 1 instance', r.memory);
+      row(String(i + 1), 'Redis, 1 instance', r.redis);
+    });
+    row('', 'Redis, 2 instances', both);
+    const shares = rounds.map((r) => Math.round((r.redis.rps / r.memory.rps) * 100));
     // The same share from CPU time per request, which the machine's other work disturbs less than the rates.
-    const [memoryCpu, redisCpu] = [rows[0][1].cpuMs, rows[1][1].cpuMs];
-    const cpuRatio = Math.round((memoryCpu.servers / (redisCpu.servers + redisCpu.redis)) * 100);
+    const cpuShares = rounds.map((r) =>
+      Math.round((r.memory.cpuMs.servers / (r.redis.cpuMs.servers + r.redis.cpuMs.redis)) * 100),
+    );
     process.stdout.write(
-      `\nRedis, 1 instance: ${ratio} % of memory (target: at least 50 %); from CPU per request ` +
-        `(memory's server against Redis's server and Redis together): ${cpuRatio} %.\n`,
+      `\nRedis, 1 instance: ${median(shares)} % of memory, the median of the rounds' ${shares.join(', ')} % ` +
+        `(target: at least 50 %); from CPU per request (memory's server against Redis's server and Redis ` +
+        `together): ${median(cpuShares)} % (${cpuShares.join(', ')}).\n`,
     );
     process.stdout.write(
       `Redis round trips per create-job: ${trips.plain} (${trips.idempotent} with an Idempotency-Key); target 2.\n`,
