@@ -15,6 +15,11 @@ export interface LiveJobEvent {
 /** Where job events come from: the sandbox, or every instance's through Redis. */
 export interface JobEvents {
   onEvent(listener: (tenantKey: string, event: LiveJobEvent) => void): () => void;
+  /**
+   * Settles once events from elsewhere reach the listeners added so far (a relay that starts
+   * listening only while someone does: server/store/redis-events.ts); absent: at once.
+   */
+  listening?(): Promise<void>;
 }
 
 /** What a stream says of a delivery update: its ids, status and how many attempts it has. */

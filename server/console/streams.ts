@@ -115,8 +115,13 @@ export class TenantStreams {
     streams.add(res);
     res.on('close', () => this.drop(key, res));
     this.subscribe();
-    // A client that reconnects after a gap must refetch; it cannot replay what it missed.
-    res.write('retry: 2000\nevent: ready\ndata: {}\n\n');
+    // A client that reconnects after a gap must refetch; it cannot replay what it missed. It
+    // is told to once every event from now on reaches it (from other instances too).
+    const ready = () => {
+      if (!res.writableEnded) res.write('retry: 2000\nevent: ready\ndata: {}\n\n');
+    };
+    if (this.sandbox.listening) this.sandbox.listening().then(ready, ready);
+    else ready();
   }
 
   get openStreams(): number {

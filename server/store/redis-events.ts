@@ -6,6 +6,9 @@
  * A message names its tenant by id (the keyed hash of its API key), never by the key; the
  * streams are handed the tenant's reference.
  * A live event lost while Redis is away costs an open page a refresh, never an answer.
+ * An instance subscribes to the channel only while one of its pages is open (it has a
+ * listener), so that the events of a sandbox nobody watches cost the instances nothing to
+ * receive; a page is told it is live once the subscription is in place.
  * On a Redis Cluster the channel is the cluster's: a message published on any node reaches
  * the subscribers of every node.
  */
@@ -31,6 +34,8 @@ export interface RelaySources {
 export class RedisEventRelay {
   private readonly jobListeners = new Set<JobListener>();
   private readonly deliveryListeners = new Set<DeliveryUpdateListener>();
+  /** The subscription to the channel, while there are listeners; settles once it is in place. */
+  private subscribed: Promise<void> | null = null;
 
   private constructor(
     private readonly publisher: RedisClient,
@@ -41,7 +46,6 @@ export class RedisEventRelay {
   static async start(url: string, prefix: string, sources: RelaySources, tenants: TenantIds): Promise<RedisEventRelay> {
     const { publisher, subscriber } = await pubSubPair(url);
     const relay = new RedisEventRelay(publisher, subscriber, `${prefix}events`);
-    await subscriber.subscribe(relay.channel);
     subscriber.on('message', (_channel: string, text: string) => relay.dispatch(text));
     sources.sandbox.onEvent((key, event) =>
       relay.publish({
@@ -59,17 +63,45 @@ export class RedisEventRelay {
   }
 
   onEvent(listener: JobListener): () => void {
-    this.jobListeners.add(listener);
-    return () => {
-      this.jobListeners.delete(listener);
-    };
+    return this.listen(this.jobListeners, listener);
   }
 
   onDeliveryUpdate(listener: DeliveryUpdateListener): () => void {
-    this.deliveryListeners.add(listener);
+    return this.listen(this.deliveryListeners, listener);
+  }
+
+  /** Settles once the channel's messages reach the listeners (it may fail while Redis is away: settled all the same). */
+  listening(): Promise<void> {
+    return this.subscribed ?? Promise.resolve();
+  }
+
+  private listen<L>(listeners: Set<L>, listener: L): () => void {
+    listeners.add(listener);
+    void this.subscribe();
     return () => {
-      this.deliveryListeners.delete(listener);
+      listeners.delete(listener);
+      if (this.listened() || !this.subscribed) return;
+      this.subscribed = null;
+      this.subscriber.unsubscribe(this.channel).catch(() => undefined);
     };
+  }
+
+  private listened(): boolean {
+    return this.jobListeners.size + this.deliveryListeners.size > 0;
+  }
+
+  /** Subscribes once; when Redis refuses (away), again a second later while anyone listens. */
+  private subscribe(): Promise<void> {
+    this.subscribed ??= this.subscriber.subscribe(this.channel).then(
+      () => undefined,
+      () => {
+        this.subscribed = null;
+        setTimeout(() => {
+          if (this.listened()) void this.subscribe();
+        }, 1000).unref();
+      },
+    );
+    return this.subscribed;
   }
 
   private publish(message: Message): void {
@@ -95,6 +127,8 @@ export class RedisEventRelay {
   }
 
   async close(): Promise<void> {
+    this.jobListeners.clear();
+    this.deliveryListeners.clear();
     await closeClients(this.publisher, this.subscriber);
   }
 }

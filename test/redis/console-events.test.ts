@@ -105,3 +105,24 @@ it('a ticket issued by one instance opens a stream on another, once; Redis holds
     stream.close();
   }
 }, 60_000);
+
+it('an instance listens on the events channel only while a page of it is open, and says ready once it does', async () => {
+  const client = new Redis(redis.url);
+  const subscribers = async () => Number(((await client.pubsub('NUMSUB', 'live:events')) as [string, number])[1]);
+  const settlesAt = async (count: number) => {
+    for (let look = 0; look < 250 && (await subscribers()) !== count; look++)
+      await new Promise((r) => setTimeout(r, 20));
+    return subscribers();
+  };
+  try {
+    expect(await settlesAt(0)).toBe(0);
+    const stream = await openStream(instances[1], await ticketFrom(instances[0], 'live-listening'));
+    // The stream's first chunk is `ready`, written once the subscription is in place.
+    expect(stream.events.map((e) => e.event)).toContain('ready');
+    expect(await subscribers()).toBe(1);
+    stream.close();
+    expect(await settlesAt(0)).toBe(0);
+  } finally {
+    client.disconnect();
+  }
+}, 60_000);
