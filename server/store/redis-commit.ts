@@ -4,8 +4,8 @@
  * and pending indexes, and keeps the tenant's expiry. Returns 1, or 0 when something
  * changed since (nothing is written then, and the caller runs its function again).
  *
- * Every key of a tenant expires at one instant, 'expat' in its meta: set `ttlMs` + `renewMs`
- * ahead, for every key at once, by the first commit that finds it less than `ttlMs` ahead, so
+ * Every key of a tenant expires at one instant, 'expat' in its meta (Redis's own time: the
+ * store's clock may be a test's): set `ttlMs` + `renewMs` ahead, for every key at once, by the first commit that finds it less than `ttlMs` ahead, so
  * at most once per `renewMs`; between renewals, a key a commit creates is given that instant.
  * A tenant thus expires between `ttlMs` and `ttlMs` + `renewMs` after its last write, all of
  * it at once, and a commit costs no call per key of the tenant.
@@ -120,9 +120,11 @@ if p.dueTouch then
   if p.due and redis.call('ZCARD', pending) > 0 then redis.call('ZADD', p.due, 'LT', p.dueAt, p.tenant) end
 end
 if p.tenants then redis.call('ZADD', p.tenants, p.now, p.tenant) end
+local clock = redis.call('TIME')
+local redisNow = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local expat = tonumber(redis.call('HGET', meta, 'expat') or '0')
-if expat < p.now + p.ttlMs then
-  expat = p.now + p.ttlMs + p.renewMs
+if expat < redisNow + p.ttlMs then
+  expat = redisNow + p.ttlMs + p.renewMs
   redis.call('HSET', meta, 'expat', expat)
   for _, part in ipairs({${TENANT_PARTS.map((part) => `'${part}'`).join(', ')}}) do
     if redis.call('EXISTS', b .. part) == 1 then redis.call('PEXPIREAT', b .. part, expat) end

@@ -26,7 +26,9 @@ type PublicMethodName<T> = { [K in keyof T]: T[K] extends Method ? K : never }[k
 
 /**
  * Replaces the public method `target[name]` on this instance only. `wrap` gets the
- * original, bound to the instance, and returns the replacement.
+ * original, bound to the receiver of each call, and returns the replacement: a call may
+ * come through a view of the instance (the sandbox behind a request's fault gate, made per
+ * request), and the original must run as that view.
  */
 export function patchMethod<T extends object, K extends PublicMethodName<T>>(
   target: T,
@@ -35,7 +37,9 @@ export function patchMethod<T extends object, K extends PublicMethodName<T>>(
 ): void {
   const original = target[name];
   if (typeof original !== 'function') throw new Error(`${target.constructor.name} has no method ${name} to patch`);
-  target[name] = wrap(original.bind(target) as T[K]);
+  target[name] = function (this: T, ...args: unknown[]) {
+    return (wrap(original.bind(this) as T[K]) as (...a: unknown[]) => unknown)(...args);
+  } as T[K];
 }
 
 /**
