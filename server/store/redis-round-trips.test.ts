@@ -16,6 +16,7 @@ import { Receiver } from '../../test/support/receiver';
 import { Outbox } from '../webhooks/outbox';
 import { startServer } from '../main';
 import { RedisStore } from './redis';
+import { closeClients, pubSubPair } from './redis-connection';
 import type { Transaction } from './records';
 import type { JobEvent } from '../domain/operation';
 
@@ -148,5 +149,26 @@ it('a delivery costs 2 round trips: one transaction settles it and takes the nex
     await outbox.shutdown(0);
     await store.close();
     await hook.stop();
+  }
+});
+
+it('live events published at once go to Redis in one write, not one each', async () => {
+  const { publisher, subscriber } = await pubSubPair(redis.url);
+  try {
+    const socket = (publisher as unknown as { stream: import('node:net').Socket }).stream;
+    let writes = 0;
+    const write = socket.write.bind(socket);
+    socket.write = ((...args: Parameters<typeof socket.write>) => {
+      writes += 1;
+      return write(...args);
+    }) as typeof socket.write;
+    // As the commits answered in one read publish their events: all in the same turn.
+    const receivers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => publisher.publish('rt-live', `event ${i}`)),
+    );
+    expect(receivers).toEqual(Array(20).fill(0));
+    expect(writes).toBe(1);
+  } finally {
+    await closeClients(publisher, subscriber);
   }
 });
