@@ -323,7 +323,7 @@ export const SETTINGS = {
     env: 'LASTMILE_TENANT_TTL',
     default: 7 * 24 * 3600,
     parse: parse.positiveInt,
-    help: 'with Redis: a tenant with no write for this long expires',
+    help: 'with Redis: a tenant with no write for this long expires, all its keys at once (up to a tenth of this, at most an hour, later)',
   }),
 };
 
