@@ -34,14 +34,20 @@ function parse<T>(text: string | null): T | undefined {
   return text === null ? undefined : (JSON.parse(text) as T);
 }
 
+/** Records as Redis answered them: texts (null when absent) and versions, in the same order. */
+function versionedOf<T>(texts: Array<string | null>, versions: Array<string | null>): Array<Versioned<T>> {
+  return texts.map((text, i) => ({ record: parse<T>(text), version: Number(versions[i] ?? 0) }));
+}
+
 /** What nearly every operation reads first, fetched in one round trip as a transaction starts. */
 interface PrefetchedReads {
   clock: { state: ClockState; version: number };
   jobCount: number;
   deliveryCount: number;
-  /** The ids of each kind read whole, oldest first. */
-  wholeIds: { [K in WholeKind]: string[] };
-  /** Records read ahead, by kind: the ones named in the transaction's options, and every record of the kinds read whole. */
+  /**
+   * Records read ahead, by kind: the ones named in the transaction's options, and every record
+   * of the kinds read whole (oldest first: the ids of such a kind are its map's keys).
+   */
   records: { [K in Kind]?: Map<string, StoredText> };
   /** Whether the tenant exists (has its meta key). */
   exists: boolean;
@@ -50,20 +56,21 @@ interface PrefetchedReads {
 }
 
 /**
- * Lua: one job's pending deliveries, from the per-job index, oldest first: their texts and
- * versions, the version of the job's pending set, and whether the index is built (1) or not (0).
+ * Lua: the texts and versions of records of one kind, in the order of `ids`; and one job's
+ * pending deliveries, from the per-job index, oldest first: their texts and versions, the
+ * version of the job's pending set, and whether the index is built (1) or not (0).
  */
 const PENDING_OF_JOB_LUA = `
+local function textsAndVersions(b, kind, ids)
+  if #ids == 0 then return {}, {} end
+  return redis.call('HMGET', b .. kind, unpack(ids)), redis.call('HMGET', b .. kind .. ':v', unpack(ids))
+end
 local function pendingOfJob(b, job)
   local ids = {}
   for j, member in ipairs(redis.call('ZRANGEBYLEX', b .. 'pendingj', '[' .. job .. '|', '(' .. job .. '}')) do
     ids[j] = string.match(member, '([^|]*)$')
   end
-  local texts, versions = {}, {}
-  if #ids > 0 then
-    texts = redis.call('HMGET', b .. 'deliveries', unpack(ids))
-    versions = redis.call('HMGET', b .. 'deliveries:v', unpack(ids))
-  end
+  local texts, versions = textsAndVersions(b, 'deliveries', ids)
   return {texts, versions, redis.call('HGET', b .. 'pendingjv', job) or '0', redis.call('HEXISTS', b .. 'meta', 'pjindex')}
 end
 `;
@@ -79,7 +86,7 @@ return pendingOfJob(ARGV[1], ARGV[2])
  * nearly every operation (an operation's gate lists the fault rules; a job event, the endpoints).
  */
 const WHOLE_KINDS = ['endpoints', 'faults'] as const satisfies readonly Kind[];
-type WholeKind = (typeof WHOLE_KINDS)[number];
+const isWhole = (kind: string) => (WHOLE_KINDS as readonly string[]).includes(kind);
 
 /**
  * A transaction's first read, in one call: what nearly every transaction reads (the clock and
@@ -97,7 +104,9 @@ local function hget(key, field) return redis.call('HGET', key, field) or false e
 local clock = redis.call('HMGET', meta, 'clock', 'clockv')
 local whole = {}
 for i, kind in ipairs({${WHOLE_KINDS.map((kind) => `'${kind}'`).join(', ')}}) do
-  whole[i] = {redis.call('ZRANGE', b .. kind .. ':o', 0, -1), redis.call('HGETALL', b .. kind), redis.call('HGETALL', b .. kind .. ':v')}
+  local ids = redis.call('ZRANGE', b .. kind .. ':o', 0, -1)
+  local texts, versions = textsAndVersions(b, kind, ids)
+  whole[i] = {ids, texts, versions}
 end
 local out = {
   {clock[1] or false, clock[2] or false},
@@ -127,8 +136,8 @@ type PendingOfJobReply = [Array<string | null>, Array<string | null>, string, nu
 type FirstReadReply = [
   [string | null, string | null],
   number,
-  /** Per kind read whole: its ids in order, then HGETALL of its texts and of its versions. */
-  Array<[string[], string[], string[]]>,
+  /** Per kind read whole: its ids in order, then their texts and their versions. */
+  Array<[string[], Array<string | null>, Array<string | null>]>,
   number,
   number,
   Array<[string | null, string | null]>,
@@ -190,24 +199,22 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
     const versioned = ids.every((id) => ahead?.has(id))
       ? ids.map((id): Versioned<T> => ({ record: parse<T>(ahead!.get(id)!.text), version: ahead!.get(id)!.version }))
       : await this.fetchNow(ids);
+    return this.take(versioned);
+  }
+
+  /** Records read elsewhere (by a script), taken as `fetch` would take them. */
+  accept(texts: Array<string | null>, versions: Array<string | null>): T[] {
+    return this.take(versionedOf<T>(texts, versions));
+  }
+
+  /** The records that exist, each remembered as seen at its version. */
+  private take(versioned: Array<Versioned<T>>): T[] {
     const out: T[] = [];
     for (const { record, version } of versioned) {
       if (!record) continue;
       this.seen.set(record.id, version);
       out.push(record);
     }
-    return out;
-  }
-
-  /** Records read elsewhere (by a script), taken as `fetch` would take them. */
-  accept(texts: Array<string | null>, versions: Array<string | null>): T[] {
-    const out: T[] = [];
-    texts.forEach((text, i) => {
-      const record = parse<T>(text);
-      if (!record) return;
-      this.seen.set(record.id, Number(versions[i] ?? 0));
-      out.push(record);
-    });
     return out;
   }
 
@@ -218,9 +225,7 @@ class RedisRecords<T extends { id: string }> implements CommittedRecords<T> {
         .hmget(this.key, ...ids)
         .hmget(`${this.key}:v`, ...ids)
         .exec();
-      const texts = replies?.[0]?.[1] as Array<string | null>;
-      const versions = replies?.[1]?.[1] as Array<string | null>;
-      return ids.map((id, i): Versioned<T> => ({ record: parse<T>(texts[i]), version: Number(versions[i] ?? 0) }));
+      return versionedOf<T>(replies?.[0]?.[1] as Array<string | null>, replies?.[1]?.[1] as Array<string | null>);
     });
   }
 
@@ -302,11 +307,10 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
       jobs: { count: async () => (await this.prefetched()).jobCount },
       deliveries: { count: async () => (await this.prefetched()).deliveryCount },
     };
-    for (const kind of WHOLE_KINDS)
-      prefetched[kind] = {
-        ids: async () => (await this.prefetched()).wholeIds[kind],
-        count: async () => (await this.prefetched()).wholeIds[kind].length,
-      };
+    for (const kind of WHOLE_KINDS) {
+      const whole = async () => (await this.prefetched()).records[kind]!;
+      prefetched[kind] = { ids: async () => [...(await whole()).keys()], count: async () => (await whole()).size };
+    }
     for (const kind of KINDS) {
       const own = (prefetched[kind] ??= {});
       own.records = async () => (await this.prefetched()).records[kind];
@@ -391,9 +395,10 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
    */
   private prefetched(): Promise<PrefetchedReads> {
     this.prefetch ??= this.call(async (r) => {
-      const named = Object.entries(this.ahead).flatMap(([kind, ids]) =>
-        (ids ?? []).map((id) => [kind as Kind, id] as const),
-      );
+      // Records of a kind read whole are read with it: the map of such a kind holds only what exists.
+      const named = Object.entries(this.ahead)
+        .filter(([kind]) => !isWhole(kind))
+        .flatMap(([kind, ids]) => (ids ?? []).map((id) => [kind as Kind, id] as const));
       const [clock, jobCount, whole, deliveryCount, exists, texts, pending] = await r.lastmileFirstRead(
         `${this.base}meta`,
         this.base,
@@ -401,21 +406,10 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
         ...named.flat(),
         ...this.pendingOfJobsAhead,
       );
-      const byId = (flat: string[]) => {
-        const map = new Map<string, string>();
-        for (let i = 0; i < flat.length; i += 2) map.set(flat[i], flat[i + 1]);
-        return map;
-      };
       const records: PrefetchedReads['records'] = {};
-      const wholeIds = {} as PrefetchedReads['wholeIds'];
       WHOLE_KINDS.forEach((kind, k) => {
-        const [ids, flatTexts, flatVersions] = whole[k];
-        const text = byId(flatTexts);
-        const version = byId(flatVersions);
-        wholeIds[kind] = ids;
-        records[kind] = new Map(
-          ids.map((id) => [id, { text: text.get(id) ?? null, version: Number(version.get(id) ?? 0) }]),
-        );
+        const [ids, texts, versions] = whole[k];
+        records[kind] = new Map(ids.map((id, i) => [id, { text: texts[i], version: Number(versions[i] ?? 0) }]));
       });
       named.forEach(([kind, id], i) => {
         const [text, version] = texts[i];
@@ -425,7 +419,6 @@ export class RedisTransaction extends RecordSetsByKind implements Transaction {
         clock: { state: parse<ClockState>(clock[0]) ?? RUNNING_CLOCK, version: Number(clock[1] ?? 0) },
         jobCount,
         deliveryCount,
-        wholeIds,
         records,
         exists: exists === 1,
         pendingOfJobs: new Map(this.pendingOfJobsAhead.map((jobId, i) => [jobId, pending[i]])),
