@@ -4,7 +4,7 @@
  * both. The kind is registered with the rest in server/store/records.ts.
  */
 import type { Schemas } from '../../spec/contract';
-import type { RecordSets, TransactionCore, TransactOptions } from '../domain/store';
+import type { RecordSets, TransactionCore } from '../domain/store';
 
 export type FaultableOperation = Schemas['FaultableOperation'];
 
@@ -22,12 +22,7 @@ export interface FaultRecords {
 /** A transaction as the fault rules see it. */
 export type FaultTransaction = TransactionCore & RecordSets<FaultRecords>;
 
-/** The part of the store the fault rules use. */
+/** The part of the store the fault rules use (their firing goes through the operation's own transaction). */
 export interface FaultStore {
   transact<T>(tenantKey: string, fn: (tx: FaultTransaction) => Promise<T>): Promise<T>;
-  transact<T>(
-    tenantKey: string,
-    fn: (tx: FaultTransaction) => Promise<T>,
-    options: TransactOptions,
-  ): Promise<T | undefined>;
 }

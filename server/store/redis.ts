@@ -93,11 +93,15 @@ export class RedisStore implements Store {
   private readonly redis: CommitClient;
   private readonly dropListeners: Array<(key: string) => void> = [];
   private readonly realNow: TimeSource;
+  /** What every commit tells its script of the tenant's expiry (see server/store/redis-commit.ts). */
+  private readonly expiry: { ttlMs: number; renewMs: number };
   /** The cause a refused connection gives (ECONNREFUSED, ENOTFOUND, a refused password). */
   private lastConnectionError: unknown = null;
 
   private constructor(readonly options: RedisStoreOptions) {
     this.realNow = options.realNow ?? Date.now;
+    const ttlMs = options.tenantTtlSeconds * 1000;
+    this.expiry = { ttlMs, renewMs: renewalOf(ttlMs) };
     this.observer = options.observer ?? {};
     this.tenants = options.tenants ?? new TenantIds();
     this.cluster = isClusterUrl(options.url);
@@ -234,8 +238,7 @@ export class RedisStore implements Store {
           tenant: tenant.id,
           now,
           dueAt: this.dueAfterCommit(now),
-          ttlMs: this.options.tenantTtlSeconds * 1000,
-          renewMs: renewalOf(this.options.tenantTtlSeconds * 1000),
+          ...this.expiry,
           // On a cluster these live in other slots: the script leaves them alone.
           ...(this.cluster ? {} : { tenants: this.tenantsKey, due: this.dueKey }),
         }),

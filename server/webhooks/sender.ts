@@ -76,25 +76,27 @@ export interface SendSettings {
 export function sender(settings: SendSettings): Send {
   return (rawUrl, agent, headers, body) =>
     new Promise((resolve) => {
+      const url = new URL(rawUrl);
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      if (!settings.allowPrivate && isIP(host) && isPrivateAddress(host)) {
+        resolve({ ok: false, attempt: { error: `refused: ${host} is a private address` } });
+        return;
+      }
+      const transport = url.protocol === 'https:' ? https : http;
+      let current: http.ClientRequest | undefined;
       let settled = false;
+      const timer = setTimeout(() => {
+        done({ ok: false, attempt: { error: `timeout after ${settings.timeoutMs} ms` } });
+        current?.destroy();
+      }, settings.timeoutMs);
+      /** The attempt's one outcome: the first to come, the timer stopped. */
       const done = (result: SendOutcome) => {
+        clearTimeout(timer);
         if (!settled) {
           settled = true;
           resolve(result);
         }
       };
-      const url = new URL(rawUrl);
-      const host = url.hostname.replace(/^\[|\]$/g, '');
-      if (!settings.allowPrivate && isIP(host) && isPrivateAddress(host)) {
-        done({ ok: false, attempt: { error: `refused: ${host} is a private address` } });
-        return;
-      }
-      const transport = url.protocol === 'https:' ? https : http;
-      let current: http.ClientRequest | undefined;
-      const timer = setTimeout(() => {
-        done({ ok: false, attempt: { error: `timeout after ${settings.timeoutMs} ms` } });
-        current?.destroy();
-      }, settings.timeoutMs);
       /**
        * A pooled connection the receiver closed while idle (its keep-alive ran out) fails the
        * request written to it at once, before the receiver read any of it: the request goes
@@ -117,10 +119,7 @@ export function sender(settings: SendSettings): Send {
             let kept = 0;
             // One byte past what is kept tells a body cut short from one exactly 2 KB long.
             const limit = MAX_RESPONSE_BODY_KEPT + 1;
-            const finish = () => {
-              clearTimeout(timer);
-              done(answered(status, res.headers, Buffer.concat(chunks)));
-            };
+            const finish = () => done(answered(status, res.headers, Buffer.concat(chunks)));
             res.on('data', (chunk: Buffer) => {
               if (kept < limit) {
                 chunks.push(chunk.subarray(0, limit - kept));
@@ -140,7 +139,6 @@ export function sender(settings: SendSettings): Send {
         req.on('error', (error: NodeJS.ErrnoException) => {
           if (!settled && req.reusedSocket && resetsLeft > 0 && (error.code === 'ECONNRESET' || error.code === 'EPIPE'))
             return post(resetsLeft - 1);
-          clearTimeout(timer);
           done({ ok: false, attempt: { error: `${error.code ?? 'ERROR'}: ${error.message}` } });
         });
         req.end(body);
