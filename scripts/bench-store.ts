@@ -29,6 +29,7 @@ import { killAll, startProcess, startSandbox, stopProcess, type Child } from './
 import { createRequests, heldSlots, json, ORDER, WEEK, type HeldSlot } from './bench/create-load';
 import { optionValue } from './lib/args';
 import { cpuMs, redisCpuMs } from './bench/cpu';
+import { median } from './lib/stats';
 
 const DURATION = Number(optionValue('--duration', '5'));
 const ROUNDS = Number(optionValue('--rounds', '3'));
@@ -87,8 +88,6 @@ async function measure({ servers, pairs, redisUrl }: Prepared): Promise<Figures>
     errors: results.reduce((n, r) => n + r.errors + r.timeouts, 0),
   };
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 
 async function roundTripsPerCreate(url: string): Promise<{ plain: number; idempotent: number }> {
   const counting = countingClient(url);
@@ -448,9 +447,9 @@ async function main(): Promise<void> {
       Math.round((r.memory.cpuMs.servers / (r.redis.cpuMs.servers + r.redis.cpuMs.redis)) * 100),
     );
     process.stdout.write(
-      `\nRedis, 1 instance: ${median(shares)} % of memory, the median of the rounds' ${shares.join(', ')} % ` +
+      `\nRedis, 1 instance: ${Math.round(median(shares))} % of memory, the median of the rounds' ${shares.join(', ')} % ` +
         `(target: at least 50 %); from CPU per request (memory's server against Redis's server and Redis ` +
-        `together): ${median(cpuShares)} % (${cpuShares.join(', ')}).\n`,
+        `together): ${Math.round(median(cpuShares))} % (${cpuShares.join(', ')}).\n`,
     );
     process.stdout.write(
       `Redis round trips per create-job: ${trips.plain} (${trips.idempotent} with an Idempotency-Key); target 2.\n`,

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../lib/processes';
+import { median } from '../lib/stats';
 
 export interface StartupFigures {
   /** Spawn to the first 200 from /healthz, median. */
@@ -20,12 +21,6 @@ export interface StartupFigures {
 }
 
 const IDLE_WAIT_MS = 1000;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function rssMb(pid: number): number | null {
   try {
