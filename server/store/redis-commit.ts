@@ -5,10 +5,11 @@
  * changed since (nothing is written then, and the caller runs its function again).
  *
  * Every key of a tenant expires at one instant, 'expat' in its meta (Redis's own time: the
- * store's clock may be a test's): set `ttlMs` + `renewMs` ahead, for every key at once, by the first commit that finds it less than `ttlMs` ahead, so
- * at most once per `renewMs`; between renewals, a key a commit creates is given that instant.
- * A tenant thus expires between `ttlMs` and `ttlMs` + `renewMs` after its last write, all of
- * it at once, and a commit costs no call per key of the tenant.
+ * store's clock may be a test's). The first commit that finds it less than `ttlMs` ahead sets
+ * it `ttlMs` + `renewMs` ahead, for every key at once, so at most once per `renewMs`; between
+ * renewals, a key a commit creates is given that instant. A tenant thus expires between
+ * `ttlMs` and `ttlMs` + `renewMs` after its last write, all of it at once, and a commit costs
+ * no call per key of the tenant.
  *
  * Pending deliveries are indexed twice: by tenant ('pending', by age) and by job
  * ('pendingj': members "<job id>|<age, 15 digits>|<delivery id>", all of score 0, so a
@@ -19,8 +20,9 @@
  * only with changes to that job's, not with every event and attempt of the tenant.
  *
  * The due-time index ('due', global: tenant id → the real time its deliveries may next be
- * due) is lowered to `dueAt` (now, or a little later: see `handOverMs` in server/store/redis.ts)
- * by any commit that writes a delivery or the clock while deliveries are pending; 'duev' in the meta counts those commits, so that whoever raises the tenant's
+ * due) is lowered to `dueAt` (now, or a little later: see `handOverMs` in
+ * server/store/redis.ts) by any commit that writes a delivery or the clock while deliveries
+ * are pending; 'duev' in the meta counts those commits, so that whoever raises the tenant's
  * time afterwards (server/store/redis.ts, `indexDue`) can tell it raced one.
  *
  * ARGV[1] is the payload (JSON); each put names its record's text by its place in ARGV, as
